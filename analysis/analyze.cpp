@@ -1,0 +1,114 @@
+#include "bounce/analysis.h"
+
+#include "bounce/error.h"
+#include "signal_stats.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace bounce {
+
+std::optional<double> decibelsFromLinear(double linear) noexcept {
+    if (!(linear > 0.0) || !std::isfinite(linear)) return std::nullopt;
+    return 20.0 * std::log10(linear);
+}
+
+struct ProgramAnalyzer::State {
+    State(double sampleRate, int channels, const std::vector<Speaker>& speakers, bool truePeak)
+        : meter({sampleRate, LoudnessMeter::channelWeightsFor(channels, speakers), truePeak}),
+          stats(channels, std::pow(10.0, kSilenceThresholdDbfs / 20.0)) {}
+    LoudnessMeter meter;
+    SignalStats stats;
+};
+
+ProgramAnalyzer::ProgramAnalyzer(double sampleRate, int channels, const std::vector<Speaker>& speakers,
+                                 bool measureTruePeak)
+    : state_(std::make_unique<State>(sampleRate, channels, speakers, measureTruePeak)) {}
+ProgramAnalyzer::~ProgramAnalyzer() = default;
+ProgramAnalyzer::ProgramAnalyzer(ProgramAnalyzer&&) noexcept = default;
+ProgramAnalyzer& ProgramAnalyzer::operator=(ProgramAnalyzer&&) noexcept = default;
+
+void ProgramAnalyzer::setHopCallback(std::function<void(const LoudnessHop&)> callback) {
+    state_->meter.setHopCallback(std::move(callback));
+}
+
+void ProgramAnalyzer::addFrames(ConstAudioView block) noexcept {
+    state_->meter.addFrames(block);
+    state_->stats.addFrames(block);
+}
+
+const LoudnessMeter& ProgramAnalyzer::meter() const noexcept { return state_->meter; }
+
+AnalysisResult ProgramAnalyzer::result() const {
+    const LoudnessMeter& meter = state_->meter;
+    const SignalStats& stats = state_->stats;
+    AnalysisResult r;
+    r.sampleRate = meter.sampleRate();
+    r.channels = meter.channels();
+    r.frames = stats.frames();
+    r.durationSeconds = static_cast<double>(r.frames) / r.sampleRate;
+    r.integratedLufs = meter.integratedLufs();
+    r.loudnessRangeLu = meter.loudnessRangeLu();
+    r.maxMomentaryLufs = meter.maxMomentaryLufs();
+    r.maxShortTermLufs = meter.maxShortTermLufs();
+
+    double samplePeak = 0.0, truePeak = 0.0, meanSquare = 0.0;
+    for (int c = 0; c < r.channels; ++c) {
+        ChannelAnalysis ch;
+        ch.samplePeak = meter.samplePeak(c);
+        ch.truePeak = meter.truePeak(c);
+        ch.meanSquare = stats.meanSquare(c);
+        ch.dcOffset = stats.dcOffset(c);
+        ch.clippedSamples = stats.clippedSamples(c);
+        samplePeak = std::max(samplePeak, ch.samplePeak);
+        truePeak = std::max(truePeak, ch.truePeak);
+        meanSquare += ch.meanSquare / r.channels;
+        r.clippedSamples += ch.clippedSamples;
+        r.dcOffsetDbfs.push_back(decibelsFromLinear(std::fabs(ch.dcOffset)));
+        r.perChannel.push_back(ch);
+    }
+    r.samplePeakDbfs = decibelsFromLinear(samplePeak);
+    r.truePeakDbtp = decibelsFromLinear(truePeak);
+    r.rmsDbfs = decibelsFromLinear(std::sqrt(meanSquare));
+    if (r.samplePeakDbfs && r.rmsDbfs) r.crestDb = *r.samplePeakDbfs - *r.rmsDbfs;
+    r.correlation = stats.correlation();
+    r.leadingSilenceSeconds = static_cast<double>(stats.leadingSilentFrames()) / r.sampleRate;
+    r.trailingSilenceSeconds = static_cast<double>(stats.trailingSilentFrames()) / r.sampleRate;
+    r.nonFiniteSamples = stats.nonFiniteSamples();
+    r.firstNonFiniteSeconds = static_cast<double>(stats.firstNonFiniteFrame()) / r.sampleRate;
+    r.firstNonFiniteChannel = stats.firstNonFiniteChannel();
+    return r;
+}
+
+AnalysisResult analyzeFile(const std::string& path, const AnalyzeOptions& options) {
+    SoundFileReader reader(path);
+    const SoundFileInfo& info = reader.info();
+    ProgramAnalyzer analyzer(info.sampleRate, info.channels, info.speakers, options.measureTruePeak);
+    if (options.onHop) analyzer.setHopCallback(options.onHop);
+
+    AudioBuffer block(info.channels, 8192);
+    std::uint64_t framesRead = 0;
+    while (const std::size_t frames = reader.read(block.view())) {
+        analyzer.addFrames(ConstAudioView(block.view()).subView(0, frames));
+        framesRead += frames;
+    }
+
+    AnalysisResult result = analyzer.result();
+    result.path = path;
+    result.formatName = info.formatName;
+    if (result.nonFiniteSamples > 0) {
+        // A file of NaNs has no loudness; reporting one would be a lie.
+        char where[96];
+        std::snprintf(where, sizeof where, "first at %.3f s in channel %d", result.firstNonFiniteSeconds,
+                      result.firstNonFiniteChannel + 1);
+        throw Error(path + ": holds " + std::to_string(result.nonFiniteSamples) +
+                    " non-finite samples (NaN or infinity), " + where + "; cannot measure it");
+    }
+    if (info.frames > 0 && static_cast<std::int64_t>(framesRead) < info.frames)
+        result.warnings.push_back("the header promises " + std::to_string(info.frames) + " frames but only " +
+                                  std::to_string(framesRead) + " could be read (truncated file?)");
+    return result;
+}
+
+}  // namespace bounce

@@ -1,0 +1,154 @@
+#include "bounce/true_peak.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numbers>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace bounce {
+namespace {
+
+double besselI0(double x) {
+    // Power series; converges fast for the arguments a Kaiser window uses (x <= ~20).
+    double sum = 1.0, term = 1.0;
+    for (int k = 1; k < 60; ++k) {
+        term *= (x / (2.0 * k)) * (x / (2.0 * k));
+        sum += term;
+        if (term < sum * 1e-17) break;
+    }
+    return sum;
+}
+
+}  // namespace
+
+int TruePeakDetector::oversamplingFor(double sampleRate) noexcept {
+    if (sampleRate < 96000.0) return 4;
+    if (sampleRate < 192000.0) return 2;
+    return 1;
+}
+
+void TruePeakDetector::prepare(double sampleRate, int oversampling) {
+    factor_ = oversampling > 0 ? std::min(oversampling, 4) : oversamplingFor(sampleRate);
+    constexpr int n = kTapsPerPhase;
+    // Phase p interpolates at (p / factor) samples after the input that is n/2 samples old:
+    // y_p = sum_k x[-k] * s(k - n/2 + p/factor), s = sinc x Kaiser window of half-width n/2.
+    // Each phase is normalised to unity gain at DC.
+    for (int p = 0; p < factor_; ++p) {
+        double taps[n];
+        double sum = 0.0;
+        for (int k = 0; k < n; ++k) {
+            const double t = k - n / 2.0 + static_cast<double>(p) / factor_;
+            const double u = t / (n / 2.0);
+            const double window = std::abs(u) < 1.0 ? besselI0(kKaiserBeta * std::sqrt(1.0 - u * u)) / besselI0(kKaiserBeta) : 0.0;
+            const double sinc = t == 0.0 ? 1.0 : std::sin(std::numbers::pi * t) / (std::numbers::pi * t);
+            taps[k] = sinc * window;
+            sum += taps[k];
+        }
+        for (int k = 0; k < n; ++k) taps_[p][k] = static_cast<float>(taps[k] / sum);
+    }
+    window_.assign(n - 1 + kChunk, 0.0f);
+    reset();
+}
+
+void TruePeakDetector::reset() noexcept {
+    std::fill(window_.begin(), window_.end(), 0.0f);
+    peak_ = 0.0f;
+    samplePeak_ = 0.0f;
+}
+
+void TruePeakDetector::process(const float* samples, std::size_t count) noexcept {
+    constexpr std::size_t history = kTapsPerPhase - 1;
+    while (count > 0) {
+        const std::size_t chunk = std::min(count, kChunk);
+        std::memcpy(window_.data() + history, samples, chunk * sizeof(float));
+        processChunk(chunk);
+        std::memmove(window_.data(), window_.data() + chunk, history * sizeof(float));
+        samples += chunk;
+        count -= chunk;
+    }
+}
+
+// The hot loop. Four consecutive outputs of one phase are computed at once: each tap is
+// one multiply-add of a broadcast coefficient with four neighbouring inputs (an unaligned
+// load), so no shuffles are needed. Phase 0 is the input itself (delayed), read directly.
+void TruePeakDetector::processChunk(std::size_t count) noexcept {
+    constexpr int n = kTapsPerPhase;
+    const float* w = window_.data();  // w[i + n - 1] is the newest sample of output i
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+    __m128 peak = _mm_set1_ps(peak_);
+    __m128 samplePeak = _mm_set1_ps(samplePeak_);
+    __m128 coef[3][n];
+    for (int p = 1; p < factor_; ++p)
+        for (int k = 0; k < n; ++k) coef[p - 1][k] = _mm_set1_ps(taps_[p][k]);
+    for (; i + 4 <= count; i += 4) {
+        // Phase 0: the sample n/2 back from the newest.
+        samplePeak = _mm_max_ps(_mm_and_ps(_mm_loadu_ps(w + i + n - 1 - n / 2), absMask), samplePeak);
+        if (factor_ == 4) {
+            __m128 a1 = _mm_setzero_ps(), a2 = _mm_setzero_ps(), a3 = _mm_setzero_ps();
+            for (int k = 0; k < n; ++k) {
+                const __m128 x = _mm_loadu_ps(w + i + n - 1 - k);
+                a1 = _mm_add_ps(a1, _mm_mul_ps(coef[0][k], x));
+                a2 = _mm_add_ps(a2, _mm_mul_ps(coef[1][k], x));
+                a3 = _mm_add_ps(a3, _mm_mul_ps(coef[2][k], x));
+            }
+            // max(x, peak) keeps `peak` when x is NaN, so a NaN never becomes the reading.
+            peak = _mm_max_ps(_mm_and_ps(a1, absMask), peak);
+            peak = _mm_max_ps(_mm_and_ps(a2, absMask), peak);
+            peak = _mm_max_ps(_mm_and_ps(a3, absMask), peak);
+        } else if (factor_ == 2) {
+            __m128 a1 = _mm_setzero_ps();
+            for (int k = 0; k < n; ++k) a1 = _mm_add_ps(a1, _mm_mul_ps(coef[0][k], _mm_loadu_ps(w + i + n - 1 - k)));
+            peak = _mm_max_ps(_mm_and_ps(a1, absMask), peak);
+        }
+    }
+    alignas(16) float lanes[4];
+    _mm_store_ps(lanes, peak);
+    peak_ = std::max(std::max(lanes[0], lanes[1]), std::max(lanes[2], lanes[3]));
+    _mm_store_ps(lanes, samplePeak);
+    samplePeak_ = std::max(std::max(lanes[0], lanes[1]), std::max(lanes[2], lanes[3]));
+#endif
+    for (; i < count; ++i) {
+        const float s = std::fabs(w[i + n - 1 - n / 2]);
+        if (s > samplePeak_) samplePeak_ = s;
+        for (int p = 1; p < factor_; ++p) {
+            float acc = 0.0f;
+            for (int k = 0; k < n; ++k) acc += taps_[p][k] * w[i + n - 1 - k];
+            const float a = std::fabs(acc);
+            if (a > peak_) peak_ = a;
+        }
+    }
+}
+
+double TruePeakDetector::samplePeak() const noexcept {
+    // The newest n/2 samples have not reached phase 0 yet.
+    float peak = samplePeak_;
+    for (int k = kTapsPerPhase - 1 - kTapsPerPhase / 2; k < kTapsPerPhase - 1 && !window_.empty(); ++k)
+        peak = std::max(std::fabs(window_[static_cast<std::size_t>(k)]), peak);
+    return peak;
+}
+
+double TruePeakDetector::peak() const noexcept {
+    if (window_.empty()) return 0.0;
+    // The interpolator lags by n/2 samples, and the reconstructed signal rings on past the
+    // last sample: run the kept history through the filter followed by zeros.
+    constexpr int n = kTapsPerPhase;
+    float tail[2 * n] = {};
+    std::memcpy(tail, window_.data(), (n - 1) * sizeof(float));
+    float peak = std::max(peak_, samplePeak_);
+    for (int i = 0; i < n; ++i) {
+        for (int p = 0; p < factor_; ++p) {
+            float acc = 0.0f;
+            for (int k = 0; k < n; ++k) acc += taps_[p][k] * tail[i + n - 1 - k];
+            peak = std::max(std::fabs(acc), peak);
+        }
+    }
+    return peak;
+}
+
+}  // namespace bounce

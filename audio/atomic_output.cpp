@@ -1,0 +1,98 @@
+#include "bounce/atomic_output.h"
+
+#include "bounce/error.h"
+
+#include <array>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+#include <unistd.h>
+
+namespace bounce {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Temporaries a signal handler may need to remove. Fixed-size and lock-free because a
+// signal handler may not allocate or lock; a slot holds a pointer to a live string's
+// buffer, published with release order and cleared before the string dies.
+constexpr std::size_t kMaxOpenOutputs = 64;
+std::array<std::atomic<const char*>, kMaxOpenOutputs> gOpenTemporaries{};
+
+void registerTemporary(const char* path) {
+    for (auto& slot : gOpenTemporaries) {
+        const char* expected = nullptr;
+        if (slot.compare_exchange_strong(expected, path, std::memory_order_release)) return;
+    }
+}
+
+void unregisterTemporary(const char* path) {
+    for (auto& slot : gOpenTemporaries) {
+        const char* expected = path;
+        if (slot.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel)) return;
+    }
+}
+
+extern "C" void removeTemporariesAndExit(int signalNumber) {
+    for (auto& slot : gOpenTemporaries) {
+        if (const char* path = slot.load(std::memory_order_acquire)) ::unlink(path);
+    }
+    ::_exit(128 + signalNumber);
+}
+
+}  // namespace
+
+void ensureNotAnInput(const std::string& output, const std::vector<std::string>& inputs) {
+    for (const auto& input : inputs) {
+        std::error_code ec;
+        const bool samePath = fs::weakly_canonical(output, ec) == fs::weakly_canonical(input, ec);
+        const bool sameFile = fs::exists(output, ec) && fs::exists(input, ec) && fs::equivalent(output, input, ec);
+        if (samePath || sameFile)
+            throw Error(output + ": is an input of this run; refusing to overwrite it");
+    }
+}
+
+AtomicOutputFile::AtomicOutputFile(std::string targetPath, const std::vector<std::string>& inputs)
+    : targetPath_(std::move(targetPath)) {
+    ensureNotAnInput(targetPath_, inputs);
+    const fs::path target(targetPath_);
+    std::error_code ec;
+    if (fs::is_directory(target, ec)) throw Error(targetPath_ + ": is a directory");
+    const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    if (!fs::is_directory(folder, ec)) throw Error(targetPath_ + ": folder " + folder.string() + " does not exist");
+    // Keep the extension last so that libraries choosing a format by name still see it.
+    tempPath_ = (folder / ("." + target.stem().string() + ".bounce-tmp-" + std::to_string(::getpid()) +
+                           target.extension().string()))
+                    .string();
+    registerTemporary(tempPath_.c_str());
+}
+
+AtomicOutputFile::~AtomicOutputFile() {
+    unregisterTemporary(tempPath_.c_str());
+    if (!committed_) {
+        std::error_code ec;
+        fs::remove(tempPath_, ec);
+    }
+}
+
+void AtomicOutputFile::commit() {
+    if (committed_) return;
+    std::error_code ec;
+    fs::rename(tempPath_, targetPath_, ec);
+    if (ec) throw Error(targetPath_ + ": cannot move the finished output into place (" + ec.message() + ")");
+    committed_ = true;
+    unregisterTemporary(tempPath_.c_str());
+}
+
+void installOutputCleanupOnSignal() {
+    struct sigaction action {};
+    action.sa_handler = removeTemporariesAndExit;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+}
+
+}  // namespace bounce

@@ -1,0 +1,270 @@
+#include "bounce/sound_file.h"
+
+#include "bounce/error.h"
+
+#include <sndfile.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+#include <unistd.h>
+
+namespace bounce {
+namespace {
+
+// Frames per libsndfile call: large enough to amortise the call, small enough to stay in
+// cache with the interleaving scratch.
+constexpr std::size_t kChunkFrames = 4096;
+
+
+// Checks the things libsndfile reports badly (a directory reads as "format not
+// recognised"), so the user gets the real reason.
+void checkReadablePath(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (ec || !fs::exists(status)) throw Error(path + ": no such file");
+    if (fs::is_directory(status)) throw Error(path + ": is a directory, not a sound file");
+    if (::access(path.c_str(), R_OK) != 0)
+        throw Error(path + ": cannot read (" + std::strerror(errno) + ")");
+}
+
+FileFormat fileFormatOf(int sfFormat) {
+    switch (sfFormat & SF_FORMAT_TYPEMASK) {
+    case SF_FORMAT_WAV:
+    case SF_FORMAT_WAVEX: return FileFormat::Wav;
+    case SF_FORMAT_RF64: return FileFormat::Rf64;
+    case SF_FORMAT_W64: return FileFormat::W64;
+    case SF_FORMAT_AIFF: return FileFormat::Aiff;
+    case SF_FORMAT_FLAC: return FileFormat::Flac;
+    case SF_FORMAT_OGG:
+        return (sfFormat & SF_FORMAT_SUBMASK) == SF_FORMAT_OPUS ? FileFormat::Opus : FileFormat::Ogg;
+#ifdef SF_FORMAT_MPEG
+    case SF_FORMAT_MPEG: return FileFormat::Mp3;
+#endif
+    default: return FileFormat::Other;
+    }
+}
+
+SampleFormat sampleFormatOf(int sfFormat) {
+    switch (sfFormat & SF_FORMAT_SUBMASK) {
+    case SF_FORMAT_PCM_16: return SampleFormat::Pcm16;
+    case SF_FORMAT_PCM_24: return SampleFormat::Pcm24;
+    case SF_FORMAT_PCM_32: return SampleFormat::Pcm32;
+    case SF_FORMAT_FLOAT: return SampleFormat::Float32;
+    case SF_FORMAT_DOUBLE: return SampleFormat::Float64;
+    default: return SampleFormat::Other;
+    }
+}
+
+std::string formatNameOf(int sfFormat) {
+    std::string name;
+    SF_FORMAT_INFO major{};
+    major.format = sfFormat & SF_FORMAT_TYPEMASK;
+    if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &major, sizeof(major)) == 0 && major.name)
+        name = major.name;
+    SF_FORMAT_INFO minor{};
+    minor.format = sfFormat & SF_FORMAT_SUBMASK;
+    if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &minor, sizeof(minor)) == 0 && minor.name)
+        name += std::string(name.empty() ? "" : ", ") + minor.name;
+    return name;
+}
+
+Speaker speakerOf(int sfChannel) {
+    switch (sfChannel) {
+    case SF_CHANNEL_MAP_MONO: return Speaker::Mono;
+    case SF_CHANNEL_MAP_LEFT:
+    case SF_CHANNEL_MAP_FRONT_LEFT: return Speaker::Left;
+    case SF_CHANNEL_MAP_RIGHT:
+    case SF_CHANNEL_MAP_FRONT_RIGHT: return Speaker::Right;
+    case SF_CHANNEL_MAP_CENTER:
+    case SF_CHANNEL_MAP_FRONT_CENTER: return Speaker::Center;
+    case SF_CHANNEL_MAP_LFE: return Speaker::Lfe;
+    case SF_CHANNEL_MAP_SIDE_LEFT:
+    case SF_CHANNEL_MAP_SIDE_RIGHT:
+    case SF_CHANNEL_MAP_REAR_LEFT: return Speaker::LeftBack;
+    case SF_CHANNEL_MAP_REAR_RIGHT: return Speaker::RightBack;
+    case SF_CHANNEL_MAP_REAR_CENTER: return Speaker::CenterBack;
+    case SF_CHANNEL_MAP_FRONT_LEFT_OF_CENTER: return Speaker::LeftCenter;
+    case SF_CHANNEL_MAP_FRONT_RIGHT_OF_CENTER: return Speaker::RightCenter;
+    case SF_CHANNEL_MAP_INVALID: return Speaker::Unknown;
+    default: return Speaker::Other;
+    }
+}
+
+}  // namespace
+
+SoundFileReader::SoundFileReader(const std::string& path) {
+    checkReadablePath(path);
+    SF_INFO sfInfo{};
+    file_ = sf_open(path.c_str(), SFM_READ, &sfInfo);
+    if (!file_) {
+        throw Error(path + ": not a readable sound file (" + sf_strerror(nullptr) + ")");
+    }
+    if (sfInfo.channels <= 0 || sfInfo.samplerate <= 0) {
+        sf_close(file_);
+        file_ = nullptr;
+        throw Error(path + ": sound file declares " + std::to_string(sfInfo.channels) +
+                    " channels at " + std::to_string(sfInfo.samplerate) + " Hz");
+    }
+    info_.path = path;
+    info_.sampleRate = sfInfo.samplerate;
+    info_.channels = sfInfo.channels;
+    info_.frames = sfInfo.frames;
+    info_.format = fileFormatOf(sfInfo.format);
+    info_.sampleFormat = sampleFormatOf(sfInfo.format);
+    info_.formatName = formatNameOf(sfInfo.format);
+
+    std::vector<int> map(static_cast<std::size_t>(sfInfo.channels), 0);
+    if (sf_command(file_, SFC_GET_CHANNEL_MAP_INFO, map.data(),
+                   static_cast<int>(map.size() * sizeof(int))) == SF_TRUE) {
+        for (int channel : map) info_.speakers.push_back(speakerOf(channel));
+    }
+    interleaved_.resize(kChunkFrames * static_cast<std::size_t>(sfInfo.channels));
+}
+
+SoundFileReader::~SoundFileReader() {
+    if (file_) sf_close(file_);
+}
+
+std::size_t SoundFileReader::read(AudioView destination) {
+    if (destination.channels() != info_.channels)
+        throw Error(info_.path + ": read into " + std::to_string(destination.channels()) +
+                    " channels from a " + std::to_string(info_.channels) + "-channel file");
+    const auto channels = static_cast<std::size_t>(info_.channels);
+    std::size_t done = 0;
+    while (done < destination.frames()) {
+        const std::size_t want = std::min(kChunkFrames, destination.frames() - done);
+        const sf_count_t got = sf_readf_float(file_, interleaved_.data(), static_cast<sf_count_t>(want));
+        if (got < 0) throw Error(info_.path + ": read error (" + sf_strerror(file_) + ")");
+        if (got == 0) {
+            if (sf_error(file_) != SF_ERR_NO_ERROR)
+                throw Error(info_.path + ": read error (" + sf_strerror(file_) + ")");
+            break;
+        }
+        const auto frames = static_cast<std::size_t>(got);
+        for (std::size_t c = 0; c < channels; ++c) {
+            float* out = destination.channel(static_cast<int>(c)) + done;
+            const float* in = interleaved_.data() + c;
+            for (std::size_t i = 0; i < frames; ++i) out[i] = in[i * channels];
+        }
+        done += frames;
+        if (frames < want) break;
+    }
+    return done;
+}
+
+void SoundFileReader::seek(std::int64_t frame) {
+    if (sf_seek(file_, frame, SEEK_SET) < 0)
+        throw Error(info_.path + ": cannot seek to frame " + std::to_string(frame));
+}
+
+FileFormat fileFormatForPath(const std::string& path) {
+    std::string ext = std::filesystem::path(path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (ext == ".wav" || ext == ".wave") return FileFormat::Wav;
+    if (ext == ".rf64") return FileFormat::Rf64;
+    if (ext == ".w64") return FileFormat::W64;
+    if (ext == ".aif" || ext == ".aiff") return FileFormat::Aiff;
+    if (ext == ".flac") return FileFormat::Flac;
+    if (ext == ".opus") return FileFormat::Opus;
+    if (ext == ".ogg" || ext == ".oga") return FileFormat::Ogg;
+    if (ext == ".mp3") return FileFormat::Mp3;
+    return FileFormat::Other;
+}
+
+namespace {
+
+int sfSubtypeFor(const SoundFileSpec& spec, const std::string& path) {
+    switch (spec.format) {
+    case FileFormat::Ogg: return SF_FORMAT_VORBIS;
+    case FileFormat::Opus: return SF_FORMAT_OPUS;
+    case FileFormat::Mp3: throw Error(path + ": writing MP3 is not supported");
+    default: break;
+    }
+    if (spec.format == FileFormat::Flac &&
+        (spec.sampleFormat == SampleFormat::Float32 || spec.sampleFormat == SampleFormat::Float64 ||
+         spec.sampleFormat == SampleFormat::Pcm32))
+        throw Error(path + ": FLAC holds 16 or 24-bit integer samples only");
+    switch (spec.sampleFormat) {
+    case SampleFormat::Pcm16: return SF_FORMAT_PCM_16;
+    case SampleFormat::Pcm24: return SF_FORMAT_PCM_24;
+    case SampleFormat::Pcm32: return SF_FORMAT_PCM_32;
+    case SampleFormat::Float32: return SF_FORMAT_FLOAT;
+    case SampleFormat::Float64: return SF_FORMAT_DOUBLE;
+    default: throw Error(path + ": unsupported sample format");
+    }
+}
+
+int sfMajorFor(FileFormat format, const std::string& path) {
+    switch (format) {
+    case FileFormat::Wav:
+    case FileFormat::Rf64: return SF_FORMAT_RF64;  // auto-downgraded to WAV below 4 GiB
+    case FileFormat::W64: return SF_FORMAT_W64;
+    case FileFormat::Aiff: return SF_FORMAT_AIFF;
+    case FileFormat::Flac: return SF_FORMAT_FLAC;
+    case FileFormat::Ogg:
+    case FileFormat::Opus: return SF_FORMAT_OGG;
+    default: throw Error(path + ": unknown output format (use .wav, .w64, .aiff, .flac or .opus)");
+    }
+}
+
+}  // namespace
+
+SoundFileWriter::SoundFileWriter(const std::string& path, const SoundFileSpec& spec)
+    : path_(path), channels_(spec.channels) {
+    if (spec.channels <= 0) throw Error(path + ": cannot write a file with no channels");
+    if (!(spec.sampleRate > 0.0)) throw Error(path + ": invalid sample rate");
+    SF_INFO sfInfo{};
+    sfInfo.samplerate = static_cast<int>(spec.sampleRate);
+    sfInfo.channels = spec.channels;
+    sfInfo.format = sfMajorFor(spec.format, path) | sfSubtypeFor(spec, path);
+    if (!sf_format_check(&sfInfo))
+        throw Error(path + ": this format cannot hold " + std::to_string(spec.channels) +
+                    " channels at " + std::to_string(sfInfo.samplerate) + " Hz with that sample format");
+    file_ = sf_open(path.c_str(), SFM_WRITE, &sfInfo);
+    if (!file_) throw Error(path + ": cannot create (" + sf_strerror(nullptr) + ")");
+    if ((sfInfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RF64)
+        sf_command(file_, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
+    sf_command(file_, SFC_SET_CLIPPING, nullptr, SF_TRUE);
+    interleaved_.resize(kChunkFrames * static_cast<std::size_t>(spec.channels));
+}
+
+SoundFileWriter::~SoundFileWriter() {
+    try {
+        close();
+    } catch (...) {
+    }
+}
+
+void SoundFileWriter::write(ConstAudioView block) {
+    if (!file_) throw Error(path_ + ": write after close");
+    if (block.channels() != channels_)
+        throw Error(path_ + ": writing " + std::to_string(block.channels()) + " channels to a " +
+                    std::to_string(channels_) + "-channel file");
+    const auto channels = static_cast<std::size_t>(channels_);
+    for (std::size_t done = 0; done < block.frames();) {
+        const std::size_t frames = std::min(kChunkFrames, block.frames() - done);
+        for (std::size_t c = 0; c < channels; ++c) {
+            const float* in = block.channel(static_cast<int>(c)) + done;
+            float* out = interleaved_.data() + c;
+            for (std::size_t i = 0; i < frames; ++i) out[i * channels] = in[i];
+        }
+        const sf_count_t written = sf_writef_float(file_, interleaved_.data(), static_cast<sf_count_t>(frames));
+        if (written != static_cast<sf_count_t>(frames))
+            throw Error(path_ + ": write failed (" + sf_strerror(file_) + ")");
+        done += frames;
+    }
+}
+
+void SoundFileWriter::close() {
+    if (!file_) return;
+    SNDFILE* file = file_;
+    file_ = nullptr;
+    sf_write_sync(file);
+    if (sf_close(file) != 0) throw Error(path_ + ": could not finish writing the file");
+}
+
+}  // namespace bounce

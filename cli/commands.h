@@ -1,0 +1,18 @@
+// The subcommands of `bounce`. Each registers its options on the CLI11 app and returns
+// the function that runs it; the function returns the process exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace bounce::cli {
+
+// Exit codes shared by every command.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;  // the work failed (unreadable input, ...)
+inline constexpr int kExitUsage = 2;   // the command line or a settings file is wrong
+
+std::function<int()> addAnalyzeCommand(CLI::App& app);
+
+}  // namespace bounce::cli

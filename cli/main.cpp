@@ -1,0 +1,42 @@
+// bounce: the command-line shell over the Bounce library. Parses, dispatches, prints,
+// sets the exit code; no DSP here.
+#include "commands.h"
+
+#include "bounce/atomic_output.h"
+#include "bounce/error.h"
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    using namespace bounce::cli;
+    CLI::App app{"Bounce: from recorded tracks to a release-ready master"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "bounce 0.1.0");
+
+    const auto runAnalyze = addAnalyzeCommand(app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "bounce: " << e.what() << " (see bounce --help)\n";
+        return kExitUsage;
+    }
+
+    bounce::installOutputCleanupOnSignal();
+    try {
+        if (app.got_subcommand("analyze")) return runAnalyze();
+    } catch (const bounce::Error& e) {
+        std::cerr << "bounce: " << e.what() << "\n";
+        return kExitFailed;
+    } catch (const std::exception& e) {
+        std::cerr << "bounce: internal error: " << e.what() << "\n";
+        return kExitFailed;
+    }
+    return kExitUsage;
+}

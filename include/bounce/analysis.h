@@ -1,0 +1,96 @@
+// Programme analysis: everything `bounce analyze` reports about a file, as a plain
+// struct. JSON, the text table and later the QC reports are views of this one struct, so
+// they cannot disagree.
+#pragma once
+
+#include "bounce/audio_buffer.h"
+#include "bounce/loudness_meter.h"
+#include "bounce/sound_file.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bounce {
+
+// A sample at or beyond this magnitude is at full scale: it covers 16-bit's 32767/32768
+// as well as 24-bit's and float's 1.0.
+inline constexpr float kFullScaleThreshold = 32767.0f / 32768.0f;
+// This many consecutive full-scale samples in a channel are counted as a clip.
+inline constexpr int kClipRunSamples = 3;
+// Leading and trailing silence: below this sample level in every channel.
+inline constexpr double kSilenceThresholdDbfs = -60.0;
+
+struct ChannelAnalysis {
+    double samplePeak = 0.0;  // linear
+    double truePeak = 0.0;    // linear
+    double meanSquare = 0.0;
+    double dcOffset = 0.0;    // mean sample value
+    std::uint64_t clippedSamples = 0;
+};
+
+struct AnalysisResult {
+    std::string path;
+    std::string formatName;
+    double sampleRate = 0.0;
+    int channels = 0;
+    std::uint64_t frames = 0;
+    double durationSeconds = 0.0;
+
+    std::optional<double> integratedLufs;
+    std::optional<double> loudnessRangeLu;
+    std::optional<double> maxMomentaryLufs;
+    std::optional<double> maxShortTermLufs;
+    std::optional<double> samplePeakDbfs;
+    std::optional<double> truePeakDbtp;
+    std::optional<double> rmsDbfs;
+    std::optional<double> crestDb;
+    std::vector<std::optional<double>> dcOffsetDbfs;  // per channel; nullopt for none at all
+    std::optional<double> correlation;  // L/R, -1 .. +1; nullopt for mono or a silent side
+    std::uint64_t clippedSamples = 0;
+    double leadingSilenceSeconds = 0.0;
+    double trailingSilenceSeconds = 0.0;
+
+    std::uint64_t nonFiniteSamples = 0;
+    double firstNonFiniteSeconds = 0.0;
+    int firstNonFiniteChannel = 0;  // 0-based
+    std::vector<ChannelAnalysis> perChannel;
+    std::vector<std::string> warnings;
+};
+
+// Streams audio through the loudness meter and the signal statistics.
+class ProgramAnalyzer {
+public:
+    ProgramAnalyzer(double sampleRate, int channels, const std::vector<Speaker>& speakers = {},
+                    bool measureTruePeak = true);
+    ~ProgramAnalyzer();
+    ProgramAnalyzer(ProgramAnalyzer&&) noexcept;
+    ProgramAnalyzer& operator=(ProgramAnalyzer&&) noexcept;
+
+    void setHopCallback(std::function<void(const LoudnessHop&)> callback);
+    void addFrames(ConstAudioView block) noexcept;
+    AnalysisResult result() const;
+
+    const LoudnessMeter& meter() const noexcept;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+struct AnalyzeOptions {
+    bool measureTruePeak = true;
+    std::function<void(const LoudnessHop&)> onHop;  // for loudness curves
+};
+
+// Reads the file once, in blocks. Throws bounce::Error (naming the file) when it cannot
+// be read or holds NaN or infinite samples.
+AnalysisResult analyzeFile(const std::string& path, const AnalyzeOptions& options = {});
+
+// 20 log10(linear), nullopt for 0 (and for NaN).
+std::optional<double> decibelsFromLinear(double linear) noexcept;
+
+}  // namespace bounce

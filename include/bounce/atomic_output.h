@@ -1,0 +1,42 @@
+// Outputs appear whole or not at all.
+//
+// An AtomicOutputFile hands out a temporary path beside the target (same folder, so the
+// final rename is atomic on POSIX file systems); commit() renames it onto the target. If
+// the object dies uncommitted (an exception, an early return) the temporary is removed,
+// and a SIGINT/SIGTERM handler installed by installOutputCleanupOnSignal() removes every
+// temporary still open, so an interrupted run leaves nothing half-written.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace bounce {
+
+// Throws bounce::Error when `output` names the same file as one of `inputs` (same path
+// or, where both exist, the same inode: hard links and symlinks count).
+void ensureNotAnInput(const std::string& output, const std::vector<std::string>& inputs);
+
+class AtomicOutputFile {
+public:
+    // Checks that the target is not one of the inputs and that its folder exists.
+    explicit AtomicOutputFile(std::string targetPath, const std::vector<std::string>& inputs = {});
+    ~AtomicOutputFile();
+    AtomicOutputFile(const AtomicOutputFile&) = delete;
+    AtomicOutputFile& operator=(const AtomicOutputFile&) = delete;
+
+    const std::string& tempPath() const noexcept { return tempPath_; }
+    const std::string& targetPath() const noexcept { return targetPath_; }
+
+    // Renames the temporary onto the target. Throws bounce::Error on failure.
+    void commit();
+
+private:
+    std::string targetPath_;
+    std::string tempPath_;
+    bool committed_ = false;
+};
+
+// Removes open temporaries on SIGINT/SIGTERM, then exits with 128 + signal number.
+void installOutputCleanupOnSignal();
+
+}  // namespace bounce

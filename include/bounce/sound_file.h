@@ -1,0 +1,94 @@
+// Streaming sound-file reading and writing on libsndfile.
+//
+// Reads everything libsndfile reads (WAV incl. WAVE_FORMAT_EXTENSIBLE, RF64, W64, AIFF,
+// FLAC, Ogg Vorbis/Opus, MP3) into planar float blocks; writes WAV (promoted to RF64 on
+// its own when the data passes 4 GiB), W64, AIFF, FLAC and Ogg Opus at 16/24/32-bit
+// integer or 32/64-bit float. Neither class holds more than one block of audio.
+#pragma once
+
+#include "bounce/audio_buffer.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+struct sf_private_tag;
+
+namespace bounce {
+
+enum class SampleFormat { Pcm16, Pcm24, Pcm32, Float32, Float64, Other };
+enum class FileFormat { Wav, Rf64, W64, Aiff, Flac, Ogg, Opus, Mp3, Other };
+
+// Loudspeaker positions a file may declare for its channels (WAVE_FORMAT_EXTENSIBLE,
+// CAF, ...). Unknown when the file says nothing.
+enum class Speaker {
+    Unknown, Mono, Left, Right, Center, Lfe, LeftSurround, RightSurround,
+    LeftBack, RightBack, CenterBack, LeftCenter, RightCenter, Other
+};
+
+struct SoundFileInfo {
+    std::string path;
+    double sampleRate = 0.0;
+    int channels = 0;
+    std::int64_t frames = 0;
+    FileFormat format = FileFormat::Other;
+    SampleFormat sampleFormat = SampleFormat::Other;
+    std::string formatName;       // e.g. "WAV (Microsoft), Signed 24 bit PCM"
+    std::vector<Speaker> speakers;  // empty when the file declares no layout
+};
+
+class SoundFileReader {
+public:
+    // Throws bounce::Error naming the path on any failure (missing, unreadable, a
+    // directory, not a sound file, zero channels).
+    explicit SoundFileReader(const std::string& path);
+    ~SoundFileReader();
+    SoundFileReader(const SoundFileReader&) = delete;
+    SoundFileReader& operator=(const SoundFileReader&) = delete;
+
+    const SoundFileInfo& info() const noexcept { return info_; }
+
+    // Reads up to destination.frames() frames into the destination's channels (which must
+    // match the file's channel count); returns the frames read, 0 at the end of the file.
+    std::size_t read(AudioView destination);
+
+    void seek(std::int64_t frame);
+
+private:
+    SoundFileInfo info_;
+    sf_private_tag* file_ = nullptr;
+    std::vector<float> interleaved_;
+};
+
+struct SoundFileSpec {
+    double sampleRate = 48000.0;
+    int channels = 2;
+    FileFormat format = FileFormat::Wav;
+    SampleFormat sampleFormat = SampleFormat::Pcm24;
+};
+
+// Picks the container from a file name's extension (.wav .w64 .aif/.aiff .flac .opus/.ogg).
+FileFormat fileFormatForPath(const std::string& path);
+
+class SoundFileWriter {
+public:
+    // Writes to exactly `path` (use AtomicOutputFile for the temp-and-rename dance).
+    // Integer outputs clip at full scale rather than wrap.
+    SoundFileWriter(const std::string& path, const SoundFileSpec& spec);
+    ~SoundFileWriter();
+    SoundFileWriter(const SoundFileWriter&) = delete;
+    SoundFileWriter& operator=(const SoundFileWriter&) = delete;
+
+    void write(ConstAudioView block);
+    // Flushes and closes; throws if the data could not be written. Called by the
+    // destructor too, which swallows errors.
+    void close();
+
+private:
+    std::string path_;
+    int channels_ = 0;
+    sf_private_tag* file_ = nullptr;
+    std::vector<float> interleaved_;
+};
+
+}  // namespace bounce
