@@ -105,6 +105,7 @@ AnalysisResult analyzeFile(const std::string& path, const AnalyzeOptions& option
         throw Error(path + ": holds " + std::to_string(result.nonFiniteSamples) +
                     " non-finite samples (NaN or infinity), " + where + "; cannot measure it");
     }
+    result.warnings.insert(result.warnings.end(), info.warnings.begin(), info.warnings.end());
     if (info.frames > 0 && static_cast<std::int64_t>(framesRead) < info.frames)
         result.warnings.push_back("the header promises " + std::to_string(info.frames) + " frames but only " +
                                   std::to_string(framesRead) + " could be read (truncated file?)");

@@ -104,10 +104,12 @@ struct KState {
     T s1{}, s2{}, s3{}, s4{};
 };
 
+// `sum` is the hop's running sum of squares, carried in and out so that the additions
+// happen in the same order whatever the block size: readings are bit-identical for any
+// way of cutting the stream into blocks.
 template <typename T, typename LoadFn>
-T filterAndSumSquares(KState<T>& state, const KCoefficients<T>& k, std::size_t frames, LoadFn load) noexcept {
+T filterAndSumSquares(KState<T>& state, const KCoefficients<T>& k, std::size_t frames, T sum, LoadFn load) noexcept {
     T s1 = state.s1, s2 = state.s2, s3 = state.s3, s4 = state.s4;
-    T sum{};
     for (std::size_t i = 0; i < frames; ++i) {
         const T x = load(i);
         const T y = k.b0 * x + s1;
@@ -190,19 +192,21 @@ struct LoudnessMeter::State {
             const float* left = block.channel(c) + start;
             const float* right = block.channel(c + 1) + start;
             auto& state = pairStates[static_cast<std::size_t>(c / 2)];
-            const Double2 sum = filterAndSumSquares(state, pairCoefficients, frames, [&](std::size_t i) {
+            const Double2 running{hopSumSquares[static_cast<std::size_t>(c)], hopSumSquares[static_cast<std::size_t>(c + 1)]};
+            const Double2 sum = filterAndSumSquares(state, pairCoefficients, frames, running, [&](std::size_t i) {
                 return Double2{static_cast<double>(left[i]), static_cast<double>(right[i])};
             });
             sanitise(state);
-            hopSumSquares[static_cast<std::size_t>(c)] += sum[0];
-            hopSumSquares[static_cast<std::size_t>(c + 1)] += sum[1];
+            hopSumSquares[static_cast<std::size_t>(c)] = sum[0];
+            hopSumSquares[static_cast<std::size_t>(c + 1)] = sum[1];
         }
 #endif
         for (; c < channels; ++c) {
             const float* x = block.channel(c) + start;
             auto& state = states[static_cast<std::size_t>(c)];
-            hopSumSquares[static_cast<std::size_t>(c)] +=
-                filterAndSumSquares(state, coefficients, frames, [&](std::size_t i) { return static_cast<double>(x[i]); });
+            hopSumSquares[static_cast<std::size_t>(c)] =
+                filterAndSumSquares(state, coefficients, frames, hopSumSquares[static_cast<std::size_t>(c)],
+                                    [&](std::size_t i) { return static_cast<double>(x[i]); });
             sanitise(state);
         }
     }

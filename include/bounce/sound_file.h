@@ -35,6 +35,7 @@ struct SoundFileInfo {
     SampleFormat sampleFormat = SampleFormat::Other;
     std::string formatName;       // e.g. "WAV (Microsoft), Signed 24 bit PCM"
     std::vector<Speaker> speakers;  // empty when the file declares no layout
+    std::vector<std::string> warnings;  // e.g. a truncated data chunk
 };
 
 class SoundFileReader {

@@ -1,0 +1,74 @@
+#include "bounce/true_peak.h"
+#include "signals.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <complex>
+#include <limits>
+#include <numbers>
+
+namespace bounce::test {
+namespace {
+
+double phaseGainDb(const TruePeakDetector& d, int phase, double fractionOfRate) {
+    const auto taps = d.phaseTaps(phase);
+    std::complex<double> h = 0;
+    for (int k = 0; k < TruePeakDetector::kTapsPerPhase; ++k)
+        h += static_cast<double>(taps[static_cast<std::size_t>(k)]) * std::polar(1.0, -2.0 * std::numbers::pi * fractionOfRate * k);
+    return 20.0 * std::log10(std::abs(h));
+}
+
+TEST(TruePeak, OversamplingFollowsBs1770Annex2) {
+    EXPECT_EQ(TruePeakDetector::oversamplingFor(44100), 4);
+    EXPECT_EQ(TruePeakDetector::oversamplingFor(48000), 4);
+    EXPECT_EQ(TruePeakDetector::oversamplingFor(88200), 4);
+    EXPECT_EQ(TruePeakDetector::oversamplingFor(96000), 2);
+    EXPECT_EQ(TruePeakDetector::oversamplingFor(176400), 2);
+    EXPECT_EQ(TruePeakDetector::oversamplingFor(192000), 1);
+}
+
+TEST(TruePeak, InterpolatorPhasesAreFlatToAQuarterOfTheRate) {
+    TruePeakDetector d;
+    d.prepare(48000.0);
+    for (int p = 0; p < d.oversampling(); ++p)
+        for (double f = 0.0; f <= 0.25; f += 0.005) EXPECT_NEAR(phaseGainDb(d, p, f), 0.0, 0.005) << "phase " << p << " f " << f;
+}
+
+TEST(TruePeak, NeverBelowSamplePeakAndIndependentOfBlockSize) {
+    const auto noise = pinkishNoise(44100.0, 2.0, -12.0, 1, 7);
+    double reference = -1;
+    for (std::size_t block : {1u, 17u, 512u, 4096u}) {
+        TruePeakDetector d;
+        d.prepare(44100.0);
+        for (std::size_t i = 0; i < noise.frames(); i += block)
+            d.process(noise.channel(0) + i, std::min(block, noise.frames() - i));
+        EXPECT_GE(d.peak(), d.samplePeak());
+        if (reference < 0) reference = d.peak();
+        EXPECT_FLOAT_EQ(d.peak(), reference) << "block " << block;
+    }
+}
+
+TEST(TruePeak, FindsAPeakBetweenTheLastSamples) {
+    // A lone fs/4 tone at 45° whose final samples are the stream's last: the reading
+    // needs the interpolator's tail.
+    const auto tone = sine(48000.0, 0.01, 12000.0, 0.0, 1, std::numbers::pi / 4);
+    TruePeakDetector d;
+    d.prepare(48000.0);
+    d.process(tone.channel(0), tone.frames());
+    EXPECT_NEAR(20 * std::log10(d.peak()), 0.0, 0.2);
+    EXPECT_NEAR(20 * std::log10(d.samplePeak()), -3.01, 0.01);
+}
+
+TEST(TruePeak, NanInputDoesNotBecomeTheReading) {
+    auto tone = sine(48000.0, 0.5, 1000.0, -6.0, 1);
+    tone.channel(0)[1000] = std::numeric_limits<float>::quiet_NaN();
+    TruePeakDetector d;
+    d.prepare(48000.0);
+    d.process(tone.channel(0), tone.frames());
+    EXPECT_TRUE(std::isfinite(d.peak()));
+    EXPECT_NEAR(20 * std::log10(d.peak()), -6.0, 0.05);
+}
+
+}  // namespace
+}  // namespace bounce::test
