@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# make bench: Bounce beside its peers on the same input in one run, as ratios.
+set -euo pipefail
+build=${1:-build}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "== Google Benchmark: analysis hot paths =="
+"$build/bench/bounce_benchmarks" --benchmark_min_time=0.5
+
+echo
+echo "== In-process: the meter against libebur128 =="
+"$build/bench/bounce_compare_meter"
+
+# Whole processes, file to numbers: best of 3 wall-clock runs each.
+best_of_3() {
+  local best=""
+  for _ in 1 2 3; do
+    local start end t
+    start=$(date +%s.%N)
+    "$@" >/dev/null 2>&1
+    end=$(date +%s.%N)
+    t=$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')
+    if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then best=$t; fi
+  done
+  printf '%.3f' "$best"
+}
+
+echo
+echo "== Whole process: analyse a 4-minute stereo 44.1 kHz 24-bit WAV =="
+"$build/bench/bounce_compare_meter" --write "$work/song.wav"
+ours=$(best_of_3 "$build/bounce" analyze --json "$work/song.wav")
+echo "  bounce analyze                     ${ours} s"
+if command -v ffmpeg >/dev/null; then
+  peer=$(best_of_3 ffmpeg -nostdin -v error -i "$work/song.wav" -af ebur128=peak=true -f null -)
+  echo "  ffmpeg -af ebur128=peak=true       ${peer} s"
+  awk -v p="$peer" -v o="$ours" 'BEGIN { printf "  ratio                              %.2fx faster than ffmpeg\n", p / o }'
+fi
