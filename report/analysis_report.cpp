@@ -2,15 +2,26 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 namespace bounce {
 namespace {
 
-// Readings are rounded to 0.0001 (dB, LU, s): far below any tolerance, and stable text.
-nlohmann::ordered_json rounded(std::optional<double> value, double step = 1e-4) {
+// Readings are rounded to `decimals` places (0.0001 dB/LU, 1 us): far below any
+// tolerance, and stable text. Going through the decimal text gives the double nearest to
+// it, which the JSON writer then prints in its shortest form ("-15.6283").
+nlohmann::ordered_json rounded(std::optional<double> value, int decimals = 4) {
     if (!value || !std::isfinite(*value)) return nullptr;
-    return std::round(*value / step) * step;
+    char text[64];
+    std::snprintf(text, sizeof text, "%.*f", decimals, *value);
+    const double parsed = std::strtod(text, nullptr);
+    return parsed == 0.0 ? 0.0 : parsed;  // no "-0.0"
+}
+
+nlohmann::ordered_json sampleRateJson(double rate) {
+    if (rate == std::floor(rate)) return static_cast<long long>(rate);
+    return rate;
 }
 
 std::string formatted(std::optional<double> value, const char* unit, int decimals = 1) {
@@ -27,9 +38,9 @@ nlohmann::ordered_json analysisToJson(const AnalysisResult& r) {
     for (const auto& value : r.dcOffsetDbfs) dc.push_back(rounded(value));
     return nlohmann::ordered_json{
         {"path", r.path},
-        {"sample_rate", r.sampleRate},
+        {"sample_rate", sampleRateJson(r.sampleRate)},
         {"channels", r.channels},
-        {"duration_s", rounded(r.durationSeconds, 1e-6)},
+        {"duration_s", rounded(r.durationSeconds, 6)},
         {"integrated_lufs", rounded(r.integratedLufs)},
         {"loudness_range_lu", rounded(r.loudnessRangeLu)},
         {"max_momentary_lufs", rounded(r.maxMomentaryLufs)},
@@ -41,8 +52,8 @@ nlohmann::ordered_json analysisToJson(const AnalysisResult& r) {
         {"dc_offset_dbfs", dc},
         {"correlation", rounded(r.correlation)},
         {"clipped_samples", r.clippedSamples},
-        {"leading_silence_s", rounded(r.leadingSilenceSeconds, 1e-6)},
-        {"trailing_silence_s", rounded(r.trailingSilenceSeconds, 1e-6)},
+        {"leading_silence_s", rounded(r.leadingSilenceSeconds, 6)},
+        {"trailing_silence_s", rounded(r.trailingSilenceSeconds, 6)},
     };
 }
 

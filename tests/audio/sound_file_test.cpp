@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 namespace bounce::test {
 namespace {
@@ -124,6 +125,46 @@ TEST(SoundFile, ErrorsNameTheFile) {
     expectError(dir + "/text.wav", "not a readable sound file");
     EXPECT_THROW(SoundFileWriter(dir + "/x.flac", {48000, 2, FileFormat::Flac, SampleFormat::Float32}), Error);
     EXPECT_THROW(SoundFileWriter(dir + "/x.wav", {48000, 0, FileFormat::Wav, SampleFormat::Pcm24}), Error);
+    std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace bounce::test
+
+namespace bounce::test {
+namespace {
+
+TEST(SoundFile, WavIsPromotedToRf64PastFourGigabytes) {
+    // 4.3 GB of audio on disk: only where there is room for it (CI machines vary).
+    const auto dir = makeTempDir("rf64");
+    const auto space = std::filesystem::space(dir);
+    if (space.available < 12ull * 1024 * 1024 * 1024) {
+        std::filesystem::remove_all(dir);
+        GTEST_SKIP() << "needs 12 GB free for a >4 GiB file";
+    }
+    const std::string path = dir + "/big.wav";
+    constexpr int kChannels = 8;
+    const std::uint64_t frames = (4ull << 30) / (kChannels * 8) + 48000;  // just past 4 GiB of float64
+    {
+        SoundFileWriter writer(path, {48000, kChannels, FileFormat::Wav, SampleFormat::Float64});
+        AudioBuffer block(kChannels, 65536);
+        for (std::uint64_t done = 0; done < frames; done += block.frames())
+            writer.write(ConstAudioView(block.view()).subView(0, std::min<std::uint64_t>(block.frames(), frames - done)));
+        writer.close();
+    }
+    SoundFileReader reader(path);
+    EXPECT_EQ(reader.info().format, FileFormat::Rf64) << reader.info().formatName;
+    EXPECT_EQ(static_cast<std::uint64_t>(reader.info().frames), frames);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(SoundFile, SmallWavStaysPlainRiff) {
+    const auto dir = makeTempDir("riff");
+    writeFile(dir + "/a.wav", sine(48000, 0.1, 1000, -6, 2).view(), 48000, SampleFormat::Pcm24);
+    std::ifstream in(dir + "/a.wav", std::ios::binary);
+    char magic[4];
+    in.read(magic, 4);
+    EXPECT_EQ(std::string(magic, 4), "RIFF");
     std::filesystem::remove_all(dir);
 }
 
