@@ -14,5 +14,6 @@ inline constexpr int kExitFailed = 1;  // the work failed (unreadable input, ...
 inline constexpr int kExitUsage = 2;   // the command line or a settings file is wrong
 
 std::function<int()> addAnalyzeCommand(CLI::App& app);
+std::function<int()> addProcessCommand(CLI::App& app);
 
 }  // namespace bounce::cli

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "bounce 0.1.0");
 
     const auto runAnalyze = addAnalyzeCommand(app);
+    const auto runProcess = addProcessCommand(app);
 
     try {
         app.parse(argc, argv);
@@ -31,6 +32,10 @@ int main(int argc, char** argv) {
     bounce::installOutputCleanupOnSignal();
     try {
         if (app.got_subcommand("analyze")) return runAnalyze();
+        if (app.got_subcommand("process")) return runProcess();
+    } catch (const bounce::ConfigError& e) {
+        std::cerr << "bounce: " << e.what() << "\n";
+        return kExitUsage;
     } catch (const bounce::Error& e) {
         std::cerr << "bounce: " << e.what() << "\n";
         return kExitFailed;

@@ -14,3 +14,14 @@ public:
 };
 
 }  // namespace bounce
+
+namespace bounce {
+
+// A mistake in what the user wrote (a settings file, a chain, a flag value) rather than
+// in the audio: the CLI exits with 2 for these. The message starts "file:line: ".
+class ConfigError : public Error {
+public:
+    using Error::Error;
+};
+
+}  // namespace bounce

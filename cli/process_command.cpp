@@ -1,0 +1,89 @@
+#include "commands.h"
+
+#include "bounce/atomic_output.h"
+#include "bounce/chain_file.h"
+#include "bounce/dither.h"
+#include "bounce/error.h"
+#include "bounce/processor_chain.h"
+#include "bounce/processor_registry.h"
+#include "bounce/sound_file.h"
+
+#include <iostream>
+#include <memory>
+#include <string>
+
+namespace bounce::cli {
+namespace {
+
+struct ProcessArgs {
+    std::string input;
+    std::string output;
+    std::string chainPath;
+    std::string bits;
+    std::string dither = "tpdf";
+};
+
+SampleFormat sampleFormatFor(const std::string& bits, FileFormat format) {
+    if (bits.empty()) return format == FileFormat::Flac ? SampleFormat::Pcm24 : SampleFormat::Float32;
+    if (bits == "16") return SampleFormat::Pcm16;
+    if (bits == "24") return SampleFormat::Pcm24;
+    return SampleFormat::Float32;
+}
+
+int runProcess(const ProcessArgs& args) {
+    const auto inserts = readChainFile(args.chainPath);
+    SoundFileReader reader(args.input);
+    const SoundFileInfo& info = reader.info();
+
+    ProcessorChain chain;
+    for (const auto& insert : inserts) chain.add(createProcessor(insert, info.channels));
+
+    const FileFormat format = fileFormatForPath(args.output);
+    const SampleFormat sampleFormat = sampleFormatFor(args.bits, format);
+    const bool integer = sampleFormat == SampleFormat::Pcm16 || sampleFormat == SampleFormat::Pcm24;
+    if (integer) {
+        // The final quantisation, and the only one: dither goes last.
+        auto dither = std::make_unique<Dither>();
+        DitherParams params;
+        params.bits = sampleFormat == SampleFormat::Pcm16 ? 16 : 24;
+        params.type = args.dither == "shaped" ? DitherType::NoiseShaped
+                    : args.dither == "none"   ? DitherType::None : DitherType::Tpdf;
+        dither->setParams(params);
+        chain.add(std::move(dither));
+    }
+
+    constexpr std::size_t kBlockFrames = 4096;
+    chain.prepare({info.sampleRate, static_cast<int>(kBlockFrames), info.channels});
+
+    AtomicOutputFile output(args.output, {args.input});
+    SoundFileWriter writer(output.tempPath(), {info.sampleRate, info.channels, format, sampleFormat});
+    std::uint64_t frames = 0;
+    renderAligned(chain, info.channels, kBlockFrames, [&](AudioView block) { return reader.read(block); },
+                  [&](ConstAudioView block) {
+                      writer.write(block);
+                      frames += block.frames();
+                  });
+    writer.close();
+    output.commit();
+    std::cout << args.output << ": " << frames << " frames, " << inserts.size() << " insert"
+              << (inserts.size() == 1 ? "" : "s") << ", latency " << chain.latencyFrames()
+              << " frames compensated\n";
+    return kExitOk;
+}
+
+}  // namespace
+
+std::function<int()> addProcessCommand(CLI::App& app) {
+    auto args = std::make_shared<ProcessArgs>();
+    CLI::App* cmd = app.add_subcommand("process", "Run a file through a chain of processors (as sox runs effects)");
+    cmd->add_option("input", args->input, "Input sound file")->required();
+    cmd->add_option("-o,--output", args->output, "Output file (.wav .w64 .aiff .flac)")->required();
+    cmd->add_option("--chain", args->chainPath, "Chain file of [[insert]] tables")->required();
+    cmd->add_option("--bits", args->bits, "Output sample format: 16, 24 (dithered) or 32f")
+        ->check(CLI::IsMember({"16", "24", "32f"}));
+    cmd->add_option("--dither", args->dither, "Dither for 16/24-bit output: tpdf, shaped or none")
+        ->check(CLI::IsMember({"tpdf", "shaped", "none"}));
+    return [args] { return runProcess(*args); };
+}
+
+}  // namespace bounce::cli

@@ -1,0 +1,196 @@
+#include "bounce/processor_registry.h"
+
+#include "bounce/dither.h"
+#include "bounce/equalizer.h"
+#include "bounce/error.h"
+#include "bounce/stereo.h"
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <map>
+
+namespace bounce {
+namespace {
+
+constexpr double kRequired = std::numeric_limits<double>::quiet_NaN();
+constexpr double kMaxFreqHz = 96000.0;
+
+using Factory = std::function<std::unique_ptr<Processor>(const ParamTable&, int channels, const std::string& type)>;
+
+void requireStereo(const ParamTable& p, const std::string& type, int channels) {
+    if (channels != 2)
+        throw ConfigError(p.source + ":" + std::to_string(p.line) + ": " + type + " needs a stereo signal (this one has " +
+                          std::to_string(channels) + " channel" + (channels == 1 ? "" : "s") + ")");
+}
+
+// One equaliser band from a table; `type` fixes the band type (single-filter inserts) or
+// is read from the table's own `type` key (bands of an "eq").
+EqBand readBand(const ParamTable& p, EqBandType type) {
+    EqBand band;
+    band.type = type;
+    switch (type) {
+    case EqBandType::LowPass:
+    case EqBandType::HighPass: {
+        band.freqHz = p.number("freq_hz", kRequired, 1.0, kMaxFreqHz);
+        band.slopeDbOct = p.integer("slope_db_oct", 12, 6, 48);
+        if (band.slopeDbOct % 6 != 0) p.fail("slope_db_oct", "slope_db_oct must be a multiple of 6 (6 to 48)");
+        band.q = p.number("q", 0.7071, 0.1, 20.0);
+        break;
+    }
+    case EqBandType::Peak:
+        band.freqHz = p.number("freq_hz", kRequired, 1.0, kMaxFreqHz);
+        band.gainDb = p.number("gain_db", kRequired, -48.0, 48.0);
+        band.q = p.number("q", 0.7071, 0.05, 40.0);
+        break;
+    case EqBandType::LowShelf:
+    case EqBandType::HighShelf:
+        band.freqHz = p.number("freq_hz", kRequired, 1.0, kMaxFreqHz);
+        band.gainDb = p.number("gain_db", kRequired, -48.0, 48.0);
+        band.q = p.number("q", 0.7071, 0.1, 4.0);
+        break;
+    case EqBandType::BandPass:
+    case EqBandType::Notch:
+        band.freqHz = p.number("freq_hz", kRequired, 1.0, kMaxFreqHz);
+        band.q = p.number("q", 0.7071, 0.05, 40.0);
+        break;
+    case EqBandType::Tilt:
+        band.freqHz = p.number("freq_hz", 1000.0, 20.0, 20000.0);
+        band.gainDb = p.number("gain_db", kRequired, -12.0, 12.0);
+        break;
+    }
+    band.enabled = p.flag("enabled", true);
+    return band;
+}
+
+const std::map<std::string, EqBandType>& bandTypes() {
+    static const std::map<std::string, EqBandType> types = {
+        {"peak", EqBandType::Peak},         {"low_shelf", EqBandType::LowShelf}, {"high_shelf", EqBandType::HighShelf},
+        {"lowpass", EqBandType::LowPass},   {"highpass", EqBandType::HighPass},  {"bandpass", EqBandType::BandPass},
+        {"notch", EqBandType::Notch},       {"tilt", EqBandType::Tilt},
+    };
+    return types;
+}
+
+std::unique_ptr<Processor> makeEqualizer(const EqParams& params) {
+    auto eq = std::make_unique<Equalizer>();
+    eq->setParams(params);
+    return eq;
+}
+
+const std::map<std::string, Factory>& factories() {
+    static const std::map<std::string, Factory> table = [] {
+        std::map<std::string, Factory> f;
+        for (const auto& [name, bandType] : bandTypes()) {
+            const EqBandType type = bandType;
+            f[name] = [type](const ParamTable& p, int, const std::string&) {
+                EqParams params;
+                params.bands[0] = readBand(p, type);
+                params.bandCount = 1;
+                params.matched = p.flag("matched", true);
+                return makeEqualizer(params);
+            };
+        }
+        f["eq"] = [](const ParamTable& p, int, const std::string&) {
+            EqParams params;
+            params.matched = p.flag("matched", true);
+            const auto& bands = p.tables("band");
+            if (bands.size() > static_cast<std::size_t>(EqParams::kMaxBands))
+                p.fail("band", "an eq has at most " + std::to_string(EqParams::kMaxBands) + " bands");
+            for (const auto& table : bands) {
+                std::string names;
+                for (const auto& [name, t] : bandTypes()) names += (names.empty() ? "" : ", ") + name;
+                const std::string typeName = table.text("type", "");
+                const auto it = bandTypes().find(typeName);
+                if (it == bandTypes().end())
+                    table.fail("type", "band type must be one of " + names + " (got \"" + typeName + "\")");
+                params.bands[static_cast<std::size_t>(params.bandCount++)] = readBand(table, it->second);
+                table.rejectUnknownKeys("an eq band");
+            }
+            return makeEqualizer(params);
+        };
+        f["gain"] = [](const ParamTable& p, int, const std::string&) {
+            auto g = std::make_unique<Gain>();
+            g->setParams({p.number("gain_db", kRequired, -96.0, 48.0)});
+            return g;
+        };
+        f["pan"] = [](const ParamTable& p, int channels, const std::string& type) {
+            requireStereo(p, type, channels);
+            PanParams params;
+            params.pan = p.number("pan", kRequired, -1.0, 1.0);
+            const std::string law = p.choice("law", "-3dB", {"-3dB", "-4.5dB", "-6dB", "0dB"});
+            params.law = law == "-3dB" ? PanLaw::ConstantPower3dB
+                       : law == "-4.5dB" ? PanLaw::Compromise4_5dB
+                       : law == "-6dB" ? PanLaw::Linear6dB : PanLaw::Balance0dB;
+            auto pan = std::make_unique<Pan>();
+            pan->setParams(params);
+            return pan;
+        };
+        f["width"] = [](const ParamTable& p, int channels, const std::string& type) {
+            requireStereo(p, type, channels);
+            auto w = std::make_unique<Width>();
+            w->setParams({p.number("width", kRequired, 0.0, 4.0)});
+            return w;
+        };
+        f["polarity"] = [](const ParamTable& p, int channels, const std::string&) {
+            PolarityParams params;
+            const bool all = p.flag("invert", false);
+            for (int c = 0; c < channels && c < 8; ++c) params.invert[static_cast<std::size_t>(c)] = all;
+            if (p.has("invert_left") || p.has("invert_right")) {
+                requireStereo(p, "invert_left/invert_right", channels);
+                params.invert[0] = p.flag("invert_left", all);
+                params.invert[1] = p.flag("invert_right", all);
+            }
+            auto polarity = std::make_unique<Polarity>();
+            polarity->setParams(params);
+            return polarity;
+        };
+        f["channel_delay"] = [](const ParamTable& p, int channels, const std::string&) {
+            ChannelDelayParams params;
+            if (channels == 2) {
+                params.delayMs[0] = p.number("left_ms", 0.0, 0.0, ChannelDelay::kMaxDelayMs);
+                params.delayMs[1] = p.number("right_ms", 0.0, 0.0, ChannelDelay::kMaxDelayMs);
+            } else {
+                const double ms = p.number("delay_ms", kRequired, 0.0, ChannelDelay::kMaxDelayMs);
+                for (auto& d : params.delayMs) d = ms;
+            }
+            auto delay = std::make_unique<ChannelDelay>();
+            delay->setParams(params);
+            return delay;
+        };
+        f["dither"] = [](const ParamTable& p, int, const std::string&) {
+            DitherParams params;
+            params.bits = p.integer("bits", 24, 8, 24);
+            const std::string type = p.choice("shape", "tpdf", {"tpdf", "shaped", "none"});
+            params.type = type == "tpdf" ? DitherType::Tpdf : type == "shaped" ? DitherType::NoiseShaped : DitherType::None;
+            auto dither = std::make_unique<Dither>();
+            dither->setParams(params);
+            return dither;
+        };
+        return f;
+    }();
+    return table;
+}
+
+}  // namespace
+
+std::unique_ptr<Processor> createProcessor(const InsertSpec& insert, int channels) {
+    const auto it = factories().find(insert.type);
+    if (it == factories().end()) {
+        std::string names;
+        for (const auto& name : processorTypeNames()) names += (names.empty() ? "" : ", ") + name;
+        throw ConfigError(insert.params.source + ":" + std::to_string(insert.params.line) + ": unknown insert type \"" +
+                          insert.type + "\" (known: " + names + ")");
+    }
+    auto processor = it->second(insert.params, channels, insert.type);
+    insert.params.rejectUnknownKeys("a " + insert.type + " insert");
+    return processor;
+}
+
+std::vector<std::string> processorTypeNames() {
+    std::vector<std::string> names;
+    for (const auto& [name, factory] : factories()) names.push_back(name);
+    return names;
+}
+
+}  // namespace bounce

@@ -1,0 +1,52 @@
+#include "toml_params.h"
+
+#include "bounce/error.h"
+
+namespace bounce {
+namespace {
+
+int lineOf(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
+
+}  // namespace
+
+ParamTable paramTableFromToml(const toml::table& table, const std::string& source, const char* skipKey) {
+    ParamTable params;
+    params.source = source;
+    params.line = lineOf(table);
+    for (const auto& [key, node] : table) {
+        const std::string name(key.str());
+        if (skipKey && name == skipKey) continue;
+        ParamTable::Entry entry;
+        entry.line = lineOf(node);
+        if (const auto* v = node.as_floating_point()) {
+            entry.value = v->get();
+        } else if (const auto* i = node.as_integer()) {
+            entry.value = static_cast<double>(i->get());
+        } else if (const auto* b = node.as_boolean()) {
+            entry.value = b->get();
+        } else if (const auto* s = node.as_string()) {
+            entry.value = s->get();
+        } else if (const auto* array = node.as_array(); array && array->is_array_of_tables()) {
+            std::vector<ParamTable> tables;
+            for (const auto& element : *array) tables.push_back(paramTableFromToml(*element.as_table(), source));
+            entry.value = std::move(tables);
+        } else {
+            throw ConfigError(source + ":" + std::to_string(entry.line) + ": " + name +
+                              " must be a number, true/false, a string or [[" + name + "]] tables");
+        }
+        params.entries.emplace(name, std::move(entry));
+    }
+    return params;
+}
+
+InsertSpec insertSpecFromToml(const toml::table& table, const std::string& source) {
+    InsertSpec insert;
+    const auto* type = table.get("type");
+    if (!type) throw ConfigError(source + ":" + std::to_string(lineOf(table)) + ": an insert needs a type (e.g. type = \"highpass\")");
+    if (!type->is_string()) throw ConfigError(source + ":" + std::to_string(lineOf(*type)) + ": type must be a string");
+    insert.type = type->as_string()->get();
+    insert.params = paramTableFromToml(table, source, "type");
+    return insert;
+}
+
+}  // namespace bounce

@@ -1,0 +1,17 @@
+// TOML -> ParamTable, keeping line numbers. The only place toml++ types meet the library's
+// plain structs.
+#pragma once
+
+#include "bounce/insert_spec.h"
+
+#include <toml++/toml.h>
+
+#include <string>
+
+namespace bounce {
+
+ParamTable paramTableFromToml(const toml::table& table, const std::string& source, const char* skipKey = nullptr);
+
+InsertSpec insertSpecFromToml(const toml::table& table, const std::string& source);
+
+}  // namespace bounce
