@@ -49,7 +49,7 @@ double ParamTable::number(const std::string& key, double fallback, double min, d
         if (!std::isnan(fallback)) return fallback;
         std::string hint;
         for (const auto& [other, entry] : entries)
-            if (!read_.count(other) && editDistance(other, key) <= 2)
+            if (!read_.count(other) && (editDistance(other, key) <= 2 || key.rfind(other, 0) == 0 || other.rfind(key, 0) == 0))
                 hint = "; '" + other + "' on line " + std::to_string(entry.line) + " looks like a misspelling of it";
         throw ConfigError(source + ":" + std::to_string(line) + ": " + key + " is required" + hint);
     }
