@@ -60,22 +60,27 @@ void TruePeakDetector::reset() noexcept {
     samplePeak_ = 0.0f;
 }
 
-void TruePeakDetector::process(const float* samples, std::size_t count) noexcept {
+void TruePeakDetector::process(const float* samples, std::size_t count, float* peaks) noexcept {
     constexpr std::size_t history = kTapsPerPhase - 1;
     while (count > 0) {
         const std::size_t chunk = std::min(count, kChunk);
-        std::memcpy(window_.data() + history, samples, chunk * sizeof(float));
-        processChunk(chunk);
+        // NaN and infinity have no true peak; read them as silence so one bad sample cannot
+        // become the reading (or a limiter's gain).
+        float* fresh = window_.data() + history;
+        for (std::size_t i = 0; i < chunk; ++i) fresh[i] = std::isfinite(samples[i]) ? samples[i] : 0.0f;
+        processChunk(chunk, peaks);
         std::memmove(window_.data(), window_.data() + chunk, history * sizeof(float));
         samples += chunk;
         count -= chunk;
+        if (peaks) peaks += chunk;
     }
 }
 
 // The hot loop. Four consecutive outputs of one phase are computed at once: each tap is
 // one multiply-add of a broadcast coefficient with four neighbouring inputs (an unaligned
 // load), so no shuffles are needed. Phase 0 is the input itself (delayed), read directly.
-void TruePeakDetector::processChunk(std::size_t count) noexcept {
+// max(x, m) keeps m when x is NaN, so a NaN never becomes a reading.
+void TruePeakDetector::processChunk(std::size_t count, float* peaks) noexcept {
     constexpr int n = kTapsPerPhase;
     const float* w = window_.data();  // w[i + n - 1] is the newest sample of output i
     std::size_t i = 0;
@@ -88,7 +93,8 @@ void TruePeakDetector::processChunk(std::size_t count) noexcept {
         for (int k = 0; k < n; ++k) coef[p - 1][k] = _mm_set1_ps(taps_[p][k]);
     for (; i + 4 <= count; i += 4) {
         // Phase 0: the sample n/2 back from the newest.
-        samplePeak = _mm_max_ps(_mm_and_ps(_mm_loadu_ps(w + i + n - 1 - n / 2), absMask), samplePeak);
+        __m128 lane = _mm_max_ps(_mm_and_ps(_mm_loadu_ps(w + i + n - 1 - n / 2), absMask), _mm_setzero_ps());
+        samplePeak = _mm_max_ps(lane, samplePeak);
         if (factor_ == 4) {
             __m128 a1 = _mm_setzero_ps(), a2 = _mm_setzero_ps(), a3 = _mm_setzero_ps();
             for (int k = 0; k < n; ++k) {
@@ -97,15 +103,16 @@ void TruePeakDetector::processChunk(std::size_t count) noexcept {
                 a2 = _mm_add_ps(a2, _mm_mul_ps(coef[1][k], x));
                 a3 = _mm_add_ps(a3, _mm_mul_ps(coef[2][k], x));
             }
-            // max(x, peak) keeps `peak` when x is NaN, so a NaN never becomes the reading.
-            peak = _mm_max_ps(_mm_and_ps(a1, absMask), peak);
-            peak = _mm_max_ps(_mm_and_ps(a2, absMask), peak);
-            peak = _mm_max_ps(_mm_and_ps(a3, absMask), peak);
+            lane = _mm_max_ps(_mm_and_ps(a1, absMask), lane);
+            lane = _mm_max_ps(_mm_and_ps(a2, absMask), lane);
+            lane = _mm_max_ps(_mm_and_ps(a3, absMask), lane);
         } else if (factor_ == 2) {
             __m128 a1 = _mm_setzero_ps();
             for (int k = 0; k < n; ++k) a1 = _mm_add_ps(a1, _mm_mul_ps(coef[0][k], _mm_loadu_ps(w + i + n - 1 - k)));
-            peak = _mm_max_ps(_mm_and_ps(a1, absMask), peak);
+            lane = _mm_max_ps(_mm_and_ps(a1, absMask), lane);
         }
+        peak = _mm_max_ps(lane, peak);
+        if (peaks) _mm_storeu_ps(peaks + i, lane);
     }
     alignas(16) float lanes[4];
     _mm_store_ps(lanes, peak);
@@ -114,14 +121,18 @@ void TruePeakDetector::processChunk(std::size_t count) noexcept {
     samplePeak_ = std::max(std::max(lanes[0], lanes[1]), std::max(lanes[2], lanes[3]));
 #endif
     for (; i < count; ++i) {
+        float lane = 0.0f;
         const float s = std::fabs(w[i + n - 1 - n / 2]);
+        if (s > lane) lane = s;
         if (s > samplePeak_) samplePeak_ = s;
         for (int p = 1; p < factor_; ++p) {
             float acc = 0.0f;
             for (int k = 0; k < n; ++k) acc += taps_[p][k] * w[i + n - 1 - k];
             const float a = std::fabs(acc);
-            if (a > peak_) peak_ = a;
+            if (a > lane) lane = a;
         }
+        if (lane > peak_) peak_ = lane;
+        if (peaks) peaks[i] = lane;
     }
 }
 

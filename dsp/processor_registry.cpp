@@ -3,6 +3,7 @@
 #include "bounce/dither.h"
 #include "bounce/equalizer.h"
 #include "bounce/error.h"
+#include "bounce/limiter.h"
 #include "bounce/stereo.h"
 
 #include <cmath>
@@ -157,6 +158,15 @@ const std::map<std::string, Factory>& factories() {
             auto delay = std::make_unique<ChannelDelay>();
             delay->setParams(params);
             return delay;
+        };
+        f["limiter"] = [](const ParamTable& p, int, const std::string&) {
+            LimiterParams params;
+            params.ceilingDbtp = p.number("ceiling_dbtp", -1.0, -24.0, 0.0);
+            params.lookaheadMs = p.number("lookahead_ms", 2.0, 0.5, 20.0);
+            params.releaseMs = p.number("release_ms", 100.0, 1.0, 2000.0);
+            auto limiter = std::make_unique<TruePeakLimiter>();
+            limiter->setParams(params);
+            return limiter;
         };
         f["dither"] = [](const ParamTable& p, int, const std::string&) {
             DitherParams params;

@@ -10,7 +10,8 @@
 // enough to over-read EBU Tech 3341 cases 17 and 18 (fs/6 and fs/8 tones) beyond the
 // +0.2 dB tolerance; this one passes all true-peak cases (see docs/loudness.md).
 // Phase 0 of a windowed sinc is a unit impulse, so the original samples are part of the
-// reading and the true peak is never below the sample peak.
+// reading and the true peak is never below the sample peak. NaN and infinite samples are
+// read as 0, which is what every processor outputs in their place.
 #pragma once
 
 #include <array>
@@ -32,8 +33,14 @@ public:
     void prepare(double sampleRate, int oversampling = 0);
     void reset() noexcept;
 
-    // Updates the running peak. No allocation; any block size.
-    void process(const float* samples, std::size_t count) noexcept;
+    // Updates the running peak. No allocation; any block size. With `peaks`, also writes
+    // for each input i the largest absolute value of the reconstructed signal over
+    // [t, t + 1), t being the sample kDelayFrames before input i (the true-peak limiter's
+    // detector).
+    void process(const float* samples, std::size_t count, float* peaks = nullptr) noexcept;
+
+    // How far the per-sample peaks lag the input.
+    static constexpr int kDelayFrames = kTapsPerPhase / 2;
 
     // Largest absolute value of the oversampled signal so far (linear), including the
     // interpolator's tail as if the stream ended here.
@@ -50,7 +57,7 @@ public:
 private:
     static constexpr std::size_t kChunk = 1024;
 
-    void processChunk(std::size_t count) noexcept;
+    void processChunk(std::size_t count, float* peaks) noexcept;
 
     int factor_ = 1;
     // taps_[p][k] multiplies the input k samples before the newest one.

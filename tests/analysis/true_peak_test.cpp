@@ -60,14 +60,20 @@ TEST(TruePeak, FindsAPeakBetweenTheLastSamples) {
     EXPECT_NEAR(20 * std::log10(d.samplePeak()), -3.01, 0.01);
 }
 
-TEST(TruePeak, NanInputDoesNotBecomeTheReading) {
+TEST(TruePeak, NanAndInfinityAreReadAsSilence) {
+    // As processors output them: the reading is that of the signal with those samples at 0.
     auto tone = sine(48000.0, 0.5, 1000.0, -6.0, 1);
+    auto zeroed = tone;
     tone.channel(0)[1000] = std::numeric_limits<float>::quiet_NaN();
-    TruePeakDetector d;
+    tone.channel(0)[2000] = std::numeric_limits<float>::infinity();
+    zeroed.channel(0)[1000] = zeroed.channel(0)[2000] = 0.0f;
+    TruePeakDetector d, reference;
     d.prepare(48000.0);
+    reference.prepare(48000.0);
     d.process(tone.channel(0), tone.frames());
+    reference.process(zeroed.channel(0), zeroed.frames());
     EXPECT_TRUE(std::isfinite(d.peak()));
-    EXPECT_NEAR(20 * std::log10(d.peak()), -6.0, 0.05);
+    EXPECT_EQ(d.peak(), reference.peak());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // reset determinism, latency, recovery from NaN/inf, and no click on a parameter jump.
 #include "bounce/dither.h"
 #include "bounce/equalizer.h"
+#include "bounce/limiter.h"
 #include "bounce/stereo.h"
 #include "inserts.h"
 #include "signals.h"
@@ -51,6 +52,8 @@ std::vector<ContractCase> contractCases() {
         {"channel_delay", "channel_delay", {{"left_ms", 0.0}, {"right_ms", 5.0}},
          [](Processor& p) { ChannelDelayParams d; d.delayMs[0] = 3.0; d.delayMs[1] = 0.0; static_cast<ChannelDelay&>(p).setParams(d); }, true},
         {"dither", "dither", {{"bits", 16.0}}, nullptr, true},
+        {"limiter", "limiter", {{"ceiling_dbtp", -1.0}},
+         [](Processor& p) { static_cast<TruePeakLimiter&>(p).setParams({-12.0, 2.0, 100.0}); }},
     };
 }
 
