@@ -4,6 +4,7 @@
 #include "bounce/equalizer.h"
 #include "bounce/error.h"
 #include "bounce/limiter.h"
+#include "bounce/saturation.h"
 #include "bounce/stereo.h"
 
 #include <cmath>
@@ -167,6 +168,20 @@ const std::map<std::string, Factory>& factories() {
             auto limiter = std::make_unique<TruePeakLimiter>();
             limiter->setParams(params);
             return limiter;
+        };
+        f["saturation"] = [](const ParamTable& p, int, const std::string&) {
+            SaturationParams params;
+            params.type = p.choice("style", "tape", {"tape", "tube"}) == "tube" ? SaturationType::Tube : SaturationType::Tape;
+            params.driveDb = p.number("drive_db", 6.0, 0.0, 36.0);
+            params.mix = p.number("mix", 1.0, 0.0, 1.0);
+            params.bias = p.number("bias", 0.3, 0.0, 1.0);
+            params.outputDb = p.number("output_db", 0.0, -24.0, 24.0);
+            params.oversampling = p.integer("oversampling", 8, 2, 16);
+            if (params.oversampling != 2 && params.oversampling != 4 && params.oversampling != 8 && params.oversampling != 16)
+                p.fail("oversampling", "oversampling must be 2, 4, 8 or 16");
+            auto saturation = std::make_unique<Saturation>();
+            saturation->setParams(params);
+            return saturation;
         };
         f["dither"] = [](const ParamTable& p, int, const std::string&) {
             DitherParams params;

@@ -8,9 +8,10 @@
 
 namespace bounce::test {
 
-std::vector<double> impulseResponse(Processor& processor, int channels, std::size_t length, std::size_t blockFrames) {
+std::vector<double> impulseResponse(Processor& processor, int channels, std::size_t length, std::size_t blockFrames,
+                                    float amplitude) {
     AudioBuffer buffer(channels, length);
-    for (int c = 0; c < channels; ++c) buffer.channel(c)[0] = 1.0f;
+    for (int c = 0; c < channels; ++c) buffer.channel(c)[0] = amplitude;
     for (std::size_t i = 0; i < length; i += blockFrames)
         processor.process(buffer.view().subView(i, std::min(blockFrames, length - i)));
     return std::vector<double>(buffer.channel(0), buffer.channel(0) + length);

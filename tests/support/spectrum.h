@@ -10,7 +10,8 @@ namespace bounce::test {
 
 // Runs a unit impulse (then silence) of `length` frames through `processor` (prepared
 // for `channels` channels) and returns channel 0's response.
-std::vector<double> impulseResponse(Processor& processor, int channels, std::size_t length, std::size_t blockFrames = 4096);
+std::vector<double> impulseResponse(Processor& processor, int channels, std::size_t length, std::size_t blockFrames = 4096,
+                                    float amplitude = 1.0f);
 
 // |DFT| in dB of `signal` at `freqHz` (exact bin frequency not required: evaluated by
 // FFT of a zero-padded copy and linear interpolation in dB between bins).

@@ -1,0 +1,128 @@
+#include "bounce/oversampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numbers>
+
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
+namespace bounce {
+namespace {
+
+constexpr double kStopbandDb = 100.0;
+// Transition band, as a fraction of the input rate, centred on its Nyquist frequency.
+constexpr double kTransitionFraction = 0.093;
+
+double besselI0(double x) {
+    double sum = 1.0, term = 1.0;
+    for (int k = 1; k < 80; ++k) {
+        term *= (x / (2.0 * k)) * (x / (2.0 * k));
+        sum += term;
+        if (term < sum * 1e-17) break;
+    }
+    return sum;
+}
+
+}  // namespace
+
+float dotProduct(const float* a, const float* b, int n) noexcept {
+    int i = 0;
+    float sum = 0.0f;
+#if defined(__SSE2__)
+    __m128 s0 = _mm_setzero_ps(), s1 = _mm_setzero_ps();
+    for (; i + 8 <= n; i += 8) {
+        s0 = _mm_add_ps(s0, _mm_mul_ps(_mm_loadu_ps(a + i), _mm_loadu_ps(b + i)));
+        s1 = _mm_add_ps(s1, _mm_mul_ps(_mm_loadu_ps(a + i + 4), _mm_loadu_ps(b + i + 4)));
+    }
+    alignas(16) float lanes[4];
+    _mm_store_ps(lanes, _mm_add_ps(s0, s1));
+    sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+#endif
+    for (; i < n; ++i) sum += a[i] * b[i];
+    return sum;
+}
+
+void Oversampler::prepare(int channels, int factor, int maxBlockFrames) {
+    factor_ = factor <= 2 ? 2 : factor <= 4 ? 4 : factor <= 8 ? 8 : 16;
+    maxBlock_ = static_cast<std::size_t>(maxBlockFrames);
+    // Kaiser's formulas: beta and length for the stopband and transition width.
+    const double beta = 0.1102 * (kStopbandDb - 8.7);
+    const double width = kTransitionFraction / factor_;  // relative to the oversampled rate
+    const int k = static_cast<int>(std::ceil((kStopbandDb - 7.95) / (2.285 * 2.0 * std::numbers::pi * width) / factor_));
+    // An odd-length symmetric filter of k * L + 1 taps delays by k * L / 2 oversampled
+    // samples; up and down together by k * L, i.e. k input frames.
+    const int length = k * factor_ + 1;
+    latency_ = k;
+    std::vector<double> h(static_cast<std::size_t>(length));
+    const double centre = (length - 1) / 2.0;
+    const double cutoff = 0.5 / factor_;  // the input's Nyquist, relative to the oversampled rate
+    double sum = 0.0;
+    for (int i = 0; i < length; ++i) {
+        const double t = i - centre;
+        const double sinc = t == 0.0 ? 2 * cutoff : std::sin(2 * std::numbers::pi * cutoff * t) / (std::numbers::pi * t);
+        const double u = t / centre;
+        h[static_cast<std::size_t>(i)] = sinc * besselI0(beta * std::sqrt(std::max(0.0, 1.0 - u * u))) / besselI0(beta);
+        sum += h[static_cast<std::size_t>(i)];
+    }
+    for (auto& v : h) v /= sum;  // unity at DC
+
+    // Up: polyphase, each phase gains `factor` to make up for the zeros stuffed between samples.
+    tapsPerPhase_ = (length + factor_ - 1) / factor_;
+    upPhases_.assign(static_cast<std::size_t>(factor_), std::vector<float>(static_cast<std::size_t>(tapsPerPhase_), 0.0f));
+    for (int p = 0; p < factor_; ++p)
+        for (int m = 0; m < tapsPerPhase_; ++m) {
+            const int index = p + m * factor_;
+            // Reversed: element j multiplies input[newest - (tapsPerPhase - 1 - j)].
+            upPhases_[static_cast<std::size_t>(p)][static_cast<std::size_t>(tapsPerPhase_ - 1 - m)] =
+                index < length ? static_cast<float>(h[static_cast<std::size_t>(index)] * factor_) : 0.0f;
+        }
+    taps_ = length;
+    down_.resize(static_cast<std::size_t>(length));
+    for (int j = 0; j < length; ++j) down_[static_cast<std::size_t>(length - 1 - j)] = static_cast<float>(h[static_cast<std::size_t>(j)]);
+
+    channels_.assign(static_cast<std::size_t>(channels), Channel{});
+    for (auto& c : channels_) {
+        c.input.assign(static_cast<std::size_t>(tapsPerPhase_ - 1) + maxBlock_, 0.0f);
+        c.oversampled.assign(static_cast<std::size_t>(taps_ - 1) + maxBlock_ * static_cast<std::size_t>(factor_), 0.0f);
+    }
+}
+
+void Oversampler::reset() noexcept {
+    for (auto& c : channels_) {
+        std::fill(c.input.begin(), c.input.end(), 0.0f);
+        std::fill(c.oversampled.begin(), c.oversampled.end(), 0.0f);
+    }
+}
+
+float* Oversampler::upsample(int channel, const float* input, std::size_t frames) noexcept {
+    Channel& c = channels_[static_cast<std::size_t>(channel)];
+    const std::size_t history = static_cast<std::size_t>(tapsPerPhase_ - 1);
+    float* in = c.input.data();
+    for (std::size_t i = 0; i < frames; ++i) in[history + i] = std::isfinite(input[i]) ? input[i] : 0.0f;
+    float* out = c.oversampled.data() + (taps_ - 1);
+    for (std::size_t i = 0; i < frames; ++i) {
+        const float* window = in + i;  // window[tapsPerPhase - 1] is input i
+        for (int p = 0; p < factor_; ++p)
+            out[i * static_cast<std::size_t>(factor_) + static_cast<std::size_t>(p)] =
+                dotProduct(upPhases_[static_cast<std::size_t>(p)].data(), window, tapsPerPhase_);
+    }
+    std::memmove(in, in + frames, history * sizeof(float));
+    return out;
+}
+
+void Oversampler::downsample(int channel, float* output, std::size_t frames) noexcept {
+    Channel& c = channels_[static_cast<std::size_t>(channel)];
+    const std::size_t history = static_cast<std::size_t>(taps_ - 1);
+    float* u = c.oversampled.data();
+    for (std::size_t n = 0; n < frames; ++n) {
+        // y[n] = sum_j h[j] u[nL - j]: the window ends at u[nL].
+        const float* window = u + n * static_cast<std::size_t>(factor_);
+        output[n] = dotProduct(down_.data(), window, taps_);
+    }
+    std::memmove(u, u + frames * static_cast<std::size_t>(factor_), history * sizeof(float));
+}
+
+}  // namespace bounce
