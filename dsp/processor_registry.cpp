@@ -1,6 +1,8 @@
 #include "bounce/processor_registry.h"
 
+#include "bounce/crossover.h"
 #include "bounce/dither.h"
+#include "bounce/dynamics.h"
 #include "bounce/equalizer.h"
 #include "bounce/error.h"
 #include "bounce/limiter.h"
@@ -63,6 +65,22 @@ EqBand readBand(const ParamTable& p, EqBandType type) {
     }
     band.enabled = p.flag("enabled", true);
     return band;
+}
+
+CompressorParams readCompressor(const ParamTable& p) {
+    CompressorParams c;
+    c.thresholdDb = p.number("threshold_db", -18.0, -80.0, 0.0);
+    c.ratio = p.number("ratio", 4.0, 1.0, 100.0);
+    c.kneeDb = p.number("knee_db", 6.0, 0.0, 24.0);
+    c.attackMs = p.number("attack_ms", 10.0, 0.01, 500.0);
+    c.releaseMs = p.number("release_ms", 100.0, 1.0, 5000.0);
+    c.makeupDb = p.number("makeup_db", 0.0, -24.0, 24.0);
+    c.detector = p.choice("detector", "peak", {"peak", "rms"}) == "rms" ? DetectorMode::Rms : DetectorMode::Peak;
+    c.rmsMs = p.number("rms_ms", 10.0, 0.1, 1000.0);
+    c.stereoLink = p.number("stereo_link", 1.0, 0.0, 1.0);
+    c.lookaheadMs = p.number("lookahead_ms", 0.0, 0.0, 20.0);
+    c.sidechainHighpassHz = p.number("sidechain_hpf_hz", 0.0, 0.0, 2000.0);
+    return c;
 }
 
 const std::map<std::string, EqBandType>& bandTypes() {
@@ -182,6 +200,61 @@ const std::map<std::string, Factory>& factories() {
             auto saturation = std::make_unique<Saturation>();
             saturation->setParams(params);
             return saturation;
+        };
+        f["compressor"] = [](const ParamTable& p, int, const std::string&) {
+            auto compressor = std::make_unique<Compressor>();
+            compressor->setParams(readCompressor(p));
+            return compressor;
+        };
+        f["multiband_compressor"] = [](const ParamTable& p, int, const std::string&) {
+            MultibandCompressorParams params;
+            const auto& bands = p.tables("band");
+            if (bands.size() < 2 || bands.size() > static_cast<std::size_t>(Crossover::kMaxBands))
+                p.fail("band", "a multiband_compressor has 2 to 6 [[insert.band]] tables");
+            params.bandCount = static_cast<int>(bands.size());
+            double previous = 0.0;
+            for (std::size_t b = 0; b < bands.size(); ++b) {
+                const ParamTable& band = bands[b];
+                if (b + 1 < bands.size()) {
+                    const double upTo = band.number("up_to_hz", kRequired, 20.0, 20000.0);
+                    if (upTo <= previous) band.fail("up_to_hz", "up_to_hz must rise from band to band");
+                    params.crossoverHz[b] = previous = upTo;
+                } else if (band.has("up_to_hz")) {
+                    band.fail("up_to_hz", "the last band has no up_to_hz (it reaches Nyquist)");
+                }
+                params.bands[b] = readCompressor(band);
+                band.rejectUnknownKeys("a multiband_compressor band");
+            }
+            auto multiband = std::make_unique<MultibandCompressor>();
+            multiband->setParams(params);
+            return multiband;
+        };
+        f["gate"] = [](const ParamTable& p, int, const std::string&) {
+            GateParams g;
+            g.thresholdDb = p.number("threshold_db", -50.0, -100.0, 0.0);
+            g.hysteresisDb = p.number("hysteresis_db", 6.0, 0.0, 24.0);
+            g.ratio = p.number("ratio", 10.0, 1.0, 100.0);
+            g.rangeDb = p.number("range_db", -60.0, -120.0, 0.0);
+            g.attackMs = p.number("attack_ms", 0.5, 0.01, 500.0);
+            g.holdMs = p.number("hold_ms", 50.0, 0.0, 2000.0);
+            g.releaseMs = p.number("release_ms", 100.0, 1.0, 5000.0);
+            g.stereoLink = p.number("stereo_link", 1.0, 0.0, 1.0);
+            auto gate = std::make_unique<Gate>();
+            gate->setParams(g);
+            return gate;
+        };
+        f["de_esser"] = [](const ParamTable& p, int, const std::string&) {
+            DeEsserParams d;
+            d.freqHz = p.number("freq_hz", 7000.0, 1000.0, 20000.0);
+            d.q = p.number("q", 1.0, 0.3, 4.0);
+            d.thresholdDb = p.number("threshold_db", -30.0, -80.0, 0.0);
+            d.ratio = p.number("ratio", 4.0, 1.0, 100.0);
+            d.rangeDb = p.number("range_db", -12.0, -48.0, 0.0);
+            d.attackMs = p.number("attack_ms", 1.0, 0.01, 100.0);
+            d.releaseMs = p.number("release_ms", 60.0, 1.0, 2000.0);
+            auto deEsser = std::make_unique<DeEsser>();
+            deEsser->setParams(d);
+            return deEsser;
         };
         f["dither"] = [](const ParamTable& p, int, const std::string&) {
             DitherParams params;

@@ -1,6 +1,8 @@
 // The processor contract, checked on every processor type: block-size independence,
 // reset determinism, latency, recovery from NaN/inf, and no click on a parameter jump.
+#include "bounce/crossover.h"
 #include "bounce/dither.h"
+#include "bounce/dynamics.h"
 #include "bounce/equalizer.h"
 #include "bounce/limiter.h"
 #include "bounce/saturation.h"
@@ -59,6 +61,17 @@ std::vector<ContractCase> contractCases() {
         {"dither", "dither", {{"bits", 16.0}}, nullptr, true},
         {"limiter", "limiter", {{"ceiling_dbtp", -1.0}},
          [](Processor& p) { static_cast<TruePeakLimiter&>(p).setParams({-12.0, 2.0, 100.0}); }},
+        {"compressor", "compressor", {{"threshold_db", -30.0}, {"ratio", 4.0}, {"lookahead_ms", 1.0}},
+         [](Processor& p) { CompressorParams c; c.thresholdDb = -10; c.ratio = 2; c.lookaheadMs = 1.0; static_cast<Compressor&>(p).setParams(c); },
+         false, false, 1e-3f},
+        {"gate", "gate", {{"threshold_db", -60.0}}, nullptr, true},
+        {"de_esser", "de_esser", {{"threshold_db", -30.0}}, nullptr, false, false, 1e-3f},
+        {"multiband_compressor", "multiband_compressor",
+         {{"band", std::vector<ParamTable>{makeTable({{"up_to_hz", 200.0}, {"threshold_db", -30.0}}),
+                                           makeTable({{"up_to_hz", 3000.0}, {"threshold_db", -30.0}}),
+                                           makeTable({{"threshold_db", -30.0}})}}},
+         [](Processor& p) { MultibandCompressorParams m; m.crossoverHz = {200.0, 3000.0}; for (auto& b : m.bands) b.thresholdDb = -40; static_cast<MultibandCompressor&>(p).setParams(m); },
+         false, false, 1e-3f},
         {"saturation", "saturation", {{"drive_db", 6.0}, {"style", std::string("tube")}},
          [](Processor& p) { SaturationParams s; s.type = SaturationType::Tube; s.driveDb = 18; s.mix = 0.5; static_cast<Saturation&>(p).setParams(s); },
          false, true, 1e-4f},

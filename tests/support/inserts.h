@@ -23,6 +23,15 @@ inline InsertSpec makeInsert(const std::string& type, const std::vector<Param>& 
     return insert;
 }
 
+// A nested table (e.g. one [[insert.band]]).
+inline ParamTable makeTable(const std::vector<Param>& params) {
+    ParamTable table;
+    table.source = "test";
+    table.line = 1;
+    for (const auto& [key, value] : params) table.entries[key] = {value, 1};
+    return table;
+}
+
 inline std::unique_ptr<Processor> makeProcessor(const std::string& type, const std::vector<Param>& params, int channels) {
     return createProcessor(makeInsert(type, params), channels);
 }

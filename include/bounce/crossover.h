@@ -1,0 +1,70 @@
+// Linkwitz-Riley 4th-order crossover, 2 to 6 bands, and the multiband compressor on it.
+//
+// Each split is an LR4 pair (two cascaded 2nd-order Butterworth sections, Q 0.7071, for
+// the low-pass and for the high-pass). LP4 + HP4 is the 2nd-order all-pass at the split
+// frequency, so every band below a split is passed through that all-pass too: then all
+// bands carry the same phase and sum to a flat (all-pass) response. All sections are
+// bilinear designs at the same prewarped frequency, so the identity holds exactly in the
+// digital domain, not only in the analog prototype.
+#pragma once
+
+#include "bounce/biquad.h"
+#include "bounce/dynamics.h"
+#include "bounce/processor.h"
+
+#include <array>
+#include <vector>
+
+namespace bounce {
+
+class Crossover {
+public:
+    static constexpr int kMaxBands = 6;
+
+    void prepare(int channels, double sampleRate);
+    void reset() noexcept;
+    // Split frequencies, ascending, 1 .. 5 of them (bands = count + 1). Switches at once.
+    void setFrequencies(const double* frequencies, int count) noexcept;
+    int bands() const noexcept { return splits_ + 1; }
+
+    // Splits `frames` samples of `channel` into bands[0 .. bands()-1] (each `frames` long).
+    void process(int channel, const float* input, float* const* bands, std::size_t frames) noexcept;
+
+    // The analytic response of one band, and of the sum of all bands.
+    double bandMagnitudeDb(int band, double freqHz) const noexcept;
+
+private:
+    double sampleRate_ = 48000.0;
+    int splits_ = 0;
+    std::array<BiquadCascade, kMaxBands - 1> lowPass_;
+    std::array<BiquadCascade, kMaxBands - 1> highPass_;
+    // allPass_[k][b]: the all-pass of split k applied to band b (b < k).
+    std::array<std::array<BiquadCascade, kMaxBands - 1>, kMaxBands - 1> allPass_;
+};
+
+struct MultibandCompressorParams {
+    int bandCount = 3;                                          // 2 .. 6
+    std::array<double, Crossover::kMaxBands - 1> crossoverHz{120.0, 2500.0, 8000.0, 12000.0, 16000.0};
+    std::array<CompressorParams, Crossover::kMaxBands> bands{};  // lookahead: the first band's, for all
+};
+
+class MultibandCompressor final : public Processor {
+public:
+    void prepare(const ProcessSpec& spec) override;
+    void reset() noexcept override;
+    void process(AudioView io) noexcept override;
+    int latencyFrames() const noexcept override;
+    void setParams(const MultibandCompressorParams& params) noexcept;
+
+    double maxGainReductionDb(int band) const noexcept { return compressors_[static_cast<std::size_t>(band)].maxGainReductionDb(); }
+
+private:
+    ProcessSpec spec_;
+    MultibandCompressorParams params_;
+    Crossover crossover_;
+    std::array<Compressor, Crossover::kMaxBands> compressors_;
+    // bandBuffers_[band][channel]: one block.
+    std::vector<std::vector<std::vector<float>>> bandBuffers_;
+};
+
+}  // namespace bounce

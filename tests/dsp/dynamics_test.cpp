@@ -1,0 +1,294 @@
+// Compressor, gate, de-esser: static curves and time constants against the design
+// (Giannoulis, Massberg and Reiss, JAES 2012), written out independently here.
+#include "bounce/crossover.h"
+#include "bounce/dynamics.h"
+#include "signals.h"
+#include "spectrum.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace bounce::test {
+namespace {
+
+constexpr double kRate = 48000.0;
+
+// Eq. (4) of the paper: soft-knee static characteristic, output level for input level.
+double designOutputDb(double x, double threshold, double ratio, double knee) {
+    if (2 * (x - threshold) < -knee) return x;
+    if (2 * std::fabs(x - threshold) <= knee) return x + (1 / ratio - 1) * std::pow(x - threshold + knee / 2, 2) / (2 * knee);
+    return threshold + (x - threshold) / ratio;
+}
+
+AudioBuffer constant(double seconds, double levelDb, int channels = 1) {
+    AudioBuffer b(channels, static_cast<std::size_t>(seconds * kRate));
+    for (int c = 0; c < channels; ++c) std::fill_n(b.channel(c), b.frames(), static_cast<float>(dbToGain(levelDb)));
+    return b;
+}
+
+TEST(Compressor, StaticCurveMatchesTheDesignWithinATenthOfADecibel) {
+    CompressorParams p;
+    p.thresholdDb = -20;
+    p.ratio = 4;
+    p.kneeDb = 8;
+    p.attackMs = 1;
+    p.releaseMs = 10;
+    p.makeupDb = 3;
+    for (double level = -50; level <= 0; level += 2.5) {
+        Compressor c;
+        c.setParams(p);
+        c.prepare({kRate, 4096, 1});
+        auto audio = constant(0.5, level);
+        c.process(audio.view());
+        const double out = 20 * std::log10(audio.channel(0)[audio.frames() - 1]);
+        EXPECT_NEAR(out, designOutputDb(level, -20, 4, 8) + 3, 0.1) << level;
+    }
+}
+
+TEST(Compressor, RmsDetectorOnASineFollowsTheCurve) {
+    CompressorParams p;
+    p.thresholdDb = -24;
+    p.ratio = 3;
+    p.kneeDb = 0;
+    p.detector = DetectorMode::Rms;
+    p.rmsMs = 100;
+    p.attackMs = 5;
+    p.releaseMs = 50;
+    for (double peak : {-30.0, -20.0, -10.0, -3.0}) {
+        Compressor c;
+        c.setParams(p);
+        c.prepare({kRate, 4096, 1});
+        auto audio = sine(kRate, 3.0, 1000.0, peak, 1);
+        c.process(audio.view());
+        double outPeak = 0;
+        for (std::size_t i = audio.frames() - 4800; i < audio.frames(); ++i) outPeak = std::max(outPeak, static_cast<double>(std::fabs(audio.channel(0)[i])));
+        const double rms = peak - 3.0103;
+        EXPECT_NEAR(20 * std::log10(outPeak) - peak, designOutputDb(rms, -24, 3, 0) - rms, 0.1) << peak;
+    }
+}
+
+// Time for the gain reduction to cover 1 - 1/e of a step.
+double timeConstantMs(const AudioBuffer& input, const AudioBuffer& output, std::size_t stepAt, bool rising) {
+    const auto reductionAt = [&](std::size_t i) { return 20 * std::log10(input.channel(0)[i] / output.channel(0)[i]); };
+    const double before = reductionAt(stepAt - 1);
+    const double after = reductionAt(input.frames() - 1);
+    const double target = before + (after - before) * (1 - std::exp(-1.0));
+    for (std::size_t i = stepAt; i < input.frames(); ++i) {
+        const double r = reductionAt(i);
+        if (rising ? r >= target : r <= target) return 1000.0 * static_cast<double>(i - stepAt) / kRate;
+    }
+    return -1;
+}
+
+TEST(Compressor, AttackAndReleaseTimeConstantsWithinFivePercent) {
+    CompressorParams p;
+    p.thresholdDb = -30;
+    p.ratio = 4;
+    p.kneeDb = 0;
+    for (double attack : {2.0, 10.0, 50.0}) {
+        for (double release : {20.0, 200.0}) {
+            p.attackMs = attack;
+            p.releaseMs = release;
+            const AudioBuffer quiet = constant(0.5, -40), loud = constant(1.5, -10), quietAgain = constant(3.0, -40);
+            {
+                Compressor c;
+                c.setParams(p);
+                c.prepare({kRate, 4096, 1});
+                const auto input = concatenate({&quiet, &loud});
+                auto output = input;
+                c.process(output.view());
+                EXPECT_NEAR(timeConstantMs(input, output, quiet.frames(), true), attack, 0.05 * attack) << "attack " << attack;
+            }
+            {
+                Compressor c;
+                c.setParams(p);
+                c.prepare({kRate, 4096, 1});
+                const auto input = concatenate({&loud, &quietAgain});
+                auto output = input;
+                c.process(output.view());
+                EXPECT_NEAR(timeConstantMs(input, output, loud.frames(), false), release, 0.05 * release) << "release " << release;
+            }
+        }
+    }
+}
+
+TEST(Compressor, StereoLinkAndExternalSidechain) {
+    CompressorParams p;
+    p.thresholdDb = -30;
+    p.ratio = 10;
+    p.kneeDb = 0;
+    p.attackMs = 1;
+    AudioBuffer audio(2, static_cast<std::size_t>(kRate));
+    std::fill_n(audio.channel(0), audio.frames(), static_cast<float>(dbToGain(-10)));
+    std::fill_n(audio.channel(1), audio.frames(), static_cast<float>(dbToGain(-40)));
+    for (double link : {1.0, 0.0}) {
+        p.stereoLink = link;
+        Compressor c;
+        c.setParams(p);
+        c.prepare({kRate, 4096, 2});
+        auto out = audio;
+        c.process(out.view());
+        const double rightGain = 20 * std::log10(out.channel(1)[out.frames() - 1] / audio.channel(1)[0]);
+        // Linked: the right channel takes the left's 18 dB reduction; independent: none.
+        EXPECT_NEAR(rightGain, link == 1.0 ? -18.0 : 0.0, 0.1) << link;
+    }
+    // External key: a silent key leaves a loud signal alone; a loud key turns a quiet one down.
+    p.stereoLink = 1.0;
+    Compressor c;
+    c.setParams(p);
+    c.prepare({kRate, 4096, 2});
+    AudioBuffer key(2, audio.frames());
+    auto out = audio;
+    c.process(out.view(), key.view());
+    EXPECT_EQ(out.channel(0)[out.frames() - 1], audio.channel(0)[0]);
+}
+
+TEST(Compressor, SidechainHighPassIgnoresTheLowEnd) {
+    CompressorParams p;
+    p.thresholdDb = -30;
+    p.ratio = 8;
+    p.attackMs = 1;
+    const auto tone = sine(kRate, 1.0, 60.0, -10.0, 1);
+    const auto reduction = [&](double hpf) {
+        p.sidechainHighpassHz = hpf;
+        Compressor c;
+        c.setParams(p);
+        c.prepare({kRate, 4096, 1});
+        auto out = tone;
+        c.process(out.view());
+        return c.maxGainReductionDb();
+    };
+    EXPECT_GT(reduction(0), 15.0);
+    EXPECT_LT(reduction(500), 1.0);  // 60 Hz is ~36 dB down through a 12 dB/oct filter at 500 Hz
+}
+
+TEST(Gate, HysteresisHoldAndRange) {
+    GateParams g;
+    g.thresholdDb = -40;
+    g.hysteresisDb = 6;
+    g.ratio = 100;
+    g.rangeDb = -60;
+    g.attackMs = 0.1;
+    g.holdMs = 100;
+    g.releaseMs = 5;
+    Gate gate;
+    gate.setParams(g);
+    gate.prepare({kRate, 4096, 1});
+    // Open at -30, then sit at -43 (inside the hysteresis band): stays open.
+    const AudioBuffer open = constant(0.2, -30), between = constant(0.5, -43), below = constant(0.5, -60);
+    auto audio = concatenate({&open, &between, &below});
+    const auto input = audio;
+    gate.process(audio.view());
+    const auto gainAt = [&](double seconds) {
+        const auto i = static_cast<std::size_t>(seconds * kRate);
+        return 20 * std::log10(audio.channel(0)[i] / input.channel(0)[i]);
+    };
+    EXPECT_NEAR(gainAt(0.15), 0.0, 0.01);  // open
+    EXPECT_NEAR(gainAt(0.65), 0.0, 0.01);  // hysteresis: no chatter, still open
+    EXPECT_NEAR(gainAt(0.75), 0.0, 0.01);  // below: held open for 100 ms (+10 ms envelope)
+    EXPECT_NEAR(gainAt(1.15), -60.0, 0.1); // then closed to the range
+}
+
+TEST(Gate, ExpanderRatioBelowThreshold) {
+    GateParams g;
+    g.thresholdDb = -30;
+    g.hysteresisDb = 0;
+    g.ratio = 2;
+    g.rangeDb = -80;
+    g.holdMs = 0;
+    g.releaseMs = 1;
+    Gate gate;
+    gate.setParams(g);
+    gate.prepare({kRate, 4096, 1});
+    auto audio = constant(0.5, -40);
+    gate.process(audio.view());
+    // 10 dB under the threshold at ratio 2: 10 dB more attenuation.
+    EXPECT_NEAR(20 * std::log10(audio.channel(0)[audio.frames() - 1]), -50.0, 0.1);
+}
+
+TEST(DeEsser, TurnsDownSibilanceAndLeavesTheRestBitExact) {
+    DeEsserParams d;
+    d.freqHz = 7000;
+    d.thresholdDb = -30;
+    d.ratio = 4;
+    d.rangeDb = -12;
+    const auto run = [&](const AudioBuffer& input) {
+        DeEsser e;
+        e.setParams(d);
+        e.prepare({kRate, 4096, 1});
+        auto out = input;
+        e.process(out.view());
+        return out;
+    };
+    const auto low = sine(kRate, 1.0, 500.0, -10.0, 1);
+    const auto lowOut = run(low);
+    for (std::size_t i = 0; i < low.frames(); ++i) ASSERT_EQ(lowOut.channel(0)[i], low.channel(0)[i]);
+    // At the band's centre, -10 dBFS is 20 dB over: 15 dB of reduction at ratio 4, capped
+    // by the 12 dB range.
+    const auto ess = sine(kRate, 1.0, 7000.0, -10.0, 1);
+    const auto essOut = run(ess);
+    double in = 0, out = 0;
+    for (std::size_t i = ess.frames() / 2; i < ess.frames(); ++i) {
+        in = std::max(in, static_cast<double>(std::fabs(ess.channel(0)[i])));
+        out = std::max(out, static_cast<double>(std::fabs(essOut.channel(0)[i])));
+    }
+    EXPECT_NEAR(20 * std::log10(out / in), -12.0, 0.5);
+}
+
+TEST(Crossover, BandsSumFlatAndEachBandIsLinkwitzRiley) {
+    for (double rate : {44100.0, 48000.0, 96000.0}) {
+        for (int bands = 2; bands <= 6; ++bands) {
+            const double splits[] = {80.0, 400.0, 2000.0, 6000.0, 12000.0};
+            Crossover x;
+            x.prepare(1, rate);
+            x.setFrequencies(splits, bands - 1);
+            const std::size_t n = 1 << 16;
+            std::vector<std::vector<float>> out(static_cast<std::size_t>(bands), std::vector<float>(n));
+            std::vector<float*> pointers;
+            for (auto& b : out) pointers.push_back(b.data());
+            std::vector<float> impulse(n, 0.0f);
+            impulse[0] = 1.0f;
+            x.process(0, impulse.data(), pointers.data(), n);
+            std::vector<double> sum(n, 0.0);
+            for (const auto& b : out)
+                for (std::size_t i = 0; i < n; ++i) sum[i] += b[i];
+            for (double f = 20; f <= 20000; f *= 1.12) {
+                EXPECT_NEAR(responseDb(sum, f, rate), 0.0, 0.01) << bands << " bands at " << f << " Hz, fs " << rate;
+                for (int b = 0; b < bands; ++b) {
+                    const std::vector<double> band(out[static_cast<std::size_t>(b)].begin(), out[static_cast<std::size_t>(b)].end());
+                    const double analytic = x.bandMagnitudeDb(b, f);
+                    if (analytic > -60) {
+                        EXPECT_NEAR(responseDb(band, f, rate), analytic, 0.1);
+                    }
+                }
+            }
+            // LR4: each band is -6 dB at its split frequencies.
+            EXPECT_NEAR(x.bandMagnitudeDb(0, splits[0]), -6.02, 0.01);
+        }
+    }
+}
+
+TEST(MultibandCompressor, CompressesOnlyTheBandThatIsLoud) {
+    MultibandCompressorParams p;
+    p.bandCount = 3;
+    p.crossoverHz = {200.0, 3000.0};
+    for (auto& b : p.bands) {
+        b.thresholdDb = -30;
+        b.ratio = 8;
+        b.attackMs = 1;
+    }
+    MultibandCompressor m;
+    m.setParams(p);
+    m.prepare({kRate, 4096, 1});
+    // A loud 60 Hz tone and a quiet 8 kHz tone.
+    auto bass = sine(kRate, 2.0, 60.0, -6.0, 1);
+    const auto treble = sine(kRate, 2.0, 8000.0, -40.0, 1);
+    for (std::size_t i = 0; i < bass.frames(); ++i) bass.channel(0)[i] += treble.channel(0)[i];
+    m.process(bass.view());
+    EXPECT_GT(m.maxGainReductionDb(0), 10.0);
+    EXPECT_LT(m.maxGainReductionDb(2), 0.01);
+}
+
+}  // namespace
+}  // namespace bounce::test
