@@ -6,10 +6,14 @@
 #include "bounce/equalizer.h"
 #include "bounce/error.h"
 #include "bounce/limiter.h"
+#include "bounce/linear_phase_eq.h"
+#include "bounce/time_effects.h"
 #include "bounce/saturation.h"
 #include "bounce/stereo.h"
 
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <limits>
 #include <map>
@@ -83,6 +87,41 @@ CompressorParams readCompressor(const ParamTable& p) {
     return c;
 }
 
+// A note value as in "1/8", "1/8d" (dotted), "1/16t" (triplet), in quarter-note beats.
+double noteBeats(const ParamTable& p, const std::string& note) {
+    unsigned denominator = 0;
+    char modifier = 0;
+    const int fields = std::sscanf(note.c_str(), "1/%u%c", &denominator, &modifier);
+    const bool valid = fields >= 1 && (denominator == 1 || denominator == 2 || denominator == 4 || denominator == 8 ||
+                                       denominator == 16 || denominator == 32) &&
+                       (fields == 1 || modifier == 'd' || modifier == 't');
+    if (!valid) p.fail("note", "note must be like \"1/4\", \"1/8d\" (dotted) or \"1/16t\" (triplet), got \"" + note + "\"");
+    double beats = 4.0 / denominator;
+    if (fields == 2) beats *= modifier == 'd' ? 1.5 : 2.0 / 3.0;
+    return beats;
+}
+
+const std::map<std::string, EqBandType>& bandTypes();
+EqBand readBand(const ParamTable& p, EqBandType type);
+
+EqParams readEqBands(const ParamTable& p) {
+    EqParams params;
+    params.matched = p.flag("matched", true);
+    const auto& bands = p.tables("band");
+    if (bands.size() > static_cast<std::size_t>(EqParams::kMaxBands))
+        p.fail("band", "an eq has at most " + std::to_string(EqParams::kMaxBands) + " bands");
+    for (const auto& table : bands) {
+        std::string names;
+        for (const auto& [name, t] : bandTypes()) names += (names.empty() ? "" : ", ") + name;
+        const std::string typeName = table.text("type", "");
+        const auto it = bandTypes().find(typeName);
+        if (it == bandTypes().end()) table.fail("type", "band type must be one of " + names + " (got \"" + typeName + "\")");
+        params.bands[static_cast<std::size_t>(params.bandCount++)] = readBand(table, it->second);
+        table.rejectUnknownKeys("an eq band");
+    }
+    return params;
+}
+
 const std::map<std::string, EqBandType>& bandTypes() {
     static const std::map<std::string, EqBandType> types = {
         {"peak", EqBandType::Peak},         {"low_shelf", EqBandType::LowShelf}, {"high_shelf", EqBandType::HighShelf},
@@ -111,23 +150,63 @@ const std::map<std::string, Factory>& factories() {
                 return makeEqualizer(params);
             };
         }
-        f["eq"] = [](const ParamTable& p, int, const std::string&) {
-            EqParams params;
-            params.matched = p.flag("matched", true);
-            const auto& bands = p.tables("band");
-            if (bands.size() > static_cast<std::size_t>(EqParams::kMaxBands))
-                p.fail("band", "an eq has at most " + std::to_string(EqParams::kMaxBands) + " bands");
-            for (const auto& table : bands) {
-                std::string names;
-                for (const auto& [name, t] : bandTypes()) names += (names.empty() ? "" : ", ") + name;
-                const std::string typeName = table.text("type", "");
-                const auto it = bandTypes().find(typeName);
-                if (it == bandTypes().end())
-                    table.fail("type", "band type must be one of " + names + " (got \"" + typeName + "\")");
-                params.bands[static_cast<std::size_t>(params.bandCount++)] = readBand(table, it->second);
-                table.rejectUnknownKeys("an eq band");
+        f["eq"] = [](const ParamTable& p, int, const std::string&) { return makeEqualizer(readEqBands(p)); };
+        f["linear_phase_eq"] = [](const ParamTable& p, int, const std::string&) {
+            LinearPhaseEqParams params;
+            params.lengthFrames = p.integer("length_frames", 0, 0, 262145);
+            params.eq = readEqBands(p);
+            auto eq = std::make_unique<LinearPhaseEq>();
+            eq->setParams(params);
+            return eq;
+        };
+        f["delay"] = [](const ParamTable& p, int, const std::string&) {
+            DelayParams d;
+            d.timeMs = p.number("time_ms", 375.0, 1.0, FeedbackDelay::kMaxTimeMs);
+            d.bpm = p.number("bpm", 0.0, 0.0, 400.0);
+            if (p.has("note")) {
+                if (d.bpm <= 0.0) p.fail("note", "note needs bpm (the tempo it is a fraction of)");
+                d.noteBeats = noteBeats(p, p.text("note", "1/8"));
+            } else if (d.bpm > 0.0) {
+                p.fail("bpm", "bpm needs note (e.g. note = \"1/8d\")");
             }
-            return makeEqualizer(params);
+            d.feedback = p.number("feedback", 0.35, 0.0, 0.98);
+            d.highCutHz = p.number("high_cut_hz", 8000.0, 200.0, 24000.0);
+            d.lowCutHz = p.number("low_cut_hz", 80.0, 10.0, 2000.0);
+            d.pingPong = p.flag("ping_pong", false);
+            d.mix = p.number("mix", 0.3, 0.0, 1.0);
+            auto delay = std::make_unique<FeedbackDelay>();
+            delay->setParams(d);
+            return delay;
+        };
+        f["reverb"] = [](const ParamTable& p, int, const std::string&) {
+            ReverbParams r;
+            r.predelayMs = p.number("predelay_ms", 10.0, 0.0, 500.0);
+            r.size = p.number("size", 0.7, 0.1, 1.0);
+            r.decayS = p.number("decay_s", 1.8, 0.1, 20.0);
+            r.lowDecayRatio = p.number("low_decay_ratio", 1.0, 0.25, 4.0);
+            r.highDecayRatio = p.number("high_decay_ratio", 0.5, 0.1, 1.0);
+            r.dampingHz = p.number("damping_hz", 6000.0, 1000.0, 20000.0);
+            r.width = p.number("width", 1.0, 0.0, 1.0);
+            r.mix = p.number("mix", 0.25, 0.0, 1.0);
+            auto reverb = std::make_unique<AlgorithmicReverb>();
+            reverb->setParams(r);
+            return reverb;
+        };
+        f["convolution_reverb"] = [](const ParamTable& p, int, const std::string&) {
+            ConvolutionReverbParams r;
+            const std::string file = p.text("impulse", "");
+            if (file.empty()) p.fail("impulse", "impulse is required (a sound file of the room's response)");
+            // A relative path is relative to the file the insert was written in.
+            std::filesystem::path path(file);
+            if (path.is_relative()) path = std::filesystem::path(p.source).parent_path() / path;
+            if (!std::filesystem::is_regular_file(path)) p.fail("impulse", "impulse: no such file " + path.string());
+            r.impulsePath = path.string();
+            r.mix = p.number("mix", 0.3, 0.0, 1.0);
+            r.predelayMs = p.number("predelay_ms", 0.0, 0.0, 500.0);
+            r.normalize = p.flag("normalize", true);
+            auto reverb = std::make_unique<ConvolutionReverb>();
+            reverb->setParams(r);
+            return reverb;
         };
         f["gain"] = [](const ParamTable& p, int, const std::string&) {
             auto g = std::make_unique<Gain>();

@@ -7,6 +7,7 @@
 #include "bounce/limiter.h"
 #include "bounce/saturation.h"
 #include "bounce/stereo.h"
+#include "bounce/time_effects.h"
 #include "inserts.h"
 #include "signals.h"
 #include "spectrum.h"
@@ -38,6 +39,19 @@ struct ContractCase {
 };
 
 void PrintTo(const ContractCase& c, std::ostream* os) { *os << c.name; }
+
+// A short decaying response on disk, for the convolution reverb.
+std::string contractImpulsePath() {
+    static const std::string path = [] {
+        const std::string file = makeTempDir("contract") + "/room.wav";
+        auto ir = whiteNoise(48000, 0.3, 0.5, 2, 21);
+        for (int c = 0; c < 2; ++c)
+            for (std::size_t i = 0; i < ir.frames(); ++i) ir.channel(c)[i] *= static_cast<float>(std::exp(-static_cast<double>(i) / 3000.0));
+        writeFile(file, ir.view(), 48000, SampleFormat::Float32);
+        return file;
+    }();
+    return path;
+}
 
 std::vector<ContractCase> contractCases() {
     return {
@@ -72,6 +86,15 @@ std::vector<ContractCase> contractCases() {
                                            makeTable({{"threshold_db", -30.0}})}}},
          [](Processor& p) { MultibandCompressorParams m; m.crossoverHz = {200.0, 3000.0}; for (auto& b : m.bands) b.thresholdDb = -40; static_cast<MultibandCompressor&>(p).setParams(m); },
          false, false, 1e-3f},
+        {"delay", "delay", {{"time_ms", 120.0}, {"feedback", 0.4}, {"ping_pong", true}},
+         [](Processor& p) { DelayParams d; d.timeMs = 200; d.feedback = 0.6; d.mix = 0.5; static_cast<FeedbackDelay&>(p).setParams(d); }},
+        {"reverb", "reverb", {{"decay_s", 1.5}, {"predelay_ms", 5.0}},
+         [](Processor& p) { ReverbParams r; r.decayS = 1.5; r.predelayMs = 5.0; r.mix = 0.6; static_cast<AlgorithmicReverb&>(p).setParams(r); }},
+        {"linear_phase_eq", "linear_phase_eq",
+         {{"band", std::vector<ParamTable>{makeTable({{"type", std::string("peak")}, {"freq_hz", 2000.0}, {"gain_db", 4.0}})}}},
+         nullptr, false, true},
+        {"convolution_reverb", "convolution_reverb", {{"impulse", contractImpulsePath()}, {"mix", 0.3}},
+         [](Processor& p) { ConvolutionReverbParams r; r.impulsePath = contractImpulsePath(); r.mix = 0.8; static_cast<ConvolutionReverb&>(p).setParams(r); }},
         {"saturation", "saturation", {{"drive_db", 6.0}, {"style", std::string("tube")}},
          [](Processor& p) { SaturationParams s; s.type = SaturationType::Tube; s.driveDb = 18; s.mix = 0.5; static_cast<Saturation&>(p).setParams(s); },
          false, true, 1e-4f},
@@ -121,7 +144,8 @@ TEST_P(ProcessorContract, ResetThenTheSameInputGivesTheSameBytes) {
 TEST_P(ProcessorContract, LatencyIsTheMeasuredImpulseDelay) {
     if (GetParam().nonlinear) GTEST_SKIP() << "not a linear time-invariant processor";
     auto p = make();
-    auto ir = impulseResponse(*p, 2, 8192, 4096, GetParam().impulse);
+    auto ir = impulseResponse(*p, 2, std::max<std::size_t>(8192, 2 * static_cast<std::size_t>(p->latencyFrames()) + 1024), 4096,
+                              GetParam().impulse);
     for (auto& v : ir) v /= GetParam().impulse;
     std::size_t measured = 0;
     if (GetParam().delayAtPeak) {

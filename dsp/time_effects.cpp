@@ -1,0 +1,329 @@
+#include "bounce/time_effects.h"
+
+#include "bounce/denormals.h"
+#include "bounce/error.h"
+#include "bounce/resampler.h"
+#include "bounce/sound_file.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace bounce {
+namespace {
+
+constexpr double kRampMs = 20.0;
+constexpr double kDelayGlideMs = 100.0;
+
+bool isPrime(std::size_t n) {
+    if (n < 2) return false;
+    for (std::size_t d = 2; d * d <= n; ++d)
+        if (n % d == 0) return false;
+    return true;
+}
+
+double onePoleCoefficient(double hz, double sampleRate) { return std::exp(-2.0 * std::numbers::pi * hz / sampleRate); }
+
+}  // namespace
+
+// ---------------------------------------------------------------- Delay
+
+double noteDelayMs(double noteBeats, double bpm) noexcept { return bpm > 0.0 ? noteBeats * 60000.0 / bpm : 0.0; }
+
+double FeedbackDelay::targetFrames() const noexcept {
+    const double ms = params_.bpm > 0.0 ? noteDelayMs(params_.noteBeats, params_.bpm) : params_.timeMs;
+    return std::clamp(ms, 1.0, kMaxTimeMs) * 0.001 * spec_.sampleRate;
+}
+
+void FeedbackDelay::setParams(const DelayParams& params) noexcept {
+    params_ = params;
+    delayFrames_.setTarget(targetFrames());
+    mix_.setTarget(std::clamp(params.mix, 0.0, 1.0));
+    feedback_.setTarget(std::clamp(params.feedback, 0.0, 0.98));
+    highCutCoefficient_ = onePoleCoefficient(std::clamp(params.highCutHz, 200.0, 0.45 * spec_.sampleRate), spec_.sampleRate);
+    lowCutCoefficient_ = onePoleCoefficient(std::clamp(params.lowCutHz, 10.0, 2000.0), spec_.sampleRate);
+}
+
+void FeedbackDelay::prepare(const ProcessSpec& spec) {
+    spec_ = spec;
+    delayFrames_.prepare(spec.sampleRate, kDelayGlideMs);
+    mix_.prepare(spec.sampleRate, kRampMs);
+    feedback_.prepare(spec.sampleRate, kRampMs);
+    setParams(params_);
+    delayFrames_.setCurrentAndTarget(targetFrames());
+    mix_.setCurrentAndTarget(std::clamp(params_.mix, 0.0, 1.0));
+    feedback_.setCurrentAndTarget(std::clamp(params_.feedback, 0.0, 0.98));
+    lines_.assign(static_cast<std::size_t>(spec.channels),
+                  std::vector<float>(static_cast<std::size_t>(kMaxTimeMs * 0.001 * spec.sampleRate) + 4, 0.0f));
+    lowPassState_.assign(static_cast<std::size_t>(spec.channels), 0.0);
+    highPassState_.assign(static_cast<std::size_t>(spec.channels), 0.0);
+    highPassInput_.assign(static_cast<std::size_t>(spec.channels), 0.0);
+    reset();
+}
+
+void FeedbackDelay::reset() noexcept {
+    for (auto& line : lines_) std::fill(line.begin(), line.end(), 0.0f);
+    std::fill(lowPassState_.begin(), lowPassState_.end(), 0.0);
+    std::fill(highPassState_.begin(), highPassState_.end(), 0.0);
+    std::fill(highPassInput_.begin(), highPassInput_.end(), 0.0);
+    write_ = 0;
+}
+
+void FeedbackDelay::process(AudioView io) noexcept {
+    ScopedFlushDenormals flushDenormals;
+    const int channels = io.channels();
+    const bool pingPong = params_.pingPong && channels == 2;
+    const std::size_t size = lines_.empty() ? 1 : lines_[0].size();
+    std::array<double, 8> repeat{}, feedback{};
+    for (std::size_t i = 0; i < io.frames(); ++i) {
+        const double delay = delayFrames_.next();
+        const double mix = mix_.next();
+        const double gain = feedback_.next();
+        // Linear interpolation between the two samples around the (fractional) delay.
+        const double readPosition = static_cast<double>(write_ + size) - delay;
+        const auto whole = static_cast<std::size_t>(readPosition);
+        const double fraction = readPosition - static_cast<double>(whole);
+        for (int c = 0; c < channels && c < 8; ++c) {
+            const auto& line = lines_[static_cast<std::size_t>(c)];
+            const double a = line[whole % size], b = line[(whole + 1) % size];
+            repeat[static_cast<std::size_t>(c)] = a + (b - a) * fraction;
+            // The repeat, darkened and thinned, is what feeds back.
+            double& lp = lowPassState_[static_cast<std::size_t>(c)];
+            lp = repeat[static_cast<std::size_t>(c)] + highCutCoefficient_ * (lp - repeat[static_cast<std::size_t>(c)]);
+            double& hp = highPassState_[static_cast<std::size_t>(c)];
+            double& hpIn = highPassInput_[static_cast<std::size_t>(c)];
+            hp = lowCutCoefficient_ * (hp + lp - hpIn);
+            hpIn = lp;
+            feedback[static_cast<std::size_t>(c)] = hp * gain;
+        }
+        for (int c = 0; c < channels && c < 8; ++c) {
+            float& sample = io.channel(c)[i];
+            const double dry = std::isfinite(sample) ? sample : 0.0;
+            double input;
+            if (pingPong) {
+                const double other = io.channel(1 - c)[i];
+                const double mono = 0.5 * (dry + (std::isfinite(other) ? other : 0.0));
+                input = c == 0 ? mono + feedback[1] : feedback[0];
+            } else {
+                input = dry + feedback[static_cast<std::size_t>(c)];
+            }
+            lines_[static_cast<std::size_t>(c)][write_] = static_cast<float>(input);
+        }
+        for (int c = 0; c < channels && c < 8; ++c) {
+            float& sample = io.channel(c)[i];
+            const double dry = std::isfinite(sample) ? sample : 0.0;
+            sample = static_cast<float>(dry * (1.0 - mix) + repeat[static_cast<std::size_t>(c)] * mix);
+        }
+        write_ = (write_ + 1) % size;
+    }
+}
+
+// ---------------------------------------------------------------- Algorithmic reverb
+
+namespace {
+// Line lengths at size 1, in ms: spread between 30 and 75 ms, no two sharing a factor
+// once rounded to primes.
+constexpr std::array<double, AlgorithmicReverb::kLines> kLineMs = {31.1, 37.3, 41.9, 46.7, 53.3, 59.9, 67.1, 73.7};
+constexpr double kLowShelfHz = 200.0;
+}  // namespace
+
+void AlgorithmicReverb::setParams(const ReverbParams& params) noexcept {
+    const bool sizeChanged = params.size != params_.size || params.predelayMs != params_.predelayMs;
+    params_ = params;
+    mix_.setTarget(std::clamp(params.mix, 0.0, 1.0));
+    width_.setTarget(std::clamp(params.width, 0.0, 1.0));
+    if (!sizeChanged) designAbsorption();
+    // Size and pre-delay reshape the lines, which needs prepare(); they apply there.
+}
+
+void AlgorithmicReverb::designAbsorption() noexcept {
+    // Per pass through line i (L_i samples), the level must fall by 60 L_i / (fs T60) dB
+    // for the whole network to decay by 60 dB in T60 (Jot): a gain for the mid band and
+    // two shelves for the low and high bands' own T60s.
+    const double fs = spec_.sampleRate;
+    const double t60 = std::clamp(params_.decayS, 0.1, 20.0);
+    const double t60Low = t60 * std::clamp(params_.lowDecayRatio, 0.25, 4.0);
+    const double t60High = t60 * std::clamp(params_.highDecayRatio, 0.1, 1.0);
+    for (int i = 0; i < kLines; ++i) {
+        const double seconds = static_cast<double>(lengths_[static_cast<std::size_t>(i)]) / fs;
+        const double midDb = -60.0 * seconds / t60;
+        const double lowDb = -60.0 * seconds / t60Low;
+        const double highDb = -60.0 * seconds / t60High;
+        lineGain_[static_cast<std::size_t>(i)] = dbToGain(midDb);
+        lowShelf_[static_cast<std::size_t>(i)] = designBiquad(FilterType::LowShelf, kLowShelfHz, 0.7071, lowDb - midDb, fs, false);
+        highShelf_[static_cast<std::size_t>(i)] =
+            designBiquad(FilterType::HighShelf, std::clamp(params_.dampingHz, 1000.0, 0.45 * fs), 0.7071, highDb - midDb, fs, false);
+    }
+}
+
+void AlgorithmicReverb::prepare(const ProcessSpec& spec) {
+    spec_ = spec;
+    const double size = std::clamp(params_.size, 0.1, 1.0);
+    for (int i = 0; i < kLines; ++i) {
+        auto length = static_cast<std::size_t>(kLineMs[static_cast<std::size_t>(i)] * size * 0.001 * spec.sampleRate);
+        while (!isPrime(length)) ++length;
+        lengths_[static_cast<std::size_t>(i)] = length;
+        lines_[static_cast<std::size_t>(i)].assign(length, 0.0f);
+    }
+    predelayFrames_ = static_cast<std::size_t>(std::clamp(params_.predelayMs, 0.0, 500.0) * 0.001 * spec.sampleRate);
+    predelay_.assign(2, std::vector<float>(predelayFrames_ + 1, 0.0f));
+    mix_.prepare(spec.sampleRate, kRampMs);
+    width_.prepare(spec.sampleRate, kRampMs);
+    mix_.setCurrentAndTarget(std::clamp(params_.mix, 0.0, 1.0));
+    width_.setCurrentAndTarget(std::clamp(params_.width, 0.0, 1.0));
+    designAbsorption();
+    reset();
+}
+
+void AlgorithmicReverb::reset() noexcept {
+    for (auto& line : lines_) std::fill(line.begin(), line.end(), 0.0f);
+    positions_.fill(0);
+    absorptionState_.fill(0.0);
+    for (auto& line : predelay_) std::fill(line.begin(), line.end(), 0.0f);
+    predelayWrite_ = 0;
+}
+
+void AlgorithmicReverb::process(AudioView io) noexcept {
+    ScopedFlushDenormals flushDenormals;
+    const int channels = io.channels();
+    const std::size_t predelaySize = predelayFrames_ + 1;
+    // Output taps: two orthogonal sign patterns for left and right (decorrelated).
+    constexpr std::array<double, kLines> left = {1, 1, -1, -1, 1, 1, -1, -1};
+    constexpr std::array<double, kLines> right = {1, -1, 1, -1, 1, -1, 1, -1};
+    const double outputScale = 1.0 / std::sqrt(static_cast<double>(kLines));
+    std::array<double, kLines> out{};
+    for (std::size_t i = 0; i < io.frames(); ++i) {
+        const float l = io.channel(0)[i];
+        const float r = channels > 1 ? io.channel(1)[i] : l;
+        const double inL = std::isfinite(l) ? l : 0.0, inR = std::isfinite(r) ? r : 0.0;
+        // Pre-delay.
+        predelay_[0][predelayWrite_] = static_cast<float>(inL);
+        predelay_[1][predelayWrite_] = static_cast<float>(inR);
+        predelayWrite_ = (predelayWrite_ + 1) % predelaySize;
+        const double dl = predelay_[0][predelayWrite_], dr = predelay_[1][predelayWrite_];
+
+        // Read each line and pass it through its absorption.
+        double sum = 0.0;
+        for (int k = 0; k < kLines; ++k) {
+            const auto ks = static_cast<std::size_t>(k);
+            double y = lines_[ks][positions_[ks]] * lineGain_[ks];
+            for (int s = 0; s < 2; ++s) {
+                const BiquadCoefficients& c = s == 0 ? lowShelf_[ks] : highShelf_[ks];
+                double& s1 = absorptionState_[ks * 4 + static_cast<std::size_t>(2 * s)];
+                double& s2 = absorptionState_[ks * 4 + static_cast<std::size_t>(2 * s + 1)];
+                const double x = y;
+                y = c.b0 * x + s1;
+                s1 = c.b1 * x - c.a1 * y + s2;
+                s2 = c.b2 * x - c.a2 * y;
+            }
+            out[ks] = y;
+            sum += y;
+        }
+        // Householder feedback: A = I - (2/N) 1 1^T, lossless; inputs alternate in sign.
+        const double reflect = 2.0 * sum / kLines;
+        for (int k = 0; k < kLines; ++k) {
+            const auto ks = static_cast<std::size_t>(k);
+            const double input = (k < kLines / 2 ? dl : dr) * (k % 2 ? -1.0 : 1.0);
+            lines_[ks][positions_[ks]] = static_cast<float>(out[ks] - reflect + input);
+            positions_[ks] = (positions_[ks] + 1) % lengths_[ks];
+        }
+        double wetL = 0.0, wetR = 0.0;
+        for (int k = 0; k < kLines; ++k) {
+            wetL += left[static_cast<std::size_t>(k)] * out[static_cast<std::size_t>(k)];
+            wetR += right[static_cast<std::size_t>(k)] * out[static_cast<std::size_t>(k)];
+        }
+        wetL *= outputScale;
+        wetR *= outputScale;
+        const double mix = mix_.next(), width = width_.next();
+        const double mid = 0.5 * (wetL + wetR), side = 0.5 * (wetL - wetR) * width;
+        if (channels == 1) {
+            io.channel(0)[i] = static_cast<float>(inL * (1.0 - mix) + mid * mix);
+        } else {
+            io.channel(0)[i] = static_cast<float>(inL * (1.0 - mix) + (mid + side) * mix);
+            io.channel(1)[i] = static_cast<float>(inR * (1.0 - mix) + (mid - side) * mix);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- Convolution reverb
+
+void ConvolutionReverb::prepare(const ProcessSpec& spec) {
+    spec_ = spec;
+    SoundFileReader reader(params_.impulsePath);
+    const SoundFileInfo info = reader.info();
+    AudioBuffer raw(info.channels, static_cast<std::size_t>(std::max<std::int64_t>(info.frames, 0)));
+    const std::size_t got = reader.read(raw.view());
+    if (got == 0) throw Error(params_.impulsePath + ": the impulse response is empty");
+
+    // Resample the response to the session's rate (soxr, very high quality).
+    std::vector<std::vector<float>> response(static_cast<std::size_t>(info.channels));
+    const auto append = [&](ConstAudioView block) {
+        for (int c = 0; c < block.channels(); ++c)
+            response[static_cast<std::size_t>(c)].insert(response[static_cast<std::size_t>(c)].end(), block.channel(c),
+                                                         block.channel(c) + block.frames());
+    };
+    if (info.sampleRate == spec.sampleRate) {
+        append(ConstAudioView(raw.view()).subView(0, got));
+    } else {
+        Resampler resampler(info.sampleRate, spec.sampleRate, info.channels);
+        resampler.process(ConstAudioView(raw.view()).subView(0, got), append);
+        resampler.flush(append);
+    }
+    if (params_.normalize) {
+        double energy = 0.0;
+        for (const auto& ch : response)
+            for (float v : ch) energy += static_cast<double>(v) * v;
+        energy /= static_cast<double>(response.size());
+        if (energy > 0.0)
+            for (auto& ch : response)
+                for (float& v : ch) v = static_cast<float>(v / std::sqrt(energy));
+    }
+    const auto predelay = static_cast<std::size_t>(std::clamp(params_.predelayMs, 0.0, 500.0) * 0.001 * spec.sampleRate);
+    convolvers_.clear();
+    convolvers_.resize(static_cast<std::size_t>(spec.channels));
+    for (int c = 0; c < spec.channels; ++c) {
+        const auto& source = response[static_cast<std::size_t>(c % info.channels)];
+        std::vector<float> impulse(predelay, 0.0f);
+        impulse.insert(impulse.end(), source.begin(), source.end());
+        convolvers_[static_cast<std::size_t>(c)].prepare(impulse.data(), impulse.size(),
+                                                         static_cast<std::size_t>(std::max(params_.partitionFrames, 64)));
+    }
+    dry_.assign(static_cast<std::size_t>(spec.channels), std::vector<float>(static_cast<std::size_t>(latencyFrames()) + 1));
+    wet_.assign(static_cast<std::size_t>(spec.maxBlockFrames), 0.0f);
+    mix_.prepare(spec.sampleRate, kRampMs);
+    mix_.setCurrentAndTarget(std::clamp(params_.mix, 0.0, 1.0));
+    reset();
+}
+
+void ConvolutionReverb::reset() noexcept {
+    for (auto& c : convolvers_) c.reset();
+    for (auto& line : dry_) std::fill(line.begin(), line.end(), 0.0f);
+    dryWrite_ = 0;
+}
+
+void ConvolutionReverb::process(AudioView io) noexcept {
+    const std::size_t ringSize = static_cast<std::size_t>(latencyFrames()) + 1;
+    for (std::size_t start = 0; start < io.frames(); start += static_cast<std::size_t>(spec_.maxBlockFrames)) {
+        const std::size_t frames = std::min(io.frames() - start, static_cast<std::size_t>(spec_.maxBlockFrames));
+        const std::size_t writeStart = dryWrite_;
+        SmoothedValue mix = mix_;
+        for (int c = 0; c < io.channels(); ++c) {
+            float* x = io.channel(c) + start;
+            std::copy(x, x + frames, wet_.begin());
+            convolvers_[static_cast<std::size_t>(c)].process(wet_.data(), frames);
+            auto& line = dry_[static_cast<std::size_t>(c)];
+            std::size_t write = writeStart;
+            mix = mix_;
+            for (std::size_t i = 0; i < frames; ++i) {
+                line[write] = std::isfinite(x[i]) ? x[i] : 0.0f;
+                write = (write + 1) % ringSize;
+                const double m = mix.next();
+                x[i] = static_cast<float>(line[write] * (1.0 - m) + wet_[i] * m);
+            }
+            if (c == io.channels() - 1) dryWrite_ = write;
+        }
+        mix_ = mix;
+    }
+}
+
+}  // namespace bounce

@@ -1,0 +1,231 @@
+// Convolution engine, linear-phase EQ, convolution reverb, delay and algorithmic reverb.
+#include "bounce/convolver.h"
+#include "bounce/linear_phase_eq.h"
+#include "bounce/time_effects.h"
+#include "signals.h"
+#include "spectrum.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <complex>
+#include <filesystem>
+#include <numbers>
+#include <random>
+
+namespace bounce::test {
+namespace {
+
+TEST(Convolver, MatchesDirectConvolutionForAnyBlockSize) {
+    std::mt19937 rng(5);
+    std::normal_distribution<float> gauss(0.0f, 0.3f);
+    std::vector<float> ir(3000), x(20000);
+    for (auto& v : ir) v = gauss(rng) * 0.05f;
+    for (auto& v : x) v = gauss(rng);
+    std::vector<double> expected(x.size(), 0.0);
+    for (std::size_t n = 0; n < x.size(); ++n)
+        for (std::size_t k = 0; k < ir.size() && k <= n; ++k) expected[n] += static_cast<double>(ir[k]) * x[n - k];
+    for (std::size_t block : {1u, 17u, 256u, 5000u}) {
+        Convolver c;
+        c.prepare(ir.data(), ir.size(), 256);
+        ASSERT_EQ(c.latencyFrames(), 256);
+        auto y = x;
+        for (std::size_t i = 0; i < y.size(); i += block) c.process(y.data() + i, std::min(block, y.size() - i));
+        double worst = 0;
+        for (std::size_t n = 256; n < y.size(); ++n) worst = std::max(worst, std::fabs(y[n] - expected[n - 256]));
+        EXPECT_LT(worst, 2e-5) << "block " << block;
+    }
+}
+
+EqParams masteringBands() {
+    EqParams p;
+    p.bands[0] = {EqBandType::LowShelf, 100, 2.5, 0.7071, 12, true};
+    p.bands[1] = {EqBandType::Peak, 1000, -2, 1.0, 12, true};
+    p.bands[2] = {EqBandType::HighShelf, 10000, 1.5, 0.7071, 12, true};
+    p.bandCount = 3;
+    return p;
+}
+
+TEST(LinearPhaseEq, FollowsTheTargetAndIsSymmetric) {
+    for (double rate : {44100.0, 48000.0, 96000.0}) {
+        LinearPhaseEq eq;
+        eq.setParams({masteringBands(), 0});
+        eq.prepare({rate, 4096, 1});
+        const auto& taps = eq.taps();
+        const std::size_t centre = (taps.size() - 1) / 2;
+        for (std::size_t n = 1; n <= centre; ++n) ASSERT_EQ(taps[centre - n], taps[centre + n]);
+        const auto ir = impulseResponse(eq, 1, static_cast<std::size_t>(eq.latencyFrames()) * 2 + 4096);
+        std::size_t peak = 0;
+        for (std::size_t i = 0; i < ir.size(); ++i)
+            if (std::fabs(ir[i]) > std::fabs(ir[peak])) peak = i;
+        EXPECT_EQ(static_cast<int>(peak), eq.latencyFrames());
+        for (double f = 30; f <= 20000; f *= 1.09) {
+            EXPECT_NEAR(eq.magnitudeDb(f), eq.targetMagnitudeDb(f), 0.1) << f << " Hz at " << rate;
+            EXPECT_NEAR(responseDb(ir, f, rate), eq.magnitudeDb(f), 0.01) << f << " Hz at " << rate;
+        }
+    }
+}
+
+std::string writeImpulse(const std::string& dir, double rate, std::size_t at, float value = 1.0f) {
+    AudioBuffer ir(1, at + 64);
+    ir.channel(0)[at] = value;
+    const std::string path = dir + "/ir" + std::to_string(static_cast<int>(rate)) + ".wav";
+    writeFile(path, ir.view(), rate, SampleFormat::Float32);
+    return path;
+}
+
+TEST(ConvolutionReverb, ADelayedImpulseResponseDelaysTheSignal) {
+    const auto dir = makeTempDir("ir");
+    ConvolutionReverb reverb;
+    reverb.setParams({writeImpulse(dir, 48000, 100), 1.0, 0.0, false, 512});
+    reverb.prepare({48000, 1000, 2});
+    const auto input = pinkishNoise(48000, 1.0, -20, 2, 4);
+    auto out = input;
+    reverb.process(out.view());
+    const auto delay = static_cast<std::size_t>(reverb.latencyFrames() + 100);
+    double worst = 0;
+    for (int c = 0; c < 2; ++c)
+        for (std::size_t i = delay; i < out.frames(); ++i)
+            worst = std::max(worst, std::fabs(static_cast<double>(out.channel(c)[i]) - input.channel(c)[i - delay]));
+    EXPECT_LT(20 * std::log10(worst), -110.0);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(ConvolutionReverb, AResponseAtAnotherRateIsResampled) {
+    // 10 ms at 44.1 kHz is 480 frames at 48 kHz.
+    const auto dir = makeTempDir("ir-rate");
+    ConvolutionReverb reverb;
+    reverb.setParams({writeImpulse(dir, 44100, 441), 1.0, 0.0, false, 512});
+    reverb.prepare({48000, 4096, 1});
+    const auto ir = impulseResponse(reverb, 1, 4096);
+    std::size_t peak = 0;
+    for (std::size_t i = 0; i < ir.size(); ++i)
+        if (std::fabs(ir[i]) > std::fabs(ir[peak])) peak = i;
+    EXPECT_EQ(static_cast<int>(peak) - reverb.latencyFrames(), 480);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(FeedbackDelay, RepeatsAtTheTimeAndFallByTheFeedbackThroughItsFilters) {
+    const double rate = 48000;
+    DelayParams d;
+    d.bpm = 120;
+    d.noteBeats = 0.75;  // dotted eighth: 375 ms
+    d.feedback = 0.5;
+    d.highCutHz = 6000;
+    d.lowCutHz = 100;
+    d.mix = 1.0;
+    FeedbackDelay delay;
+    delay.setParams(d);
+    delay.prepare({rate, 4096, 1});
+    EXPECT_DOUBLE_EQ(noteDelayMs(0.75, 120), 375.0);
+    // A 1 kHz burst of 20 ms; each repeat's RMS falls by feedback x |LP(1k)| x |HP(1k)|.
+    auto audio = sine(rate, 2.0, 1000.0, -6.0, 1);
+    std::fill(audio.channel(0) + static_cast<std::size_t>(0.02 * rate), audio.channel(0) + audio.frames(), 0.0f);
+    double burst = 0;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(0.02 * rate); ++i) burst += audio.channel(0)[i] * audio.channel(0)[i];
+    burst = std::sqrt(burst);
+    delay.process(audio.view());
+    const auto rmsAround = [&](double seconds) {
+        const auto start = static_cast<std::size_t>(seconds * rate);
+        double sum = 0;
+        for (std::size_t i = start; i < start + static_cast<std::size_t>(0.02 * rate); ++i) sum += audio.channel(0)[i] * audio.channel(0)[i];
+        return std::sqrt(sum);
+    };
+    const double echo1 = rmsAround(0.375), echo2 = rmsAround(0.75), echo3 = rmsAround(1.125);
+    EXPECT_NEAR(20 * std::log10(echo1 / burst), 0.0, 0.2);  // the first repeat is the burst itself
+    const double lp = std::exp(-2 * std::numbers::pi * 6000 / rate), hp = std::exp(-2 * std::numbers::pi * 100 / rate);
+    const std::complex<double> z = std::polar(1.0, -2 * std::numbers::pi * 1000 / rate);
+    const double filters = std::abs((1.0 - lp) / (1.0 - lp * z)) * std::abs(hp * (1.0 - z) / (1.0 - hp * z));
+    EXPECT_NEAR(20 * std::log10(echo2 / echo1), 20 * std::log10(0.5 * filters), 0.2);
+    EXPECT_NEAR(20 * std::log10(echo3 / echo2), 20 * std::log10(0.5 * filters), 0.2);
+    EXPECT_LT(rmsAround(0.2), 1e-6);  // silence between
+}
+
+TEST(FeedbackDelay, PingPongAlternatesSides) {
+    const double rate = 48000;
+    DelayParams d;
+    d.timeMs = 100;
+    d.feedback = 0.5;
+    d.pingPong = true;
+    d.mix = 1.0;
+    FeedbackDelay delay;
+    delay.setParams(d);
+    delay.prepare({rate, 4096, 2});
+    AudioBuffer audio(2, static_cast<std::size_t>(0.5 * rate));
+    for (std::size_t i = 0; i < 480; ++i) audio.channel(0)[i] = 0.5f * std::sin(2 * std::numbers::pi * 1000 * i / rate);
+    delay.process(audio.view());
+    const auto energy = [&](int c, double at) {
+        double sum = 0;
+        for (std::size_t i = static_cast<std::size_t>(at * rate); i < static_cast<std::size_t>((at + 0.01) * rate); ++i)
+            sum += audio.channel(c)[i] * audio.channel(c)[i];
+        return sum;
+    };
+    EXPECT_GT(energy(0, 0.1), 1e-2);
+    EXPECT_LT(energy(1, 0.1), 1e-12);
+    EXPECT_GT(energy(1, 0.2), 1e-3);
+    EXPECT_LT(energy(0, 0.2), 1e-12);
+}
+
+// RT60 from an impulse response by Schroeder backward integration, fitting -5 to -35 dB.
+double rt60Seconds(const std::vector<double>& ir, double rate) {
+    std::vector<double> edc(ir.size());
+    double sum = 0;
+    for (std::size_t i = ir.size(); i-- > 0;) {
+        sum += ir[i] * ir[i];
+        edc[i] = sum;
+    }
+    std::size_t t5 = 0, t35 = 0;
+    for (std::size_t i = 0; i < edc.size(); ++i) {
+        const double db = 10 * std::log10(edc[i] / edc[0]);
+        if (!t5 && db <= -5) t5 = i;
+        if (!t35 && db <= -35) { t35 = i; break; }
+    }
+    return 2.0 * static_cast<double>(t35 - t5) / rate;  // 30 dB of decay, doubled
+}
+
+TEST(AlgorithmicReverb, DecaysInTheSetTime) {
+    const double rate = 48000;
+    for (double decay : {0.8, 2.5}) {
+        ReverbParams r;
+        r.decayS = decay;
+        r.highDecayRatio = 1.0;
+        r.lowDecayRatio = 1.0;
+        r.predelayMs = 0;
+        r.mix = 1.0;
+        AlgorithmicReverb reverb;
+        reverb.setParams(r);
+        reverb.prepare({rate, 4096, 2});
+        const auto ir = impulseResponse(reverb, 2, static_cast<std::size_t>(decay * 1.5 * rate));
+        EXPECT_NEAR(rt60Seconds(ir, rate), decay, 0.1 * decay) << decay;
+    }
+}
+
+TEST(AlgorithmicReverb, HighsDieFasterWithDampingAndWidthZeroIsMono) {
+    const double rate = 48000;
+    ReverbParams r;
+    r.decayS = 2.0;
+    r.highDecayRatio = 0.3;
+    r.dampingHz = 4000;
+    r.mix = 1.0;
+    r.width = 0.0;
+    AlgorithmicReverb reverb;
+    reverb.setParams(r);
+    reverb.prepare({rate, 4096, 2});
+    AudioBuffer audio(2, static_cast<std::size_t>(3 * rate));
+    audio.channel(0)[0] = 1.0f;
+    reverb.process(audio.view());
+    for (std::size_t i = 0; i < audio.frames(); ++i) ASSERT_EQ(audio.channel(0)[i], audio.channel(1)[i]);
+    // Late (1 s) over early (0.1 s) energy, above 8 kHz versus below 1 kHz.
+    std::vector<double> ir(audio.channel(0), audio.channel(0) + audio.frames());
+    const auto bandEnergy = [&](double from, double lowHz, double highHz) {
+        std::vector<double> window(ir.begin() + static_cast<long>(from * rate), ir.begin() + static_cast<long>((from + 0.1) * rate));
+        MagnitudeSpectrum s(window, rate);
+        return s.bandPower(lowHz, highHz);
+    };
+    const double highFall = bandEnergy(1.0, 8000, 16000) / bandEnergy(0.1, 8000, 16000);
+    const double lowFall = bandEnergy(1.0, 200, 1000) / bandEnergy(0.1, 200, 1000);
+    EXPECT_LT(highFall, lowFall / 100);  // at least 20 dB more loss up top over 0.9 s
+}
+
+}  // namespace
+}  // namespace bounce::test
