@@ -8,6 +8,10 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define BOUNCE_HAVE_AVX_KERNEL 1
+#endif
 
 namespace bounce {
 namespace {
@@ -23,7 +27,65 @@ double besselI0(double x) {
     return sum;
 }
 
+#if defined(BOUNCE_HAVE_AVX_KERNEL)
+// The same kernel eight outputs wide, for CPUs with AVX (chosen at run time, so the
+// binary still runs on any x86-64). Each lane does exactly the SSE kernel's arithmetic in
+// the same order (separate multiply and add, no FMA), so results are bit-identical.
+// Returns how many outputs it computed (a multiple of 8).
+__attribute__((target("avx"))) std::size_t kernelAvx(const float* w, std::size_t count, int factor,
+                                                     const std::array<std::array<float, TruePeakDetector::kTapsPerPhase>, 4>& taps,
+                                                     float* peaks, float& peakOut, float& samplePeakOut) noexcept {
+    constexpr int n = TruePeakDetector::kTapsPerPhase;
+    const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 peak = _mm256_set1_ps(peakOut);
+    __m256 samplePeak = _mm256_set1_ps(samplePeakOut);
+    std::size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 lane = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(w + i + n - 1 - n / 2), absMask), _mm256_setzero_ps());
+        samplePeak = _mm256_max_ps(lane, samplePeak);
+        if (factor == 4) {
+            __m256 a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+            for (int k = 0; k < n; ++k) {
+                const __m256 x = _mm256_loadu_ps(w + i + n - 1 - k);
+                a1 = _mm256_add_ps(a1, _mm256_mul_ps(_mm256_set1_ps(taps[1][static_cast<std::size_t>(k)]), x));
+                a2 = _mm256_add_ps(a2, _mm256_mul_ps(_mm256_set1_ps(taps[2][static_cast<std::size_t>(k)]), x));
+                a3 = _mm256_add_ps(a3, _mm256_mul_ps(_mm256_set1_ps(taps[3][static_cast<std::size_t>(k)]), x));
+            }
+            lane = _mm256_max_ps(_mm256_and_ps(a1, absMask), lane);
+            lane = _mm256_max_ps(_mm256_and_ps(a2, absMask), lane);
+            lane = _mm256_max_ps(_mm256_and_ps(a3, absMask), lane);
+        } else if (factor == 2) {
+            __m256 a1 = _mm256_setzero_ps();
+            for (int k = 0; k < n; ++k)
+                a1 = _mm256_add_ps(a1, _mm256_mul_ps(_mm256_set1_ps(taps[1][static_cast<std::size_t>(k)]), _mm256_loadu_ps(w + i + n - 1 - k)));
+            lane = _mm256_max_ps(_mm256_and_ps(a1, absMask), lane);
+        }
+        peak = _mm256_max_ps(lane, peak);
+        if (peaks) _mm256_storeu_ps(peaks + i, lane);
+    }
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, peak);
+    for (float v : lanes) peakOut = std::max(peakOut, v);
+    _mm256_store_ps(lanes, samplePeak);
+    for (float v : lanes) samplePeakOut = std::max(samplePeakOut, v);
+    return i;
+}
+
+bool gUseAvx = __builtin_cpu_supports("avx");
+#endif
+
 }  // namespace
+
+bool TruePeakDetector::setWideKernel(bool enabled) noexcept {
+#if defined(BOUNCE_HAVE_AVX_KERNEL)
+    const bool previous = gUseAvx;
+    gUseAvx = enabled && __builtin_cpu_supports("avx");
+    return previous;
+#else
+    (void)enabled;
+    return false;
+#endif
+}
 
 int TruePeakDetector::oversamplingFor(double sampleRate) noexcept {
     if (sampleRate < 96000.0) return 4;
@@ -84,6 +146,9 @@ void TruePeakDetector::processChunk(std::size_t count, float* peaks) noexcept {
     constexpr int n = kTapsPerPhase;
     const float* w = window_.data();  // w[i + n - 1] is the newest sample of output i
     std::size_t i = 0;
+#if defined(BOUNCE_HAVE_AVX_KERNEL)
+    if (gUseAvx) i = kernelAvx(w, count, factor_, taps_, peaks, peak_, samplePeak_);
+#endif
 #if defined(__SSE2__)
     const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
     __m128 peak = _mm_set1_ps(peak_);

@@ -2,7 +2,6 @@
 // run: integrated + loudness range + true peak, one thread, blocks of 4096 frames, best of
 // several runs. Prints both times, the ratio and both readings.
 #include "bounce/loudness_meter.h"
-#include "bounce/sound_file.h"
 #include "programme.h"
 
 #include <ebur128.h>
@@ -11,7 +10,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <string>
 #include <vector>
 
 namespace {
@@ -32,17 +30,10 @@ double bestSeconds(Fn fn) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main() {
     using namespace bounce;
     const double rate = 44100.0;
     const AudioBuffer audio = bench::benchmarkProgramme(rate);
-    if (argc == 3 && std::string(argv[1]) == "--write") {
-        // The same programme as a 24-bit WAV, for the whole-process comparisons in make bench.
-        SoundFileWriter writer(argv[2], {rate, 2, FileFormat::Wav, SampleFormat::Pcm24});
-        writer.write(audio.view());
-        writer.close();
-        return 0;
-    }
     const ConstAudioView view = audio.view();
     // libebur128 takes interleaved frames; interleave once, outside the timing, so that
     // neither side pays for a layout conversion.

@@ -1,6 +1,8 @@
 #include "bounce/dynamics.h"
 
 #include "bounce/denormals.h"
+#include "ring.h"
+#include "fast_math.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,7 +14,7 @@ constexpr double kRampMs = 20.0;
 constexpr double kFloorDb = -200.0;
 constexpr double kPeakEnvelopeReleaseMs = 10.0;
 
-double levelDb(double linear) noexcept { return linear > 1e-10 ? 20.0 * std::log10(linear) : kFloorDb; }
+inline double levelDb(double linear) noexcept { return linear > 1e-10 ? fast::gainToDb(linear) : kFloorDb; }
 
 }  // namespace
 
@@ -67,6 +69,7 @@ void Compressor::prepare(const ProcessSpec& spec) {
     delay_.assign(static_cast<std::size_t>(spec.channels), std::vector<float>(static_cast<std::size_t>(lookahead_) + 1));
     meanSquare_.assign(static_cast<std::size_t>(spec.channels), 0.0);
     levels_.assign(static_cast<std::size_t>(spec.channels), kFloorDb);
+    work_.assign(256 + 4, 0.0f);
     reset();
 }
 
@@ -86,7 +89,13 @@ void Compressor::process(AudioView io, ConstAudioView key) noexcept {
     const bool external = key.channels() == channels && key.frames() >= io.frames();
     const bool rms = params_.detector == DetectorMode::Rms;
     const double link = std::clamp(params_.stereoLink, 0.0, 1.0);
+    const bool linked = link >= 1.0;
     const std::size_t ringSize = static_cast<std::size_t>(lookahead_) + 1;
+    const bool steady = !threshold_.isSmoothing() && !ratio_.isSmoothing() && !knee_.isSmoothing() && !makeup_.isSmoothing();
+    if (steady && linked && !rms && lookahead_ == 0 && !external && sidechainFilter_.sections() == 0) {
+        processLinkedPeak(io);
+        return;
+    }
     for (std::size_t start = 0; start < io.frames(); start += static_cast<std::size_t>(spec_.maxBlockFrames)) {
         const std::size_t frames = std::min(io.frames() - start, static_cast<std::size_t>(spec_.maxBlockFrames));
         for (int c = 0; c < channels; ++c) {
@@ -97,30 +106,57 @@ void Compressor::process(AudioView io, ConstAudioView key) noexcept {
         }
         for (std::size_t i = 0; i < frames; ++i) {
             const double threshold = threshold_.next(), ratio = ratio_.next(), knee = knee_.next(), makeup = makeup_.next();
-            double loudest = kFloorDb;
+            // Below the knee the curve is flat: no logarithm needed there.
+            if (threshold != quietThresholdDb_ || knee != quietKneeDb_) {
+                quietThresholdDb_ = threshold;
+                quietKneeDb_ = knee;
+                quietBelow_ = dbToGain(threshold - knee / 2.0);
+            }
+            const double quietBelow = quietBelow_;
+            double loudest = 0.0;  // linear: peak, or mean square for RMS
             for (int c = 0; c < channels; ++c) {
                 const double x = keys_[static_cast<std::size_t>(c)][i];
                 double level;
                 if (rms) {
                     double& ms = meanSquare_[static_cast<std::size_t>(c)];
                     ms = rmsCoefficient_ * ms + (1.0 - rmsCoefficient_) * x * x;
-                    level = levelDb(std::sqrt(ms));
+                    level = ms;
                 } else {
-                    level = levelDb(std::fabs(x));
+                    level = std::fabs(x);
                 }
                 levels_[static_cast<std::size_t>(c)] = level;
                 loudest = std::max(loudest, level);
             }
-            const std::size_t readPosition = (delayWrite_ + 1) % ringSize;
+            const auto toDb = [&](double level) { return rms ? 0.5 * levelDb(level) : levelDb(level); };
+            const auto targetFor = [&](double level) {
+                const double threshold2 = rms ? quietBelow * quietBelow : quietBelow;
+                return level < threshold2 ? 0.0 : -compressorCurveDb(toDb(level), threshold, ratio, knee);
+            };
+            const std::size_t readPosition = ringNext(delayWrite_, ringSize);
             double frameReduction = 0.0;
-            for (int c = 0; c < channels; ++c) {
-                const double level = link * loudest + (1.0 - link) * levels_[static_cast<std::size_t>(c)];
-                const double reduction = smoothers_[static_cast<std::size_t>(c)].next(-compressorCurveDb(level, threshold, ratio, knee));
-                frameReduction = std::max(frameReduction, reduction);
-                auto& line = delay_[static_cast<std::size_t>(c)];
-                float& sample = io.channel(c)[start + i];
-                line[delayWrite_] = std::isfinite(sample) ? sample : 0.0f;
-                sample = static_cast<float>(line[readPosition] * dbToGain(makeup - reduction));
+            if (linked) {
+                // One detector, one smoother, one gain for every channel.
+                const double reduction = smoothers_[0].next(targetFor(loudest));
+                const auto gain = static_cast<float>(fast::dbToGain(makeup - reduction));
+                for (int c = 0; c < channels; ++c) {
+                    auto& line = delay_[static_cast<std::size_t>(c)];
+                    float& sample = io.channel(c)[start + i];
+                    line[delayWrite_] = std::isfinite(sample) ? sample : 0.0f;
+                    sample = line[readPosition] * gain;
+                }
+                frameReduction = reduction;
+            } else {
+                const double loudestDb = toDb(loudest);
+                for (int c = 0; c < channels; ++c) {
+                    const double level = link * loudestDb + (1.0 - link) * toDb(levels_[static_cast<std::size_t>(c)]);
+                    const double reduction =
+                        smoothers_[static_cast<std::size_t>(c)].next(-compressorCurveDb(level, threshold, ratio, knee));
+                    frameReduction = std::max(frameReduction, reduction);
+                    auto& line = delay_[static_cast<std::size_t>(c)];
+                    float& sample = io.channel(c)[start + i];
+                    line[delayWrite_] = std::isfinite(sample) ? sample : 0.0f;
+                    sample = static_cast<float>(line[readPosition] * fast::dbToGain(makeup - reduction));
+                }
             }
             delayWrite_ = readPosition;
             maxReductionDb_ = std::max(maxReductionDb_, frameReduction);
@@ -128,6 +164,94 @@ void Compressor::process(AudioView io, ConstAudioView key) noexcept {
             ++frames_;
         }
     }
+}
+
+// The common case, made tight: linked peak detection on the signal itself, no lookahead,
+// parameters at rest. Same arithmetic as the general path, so the same output.
+void Compressor::processLinkedPeak(AudioView io) noexcept {
+    const int channels = io.channels();
+    const double threshold = threshold_.current(), ratio = ratio_.current(), knee = knee_.current(), makeup = makeup_.current();
+    const double quietBelow = dbToGain(threshold - knee / 2.0);
+    GainReductionSmoother& smoother = smoothers_[0];
+    double maxReduction = maxReductionDb_, sumReduction = sumReductionDb_;
+    // Three passes per block: the level-to-target and reduction-to-gain passes have no
+    // frame-to-frame dependency and run four frames at a time (SIMD log2/exp2); only the
+    // smoother between them is a recursion. work_ holds the targets, then the gains.
+    float* work = work_.data();
+    const std::size_t capacity = work_.size() - 4;  // 4 spare floats for the last SIMD group
+    for (std::size_t start = 0; start < io.frames(); start += capacity) {
+        const std::size_t frames = std::min(io.frames() - start, capacity);
+#if defined(__SSE2__)
+        {
+            const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+            const __m128 infinity = _mm_set1_ps(HUGE_VALF);
+            const __m128 quiet = _mm_set1_ps(static_cast<float>(quietBelow));
+            const __m128 thresholdV = _mm_set1_ps(static_cast<float>(threshold));
+            const __m128 slope = _mm_set1_ps(static_cast<float>(1.0 / ratio - 1.0));
+            const __m128 halfKnee = _mm_set1_ps(static_cast<float>(knee / 2.0));
+            const __m128 inverseTwiceKnee = _mm_set1_ps(knee > 0.0 ? static_cast<float>(1.0 / (2.0 * knee)) : 0.0f);
+            const __m128 dbPerOctave = _mm_set1_ps(6.0205999f);
+            for (std::size_t i = 0; i < frames; i += 4) {
+                // The last group may be short: it runs through the same lanes (padded), so
+                // a frame's result never depends on where a block boundary fell.
+                const std::size_t lanes = std::min<std::size_t>(4, frames - i);
+                __m128 peak = _mm_setzero_ps();
+                for (int c = 0; c < channels; ++c) {
+                    __m128 raw;
+                    if (lanes == 4) {
+                        raw = _mm_loadu_ps(io.channel(c) + start + i);
+                    } else {
+                        alignas(16) float padded[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+                        std::copy_n(io.channel(c) + start + i, lanes, padded);
+                        raw = _mm_load_ps(padded);
+                    }
+                    const __m128 x = _mm_and_ps(raw, absMask);
+                    // NaN lanes: max keeps `peak`; infinite lanes are masked out.
+                    peak = _mm_max_ps(_mm_and_ps(x, _mm_cmplt_ps(x, infinity)), peak);
+                }
+                const __m128 over = _mm_sub_ps(_mm_mul_ps(dbPerOctave, fast::log2x4(peak)), thresholdV);
+                const __m128 hard = _mm_mul_ps(slope, over);
+                const __m128 shifted = _mm_add_ps(over, halfKnee);
+                const __m128 soft = _mm_mul_ps(_mm_mul_ps(slope, _mm_mul_ps(shifted, shifted)), inverseTwiceKnee);
+                // Gain change: 0 below the knee, soft inside it, hard above (eq. 4).
+                const __m128 aboveKnee = _mm_cmpgt_ps(over, halfKnee);
+                const __m128 inKnee = _mm_andnot_ps(aboveKnee, _mm_cmpge_ps(over, _mm_sub_ps(_mm_setzero_ps(), halfKnee)));
+                __m128 change = _mm_or_ps(_mm_and_ps(aboveKnee, hard), _mm_and_ps(inKnee, soft));
+                change = _mm_andnot_ps(_mm_cmplt_ps(peak, quiet), change);
+                // work_ has 4 spare floats, so a short last group may store all four lanes.
+                _mm_storeu_ps(work + i, _mm_sub_ps(_mm_setzero_ps(), change));
+            }
+        }
+#else
+        for (std::size_t i = 0; i < frames; ++i) {
+            double peak = 0.0;
+            for (int c = 0; c < channels; ++c) {
+                const double x = std::fabs(static_cast<double>(io.channel(c)[start + i]));
+                if (x > peak && x < HUGE_VAL) peak = x;
+            }
+            work[i] = peak < quietBelow ? 0.0f : static_cast<float>(-compressorCurveDb(levelDb(peak), threshold, ratio, knee));
+        }
+#endif
+        for (std::size_t i = 0; i < frames; ++i) {
+            const double reduction = smoother.next(work[i]);
+            maxReduction = std::max(maxReduction, reduction);
+            sumReduction += reduction;
+            work[i] = static_cast<float>((makeup - reduction) * 0.16609640474436813);  // dB -> log2
+        }
+#if defined(__SSE2__)
+        // work_ is padded to a multiple of 4, so the last group needs no special case.
+        for (std::size_t i = 0; i < frames; i += 4) _mm_storeu_ps(work + i, fast::exp2x4(_mm_loadu_ps(work + i)));
+#else
+        for (std::size_t i = 0; i < frames; ++i) work[i] = static_cast<float>(fast::exp2(work[i]));
+#endif
+        for (int c = 0; c < channels; ++c) {
+            float* x = io.channel(c) + start;
+            for (std::size_t k = 0; k < frames; ++k) x[k] = std::isfinite(x[k]) ? x[k] * work[k] : 0.0f;
+        }
+    }
+    maxReductionDb_ = maxReduction;
+    sumReductionDb_ = sumReduction;
+    frames_ += io.frames();
 }
 
 double Compressor::meanGainReductionDb() const noexcept {
@@ -197,7 +321,7 @@ void Gate::process(AudioView io) noexcept {
             const double target = open_[ch] ? 0.0 : std::min(maxReduction, (threshold - level) * slope);
             const double reduction = smoothers_[ch].next(target);
             float& sample = io.channel(c)[i];
-            sample = std::isfinite(sample) ? static_cast<float>(sample * dbToGain(-reduction)) : 0.0f;
+            sample = std::isfinite(sample) ? static_cast<float>(sample * fast::dbToGain(-reduction)) : 0.0f;
         }
     }
 }
@@ -252,7 +376,7 @@ void DeEsser::process(AudioView io) noexcept {
             const double target = std::min(maxReduction, -compressorCurveDb(levelDb(envelope_), params_.thresholdDb, params_.ratio, 0.0));
             const double reduction = smoothers_[0].next(target);
             maxReductionDb_ = std::max(maxReductionDb_, reduction);
-            const double cut = 1.0 - dbToGain(-reduction);
+            const double cut = reduction > 0.0 ? 1.0 - fast::dbToGain(-reduction) : 0.0;
             for (int c = 0; c < channels; ++c) {
                 float& sample = io.channel(c)[start + i];
                 const double dry = std::isfinite(sample) ? sample : 0.0;

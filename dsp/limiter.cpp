@@ -1,6 +1,7 @@
 #include "bounce/limiter.h"
 
 #include "bounce/denormals.h"
+#include "ring.h"
 
 #include <algorithm>
 #include <cmath>
@@ -59,6 +60,35 @@ void TruePeakLimiter::Stage::process(AudioView io, double ceiling) noexcept {
         const std::size_t count = std::min(io.frames() - start, static_cast<std::size_t>(maxBlock));
         for (int c = 0; c < channels; ++c)
             detectors[static_cast<std::size_t>(c)].process(io.channel(c) + start, count, peaks[static_cast<std::size_t>(c)].data());
+
+        // At rest (unity gain, nothing pending) and nothing over the ceiling in this block:
+        // the gain stays exactly 1, so the block only passes through the delay.
+        const auto unity = static_cast<std::int64_t>(kFixedScale);
+        bool idle = released == 1.0 && previousNeed == 1.0 && averageSum == unity * window &&
+                    (minSize == 0 || minValues[minHead] >= 1.0);
+        for (int c = 0; c < channels && idle; ++c) {
+            const float* p = peaks[static_cast<std::size_t>(c)].data();
+            for (std::size_t i = 0; i < count && idle; ++i) idle = p[i] <= ceiling;
+        }
+        if (idle) {
+            for (int c = 0; c < channels; ++c) {
+                auto& line = delay[static_cast<std::size_t>(c)];
+                float* x = io.channel(c) + start;
+                std::size_t write = delayWrite;
+                for (std::size_t i = 0; i < count; ++i) {
+                    line[write] = std::isfinite(x[i]) ? x[i] : 0.0f;
+                    write = ringNext(write, ringSize);
+                    x[i] = line[write];
+                }
+            }
+            delayWrite = (delayWrite + count) % ringSize;
+            frame += count;
+            minSize = 1;
+            minValues[minHead] = 1.0;
+            minIndices[minHead] = frame - 1;
+            frames += count;
+            continue;
+        }
         for (std::size_t i = 0; i < count; ++i) {
             double peak = 0.0;
             for (int c = 0; c < channels; ++c) peak = std::max(peak, static_cast<double>(peaks[static_cast<std::size_t>(c)][i]));
@@ -69,12 +99,12 @@ void TruePeakLimiter::Stage::process(AudioView io, double ceiling) noexcept {
             previousNeed = intervalNeed;
 
             // Running minimum over the last W frames (monotonic queue).
-            while (minSize > 0 && minValues[(minHead + minSize - 1) % capacity] >= need) --minSize;
-            minValues[(minHead + minSize) % capacity] = need;
-            minIndices[(minHead + minSize) % capacity] = frame;
+            while (minSize > 0 && minValues[ringWrap(minHead + minSize - 1, capacity)] >= need) --minSize;
+            minValues[ringWrap(minHead + minSize, capacity)] = need;
+            minIndices[ringWrap(minHead + minSize, capacity)] = frame;
             ++minSize;
             while (frame - minIndices[minHead] >= static_cast<std::uint64_t>(window)) {
-                minHead = (minHead + 1) % capacity;
+                minHead = ringNext(minHead, capacity);
                 --minSize;
             }
             const double held = minValues[minHead];
@@ -84,13 +114,13 @@ void TruePeakLimiter::Stage::process(AudioView io, double ceiling) noexcept {
             if (1.0 - released < 1e-12) released = 1.0;
 
             // Moving average over W frames, exact in fixed point.
-            const auto fixed = static_cast<std::int64_t>(std::llround(released * kFixedScale));
+            const auto fixed = static_cast<std::int64_t>(released * kFixedScale + 0.5);
             averageSum += fixed - average[averagePosition];
             average[averagePosition] = fixed;
-            averagePosition = (averagePosition + 1) % average.size();
+            averagePosition = ringNext(averagePosition, average.size());
             const double gain = static_cast<double>(averageSum) / (kFixedScale * window);
 
-            const std::size_t readPosition = (delayWrite + 1) % ringSize;
+            const std::size_t readPosition = ringNext(delayWrite, ringSize);
             for (int c = 0; c < channels; ++c) {
                 auto& line = delay[static_cast<std::size_t>(c)];
                 float& sample = io.channel(c)[start + i];

@@ -1,6 +1,7 @@
 #include "bounce/saturation.h"
 
 #include "bounce/denormals.h"
+#include "ring.h"
 
 #include <algorithm>
 #include <cmath>
@@ -91,7 +92,7 @@ void Saturation::process(AudioView io) noexcept {
             SmoothedValue mix = mix_, output = output_;
             for (std::size_t i = 0; i < frames; ++i) {
                 line[write] = std::isfinite(x[i]) ? x[i] : 0.0f;
-                write = (write + 1) % ringSize;
+                write = ringNext(write, ringSize);
                 const float dry = line[write];
                 const double m = mix.next();
                 x[i] = static_cast<float>((m * wet_[i] + (1.0 - m) * dry) * output.next());

@@ -1,5 +1,7 @@
 #include "bounce/stereo.h"
 
+#include "ring.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -146,15 +148,15 @@ void ChannelDelay::process(AudioView io) noexcept {
         float* x = io.channel(c);
         for (std::size_t i = 0; i < io.frames(); ++i) {
             line.buffer[line.write] = std::isfinite(x[i]) ? x[i] : 0.0f;
-            float out = line.buffer[(line.write + size - line.delay) % size];
+            float out = line.buffer[ringWrap(line.write + size - line.delay, size)];
             if (line.fadeRemaining > 0) {
-                const float old = line.buffer[(line.write + size - line.previousDelay) % size];
+                const float old = line.buffer[ringWrap(line.write + size - line.previousDelay, size)];
                 const float t = static_cast<float>(line.fadeRemaining) / static_cast<float>(fadeFrames_);
                 out = t * old + (1.0f - t) * out;
                 --line.fadeRemaining;
             }
             x[i] = out;
-            line.write = (line.write + 1) % size;
+            line.write = ringNext(line.write, size);
         }
     }
 }

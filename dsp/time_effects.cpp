@@ -1,6 +1,7 @@
 #include "bounce/time_effects.h"
 
 #include "bounce/denormals.h"
+#include "ring.h"
 #include "bounce/error.h"
 #include "bounce/resampler.h"
 #include "bounce/sound_file.h"
@@ -85,7 +86,8 @@ void FeedbackDelay::process(AudioView io) noexcept {
         const double fraction = readPosition - static_cast<double>(whole);
         for (int c = 0; c < channels && c < 8; ++c) {
             const auto& line = lines_[static_cast<std::size_t>(c)];
-            const double a = line[whole % size], b = line[(whole + 1) % size];
+            const std::size_t at = ringWrap(whole, size);
+            const double a = line[at], b = line[ringNext(at, size)];
             repeat[static_cast<std::size_t>(c)] = a + (b - a) * fraction;
             // The repeat, darkened and thinned, is what feeds back.
             double& lp = lowPassState_[static_cast<std::size_t>(c)];
@@ -114,7 +116,7 @@ void FeedbackDelay::process(AudioView io) noexcept {
             const double dry = std::isfinite(sample) ? sample : 0.0;
             sample = static_cast<float>(dry * (1.0 - mix) + repeat[static_cast<std::size_t>(c)] * mix);
         }
-        write_ = (write_ + 1) % size;
+        write_ = ringNext(write_, size);
     }
 }
 
@@ -136,6 +138,19 @@ void AlgorithmicReverb::setParams(const ReverbParams& params) noexcept {
     // Size and pre-delay reshape the lines, which needs prepare(); they apply there.
 }
 
+namespace {
+
+// First-order shelf H(s) = (g s + 1) / (s + 1) (high shelf: 1 at DC, g above) or
+// (s + g) / (s + 1) (low shelf) with s normalised to the corner, bilinear with prewarping.
+// Returns {n0, n1, d0, d1}: (n0 + n1 z^-1) / (d0 + d1 z^-1).
+std::array<double, 4> firstOrderShelf(bool high, double gain, double cornerHz, double sampleRate) {
+    const double k = 1.0 / std::tan(std::numbers::pi * cornerHz / sampleRate);
+    const double b1 = high ? gain : 1.0, b0 = high ? 1.0 : gain;  // numerator b1 s + b0
+    return {b1 * k + b0, b0 - b1 * k, k + 1.0, 1.0 - k};
+}
+
+}  // namespace
+
 void AlgorithmicReverb::designAbsorption() noexcept {
     // Per pass through line i (L_i samples), the level must fall by 60 L_i / (fs T60) dB
     // for the whole network to decay by 60 dB in T60 (Jot): a gain for the mid band and
@@ -144,15 +159,22 @@ void AlgorithmicReverb::designAbsorption() noexcept {
     const double t60 = std::clamp(params_.decayS, 0.1, 20.0);
     const double t60Low = t60 * std::clamp(params_.lowDecayRatio, 0.25, 4.0);
     const double t60High = t60 * std::clamp(params_.highDecayRatio, 0.1, 1.0);
-    for (int i = 0; i < kLines; ++i) {
-        const double seconds = static_cast<double>(lengths_[static_cast<std::size_t>(i)]) / fs;
+    const double dampingHz = std::clamp(params_.dampingHz, 1000.0, 0.45 * fs);
+    for (std::size_t i = 0; i < kLines; ++i) {
+        const double seconds = static_cast<double>(lengths_[i]) / fs;
         const double midDb = -60.0 * seconds / t60;
         const double lowDb = -60.0 * seconds / t60Low;
         const double highDb = -60.0 * seconds / t60High;
-        lineGain_[static_cast<std::size_t>(i)] = dbToGain(midDb);
-        lowShelf_[static_cast<std::size_t>(i)] = designBiquad(FilterType::LowShelf, kLowShelfHz, 0.7071, lowDb - midDb, fs, false);
-        highShelf_[static_cast<std::size_t>(i)] =
-            designBiquad(FilterType::HighShelf, std::clamp(params_.dampingHz, 1000.0, 0.45 * fs), 0.7071, highDb - midDb, fs, false);
+        const auto low = firstOrderShelf(false, dbToGain(lowDb - midDb), kLowShelfHz, fs);
+        const auto high = firstOrderShelf(true, dbToGain(highDb - midDb), dampingHz, fs);
+        // (n0 + n1 z)(m0 + m1 z) / ((d0 + d1 z)(e0 + e1 z)), z = z^-1, normalised.
+        const double a0 = low[2] * high[2];
+        const double g = dbToGain(midDb);
+        b0_[i] = g * low[0] * high[0] / a0;
+        b1_[i] = g * (low[0] * high[1] + low[1] * high[0]) / a0;
+        b2_[i] = g * low[1] * high[1] / a0;
+        a1_[i] = (low[2] * high[3] + low[3] * high[2]) / a0;
+        a2_[i] = low[3] * high[3] / a0;
     }
 }
 
@@ -178,7 +200,8 @@ void AlgorithmicReverb::prepare(const ProcessSpec& spec) {
 void AlgorithmicReverb::reset() noexcept {
     for (auto& line : lines_) std::fill(line.begin(), line.end(), 0.0f);
     positions_.fill(0);
-    absorptionState_.fill(0.0);
+    s1_.fill(0.0);
+    s2_.fill(0.0);
     for (auto& line : predelay_) std::fill(line.begin(), line.end(), 0.0f);
     predelayWrite_ = 0;
 }
@@ -199,33 +222,27 @@ void AlgorithmicReverb::process(AudioView io) noexcept {
         // Pre-delay.
         predelay_[0][predelayWrite_] = static_cast<float>(inL);
         predelay_[1][predelayWrite_] = static_cast<float>(inR);
-        predelayWrite_ = (predelayWrite_ + 1) % predelaySize;
+        predelayWrite_ = ringNext(predelayWrite_, predelaySize);
         const double dl = predelay_[0][predelayWrite_], dr = predelay_[1][predelayWrite_];
 
-        // Read each line and pass it through its absorption.
+        // Read each line and pass it through its absorption (vectorised across lines).
+        std::array<double, kLines> x{};
+        for (std::size_t k = 0; k < kLines; ++k) x[k] = lines_[k][positions_[k]];
         double sum = 0.0;
-        for (int k = 0; k < kLines; ++k) {
-            const auto ks = static_cast<std::size_t>(k);
-            double y = lines_[ks][positions_[ks]] * lineGain_[ks];
-            for (int s = 0; s < 2; ++s) {
-                const BiquadCoefficients& c = s == 0 ? lowShelf_[ks] : highShelf_[ks];
-                double& s1 = absorptionState_[ks * 4 + static_cast<std::size_t>(2 * s)];
-                double& s2 = absorptionState_[ks * 4 + static_cast<std::size_t>(2 * s + 1)];
-                const double x = y;
-                y = c.b0 * x + s1;
-                s1 = c.b1 * x - c.a1 * y + s2;
-                s2 = c.b2 * x - c.a2 * y;
-            }
-            out[ks] = y;
-            sum += y;
+        for (std::size_t k = 0; k < kLines; ++k) {
+            const double y = b0_[k] * x[k] + s1_[k];
+            s1_[k] = b1_[k] * x[k] - a1_[k] * y + s2_[k];
+            s2_[k] = b2_[k] * x[k] - a2_[k] * y;
+            out[k] = y;
         }
+        for (std::size_t k = 0; k < kLines; ++k) sum += out[k];
         // Householder feedback: A = I - (2/N) 1 1^T, lossless; inputs alternate in sign.
         const double reflect = 2.0 * sum / kLines;
         for (int k = 0; k < kLines; ++k) {
             const auto ks = static_cast<std::size_t>(k);
             const double input = (k < kLines / 2 ? dl : dr) * (k % 2 ? -1.0 : 1.0);
             lines_[ks][positions_[ks]] = static_cast<float>(out[ks] - reflect + input);
-            positions_[ks] = (positions_[ks] + 1) % lengths_[ks];
+            positions_[ks] = ringNext(positions_[ks], lengths_[ks]);
         }
         double wetL = 0.0, wetR = 0.0;
         for (int k = 0; k < kLines; ++k) {
@@ -279,14 +296,20 @@ void ConvolutionReverb::prepare(const ProcessSpec& spec) {
                 for (float& v : ch) v = static_cast<float>(v / std::sqrt(energy));
     }
     const auto predelay = static_cast<std::size_t>(std::clamp(params_.predelayMs, 0.0, 500.0) * 0.001 * spec.sampleRate);
+    // Cost per sample grows with length / partition: a long room response gets large
+    // partitions (more latency, which the render compensates, for far less work).
+    std::size_t partition = static_cast<std::size_t>(std::max(params_.partitionFrames, 0));
+    if (partition == 0) {
+        partition = 1024;
+        while (partition * 8 < predelay + response[0].size()) partition *= 2;
+    }
     convolvers_.clear();
     convolvers_.resize(static_cast<std::size_t>(spec.channels));
     for (int c = 0; c < spec.channels; ++c) {
         const auto& source = response[static_cast<std::size_t>(c % info.channels)];
         std::vector<float> impulse(predelay, 0.0f);
         impulse.insert(impulse.end(), source.begin(), source.end());
-        convolvers_[static_cast<std::size_t>(c)].prepare(impulse.data(), impulse.size(),
-                                                         static_cast<std::size_t>(std::max(params_.partitionFrames, 64)));
+        convolvers_[static_cast<std::size_t>(c)].prepare(impulse.data(), impulse.size(), partition);
     }
     dry_.assign(static_cast<std::size_t>(spec.channels), std::vector<float>(static_cast<std::size_t>(latencyFrames()) + 1));
     wet_.assign(static_cast<std::size_t>(spec.maxBlockFrames), 0.0f);
@@ -316,7 +339,7 @@ void ConvolutionReverb::process(AudioView io) noexcept {
             mix = mix_;
             for (std::size_t i = 0; i < frames; ++i) {
                 line[write] = std::isfinite(x[i]) ? x[i] : 0.0f;
-                write = (write + 1) % ringSize;
+                write = ringNext(write, ringSize);
                 const double m = mix.next();
                 x[i] = static_cast<float>(line[write] * (1.0 - m) + wet_[i] * m);
             }

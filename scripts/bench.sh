@@ -5,7 +5,7 @@ build=${1:-build}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-echo "== Google Benchmark: analysis hot paths =="
+echo "== Google Benchmark: the meter and every processor (frames per second) =="
 "$build/bench/bounce_benchmarks" --benchmark_min_time=0.5
 
 echo
@@ -28,7 +28,7 @@ best_of_3() {
 
 echo
 echo "== Whole process: analyse a 4-minute stereo 44.1 kHz 24-bit WAV =="
-"$build/bench/bounce_compare_meter" --write "$work/song.wav"
+"$build/bench/bounce-bench-programme" "$work/song.wav" 44100 240
 ours=$(best_of_3 "$build/bounce" analyze --json "$work/song.wav")
 echo "  bounce analyze                     ${ours} s"
 if command -v ffmpeg >/dev/null; then
@@ -36,3 +36,7 @@ if command -v ffmpeg >/dev/null; then
   echo "  ffmpeg -af ebur128=peak=true       ${peer} s"
   awk -v p="$peer" -v o="$ours" 'BEGIN { printf "  ratio                              %.2fx faster than ffmpeg\n", p / o }'
 fi
+
+echo
+echo "== Processors against their peers: 60 s stereo 48 kHz, whole process, float WAV out =="
+bash "$(dirname "$0")/bench_processors.sh" "$build" "$work"

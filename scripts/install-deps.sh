@@ -9,7 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libbenchmark-dev
   # test-time peers and the demo's synthesiser
-  libebur128-dev sox ffmpeg fluidsynth fluid-soundfont-gm
+  libebur128-dev sox ffmpeg fluidsynth fluid-soundfont-gm x42-plugins
 )
 
 missing=()

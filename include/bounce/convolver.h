@@ -43,9 +43,11 @@ private:
     void* inverse_ = nullptr;
     float* timeBuffer_ = nullptr;                    // 2B, fftwf_malloc'd
     std::complex<float>* spectrum_ = nullptr;        // B + 1
-    std::vector<std::complex<float>> filter_;        // partitions x (B + 1)
-    std::vector<std::complex<float>> history_;       // partitions x (B + 1): input spectra, ring
-    std::vector<std::complex<float>> accumulator_;   // B + 1
+    // Spectra in split form (all real parts, then all imaginary parts, per partition) so
+    // the multiply-accumulate vectorises without shuffles.
+    std::vector<float> filter_;       // partitions x 2 (B + 1)
+    std::vector<float> history_;      // partitions x 2 (B + 1): input spectra, ring
+    std::vector<float> accumulator_;  // 2 (B + 1)
     std::size_t historyHead_ = 0;
     std::vector<float> input_;   // 2B: previous and current input partition
     std::vector<float> output_;  // B: the last partition's output

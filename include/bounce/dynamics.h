@@ -63,6 +63,8 @@ public:
     double meanGainReductionDb() const noexcept;
 
 private:
+    void processLinkedPeak(AudioView io) noexcept;
+
     ProcessSpec spec_;
     CompressorParams params_;
     int lookahead_ = 0;
@@ -75,6 +77,8 @@ private:
     std::vector<std::vector<float>> delay_;  // per channel ring, lookahead + 1
     std::size_t delayWrite_ = 0;
     std::vector<double> levels_;             // per channel, this frame
+    double quietThresholdDb_ = 1e9, quietKneeDb_ = 1e9, quietBelow_ = 0.0;
+    std::vector<float> work_;  // per-frame targets, then gains, for one sub-block
     double maxReductionDb_ = 0.0;
     double sumReductionDb_ = 0.0;
     std::uint64_t frames_ = 0;

@@ -65,8 +65,8 @@ struct ReverbParams {
 
 // Feedback delay network (Jot and Chaigne 1991; Stautner and Puckette 1982): 8 delay lines
 // of mutually prime lengths, a Householder feedback matrix (lossless, dense), and in each
-// line a gain and two first-order shelves set so that every line loses
-// 60 dB in decayS (scaled per band) whatever its length.
+// line a gain and two first-order shelves (low at 200 Hz, high at damping_hz) set so that
+// every line loses 60 dB in decayS (scaled per band) whatever its length.
 class AlgorithmicReverb final : public Processor {
 public:
     static constexpr int kLines = 8;
@@ -84,10 +84,10 @@ private:
     std::array<std::vector<float>, kLines> lines_;
     std::array<std::size_t, kLines> lengths_{};
     std::array<std::size_t, kLines> positions_{};
-    std::array<double, kLines> lineGain_{};              // mid-band loss per pass
-    std::array<BiquadCoefficients, kLines> lowShelf_{};  // low-band loss relative to mid
-    std::array<BiquadCoefficients, kLines> highShelf_{}; // high-band loss relative to mid
-    std::array<double, kLines * 4> absorptionState_{};
+    // Per line: mid-band gain times a first-order low shelf and a first-order high shelf,
+    // multiplied out into one biquad; stored across lines so the loop vectorises.
+    std::array<double, kLines> b0_{}, b1_{}, b2_{}, a1_{}, a2_{};
+    std::array<double, kLines> s1_{}, s2_{};
     std::vector<std::vector<float>> predelay_;
     std::size_t predelayWrite_ = 0;
     std::size_t predelayFrames_ = 0;
@@ -101,7 +101,8 @@ struct ConvolutionReverbParams {
     double mix = 0.3;            // 0 .. 1
     double predelayMs = 0.0;     // 0 .. 500
     bool normalize = true;       // scale the response to unit energy
-    int partitionFrames = 1024;  // convolution block; the latency
+    int partitionFrames = 0;     // convolution block and latency; 0: chosen from the length
+                                 // (at least 1024, at most 8 partitions: offline speed)
 };
 
 // Partitioned FFT convolution with a recorded response. The response's channels map onto

@@ -7,6 +7,7 @@
 #include <complex>
 #include <limits>
 #include <numbers>
+#include <vector>
 
 namespace bounce::test {
 namespace {
@@ -47,6 +48,22 @@ TEST(TruePeak, NeverBelowSamplePeakAndIndependentOfBlockSize) {
         if (reference < 0) reference = d.peak();
         EXPECT_FLOAT_EQ(d.peak(), reference) << "block " << block;
     }
+}
+
+TEST(TruePeak, WideAndNarrowKernelsAgreeBitForBit) {
+    const auto noise = whiteNoise(48000.0, 1.0, 0.9, 1, 17);
+    std::vector<float> wide(noise.frames()), narrow(noise.frames());
+    const bool previous = TruePeakDetector::setWideKernel(true);
+    TruePeakDetector a;
+    a.prepare(48000.0);
+    a.process(noise.channel(0), noise.frames(), wide.data());
+    TruePeakDetector::setWideKernel(false);
+    TruePeakDetector b;
+    b.prepare(48000.0);
+    b.process(noise.channel(0), noise.frames(), narrow.data());
+    TruePeakDetector::setWideKernel(previous);
+    EXPECT_EQ(a.peak(), b.peak());
+    for (std::size_t i = 0; i < wide.size(); ++i) ASSERT_EQ(wide[i], narrow[i]) << i;
 }
 
 TEST(TruePeak, FindsAPeakBetweenTheLastSamples) {
