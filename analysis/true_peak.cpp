@@ -1,5 +1,7 @@
 #include "bounce/true_peak.h"
 
+#include "bounce/simd.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -71,21 +73,9 @@ __attribute__((target("avx"))) std::size_t kernelAvx(const float* w, std::size_t
     return i;
 }
 
-bool gUseAvx = __builtin_cpu_supports("avx");
 #endif
 
 }  // namespace
-
-bool TruePeakDetector::setWideKernel(bool enabled) noexcept {
-#if defined(BOUNCE_HAVE_AVX_KERNEL)
-    const bool previous = gUseAvx;
-    gUseAvx = enabled && __builtin_cpu_supports("avx");
-    return previous;
-#else
-    (void)enabled;
-    return false;
-#endif
-}
 
 int TruePeakDetector::oversamplingFor(double sampleRate) noexcept {
     if (sampleRate < 96000.0) return 4;
@@ -147,7 +137,7 @@ void TruePeakDetector::processChunk(std::size_t count, float* peaks) noexcept {
     const float* w = window_.data();  // w[i + n - 1] is the newest sample of output i
     std::size_t i = 0;
 #if defined(BOUNCE_HAVE_AVX_KERNEL)
-    if (gUseAvx) i = kernelAvx(w, count, factor_, taps_, peaks, peak_, samplePeak_);
+    if (wideKernels()) i = kernelAvx(w, count, factor_, taps_, peaks, peak_, samplePeak_);
 #endif
 #if defined(__SSE2__)
     const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));

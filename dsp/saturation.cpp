@@ -1,6 +1,7 @@
 #include "bounce/saturation.h"
 
 #include "bounce/denormals.h"
+#include "fast_math.h"
 #include "ring.h"
 
 #include <algorithm>
@@ -31,6 +32,8 @@ void Saturation::prepare(const ProcessSpec& spec) {
     bias_.setCurrentAndTarget(std::clamp(params_.bias, 0.0, 1.0));
     driveBlock_.assign(static_cast<std::size_t>(spec.maxBlockFrames), 1.0f);
     biasBlock_.assign(static_cast<std::size_t>(spec.maxBlockFrames), 0.0f);
+    tanhBias_.assign(static_cast<std::size_t>(spec.maxBlockFrames), 0.0f);
+    normBlock_.assign(static_cast<std::size_t>(spec.maxBlockFrames), 1.0f);
     dry_.assign(static_cast<std::size_t>(spec.channels), std::vector<float>(static_cast<std::size_t>(latencyFrames()) + 1));
     wet_.assign(static_cast<std::size_t>(spec.maxBlockFrames), 0.0f);
     dcState_.assign(static_cast<std::size_t>(spec.channels), 0.0);
@@ -47,6 +50,50 @@ void Saturation::reset() noexcept {
     std::fill(dcPrevious_.begin(), dcPrevious_.end(), 0.0);
 }
 
+// y = (tanh(d x + b) - tanh b) * norm over the oversampled block, four samples at a time
+// (drive and bias are held per input frame, so each lane looks its frame's values up).
+void Saturation::shape(float* samples, std::size_t count, int factor, bool tube) noexcept {
+    const std::size_t perFrame = static_cast<std::size_t>(factor);
+    const std::size_t frames = count / perFrame;
+#if defined(__SSE2__)
+    if (perFrame % 4 == 0) {
+        // Whole groups of four within one frame: its drive and bias broadcast.
+        for (std::size_t f = 0; f < frames; ++f) {
+            const __m128 d = _mm_set1_ps(driveBlock_[f]);
+            const __m128 b = _mm_set1_ps(tube ? biasBlock_[f] : 0.0f);
+            const __m128 tb = _mm_set1_ps(tube ? tanhBias_[f] : 0.0f);
+            const __m128 norm = _mm_set1_ps(normBlock_[f]);
+            for (std::size_t k = 0; k < perFrame; k += 4) {
+                float* s = samples + f * perFrame + k;
+                const __m128 y = fast::tanhx4(_mm_add_ps(_mm_mul_ps(d, _mm_loadu_ps(s)), b));
+                _mm_storeu_ps(s, _mm_mul_ps(_mm_sub_ps(y, tb), norm));
+            }
+        }
+        return;
+    }
+    // Factor 2: lanes from two frames; the last frame of an odd count is padded.
+    for (std::size_t f = 0; f < frames; f += 2) {
+        const std::size_t g = std::min(f + 1, frames - 1);
+        const __m128 d = _mm_set_ps(driveBlock_[g], driveBlock_[g], driveBlock_[f], driveBlock_[f]);
+        const __m128 b = tube ? _mm_set_ps(biasBlock_[g], biasBlock_[g], biasBlock_[f], biasBlock_[f]) : _mm_setzero_ps();
+        const __m128 tb = tube ? _mm_set_ps(tanhBias_[g], tanhBias_[g], tanhBias_[f], tanhBias_[f]) : _mm_setzero_ps();
+        const __m128 norm = _mm_set_ps(normBlock_[g], normBlock_[g], normBlock_[f], normBlock_[f]);
+        alignas(16) float x[4] = {};
+        const std::size_t lanes = std::min<std::size_t>(4, count - f * perFrame);
+        std::copy_n(samples + f * perFrame, lanes, x);
+        alignas(16) float y[4];
+        _mm_store_ps(y, _mm_mul_ps(_mm_sub_ps(fast::tanhx4(_mm_add_ps(_mm_mul_ps(d, _mm_load_ps(x)), b)), tb), norm));
+        std::copy_n(y, lanes, samples + f * perFrame);
+    }
+#else
+    for (std::size_t j = 0; j < count; ++j) {
+        const std::size_t f = j / perFrame;
+        const double b = tube ? biasBlock_[f] : 0.0;
+        samples[j] = static_cast<float>((std::tanh(driveBlock_[f] * samples[j] + b) - (tube ? tanhBias_[f] : 0.0)) * normBlock_[f]);
+    }
+#endif
+}
+
 void Saturation::process(AudioView io) noexcept {
     ScopedFlushDenormals flushDenormals;
     const int factor = oversampler_.factor();
@@ -56,8 +103,14 @@ void Saturation::process(AudioView io) noexcept {
         const std::size_t frames = std::min(io.frames() - start, static_cast<std::size_t>(spec_.maxBlockFrames));
         // Drive and bias, per input frame (held across that frame's oversampled samples).
         for (std::size_t i = 0; i < frames; ++i) {
-            driveBlock_[i] = static_cast<float>(drive_.next());
-            biasBlock_[i] = static_cast<float>(bias_.next());
+            const double d = drive_.next();
+            const double b = tube ? bias_.next() : 0.0;
+            const double tb = std::tanh(b);
+            driveBlock_[i] = static_cast<float>(d);
+            biasBlock_[i] = static_cast<float>(b);
+            tanhBias_[i] = static_cast<float>(tb);
+            // Unity gain for small signals: divide by the curve's slope at the origin.
+            normBlock_[i] = static_cast<float>(tube ? 1.0 / (d * (1.0 - tb * tb)) : 1.0 / d);
         }
         // Mix and output gain are applied after the latency-aligned dry signal is fetched;
         // compute them once per frame for all channels.
@@ -65,14 +118,7 @@ void Saturation::process(AudioView io) noexcept {
         for (int c = 0; c < io.channels(); ++c) {
             float* x = io.channel(c) + start;
             float* up = oversampler_.upsample(c, x, frames);
-            for (std::size_t i = 0; i < frames; ++i) {
-                const double d = driveBlock_[i];
-                const double b = tube ? biasBlock_[i] : 0.0;
-                const double tb = std::tanh(b);
-                const double norm = tube ? 1.0 / (d * (1.0 - tb * tb)) : 1.0 / d;
-                float* s = up + i * static_cast<std::size_t>(factor);
-                for (int k = 0; k < factor; ++k) s[k] = static_cast<float>((std::tanh(d * s[k] + b) - tb) * norm);
-            }
+            shape(up, frames * static_cast<std::size_t>(factor), factor, tube);
             oversampler_.downsample(c, wet_.data(), frames);
             if (tube) {
                 // One-pole DC blocker: the asymmetric curve makes DC from any signal.

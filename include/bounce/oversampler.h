@@ -33,7 +33,11 @@ private:
     int tapsPerPhase_ = 0;  // up: taps per phase
     int taps_ = 0;          // down: full filter length
     int latency_ = 0;
-    std::vector<std::vector<float>> upPhases_;  // [phase][tap], reversed for a forward dot product
+    // Up filter as a matrix: upMatrix_[m * lanes + p] = h[p + m L] (p < L, padded to a
+    // multiple of 4 phases): every phase of one input sample is one broadcast
+    // multiply-add per tap m, newest input first.
+    std::vector<float> upMatrix_;
+    int upLanes_ = 4;
     std::vector<float> down_;                   // reversed
     struct Channel {
         std::vector<float> input;        // [history tapsPerPhase-1 | block]

@@ -38,6 +38,8 @@ public:
     void setParams(const SaturationParams& params) noexcept;
 
 private:
+    void shape(float* samples, std::size_t count, int factor, bool tube) noexcept;
+
     ProcessSpec spec_;
     SaturationParams params_;
     Oversampler oversampler_;
@@ -47,6 +49,8 @@ private:
     SmoothedValue bias_{SmoothedValue::Curve::Linear};
     std::vector<float> driveBlock_;  // per input frame of the current block
     std::vector<float> biasBlock_;   // per input frame
+    std::vector<float> tanhBias_;    // per input frame
+    std::vector<float> normBlock_;   // per input frame
     std::vector<std::vector<float>> dry_;  // per channel ring, latency + 1
     std::vector<float> wet_;               // one channel, one block
     std::size_t dryWrite_ = 0;

@@ -28,11 +28,6 @@ public:
     // 4 below 96 kHz, 2 below 192 kHz, otherwise 1.
     static int oversamplingFor(double sampleRate) noexcept;
 
-    // The kernel runs 8 wide on CPUs with AVX, 4 wide (SSE2) otherwise, with the same
-    // arithmetic per output. Tests switch the wide kernel off to check the two agree bit
-    // for bit; returns the previous setting. Not for use while audio is being processed.
-    static bool setWideKernel(bool enabled) noexcept;
-
     // Allocates; call before process(). `oversampling` 0 picks oversamplingFor(sampleRate);
     // 1 turns the interpolator off (only sample peaks are kept).
     void prepare(double sampleRate, int oversampling = 0);

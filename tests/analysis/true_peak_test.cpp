@@ -1,3 +1,4 @@
+#include "bounce/simd.h"
 #include "bounce/true_peak.h"
 #include "signals.h"
 
@@ -53,15 +54,15 @@ TEST(TruePeak, NeverBelowSamplePeakAndIndependentOfBlockSize) {
 TEST(TruePeak, WideAndNarrowKernelsAgreeBitForBit) {
     const auto noise = whiteNoise(48000.0, 1.0, 0.9, 1, 17);
     std::vector<float> wide(noise.frames()), narrow(noise.frames());
-    const bool previous = TruePeakDetector::setWideKernel(true);
+    const bool previous = setWideKernels(true);
     TruePeakDetector a;
     a.prepare(48000.0);
     a.process(noise.channel(0), noise.frames(), wide.data());
-    TruePeakDetector::setWideKernel(false);
+    setWideKernels(false);
     TruePeakDetector b;
     b.prepare(48000.0);
     b.process(noise.channel(0), noise.frames(), narrow.data());
-    TruePeakDetector::setWideKernel(previous);
+    setWideKernels(previous);
     EXPECT_EQ(a.peak(), b.peak());
     for (std::size_t i = 0; i < wide.size(); ++i) ASSERT_EQ(wide[i], narrow[i]) << i;
 }

@@ -2,11 +2,13 @@
 // below -80 dBFS, and harmonics where the curves' Taylor series put them.
 #include "bounce/oversampler.h"
 #include "bounce/saturation.h"
+#include "bounce/simd.h"
 #include "signals.h"
 #include "spectrum.h"
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 
 namespace bounce::test {
@@ -90,6 +92,30 @@ Harmonics harmonicsOf(const SaturationParams& params, double amplitude) {
     const double scale = 2.0 / static_cast<double>(x.size());
     return {std::sqrt(spectrum.power(1000)) * scale, std::sqrt(spectrum.power(2000)) * scale,
             std::sqrt(spectrum.power(3000)) * scale};
+}
+
+TEST(Saturation, WideAndNarrowKernelsGiveTheSameBytes) {
+    for (int factor : {2, 4, 8, 16}) {
+        SaturationParams p;
+        p.type = SaturationType::Tube;
+        p.driveDb = 12;
+        p.oversampling = factor;
+        const auto input = pinkishNoise(48000, 0.5, -12, 2, 31);
+        std::array<AudioBuffer, 2> outputs;
+        const bool previous = setWideKernels(true);
+        for (int pass = 0; pass < 2; ++pass) {
+            setWideKernels(pass == 0);
+            Saturation s;
+            s.setParams(p);
+            s.prepare({48000, 4096, 2});
+            outputs[static_cast<std::size_t>(pass)] = input;
+            s.process(outputs[static_cast<std::size_t>(pass)].view());
+        }
+        setWideKernels(previous);
+        for (int c = 0; c < 2; ++c)
+            for (std::size_t i = 0; i < input.frames(); ++i)
+                ASSERT_EQ(outputs[0].channel(c)[i], outputs[1].channel(c)[i]) << factor << "x, frame " << i;
+    }
 }
 
 TEST(Saturation, TapeIsSymmetricOddHarmonicsOnly) {

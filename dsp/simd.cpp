@@ -1,0 +1,26 @@
+#include "bounce/simd.h"
+
+namespace bounce {
+namespace {
+
+bool cpuHasAvx() noexcept {
+#if defined(__x86_64__) && defined(__GNUC__)
+    return __builtin_cpu_supports("avx");
+#else
+    return false;
+#endif
+}
+
+bool gWide = cpuHasAvx();
+
+}  // namespace
+
+bool wideKernels() noexcept { return gWide; }
+
+bool setWideKernels(bool enabled) noexcept {
+    const bool previous = gWide;
+    gWide = enabled && cpuHasAvx();
+    return previous;
+}
+
+}  // namespace bounce
