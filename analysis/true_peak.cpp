@@ -1,5 +1,6 @@
 #include "bounce/true_peak.h"
 
+#include "bounce/kaiser.h"
 #include "bounce/simd.h"
 
 #include <algorithm>
@@ -18,16 +19,6 @@
 namespace bounce {
 namespace {
 
-double besselI0(double x) {
-    // Power series; converges fast for the arguments a Kaiser window uses (x <= ~20).
-    double sum = 1.0, term = 1.0;
-    for (int k = 1; k < 60; ++k) {
-        term *= (x / (2.0 * k)) * (x / (2.0 * k));
-        sum += term;
-        if (term < sum * 1e-17) break;
-    }
-    return sum;
-}
 
 #if defined(BOUNCE_HAVE_AVX_KERNEL)
 // The same kernel eight outputs wide, for CPUs with AVX (chosen at run time, so the
@@ -94,8 +85,7 @@ void TruePeakDetector::prepare(double sampleRate, int oversampling) {
         double sum = 0.0;
         for (int k = 0; k < n; ++k) {
             const double t = k - n / 2.0 + static_cast<double>(p) / factor_;
-            const double u = t / (n / 2.0);
-            const double window = std::abs(u) < 1.0 ? besselI0(kKaiserBeta * std::sqrt(1.0 - u * u)) / besselI0(kKaiserBeta) : 0.0;
+            const double window = kaiserWindow(t / (n / 2.0), kKaiserBeta);
             const double sinc = t == 0.0 ? 1.0 : std::sin(std::numbers::pi * t) / (std::numbers::pi * t);
             taps[k] = sinc * window;
             sum += taps[k];

@@ -1,5 +1,7 @@
 #include "bounce/linear_phase_eq.h"
 
+#include "bounce/kaiser.h"
+
 #include <fftw3.h>
 
 #include <cmath>
@@ -12,15 +14,6 @@ namespace {
 constexpr std::size_t kPartitionFrames = 1024;
 constexpr double kKaiserBeta = 8.0;
 
-double besselI0(double x) {
-    double sum = 1.0, term = 1.0;
-    for (int k = 1; k < 100; ++k) {
-        term *= (x / (2.0 * k)) * (x / (2.0 * k));
-        sum += term;
-        if (term < sum * 1e-17) break;
-    }
-    return sum;
-}
 
 }  // namespace
 
@@ -56,8 +49,7 @@ void LinearPhaseEq::prepare(const ProcessSpec& spec) {
     taps_.assign(static_cast<std::size_t>(taps), 0.0f);
     for (int offset = 0; offset <= half; ++offset) {
         const double value = impulse[static_cast<std::size_t>(offset)] / static_cast<double>(grid);
-        const double u = static_cast<double>(offset) / half;
-        const double window = besselI0(kKaiserBeta * std::sqrt(std::max(0.0, 1.0 - u * u))) / besselI0(kKaiserBeta);
+        const double window = kaiserWindow(static_cast<double>(offset) / half, kKaiserBeta);
         taps_[static_cast<std::size_t>(half + offset)] = taps_[static_cast<std::size_t>(half - offset)] = static_cast<float>(value * window);
     }
     convolvers_.clear();

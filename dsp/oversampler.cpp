@@ -1,5 +1,6 @@
 #include "bounce/oversampler.h"
 
+#include "bounce/kaiser.h"
 #include "bounce/simd.h"
 
 #include <algorithm>
@@ -21,15 +22,6 @@ constexpr double kStopbandDb = 100.0;
 // Transition band, as a fraction of the input rate, centred on its Nyquist frequency.
 constexpr double kTransitionFraction = 0.093;
 
-double besselI0(double x) {
-    double sum = 1.0, term = 1.0;
-    for (int k = 1; k < 80; ++k) {
-        term *= (x / (2.0 * k)) * (x / (2.0 * k));
-        sum += term;
-        if (term < sum * 1e-17) break;
-    }
-    return sum;
-}
 
 }  // namespace
 
@@ -92,8 +84,7 @@ void Oversampler::prepare(int channels, int factor, int maxBlockFrames) {
     for (int i = 0; i < length; ++i) {
         const double t = i - centre;
         const double sinc = t == 0.0 ? 2 * cutoff : std::sin(2 * std::numbers::pi * cutoff * t) / (std::numbers::pi * t);
-        const double u = t / centre;
-        h[static_cast<std::size_t>(i)] = sinc * besselI0(beta * std::sqrt(std::max(0.0, 1.0 - u * u))) / besselI0(beta);
+        h[static_cast<std::size_t>(i)] = sinc * kaiserWindow(t / centre, beta);
         sum += h[static_cast<std::size_t>(i)];
     }
     for (auto& v : h) v /= sum;  // unity at DC
