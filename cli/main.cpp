@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
 
     const auto runAnalyze = addAnalyzeCommand(app);
     const auto runProcess = addProcessCommand(app);
+    const auto runMix = addMixCommand(app);
 
     try {
         app.parse(argc, argv);
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
     try {
         if (app.got_subcommand("analyze")) return runAnalyze();
         if (app.got_subcommand("process")) return runProcess();
+        if (app.got_subcommand("mix")) return runMix();
     } catch (const bounce::ConfigError& e) {
         std::cerr << "bounce: " << e.what() << "\n";
         return kExitUsage;

@@ -105,6 +105,24 @@ const std::vector<ParamTable>& ParamTable::tables(const std::string& key) const 
     return *v;
 }
 
+const NumberRows& ParamTable::rows(const std::string& key, std::size_t width) const {
+    static const NumberRows kNone;
+    read_[key] = true;
+    const auto it = entries.find(key);
+    if (it == entries.end()) return kNone;
+    const auto* v = std::get_if<NumberRows>(&it->second.value);
+    if (!v) fail(key, key + " must be an array of [" + std::to_string(width) + " numbers] arrays");
+    for (const auto& row : *v)
+        if (row.size() != width) fail(key, key + ": every entry must hold " + std::to_string(width) + " numbers");
+    return *v;
+}
+
+const ParamValue* ParamTable::raw(const std::string& key) const {
+    read_[key] = true;
+    const auto it = entries.find(key);
+    return it == entries.end() ? nullptr : &it->second.value;
+}
+
 void ParamTable::rejectUnknownKeys(const std::string& what) const {
     for (const auto& [key, entry] : entries) {
         if (read_.count(key)) continue;

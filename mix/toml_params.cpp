@@ -30,6 +30,20 @@ ParamTable paramTableFromToml(const toml::table& table, const std::string& sourc
             std::vector<ParamTable> tables;
             for (const auto& element : *array) tables.push_back(paramTableFromToml(*element.as_table(), source));
             entry.value = std::move(tables);
+        } else if (array && !array->empty() && array->front().is_array()) {
+            NumberRows rows;
+            for (const auto& element : *array) {
+                const auto* row = element.as_array();
+                std::vector<double> numbers;
+                for (const auto& cell : row ? *row : toml::array{}) {
+                    if (const auto* f = cell.as_floating_point()) numbers.push_back(f->get());
+                    else if (const auto* i = cell.as_integer()) numbers.push_back(static_cast<double>(i->get()));
+                    else throw ConfigError(source + ":" + std::to_string(lineOf(cell)) + ": " + name + " holds numbers only");
+                }
+                if (!row) throw ConfigError(source + ":" + std::to_string(lineOf(element)) + ": " + name + " must be an array of arrays");
+                rows.push_back(std::move(numbers));
+            }
+            entry.value = std::move(rows);
         } else {
             throw ConfigError(source + ":" + std::to_string(entry.line) + ": " + name +
                               " must be a number, true/false, a string or [[" + name + "]] tables");

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <cstddef>
 #include <map>
 #include <string>
 #include <variant>
@@ -14,7 +15,9 @@
 namespace bounce {
 
 class ParamTable;
-using ParamValue = std::variant<double, bool, std::string, std::vector<ParamTable>>;
+// A row of numbers, e.g. one automation point [time_s, value].
+using NumberRows = std::vector<std::vector<double>>;
+using ParamValue = std::variant<double, bool, std::string, std::vector<ParamTable>, NumberRows>;
 
 class ParamTable {
 public:
@@ -39,6 +42,10 @@ public:
     std::string text(const std::string& key, const std::string& fallback) const;
     // Nested [[key]] tables (e.g. an equaliser's bands); empty when absent.
     const std::vector<ParamTable>& tables(const std::string& key) const;
+    // An array of number arrays (key = [[0, -6], [2, 0]]), each `width` long.
+    const NumberRows& rows(const std::string& key, std::size_t width) const;
+    // A number, or a string (e.g. a time as seconds or "bars:beats"); nullopt if absent.
+    const ParamValue* raw(const std::string& key) const;
 
     // Throws ConfigError naming the first key no reader asked for.
     void rejectUnknownKeys(const std::string& what) const;

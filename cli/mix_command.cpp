@@ -1,0 +1,78 @@
+#include "commands.h"
+
+#include "bounce/error.h"
+#include "bounce/mix_renderer.h"
+#include "bounce/session.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+namespace bounce::cli {
+namespace {
+
+struct MixArgs {
+    std::string session;
+    std::string output;
+    std::string stems;
+    double start = 0.0;
+    double end = -1.0;
+    std::string format;
+    std::string bits;
+};
+
+std::string formatted(std::optional<double> v, const char* unit) {
+    if (!v) return std::string("- ") + unit;
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f %s", *v, unit);
+    return text;
+}
+
+int runMix(const MixArgs& args) {
+    const Session session = readSessionFile(args.session);
+    MixRenderOptions options;
+    options.outputPath = args.output;
+    if (options.outputPath.empty())
+        options.outputPath = (std::filesystem::path(args.session).parent_path() / ("mix." + (args.format.empty() ? std::string("wav") : args.format))).string();
+    if (!args.format.empty() && std::filesystem::path(options.outputPath).extension() != "." + args.format)
+        throw ConfigError("--format " + args.format + " does not match the output name " + options.outputPath);
+    options.stemsFolder = args.stems;
+    options.startSeconds = args.start;
+    if (args.end >= 0.0) options.endSeconds = args.end;
+    options.bits = args.bits;
+    options.progress = true;
+    const MixResult result = renderMix(session, options);
+
+    const AnalysisResult& a = result.analysis;
+    std::cout << result.analysis.path << ": " << formatted(a.durationSeconds, "s") << ", "
+              << formatted(a.integratedLufs, "LUFS") << " integrated, " << formatted(a.truePeakDbtp, "dBTP")
+              << " true peak, " << a.clippedSamples << " clipped samples\n";
+    if (!result.stems.empty()) {
+        std::cout << "stems:";
+        for (const auto& s : result.stems) std::cout << " " << s;
+        std::cout << "\n";
+    }
+    for (const auto& note : result.notes) std::cerr << "bounce: note: " << note << "\n";
+    if (a.clippedSamples > 0) std::cerr << "bounce: warning: the mix clips (" << a.clippedSamples << " samples at full scale)\n";
+    return kExitOk;
+}
+
+}  // namespace
+
+std::function<int()> addMixCommand(CLI::App& app) {
+    auto args = std::make_shared<MixArgs>();
+    CLI::App* cmd = app.add_subcommand("mix", "Render a session file of tracks, buses, sends and inserts to a stereo mix and stems");
+    cmd->add_option("session", args->session, "Session file (TOML, see docs/session.md)")->required();
+    cmd->add_option("-o,--output", args->output, "Mix file (.wav .w64 .aiff .flac); default mix.wav beside the session");
+    cmd->add_option("--stems", args->stems, "Write one file per bus, return and ungrouped track into this folder");
+    cmd->add_option("--start", args->start, "Render from this time (seconds)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--end", args->end, "Render up to this time (seconds)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--format", args->format, "wav or flac")->check(CLI::IsMember({"wav", "flac"}));
+    cmd->add_option("--bits", args->bits, "16, 24 (dithered) or 32f; default: the session's [master] bits")
+        ->check(CLI::IsMember({"16", "24", "32f"}));
+    return [args] { return runMix(*args); };
+}
+
+}  // namespace bounce::cli

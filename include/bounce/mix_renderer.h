@@ -1,0 +1,47 @@
+// Renders a Session to a stereo mix and, on request, stems.
+//
+// The session becomes a graph built once: tracks -> inserts -> fader -> bus -> ... ->
+// master, with sends into effect returns. Latency is balanced when the graph is built (as
+// tracktion_graph does in its compile pass): every node knows the latency of what reaches
+// it, and every connection into a summing node is delayed by the difference, so parallel
+// paths (a track to its bus and to a reverb return) arrive sample-aligned. The master's
+// own latency is trimmed from the start of the output and flushed at its end.
+//
+// Audio streams in blocks from the files to the output; memory does not grow with the
+// song's length. Same session, same bytes.
+#pragma once
+
+#include "bounce/analysis.h"
+#include "bounce/session.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bounce {
+
+struct MixRenderOptions {
+    std::string outputPath;
+    std::string stemsFolder;             // empty: no stems
+    double startSeconds = 0.0;
+    std::optional<double> endSeconds;    // default: the end of the song plus the session's tail
+    std::string bits;                    // "16", "24", "32f"; empty: the session's [master] bits
+    bool progress = false;               // "mixing 42%" on stderr
+};
+
+struct MixResult {
+    AnalysisResult analysis;             // of the mix as written
+    std::vector<std::string> stems;      // paths written
+    std::vector<std::string> notes;      // things the user should know (e.g. stems taken before a nonlinear master)
+    int latencyFrames = 0;               // compensated through the graph to the master
+};
+
+// Throws ConfigError for option mistakes, Error for audio failures. Writes every output to
+// a temporary name and renames it at the end, so a failure leaves nothing half-written.
+MixResult renderMix(const Session& session, const MixRenderOptions& options);
+
+// Whether a processor type is linear (a sum through it equals the sum of its outputs):
+// decides whether stems can be rendered through the master chain.
+bool processorIsLinear(const std::string& type);
+
+}  // namespace bounce

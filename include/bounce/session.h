@@ -1,0 +1,117 @@
+// A mix session: tracks, buses, effect returns and the master bus, as plain structs.
+// mix/session_file.cpp turns a TOML session file into this, validating everything in one
+// place (docs/session.md is the format); the renderer (mix_renderer.h) takes it from
+// there and never sees TOML.
+#pragma once
+
+#include "bounce/insert_spec.h"
+#include "bounce/stereo.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bounce {
+
+enum class AutomationCurve { Linear, Exponential, Hold };
+
+// A parameter over time: points (seconds on the session timeline, value) and how to go
+// from one to the next. Before the first point the first value holds, after the last
+// the last.
+struct AutomationLane {
+    std::string parameter;  // "gain_db", "pan" or "send.<return>.level_db"
+    AutomationCurve curve = AutomationCurve::Linear;
+    std::vector<std::pair<double, double>> points;
+    int line = 0;
+
+    double valueAt(double seconds) const noexcept;
+};
+
+struct SendSpec {
+    std::string to;        // a return's name
+    double levelDb = 0.0;
+    bool preFader = false;
+    int line = 0;
+};
+
+enum class FadeShape { Linear, EqualPower, Exponential };
+enum class NormalizeMode { None, Peak, Loudness };
+
+struct TrackSpec {
+    std::string name;
+    std::string file;          // resolved path
+    std::string role;          // vocal, drums, kick, snare, bass, guitar, keys, synth, fx, ...
+    double startSeconds = 0.0;     // where the region starts on the session timeline
+    double regionStartSeconds = 0.0;  // where in the file the region starts
+    std::optional<double> regionEndSeconds;  // where in the file it ends (end of file by default)
+    double gainDb = 0.0;
+    double pan = 0.0;
+    PanLaw panLaw = PanLaw::ConstantPower3dB;
+    double width = 1.0;        // stereo files only
+    bool invertPolarity = false;
+    bool mute = false;
+    bool solo = false;
+    double fadeInSeconds = 0.0;
+    double fadeOutSeconds = 0.0;
+    FadeShape fadeShape = FadeShape::EqualPower;
+    NormalizeMode normalize = NormalizeMode::None;
+    double normalizeTargetDb = -18.0;  // dBFS sample peak, or LUFS
+    std::string bus;           // "" = master
+    std::vector<InsertSpec> inserts;
+    std::vector<SendSpec> sends;
+    std::vector<AutomationLane> automation;
+    int line = 0;
+};
+
+struct BusSpec {
+    std::string name;
+    double gainDb = 0.0;
+    double pan = 0.0;
+    PanLaw panLaw = PanLaw::ConstantPower3dB;
+    bool mute = false;
+    std::string output;        // another bus, or "" for master
+    std::vector<InsertSpec> inserts;
+    std::vector<SendSpec> sends;
+    std::vector<AutomationLane> automation;
+    int line = 0;
+};
+
+// An effect return: fed by sends, runs its inserts (usually one reverb or delay at
+// mix = 1), and goes to master.
+struct ReturnSpec {
+    std::string name;
+    double gainDb = 0.0;
+    double pan = 0.0;
+    PanLaw panLaw = PanLaw::ConstantPower3dB;
+    bool mute = false;
+    std::vector<InsertSpec> inserts;
+    std::vector<AutomationLane> automation;
+    int line = 0;
+};
+
+struct MasterSpec {
+    double gainDb = 0.0;
+    std::vector<InsertSpec> inserts;
+    std::vector<AutomationLane> automation;
+    double outputSampleRate = 0.0;  // 0: the session's
+    std::string bits = "24";        // "16", "24" or "32f"
+};
+
+struct Session {
+    std::string path;
+    double sampleRate = 48000.0;
+    double tempoBpm = 120.0;
+    int beatsPerBar = 4;
+    double tailSeconds = 2.0;  // rendered after the last region ends, for reverb and delay tails
+    std::vector<TrackSpec> tracks;
+    std::vector<BusSpec> buses;
+    std::vector<ReturnSpec> returns;
+    MasterSpec master;
+};
+
+// Reads and validates a session file. Throws ConfigError "session.toml:LINE: message" for
+// an unknown key, a wrong type, a missing audio file, an unknown bus or return, a cycle
+// between buses, or a sample rate that cannot be used.
+Session readSessionFile(const std::string& path);
+
+}  // namespace bounce

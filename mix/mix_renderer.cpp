@@ -1,0 +1,699 @@
+#include "bounce/mix_renderer.h"
+
+#include "bounce/atomic_output.h"
+#include "bounce/dither.h"
+#include "bounce/error.h"
+#include "bounce/processor_chain.h"
+#include "bounce/processor_registry.h"
+#include "bounce/resampler.h"
+#include "bounce/sound_file.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <numbers>
+#include <set>
+#include <unistd.h>
+
+namespace bounce {
+namespace fs = std::filesystem;
+
+bool processorIsLinear(const std::string& type) {
+    static const std::set<std::string> linear = {"eq", "peak", "low_shelf", "high_shelf", "lowpass", "highpass", "bandpass",
+                                                 "notch", "tilt", "linear_phase_eq", "gain", "pan", "width", "polarity",
+                                                 "channel_delay", "delay", "reverb", "convolution_reverb"};
+    return linear.count(type) != 0;
+}
+
+namespace {
+
+constexpr std::size_t kBlockFrames = 1024;
+constexpr double kHoldRampSeconds = 0.005;  // a held automation step glides over 5 ms
+
+// ------------------------------------------------------------------ automation
+
+// Evaluates a lane frame by frame, moving forward only (no search per frame).
+class LaneCursor {
+public:
+    explicit LaneCursor(const AutomationLane* lane, double sampleRate) : lane_(lane), sampleRate_(sampleRate) {}
+    bool active() const noexcept { return lane_ != nullptr; }
+
+    double valueAt(std::uint64_t frame) noexcept {
+        const auto& points = lane_->points;
+        const double t = static_cast<double>(frame) / sampleRate_;
+        while (next_ < points.size() && points[next_].first <= t) ++next_;
+        if (next_ == 0) return points.front().second;
+        const auto& [t0, v0] = points[next_ - 1];
+        if (lane_->curve == AutomationCurve::Hold) {
+            // The step glides over 5 ms from where it is written, so it does not click.
+            if (next_ >= 2 && t - t0 < kHoldRampSeconds) {
+                const double previous = points[next_ - 2].second;
+                return previous + (v0 - previous) * (t - t0) / kHoldRampSeconds;
+            }
+            return v0;
+        }
+        if (next_ == points.size()) return v0;
+        const auto& [t1, v1] = points[next_];
+        if (t1 <= t0) return v1;
+        const double x = (t - t0) / (t1 - t0);
+        if (lane_->curve == AutomationCurve::Exponential && v0 != 0.0 && v1 != 0.0 && (v0 > 0.0) == (v1 > 0.0))
+            return v0 * std::pow(v1 / v0, x);
+        return v0 + (v1 - v0) * x;
+    }
+
+private:
+    const AutomationLane* lane_;
+    double sampleRate_;
+    std::size_t next_ = 0;
+};
+
+const AutomationLane* findLane(const std::vector<AutomationLane>& lanes, const std::string& parameter) {
+    for (const auto& lane : lanes)
+        if (lane.parameter == parameter) return &lane;
+    return nullptr;
+}
+
+// ------------------------------------------------------------------ delay line
+
+// Delays a stereo stream by a whole number of frames (latency compensation).
+class DelayLine {
+public:
+    void prepare(int frames) {
+        delay_ = static_cast<std::size_t>(std::max(frames, 0));
+        for (auto& b : buffer_) b.assign(delay_ + 1, 0.0f);
+        position_ = 0;
+    }
+    void process(AudioView io) noexcept {
+        if (delay_ == 0) return;
+        const std::size_t size = delay_ + 1;
+        for (std::size_t i = 0; i < io.frames(); ++i) {
+            for (int c = 0; c < 2; ++c) {
+                auto& line = buffer_[static_cast<std::size_t>(c)];
+                line[position_] = io.channel(c)[i];
+                io.channel(c)[i] = line[position_ + 1 == size ? 0 : position_ + 1];
+            }
+            position_ = position_ + 1 == size ? 0 : position_ + 1;
+        }
+    }
+
+private:
+    std::size_t delay_ = 0;
+    std::size_t position_ = 0;
+    std::array<std::vector<float>, 2> buffer_;
+};
+
+// ------------------------------------------------------------------ track source
+
+// A track's region, read from its file, resampled to the session rate if need be, placed
+// on the timeline: frames before the start and after the end are silence.
+class TrackSource {
+public:
+    TrackSource(const TrackSpec& track, double sessionRate) : reader_(track.file) {
+        const SoundFileInfo& info = reader_.info();
+        channels_ = info.channels;
+        const auto regionStart = static_cast<std::int64_t>(std::llround(track.regionStartSeconds * info.sampleRate));
+        std::int64_t regionEnd = info.frames;
+        if (track.regionEndSeconds) regionEnd = std::min(regionEnd, static_cast<std::int64_t>(std::llround(*track.regionEndSeconds * info.sampleRate)));
+        remaining_ = std::max<std::int64_t>(0, regionEnd - regionStart);
+        if (regionStart > 0 && remaining_ > 0) reader_.seek(regionStart);
+        startFrame_ = static_cast<std::uint64_t>(std::llround(track.startSeconds * sessionRate));
+        const double ratio = sessionRate / info.sampleRate;
+        lengthFrames_ = static_cast<std::uint64_t>(std::llround(static_cast<double>(remaining_) * ratio));
+        if (info.sampleRate != sessionRate) resampler_ = std::make_unique<Resampler>(info.sampleRate, sessionRate, channels_);
+        readBuffer_.resize(channels_, kBlockFrames);
+        fifo_.resize(static_cast<std::size_t>(channels_));
+    }
+
+    int channels() const noexcept { return channels_; }
+    std::uint64_t startFrame() const noexcept { return startFrame_; }
+    std::uint64_t endFrame() const noexcept { return startFrame_ + lengthFrames_; }
+    std::uint64_t lengthFrames() const noexcept { return lengthFrames_; }
+
+    // Fills the block that starts at timeline frame `at`.
+    void fill(AudioView out, std::uint64_t at) {
+        for (int c = 0; c < channels_; ++c) std::fill_n(out.channel(c), out.frames(), 0.0f);
+        const std::uint64_t blockEnd = at + out.frames();
+        if (blockEnd <= startFrame_ || at >= endFrame()) return;
+        const std::size_t skip = at < startFrame_ ? static_cast<std::size_t>(startFrame_ - at) : 0;
+        const std::size_t want = static_cast<std::size_t>(std::min(blockEnd, endFrame()) - std::max(at, startFrame_));
+        pull(out.subView(skip, want));
+    }
+
+private:
+    void pull(AudioView out) {
+        if (!resampler_) {
+            const std::size_t got = remaining_ > 0 ? reader_.read(out.subView(0, std::min<std::size_t>(out.frames(), static_cast<std::size_t>(remaining_)))) : 0;
+            remaining_ -= static_cast<std::int64_t>(got);
+            return;
+        }
+        // Keep the FIFO of resampled audio filled, then copy out.
+        const auto sink = [this](ConstAudioView block) {
+            for (int c = 0; c < channels_; ++c)
+                fifo_[static_cast<std::size_t>(c)].insert(fifo_[static_cast<std::size_t>(c)].end(), block.channel(c), block.channel(c) + block.frames());
+        };
+        while (fifo_[0].size() - fifoRead_ < out.frames() && !flushed_) {
+            const std::size_t want = std::min<std::size_t>(kBlockFrames, static_cast<std::size_t>(std::max<std::int64_t>(remaining_, 0)));
+            const std::size_t got = want > 0 ? reader_.read(readBuffer_.view().subView(0, want)) : 0;
+            remaining_ -= static_cast<std::int64_t>(got);
+            if (got > 0) {
+                resampler_->process(ConstAudioView(readBuffer_.view()).subView(0, got), sink);
+            } else {
+                resampler_->flush(sink);
+                flushed_ = true;
+            }
+        }
+        const std::size_t available = std::min(out.frames(), fifo_[0].size() - fifoRead_);
+        for (int c = 0; c < channels_; ++c) std::copy_n(fifo_[static_cast<std::size_t>(c)].data() + fifoRead_, available, out.channel(c));
+        fifoRead_ += available;
+        if (fifoRead_ > 65536) {  // compact now and then; the FIFO stays a few blocks long
+            for (auto& f : fifo_) f.erase(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(fifoRead_));
+            fifoRead_ = 0;
+        }
+    }
+
+    SoundFileReader reader_;
+    int channels_ = 0;
+    std::int64_t remaining_ = 0;  // source frames of the region still to read
+    std::uint64_t startFrame_ = 0, lengthFrames_ = 0;
+    std::unique_ptr<Resampler> resampler_;
+    AudioBuffer readBuffer_;
+    std::vector<std::vector<float>> fifo_;
+    std::size_t fifoRead_ = 0;
+    bool flushed_ = false;
+};
+
+double fadeGain(FadeShape shape, double x) {  // x: 0 silent .. 1 full
+    x = std::clamp(x, 0.0, 1.0);
+    switch (shape) {
+    case FadeShape::Linear: return x;
+    case FadeShape::EqualPower: return std::sin(x * std::numbers::pi / 2.0);
+    case FadeShape::Exponential: return x <= 0.0 ? 0.0 : std::pow(10.0, 3.0 * (x - 1.0));  // 60 dB over the fade
+    }
+    return x;
+}
+
+// ------------------------------------------------------------------ graph
+
+enum class NodeKind { Track, Bus, Return, Master };
+
+struct Connection {
+    int destination = -1;       // node index
+    bool send = false;
+    bool preFader = false;
+    double levelDb = 0.0;
+    std::unique_ptr<LaneCursor> levelLane;
+    DelayLine compensation;
+    AudioBuffer scratch;        // stereo, one block
+};
+
+struct Node {
+    NodeKind kind = NodeKind::Bus;
+    std::string name;
+    int channels = 2;           // of the insert chain (tracks: the file's; others: 2)
+    ProcessorChain inserts;
+    double gainDb = 0.0;
+    double pan = 0.0;
+    PanLaw panLaw = PanLaw::ConstantPower3dB;
+    double width = 1.0;
+    bool silent = false;        // muted (or not soloed)
+    std::unique_ptr<LaneCursor> gainLane, panLane;
+    std::unique_ptr<TrackSource> source;
+    const TrackSpec* track = nullptr;
+    double clipGain = 1.0;      // normalisation and polarity, before the inserts
+    AudioBuffer input;          // stereo sum of what reaches a bus, return or master
+    AudioBuffer work;           // `channels` wide: the insert chain runs here
+    AudioBuffer panned;         // stereo, before the fader
+    std::vector<double> faderDb;  // per frame of the block
+    std::vector<Connection> outputs;
+    int inputLatency = 0;
+    int outputLatency = 0;
+};
+
+std::unique_ptr<LaneCursor> laneFor(const std::vector<AutomationLane>& lanes, const std::string& parameter, double rate) {
+    const AutomationLane* lane = findLane(lanes, parameter);
+    return lane ? std::make_unique<LaneCursor>(lane, rate) : nullptr;
+}
+
+double normalizationGainDb(const TrackSpec& track) {
+    if (track.normalize == NormalizeMode::None) return 0.0;
+    // Measured over the region actually used, with the project's own meter.
+    SoundFileReader reader(track.file);
+    const auto& info = reader.info();
+    const auto start = static_cast<std::int64_t>(std::llround(track.regionStartSeconds * info.sampleRate));
+    std::int64_t end = info.frames;
+    if (track.regionEndSeconds) end = std::min(end, static_cast<std::int64_t>(std::llround(*track.regionEndSeconds * info.sampleRate)));
+    if (start > 0) reader.seek(start);
+    ProgramAnalyzer analyzer(info.sampleRate, info.channels, info.speakers, track.normalize == NormalizeMode::Peak);
+    AudioBuffer block(info.channels, 8192);
+    for (std::int64_t left = end - start; left > 0;) {
+        const std::size_t got = reader.read(block.view().subView(0, static_cast<std::size_t>(std::min<std::int64_t>(left, 8192))));
+        if (got == 0) break;
+        analyzer.addFrames(ConstAudioView(block.view()).subView(0, got));
+        left -= static_cast<std::int64_t>(got);
+    }
+    const auto result = analyzer.result();
+    const auto measured = track.normalize == NormalizeMode::Peak ? result.samplePeakDbfs : result.integratedLufs;
+    return measured ? track.normalizeTargetDb - *measured : 0.0;
+}
+
+class MixGraph {
+public:
+    MixGraph(const Session& session) : session_(session), rate_(session.sampleRate) {
+        const bool anySolo = std::any_of(session.tracks.begin(), session.tracks.end(), [](const TrackSpec& t) { return t.solo; });
+        nodes_.reserve(session.tracks.size() + session.buses.size() + session.returns.size() + 1);
+        // Node order is processing order: tracks, buses (feeders first), returns, master.
+        for (const auto& t : session.tracks) {
+            Node& n = add(NodeKind::Track, t.name);
+            n.track = &t;
+            n.source = std::make_unique<TrackSource>(t, rate_);
+            n.channels = n.source->channels();
+            n.gainDb = t.gainDb;
+            n.pan = t.pan;
+            n.panLaw = t.panLaw;
+            n.width = t.width;
+            n.silent = t.mute || (anySolo && !t.solo);
+            n.clipGain = dbToGain(normalizationGainDb(t)) * (t.invertPolarity ? -1.0 : 1.0);
+            n.gainLane = laneFor(t.automation, "gain_db", rate_);
+            n.panLane = laneFor(t.automation, "pan", rate_);
+            for (const auto& insert : t.inserts) n.inserts.add(createProcessor(insert, n.channels));
+        }
+        for (const BusSpec* b : busesInOrder(session)) {
+            Node& n = add(NodeKind::Bus, b->name);
+            n.gainDb = b->gainDb;
+            n.pan = b->pan;
+            n.panLaw = b->panLaw;
+            n.silent = b->mute;
+            n.gainLane = laneFor(b->automation, "gain_db", rate_);
+            n.panLane = laneFor(b->automation, "pan", rate_);
+            for (const auto& insert : b->inserts) n.inserts.add(createProcessor(insert, 2));
+        }
+        for (const auto& r : session.returns) {
+            Node& n = add(NodeKind::Return, r.name);
+            n.gainDb = r.gainDb;
+            n.pan = r.pan;
+            n.panLaw = r.panLaw;
+            n.silent = r.mute;
+            n.gainLane = laneFor(r.automation, "gain_db", rate_);
+            n.panLane = laneFor(r.automation, "pan", rate_);
+            for (const auto& insert : r.inserts) n.inserts.add(createProcessor(insert, 2));
+        }
+        {
+            Node& m = add(NodeKind::Master, "master");
+            m.gainDb = session.master.gainDb;
+            m.gainLane = laneFor(session.master.automation, "gain_db", rate_);
+            for (const auto& insert : session.master.inserts) m.inserts.add(createProcessor(insert, 2));
+        }
+        // Connections: main outputs and sends.
+        for (const auto& t : session.tracks) connect(index(t.name), t.bus.empty() ? masterIndex() : index(t.bus), t.sends, t.automation);
+        for (const auto& b : session.buses) connect(index(b.name), b.output.empty() ? masterIndex() : index(b.output), b.sends, b.automation);
+        for (const auto& r : session.returns) connect(index(r.name), masterIndex(), {}, r.automation);
+
+        // Prepare, then balance latency in processing order.
+        for (auto& n : nodes_) {
+            n.inserts.prepare({rate_, static_cast<int>(kBlockFrames), n.channels});
+            n.input.resize(2, kBlockFrames);
+            n.work.resize(n.channels, kBlockFrames);
+            n.panned.resize(2, kBlockFrames);
+            n.faderDb.assign(kBlockFrames, 0.0);
+        }
+        for (std::size_t i = 0; i < nodes_.size(); ++i) {
+            Node& n = nodes_[i];
+            n.inputLatency = 0;
+            for (const auto& source : nodes_)
+                for (const auto& c : source.outputs)
+                    if (c.destination == static_cast<int>(i)) n.inputLatency = std::max(n.inputLatency, source.outputLatency);
+            n.outputLatency = n.inputLatency + n.inserts.latencyFrames();
+        }
+        for (auto& n : nodes_)
+            for (auto& c : n.outputs) {
+                c.compensation.prepare(nodes_[static_cast<std::size_t>(c.destination)].inputLatency - n.outputLatency);
+                c.scratch.resize(2, kBlockFrames);
+            }
+    }
+
+    int masterIndex() const { return static_cast<int>(nodes_.size()) - 1; }
+    Node& master() { return nodes_.back(); }
+    std::vector<Node>& nodes() { return nodes_; }
+    int latency() const { return nodes_.back().outputLatency; }
+
+    std::uint64_t songEndFrame() const {
+        std::uint64_t end = 0;
+        for (const auto& n : nodes_)
+            if (n.source) end = std::max(end, n.source->endFrame());
+        return end;
+    }
+
+    // Processes one block at timeline frame `at`. `masterInput` receives, per master
+    // input connection (in node order), what that connection delivered: the stems.
+    void process(std::uint64_t at, std::size_t frames, std::vector<AudioBuffer>* stemInputs) {
+        for (auto& n : nodes_) n.input.clear();
+        std::size_t stemIndex = 0;
+        for (std::size_t i = 0; i < nodes_.size(); ++i) {
+            Node& n = nodes_[i];
+            AudioView work = n.work.view().subView(0, frames);
+            if (n.kind == NodeKind::Track) {
+                if (n.silent) {
+                    if (stemInputs) deliverSilence(n, frames, *stemInputs, stemIndex);
+                    continue;
+                }
+                n.source->fill(work, at);
+                applyClipGainAndFades(n, work, at);
+            } else {
+                for (int c = 0; c < 2; ++c) std::copy_n(n.input.channel(c), frames, work.channel(c));
+            }
+            n.inserts.process(work);
+            if (n.kind == NodeKind::Master) break;
+            AudioView panned = n.panned.view().subView(0, frames);
+            panOrBalance(n, work, panned, at);
+            // The fader, once per frame (its lane only moves forward).
+            for (std::size_t k = 0; k < frames; ++k) n.faderDb[k] = n.gainLane ? n.gainLane->valueAt(at + k) : n.gainDb;
+            // Outputs: fader (and send level) per sample, then compensation, then the sum.
+            for (auto& c : n.outputs) {
+                AudioView out = c.scratch.view().subView(0, frames);
+                for (std::size_t k = 0; k < frames; ++k) {
+                    double db = c.send ? (c.levelLane ? c.levelLane->valueAt(at + k) : c.levelDb) : 0.0;
+                    if (!c.send || !c.preFader) db += n.faderDb[k];
+                    const auto g = static_cast<float>(n.silent ? 0.0 : dbToGain(db));
+                    out.channel(0)[k] = panned.channel(0)[k] * g;
+                    out.channel(1)[k] = panned.channel(1)[k] * g;
+                }
+                c.compensation.process(out);
+                Node& destination = nodes_[static_cast<std::size_t>(c.destination)];
+                for (int ch = 0; ch < 2; ++ch)
+                    for (std::size_t k = 0; k < frames; ++k) destination.input.channel(ch)[k] += out.channel(ch)[k];
+                if (stemInputs && c.destination == masterIndex() && !c.send) {
+                    AudioBuffer& stem = (*stemInputs)[stemIndex++];
+                    for (int ch = 0; ch < 2; ++ch) std::copy_n(out.channel(ch), frames, stem.channel(ch));
+                }
+            }
+        }
+        // Master fader.
+        Node& m = master();
+        for (std::size_t k = 0; k < frames; ++k) {
+            const auto g = static_cast<float>(dbToGain(m.gainLane ? m.gainLane->valueAt(at + k) : m.gainDb));
+            m.work.channel(0)[k] *= g;
+            m.work.channel(1)[k] *= g;
+        }
+    }
+
+    // Names of the master's direct inputs (the stems), in node order.
+    std::vector<std::string> stemNames() const {
+        std::vector<std::string> names;
+        for (std::size_t i = 0; i + 1 < nodes_.size(); ++i)
+            for (const auto& c : nodes_[i].outputs)
+                if (c.destination == static_cast<int>(nodes_.size()) - 1 && !c.send) names.push_back(nodes_[i].name);
+        return names;
+    }
+
+private:
+    Node& add(NodeKind kind, const std::string& name) {
+        nodes_.emplace_back();
+        nodes_.back().kind = kind;
+        nodes_.back().name = name;
+        return nodes_.back();
+    }
+
+    int index(const std::string& name) const {
+        for (std::size_t i = 0; i < nodes_.size(); ++i)
+            if (nodes_[i].name == name && nodes_[i].kind != NodeKind::Track) return static_cast<int>(i);
+        for (std::size_t i = 0; i < nodes_.size(); ++i)
+            if (nodes_[i].name == name) return static_cast<int>(i);
+        throw Error("mix: unknown node '" + name + "'");
+    }
+
+    void connect(int from, int to, const std::vector<SendSpec>& sends, const std::vector<AutomationLane>& automation) {
+        Node& n = nodes_[static_cast<std::size_t>(from)];
+        Connection main;
+        main.destination = to;
+        n.outputs.push_back(std::move(main));
+        for (const auto& s : sends) {
+            Connection send;
+            send.destination = index(s.to);
+            send.send = true;
+            send.preFader = s.preFader;
+            send.levelDb = s.levelDb;
+            send.levelLane = laneFor(automation, "send." + s.to + ".level_db", rate_);
+            n.outputs.push_back(std::move(send));
+        }
+    }
+
+    static std::vector<const BusSpec*> busesInOrder(const Session& session) {
+        // A bus comes after every bus that outputs into it.
+        std::vector<const BusSpec*> order;
+        std::set<std::string> placed;
+        while (order.size() < session.buses.size()) {
+            for (const auto& b : session.buses) {
+                if (placed.count(b.name)) continue;
+                const bool ready = std::none_of(session.buses.begin(), session.buses.end(), [&](const BusSpec& other) {
+                    return other.output == b.name && !placed.count(other.name);
+                });
+                if (ready) {
+                    order.push_back(&b);
+                    placed.insert(b.name);
+                }
+            }
+        }
+        return order;
+    }
+
+    void applyClipGainAndFades(Node& n, AudioView work, std::uint64_t at) {
+        const TrackSpec& t = *n.track;
+        const double fs = rate_;
+        const std::uint64_t start = n.source->startFrame(), length = n.source->lengthFrames();
+        const auto fadeIn = static_cast<std::uint64_t>(t.fadeInSeconds * fs);
+        const auto fadeOut = static_cast<std::uint64_t>(t.fadeOutSeconds * fs);
+        const bool fading = fadeIn > 0 || fadeOut > 0;
+        for (std::size_t k = 0; k < work.frames(); ++k) {
+            double g = n.clipGain;
+            if (fading) {
+                const std::uint64_t frame = at + k;
+                if (frame >= start && frame < start + length) {
+                    const std::uint64_t into = frame - start, left = start + length - frame;
+                    if (fadeIn > 0 && into < fadeIn) g *= fadeGain(t.fadeShape, static_cast<double>(into) / static_cast<double>(fadeIn));
+                    if (fadeOut > 0 && left <= fadeOut) g *= fadeGain(t.fadeShape, static_cast<double>(left - 1) / static_cast<double>(fadeOut));
+                }
+            }
+            if (g != 1.0)
+                for (int c = 0; c < work.channels(); ++c) work.channel(c)[k] = static_cast<float>(work.channel(c)[k] * g);
+        }
+    }
+
+    // Mono: panned into stereo with the track's law. Stereo: width, then balance (a
+    // stereo file at the centre keeps its level).
+    void panOrBalance(Node& n, AudioView in, AudioView out, std::uint64_t at) {
+        const bool mono = in.channels() == 1;
+        const PanLaw law = mono ? n.panLaw : PanLaw::Balance0dB;
+        for (std::size_t k = 0; k < in.frames(); ++k) {
+            const double pan = n.panLane ? n.panLane->valueAt(at + k) : n.pan;
+            const auto g = panGains(pan, law);
+            if (mono) {
+                out.channel(0)[k] = static_cast<float>(in.channel(0)[k] * g[0]);
+                out.channel(1)[k] = static_cast<float>(in.channel(0)[k] * g[1]);
+            } else {
+                double l = in.channel(0)[k], r = in.channel(1)[k];
+                if (n.width != 1.0) {
+                    const double mid = 0.5 * (l + r), side = 0.5 * (l - r) * n.width;
+                    l = mid + side;
+                    r = mid - side;
+                }
+                out.channel(0)[k] = static_cast<float>(l * g[0]);
+                out.channel(1)[k] = static_cast<float>(r * g[1]);
+            }
+        }
+    }
+
+    void deliverSilence(Node& n, std::size_t frames, std::vector<AudioBuffer>& stems, std::size_t& stemIndex) {
+        for (auto& c : n.outputs)
+            if (c.destination == masterIndex() && !c.send) {
+                AudioBuffer& stem = stems[stemIndex++];
+                for (int ch = 0; ch < 2; ++ch) std::fill_n(stem.channel(ch), frames, 0.0f);
+            }
+    }
+
+    const Session& session_;
+    double rate_;
+    std::vector<Node> nodes_;
+};
+
+SampleFormat sampleFormatFor(const std::string& bits, FileFormat format) {
+    if (bits == "16") return SampleFormat::Pcm16;
+    if (bits == "24") return SampleFormat::Pcm24;
+    if (format == FileFormat::Flac) throw ConfigError("FLAC holds 16 or 24-bit samples: use --bits 16 or 24");
+    return SampleFormat::Float32;
+}
+
+// One output file: optional rate conversion, dither to the final bits, the writer, and
+// (for the mix) the analysis of exactly what is written.
+class OutputStream {
+public:
+    OutputStream(const std::string& path, const std::vector<std::string>& inputs, double sessionRate, double outputRate,
+                 const std::string& bits, bool analyse)
+        : file_(path, inputs) {
+        const FileFormat format = fileFormatForPath(path);
+        if (format == FileFormat::Other || format == FileFormat::Mp3)
+            throw ConfigError(path + ": unknown output format (use .wav, .w64, .aiff or .flac)");
+        const SampleFormat sampleFormat = sampleFormatFor(bits, format);
+        writer_ = std::make_unique<SoundFileWriter>(file_.tempPath(), SoundFileSpec{outputRate, 2, format, sampleFormat});
+        if (outputRate != sessionRate) resampler_ = std::make_unique<Resampler>(sessionRate, outputRate, 2);
+        if (sampleFormat == SampleFormat::Pcm16 || sampleFormat == SampleFormat::Pcm24) {
+            dither_ = std::make_unique<Dither>();
+            dither_->setParams({sampleFormat == SampleFormat::Pcm16 ? 16 : 24, DitherType::Tpdf});
+            dither_->prepare({outputRate, static_cast<int>(kBlockFrames), 2});
+        }
+        if (analyse) analyzer_ = std::make_unique<ProgramAnalyzer>(outputRate, 2);
+        scratch_.resize(2, 4096);
+    }
+
+    void write(ConstAudioView block) {
+        if (resampler_) {
+            resampler_->process(block, [this](ConstAudioView out) { finish(out); });
+        } else {
+            finish(block);
+        }
+    }
+
+    AnalysisResult close() {
+        if (resampler_) resampler_->flush([this](ConstAudioView out) { finish(out); });
+        writer_->close();
+        file_.commit();
+        AnalysisResult r = analyzer_ ? analyzer_->result() : AnalysisResult{};
+        r.path = file_.targetPath();
+        return r;
+    }
+
+private:
+    void finish(ConstAudioView block) {
+        for (std::size_t start = 0; start < block.frames(); start += scratch_.frames()) {
+            const std::size_t n = std::min(scratch_.frames(), block.frames() - start);
+            AudioView out = scratch_.view().subView(0, n);
+            for (int c = 0; c < 2; ++c) std::copy_n(block.channel(c) + start, n, out.channel(c));
+            if (dither_) dither_->process(out);
+            writer_->write(out);
+            if (analyzer_) analyzer_->addFrames(out);
+        }
+    }
+
+    AtomicOutputFile file_;
+    std::unique_ptr<SoundFileWriter> writer_;
+    std::unique_ptr<Resampler> resampler_;
+    std::unique_ptr<Dither> dither_;
+    std::unique_ptr<ProgramAnalyzer> analyzer_;
+    AudioBuffer scratch_;
+};
+
+std::string stemFileName(const std::string& name, const std::string& extension) {
+    std::string safe;
+    for (char ch : name) safe += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_') ? ch : '_';
+    return safe + extension;
+}
+
+}  // namespace
+
+MixResult renderMix(const Session& session, const MixRenderOptions& options) {
+    MixGraph graph(session);
+    MixResult result;
+    result.latencyFrames = graph.latency();
+
+    const double rate = session.sampleRate;
+    const double outputRate = session.master.outputSampleRate > 0.0 ? session.master.outputSampleRate : rate;
+    const std::string bits = options.bits.empty() ? session.master.bits : options.bits;
+    const auto songEnd = graph.songEndFrame() + static_cast<std::uint64_t>(session.tailSeconds * rate);
+    const auto from = static_cast<std::uint64_t>(std::llround(options.startSeconds * rate));
+    const std::uint64_t to = options.endSeconds ? static_cast<std::uint64_t>(std::llround(*options.endSeconds * rate)) : songEnd;
+    if (to <= from) throw ConfigError("--end must come after --start");
+
+    std::vector<std::string> inputs;
+    for (const auto& t : session.tracks) inputs.push_back(t.file);
+    inputs.push_back(session.path);
+    OutputStream mix(options.outputPath, inputs, rate, outputRate, bits, true);
+
+    // Stems: what each direct input of the master delivers; through copies of the master
+    // chain when it is linear (then the stems sum to the mix), before it otherwise.
+    const auto stemNames = graph.stemNames();
+    std::vector<AudioBuffer> stemInputs;
+    std::vector<std::unique_ptr<OutputStream>> stems;
+    std::vector<std::unique_ptr<ProcessorChain>> stemChains;
+    const bool linearMaster = std::all_of(session.master.inserts.begin(), session.master.inserts.end(),
+                                          [](const InsertSpec& i) { return processorIsLinear(i.type); });
+    std::vector<std::unique_ptr<LaneCursor>> stemGainLanes;
+    std::vector<DelayLine> stemDelays;  // non-linear master: stems still line up with the mix
+    if (!options.stemsFolder.empty()) {
+        std::error_code ec;
+        fs::create_directories(options.stemsFolder, ec);
+        if (!fs::is_directory(options.stemsFolder)) throw ConfigError(options.stemsFolder + ": cannot create the stems folder");
+        const std::string extension = fs::path(options.outputPath).extension().string();
+        for (const auto& name : stemNames) {
+            stemInputs.emplace_back(2, kBlockFrames);
+            const std::string path = (fs::path(options.stemsFolder) / stemFileName(name, extension)).string();
+            stems.push_back(std::make_unique<OutputStream>(path, inputs, rate, outputRate, bits, false));
+            result.stems.push_back(path);
+            auto chain = std::make_unique<ProcessorChain>();
+            if (linearMaster)
+                for (const auto& insert : session.master.inserts) chain->add(createProcessor(insert, 2));
+            chain->prepare({rate, static_cast<int>(kBlockFrames), 2});
+            stemChains.push_back(std::move(chain));
+            stemGainLanes.push_back(laneFor(session.master.automation, "gain_db", rate));
+            stemDelays.emplace_back();
+            stemDelays.back().prepare(linearMaster ? 0 : graph.master().inserts.latencyFrames());
+        }
+        if (!linearMaster && !session.master.inserts.empty())
+            result.notes.push_back("the master chain is not linear (it has dynamics or saturation), so the stems are taken "
+                                   "before it and sum to the mix before the master chain");
+    }
+
+    // Render [0, to + latency): the master's latency is trimmed from the start.
+    const auto latency = static_cast<std::uint64_t>(graph.latency());
+    const std::uint64_t total = to + latency;
+    const bool tty = options.progress && ::isatty(2);
+    int lastPercent = -1;
+    for (std::uint64_t at = 0; at < total; at += kBlockFrames) {
+        const auto frames = static_cast<std::size_t>(std::min<std::uint64_t>(kBlockFrames, total - at));
+        graph.process(at, frames, stems.empty() ? nullptr : &stemInputs);
+        // Output frame t comes out of the graph at t + latency.
+        const std::uint64_t outStart = at >= latency ? at - latency : 0;
+        const std::size_t skip = at >= latency ? 0 : static_cast<std::size_t>(std::min<std::uint64_t>(latency - at, frames));
+        if (skip >= frames) continue;
+        const std::uint64_t first = std::max(outStart, from);
+        const std::uint64_t last = std::min<std::uint64_t>(outStart + (frames - skip), to);
+        // Stems run their own copies of the master chain over every frame, so their state
+        // follows the master's; only the written range is cut.
+        for (std::size_t s = 0; s < stems.size(); ++s) {
+            AudioView stem = stemInputs[s].view().subView(0, frames);
+            if (!linearMaster) {
+                stemDelays[s].process(stem);
+            } else {
+                stemChains[s]->process(stem);
+                for (std::size_t k = 0; k < frames; ++k) {
+                    const double db = stemGainLanes[s] ? stemGainLanes[s]->valueAt(at + k) : session.master.gainDb;
+                    const auto g = static_cast<float>(dbToGain(db));
+                    stem.channel(0)[k] *= g;
+                    stem.channel(1)[k] *= g;
+                }
+            }
+        }
+        if (first < last) {
+            const std::size_t offset = skip + static_cast<std::size_t>(first - outStart);
+            const auto count = static_cast<std::size_t>(last - first);
+            mix.write(ConstAudioView(graph.master().work.view()).subView(offset, count));
+            for (std::size_t s = 0; s < stems.size(); ++s) stems[s]->write(ConstAudioView(stemInputs[s].view()).subView(offset, count));
+        }
+        if (tty) {
+            const int percent = static_cast<int>(100 * (at + frames) / total);
+            if (percent != lastPercent) {
+                std::fprintf(stderr, "\rmixing %3d%%", percent);
+                lastPercent = percent;
+            }
+        }
+    }
+    if (tty) std::fprintf(stderr, "\r            \r");
+    for (auto& s : stems) s->close();
+    result.analysis = mix.close();
+    return result;
+}
+
+}  // namespace bounce

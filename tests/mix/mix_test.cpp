@@ -1,0 +1,261 @@
+// bounce mix: the render graph against closed-form expectations and against sox -m.
+#include "bounce/error.h"
+#include "bounce/mix_renderer.h"
+#include "bounce/session.h"
+#include "peers.h"
+#include "signals.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+namespace bounce::test {
+namespace {
+namespace fs = std::filesystem;
+
+class Mix : public ::testing::Test {
+protected:
+    void SetUp() override { dir_ = makeTempDir("mix"); }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    std::string path(const std::string& name) const { return dir_ + "/" + name; }
+    std::string writeSession(const std::string& text) {
+        std::ofstream(path("session.toml")) << text;
+        return path("session.toml");
+    }
+    AudioBuffer render(const std::string& text, const std::string& stems = "", std::string bits = "32f") {
+        MixRenderOptions options;
+        options.outputPath = path("mix.wav");
+        options.stemsFolder = stems;
+        options.bits = bits;
+        renderMix(readSessionFile(writeSession(text)), options);
+        return readWholeFile(path("mix.wav"));
+    }
+    std::string dir_;
+};
+
+double maxAbsDifferenceDb(const AudioBuffer& a, const AudioBuffer& b, std::size_t offsetB = 0) {
+    double worst = 0;
+    for (int c = 0; c < a.channels(); ++c)
+        for (std::size_t i = 0; i + offsetB < b.frames() && i < a.frames(); ++i)
+            worst = std::max(worst, std::fabs(static_cast<double>(a.channel(c)[i]) - b.channel(c)[i + offsetB]));
+    return 20 * std::log10(worst + 1e-30);
+}
+
+TEST_F(Mix, EqualsSoxMixOfTheSameInputsWithTheSameGains) {
+    if (!haveTool("sox")) GTEST_SKIP() << "sox missing";
+    writeFile(path("a.wav"), pinkishNoise(48000, 3.0, -20, 2, 1).view(), 48000);
+    writeFile(path("b.wav"), sine(48000, 3.0, 440, -12, 2).view(), 48000);
+    writeFile(path("c.wav"), whiteNoise(48000, 3.0, 0.1, 2, 2).view(), 48000);
+    const auto mix = render(R"(
+sample_rate = 48000
+tail_s = 0
+[[track]]
+name = "a"
+file = "a.wav"
+gain_db = -3
+[[track]]
+name = "b"
+file = "b.wav"
+gain_db = 2
+[[track]]
+name = "c"
+file = "c.wav"
+gain_db = -6
+)");
+    const auto r = runCommand({"sox", "-m", "-v", std::to_string(dbToGain(-3)), path("a.wav"), "-v", std::to_string(dbToGain(2)),
+                               path("b.wav"), "-v", std::to_string(dbToGain(-6)), path("c.wav"), "-e", "floating-point", "-b", "32",
+                               path("sox.wav")});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto sox = readWholeFile(path("sox.wav"));
+    ASSERT_EQ(mix.frames(), sox.frames());
+    EXPECT_LT(maxAbsDifferenceDb(mix, sox), -90.0);
+}
+
+TEST_F(Mix, StemsSumToTheMixThroughALinearMaster) {
+    writeFile(path("a.wav"), pinkishNoise(48000, 2.0, -20, 1, 3).view(), 48000);
+    writeFile(path("b.wav"), pinkishNoise(48000, 2.0, -24, 2, 4).view(), 48000);
+    writeFile(path("c.wav"), sine(48000, 2.0, 220, -10, 1).view(), 48000);
+    const auto mix = render(R"(
+sample_rate = 48000
+[[track]]
+name = "a"
+file = "a.wav"
+pan = -0.4
+bus = "group"
+[[track.send]]
+to = "verb"
+level_db = -6
+[[track]]
+name = "b"
+file = "b.wav"
+bus = "group"
+[[track.insert]]
+type = "compressor"
+threshold_db = -30
+lookahead_ms = 3
+[[track]]
+name = "c"
+file = "c.wav"
+[[bus]]
+name = "group"
+gain_db = -2
+[[return]]
+name = "verb"
+[[return.insert]]
+type = "reverb"
+mix = 1.0
+[master]
+gain_db = -1
+[[master.insert]]
+type = "eq"
+[[master.insert.band]]
+type = "high_shelf"
+freq_hz = 8000
+gain_db = 2
+)", path("stems"));
+    AudioBuffer sum(2, mix.frames());
+    int count = 0;
+    for (const auto& entry : fs::directory_iterator(path("stems"))) {
+        const auto stem = readWholeFile(entry.path().string());
+        ASSERT_EQ(stem.frames(), mix.frames());
+        for (int c = 0; c < 2; ++c)
+            for (std::size_t i = 0; i < stem.frames(); ++i) sum.channel(c)[i] += stem.channel(c)[i];
+        ++count;
+    }
+    EXPECT_EQ(count, 3);  // the group bus, track c, the reverb return
+    EXPECT_LT(maxAbsDifferenceDb(mix, sum), -90.0);
+}
+
+TEST_F(Mix, ParallelPathsThroughALookaheadLimiterNull) {
+    // The same file twice: straight to master, and inverted through a bus whose lookahead
+    // limiter delays it (unity below the ceiling). Compensated, the two cancel.
+    writeFile(path("a.wav"), pinkishNoise(48000, 2.0, -30, 2, 5).view(), 48000);
+    const auto mix = render(R"(
+sample_rate = 48000
+[[track]]
+name = "dry"
+file = "a.wav"
+[[track]]
+name = "inverted"
+file = "a.wav"
+invert_polarity = true
+bus = "limited"
+[[bus]]
+name = "limited"
+[[bus.insert]]
+type = "limiter"
+ceiling_dbtp = -1
+lookahead_ms = 5
+)");
+    double peak = 0;
+    for (int c = 0; c < 2; ++c)
+        for (std::size_t i = 0; i < mix.frames(); ++i) peak = std::max(peak, static_cast<double>(std::fabs(mix.channel(c)[i])));
+    EXPECT_LT(20 * std::log10(peak + 1e-30), -120.0);
+}
+
+TEST_F(Mix, MonoTrackPannedToTheCentreIsMinus3dBEachSide) {
+    AudioBuffer dc(1, 48000);
+    std::fill_n(dc.channel(0), dc.frames(), 0.5f);
+    writeFile(path("dc.wav"), dc.view(), 48000);
+    const auto mix = render("sample_rate = 48000\n[[track]]\nname = \"dc\"\nfile = \"dc.wav\"\n");
+    EXPECT_NEAR(20 * std::log10(mix.channel(0)[1000] / 0.5), -3.0103, 1e-4);
+    EXPECT_NEAR(20 * std::log10(mix.channel(1)[1000] / 0.5), -3.0103, 1e-4);
+    const auto linear = render("sample_rate = 48000\n[[track]]\nname = \"dc\"\nfile = \"dc.wav\"\npan_law = \"-6dB\"\npan = 0\n");
+    EXPECT_NEAR(20 * std::log10(linear.channel(0)[1000] / 0.5), -6.0206, 1e-4);
+}
+
+TEST_F(Mix, AutomationRampsHitTheirValuesAtTheRightSample) {
+    AudioBuffer dc(2, 3 * 48000);
+    for (int c = 0; c < 2; ++c) std::fill_n(dc.channel(c), dc.frames(), 0.5f);
+    writeFile(path("dc.wav"), dc.view(), 48000);
+    const auto mix = render(R"(
+sample_rate = 48000
+tail_s = 0
+[[track]]
+name = "dc"
+file = "dc.wav"
+[[track.automation]]
+param = "gain_db"
+points = [[1.0, -60.0], [2.0, 0.0]]
+)");
+    const auto gainDbAt = [&](std::size_t frame) { return 20 * std::log10(mix.channel(0)[frame] / 0.5); };
+    EXPECT_NEAR(gainDbAt(47999), -60.0, 1e-3);
+    EXPECT_NEAR(gainDbAt(48000), -60.0, 1e-3);
+    EXPECT_NEAR(gainDbAt(72000), -30.0, 1e-3);  // halfway, in dB
+    EXPECT_NEAR(gainDbAt(96000), 0.0, 1e-4);
+    EXPECT_NEAR(gainDbAt(96000 - 48), -0.06, 1e-3);  // 1 ms before the end of the ramp
+}
+
+TEST_F(Mix, OffsetsAreSampleExactInSecondsAndBars) {
+    AudioBuffer click(2, 100);
+    click.channel(0)[0] = click.channel(1)[0] = 0.5f;
+    writeFile(path("click.wav"), click.view(), 48000);
+    // 120 BPM, 4/4: "2:3" is bar 2 beat 3 = 6 beats = 3 s.
+    const auto mix = render(R"(
+sample_rate = 48000
+tempo_bpm = 120
+[[track]]
+name = "a"
+file = "click.wav"
+start = 0.25
+[[track]]
+name = "b"
+file = "click.wav"
+start = "2:3"
+)");
+    std::vector<std::size_t> clicks;
+    for (std::size_t i = 0; i < mix.frames(); ++i)
+        if (std::fabs(mix.channel(0)[i]) > 0.1f) clicks.push_back(i);
+    ASSERT_EQ(clicks.size(), 2u);
+    EXPECT_EQ(clicks[0], 12000u);
+    EXPECT_EQ(clicks[1], 144000u);
+}
+
+TEST_F(Mix, AFileAtAnotherRateIsResampled) {
+    writeFile(path("tone.wav"), sine(44100, 2.0, 1000, -6, 2).view(), 44100);
+    const auto mix = render("sample_rate = 48000\ntail_s = 0\n[[track]]\nname = \"t\"\nfile = \"tone.wav\"\n");
+    EXPECT_NEAR(static_cast<double>(mix.frames()), 96000.0, 1.0);
+    // Zero crossings 1 ms apart at 48 kHz: 48 frames per period.
+    std::size_t first = 0, last = 0, crossings = 0;
+    for (std::size_t i = 4800; i < 91200; ++i)
+        if (mix.channel(0)[i - 1] < 0 && mix.channel(0)[i] >= 0) {
+            if (!first) first = i;
+            last = i;
+            ++crossings;
+        }
+    EXPECT_NEAR(static_cast<double>(last - first) / static_cast<double>(crossings - 1), 48.0, 0.01);
+}
+
+TEST_F(Mix, MuteSoloFadesAndRegion) {
+    AudioBuffer dc(2, 48000);
+    for (int c = 0; c < 2; ++c) std::fill_n(dc.channel(c), dc.frames(), 0.5f);
+    writeFile(path("dc.wav"), dc.view(), 48000);
+    const auto mix = render(R"(
+sample_rate = 48000
+tail_s = 0
+[[track]]
+name = "loud"
+file = "dc.wav"
+mute = true
+[[track]]
+name = "cut"
+file = "dc.wav"
+region_start_s = 0.25
+region_end_s = 0.75
+fade_in_s = 0.1
+fade_shape = "linear"
+)");
+    // The song spans every region, muted or not; the muted track adds nothing.
+    ASSERT_EQ(mix.frames(), 48000u);
+    EXPECT_FLOAT_EQ(mix.channel(0)[0], 0.0f);
+    EXPECT_NEAR(mix.channel(0)[2400], 0.25, 1e-6);  // halfway through a linear 0.1 s fade
+    EXPECT_FLOAT_EQ(mix.channel(0)[12000], 0.5f);
+    EXPECT_FLOAT_EQ(mix.channel(0)[23999], 0.5f);   // the region is 0.5 s long
+    EXPECT_FLOAT_EQ(mix.channel(0)[24000], 0.0f);
+}
+
+}  // namespace
+}  // namespace bounce::test
