@@ -184,28 +184,113 @@ void BiquadCascade::reset() noexcept { std::fill(states_.begin(), states_.end(),
 
 void BiquadCascade::setSections(const BiquadCoefficients* sections, int count) noexcept {
     count_ = std::clamp(count, 0, kMaxSections);
-    for (int i = 0; i < count_; ++i) coefficients_[static_cast<std::size_t>(i)] = sections[i];
+    for (int i = 0; i < kMaxSections; ++i)
+        coefficients_[static_cast<std::size_t>(i)] = i < count_ ? sections[i] : BiquadCoefficients{};  // identity
 }
+
+namespace {
+
+#if defined(__GNUC__)
+using Double2 = double __attribute__((vector_size(16)));
+#endif
+
+// All sections per sample, with the states in locals: section k of sample n and section
+// k-1 of sample n+1 do not depend on each other, so the CPU overlaps them (a
+// section-by-section loop waits on one recursion at a time). T is double for one
+// channel or a 2-lane vector for a stereo pair.
+template <int N, typename T, typename Load, typename Store>
+void runSections(const BiquadCoefficients* coefficients, T* s1, T* s2, std::size_t frames, Load load, Store store) noexcept {
+    T b0[N], b1[N], b2[N], a1[N], a2[N], z1[N], z2[N];
+    for (int k = 0; k < N; ++k) {
+        b0[k] = T{} + coefficients[k].b0;
+        b1[k] = T{} + coefficients[k].b1;
+        b2[k] = T{} + coefficients[k].b2;
+        a1[k] = T{} + coefficients[k].a1;
+        a2[k] = T{} + coefficients[k].a2;
+        z1[k] = s1[k];
+        z2[k] = s2[k];
+    }
+    for (std::size_t i = 0; i < frames; ++i) {
+        T x = load(i);
+        for (int k = 0; k < N; ++k) {
+            const T y = b0[k] * x + z1[k];
+            z1[k] = b1[k] * x - a1[k] * y + z2[k];
+            z2[k] = b2[k] * x - a2[k] * y;
+            x = y;
+        }
+        store(i, x);
+    }
+    for (int k = 0; k < N; ++k) {
+        s1[k] = z1[k];
+        s2[k] = z2[k];
+    }
+}
+
+bool finite(double v) noexcept { return std::isfinite(v); }
+#if defined(__GNUC__)
+bool finite(Double2 v) noexcept { return std::isfinite(v[0]) && std::isfinite(v[1]); }
+#endif
+
+// Dispatches on the section count so the states live in registers.
+template <typename T, typename Load, typename Store>
+void runCascade(const BiquadCoefficients* c, int count, T* s1, T* s2, std::size_t frames, Load load, Store store) noexcept {
+    switch (count) {
+    case 1: runSections<1>(c, s1, s2, frames, load, store); break;
+    case 2: runSections<2>(c, s1, s2, frames, load, store); break;
+    case 3: runSections<3>(c, s1, s2, frames, load, store); break;
+    case 4: runSections<4>(c, s1, s2, frames, load, store); break;
+    default: runSections<BiquadCascade::kMaxSections>(c, s1, s2, frames, load, store); break;
+    }
+    // A NaN or infinity would circulate for ever: start the sections again.
+    for (int k = 0; k < count; ++k)
+        if (!finite(s1[k]) || !finite(s2[k])) s1[k] = s2[k] = T{};
+}
+
+}  // namespace
 
 void BiquadCascade::process(float* samples, std::size_t frames, int channel) noexcept {
     if (count_ == 0) return;
     State* state = states_.data() + static_cast<std::size_t>(channel) * kMaxSections;
-    for (int s = 0; s < count_; ++s) {
-        // Section by section over the block: each recursion stays in registers.
-        const BiquadCoefficients c = coefficients_[static_cast<std::size_t>(s)];
-        double s1 = state[s].s1, s2 = state[s].s2;
-        for (std::size_t i = 0; i < frames; ++i) {
-            const double x = samples[i];
-            const double y = c.b0 * x + s1;
-            s1 = c.b1 * x - c.a1 * y + s2;
-            s2 = c.b2 * x - c.a2 * y;
-            samples[i] = static_cast<float>(y);
-        }
-        // A NaN or infinity would circulate for ever: start the section again.
-        if (!std::isfinite(s1) || !std::isfinite(s2)) s1 = s2 = 0.0;
-        state[s].s1 = s1;
-        state[s].s2 = s2;
+    double s1[kMaxSections], s2[kMaxSections];
+    for (int k = 0; k < kMaxSections; ++k) {
+        s1[k] = k < count_ ? state[k].s1 : 0.0;
+        s2[k] = k < count_ ? state[k].s2 : 0.0;
     }
+    // Unused sections (above count_) are identities: b0 = 1, the rest 0.
+    runCascade(coefficients_.data(), count_, s1, s2, frames, [samples](std::size_t i) { return static_cast<double>(samples[i]); },
+               [samples](std::size_t i, double y) { samples[i] = static_cast<float>(y); });
+    for (int k = 0; k < count_; ++k) {
+        state[k].s1 = s1[k];
+        state[k].s2 = s2[k];
+    }
+}
+
+void BiquadCascade::processPair(float* left, float* right, std::size_t frames, int firstChannel) noexcept {
+#if defined(__GNUC__)
+    if (count_ == 0) return;
+    State* a = states_.data() + static_cast<std::size_t>(firstChannel) * kMaxSections;
+    State* b = a + kMaxSections;
+    Double2 s1[kMaxSections], s2[kMaxSections];
+    for (int k = 0; k < kMaxSections; ++k) {
+        s1[k] = k < count_ ? Double2{a[k].s1, b[k].s1} : Double2{};
+        s2[k] = k < count_ ? Double2{a[k].s2, b[k].s2} : Double2{};
+    }
+    runCascade(coefficients_.data(), count_, s1, s2, frames,
+               [left, right](std::size_t i) { return Double2{static_cast<double>(left[i]), static_cast<double>(right[i])}; },
+               [left, right](std::size_t i, Double2 y) {
+                   left[i] = static_cast<float>(y[0]);
+                   right[i] = static_cast<float>(y[1]);
+               });
+    for (int k = 0; k < count_; ++k) {
+        a[k].s1 = s1[k][0];
+        b[k].s1 = s1[k][1];
+        a[k].s2 = s2[k][0];
+        b[k].s2 = s2[k][1];
+    }
+#else
+    process(left, frames, firstChannel);
+    process(right, frames, firstChannel + 1);
+#endif
 }
 
 double BiquadCascade::magnitudeDb(double freqHz, double sampleRate) const noexcept {

@@ -134,7 +134,9 @@ void Equalizer::process(AudioView io) noexcept {
         for (int b = 0; b < params_.bandCount; ++b) {
             auto& s = bands_[static_cast<std::size_t>(b)];
             if (!s.active) continue;
-            for (int c = 0; c < io.channels(); ++c) s.cascade.process(io.channel(c) + position, frames, c);
+            int c = 0;
+            for (; c + 1 < io.channels(); c += 2) s.cascade.processPair(io.channel(c) + position, io.channel(c + 1) + position, frames, c);
+            for (; c < io.channels(); ++c) s.cascade.process(io.channel(c) + position, frames, c);
         }
         position += frames;
         framesProcessed_ += frames;

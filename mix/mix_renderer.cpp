@@ -7,6 +7,7 @@
 #include "bounce/processor_registry.h"
 #include "bounce/resampler.h"
 #include "bounce/sound_file.h"
+#include "../dsp/fast_math.h"
 
 #include <algorithm>
 #include <array>
@@ -370,17 +371,38 @@ public:
             if (n.kind == NodeKind::Master) break;
             AudioView panned = n.panned.view().subView(0, frames);
             panOrBalance(n, work, panned, at);
-            // The fader, once per frame (its lane only moves forward).
-            for (std::size_t k = 0; k < frames; ++k) n.faderDb[k] = n.gainLane ? n.gainLane->valueAt(at + k) : n.gainDb;
-            // Outputs: fader (and send level) per sample, then compensation, then the sum.
+            // The fader as a linear gain: per frame when automated (lanes only move forward,
+            // so each is evaluated once per frame), one number otherwise.
+            const bool faderMoves = n.gainLane != nullptr;
+            if (faderMoves)
+                for (std::size_t k = 0; k < frames; ++k) n.faderDb[k] = n.gainLane->valueAt(at + k);
+            const double staticFader = n.silent ? 0.0 : dbToGain(n.gainDb);
+            // Outputs: fader (and send level), then compensation, then the sum.
             for (auto& c : n.outputs) {
                 AudioView out = c.scratch.view().subView(0, frames);
-                for (std::size_t k = 0; k < frames; ++k) {
-                    double db = c.send ? (c.levelLane ? c.levelLane->valueAt(at + k) : c.levelDb) : 0.0;
-                    if (!c.send || !c.preFader) db += n.faderDb[k];
-                    const auto g = static_cast<float>(n.silent ? 0.0 : dbToGain(db));
-                    out.channel(0)[k] = panned.channel(0)[k] * g;
-                    out.channel(1)[k] = panned.channel(1)[k] * g;
+                const bool withFader = !c.send || !c.preFader;
+                const double staticSend = c.send ? dbToGain(c.levelDb) : 1.0;
+                const float* l = panned.channel(0);
+                const float* r = panned.channel(1);
+                float* outL = out.channel(0);
+                float* outR = out.channel(1);
+                if (n.silent) {
+                    std::fill_n(outL, frames, 0.0f);
+                    std::fill_n(outR, frames, 0.0f);
+                } else if (!(withFader && faderMoves) && !c.levelLane) {
+                    const auto g = static_cast<float>((withFader ? staticFader : 1.0) * staticSend);
+                    for (std::size_t k = 0; k < frames; ++k) {
+                        outL[k] = l[k] * g;
+                        outR[k] = r[k] * g;
+                    }
+                } else {
+                    for (std::size_t k = 0; k < frames; ++k) {
+                        double db = c.send ? (c.levelLane ? c.levelLane->valueAt(at + k) : c.levelDb) : 0.0;
+                        db += withFader ? (faderMoves ? n.faderDb[k] : n.gainDb) : 0.0;
+                        const auto g = static_cast<float>(fast::dbToGain(db));
+                        outL[k] = l[k] * g;
+                        outR[k] = r[k] * g;
+                    }
                 }
                 c.compensation.process(out);
                 Node& destination = nodes_[static_cast<std::size_t>(c.destination)];
@@ -488,9 +510,19 @@ private:
     void panOrBalance(Node& n, AudioView in, AudioView out, std::uint64_t at) {
         const bool mono = in.channels() == 1;
         const PanLaw law = mono ? n.panLaw : PanLaw::Balance0dB;
+        const auto fixed = panGains(n.pan, law);
+        if (!n.panLane && n.width == 1.0) {
+            const auto gl = static_cast<float>(fixed[0]), gr = static_cast<float>(fixed[1]);
+            const float* l = in.channel(0);
+            const float* r = in.channel(mono ? 0 : 1);
+            for (std::size_t k = 0; k < in.frames(); ++k) {
+                out.channel(0)[k] = l[k] * gl;
+                out.channel(1)[k] = r[k] * gr;
+            }
+            return;
+        }
         for (std::size_t k = 0; k < in.frames(); ++k) {
-            const double pan = n.panLane ? n.panLane->valueAt(at + k) : n.pan;
-            const auto g = panGains(pan, law);
+            const auto g = n.panLane ? panGains(n.panLane->valueAt(at + k), law) : fixed;
             if (mono) {
                 out.channel(0)[k] = static_cast<float>(in.channel(0)[k] * g[0]);
                 out.channel(1)[k] = static_cast<float>(in.channel(0)[k] * g[1]);

@@ -54,6 +54,9 @@ public:
     const BiquadCoefficients& section(int i) const noexcept { return coefficients_[static_cast<std::size_t>(i)]; }
 
     void process(float* samples, std::size_t frames, int channel) noexcept;
+    // Channels `firstChannel` and `firstChannel + 1` at once (two lanes of one SIMD
+    // register): the same arithmetic per channel as process(), about twice as fast.
+    void processPair(float* left, float* right, std::size_t frames, int firstChannel) noexcept;
     double magnitudeDb(double freqHz, double sampleRate) const noexcept;
 
 private:
