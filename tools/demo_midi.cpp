@@ -1,6 +1,6 @@
 // Writes the demo song as Standard MIDI Files: one file per part (drums, bass, keys,
-// lead), each rendered by fluidsynth into a stem, and one with every part for the full
-// arrangement. The song is generated here so that the project ships no audio.
+// pad, lead, vox), each rendered by fluidsynth into a track of the demo session, and one
+// with every part for the full arrangement. The song is generated here so that the project ships no audio.
 //
 // usage: bounce-demo-midi OUT_DIR
 #include <cstdint>
@@ -104,6 +104,7 @@ std::vector<Part> composeSong() {
     const int roots[4] = {45, 41, 48, 43};  // A2 F2 C3 G2
     const int chords[4][3] = {{57, 60, 64}, {53, 57, 60}, {55, 60, 64}, {55, 59, 62}};
     Part drums{"drums", 9, 0, 110, {}}, bass{"bass", 0, 33, 100, {}}, keys{"keys", 1, 4, 90, {}}, lead{"lead", 2, 81, 85, {}};
+    Part pad{"pad", 3, 89, 80, {}}, vox{"vox", 4, 53, 95, {}};  // warm pad; "voice oohs", the vocal-like line
     for (int b = 0; b < kBars; ++b) {
         const int t = b * bar, chord = b % 4;
         const bool second = b >= kBars / 2;
@@ -119,13 +120,20 @@ std::vector<Part> composeSong() {
         // Keys: the chord on beats 1 and 3.
         for (int beat : {0, 2})
             for (int key : chords[chord]) keys.notes.push_back({t + beat * q, 2 * q - 30, key, 70});
+        // Pad: the chord held for the whole bar, an octave up.
+        for (int key : chords[chord]) pad.notes.push_back({t, bar - 40, key + 12, 60});
+        // Vox: a slow sung line through the first half (two notes a bar), answered later.
+        if (!second || b % 2 == 1) {
+            const int melody[4][2] = {{69, 72}, {69, 65}, {67, 72}, {71, 67}};
+            for (int i = 0; i < 2; ++i) vox.notes.push_back({t + i * 2 * q, 2 * q - 60, melody[chord][i], 85});
+        }
         // Lead: a phrase per bar in the second half.
         if (second) {
             const int phrase[4][4] = {{76, 74, 72, 69}, {72, 69, 67, 65}, {67, 72, 76, 79}, {74, 71, 67, 74}};
             for (int i = 0; i < 4; ++i) lead.notes.push_back({t + i * q, q - 40, phrase[chord][i], 80 + (i == 0 ? 15 : 0)});
         }
     }
-    return {drums, bass, keys, lead};
+    return {drums, bass, keys, pad, lead, vox};
 }
 
 }  // namespace
