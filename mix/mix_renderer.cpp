@@ -7,6 +7,7 @@
 #include "bounce/processor_registry.h"
 #include "bounce/resampler.h"
 #include "bounce/sound_file.h"
+#include "bounce/time_pitch.h"
 #include "../dsp/fast_math.h"
 
 #include <algorithm>
@@ -262,16 +263,48 @@ double normalizationGainDb(const TrackSpec& track) {
     return measured ? track.normalizeTargetDb - *measured : 0.0;
 }
 
+// A folder for the pitch- and time-changed regions of one render, removed with it.
+class ScratchFolder {
+public:
+    ScratchFolder() {
+        std::string pattern = (fs::temp_directory_path() / "bounce-mix-XXXXXX").string();
+        if (::mkdtemp(pattern.data())) path_ = pattern;
+    }
+    ~ScratchFolder() {
+        std::error_code ec;
+        if (!path_.empty()) fs::remove_all(path_, ec);
+    }
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
 class MixGraph {
 public:
-    MixGraph(const Session& session) : session_(session), rate_(session.sampleRate) {
+    MixGraph(const Session& session, const ScratchFolder& scratch) : session_(session), rate_(session.sampleRate) {
         const bool anySolo = std::any_of(session.tracks.begin(), session.tracks.end(), [](const TrackSpec& t) { return t.solo; });
         nodes_.reserve(session.tracks.size() + session.buses.size() + session.returns.size() + 1);
         // Node order is processing order: tracks, buses (feeders first), returns, master.
         for (const auto& t : session.tracks) {
             Node& n = add(NodeKind::Track, t.name);
             n.track = &t;
-            n.source = std::make_unique<TrackSource>(t, rate_);
+            if (t.changesPitchOrTime()) {
+                // Rendered once, before the mix, to a float file the track then reads.
+                if (scratch.path().empty()) throw Error("mix: cannot create a temporary folder for pitch and time changes");
+                TrackSpec changed = t;
+                changed.file = (fs::path(scratch.path()) / (std::to_string(nodes_.size()) + ".wav")).string();
+                changed.regionStartSeconds = 0.0;
+                changed.regionEndSeconds.reset();
+                const SoundFileInfo info = SoundFileReader(t.file).info();
+                const auto start = static_cast<long long>(std::llround(t.regionStartSeconds * info.sampleRate));
+                long long end = info.frames;
+                if (t.regionEndSeconds) end = std::min(end, static_cast<long long>(std::llround(*t.regionEndSeconds * info.sampleRate)));
+                renderTimePitch(t.file, start, end, {t.timeRatio, t.pitchSemitones, t.preserveFormants}, changed.file);
+                n.source = std::make_unique<TrackSource>(changed, rate_);
+            } else {
+                n.source = std::make_unique<TrackSource>(t, rate_);
+            }
             n.channels = n.source->channels();
             n.gainDb = t.gainDb;
             n.pan = t.pan;
@@ -627,7 +660,8 @@ std::string stemFileName(const std::string& name, const std::string& extension) 
 }  // namespace
 
 MixResult renderMix(const Session& session, const MixRenderOptions& options) {
-    MixGraph graph(session);
+    const ScratchFolder scratch;
+    MixGraph graph(session, scratch);
     MixResult result;
     result.latencyFrames = graph.latency();
 

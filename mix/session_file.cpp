@@ -188,6 +188,15 @@ TrackSpec readTrack(const ParamTable& t, const Context& context) {
     track.normalizeTargetDb = t.number("normalize_target_db", track.normalize == NormalizeMode::Peak ? -6.0 : -23.0, -70.0, 0.0);
     track.bus = t.text("bus", "");
     if (track.bus == "master") track.bus.clear();
+    track.pitchSemitones = t.number("pitch_semitones", 0.0, -24.0, 24.0) + t.number("cents", 0.0, -100.0, 100.0) / 100.0;
+    track.timeRatio = t.number("time_ratio", 1.0, 0.25, 4.0);
+    if (t.has("source_tempo_bpm")) {
+        if (t.has("time_ratio")) t.fail("source_tempo_bpm", "give time_ratio or source_tempo_bpm, not both");
+        // A loop recorded at its own tempo, stretched to the session's.
+        track.timeRatio = t.number("source_tempo_bpm", 120.0, 20.0, 400.0) / context.tempoBpm;
+        if (track.timeRatio < 0.25 || track.timeRatio > 4.0) t.fail("source_tempo_bpm", "that tempo change is beyond 4x");
+    }
+    track.preserveFormants = t.flag("preserve_formants", false);
     track.inserts = readInserts(t, channels);
     track.sends = readSends(t);
     track.automation = readAutomation(t, sendParameters(track.sends, {"gain_db", "pan"}));

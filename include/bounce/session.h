@@ -57,10 +57,16 @@ struct TrackSpec {
     NormalizeMode normalize = NormalizeMode::None;
     double normalizeTargetDb = -18.0;  // dBFS sample peak, or LUFS
     std::string bus;           // "" = master
+    // Pitch and time (Rubber Band R3, offline): the region is changed before it is mixed.
+    double pitchSemitones = 0.0;   // semitones plus cents / 100
+    double timeRatio = 1.0;        // output length / input length
+    bool preserveFormants = false;
     std::vector<InsertSpec> inserts;
     std::vector<SendSpec> sends;
     std::vector<AutomationLane> automation;
     int line = 0;
+
+    bool changesPitchOrTime() const noexcept { return pitchSemitones != 0.0 || timeRatio != 1.0; }
 };
 
 struct BusSpec {

@@ -257,5 +257,59 @@ fade_shape = "linear"
     EXPECT_FLOAT_EQ(mix.channel(0)[24000], 0.0f);
 }
 
+// Frequency from interpolated rising zero crossings over [from, to) frames.
+double measuredFrequency(const AudioBuffer& audio, double rate, std::size_t from, std::size_t to) {
+    double first = -1, last = -1;
+    int periods = -1;
+    for (std::size_t i = from + 1; i < to; ++i) {
+        const double a = audio.channel(0)[i - 1], b = audio.channel(0)[i];
+        if (a < 0 && b >= 0) {
+            const double t = static_cast<double>(i - 1) + a / (a - b);
+            if (first < 0) first = t;
+            last = t;
+            ++periods;
+        }
+    }
+    return periods > 0 ? rate * periods / (last - first) : 0.0;
+}
+
+TEST_F(Mix, TimeStretchChangesTheLengthByTheRatio) {
+    writeFile(path("tone.wav"), sine(48000, 2.0, 440, -6, 1).view(), 48000);
+    for (double ratio : {0.8, 1.5}) {
+        const auto mix = render("sample_rate = 48000\ntail_s = 0\n[[track]]\nname = \"t\"\nfile = \"tone.wav\"\ntime_ratio = " +
+                                std::to_string(ratio) + "\n");
+        EXPECT_NEAR(static_cast<double>(mix.frames()) / 48000.0, 2.0 * ratio, 0.001) << ratio;
+        // Stretched, not resampled: the pitch stays where it was.
+        const auto n = mix.frames();
+        EXPECT_NEAR(1200 * std::log2(measuredFrequency(mix, 48000, n / 4, 3 * n / 4) / 440.0), 0.0, 1.0) << ratio;
+    }
+}
+
+TEST_F(Mix, PitchShiftMovesASineToTheRightFrequency) {
+    writeFile(path("tone.wav"), sine(48000, 2.0, 440, -6, 1).view(), 48000);
+    const auto mix = render("sample_rate = 48000\ntail_s = 0\n[[track]]\nname = \"t\"\nfile = \"tone.wav\"\n"
+                            "pitch_semitones = 7\ncents = -30\n");
+    ASSERT_NEAR(static_cast<double>(mix.frames()), 96000.0, 48.0);  // same length
+    const double expected = 440.0 * std::pow(2.0, 6.7 / 12.0);
+    EXPECT_NEAR(1200 * std::log2(measuredFrequency(mix, 48000, 24000, 72000) / expected), 0.0, 1.0);
+}
+
+TEST_F(Mix, NormalisationBringsTracksToTheirTargets) {
+    writeFile(path("quiet.wav"), sine(48000, 4.0, 997, -40, 2).view(), 48000);
+    const auto peak = render("sample_rate = 48000\ntail_s = 0\n[[track]]\nname = \"q\"\nfile = \"quiet.wav\"\n"
+                             "normalize = \"peak\"\nnormalize_target_db = -6\n");
+    double p = 0;
+    for (std::size_t i = 0; i < peak.frames(); ++i) p = std::max(p, static_cast<double>(std::fabs(peak.channel(0)[i])));
+    EXPECT_NEAR(20 * std::log10(p), -6.0, 0.01);
+    MixRenderOptions options;
+    options.outputPath = path("loud.wav");
+    options.bits = "32f";
+    const auto result = renderMix(readSessionFile(writeSession(
+        "sample_rate = 48000\ntail_s = 0\n[[track]]\nname = \"q\"\nfile = \"quiet.wav\"\nnormalize = \"loudness\"\n"
+        "normalize_target_db = -20\n")), options);
+    ASSERT_TRUE(result.analysis.integratedLufs.has_value());
+    EXPECT_NEAR(*result.analysis.integratedLufs, -20.0, 0.05);
+}
+
 }  // namespace
 }  // namespace bounce::test
