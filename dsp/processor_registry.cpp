@@ -24,7 +24,20 @@ namespace {
 constexpr double kRequired = std::numeric_limits<double>::quiet_NaN();
 constexpr double kMaxFreqHz = 96000.0;
 
-using Factory = std::function<std::unique_ptr<Processor>(const ParamTable&, int channels, const std::string& type)>;
+// Builds a processor from its table, or (with `existing`) applies the table to one built
+// before, so creation and automation read parameters the same way.
+using Factory = std::function<std::unique_ptr<Processor>(const ParamTable&, int channels, const std::string& type, Processor* existing)>;
+
+template <typename T, typename Params>
+std::unique_ptr<Processor> apply(Processor* existing, const Params& params) {
+    if (existing) {
+        static_cast<T&>(*existing).setParams(params);
+        return nullptr;
+    }
+    std::unique_ptr<T> created(new T());
+    created->setParams(params);
+    return created;
+}
 
 void requireStereo(const ParamTable& p, const std::string& type, int channels) {
     if (channels != 2)
@@ -131,35 +144,28 @@ const std::map<std::string, EqBandType>& bandTypes() {
     return types;
 }
 
-std::unique_ptr<Processor> makeEqualizer(const EqParams& params) {
-    auto eq = std::make_unique<Equalizer>();
-    eq->setParams(params);
-    return eq;
-}
 
 const std::map<std::string, Factory>& factories() {
     static const std::map<std::string, Factory> table = [] {
         std::map<std::string, Factory> f;
         for (const auto& [name, bandType] : bandTypes()) {
             const EqBandType type = bandType;
-            f[name] = [type](const ParamTable& p, int, const std::string&) {
+            f[name] = [type](const ParamTable& p, int, const std::string&, Processor* existing) {
                 EqParams params;
                 params.bands[0] = readBand(p, type);
                 params.bandCount = 1;
                 params.matched = p.flag("matched", true);
-                return makeEqualizer(params);
+                return apply<Equalizer>(existing, params);
             };
         }
-        f["eq"] = [](const ParamTable& p, int, const std::string&) { return makeEqualizer(readEqBands(p)); };
-        f["linear_phase_eq"] = [](const ParamTable& p, int, const std::string&) {
+        f["eq"] = [](const ParamTable& p, int, const std::string&, Processor* existing) { return apply<Equalizer>(existing, readEqBands(p)); };
+        f["linear_phase_eq"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
             LinearPhaseEqParams params;
             params.lengthFrames = p.integer("length_frames", 0, 0, 262145);
             params.eq = readEqBands(p);
-            auto eq = std::make_unique<LinearPhaseEq>();
-            eq->setParams(params);
-            return eq;
+            return apply<LinearPhaseEq>(existing, params);
         };
-        f["delay"] = [](const ParamTable& p, int, const std::string&) {
+        f["delay"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
             DelayParams d;
             d.timeMs = p.number("time_ms", 375.0, 1.0, FeedbackDelay::kMaxTimeMs);
             d.bpm = p.number("bpm", 0.0, 0.0, 400.0);
@@ -174,11 +180,9 @@ const std::map<std::string, Factory>& factories() {
             d.lowCutHz = p.number("low_cut_hz", 80.0, 10.0, 2000.0);
             d.pingPong = p.flag("ping_pong", false);
             d.mix = p.number("mix", 0.3, 0.0, 1.0);
-            auto delay = std::make_unique<FeedbackDelay>();
-            delay->setParams(d);
-            return delay;
+            return apply<FeedbackDelay>(existing, d);
         };
-        f["reverb"] = [](const ParamTable& p, int, const std::string&) {
+        f["reverb"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
             ReverbParams r;
             r.predelayMs = p.number("predelay_ms", 10.0, 0.0, 500.0);
             r.size = p.number("size", 0.7, 0.1, 1.0);
@@ -188,11 +192,9 @@ const std::map<std::string, Factory>& factories() {
             r.dampingHz = p.number("damping_hz", 6000.0, 1000.0, 20000.0);
             r.width = p.number("width", 1.0, 0.0, 1.0);
             r.mix = p.number("mix", 0.25, 0.0, 1.0);
-            auto reverb = std::make_unique<AlgorithmicReverb>();
-            reverb->setParams(r);
-            return reverb;
+            return apply<AlgorithmicReverb>(existing, r);
         };
-        f["convolution_reverb"] = [](const ParamTable& p, int, const std::string&) {
+        f["convolution_reverb"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
             ConvolutionReverbParams r;
             const std::string file = p.text("impulse", "");
             if (file.empty()) p.fail("impulse", "impulse is required (a sound file of the room's response)");
@@ -204,16 +206,12 @@ const std::map<std::string, Factory>& factories() {
             r.mix = p.number("mix", 0.3, 0.0, 1.0);
             r.predelayMs = p.number("predelay_ms", 0.0, 0.0, 500.0);
             r.normalize = p.flag("normalize", true);
-            auto reverb = std::make_unique<ConvolutionReverb>();
-            reverb->setParams(r);
-            return reverb;
+            return apply<ConvolutionReverb>(existing, r);
         };
-        f["gain"] = [](const ParamTable& p, int, const std::string&) {
-            auto g = std::make_unique<Gain>();
-            g->setParams({p.number("gain_db", kRequired, -96.0, 48.0)});
-            return g;
+        f["gain"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
+            return apply<Gain>(existing, GainParams{p.number("gain_db", kRequired, -96.0, 48.0)});
         };
-        f["pan"] = [](const ParamTable& p, int channels, const std::string& type) {
+        f["pan"] = [](const ParamTable& p, int channels, const std::string& type, Processor* existing) {
             requireStereo(p, type, channels);
             PanParams params;
             params.pan = p.number("pan", kRequired, -1.0, 1.0);
@@ -221,17 +219,13 @@ const std::map<std::string, Factory>& factories() {
             params.law = law == "-3dB" ? PanLaw::ConstantPower3dB
                        : law == "-4.5dB" ? PanLaw::Compromise4_5dB
                        : law == "-6dB" ? PanLaw::Linear6dB : PanLaw::Balance0dB;
-            auto pan = std::make_unique<Pan>();
-            pan->setParams(params);
-            return pan;
+            return apply<Pan>(existing, params);
         };
-        f["width"] = [](const ParamTable& p, int channels, const std::string& type) {
+        f["width"] = [](const ParamTable& p, int channels, const std::string& type, Processor* existing) {
             requireStereo(p, type, channels);
-            auto w = std::make_unique<Width>();
-            w->setParams({p.number("width", kRequired, 0.0, 4.0)});
-            return w;
+            return apply<Width>(existing, WidthParams{p.number("width", kRequired, 0.0, 4.0)});
         };
-        f["polarity"] = [](const ParamTable& p, int channels, const std::string&) {
+        f["polarity"] = [](const ParamTable& p, int channels, const std::string&, Processor* existing) {
             PolarityParams params;
             const bool all = p.flag("invert", false);
             for (int c = 0; c < channels && c < 8; ++c) params.invert[static_cast<std::size_t>(c)] = all;
@@ -240,11 +234,9 @@ const std::map<std::string, Factory>& factories() {
                 params.invert[0] = p.flag("invert_left", all);
                 params.invert[1] = p.flag("invert_right", all);
             }
-            auto polarity = std::make_unique<Polarity>();
-            polarity->setParams(params);
-            return polarity;
+            return apply<Polarity>(existing, params);
         };
-        f["channel_delay"] = [](const ParamTable& p, int channels, const std::string&) {
+        f["channel_delay"] = [](const ParamTable& p, int channels, const std::string&, Processor* existing) {
             ChannelDelayParams params;
             if (channels == 2) {
                 params.delayMs[0] = p.number("left_ms", 0.0, 0.0, ChannelDelay::kMaxDelayMs);
@@ -253,20 +245,16 @@ const std::map<std::string, Factory>& factories() {
                 const double ms = p.number("delay_ms", kRequired, 0.0, ChannelDelay::kMaxDelayMs);
                 for (auto& d : params.delayMs) d = ms;
             }
-            auto delay = std::make_unique<ChannelDelay>();
-            delay->setParams(params);
-            return delay;
+            return apply<ChannelDelay>(existing, params);
         };
-        f["limiter"] = [](const ParamTable& p, int, const std::string&) {
+        f["limiter"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
             LimiterParams params;
             params.ceilingDbtp = p.number("ceiling_dbtp", -1.0, -24.0, 0.0);
             params.lookaheadMs = p.number("lookahead_ms", 2.0, 0.5, 20.0);
             params.releaseMs = p.number("release_ms", 100.0, 1.0, 2000.0);
-            auto limiter = std::make_unique<TruePeakLimiter>();
-            limiter->setParams(params);
-            return limiter;
+            return apply<TruePeakLimiter>(existing, params);
         };
-        f["saturation"] = [](const ParamTable& p, int, const std::string&) {
+        f["saturation"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
             SaturationParams params;
             params.type = p.choice("style", "tape", {"tape", "tube"}) == "tube" ? SaturationType::Tube : SaturationType::Tape;
             params.driveDb = p.number("drive_db", 6.0, 0.0, 36.0);
@@ -276,16 +264,12 @@ const std::map<std::string, Factory>& factories() {
             params.oversampling = p.integer("oversampling", 8, 2, 16);
             if (params.oversampling != 2 && params.oversampling != 4 && params.oversampling != 8 && params.oversampling != 16)
                 p.fail("oversampling", "oversampling must be 2, 4, 8 or 16");
-            auto saturation = std::make_unique<Saturation>();
-            saturation->setParams(params);
-            return saturation;
+            return apply<Saturation>(existing, params);
         };
-        f["compressor"] = [](const ParamTable& p, int, const std::string&) {
-            auto compressor = std::make_unique<Compressor>();
-            compressor->setParams(readCompressor(p));
-            return compressor;
+        f["compressor"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
+            return apply<Compressor>(existing, readCompressor(p));
         };
-        f["multiband_compressor"] = [](const ParamTable& p, int, const std::string&) {
+        f["multiband_compressor"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
             MultibandCompressorParams params;
             const auto& bands = p.tables("band");
             if (bands.size() < 2 || bands.size() > static_cast<std::size_t>(Crossover::kMaxBands))
@@ -304,11 +288,9 @@ const std::map<std::string, Factory>& factories() {
                 params.bands[b] = readCompressor(band);
                 band.rejectUnknownKeys("a multiband_compressor band");
             }
-            auto multiband = std::make_unique<MultibandCompressor>();
-            multiband->setParams(params);
-            return multiband;
+            return apply<MultibandCompressor>(existing, params);
         };
-        f["gate"] = [](const ParamTable& p, int, const std::string&) {
+        f["gate"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
             GateParams g;
             g.thresholdDb = p.number("threshold_db", -50.0, -100.0, 0.0);
             g.hysteresisDb = p.number("hysteresis_db", 6.0, 0.0, 24.0);
@@ -318,11 +300,9 @@ const std::map<std::string, Factory>& factories() {
             g.holdMs = p.number("hold_ms", 50.0, 0.0, 2000.0);
             g.releaseMs = p.number("release_ms", 100.0, 1.0, 5000.0);
             g.stereoLink = p.number("stereo_link", 1.0, 0.0, 1.0);
-            auto gate = std::make_unique<Gate>();
-            gate->setParams(g);
-            return gate;
+            return apply<Gate>(existing, g);
         };
-        f["de_esser"] = [](const ParamTable& p, int, const std::string&) {
+        f["de_esser"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
             DeEsserParams d;
             d.freqHz = p.number("freq_hz", 7000.0, 1000.0, 20000.0);
             d.q = p.number("q", 1.0, 0.3, 4.0);
@@ -331,18 +311,14 @@ const std::map<std::string, Factory>& factories() {
             d.rangeDb = p.number("range_db", -12.0, -48.0, 0.0);
             d.attackMs = p.number("attack_ms", 1.0, 0.01, 100.0);
             d.releaseMs = p.number("release_ms", 60.0, 1.0, 2000.0);
-            auto deEsser = std::make_unique<DeEsser>();
-            deEsser->setParams(d);
-            return deEsser;
+            return apply<DeEsser>(existing, d);
         };
-        f["dither"] = [](const ParamTable& p, int, const std::string&) {
+        f["dither"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
             DitherParams params;
             params.bits = p.integer("bits", 24, 8, 24);
             const std::string type = p.choice("shape", "tpdf", {"tpdf", "shaped", "none"});
             params.type = type == "tpdf" ? DitherType::Tpdf : type == "shaped" ? DitherType::NoiseShaped : DitherType::None;
-            auto dither = std::make_unique<Dither>();
-            dither->setParams(params);
-            return dither;
+            return apply<Dither>(existing, params);
         };
         return f;
     }();
@@ -359,9 +335,20 @@ std::unique_ptr<Processor> createProcessor(const InsertSpec& insert, int channel
         throw ConfigError(insert.params.source + ":" + std::to_string(insert.params.line) + ": unknown insert type \"" +
                           insert.type + "\" (known: " + names + ")");
     }
-    auto processor = it->second(insert.params, channels, insert.type);
+    auto processor = it->second(insert.params, channels, insert.type, nullptr);
     insert.params.rejectUnknownKeys("a " + insert.type + " insert");
     return processor;
+}
+
+bool processorIsAutomatable(const std::string& type) {
+    // These take their parameters when prepared (filter designs that need FFTs or files).
+    return type != "linear_phase_eq" && type != "convolution_reverb" && factories().count(type) != 0;
+}
+
+void configureProcessor(Processor& processor, const InsertSpec& insert, int channels) {
+    const auto it = factories().find(insert.type);
+    if (it == factories().end() || !processorIsAutomatable(insert.type)) return;
+    it->second(insert.params, channels, insert.type, &processor);
 }
 
 std::vector<std::string> processorTypeNames() {

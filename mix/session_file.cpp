@@ -31,6 +31,40 @@ double AutomationLane::valueAt(double seconds) const noexcept {
     return v0 + (v1 - v0) * x;
 }
 
+std::optional<std::pair<std::size_t, std::vector<std::string>>> insertParameterPath(const std::string& parameter) {
+    if (parameter.rfind("insert.", 0) != 0) return std::nullopt;
+    std::vector<std::string> parts;
+    std::size_t from = 0;
+    while (from <= parameter.size()) {
+        const std::size_t dot = parameter.find('.', from);
+        parts.push_back(parameter.substr(from, dot == std::string::npos ? std::string::npos : dot - from));
+        if (dot == std::string::npos) break;
+        from = dot + 1;
+    }
+    if (parts.size() < 3 || parts[1].empty() || parts[1].find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    const auto index = static_cast<std::size_t>(std::stoul(parts[1]));
+    if (index == 0) return std::nullopt;
+    return std::make_pair(index - 1, std::vector<std::string>(parts.begin() + 2, parts.end()));
+}
+
+bool setInsertParameter(InsertSpec& insert, const std::vector<std::string>& path, double value) {
+    ParamTable* table = &insert.params;
+    for (std::size_t i = 0; i + 1 < path.size(); i += 2) {
+        auto it = table->entries.find(path[i]);
+        if (it == table->entries.end()) return false;
+        auto* tables = std::get_if<std::vector<ParamTable>>(&it->second.value);
+        if (!tables || path[i + 1].find_first_not_of("0123456789") != std::string::npos || path[i + 1].empty()) return false;
+        const auto index = std::stoul(path[i + 1]);
+        if (index == 0 || index > tables->size()) return false;
+        table = &(*tables)[index - 1];
+    }
+    if (path.size() % 2 == 0) return false;
+    auto& entry = table->entries[path.back()];
+    if (!entry.line) entry.line = table->line;
+    entry.value = value;
+    return true;
+}
+
 namespace {
 
 constexpr double kRequired = std::numeric_limits<double>::quiet_NaN();
@@ -107,15 +141,49 @@ std::vector<SendSpec> readSends(const ParamTable& t) {
     return sends;
 }
 
-std::vector<AutomationLane> readAutomation(const ParamTable& t, const std::set<std::string>& parameters) {
+std::vector<AutomationLane> readAutomation(const ParamTable& t, const std::set<std::string>& parameters,
+                                           const std::vector<InsertSpec>* inserts = nullptr, int channels = 2) {
     std::vector<AutomationLane> lanes;
     for (const auto& table : t.tables("automation")) {
         AutomationLane lane;
         lane.line = table.line;
         lane.parameter = table.text("param", "");
+        const auto insertPath = inserts ? insertParameterPath(lane.parameter) : std::nullopt;
+        if (insertPath) {
+            // An insert's parameter: check every point against that parameter's range by
+            // building the insert with it.
+            if (insertPath->first >= inserts->size())
+                table.fail("param", lane.parameter + ": there is no insert " + std::to_string(insertPath->first + 1));
+            const InsertSpec& target = (*inserts)[insertPath->first];
+            if (!processorIsAutomatable(target.type))
+                table.fail("param", lane.parameter + ": a " + target.type + " takes its parameters once, before the render");
+            const std::string curve = table.choice("curve", "linear", {"linear", "exponential", "hold"});
+            lane.curve = curve == "linear" ? AutomationCurve::Linear : curve == "hold" ? AutomationCurve::Hold : AutomationCurve::Exponential;
+            const auto& rows = table.rows("points", 2);
+            if (rows.empty()) table.fail("points", "points must list at least one [time_s, value]");
+            for (const auto& row : rows) {
+                if (row[0] < 0.0 || (!lane.points.empty() && row[0] < lane.points.back().first))
+                    table.fail("points", "automation times must be 0 or more and in order");
+                InsertSpec probe = target;
+                if (!setInsertParameter(probe, insertPath->second, row[1]))
+                    table.fail("param", lane.parameter + ": no such parameter in the " + target.type + " insert");
+                try {
+                    createProcessor(probe, channels);
+                } catch (const ConfigError& e) {
+                    const std::string message = e.what();
+                    const auto colon = message.find(": ", message.find(':', message.find(':') + 1));
+                    table.fail("points", lane.parameter + " automation: " + (colon == std::string::npos ? message : message.substr(colon + 2)));
+                }
+                lane.points.emplace_back(row[0], row[1]);
+            }
+            table.rejectUnknownKeys("an automation lane");
+            lanes.push_back(std::move(lane));
+            continue;
+        }
         if (!parameters.count(lane.parameter)) {
             std::string known;
             for (const auto& p : parameters) known += (known.empty() ? "" : ", ") + p;
+            if (inserts) known += ", insert.<n>.<key>";
             table.fail("param", "param must be one of " + known + " (got \"" + lane.parameter + "\")");
         }
         const std::string curve = table.choice("curve", "linear", {"linear", "exponential", "hold"});
@@ -199,7 +267,7 @@ TrackSpec readTrack(const ParamTable& t, const Context& context) {
     track.preserveFormants = t.flag("preserve_formants", false);
     track.inserts = readInserts(t, channels);
     track.sends = readSends(t);
-    track.automation = readAutomation(t, sendParameters(track.sends, {"gain_db", "pan"}));
+    track.automation = readAutomation(t, sendParameters(track.sends, {"gain_db", "pan"}), &track.inserts, channels);
     t.rejectUnknownKeys("track '" + track.name + "'");
     return track;
 }
@@ -217,7 +285,7 @@ BusSpec readBus(const ParamTable& t, const Context& context) {
     if (bus.output == "master") bus.output.clear();
     bus.inserts = readInserts(t, 2);
     bus.sends = readSends(t);
-    bus.automation = readAutomation(t, sendParameters(bus.sends, {"gain_db", "pan"}));
+    bus.automation = readAutomation(t, sendParameters(bus.sends, {"gain_db", "pan"}), &bus.inserts);
     t.rejectUnknownKeys("bus '" + bus.name + "'");
     return bus;
 }
@@ -232,7 +300,7 @@ ReturnSpec readReturn(const ParamTable& t, const Context& context) {
     r.panLaw = readPanLaw(t);
     r.mute = t.flag("mute", false);
     r.inserts = readInserts(t, 2);
-    r.automation = readAutomation(t, {"gain_db", "pan"});
+    r.automation = readAutomation(t, {"gain_db", "pan"}, &r.inserts);
     t.rejectUnknownKeys("return '" + r.name + "'");
     return r;
 }
@@ -297,7 +365,7 @@ Session readSessionFile(const std::string& path) {
         const ParamTable& m = *masterTable;
         session.master.gainDb = m.number("gain_db", 0.0, -96.0, 24.0);
         session.master.inserts = readInserts(m, 2);
-        session.master.automation = readAutomation(m, {"gain_db"});
+        session.master.automation = readAutomation(m, {"gain_db"}, &session.master.inserts);
         session.master.outputSampleRate = m.number("sample_rate", 0.0, 0.0, 384000.0);
         if (session.master.outputSampleRate != 0.0 && session.master.outputSampleRate < 8000.0)
             m.fail("sample_rate", "the output sample_rate must be between 8000 and 384000 Hz");

@@ -18,4 +18,11 @@ std::unique_ptr<Processor> createProcessor(const InsertSpec& insert, int channel
 
 std::vector<std::string> processorTypeNames();
 
+// Automation: applies an insert's (changed) parameters to a processor createProcessor()
+// built from the same type. Does not allocate once every key has been read once.
+// Processors whose parameters are fixed at prepare() (linear_phase_eq,
+// convolution_reverb) are not automatable and are left as they are.
+bool processorIsAutomatable(const std::string& type);
+void configureProcessor(Processor& processor, const InsertSpec& insert, int channels);
+
 }  // namespace bounce

@@ -19,7 +19,10 @@ enum class AutomationCurve { Linear, Exponential, Hold };
 // from one to the next. Before the first point the first value holds, after the last
 // the last.
 struct AutomationLane {
-    std::string parameter;  // "gain_db", "pan" or "send.<return>.level_db"
+    // "gain_db", "pan", "send.<return>.level_db", or an insert's parameter:
+    // "insert.<n>.<key>" (n counts the node's inserts from 1), or for an equaliser band
+    // "insert.<n>.band.<m>.<key>".
+    std::string parameter;
     AutomationCurve curve = AutomationCurve::Linear;
     std::vector<std::pair<double, double>> points;
     int line = 0;
@@ -114,6 +117,14 @@ struct Session {
     std::vector<ReturnSpec> returns;
     MasterSpec master;
 };
+
+// Sets the number at `path` (e.g. {"band", "2", "gain_db"}) in an insert's parameters,
+// adding the key if it was left at its default. Returns false if the path is not there.
+bool setInsertParameter(InsertSpec& insert, const std::vector<std::string>& path, double value);
+
+// "insert.2.band.1.gain_db" -> insert index 1 (0-based) and {"band", "1", "gain_db"};
+// nullopt for any other parameter.
+std::optional<std::pair<std::size_t, std::vector<std::string>>> insertParameterPath(const std::string& parameter);
 
 // Reads and validates a session file. Throws ConfigError "session.toml:LINE: message" for
 // an unknown key, a wrong type, a missing audio file, an unknown bus or return, a cycle

@@ -257,6 +257,61 @@ fade_shape = "linear"
     EXPECT_FLOAT_EQ(mix.channel(0)[24000], 0.0f);
 }
 
+TEST_F(Mix, InsertParametersFollowTheirAutomation) {
+    // A gain insert automated from -20 dB to 0 dB over a second, on a constant signal.
+    AudioBuffer dc(2, 2 * 48000);
+    for (int c = 0; c < 2; ++c) std::fill_n(dc.channel(c), dc.frames(), 0.5f);
+    writeFile(path("dc.wav"), dc.view(), 48000);
+    const auto mix = render(R"(
+sample_rate = 48000
+tail_s = 0
+[[track]]
+name = "dc"
+file = "dc.wav"
+[[track.insert]]
+type = "gain"
+gain_db = -20
+[[track.automation]]
+param = "insert.1.gain_db"
+points = [[0.5, -20.0], [1.5, 0.0]]
+)");
+    const auto gainDbAt = [&](std::size_t frame) { return 20 * std::log10(mix.channel(0)[frame] / 0.5); };
+    EXPECT_NEAR(gainDbAt(12000), -20.0, 0.01);
+    // Halfway the lane says -10 dB; the insert follows within its 20 ms glide.
+    EXPECT_NEAR(gainDbAt(48000), -10.0, 0.5);
+    EXPECT_NEAR(gainDbAt(90000), 0.0, 0.01);
+    // And an equaliser band's gain, by path.
+    writeFile(path("noise.wav"), pinkishNoise(48000, 1.0, -20, 2, 9).view(), 48000);
+    EXPECT_NO_THROW(render(R"(
+sample_rate = 48000
+[[track]]
+name = "n"
+file = "noise.wav"
+[[track.insert]]
+type = "eq"
+[[track.insert.band]]
+type = "peak"
+freq_hz = 1000
+gain_db = 0
+[[track.automation]]
+param = "insert.1.band.1.gain_db"
+points = [[0.0, -6.0], [1.0, 6.0]]
+)"));
+}
+
+TEST_F(Mix, AutomationOfAnInsertIsCheckedAgainstItsRange) {
+    writeFile(path("noise.wav"), pinkishNoise(48000, 1.0, -20, 2, 9).view(), 48000);
+    try {
+        render("sample_rate = 48000\n[[track]]\nname = \"n\"\nfile = \"noise.wav\"\n[[track.insert]]\ntype = \"highpass\"\n"
+               "freq_hz = 80\n[[track.automation]]\nparam = \"insert.1.freq_hz\"\npoints = [[0, 80], [1, 0.5]]\n");
+        FAIL() << "no error";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("session.toml:10: insert.1.freq_hz automation: freq_hz must be between 1 and 96000"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
 // Frequency from interpolated rising zero crossings over [from, to) frames.
 double measuredFrequency(const AudioBuffer& audio, double rate, std::size_t from, std::size_t to) {
     double first = -1, last = -1;
