@@ -147,15 +147,63 @@ SoundFileReader::~SoundFileReader() {
     if (file_) sf_close(file_);
 }
 
+namespace {
+
+// Integer samples to float, deinterleaving on the way: one pass, vectorisable (the
+// channel count is a template constant for mono and stereo). libsndfile's own float
+// conversion is a scalar loop; this is the reader's hot path in a 32-track mix.
+template <typename Int, int Channels>
+void convert(const Int* in, AudioView out, std::size_t offset, std::size_t frames, float scale) noexcept {
+    for (int c = 0; c < Channels; ++c) {
+        float* o = out.channel(c) + offset;
+        for (std::size_t i = 0; i < frames; ++i) o[i] = static_cast<float>(in[i * Channels + static_cast<std::size_t>(c)]) * scale;
+    }
+}
+
+template <typename Int>
+void convertAny(const Int* in, int channels, AudioView out, std::size_t offset, std::size_t frames, float scale) noexcept {
+    if (channels == 1) return convert<Int, 1>(in, out, offset, frames, scale);
+    if (channels == 2) return convert<Int, 2>(in, out, offset, frames, scale);
+    const auto n = static_cast<std::size_t>(channels);
+    for (int c = 0; c < channels; ++c) {
+        float* o = out.channel(c) + offset;
+        for (std::size_t i = 0; i < frames; ++i) o[i] = static_cast<float>(in[i * n + static_cast<std::size_t>(c)]) * scale;
+    }
+}
+
+}  // namespace
+
 std::size_t SoundFileReader::read(AudioView destination) {
     if (destination.channels() != info_.channels)
         throw Error(info_.path + ": read into " + std::to_string(destination.channels()) +
                     " channels from a " + std::to_string(info_.channels) + "-channel file");
     const auto channels = static_cast<std::size_t>(info_.channels);
+    // PCM is read as integers and converted here (same values as libsndfile's float read:
+    // 16-bit / 32768, 24- and 32-bit as left-justified int / 2^31).
+    const bool pcm16 = info_.sampleFormat == SampleFormat::Pcm16;
+    const bool pcmWide = info_.sampleFormat == SampleFormat::Pcm24 || info_.sampleFormat == SampleFormat::Pcm32;
     std::size_t done = 0;
     while (done < destination.frames()) {
         const std::size_t want = std::min(kChunkFrames, destination.frames() - done);
-        const sf_count_t got = sf_readf_float(file_, interleaved_.data(), static_cast<sf_count_t>(want));
+        sf_count_t got;
+        if (pcm16) {
+            auto* buffer = reinterpret_cast<short*>(interleaved_.data());
+            got = sf_readf_short(file_, buffer, static_cast<sf_count_t>(want));
+            if (got > 0) convertAny(buffer, info_.channels, destination, done, static_cast<std::size_t>(got), 1.0f / 32768.0f);
+        } else if (pcmWide) {
+            auto* buffer = reinterpret_cast<int*>(interleaved_.data());
+            got = sf_readf_int(file_, buffer, static_cast<sf_count_t>(want));
+            if (got > 0) convertAny(buffer, info_.channels, destination, done, static_cast<std::size_t>(got), 1.0f / 2147483648.0f);
+        } else {
+            got = sf_readf_float(file_, interleaved_.data(), static_cast<sf_count_t>(want));
+            if (got > 0) {
+                for (std::size_t c = 0; c < channels; ++c) {
+                    float* out = destination.channel(static_cast<int>(c)) + done;
+                    const float* in = interleaved_.data() + c;
+                    for (std::size_t i = 0; i < static_cast<std::size_t>(got); ++i) out[i] = in[i * channels];
+                }
+            }
+        }
         if (got < 0) throw Error(info_.path + ": read error (" + sf_strerror(file_) + ")");
         if (got == 0) {
             if (sf_error(file_) != SF_ERR_NO_ERROR)
@@ -163,11 +211,6 @@ std::size_t SoundFileReader::read(AudioView destination) {
             break;
         }
         const auto frames = static_cast<std::size_t>(got);
-        for (std::size_t c = 0; c < channels; ++c) {
-            float* out = destination.channel(static_cast<int>(c)) + done;
-            const float* in = interleaved_.data() + c;
-            for (std::size_t i = 0; i < frames; ++i) out[i] = in[i * channels];
-        }
         done += frames;
         if (frames < want) break;
     }

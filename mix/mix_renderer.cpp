@@ -85,6 +85,7 @@ const AutomationLane* findLane(const std::vector<AutomationLane>& lanes, const s
 // Delays a stereo stream by a whole number of frames (latency compensation).
 class DelayLine {
 public:
+    std::size_t frames() const noexcept { return delay_; }
     void prepare(int frames) {
         delay_ = static_cast<std::size_t>(std::max(frames, 0));
         for (auto& b : buffer_) b.assign(delay_ + 1, 0.0f);
@@ -434,6 +435,32 @@ public:
             }
             processInserts(n, work, at);
             if (n.kind == NodeKind::Master) break;
+            // Fast path: nothing moves and nothing is delayed. Fold pan, fader and send level
+            // into two gains and add straight into the destinations.
+            const bool staticPan = !n.panLane && n.width == 1.0 && !n.gainLane;
+            bool allFast = staticPan && !n.silent;
+            for (const auto& c : n.outputs)
+                allFast = allFast && !c.levelLane && c.compensation.frames() == 0 &&
+                          !(stemInputs && c.destination == masterIndex() && !c.send);
+            if (allFast) {
+                const bool mono = work.channels() == 1;
+                const auto pan = panGains(n.pan, mono ? n.panLaw : PanLaw::Balance0dB);
+                const double fader = dbToGain(n.gainDb);
+                const float* l = work.channel(0);
+                const float* r = work.channel(mono ? 0 : 1);
+                for (const auto& c : n.outputs) {
+                    const double level = (c.send ? dbToGain(c.levelDb) : 1.0) * ((!c.send || !c.preFader) ? fader : 1.0);
+                    const auto gl = static_cast<float>(pan[0] * level), gr = static_cast<float>(pan[1] * level);
+                    Node& destination = nodes_[static_cast<std::size_t>(c.destination)];
+                    float* dl = destination.input.channel(0);
+                    float* dr = destination.input.channel(1);
+                    for (std::size_t k = 0; k < frames; ++k) {
+                        dl[k] += l[k] * gl;
+                        dr[k] += r[k] * gr;
+                    }
+                }
+                continue;
+            }
             AudioView panned = n.panned.view().subView(0, frames);
             panOrBalance(n, work, panned, at);
             // The fader as a linear gain: per frame when automated (lanes only move forward,
@@ -569,7 +596,14 @@ private:
         const std::uint64_t start = n.source->startFrame(), length = n.source->lengthFrames();
         const auto fadeIn = static_cast<std::uint64_t>(t.fadeInSeconds * fs);
         const auto fadeOut = static_cast<std::uint64_t>(t.fadeOutSeconds * fs);
-        const bool fading = fadeIn > 0 || fadeOut > 0;
+        const bool fading = (fadeIn > 0 && at < start + fadeIn) || (fadeOut > 0 && at + work.frames() + fadeOut >= start + length);
+        if (!fading) {
+            if (n.clipGain == 1.0) return;
+            const auto g = static_cast<float>(n.clipGain);
+            for (int c = 0; c < work.channels(); ++c)
+                for (std::size_t k = 0; k < work.frames(); ++k) work.channel(c)[k] *= g;
+            return;
+        }
         for (std::size_t k = 0; k < work.frames(); ++k) {
             double g = n.clipGain;
             if (fading) {
