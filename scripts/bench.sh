@@ -40,3 +40,7 @@ fi
 echo
 echo "== Processors against their peers: 60 s stereo 48 kHz, whole process, float WAV out =="
 bash "$(dirname "$0")/bench_processors.sh" "$build" "$work"
+
+echo
+echo "== Mixing: 32 tracks, 4 minutes, 48 kHz =="
+bash "$(dirname "$0")/bench_mix.sh" "$build" "$work"

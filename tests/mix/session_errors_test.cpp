@@ -1,4 +1,5 @@
 // Every session mistake: a one-line `session.toml:LINE: message`, exit code 2, nothing written.
+#include "bounce/sound_file.h"
 #include "peers.h"
 #include "signals.h"
 
@@ -69,6 +70,37 @@ TEST_F(SessionErrors, BadAutomation) {
     expectError(std::string(kTrack) + "[[track.automation]]\nparam = \"volume\"\npoints = [[0, 0]]\n", 6, "param must be one of");
 }
 TEST_F(SessionErrors, TomlSyntax) { expectError(std::string(kTrack) + "gain_db = = 3\n", 5, ""); }
+
+}  // namespace
+}  // namespace bounce::test
+
+namespace bounce::test {
+namespace {
+
+TEST(MixMemory, SixtyMinuteSessionRendersInUnder300MB) {
+    // One hour at 16 kHz (the buffers, not the rate, decide the memory): two tracks from one
+    // 16-bit file, a bus with a compressor, a reverb return; 16-bit output.
+    const auto dir = makeTempDir("hour");
+    {
+        SoundFileWriter writer(dir + "/long.wav", {16000, 1, FileFormat::Wav, SampleFormat::Pcm16});
+        const auto minute = pinkishNoise(16000, 60.0, -20, 1, 3);
+        for (int m = 0; m < 60; ++m) writer.write(minute.view());
+        writer.close();
+    }
+    std::ofstream(dir + "/session.toml") << "sample_rate = 16000\ntail_s = 0\n"
+                                            "[[track]]\nname = \"a\"\nfile = \"long.wav\"\nbus = \"b\"\n[[track.send]]\nto = \"r\"\n"
+                                            "[[track]]\nname = \"c\"\nfile = \"long.wav\"\npan = 0.5\nbus = \"b\"\n"
+                                            "[[bus]]\nname = \"b\"\n[[bus.insert]]\ntype = \"compressor\"\n"
+                                            "[[return]]\nname = \"r\"\n[[return.insert]]\ntype = \"reverb\"\nmix = 1.0\n"
+                                            "[master]\nbits = \"16\"\n";
+    const auto r = runCommand({BOUNCE_CLI, "mix", dir + "/session.toml", "-o", dir + "/mix.wav"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    RecordProperty("peak_rss_kb", static_cast<int>(r.maxRssKb));
+    EXPECT_LT(r.maxRssKb, 300 * 1024) << "peak RSS " << r.maxRssKb << " kB";
+    SoundFileReader mix(dir + "/mix.wav");
+    EXPECT_EQ(mix.info().frames, 3600LL * 16000);
+    std::filesystem::remove_all(dir);
+}
 
 }  // namespace
 }  // namespace bounce::test
