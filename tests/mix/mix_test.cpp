@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace bounce::test {
 namespace {
@@ -154,6 +155,60 @@ lookahead_ms = 5
     for (int c = 0; c < 2; ++c)
         for (std::size_t i = 0; i < mix.frames(); ++i) peak = std::max(peak, static_cast<double>(std::fabs(mix.channel(c)[i])));
     EXPECT_LT(20 * std::log10(peak + 1e-30), -120.0);
+}
+
+TEST_F(Mix, TheSameSessionGivesTheSameBytes) {
+    writeFile(path("a.wav"), pinkishNoise(44100, 2.0, -20, 1, 3).view(), 44100);
+    const std::string session = R"(
+sample_rate = 48000
+[[track]]
+name = "a"
+file = "a.wav"
+pitch_semitones = 2
+[[track.insert]]
+type = "compressor"
+[[track.send]]
+to = "verb"
+[[return]]
+name = "verb"
+[[return.insert]]
+type = "reverb"
+mix = 1.0
+[master]
+bits = "16"
+[[master.insert]]
+type = "limiter"
+)";
+    render(session, "", "16");
+    const auto readBytes = [](const std::string& file) {
+        std::ifstream in(file, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    const std::string first = readBytes(path("mix.wav"));
+    render(session, "", "16");
+    EXPECT_EQ(readBytes(path("mix.wav")), first);
+}
+
+TEST_F(Mix, PreFaderSendsIgnoreTheFader) {
+    AudioBuffer dc(2, 48000);
+    for (int c = 0; c < 2; ++c) std::fill_n(dc.channel(c), dc.frames(), 0.5f);
+    writeFile(path("dc.wav"), dc.view(), 48000);
+    // The track's fader is all the way down; only the pre-fader send reaches the master.
+    const auto mix = render(R"(
+sample_rate = 48000
+tail_s = 0
+[[track]]
+name = "dc"
+file = "dc.wav"
+gain_db = -96
+[[track.send]]
+to = "ret"
+level_db = -6
+pre_fader = true
+[[return]]
+name = "ret"
+)");
+    EXPECT_NEAR(20 * std::log10(mix.channel(0)[1000] / 0.5), -6.0, 0.01);
 }
 
 TEST_F(Mix, MonoTrackPannedToTheCentreIsMinus3dBEachSide) {
