@@ -223,7 +223,7 @@ const std::map<std::string, Factory>& factories() {
         };
         f["width"] = [](const ParamTable& p, int channels, const std::string& type, Processor* existing) {
             requireStereo(p, type, channels);
-            return apply<Width>(existing, WidthParams{p.number("width", kRequired, 0.0, 4.0)});
+            return apply<Width>(existing, WidthParams{p.number("width", kRequired, 0.0, 4.0), p.number("mono_below_hz", 0.0, 0.0, 500.0)});
         };
         f["polarity"] = [](const ParamTable& p, int channels, const std::string&, Processor* existing) {
             PolarityParams params;

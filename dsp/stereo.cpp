@@ -65,25 +65,41 @@ void Pan::process(AudioView io) noexcept {
 }
 
 void Width::prepare(const ProcessSpec& spec) {
+    sampleRate_ = spec.sampleRate;
     width_.prepare(spec.sampleRate, kRampMs);
     width_.setCurrentAndTarget(params_.width);
+    sideFilter_.prepare(1);
+    side_.assign(static_cast<std::size_t>(spec.maxBlockFrames), 0.0f);
+    setParams(params_);
 }
 
 void Width::setParams(const WidthParams& params) noexcept {
     params_ = params;
     width_.setTarget(std::max(0.0, params.width));
+    if (params.monoBelowHz > 0.0) {
+        const auto hp = designBiquad(FilterType::HighPass, params.monoBelowHz, 0.7071, 0.0, sampleRate_, false);
+        const BiquadCoefficients sections[] = {hp, hp};  // Linkwitz-Riley slope, 24 dB/oct
+        sideFilter_.setSections(sections, 2);
+    } else {
+        sideFilter_.setSections(nullptr, 0);
+    }
 }
 
 void Width::process(AudioView io) noexcept {
     if (io.channels() != 2) return;
-    float* left = io.channel(0);
-    float* right = io.channel(1);
-    for (std::size_t i = 0; i < io.frames(); ++i) {
-        const double w = width_.next();
-        const double mid = 0.5 * (static_cast<double>(left[i]) + right[i]);
-        const double side = 0.5 * (static_cast<double>(left[i]) - right[i]) * w;
-        left[i] = static_cast<float>(mid + side);
-        right[i] = static_cast<float>(mid - side);
+    for (std::size_t start = 0; start < io.frames(); start += side_.size()) {
+        const std::size_t frames = std::min(side_.size(), io.frames() - start);
+        float* left = io.channel(0) + start;
+        float* right = io.channel(1) + start;
+        for (std::size_t i = 0; i < frames; ++i) side_[i] = 0.5f * (left[i] - right[i]);
+        sideFilter_.process(side_.data(), frames, 0);
+        for (std::size_t i = 0; i < frames; ++i) {
+            const double w = width_.next();
+            const double mid = 0.5 * (static_cast<double>(left[i]) + right[i]);
+            const double side = side_[i] * w;
+            left[i] = static_cast<float>(mid + side);
+            right[i] = static_cast<float>(mid - side);
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 // polarity, per-channel delay. All changes are smoothed over 20 ms.
 #pragma once
 
+#include "bounce/biquad.h"
 #include "bounce/processor.h"
 
 #include <array>
@@ -52,20 +53,26 @@ private:
 };
 
 struct WidthParams {
-    double width = 1.0;  // side level: 0 mono, 1 unchanged, 2 twice as wide
+    double width = 1.0;        // side level: 0 mono, 1 unchanged, 2 twice as wide
+    double monoBelowHz = 0.0;  // 0 off; else the side signal is high-passed here (24 dB/oct): mono lows
 };
 
-// Mid/side width: M = (L + R) / 2, S = (L - R) / 2 scaled by width. Needs 2 channels.
+// Mid/side width: M = (L + R) / 2, S = (L - R) / 2 scaled by width; with monoBelowHz the
+// side is high-passed, so the low end is mono (as vinyl and club systems like it). Needs
+// 2 channels.
 class Width final : public Processor {
 public:
     void prepare(const ProcessSpec& spec) override;
-    void reset() noexcept override {}
+    void reset() noexcept override { sideFilter_.reset(); }
     void process(AudioView io) noexcept override;
     void setParams(const WidthParams& params) noexcept;
 
 private:
     SmoothedValue width_{SmoothedValue::Curve::Linear};
     WidthParams params_;
+    double sampleRate_ = 48000.0;
+    BiquadCascade sideFilter_;
+    std::vector<float> side_;
 };
 
 struct PolarityParams {
