@@ -16,5 +16,6 @@ inline constexpr int kExitUsage = 2;   // the command line or a settings file is
 std::function<int()> addAnalyzeCommand(CLI::App& app);
 std::function<int()> addProcessCommand(CLI::App& app);
 std::function<int()> addMixCommand(CLI::App& app);
+std::function<int()> addMasterCommand(CLI::App& app);
 
 }  // namespace bounce::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     const auto runAnalyze = addAnalyzeCommand(app);
     const auto runProcess = addProcessCommand(app);
     const auto runMix = addMixCommand(app);
+    const auto runMaster = addMasterCommand(app);
 
     try {
         app.parse(argc, argv);
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand("analyze")) return runAnalyze();
         if (app.got_subcommand("process")) return runProcess();
         if (app.got_subcommand("mix")) return runMix();
+        if (app.got_subcommand("master")) return runMaster();
     } catch (const bounce::ConfigError& e) {
         std::cerr << "bounce: " << e.what() << "\n";
         return kExitUsage;

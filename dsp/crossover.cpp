@@ -51,6 +51,22 @@ void Crossover::process(int channel, const float* input, float* const* bands, st
     }
 }
 
+void Crossover::processPair(int firstChannel, const float* left, const float* right, float* const* bandsLeft,
+                            float* const* bandsRight, std::size_t frames) noexcept {
+    float* restL = bandsLeft[splits_];
+    float* restR = bandsRight[splits_];
+    std::memcpy(restL, left, frames * sizeof(float));
+    std::memcpy(restR, right, frames * sizeof(float));
+    for (int k = 0; k < splits_; ++k) {
+        std::memcpy(bandsLeft[k], restL, frames * sizeof(float));
+        std::memcpy(bandsRight[k], restR, frames * sizeof(float));
+        lowPass_[static_cast<std::size_t>(k)].processPair(bandsLeft[k], bandsRight[k], frames, firstChannel);
+        highPass_[static_cast<std::size_t>(k)].processPair(restL, restR, frames, firstChannel);
+        for (int b = 0; b < k; ++b)
+            allPass_[static_cast<std::size_t>(k)][static_cast<std::size_t>(b)].processPair(bandsLeft[b], bandsRight[b], frames, firstChannel);
+    }
+}
+
 double Crossover::bandMagnitudeDb(int band, double freqHz) const noexcept {
     double db = 0.0;
     for (int k = 0; k < splits_; ++k) {
@@ -99,7 +115,16 @@ void MultibandCompressor::process(AudioView io) noexcept {
     std::array<float*, Crossover::kMaxBands> bandPointers{};
     for (std::size_t start = 0; start < io.frames(); start += static_cast<std::size_t>(spec_.maxBlockFrames)) {
         const std::size_t frames = std::min(io.frames() - start, static_cast<std::size_t>(spec_.maxBlockFrames));
-        for (int c = 0; c < channels; ++c) {
+        int c = 0;
+        for (; c + 1 < channels; c += 2) {
+            std::array<float*, Crossover::kMaxBands> right{};
+            for (int b = 0; b < bands; ++b) {
+                bandPointers[static_cast<std::size_t>(b)] = bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(c)].data();
+                right[static_cast<std::size_t>(b)] = bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(c + 1)].data();
+            }
+            crossover_.processPair(c, io.channel(c) + start, io.channel(c + 1) + start, bandPointers.data(), right.data(), frames);
+        }
+        for (; c < channels; ++c) {
             for (int b = 0; b < bands; ++b) bandPointers[static_cast<std::size_t>(b)] = bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(c)].data();
             crossover_.process(c, io.channel(c) + start, bandPointers.data(), frames);
         }

@@ -70,6 +70,7 @@ void Compressor::prepare(const ProcessSpec& spec) {
     meanSquare_.assign(static_cast<std::size_t>(spec.channels), 0.0);
     levels_.assign(static_cast<std::size_t>(spec.channels), kFloorDb);
     work_.assign(256 + 4, 0.0f);
+    level_.assign(256 + 4, 0.0f);
     reset();
 }
 
@@ -92,8 +93,8 @@ void Compressor::process(AudioView io, ConstAudioView key) noexcept {
     const bool linked = link >= 1.0;
     const std::size_t ringSize = static_cast<std::size_t>(lookahead_) + 1;
     const bool steady = !threshold_.isSmoothing() && !ratio_.isSmoothing() && !knee_.isSmoothing() && !makeup_.isSmoothing();
-    if (steady && linked && !rms && lookahead_ == 0 && !external && sidechainFilter_.sections() == 0) {
-        processLinkedPeak(io);
+    if (steady && linked && lookahead_ == 0 && !external && sidechainFilter_.sections() == 0) {
+        processLinked(io);
         return;
     }
     for (std::size_t start = 0; start < io.frames(); start += static_cast<std::size_t>(spec_.maxBlockFrames)) {
@@ -166,10 +167,11 @@ void Compressor::process(AudioView io, ConstAudioView key) noexcept {
     }
 }
 
-// The common case, made tight: linked peak detection on the signal itself, no lookahead,
-// parameters at rest. Same arithmetic as the general path, so the same output.
-void Compressor::processLinkedPeak(AudioView io) noexcept {
+// The common case, made tight: linked detection (peak or RMS) on the signal itself, no
+// lookahead, parameters at rest.
+void Compressor::processLinked(AudioView io) noexcept {
     const int channels = io.channels();
+    const bool rms = params_.detector == DetectorMode::Rms;
     const double threshold = threshold_.current(), ratio = ratio_.current(), knee = knee_.current(), makeup = makeup_.current();
     const double quietBelow = dbToGain(threshold - knee / 2.0);
     GainReductionSmoother& smoother = smoothers_[0];
@@ -181,22 +183,41 @@ void Compressor::processLinkedPeak(AudioView io) noexcept {
     const std::size_t capacity = work_.size() - 4;  // 4 spare floats for the last SIMD group
     for (std::size_t start = 0; start < io.frames(); start += capacity) {
         const std::size_t frames = std::min(io.frames() - start, capacity);
+        if (rms) {
+            // The RMS detector is a recursion per channel: run it first, keep the louder
+            // channel's mean square per frame.
+            for (std::size_t i = 0; i < frames; ++i) {
+                double loudest = 0.0;
+                for (int c = 0; c < channels; ++c) {
+                    const float v = io.channel(c)[start + i];
+                    const double x = std::isfinite(v) ? v : 0.0;
+                    double& ms = meanSquare_[static_cast<std::size_t>(c)];
+                    ms = rmsCoefficient_ * ms + (1.0 - rmsCoefficient_) * x * x;
+                    loudest = std::max(loudest, ms);
+                }
+                level_[i] = static_cast<float>(loudest);
+            }
+        }
 #if defined(__SSE2__)
         {
             const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
             const __m128 infinity = _mm_set1_ps(HUGE_VALF);
-            const __m128 quiet = _mm_set1_ps(static_cast<float>(quietBelow));
+            // For RMS the level is a mean square: 10 log10, and the quiet bound squared.
+            const __m128 quiet = _mm_set1_ps(static_cast<float>(rms ? quietBelow * quietBelow : quietBelow));
             const __m128 thresholdV = _mm_set1_ps(static_cast<float>(threshold));
             const __m128 slope = _mm_set1_ps(static_cast<float>(1.0 / ratio - 1.0));
             const __m128 halfKnee = _mm_set1_ps(static_cast<float>(knee / 2.0));
             const __m128 inverseTwiceKnee = _mm_set1_ps(knee > 0.0 ? static_cast<float>(1.0 / (2.0 * knee)) : 0.0f);
             const __m128 dbPerOctave = _mm_set1_ps(6.0205999f);
+            const __m128 dbPerOctaveRms = _mm_set1_ps(3.0103f);
             for (std::size_t i = 0; i < frames; i += 4) {
                 // The last group may be short: it runs through the same lanes (padded), so
                 // a frame's result never depends on where a block boundary fell.
                 const std::size_t lanes = std::min<std::size_t>(4, frames - i);
                 __m128 peak = _mm_setzero_ps();
-                for (int c = 0; c < channels; ++c) {
+                if (rms) {
+                    peak = _mm_loadu_ps(level_.data() + i);  // level_ is padded like work_
+                } else for (int c = 0; c < channels; ++c) {
                     __m128 raw;
                     if (lanes == 4) {
                         raw = _mm_loadu_ps(io.channel(c) + start + i);
@@ -209,7 +230,7 @@ void Compressor::processLinkedPeak(AudioView io) noexcept {
                     // NaN lanes: max keeps `peak`; infinite lanes are masked out.
                     peak = _mm_max_ps(_mm_and_ps(x, _mm_cmplt_ps(x, infinity)), peak);
                 }
-                const __m128 over = _mm_sub_ps(_mm_mul_ps(dbPerOctave, fast::log2x4(peak)), thresholdV);
+                const __m128 over = _mm_sub_ps(_mm_mul_ps(rms ? dbPerOctaveRms : dbPerOctave, fast::log2x4(peak)), thresholdV);
                 const __m128 hard = _mm_mul_ps(slope, over);
                 const __m128 shifted = _mm_add_ps(over, halfKnee);
                 const __m128 soft = _mm_mul_ps(_mm_mul_ps(slope, _mm_mul_ps(shifted, shifted)), inverseTwiceKnee);
@@ -225,9 +246,13 @@ void Compressor::processLinkedPeak(AudioView io) noexcept {
 #else
         for (std::size_t i = 0; i < frames; ++i) {
             double peak = 0.0;
-            for (int c = 0; c < channels; ++c) {
-                const double x = std::fabs(static_cast<double>(io.channel(c)[start + i]));
-                if (x > peak && x < HUGE_VAL) peak = x;
+            if (rms) {
+                peak = std::sqrt(static_cast<double>(level_[i]));
+            } else {
+                for (int c = 0; c < channels; ++c) {
+                    const double x = std::fabs(static_cast<double>(io.channel(c)[start + i]));
+                    if (x > peak && x < HUGE_VAL) peak = x;
+                }
             }
             work[i] = peak < quietBelow ? 0.0f : static_cast<float>(-compressorCurveDb(levelDb(peak), threshold, ratio, knee));
         }

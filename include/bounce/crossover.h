@@ -29,6 +29,9 @@ public:
 
     // Splits `frames` samples of `channel` into bands[0 .. bands()-1] (each `frames` long).
     void process(int channel, const float* input, float* const* bands, std::size_t frames) noexcept;
+    // Channels firstChannel and firstChannel + 1 at once (same arithmetic, one SIMD pair).
+    void processPair(int firstChannel, const float* left, const float* right, float* const* bandsLeft, float* const* bandsRight,
+                     std::size_t frames) noexcept;
 
     // The analytic response of one band, and of the sum of all bands.
     double bandMagnitudeDb(int band, double freqHz) const noexcept;

@@ -63,7 +63,7 @@ public:
     double meanGainReductionDb() const noexcept;
 
 private:
-    void processLinkedPeak(AudioView io) noexcept;
+    void processLinked(AudioView io) noexcept;
 
     ProcessSpec spec_;
     CompressorParams params_;
@@ -78,7 +78,8 @@ private:
     std::size_t delayWrite_ = 0;
     std::vector<double> levels_;             // per channel, this frame
     double quietThresholdDb_ = 1e9, quietKneeDb_ = 1e9, quietBelow_ = 0.0;
-    std::vector<float> work_;  // per-frame targets, then gains, for one sub-block
+    std::vector<float> work_;   // per-frame targets, then gains, for one sub-block
+    std::vector<float> level_;  // per-frame RMS detector (mean square), for one sub-block
     double maxReductionDb_ = 0.0;
     double sumReductionDb_ = 0.0;
     std::uint64_t frames_ = 0;

@@ -1,0 +1,93 @@
+#include "commands.h"
+
+#include "bounce/atomic_output.h"
+#include "bounce/error.h"
+#include "bounce/master.h"
+#include "bounce/master_report.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+namespace bounce::cli {
+namespace {
+
+struct MasterArgs {
+    std::string input, output, target = "spotify", style = "neutral", format, bits, jsonPath, track, dither = "tpdf";
+    double lufs = 1.0, ceiling = 1.0, intensity = 0.5, rate = 0.0;  // 1.0: not given
+    bool dryRun = false, strict = false;
+    Metadata metadata;
+};
+
+int runMaster(MasterArgs args) {
+    MasterSettings s;
+    s.target = args.target;
+    if (args.lufs <= 0.0) s.lufs = args.lufs;
+    if (args.ceiling <= 0.0) s.ceilingDbtp = args.ceiling;
+    s.style = args.style;
+    s.intensity = args.intensity;
+    s.outputRate = args.rate;
+    s.bits = args.bits;
+    s.dither = args.dither;
+    s.strict = args.strict;
+    s.dryRun = args.dryRun;
+    s.metadata = args.metadata;
+    if (!args.track.empty()) {
+        int n = 0, m = 0;
+        char tail = 0;
+        const int fields = std::sscanf(args.track.c_str(), "%d/%d%c", &n, &m, &tail);
+        if (fields < 1 || fields > 2 || n < 1 || (fields == 2 && m < n)) throw ConfigError("--track must be N or N/M (got \"" + args.track + "\")");
+        s.metadata.trackNumber = n;
+        s.metadata.trackTotal = fields == 2 ? m : 0;
+    }
+    std::string output = args.output;
+    if (output.empty()) {
+        const std::filesystem::path in(args.input);
+        output = (in.parent_path() / (in.stem().string() + ".master." + (args.format.empty() ? std::string("wav") : args.format))).string();
+    } else if (!args.format.empty() && std::filesystem::path(output).extension() != "." + args.format) {
+        throw ConfigError("--format " + args.format + " does not match the output name " + output);
+    }
+    const MasterResult result = masterFile(args.input, output, s);
+    std::cout << masterSummary(result, s.dryRun);
+    for (const auto& w : result.warnings) std::cerr << "bounce: warning: " << w << "\n";
+    if (!args.jsonPath.empty()) {
+        AtomicOutputFile report(args.jsonPath, {args.input, output});
+        std::ofstream(report.tempPath()) << masterToJson(result, s).dump(2) << "\n";
+        report.commit();
+    }
+    return kExitOk;
+}
+
+}  // namespace
+
+std::function<int()> addMasterCommand(CLI::App& app) {
+    auto a = std::make_shared<MasterArgs>();
+    CLI::App* cmd = app.add_subcommand("master", "Master a stereo file to a platform's loudness with a true-peak ceiling");
+    cmd->add_option("input", a->input, "The mix to master")->required();
+    cmd->add_option("-o,--output", a->output, "Output file (default IN.master.wav beside the input)");
+    cmd->add_option("--target", a->target, "spotify, spotify-loud, spotify-quiet, apple, youtube, tidal, amazon, deezer, soundcloud, ebu-r128, atsc-a85, cd");
+    cmd->add_option("--lufs", a->lufs, "Integrated loudness target (overrides the target's)");
+    cmd->add_option("--ceiling", a->ceiling, "True-peak ceiling in dBTP (overrides the target's)");
+    cmd->add_option("--style", a->style, "neutral, warm, bright, punchy, wide, loud");
+    cmd->add_option("--intensity", a->intensity, "How far the style goes, 0 .. 1")->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--format", a->format, "wav, flac or aiff")->check(CLI::IsMember({"wav", "flac", "aiff"}));
+    cmd->add_option("--bits", a->bits, "16, 24 or 32f (16 and 24 are dithered)")->check(CLI::IsMember({"16", "24", "32f"}));
+    cmd->add_option("--dither", a->dither, "tpdf or shaped")->check(CLI::IsMember({"tpdf", "shaped"}));
+    cmd->add_option("--rate", a->rate, "Output sample rate in Hz")->check(CLI::Range(8000.0, 384000.0));
+    cmd->add_option("--title", a->metadata.title, "Title");
+    cmd->add_option("--artist", a->metadata.artist, "Artist");
+    cmd->add_option("--album", a->metadata.album, "Album");
+    cmd->add_option("--date", a->metadata.date, "Release date or year");
+    cmd->add_option("--isrc", a->metadata.isrc, "ISRC (12 characters)");
+    cmd->add_option("--genre", a->metadata.genre, "Genre");
+    cmd->add_option("--track", a->track, "Track number, N or N/M");
+    cmd->add_option("--artwork", a->metadata.artworkPath, "Cover image (JPEG or PNG)");
+    cmd->add_option("--json", a->jsonPath, "Write the report as JSON");
+    cmd->add_flag("--dry-run", a->dryRun, "Measure and say what would be done; write nothing");
+    cmd->add_flag("--strict", a->strict, "Fail when the target cannot be reached without heavy limiting");
+    return [a] { return runMaster(*a); };
+}
+
+}  // namespace bounce::cli

@@ -1,0 +1,97 @@
+// Mastering: one stereo file in, a release-ready file out, and an account of what was done.
+//
+// The chain (each stage a processor from the library, each reported):
+//   gain -> corrective EQ (high-pass below 25 Hz, the style's shelves and tilt)
+//        -> multiband compression (3 bands, gentle) -> saturation (off unless the style
+//        asks) -> stereo width (mono below 120 Hz) -> true-peak limiter
+//        -> sample-rate conversion (soxr, very high quality) -> dither (only to 16 bits)
+//
+// Reaching the target is a closed loop: measure the input, set the gain, render, measure
+// the delivered file exactly as written (after conversion and dither), and correct the
+// gain (and, if the delivered true peak is over, the limiter's ceiling) until the
+// integrated loudness is within 0.2 LU of the target and the true peak is at or below the
+// ceiling (by a guard of 0.08 dB, so that other BS.1770 meters agree). Each pass
+// streams the file; nothing holds the whole song.
+#pragma once
+
+#include "bounce/analysis.h"
+#include "bounce/sound_file.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bounce {
+
+// A delivery target: a platform's normalisation loudness and its true-peak ceiling
+// (docs/targets.md gives the sources).
+struct LoudnessTarget {
+    std::string name;
+    double integratedLufs = -14.0;
+    double ceilingDbtp = -1.0;
+    double sampleRate = 0.0;  // 0: keep the input's
+    std::string bits;         // "": the default (24)
+    std::string note;
+};
+
+const std::vector<LoudnessTarget>& loudnessTargets();
+// nullptr when unknown.
+const LoudnessTarget* findLoudnessTarget(const std::string& name);
+
+struct Metadata {
+    std::string title, artist, album, date, isrc, genre;
+    int trackNumber = 0, trackTotal = 0;
+    std::string artworkPath;
+    bool empty() const noexcept {
+        return title.empty() && artist.empty() && album.empty() && date.empty() && isrc.empty() && genre.empty() &&
+               trackNumber == 0 && artworkPath.empty();
+    }
+};
+
+struct MasterSettings {
+    std::string target = "spotify";
+    std::optional<double> lufs;         // overrides the target's loudness
+    std::optional<double> ceilingDbtp;  // overrides the target's ceiling
+    std::string style = "neutral";      // neutral, warm, bright, punchy, wide, loud
+    double intensity = 0.5;             // 0 .. 1: how far the style goes
+    double outputRate = 0.0;            // 0: the target's, else the input's
+    std::string bits;                   // "16", "24", "32f"; "": the target's, else 24
+    std::string dither = "tpdf";        // tpdf or shaped (only when reducing to 16/24 bits)
+    double maxLimiterReductionDb = 8.0; // beyond this the target is called unreachable
+    bool strict = false;                // unreachable: fail instead of doing it anyway
+    bool dryRun = false;
+    Metadata metadata;
+};
+
+struct MasterStage {
+    std::string name;
+    std::map<std::string, double> settings;  // numbers, in the processors' units
+    std::map<std::string, double> effect;    // e.g. max_gain_reduction_db
+    std::string detail;                       // e.g. the style's shelves in words
+};
+
+struct PlatformPlayback {
+    std::string platform;
+    double targetLufs = 0.0;
+    double playbackGainDb = 0.0;  // what the platform's normalisation does to this master
+};
+
+struct MasterResult {
+    AnalysisResult input;
+    AnalysisResult output;             // the delivered file (or, dry run, what it would be)
+    double targetLufs = 0.0, ceilingDbtp = 0.0;
+    double gainDb = 0.0;               // the make-up gain before the chain
+    int passes = 0;
+    bool reachedTarget = false;
+    std::vector<MasterStage> stages;
+    std::vector<PlatformPlayback> playback;
+    std::vector<std::string> warnings;
+};
+
+// Throws ConfigError for bad settings (unknown target or style, bad ISRC, artwork that is
+// not JPEG/PNG, the output being the input) and Error for audio failures; with strict,
+// also when the target is unreachable. Writes to a temporary name and renames at the end.
+MasterResult masterFile(const std::string& inputPath, const std::string& outputPath, const MasterSettings& settings);
+
+}  // namespace bounce

@@ -1,0 +1,145 @@
+// Release metadata with TagLib: RIFF INFO and ID3v2 in WAV, ID3v2 in AIFF, Vorbis comments
+// and a PICTURE block in FLAC.
+#include "bounce/master.h"
+
+#include "bounce/error.h"
+
+#include <taglib/aifffile.h>
+#include <taglib/attachedpictureframe.h>
+#include <taglib/flacfile.h>
+#include <taglib/flacpicture.h>
+#include <taglib/id3v2tag.h>
+#include <taglib/infotag.h>
+#include <taglib/textidentificationframe.h>
+#include <taglib/wavfile.h>
+#include <taglib/xiphcomment.h>
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace bounce {
+namespace {
+
+TagLib::String utf8(const std::string& text) { return TagLib::String(text, TagLib::String::UTF8); }
+
+std::string readBytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string artworkMimeType(const std::string& bytes) {
+    if (bytes.size() > 3 && static_cast<unsigned char>(bytes[0]) == 0xFF && static_cast<unsigned char>(bytes[1]) == 0xD8 &&
+        static_cast<unsigned char>(bytes[2]) == 0xFF)
+        return "image/jpeg";
+    if (bytes.size() > 8 && bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0) return "image/png";
+    return "";
+}
+
+std::string trackText(const Metadata& m) {
+    if (m.trackNumber <= 0) return "";
+    return std::to_string(m.trackNumber) + (m.trackTotal > 0 ? "/" + std::to_string(m.trackTotal) : "");
+}
+
+void setText(TagLib::ID3v2::Tag& tag, const char* frameId, const std::string& value) {
+    if (value.empty()) return;
+    tag.removeFrames(frameId);
+    auto* frame = new TagLib::ID3v2::TextIdentificationFrame(frameId, TagLib::String::UTF8);
+    frame->setText(utf8(value));
+    tag.addFrame(frame);
+}
+
+void fillId3(TagLib::ID3v2::Tag& tag, const Metadata& m, const std::string& artwork) {
+    setText(tag, "TIT2", m.title);
+    setText(tag, "TPE1", m.artist);
+    setText(tag, "TALB", m.album);
+    setText(tag, "TDRC", m.date);
+    setText(tag, "TSRC", m.isrc);
+    setText(tag, "TCON", m.genre);
+    setText(tag, "TRCK", trackText(m));
+    if (!artwork.empty()) {
+        tag.removeFrames("APIC");
+        auto* picture = new TagLib::ID3v2::AttachedPictureFrame;
+        picture->setMimeType(artworkMimeType(artwork));
+        picture->setType(TagLib::ID3v2::AttachedPictureFrame::FrontCover);
+        picture->setPicture(TagLib::ByteVector(artwork.data(), static_cast<unsigned int>(artwork.size())));
+        tag.addFrame(picture);
+    }
+}
+
+}  // namespace
+
+void validateMetadata(const Metadata& m) {
+    if (!m.isrc.empty()) {
+        // ISO 3901: country (2 letters), registrant (3 alphanumerics), year (2 digits),
+        // designation (5 digits); hyphens are presentation only.
+        std::string code;
+        for (char c : m.isrc)
+            if (c != '-') code += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        bool ok = code.size() == 12 && std::isalpha(static_cast<unsigned char>(code[0])) && std::isalpha(static_cast<unsigned char>(code[1]));
+        for (std::size_t i = 2; ok && i < 5; ++i) ok = std::isalnum(static_cast<unsigned char>(code[i])) != 0;
+        for (std::size_t i = 5; ok && i < 12; ++i) ok = std::isdigit(static_cast<unsigned char>(code[i])) != 0;
+        if (!ok) throw ConfigError("--isrc must be 12 characters: 2 letters, 3 letters or digits, 7 digits (e.g. GBAYE2600001), got \"" + m.isrc + "\"");
+    }
+    if (!m.artworkPath.empty()) {
+        if (!std::filesystem::is_regular_file(m.artworkPath)) throw ConfigError("--artwork " + m.artworkPath + ": no such file");
+        if (artworkMimeType(readBytes(m.artworkPath)).empty()) throw ConfigError("--artwork " + m.artworkPath + ": not a JPEG or PNG image");
+    }
+    if (m.trackNumber < 0 || m.trackTotal < 0 || (m.trackTotal > 0 && m.trackNumber > m.trackTotal))
+        throw ConfigError("--track must be N or N/M with 1 <= N <= M");
+}
+
+void writeMetadata(const std::string& path, const Metadata& m) {
+    const std::string artwork = m.artworkPath.empty() ? std::string() : readBytes(m.artworkPath);
+    const std::string extension = std::filesystem::path(path).extension().string();
+    bool saved = false;
+    if (extension == ".wav") {
+        TagLib::RIFF::WAV::File file(path.c_str());
+        if (!file.isValid()) throw Error(path + ": cannot open to write its metadata");
+        fillId3(*file.ID3v2Tag(), m, artwork);
+        TagLib::RIFF::Info::Tag* info = file.InfoTag();
+        if (!m.title.empty()) info->setTitle(utf8(m.title));
+        if (!m.artist.empty()) info->setArtist(utf8(m.artist));
+        if (!m.album.empty()) info->setAlbum(utf8(m.album));
+        if (!m.genre.empty()) info->setGenre(utf8(m.genre));
+        if (!m.date.empty()) info->setFieldText("ICRD", utf8(m.date));
+        if (!m.isrc.empty()) info->setFieldText("ISRC", utf8(m.isrc));
+        if (m.trackNumber > 0) info->setTrack(static_cast<unsigned int>(m.trackNumber));
+        saved = file.save();
+    } else if (extension == ".aif" || extension == ".aiff") {
+        TagLib::RIFF::AIFF::File file(path.c_str());
+        if (!file.isValid()) throw Error(path + ": cannot open to write its metadata");
+        fillId3(*file.tag(), m, artwork);
+        saved = file.save();
+    } else if (extension == ".flac") {
+        TagLib::FLAC::File file(path.c_str());
+        if (!file.isValid()) throw Error(path + ": cannot open to write its metadata");
+        TagLib::Ogg::XiphComment* x = file.xiphComment(true);
+        const auto field = [x](const char* name, const std::string& value) {
+            if (!value.empty()) x->addField(name, utf8(value), true);
+        };
+        field("TITLE", m.title);
+        field("ARTIST", m.artist);
+        field("ALBUM", m.album);
+        field("DATE", m.date);
+        field("ISRC", m.isrc);
+        field("GENRE", m.genre);
+        if (m.trackNumber > 0) field("TRACKNUMBER", std::to_string(m.trackNumber));
+        if (m.trackTotal > 0) field("TRACKTOTAL", std::to_string(m.trackTotal));
+        if (!artwork.empty()) {
+            file.removePictures();
+            auto* picture = new TagLib::FLAC::Picture;
+            picture->setType(TagLib::FLAC::Picture::FrontCover);
+            picture->setMimeType(artworkMimeType(artwork));
+            picture->setData(TagLib::ByteVector(artwork.data(), static_cast<unsigned int>(artwork.size())));
+            file.addPicture(picture);
+        }
+        saved = file.save();
+    } else {
+        throw ConfigError(path + ": metadata is written to .wav, .aiff and .flac files");
+    }
+    if (!saved) throw Error(path + ": could not write its metadata");
+}
+
+}  // namespace bounce

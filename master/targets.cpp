@@ -1,0 +1,30 @@
+#include "bounce/master.h"
+
+namespace bounce {
+
+// The one table of delivery targets. Sources in docs/targets.md.
+const std::vector<LoudnessTarget>& loudnessTargets() {
+    static const std::vector<LoudnessTarget> targets = {
+        {"spotify", -14.0, -1.0, 0.0, "", "Spotify's default normalisation level"},
+        {"spotify-loud", -11.0, -1.0, 0.0, "", "Spotify's 'loud' setting"},
+        {"spotify-quiet", -19.0, -1.0, 0.0, "", "Spotify's 'quiet' setting"},
+        {"apple", -16.0, -1.0, 0.0, "", "Apple Music Sound Check"},
+        {"youtube", -14.0, -1.0, 0.0, "", "YouTube"},
+        {"tidal", -14.0, -1.0, 0.0, "", "TIDAL"},
+        {"amazon", -14.0, -2.0, 0.0, "", "Amazon Music"},
+        {"deezer", -15.0, -1.0, 0.0, "", "Deezer"},
+        {"soundcloud", -14.0, -1.0, 0.0, "", "SoundCloud"},
+        {"ebu-r128", -23.0, -1.0, 0.0, "", "EBU R 128 broadcast"},
+        {"atsc-a85", -24.0, -2.0, 0.0, "", "ATSC A/85 broadcast (US)"},
+        {"cd", -9.0, -0.3, 44100.0, "16", "CD: a loudness guide, not a standard; 44.1 kHz, 16 bits, dithered"},
+    };
+    return targets;
+}
+
+const LoudnessTarget* findLoudnessTarget(const std::string& name) {
+    for (const auto& t : loudnessTargets())
+        if (t.name == name) return &t;
+    return nullptr;
+}
+
+}  // namespace bounce

@@ -1,0 +1,255 @@
+// bounce master: every target reached on varied programmes, measured by libebur128 in the
+// test; ceilings never crossed; formats, dither, metadata, and bad input.
+#include "bounce/error.h"
+#include "bounce/master.h"
+#include "peers.h"
+#include "signals.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <taglib/fileref.h>
+#include <taglib/flacfile.h>
+#include <taglib/tag.h>
+#include <taglib/tpropertymap.h>
+
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <numbers>
+#include <thread>
+#include <unistd.h>
+#include <sys/wait.h>
+
+namespace bounce::test {
+namespace {
+namespace fs = std::filesystem;
+
+struct Programme {
+    const char* name;
+    double rate;
+    int channels;
+    double seconds;
+};
+
+// Programmes of different character, synthesised.
+AudioBuffer makeProgramme(const Programme& p) {
+    const std::string name = p.name;
+    if (name == "dense-loud") {
+        auto x = pinkishNoise(p.rate, p.seconds, -10.0, p.channels, 1);
+        for (int c = 0; c < p.channels; ++c)
+            for (std::size_t i = 0; i < x.frames(); ++i) x.channel(c)[i] = std::clamp(x.channel(c)[i], -0.7f, 0.7f);
+        return x;
+    }
+    if (name == "sparse-quiet") {
+        auto x = pinkishNoise(p.rate, p.seconds, -38.0, p.channels, 2);
+        for (std::size_t i = 0; i < x.frames(); ++i) {
+            const double t = static_cast<double>(i) / p.rate;
+            if (std::fmod(t, 3.0) > 1.2) scale(x, i, 1, 0.05);  // long quiet gaps
+        }
+        return x;
+    }
+    if (name == "bass-heavy") {
+        auto x = pinkishNoise(p.rate, p.seconds, -30.0, p.channels, 3);
+        for (int c = 0; c < p.channels; ++c)
+            for (std::size_t i = 0; i < x.frames(); ++i)
+                x.channel(c)[i] += static_cast<float>(0.4 * std::sin(2 * std::numbers::pi * 45.0 * static_cast<double>(i) / p.rate));
+        return x;
+    }
+    if (name == "peaky") {
+        auto x = pinkishNoise(p.rate, p.seconds, -32.0, p.channels, 4);
+        for (std::size_t i = 0; i < x.frames(); i += static_cast<std::size_t>(p.rate / 4))  // a hard click every 250 ms
+            for (int c = 0; c < p.channels; ++c)
+                for (std::size_t k = 0; k < 40 && i + k < x.frames(); ++k) x.channel(c)[i + k] += (k % 2 ? -0.9f : 0.9f) * static_cast<float>(1.0 - k / 40.0);
+        return x;
+    }
+    if (name == "near-silent") return pinkishNoise(p.rate, p.seconds, -62.0, p.channels, 5);
+    return pinkishNoise(p.rate, p.seconds, -20.0, p.channels, 6);  // mono, 96 kHz, long
+}
+
+class MasterTargets : public ::testing::TestWithParam<Programme> {};
+
+TEST_P(MasterTargets, EveryTargetIsReachedAndNoCeilingCrossed) {
+    const auto dir = makeTempDir("master");
+    const Programme p = GetParam();
+    writeFile(dir + "/in.wav", makeProgramme(p).view(), p.rate, SampleFormat::Float32);
+    for (const auto& target : loudnessTargets()) {
+        MasterSettings s;
+        s.target = target.name;
+        const std::string out = dir + "/out-" + target.name + ".wav";
+        const MasterResult r = masterFile(dir + "/in.wav", out, s);
+        double rate = 0;
+        const auto audio = readWholeFile(out, &rate);
+        if (target.sampleRate > 0) {
+            EXPECT_EQ(rate, target.sampleRate) << target.name;
+        }
+        const auto peer = measureWithLibebur128(audio.view(), rate);
+        ASSERT_TRUE(peer.integratedLufs) << target.name;
+        EXPECT_NEAR(*peer.integratedLufs, target.integratedLufs, 0.2) << p.name << " -> " << target.name << " (" << r.passes << " passes)";
+        EXPECT_LE(peer.truePeakDbtp, target.ceilingDbtp) << p.name << " -> " << target.name;
+        fs::remove(out);
+    }
+    fs::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Programmes, MasterTargets,
+                         ::testing::Values(Programme{"dense-loud", 44100, 2, 12}, Programme{"sparse-quiet", 48000, 2, 15},
+                                           Programme{"bass-heavy", 44100, 2, 12}, Programme{"peaky", 48000, 2, 12},
+                                           Programme{"near-silent", 44100, 2, 12}, Programme{"mono", 48000, 1, 12},
+                                           Programme{"hi-res", 96000, 2, 10}, Programme{"eight-minutes", 22050, 2, 480}),
+                         [](const auto& info) {
+                             std::string n = info.param.name;
+                             for (auto& ch : n)
+                                 if (ch == '-') ch = '_';
+                             return n;
+                         });
+
+class MasterCli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = makeTempDir("master-cli");
+        writeFile(dir_ + "/mix.wav", pinkishNoise(44100, 6.0, -24, 2, 8).view(), 44100, SampleFormat::Pcm24);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    std::string dir_;
+};
+
+TEST_F(MasterCli, DefaultsBesideTheInputAndTheReport) {
+    const auto r = runCommand({BOUNCE_CLI, "master", dir_ + "/mix.wav", "--json", dir_ + "/report.json"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    SoundFileReader out(dir_ + "/mix.master.wav");
+    EXPECT_EQ(out.info().sampleFormat, SampleFormat::Pcm24);
+    EXPECT_EQ(out.info().sampleRate, 44100);
+    std::ifstream in(dir_ + "/report.json");
+    const auto j = nlohmann::json::parse(in);
+    EXPECT_NEAR(j["output"]["integrated_lufs"].get<double>(), -14.0, 0.2);
+    EXPECT_TRUE(j["reached_target"].get<bool>());
+    EXPECT_FALSE(j["stages"].empty());
+    EXPECT_FALSE(j["platform_playback"].empty());
+    EXPECT_TRUE(j["input"].contains("true_peak_dbtp"));
+}
+
+TEST_F(MasterCli, BitDepthRateAndDither) {
+    // A tone, then two seconds of digital silence: in 16 bits the silence carries the
+    // dither's noise (about LSB/2 RMS); in 24 bits it stays silent.
+    const auto tone = sine(48000, 3.0, 440, -20, 2);
+    const AudioBuffer silence(2, 96000);
+    writeFile(dir_ + "/t.wav", concatenate({&tone, &silence}).view(), 48000, SampleFormat::Float32);
+    for (const std::string bits : {"16", "24", "32f"}) {
+        const std::string out = dir_ + "/t" + bits + ".wav";
+        const auto r = runCommand({BOUNCE_CLI, "master", dir_ + "/t.wav", "-o", out, "--bits", bits, "--rate", "44100"});
+        ASSERT_EQ(r.exitCode, 0) << r.err;
+        SoundFileReader reader(out);
+        EXPECT_EQ(reader.info().sampleRate, 44100);
+        EXPECT_EQ(reader.info().sampleFormat, bits == "16" ? SampleFormat::Pcm16 : bits == "24" ? SampleFormat::Pcm24 : SampleFormat::Float32);
+        const auto audio = readWholeFile(out);
+        double power = 0;
+        const std::size_t from = audio.frames() - 44100;  // the last second: silence in the input
+        for (std::size_t i = from; i < audio.frames(); ++i) power += static_cast<double>(audio.channel(0)[i]) * audio.channel(0)[i];
+        const double rmsLsb = std::sqrt(power / 44100.0) * 32768.0;
+        if (bits == "16") {
+            EXPECT_NEAR(rmsLsb, 0.5, 0.1);
+        } else {
+            EXPECT_LT(rmsLsb, 0.01) << bits;
+        }
+    }
+}
+
+std::string bytesOf(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(MasterCli, MetadataIsReadBackByTagLibAndFfprobeAndArtworkRoundTrips) {
+    // A tiny PNG (1x1).
+    const unsigned char png[] = {0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1,
+                                 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0, 1, 0, 0,
+                                 5, 0, 1, 0x0D, 0x0A, 0x2D, 0xB4, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82};
+    std::ofstream(dir_ + "/cover.png", std::ios::binary).write(reinterpret_cast<const char*>(png), sizeof png);
+    for (const std::string ext : {"wav", "flac", "aiff"}) {
+        const std::string out = dir_ + "/tagged." + ext;
+        const auto r = runCommand({BOUNCE_CLI, "master", dir_ + "/mix.wav", "-o", out, "--title", "Über Song", "--artist", "The Band",
+                                   "--album", "First", "--date", "2026", "--isrc", "GB-AYE-26-00001", "--genre", "Pop", "--track", "3/10",
+                                   "--artwork", dir_ + "/cover.png"});
+        ASSERT_EQ(r.exitCode, 0) << ext << ": " << r.err;
+        TagLib::FileRef file(out.c_str());
+        ASSERT_FALSE(file.isNull()) << ext;
+        EXPECT_EQ(file.tag()->title().to8Bit(true), "Über Song") << ext;
+        EXPECT_EQ(file.tag()->artist().to8Bit(true), "The Band") << ext;
+        EXPECT_EQ(file.tag()->album().to8Bit(true), "First") << ext;
+        EXPECT_EQ(file.tag()->track(), 3u) << ext;
+        const auto properties = file.file()->properties();
+        ASSERT_TRUE(properties.contains("ISRC")) << ext;
+        EXPECT_EQ(properties["ISRC"].front().to8Bit(true), "GB-AYE-26-00001") << ext;
+        if (ext == "flac") {
+            TagLib::FLAC::File flac(out.c_str());
+            ASSERT_EQ(flac.pictureList().size(), 1u);
+            const auto data = flac.pictureList().front()->data();
+            EXPECT_EQ(std::string(data.data(), data.size()), bytesOf(dir_ + "/cover.png"));
+        }
+        if (haveTool("ffprobe")) {
+            const auto probe = runCommand({"ffprobe", "-v", "error", "-show_entries", "format_tags", "-of", "json", out});
+            ASSERT_EQ(probe.exitCode, 0) << probe.err;
+            const auto tags = nlohmann::json::parse(probe.out)["format"]["tags"];
+            bool found = false;
+            for (auto it = tags.begin(); it != tags.end(); ++it)
+                if (it.value() == "Über Song") found = true;
+            EXPECT_TRUE(found) << ext << ": " << probe.out;
+        }
+    }
+    // The WAV's ID3 picture, byte for byte, through ffmpeg (attached picture stream).
+    if (haveTool("ffmpeg")) {
+        const auto r = runCommand({"ffmpeg", "-nostdin", "-v", "error", "-i", dir_ + "/tagged.flac", "-map", "0:v", "-c", "copy", "-f", "image2",
+                                   dir_ + "/cover-out.png"});
+        ASSERT_EQ(r.exitCode, 0) << r.err;
+        EXPECT_EQ(bytesOf(dir_ + "/cover-out.png"), bytesOf(dir_ + "/cover.png"));
+    }
+}
+
+TEST_F(MasterCli, BadInputGivesClearErrors) {
+    const auto expectUsage = [&](std::vector<std::string> args, const std::string& words) {
+        args.insert(args.begin(), {BOUNCE_CLI, "master", dir_ + "/mix.wav", "-o", dir_ + "/x.wav"});
+        const auto r = runCommand(args);
+        EXPECT_EQ(r.exitCode, 2) << r.err;
+        EXPECT_NE(r.err.find(words), std::string::npos) << r.err;
+        EXPECT_FALSE(fs::exists(dir_ + "/x.wav"));
+    };
+    expectUsage({"--isrc", "123"}, "--isrc must be 12 characters");
+    expectUsage({"--target", "radio"}, "--target must be one of");
+    std::ofstream(dir_ + "/not-an-image.png") << "hello";
+    expectUsage({"--artwork", dir_ + "/not-an-image.png"}, "not a JPEG or PNG image");
+    expectUsage({"--style", "vintage"}, "--style must be");
+    // The input is never the output.
+    const auto same = runCommand({BOUNCE_CLI, "master", dir_ + "/mix.wav", "-o", dir_ + "/mix.wav"});
+    EXPECT_EQ(same.exitCode, 1);
+    EXPECT_NE(same.err.find("refusing to overwrite"), std::string::npos) << same.err;
+    // A dry run writes nothing.
+    const auto dry = runCommand({BOUNCE_CLI, "master", dir_ + "/mix.wav", "--dry-run"});
+    EXPECT_EQ(dry.exitCode, 0) << dry.err;
+    EXPECT_NE(dry.out.find("would master"), std::string::npos);
+    EXPECT_FALSE(fs::exists(dir_ + "/mix.master.wav"));
+}
+
+TEST_F(MasterCli, AnInterruptedRunLeavesNoOutput) {
+    writeFile(dir_ + "/long.wav", pinkishNoise(44100, 240.0, -20, 2, 9).view(), 44100, SampleFormat::Float32);
+    for (int signal : {SIGINT, SIGTERM}) {
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            ::execl(BOUNCE_CLI, BOUNCE_CLI, "master", (dir_ + "/long.wav").c_str(), "-o", (dir_ + "/long.master.wav").c_str(), nullptr);
+            ::_exit(127);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(700));
+        ::kill(pid, signal);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        EXPECT_FALSE(fs::exists(dir_ + "/long.master.wav"));
+        for (const auto& entry : fs::directory_iterator(dir_))
+            EXPECT_EQ(entry.path().filename().string().find(".bounce-tmp"), std::string::npos) << entry.path();
+    }
+}
+
+}  // namespace
+}  // namespace bounce::test
