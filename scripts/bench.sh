@@ -44,3 +44,7 @@ bash "$(dirname "$0")/bench_processors.sh" "$build" "$work"
 echo
 echo "== Mixing: 32 tracks, 4 minutes, 48 kHz =="
 bash "$(dirname "$0")/bench_mix.sh" "$build" "$work"
+
+echo
+echo "== Mastering: 4 minutes stereo 44.1 kHz to -14 LUFS / -1 dBTP =="
+bash "$(dirname "$0")/bench_master.sh" "$build" "$work"

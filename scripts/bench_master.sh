@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Mastering a 4-minute stereo 44.1 kHz song to -14 LUFS / -1 dBTP: bounce master against
+# ffmpeg's two-pass loudnorm (measure, then the linear pass with the measured values, as
+# ffmpeg-normalize does), same file, same output format (24-bit WAV, 44.1 kHz).
+set -euo pipefail
+build=${1:?build dir}
+work=${2:?work dir}
+song="$work/master-song.wav"
+[ -f "$song" ] || "$build/bench/bounce-bench-programme" "$song" 44100 240
+
+seconds() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
+
+start=$(date +%s.%N)
+"$build/bounce" master "$song" -o "$work/bounce-master.wav" --target spotify >/dev/null
+end=$(date +%s.%N)
+ours=$(seconds "$start" "$end")
+
+start=$(date +%s.%N)
+measured=$(ffmpeg -nostdin -hide_banner -i "$song" -af loudnorm=I=-14:TP=-1:LRA=11:print_format=json -f null - 2>&1 | sed -n '/^{/,/^}/p')
+get() { echo "$measured" | sed -n "s/.*\"$1\" : \"\\(.*\\)\".*/\\1/p"; }
+ffmpeg -nostdin -v error -y -i "$song" -af "loudnorm=I=-14:TP=-1:LRA=11:measured_I=$(get input_i):measured_TP=$(get input_tp):measured_LRA=$(get input_lra):measured_thresh=$(get input_thresh):offset=$(get target_offset):linear=true" -ar 44100 -c:a pcm_s24le "$work/ffmpeg-master.wav"
+end=$(date +%s.%N)
+theirs=$(seconds "$start" "$end")
+
+report() {  # name, file, seconds
+  "$build/bounce" analyze --json "$2" | awk -v n="$1" -v t="$3" -F'[:,]' '{
+    for (i = 1; i <= NF; i++) { if ($i ~ /"integrated_lufs"/) I = $(i+1); if ($i ~ /"true_peak_dbtp"/) TP = $(i+1) }
+    printf "  %-26s %6.2f s   %7.2f LUFS (off by %+.2f)   %6.2f dBTP (%s the -1 ceiling)\n", n, t, I, I + 14, TP, (TP <= -1 ? "under" : "OVER") }'
+}
+report "bounce master" "$work/bounce-master.wav" "$ours"
+report "ffmpeg loudnorm, 2 passes" "$work/ffmpeg-master.wav" "$theirs"
+awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "  ratio: bounce %.1fx faster\n", b / a }'
