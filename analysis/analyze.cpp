@@ -1,6 +1,7 @@
 #include "bounce/analysis.h"
 
 #include "bounce/error.h"
+#include "bounce/tags.h"
 #include "signal_stats.h"
 
 #include <algorithm>
@@ -97,6 +98,7 @@ AnalysisResult analyzeFile(const std::string& path, const AnalyzeOptions& option
     AnalysisResult result = analyzer.result();
     result.path = path;
     result.formatName = info.formatName;
+    result.tags = readTags(path);
     if (result.nonFiniteSamples > 0) {
         // A file of NaNs has no loudness; reporting one would be a lie.
         char where[96];

@@ -84,6 +84,7 @@ std::string analysisTable(const AnalysisResult& r) {
     row("clipped samples", std::to_string(r.clippedSamples));
     row("leading silence", formatted(r.leadingSilenceSeconds, "s", 3));
     row("trailing silence", formatted(r.trailingSilenceSeconds, "s", 3));
+    for (const auto& [name, value] : r.tags) row(name.c_str(), value);
     for (const auto& warning : r.warnings) out << "  warning: " << warning << "\n";
     return out.str();
 }

@@ -59,6 +59,7 @@ struct AnalysisResult {
     int firstNonFiniteChannel = 0;  // 0-based
     std::vector<ChannelAnalysis> perChannel;
     std::vector<std::string> warnings;
+    std::vector<std::pair<std::string, std::string>> tags;  // release metadata, for display
 };
 
 // Streams audio through the loudness meter and the signal statistics.

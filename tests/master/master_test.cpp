@@ -200,7 +200,11 @@ TEST_F(MasterCli, MetadataIsReadBackByTagLibAndFfprobeAndArtworkRoundTrips) {
             EXPECT_TRUE(found) << ext << ": " << probe.out;
         }
     }
-    // The WAV's ID3 picture, byte for byte, through ffmpeg (attached picture stream).
+    // bounce analyze shows them.
+    const auto shown = runCommand({BOUNCE_CLI, "analyze", dir_ + "/tagged.flac"});
+    EXPECT_NE(shown.out.find("Über Song"), std::string::npos) << shown.out;
+    EXPECT_NE(shown.out.find("GB-AYE-26-00001"), std::string::npos) << shown.out;
+    // The FLAC's picture, byte for byte, through ffmpeg (attached picture stream).
     if (haveTool("ffmpeg")) {
         const auto r = runCommand({"ffmpeg", "-nostdin", "-v", "error", "-i", dir_ + "/tagged.flac", "-map", "0:v", "-c", "copy", "-f", "image2",
                                    dir_ + "/cover-out.png"});
@@ -231,6 +235,20 @@ TEST_F(MasterCli, BadInputGivesClearErrors) {
     EXPECT_EQ(dry.exitCode, 0) << dry.err;
     EXPECT_NE(dry.out.find("would master"), std::string::npos);
     EXPECT_FALSE(fs::exists(dir_ + "/mix.master.wav"));
+}
+
+TEST_F(MasterCli, SixtyMinuteFileMastersInUnder200MB) {
+    // One hour, mono 16 kHz, 16-bit: the buffers, not the rate, decide the memory.
+    {
+        SoundFileWriter writer(dir_ + "/hour.wav", {16000, 1, FileFormat::Wav, SampleFormat::Pcm16});
+        const auto minute = pinkishNoise(16000, 60.0, -24, 1, 10);
+        for (int m = 0; m < 60; ++m) writer.write(minute.view());
+        writer.close();
+    }
+    const auto r = runCommand({BOUNCE_CLI, "master", dir_ + "/hour.wav", "-o", dir_ + "/hour.master.wav"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    RecordProperty("peak_rss_kb", static_cast<int>(r.maxRssKb));
+    EXPECT_LT(r.maxRssKb, 200 * 1024) << "peak RSS " << r.maxRssKb << " kB";
 }
 
 TEST_F(MasterCli, AnInterruptedRunLeavesNoOutput) {
