@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 
@@ -146,6 +147,15 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
         if (style.highShelfDb != 0) {
             eqStage.settings["high_shelf_hz"] = style.highShelfHz;
             eqStage.settings["high_shelf_db"] = style.highShelfDb;
+        }
+        // The curve applied, at the octave-band centres.
+        Equalizer probe;
+        probe.setParams(eq);
+        probe.prepare({sampleRate, 16, 1});
+        for (double f : {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0}) {
+            char key[32];
+            std::snprintf(key, sizeof key, "response_db_at_%g_hz", f);
+            eqStage.effect[key] = std::round(probe.magnitudeDb(f) * 100.0) / 100.0;
         }
         stages->push_back(eqStage);
         stages->push_back({"multiband_compression",
