@@ -95,6 +95,11 @@ AnalysisResult analyzeFile(const std::string& path, const AnalyzeOptions& option
         framesRead += frames;
     }
 
+    return finishFileAnalysis(analyzer, info, framesRead);
+}
+
+AnalysisResult finishFileAnalysis(const ProgramAnalyzer& analyzer, const SoundFileInfo& info, std::uint64_t framesRead) {
+    const std::string& path = info.path;
     AnalysisResult result = analyzer.result();
     result.path = path;
     result.formatName = info.formatName;
@@ -112,6 +117,15 @@ AnalysisResult analyzeFile(const std::string& path, const AnalyzeOptions& option
         result.warnings.push_back("the header promises " + std::to_string(info.frames) + " frames but only " +
                                   std::to_string(framesRead) + " could be read (truncated file?)");
     return result;
+}
+
+std::optional<double> integratedLoudnessOf(const std::string& path) {
+    SoundFileReader reader(path);
+    const SoundFileInfo& info = reader.info();
+    LoudnessMeter meter({info.sampleRate, LoudnessMeter::channelWeightsFor(info.channels, info.speakers), false});
+    AudioBuffer block(info.channels, 8192);
+    while (const std::size_t frames = reader.read(block.view())) meter.addFrames(ConstAudioView(block.view()).subView(0, frames));
+    return meter.integratedLufs();
 }
 
 }  // namespace bounce

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 
@@ -181,7 +182,7 @@ struct PassResult {
 // One pass over the input: chain, rate conversion, dither, (writer), analysis of what is
 // delivered.
 PassResult renderPass(const std::string& input, Chain& chain, double outputRate, SampleFormat format, FileFormat container,
-                      DitherType ditherType, const std::string* writePath) {
+                      DitherType ditherType, const std::string* writePath, AnalysisResult* inputAnalysis) {
     SoundFileReader reader(input);
     const SoundFileInfo& info = reader.info();
     std::unique_ptr<Resampler> resampler;
@@ -208,7 +209,17 @@ PassResult renderPass(const std::string& input, Chain& chain, double outputRate,
             analyzer.addFrames(out);
         }
     };
-    renderAligned(chain.chain, info.channels, kBlockFrames, [&](AudioView block) { return reader.read(block); },
+    // The first pass also measures the input on the way in (for the report).
+    std::unique_ptr<ProgramAnalyzer> inputAnalyzer;
+    if (inputAnalysis) inputAnalyzer = std::make_unique<ProgramAnalyzer>(info.sampleRate, info.channels, info.speakers);
+    std::uint64_t framesRead = 0;
+    renderAligned(chain.chain, info.channels, kBlockFrames,
+                  [&](AudioView block) {
+                      const std::size_t n = reader.read(block);
+                      if (inputAnalyzer) inputAnalyzer->addFrames(ConstAudioView(block).subView(0, n));
+                      framesRead += n;
+                      return n;
+                  },
                   [&](ConstAudioView block) {
                       if (resampler) {
                           resampler->process(block, deliver);
@@ -218,6 +229,7 @@ PassResult renderPass(const std::string& input, Chain& chain, double outputRate,
                   });
     if (resampler) resampler->flush(deliver);
     if (writer) writer->close();
+    if (inputAnalysis) *inputAnalysis = finishFileAnalysis(*inputAnalyzer, info, framesRead);
     PassResult r;
     r.output = analyzer.result();
     r.limiterMaxDb = chain.limiter->maxGainReductionDb();
@@ -243,11 +255,11 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     const Style style = styleFor(settings.style, settings.intensity);
     validateMetadata(settings.metadata);
 
-    // Pass 0: the input as it is.
-    result.input = analyzeFile(inputPath);
+    // Pass 0: the input's loudness, quickly (its full analysis comes with the first pass).
     const SoundFileInfo info = SoundFileReader(inputPath).info();
     if (info.channels > 2) throw ConfigError(inputPath + ": mastering takes mono or stereo files (this one has " + std::to_string(info.channels) + " channels)");
-    if (!result.input.integratedLufs) throw Error(inputPath + ": the input is silent (no block above -70 LUFS); there is nothing to master");
+    const std::optional<double> inputLufs = integratedLoudnessOf(inputPath);
+    if (!inputLufs) throw Error(inputPath + ": the input is silent (no block above -70 LUFS); there is nothing to master");
     const double outputRate = settings.outputRate > 0.0 ? settings.outputRate : target->sampleRate > 0.0 ? target->sampleRate : info.sampleRate;
     const std::string bits = !settings.bits.empty() ? settings.bits : !target->bits.empty() ? target->bits : "24";
     const FileFormat container = fileFormatForPath(outputPath);
@@ -261,17 +273,19 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     if (!settings.dryRun) output = std::make_unique<AtomicOutputFile>(outputPath, std::vector<std::string>{inputPath});
 
     // The closed loop.
-    double gain = result.targetLufs - *result.input.integratedLufs;
+    double gain = result.targetLufs - *inputLufs;
     double limiterCeiling = result.ceilingDbtp - kTruePeakGuardDb;
     double previousGain = 0.0, previousLoudness = 0.0;
     bool havePrevious = false;
     PassResult pass;
     for (int p = 1; p <= kMaxPasses; ++p) {
         Chain chain = buildChain(style, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, nullptr);
-        pass = renderPass(inputPath, chain, outputRate, format, container, ditherType, output ? &output->tempPath() : nullptr);
+        pass = renderPass(inputPath, chain, outputRate, format, container, ditherType, output ? &output->tempPath() : nullptr,
+                          p == 1 ? &result.input : nullptr);
         result.passes = p;
         const double loudness = pass.output.integratedLufs.value_or(-120.0);
         const double truePeak = pass.output.truePeakDbtp.value_or(-120.0);
+        if (std::getenv("BOUNCE_DEBUG_MASTER")) std::fprintf(stderr, "pass %d: gain %.3f -> %.3f LUFS, %.3f dBTP, limiter %.2f dB\n", p, gain, loudness, truePeak, pass.limiterMaxDb);
         const bool loudnessOk = std::fabs(loudness - result.targetLufs) <= kLoudnessTolerance;
         const bool peakOk = truePeak <= result.ceilingDbtp - kTruePeakGuardDb;
         if (loudnessOk && peakOk) {

@@ -91,6 +91,15 @@ struct AnalyzeOptions {
 // be read or holds NaN or infinite samples.
 AnalysisResult analyzeFile(const std::string& path, const AnalyzeOptions& options = {});
 
+// The result of an analyzer that was fed a whole file: adds the path, format, tags and
+// warnings, and throws bounce::Error (naming the file) when it held NaN or infinity. For
+// callers that read a file for another purpose and measure it on the way.
+AnalysisResult finishFileAnalysis(const ProgramAnalyzer& analyzer, const SoundFileInfo& info, std::uint64_t framesRead);
+
+// The integrated loudness of a file, quickly (no true peak, no QC statistics); nullopt
+// for silence.
+std::optional<double> integratedLoudnessOf(const std::string& path);
+
 // 20 log10(linear), nullopt for 0 (and for NaN).
 std::optional<double> decibelsFromLinear(double linear) noexcept;
 
