@@ -6,6 +6,7 @@
 #include "bounce/master_report.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -18,6 +19,7 @@ struct MasterArgs {
     std::string input, output, target = "spotify", style = "neutral", format, bits, jsonPath, track, dither = "tpdf";
     double lufs = 1.0, ceiling = 1.0, intensity = 0.5, rate = 0.0;  // 1.0: not given
     bool dryRun = false, strict = false;
+    std::vector<std::string> sets;
     Metadata metadata;
 };
 
@@ -34,6 +36,14 @@ int runMaster(MasterArgs args) {
     s.strict = args.strict;
     s.dryRun = args.dryRun;
     s.metadata = args.metadata;
+    for (const auto& set : args.sets) {
+        const auto equals = set.find('=');
+        char* end = nullptr;
+        const double value = equals == std::string::npos ? 0.0 : std::strtod(set.c_str() + equals + 1, &end);
+        if (equals == std::string::npos || !end || *end != '\0' || end == set.c_str() + equals + 1)
+            throw ConfigError("--set takes stage.key=number (got \"" + set + "\")");
+        s.overrides[set.substr(0, equals)] = value;
+    }
     if (!args.track.empty()) {
         int n = 0, m = 0;
         char tail = 0;
@@ -85,6 +95,7 @@ std::function<int()> addMasterCommand(CLI::App& app) {
     cmd->add_option("--track", a->track, "Track number, N or N/M");
     cmd->add_option("--artwork", a->metadata.artworkPath, "Cover image (JPEG or PNG)");
     cmd->add_option("--json", a->jsonPath, "Write the report as JSON");
+    cmd->add_option("--set", a->sets, "Override one stage setting, e.g. --set width.width=1.1 (see docs/master.md)");
     cmd->add_flag("--dry-run", a->dryRun, "Measure and say what would be done; write nothing");
     cmd->add_flag("--strict", a->strict, "Fail when the target cannot be reached without heavy limiting");
     return [a] { return runMaster(*a); };

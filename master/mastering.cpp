@@ -36,13 +36,53 @@ constexpr int kMaxPasses = 8;
 // The style presets: each number is what the style does at intensity 0.5; intensity
 // scales the departure from neutral (0 = neutral, 1 = twice the preset).
 struct Style {
-    double lowShelfDb = 0, lowShelfHz = 150, highShelfDb = 0, highShelfHz = 9000, tiltDb = 0;
-    double ratio = 1.5, attackMs = 20, releaseMs = 150, lowBandOffsetDb = 0;
+    double highpassHz = 20;
+    double lowShelfDb = 0, lowShelfHz = 150, highShelfDb = 0, highShelfHz = 9000;
+    double ratio = 1.5, attackMs = 20, releaseMs = 150, lowBandOffsetDb = 0, thresholdOffsetDb = 3;
     double saturationDriveDb = 0, saturationMix = 0;
     SaturationType saturation = SaturationType::Tape;
-    double width = 1.0;
-    double limiterReleaseMs = 120;
+    double width = 1.0, monoBelowHz = 100;
+    double limiterReleaseMs = 120, limiterLookaheadMs = 2;
 };
+
+// `--set stage.key=value`: every number of the chain, by name, with its range.
+void applyOverrides(Style& style, const std::map<std::string, double>& overrides) {
+    struct Knob {
+        double Style::*field;
+        double min, max;
+    };
+    static const std::map<std::string, Knob> knobs = {
+        {"eq.highpass_hz", {&Style::highpassHz, 10, 60}},
+        {"eq.low_shelf_db", {&Style::lowShelfDb, -6, 6}},
+        {"eq.low_shelf_hz", {&Style::lowShelfHz, 40, 500}},
+        {"eq.high_shelf_db", {&Style::highShelfDb, -6, 6}},
+        {"eq.high_shelf_hz", {&Style::highShelfHz, 2000, 18000}},
+        {"multiband.ratio", {&Style::ratio, 1, 10}},
+        {"multiband.attack_ms", {&Style::attackMs, 1, 200}},
+        {"multiband.release_ms", {&Style::releaseMs, 20, 2000}},
+        {"multiband.threshold_offset_db", {&Style::thresholdOffsetDb, -12, 12}},
+        {"multiband.low_band_offset_db", {&Style::lowBandOffsetDb, -12, 12}},
+        {"saturation.drive_db", {&Style::saturationDriveDb, 0, 24}},
+        {"saturation.mix", {&Style::saturationMix, 0, 1}},
+        {"width.width", {&Style::width, 0, 2}},
+        {"width.mono_below_hz", {&Style::monoBelowHz, 0, 300}},
+        {"limiter.release_ms", {&Style::limiterReleaseMs, 5, 1000}},
+        {"limiter.lookahead_ms", {&Style::limiterLookaheadMs, 0.5, 10}},
+    };
+    for (const auto& [key, value] : overrides) {
+        const auto it = knobs.find(key);
+        if (it == knobs.end()) {
+            std::string names;
+            for (const auto& [name, knob] : knobs) names += (names.empty() ? "" : ", ") + name;
+            throw ConfigError("--set " + key + ": unknown setting (known: " + names + ")");
+        }
+        if (!(value >= it->second.min && value <= it->second.max))
+            throw ConfigError("--set " + key + " must be between " + std::to_string(it->second.min).substr(0, 6) + " and " +
+                              std::to_string(it->second.max).substr(0, 6));
+        style.*(it->second.field) = value;
+    }
+    if (style.saturationDriveDb > 0.0 && style.saturationMix == 0.0) style.saturationMix = 1.0;
+}
 
 Style styleFor(const std::string& name, double intensity) {
     const double k = std::clamp(intensity, 0.0, 1.0) * 2.0;
@@ -90,7 +130,7 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
     c.chain.add(std::move(gain));
 
     EqParams eq;
-    eq.bands[0] = {EqBandType::HighPass, 20.0, 0.0, 0.7071, 24, true};
+    eq.bands[0] = {EqBandType::HighPass, style.highpassHz, 0.0, 0.7071, 24, true};
     eq.bandCount = 1;
     if (style.lowShelfDb != 0) eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {EqBandType::LowShelf, style.lowShelfHz, style.lowShelfDb, 0.7071, 12, true};
     if (style.highShelfDb != 0) eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {EqBandType::HighShelf, style.highShelfHz, style.highShelfDb, 0.7071, 12, true};
@@ -105,7 +145,7 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
     mb.crossoverHz = {120.0, 2500.0};
     for (int b = 0; b < 3; ++b) {
         CompressorParams& band = mb.bands[static_cast<std::size_t>(b)];
-        band.thresholdDb = std::clamp(targetLufs + 3.0 + (b == 0 ? style.lowBandOffsetDb : 0.0), -60.0, 0.0);
+        band.thresholdDb = std::clamp(targetLufs + style.thresholdOffsetDb + (b == 0 ? style.lowBandOffsetDb : 0.0), -60.0, 0.0);
         band.ratio = style.ratio;
         band.kneeDb = 6.0;
         band.attackMs = style.attackMs;
@@ -129,18 +169,18 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
     }
     if (channels == 2) {
         auto width = std::make_unique<Width>();
-        width->setParams({style.width, 100.0});
+        width->setParams({style.width, style.monoBelowHz});
         c.chain.add(std::move(width));
     }
     auto limiter = std::make_unique<TruePeakLimiter>();
-    limiter->setParams({limiterCeiling, 2.0, style.limiterReleaseMs});
+    limiter->setParams({limiterCeiling, style.limiterLookaheadMs, style.limiterReleaseMs});
     c.limiter = limiter.get();
     c.chain.add(std::move(limiter));
     c.chain.prepare({sampleRate, static_cast<int>(kBlockFrames), channels});
 
     if (stages) {
         stages->push_back({"gain", {{"gain_db", gainDb}}, {}, "make-up gain towards the target"});
-        MasterStage eqStage{"corrective_eq", {{"highpass_hz", 20.0}, {"highpass_slope_db_oct", 24.0}}, {}, "high-pass for subsonics"};
+        MasterStage eqStage{"corrective_eq", {{"highpass_hz", style.highpassHz}, {"highpass_slope_db_oct", 24.0}}, {}, "high-pass for subsonics"};
         if (style.lowShelfDb != 0) {
             eqStage.settings["low_shelf_hz"] = style.lowShelfHz;
             eqStage.settings["low_shelf_db"] = style.lowShelfDb;
@@ -161,13 +201,13 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
         stages->push_back(eqStage);
         stages->push_back({"multiband_compression",
                            {{"crossover_low_hz", 120.0}, {"crossover_high_hz", 2500.0}, {"ratio", style.ratio},
-                            {"threshold_db", targetLufs + 3.0}, {"attack_ms", style.attackMs}, {"release_ms", style.releaseMs}},
+                            {"threshold_db", targetLufs + style.thresholdOffsetDb}, {"attack_ms", style.attackMs}, {"release_ms", style.releaseMs}},
                            {}, "3 bands, RMS detection"});
         if (style.saturationDriveDb > 0.0)
             stages->push_back({"saturation", {{"drive_db", style.saturationDriveDb}, {"mix", style.saturationMix}}, {},
                                style.saturation == SaturationType::Tube ? "tube, 8x oversampled" : "tape, 8x oversampled"});
-        if (channels == 2) stages->push_back({"width", {{"width", style.width}, {"mono_below_hz", 100.0}}, {}, "mid/side"});
-        stages->push_back({"limiter", {{"ceiling_dbtp", limiterCeiling}, {"lookahead_ms", 2.0}, {"release_ms", style.limiterReleaseMs}}, {},
+        if (channels == 2) stages->push_back({"width", {{"width", style.width}, {"mono_below_hz", style.monoBelowHz}}, {}, "mid/side"});
+        stages->push_back({"limiter", {{"ceiling_dbtp", limiterCeiling}, {"lookahead_ms", style.limiterLookaheadMs}, {"release_ms", style.limiterReleaseMs}}, {},
                            "true peak, 4x oversampled detection"});
     }
     return c;
@@ -252,7 +292,8 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     result.ceilingDbtp = settings.ceilingDbtp.value_or(target->ceilingDbtp);
     if (result.targetLufs < -40.0 || result.targetLufs > -5.0) throw ConfigError("--lufs must be between -40 and -5");
     if (result.ceilingDbtp < -12.0 || result.ceilingDbtp > 0.0) throw ConfigError("--ceiling must be between -12 and 0 dBTP");
-    const Style style = styleFor(settings.style, settings.intensity);
+    Style style = styleFor(settings.style, settings.intensity);
+    applyOverrides(style, settings.overrides);
     validateMetadata(settings.metadata);
 
     // Pass 0: the input's loudness, quickly (its full analysis comes with the first pass).

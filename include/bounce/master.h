@@ -61,6 +61,8 @@ struct MasterSettings {
     double maxLimiterReductionDb = 8.0; // beyond this the target is called unreachable
     bool strict = false;                // unreachable: fail instead of doing it anyway
     bool dryRun = false;
+    // Per-stage settings over the style's: "stage.key" -> value (docs/master.md lists them).
+    std::map<std::string, double> overrides;
     Metadata metadata;
 };
 

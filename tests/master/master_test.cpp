@@ -9,7 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include <taglib/fileref.h>
+#include <taglib/aifffile.h>
+#include <taglib/attachedpictureframe.h>
 #include <taglib/flacfile.h>
+#include <taglib/id3v2tag.h>
+#include <taglib/wavfile.h>
 #include <taglib/tag.h>
 #include <taglib/tpropertymap.h>
 
@@ -19,6 +23,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <memory>
 #include <numbers>
 #include <thread>
 #include <unistd.h>
@@ -132,6 +138,20 @@ TEST_F(MasterCli, DefaultsBesideTheInputAndTheReport) {
     EXPECT_TRUE(j["input"].contains("true_peak_dbtp"));
 }
 
+TEST_F(MasterCli, StageSettingsAreSettableAndReported) {
+    const auto r = runCommand({BOUNCE_CLI, "master", dir_ + "/mix.wav", "-o", dir_ + "/set.wav", "--set", "width.width=1.3", "--set",
+                               "saturation.drive_db=2", "--set", "eq.highpass_hz=30", "--json", dir_ + "/set.json"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    std::ifstream in(dir_ + "/set.json");
+    const auto j = nlohmann::json::parse(in);
+    std::map<std::string, nlohmann::json> stages;
+    for (const auto& stage : j["stages"]) stages[stage["name"]] = stage;
+    EXPECT_DOUBLE_EQ(stages["width"]["settings"]["width"].get<double>(), 1.3);
+    EXPECT_DOUBLE_EQ(stages["saturation"]["settings"]["drive_db"].get<double>(), 2.0);
+    EXPECT_DOUBLE_EQ(stages["corrective_eq"]["settings"]["highpass_hz"].get<double>(), 30.0);
+    EXPECT_NEAR(j["output"]["integrated_lufs"].get<double>(), -14.0, 0.2);
+}
+
 TEST_F(MasterCli, BitDepthRateAndDither) {
     // A tone, then two seconds of digital silence: in 16 bits the silence carries the
     // dither's noise (about LSB/2 RMS); in 24 bits it stays silent.
@@ -184,12 +204,29 @@ TEST_F(MasterCli, MetadataIsReadBackByTagLibAndFfprobeAndArtworkRoundTrips) {
         const auto properties = file.file()->properties();
         ASSERT_TRUE(properties.contains("ISRC")) << ext;
         EXPECT_EQ(properties["ISRC"].front().to8Bit(true), "GB-AYE-26-00001") << ext;
+        // The artwork, byte for byte: the FLAC PICTURE block, or the ID3v2 APIC frame.
+        TagLib::ByteVector picture;
         if (ext == "flac") {
             TagLib::FLAC::File flac(out.c_str());
             ASSERT_EQ(flac.pictureList().size(), 1u);
-            const auto data = flac.pictureList().front()->data();
-            EXPECT_EQ(std::string(data.data(), data.size()), bytesOf(dir_ + "/cover.png"));
+            picture = flac.pictureList().front()->data();
+        } else {
+            std::unique_ptr<TagLib::File> tagged;
+            TagLib::ID3v2::Tag* id3 = nullptr;
+            if (ext == "wav") {
+                auto* wav = new TagLib::RIFF::WAV::File(out.c_str());
+                id3 = wav->ID3v2Tag();
+                tagged.reset(wav);
+            } else {
+                auto* aiff = new TagLib::RIFF::AIFF::File(out.c_str());
+                id3 = aiff->tag();
+                tagged.reset(aiff);
+            }
+            const auto frames = id3->frameListMap()["APIC"];
+            ASSERT_EQ(frames.size(), 1u) << ext;
+            picture = static_cast<TagLib::ID3v2::AttachedPictureFrame*>(frames.front())->picture();
         }
+        EXPECT_EQ(std::string(picture.data(), picture.size()), bytesOf(dir_ + "/cover.png")) << ext;
         if (haveTool("ffprobe")) {
             const auto probe = runCommand({"ffprobe", "-v", "error", "-show_entries", "format_tags", "-of", "json", out});
             ASSERT_EQ(probe.exitCode, 0) << probe.err;
@@ -226,6 +263,8 @@ TEST_F(MasterCli, BadInputGivesClearErrors) {
     std::ofstream(dir_ + "/not-an-image.png") << "hello";
     expectUsage({"--artwork", dir_ + "/not-an-image.png"}, "not a JPEG or PNG image");
     expectUsage({"--style", "vintage"}, "--style must be");
+    expectUsage({"--set", "width.wide=2"}, "--set width.wide: unknown setting");
+    expectUsage({"--set", "width.width=9"}, "--set width.width must be between");
     // The input is never the output.
     const auto same = runCommand({BOUNCE_CLI, "master", dir_ + "/mix.wav", "-o", dir_ + "/mix.wav"});
     EXPECT_EQ(same.exitCode, 1);
