@@ -1,0 +1,150 @@
+#include "bounce/spectrum_profile.h"
+
+#include "bounce/analysis.h"
+#include "bounce/error.h"
+#include "bounce/loudness_meter.h"
+#include "bounce/sound_file.h"
+
+#include <fftw3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace bounce {
+namespace {
+
+constexpr std::size_t kFftSize = 4096;
+constexpr std::size_t kHop = 2048;
+constexpr double kGateLu = 10.0;
+
+std::vector<double> thirdOctaveCentres(double nyquist) {
+    // ISO 266 preferred frequencies are 1000 x 10^(n/10); the exact values are used for
+    // band edges (centre x 2^(+-1/6)).
+    std::vector<double> centres;
+    for (int n = -16; n <= 13; ++n) {
+        const double f = 1000.0 * std::pow(10.0, n / 10.0);
+        if (f * std::pow(2.0, 1.0 / 6.0) < nyquist) centres.push_back(f);
+    }
+    return centres;
+}
+
+double dbOf(double power) { return 10.0 * std::log10(std::max(power, 1e-30)); }
+
+}  // namespace
+
+double SpectrumProfile::overallWidth() const {
+    double side = 0, mid = 0;
+    for (std::size_t b = 0; b < bandHz.size(); ++b) {
+        if (bandHz[b] < 100.0 || bandHz[b] > 10000.0) continue;
+        side += std::pow(10.0, sideDb[b] / 10.0);
+        mid += std::pow(10.0, midDb[b] / 10.0);
+    }
+    return mid > 0 ? side / mid : 0.0;
+}
+
+SpectrumProfile analyzeSpectrumProfile(const std::string& path) {
+    SpectrumProfile profile;
+    // Pass 1: loudness (and true peak) for the gate and the report.
+    const AnalysisResult analysis = analyzeFile(path);
+    profile.integratedLufs = analysis.integratedLufs;
+    profile.truePeakDbtp = analysis.truePeakDbtp;
+    if (analysis.integratedLufs && analysis.truePeakDbtp) profile.crestDb = *analysis.truePeakDbtp - *analysis.integratedLufs;
+
+    SoundFileReader reader(path);
+    const SoundFileInfo info = reader.info();
+    profile.sampleRate = info.sampleRate;
+    const int channels = info.channels;
+
+    // Pass 2: gated average spectra of mid and side.
+    std::vector<double> window(kFftSize);
+    for (std::size_t i = 0; i < kFftSize; ++i) window[i] = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / kFftSize);
+    double* in = fftw_alloc_real(kFftSize);
+    fftw_complex* out = fftw_alloc_complex(kFftSize / 2 + 1);
+    fftw_plan plan = fftw_plan_dft_r2c_1d(static_cast<int>(kFftSize), in, out, FFTW_ESTIMATE);
+    std::vector<double> midPower(kFftSize / 2 + 1, 0.0), sidePower(kFftSize / 2 + 1, 0.0);
+    std::vector<float> mid(kFftSize, 0.0f), side(kFftSize, 0.0f);  // sliding, newest at the end
+
+    LoudnessMeter meter({info.sampleRate, LoudnessMeter::channelWeightsFor(channels, info.speakers), false});
+    const double gate = analysis.integratedLufs ? *analysis.integratedLufs - kGateLu : 1e9;
+    AudioBuffer block(channels, kHop);
+    std::size_t filled = 0;
+    const auto accumulate = [&](const std::vector<float>& x, std::vector<double>& power) {
+        for (std::size_t i = 0; i < kFftSize; ++i) in[i] = x[i] * window[i];
+        fftw_execute(plan);
+        for (std::size_t k = 0; k <= kFftSize / 2; ++k) power[k] += out[k][0] * out[k][0] + out[k][1] * out[k][1];
+    };
+    while (const std::size_t frames = reader.read(block.view())) {
+        meter.addFrames(ConstAudioView(block.view()).subView(0, frames));
+        // Slide the analysis buffers by one hop.
+        std::move(mid.begin() + static_cast<std::ptrdiff_t>(frames), mid.end(), mid.begin());
+        std::move(side.begin() + static_cast<std::ptrdiff_t>(frames), side.end(), side.begin());
+        const std::size_t at = kFftSize - frames;
+        for (std::size_t i = 0; i < frames; ++i) {
+            const float l = block.channel(0)[i];
+            const float r = channels > 1 ? block.channel(1)[i] : l;
+            mid[at + i] = 0.5f * (l + r);
+            side[at + i] = 0.5f * (l - r);
+        }
+        filled += frames;
+        if (filled < kFftSize || frames < kHop) continue;
+        const auto momentary = meter.momentaryLufs();
+        if (!momentary || *momentary < gate) continue;
+        accumulate(mid, midPower);
+        accumulate(side, sidePower);
+        ++profile.framesUsed;
+    }
+    fftw_destroy_plan(plan);
+    fftw_free(in);
+    fftw_free(out);
+
+    // Third-octave bands: mean power of the bins inside each band.
+    profile.bandHz = thirdOctaveCentres(info.sampleRate / 2.0);
+    const double binHz = info.sampleRate / kFftSize;
+    const double frames = static_cast<double>(std::max<std::size_t>(profile.framesUsed, 1));
+    for (double centre : profile.bandHz) {
+        const double lo = centre / std::pow(2.0, 1.0 / 6.0), hi = centre * std::pow(2.0, 1.0 / 6.0);
+        double m = 0, s = 0;
+        int bins = 0;
+        for (std::size_t k = 1; k <= kFftSize / 2; ++k) {
+            const double f = static_cast<double>(k) * binHz;
+            if (f < lo || f >= hi) continue;
+            m += midPower[k];
+            s += sidePower[k];
+            ++bins;
+        }
+        if (bins == 0) {
+            // A band narrower than a bin (the lowest ones): the nearest bin.
+            const auto k = static_cast<std::size_t>(std::lround(centre / binHz));
+            m = midPower[std::max<std::size_t>(k, 1)];
+            s = sidePower[std::max<std::size_t>(k, 1)];
+            bins = 1;
+        }
+        profile.midDb.push_back(dbOf(m / bins / frames));
+        profile.sideDb.push_back(dbOf(s / bins / frames));
+        profile.widthRatio.push_back(m > 0 ? s / m : 0.0);
+    }
+    return profile;
+}
+
+double spectralDistanceDb(const SpectrumProfile& a, const SpectrumProfile& b) {
+    std::vector<double> diff;
+    for (std::size_t i = 0; i < a.bandHz.size(); ++i) {
+        const double f = a.bandHz[i];
+        if (f < 40.0 || f > 16000.0) continue;
+        const auto j = static_cast<std::size_t>(std::find_if(b.bandHz.begin(), b.bandHz.end(), [f](double g) { return std::fabs(g - f) < 0.01 * f; }) - b.bandHz.begin());
+        if (j >= b.bandHz.size()) continue;
+        const double ta = dbOf(std::pow(10.0, a.midDb[i] / 10.0) + std::pow(10.0, a.sideDb[i] / 10.0));
+        const double tb = dbOf(std::pow(10.0, b.midDb[j] / 10.0) + std::pow(10.0, b.sideDb[j] / 10.0));
+        diff.push_back(ta - tb);
+    }
+    if (diff.empty()) return 0.0;
+    double mean = 0;
+    for (double d : diff) mean += d;
+    mean /= static_cast<double>(diff.size());
+    double sum = 0;
+    for (double d : diff) sum += (d - mean) * (d - mean);
+    return std::sqrt(sum / static_cast<double>(diff.size()));
+}
+
+}  // namespace bounce

@@ -1,0 +1,134 @@
+// SpectrumProfile: the long-term third-octave mid/side profile used for reference matching.
+// The properties: a known EQ applied to a programme shows up as the difference of the two
+// profiles; a known width change shows up in the side/mid ratio; a level change moves
+// every band by the same amount and leaves the spectral distance at zero.
+#include "bounce/equalizer.h"
+#include "bounce/error.h"
+#include "bounce/spectrum_profile.h"
+#include "bounce/stereo.h"
+#include "signals.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+namespace bounce::test {
+namespace {
+
+constexpr double kRate = 48000.0;
+
+// Band-averaged response (mean power over the third-octave band) of an equaliser, dB.
+double bandResponseDb(const Equalizer& eq, double centreHz) {
+    double sum = 0;
+    const int n = 64;
+    for (int i = 0; i < n; ++i) {
+        const double f = centreHz * std::pow(2.0, (static_cast<double>(i) / (n - 1) - 0.5) / 3.0);
+        sum += std::pow(10.0, eq.magnitudeDb(f) / 10.0);
+    }
+    return 10.0 * std::log10(sum / n);
+}
+
+class SpectrumProfileTest : public ::testing::Test {
+protected:
+    void SetUp() override { dir_ = makeTempDir("spectrum_profile"); }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+    std::string dir_;
+};
+
+TEST_F(SpectrumProfileTest, RecoversAKnownEqAndWidthChange) {
+    // Decorrelated programme-like noise: mid and side carry equal power.
+    const auto input = pinkishNoise(kRate, 20.0, -20.0, 2, 11);
+    auto coloured = input;
+    Equalizer eq;
+    eq.prepare({kRate, 4096, 2});
+    EqParams p;
+    p.bands[0] = {EqBandType::HighShelf, 8000.0, 4.0, 0.7071};
+    p.bands[1] = {EqBandType::LowShelf, 200.0, -3.0, 0.7071};
+    p.bandCount = 2;
+    eq.setParams(p);
+    eq.reset();
+    Width width;
+    width.prepare({kRate, 4096, 2});
+    width.setParams({0.5, 0.0});
+    width.reset();
+    for (std::size_t i = 0; i < coloured.frames(); i += 4096) {
+        auto v = coloured.view().subView(i, std::min<std::size_t>(4096, coloured.frames() - i));
+        eq.process(v);
+        width.process(v);
+    }
+    writeFile(dir_ + "/in.wav", input.view(), kRate);
+    writeFile(dir_ + "/ref.wav", coloured.view(), kRate);
+
+    const auto in = analyzeSpectrumProfile(dir_ + "/in.wav");
+    const auto ref = analyzeSpectrumProfile(dir_ + "/ref.wav");
+    ASSERT_EQ(in.bandHz.size(), ref.bandHz.size());
+    ASSERT_GT(in.framesUsed, 400u);
+    int checked = 0;
+    for (std::size_t b = 0; b < in.bandHz.size(); ++b) {
+        const double f = in.bandHz[b];
+        if (f < 60.0 || f > 12500.0) continue;
+        // Mid is only equalised; the side is equalised and halved (-6.02 dB).
+        EXPECT_NEAR(ref.midDb[b] - in.midDb[b], bandResponseDb(eq, f), 1.0) << f << " Hz";
+        EXPECT_NEAR(ref.sideDb[b] - in.sideDb[b], bandResponseDb(eq, f) - 6.02, 1.0) << f << " Hz";
+        ++checked;
+    }
+    EXPECT_GE(checked, 20);
+    EXPECT_NEAR(in.overallWidth(), 1.0, 0.1);
+    EXPECT_NEAR(ref.overallWidth() / in.overallWidth(), 0.25, 0.025);  // width 0.5 -> side power x 1/4
+    EXPECT_GT(spectralDistanceDb(in, ref), 1.0);
+}
+
+TEST_F(SpectrumProfileTest, LevelChangeMovesEveryBandAndLeavesDistanceZero) {
+    const auto input = pinkishNoise(kRate, 10.0, -20.0, 2, 3);
+    auto louder = input;
+    scale(louder, 0, louder.frames(), dbToLinear(6.0));
+    writeFile(dir_ + "/a.wav", input.view(), kRate);
+    writeFile(dir_ + "/b.wav", louder.view(), kRate);
+    const auto a = analyzeSpectrumProfile(dir_ + "/a.wav");
+    const auto b = analyzeSpectrumProfile(dir_ + "/b.wav");
+    for (std::size_t i = 0; i < a.bandHz.size(); ++i) EXPECT_NEAR(b.midDb[i] - a.midDb[i], 6.0, 0.01);
+    EXPECT_NEAR(*b.integratedLufs - *a.integratedLufs, 6.0, 0.01);
+    EXPECT_NEAR(*a.crestDb, *b.crestDb, 0.01);
+    EXPECT_LT(spectralDistanceDb(a, b), 0.01);
+}
+
+TEST_F(SpectrumProfileTest, QuietPartsDoNotColourTheAverage) {
+    // A loud programme with a long quiet intro of a different colour (a 100 Hz tone):
+    // the relative gate keeps the intro out, so the profile matches the loud part alone.
+    const auto intro = sine(kRate, 10.0, 100.0, -35.0);
+    const auto body = pinkishNoise(kRate, 10.0, -20.0, 2, 5);
+    const auto whole = concatenate({&intro, &body});
+    writeFile(dir_ + "/whole.wav", whole.view(), kRate);
+    writeFile(dir_ + "/body.wav", body.view(), kRate);
+    const auto a = analyzeSpectrumProfile(dir_ + "/whole.wav");
+    const auto b = analyzeSpectrumProfile(dir_ + "/body.wav");
+    EXPECT_LT(spectralDistanceDb(a, b), 0.5);
+}
+
+TEST_F(SpectrumProfileTest, SampleRatesCompareBandForBand) {
+    const auto a48 = pinkishNoise(48000, 10.0, -20.0, 2, 9);
+    writeFile(dir_ + "/a48.wav", a48.view(), 48000);
+    const auto a44 = pinkishNoise(44100, 10.0, -20.0, 2, 9);
+    writeFile(dir_ + "/a44.wav", a44.view(), 44100);
+    const auto p48 = analyzeSpectrumProfile(dir_ + "/a48.wav");
+    const auto p44 = analyzeSpectrumProfile(dir_ + "/a44.wav");
+    EXPECT_EQ(p48.bandHz.back() > 19000.0, true);
+    EXPECT_LT(spectralDistanceDb(p48, p44), 1.0);
+}
+
+TEST_F(SpectrumProfileTest, MonoAndSilentFiles) {
+    const auto mono = pinkishNoise(kRate, 5.0, -20.0, 1, 4);
+    writeFile(dir_ + "/mono.wav", mono.view(), kRate);
+    const auto m = analyzeSpectrumProfile(dir_ + "/mono.wav");
+    EXPECT_LT(m.overallWidth(), 1e-6);
+    AudioBuffer silence(2, 48000 * 3);
+    writeFile(dir_ + "/silence.wav", silence.view(), kRate);
+    const auto s = analyzeSpectrumProfile(dir_ + "/silence.wav");
+    EXPECT_FALSE(s.integratedLufs.has_value());
+    EXPECT_EQ(s.framesUsed, 0u);
+    EXPECT_THROW(analyzeSpectrumProfile(dir_ + "/missing.wav"), Error);
+}
+
+}  // namespace
+}  // namespace bounce::test
