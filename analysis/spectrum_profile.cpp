@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <optional>
 
 namespace bounce {
 namespace {
@@ -145,6 +146,148 @@ double spectralDistanceDb(const SpectrumProfile& a, const SpectrumProfile& b) {
     double sum = 0;
     for (double d : diff) sum += (d - mean) * (d - mean);
     return std::sqrt(sum / static_cast<double>(diff.size()));
+}
+
+}  // namespace bounce
+
+namespace bounce {
+namespace {
+
+std::optional<std::size_t> bandIndex(const SpectrumProfile& p, double f) {
+    for (std::size_t j = 0; j < p.bandHz.size(); ++j)
+        if (std::fabs(p.bandHz[j] - f) < 0.01 * f) return j;
+    return std::nullopt;
+}
+
+double powerOf(double db) { return std::pow(10.0, db / 10.0); }
+
+// Smooths over neighbouring bands (1/4, 1/2, 1/4), holding the ends, then limits.
+std::vector<double> smoothAndLimit(const std::vector<double>& x, double limitDb) {
+    std::vector<double> y(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const double prev = x[i > 0 ? i - 1 : i], next = x[i + 1 < x.size() ? i + 1 : i];
+        y[i] = std::clamp(0.25 * prev + 0.5 * x[i] + 0.25 * next, -limitDb, limitDb);
+    }
+    return y;
+}
+
+// Fills the bands marked invalid with the nearest valid band's value (flat extrapolation).
+void holdNearest(std::vector<double>& x, const std::vector<bool>& valid) {
+    const auto n = x.size();
+    std::optional<std::size_t> last;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (valid[i]) { last = i; continue; }
+        // Nearest valid to the left or right.
+        std::optional<std::size_t> right;
+        for (std::size_t j = i + 1; j < n; ++j)
+            if (valid[j]) { right = j; break; }
+        if (last && (!right || i - *last <= *right - i)) x[i] = x[*last];
+        else if (right) x[i] = x[*right];
+        else x[i] = 0.0;
+    }
+}
+
+double interpolateLogF(const std::vector<double>& hz, const std::vector<double>& db, double f) {
+    if (hz.empty()) return 0.0;
+    if (f <= hz.front()) return db.front();
+    if (f >= hz.back()) return db.back();
+    const auto it = std::upper_bound(hz.begin(), hz.end(), f);
+    const std::size_t i = static_cast<std::size_t>(it - hz.begin());
+    const double t = std::log(f / hz[i - 1]) / std::log(hz[i] / hz[i - 1]);
+    return db[i - 1] + t * (db[i] - db[i - 1]);
+}
+
+}  // namespace
+
+SpectrumProfile averageProfiles(const std::vector<SpectrumProfile>& profiles) {
+    if (profiles.empty()) throw Error("no reference profiles to average");
+    if (profiles.size() == 1) return profiles.front();
+    SpectrumProfile avg = profiles.front();
+    std::vector<double> mid(avg.bandHz.size(), 0.0), side(avg.bandHz.size(), 0.0);
+    double lufs = 0, crest = 0, tp = 0;
+    int measured = 0;
+    for (const auto& p : profiles) {
+        // Each is normalised to 0 LUFS before averaging its powers.
+        const double norm = p.integratedLufs ? powerOf(-*p.integratedLufs) : 1.0;
+        for (std::size_t b = 0; b < avg.bandHz.size(); ++b) {
+            const auto j = bandIndex(p, avg.bandHz[b]);
+            const std::size_t k = j ? *j : b;  // a band the other lacks: the first's own
+            const auto& src = j ? p : profiles.front();
+            mid[b] += powerOf(src.midDb[k]) * norm;
+            side[b] += powerOf(src.sideDb[k]) * norm;
+        }
+        if (p.integratedLufs && p.crestDb && p.truePeakDbtp) {
+            lufs += *p.integratedLufs;
+            crest += *p.crestDb;
+            tp += *p.truePeakDbtp;
+            ++measured;
+        }
+        avg.framesUsed += p.framesUsed;
+    }
+    const double n = static_cast<double>(profiles.size());
+    const double level = measured ? lufs / measured : 0.0;
+    for (std::size_t b = 0; b < avg.bandHz.size(); ++b) {
+        avg.midDb[b] = dbOf(mid[b] / n) + level;
+        avg.sideDb[b] = dbOf(side[b] / n) + level;
+        avg.widthRatio[b] = mid[b] > 0 ? side[b] / mid[b] : 0.0;
+    }
+    if (measured) {
+        avg.integratedLufs = level;
+        avg.crestDb = crest / measured;
+        avg.truePeakDbtp = tp / measured;
+    }
+    return avg;
+}
+
+double ReferenceMatch::toneAtDb(double freqHz) const noexcept { return interpolateLogF(bandHz, toneDb, freqHz); }
+double ReferenceMatch::sideWidthAtDb(double freqHz) const noexcept { return interpolateLogF(bandHz, sideWidthDb, freqHz); }
+
+ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProfile& reference, const MatchAmounts& amounts) {
+    ReferenceMatch match;
+    match.bandHz = input.bandHz;
+    const std::size_t n = input.bandHz.size();
+    const auto loudestDb = [](const std::vector<double>& db) { return db.empty() ? 0.0 : *std::max_element(db.begin(), db.end()); };
+    const double inTop = loudestDb(input.midDb), refTop = loudestDb(reference.midDb);
+
+    std::vector<double> tone(n, 0.0), width(n, 0.0);
+    std::vector<bool> toneValid(n, false), widthValid(n, false);
+    double offset = 0;
+    int counted = 0;
+    for (std::size_t b = 0; b < n; ++b) {
+        const double f = input.bandHz[b];
+        const auto j = bandIndex(reference, f);
+        if (!j || f < 40.0 || f > 16000.0) continue;
+        if (input.midDb[b] < inTop - 80.0 || reference.midDb[*j] < refTop - 80.0) continue;
+        tone[b] = reference.midDb[*j] - input.midDb[b];
+        toneValid[b] = true;
+        offset += tone[b];
+        ++counted;
+        // Width: side/mid ratio, where both sides have something to scale.
+        if (input.sideDb[b] > inTop - 80.0 && reference.sideDb[*j] > refTop - 80.0) {
+            width[b] = 10.0 * std::log10(reference.widthRatio[*j] / input.widthRatio[b]);
+            widthValid[b] = true;
+        }
+    }
+    if (counted) offset /= counted;
+    for (std::size_t b = 0; b < n; ++b)
+        if (toneValid[b]) tone[b] -= offset;
+    holdNearest(tone, toneValid);
+    holdNearest(width, widthValid);
+    match.toneDb = smoothAndLimit(tone, ReferenceMatch::kMaxToneDb);
+    match.sideWidthDb = smoothAndLimit(width, ReferenceMatch::kMaxToneDb);
+    for (std::size_t b = 0; b < n; ++b) {
+        match.toneDb[b] *= amounts.tone;
+        match.sideWidthDb[b] *= amounts.width;
+        if (input.bandHz[b] < 120.0) match.sideWidthDb[b] = std::min(match.sideWidthDb[b], 0.0);
+    }
+    match.inputLufs = input.integratedLufs.value_or(0.0);
+    match.referenceLufs = reference.integratedLufs.value_or(0.0);
+    match.inputCrestDb = input.crestDb.value_or(0.0);
+    match.referenceCrestDb = reference.crestDb.value_or(0.0);
+    match.inputWidth = input.overallWidth();
+    match.referenceWidth = reference.overallWidth();
+    match.distanceDb = spectralDistanceDb(input, reference);
+    return match;
 }
 
 }  // namespace bounce

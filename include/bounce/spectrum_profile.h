@@ -39,4 +39,44 @@ SpectrumProfile analyzeSpectrumProfile(const std::string& path);
 // (loudness-normalised), in dB.
 double spectralDistanceDb(const SpectrumProfile& a, const SpectrumProfile& b);
 
+// Several references as one: their energy-weighted average (powers are averaged per band
+// after each is brought to the same loudness, so a loud reference does not dominate the
+// colour; loudness and crest are the plain means). Bands are those of the first.
+SpectrumProfile averageProfiles(const std::vector<SpectrumProfile>& profiles);
+
+// How far each aspect moves toward the reference: 0 = leave, 1 = full match.
+struct MatchAmounts {
+    double tone = 1.0;
+    double width = 1.0;
+    double loudness = 1.0;
+    double dynamics = 0.5;
+};
+
+// The correction that takes `input` toward `reference`, per third-octave band.
+// Tone: the difference of the mid spectra, level-normalised (mean over 40 Hz .. 16 kHz
+// removed), smoothed over about an octave (weights 1/4, 1/2, 1/4 on neighbouring bands),
+// limited to +-kMaxToneDb, held flat outside 40 Hz .. 16 kHz and where either spectrum
+// is more than 80 dB below its loudest band (no reliable content), then scaled by `tone`.
+// It applies to mid and side alike, so that it does not change the width.
+// Width: the side gain (on top of the tone) that moves the band's side/mid power ratio to
+// the reference's, smoothed and limited the same way, scaled by `width`; never positive
+// below 120 Hz (the low end stays as mono as it is).
+struct ReferenceMatch {
+    static constexpr double kMaxToneDb = 12.0;
+    std::vector<double> bandHz;
+    std::vector<double> toneDb;       // mid and side
+    std::vector<double> sideWidthDb;  // side only, on top of toneDb
+    double inputLufs = 0.0, referenceLufs = 0.0;
+    double inputCrestDb = 0.0, referenceCrestDb = 0.0;
+    double inputWidth = 0.0, referenceWidth = 0.0;  // overallWidth()
+    double distanceDb = 0.0;  // spectralDistanceDb(input, reference)
+
+    // The curve between band centres (linear in log frequency, flat beyond the ends).
+    double toneAtDb(double freqHz) const noexcept;
+    double sideWidthAtDb(double freqHz) const noexcept;
+};
+
+ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProfile& reference,
+                                const MatchAmounts& amounts);
+
 }  // namespace bounce

@@ -79,6 +79,74 @@ TEST_F(SpectrumProfileTest, RecoversAKnownEqAndWidthChange) {
     EXPECT_GT(spectralDistanceDb(in, ref), 1.0);
 }
 
+TEST_F(SpectrumProfileTest, MatchCurveUndoesAKnownEqAndNarrowing) {
+    // The synthetic case: colour and narrow a programme, use the original as the
+    // reference: the match must be the inverse EQ (within 1 dB per band, level aside)
+    // and widen the side by 2x (within 10 %).
+    const auto original = pinkishNoise(kRate, 20.0, -20.0, 2, 21);
+    auto coloured = original;
+    Equalizer eq;
+    eq.prepare({kRate, 4096, 2});
+    EqParams p;
+    p.bands[0] = {EqBandType::HighShelf, 8000.0, 4.0, 0.7071};
+    p.bands[1] = {EqBandType::LowShelf, 200.0, -3.0, 0.7071};
+    p.bandCount = 2;
+    eq.setParams(p);
+    eq.reset();
+    Width width;
+    width.prepare({kRate, 4096, 2});
+    width.setParams({0.5, 0.0});
+    width.reset();
+    for (std::size_t i = 0; i < coloured.frames(); i += 4096) {
+        auto v = coloured.view().subView(i, std::min<std::size_t>(4096, coloured.frames() - i));
+        eq.process(v);
+        width.process(v);
+    }
+    writeFile(dir_ + "/original.wav", original.view(), kRate);
+    writeFile(dir_ + "/coloured.wav", coloured.view(), kRate);
+    const auto input = analyzeSpectrumProfile(dir_ + "/coloured.wav");
+    const auto reference = analyzeSpectrumProfile(dir_ + "/original.wav");
+    const auto match = matchToReference(input, reference, {});
+
+    std::vector<double> got, want;
+    for (std::size_t b = 0; b < match.bandHz.size(); ++b) {
+        if (match.bandHz[b] < 60.0 || match.bandHz[b] > 12500.0) continue;
+        got.push_back(match.toneDb[b]);
+        want.push_back(-bandResponseDb(eq, match.bandHz[b]));
+    }
+    const auto mean = [](const std::vector<double>& v) { double s = 0; for (double x : v) s += x; return s / v.size(); };
+    const double gotMean = mean(got), wantMean = mean(want);
+    for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i] - gotMean, want[i] - wantMean, 1.0) << i;
+    for (std::size_t b = 0; b < match.bandHz.size(); ++b) {
+        if (match.bandHz[b] < 120.0 || match.bandHz[b] > 12500.0) continue;
+        EXPECT_NEAR(std::pow(10.0, match.sideWidthDb[b] / 20.0), 2.0, 0.2) << match.bandHz[b] << " Hz";
+    }
+    EXPECT_GT(match.distanceDb, 1.0);
+
+    // Amounts scale the curves; zero leaves everything flat.
+    const auto none = matchToReference(input, reference, {0.0, 0.0, 1.0, 0.5});
+    for (std::size_t b = 0; b < none.bandHz.size(); ++b) {
+        EXPECT_EQ(none.toneDb[b], 0.0);
+        EXPECT_EQ(none.sideWidthDb[b], 0.0);
+    }
+    const auto half = matchToReference(input, reference, {0.5, 0.5, 1.0, 0.5});
+    for (std::size_t b = 0; b < half.bandHz.size(); ++b) EXPECT_NEAR(half.toneDb[b], 0.5 * match.toneDb[b], 1e-9);
+}
+
+TEST_F(SpectrumProfileTest, AverageOfReferencesIgnoresTheirLevels) {
+    const auto a = pinkishNoise(kRate, 10.0, -20.0, 2, 31);
+    auto louder = a;
+    scale(louder, 0, louder.frames(), dbToLinear(8.0));
+    writeFile(dir_ + "/a.wav", a.view(), kRate);
+    writeFile(dir_ + "/loud.wav", louder.view(), kRate);
+    const auto pa = analyzeSpectrumProfile(dir_ + "/a.wav");
+    const auto pl = analyzeSpectrumProfile(dir_ + "/loud.wav");
+    const auto avg = averageProfiles({pa, pl});
+    EXPECT_NEAR(*avg.integratedLufs, *pa.integratedLufs + 4.0, 0.01);
+    EXPECT_LT(spectralDistanceDb(avg, pa), 0.01);
+    EXPECT_NEAR(avg.overallWidth(), pa.overallWidth(), 1e-6);
+}
+
 TEST_F(SpectrumProfileTest, LevelChangeMovesEveryBandAndLeavesDistanceZero) {
     const auto input = pinkishNoise(kRate, 10.0, -20.0, 2, 3);
     auto louder = input;
@@ -106,8 +174,9 @@ TEST_F(SpectrumProfileTest, QuietPartsDoNotColourTheAverage) {
     // Band for band, at the same absolute level: an ungated average would sit 3 dB lower
     // (half the frames are the intro) and carry the tone at 100 Hz.
     ASSERT_EQ(a.bandHz.size(), b.bandHz.size());
-    for (std::size_t i = 0; i < a.bandHz.size(); ++i)
+    for (std::size_t i = 0; i < a.bandHz.size(); ++i) {
         if (a.bandHz[i] >= 40.0) EXPECT_NEAR(a.midDb[i], b.midDb[i], 0.3) << a.bandHz[i] << " Hz";
+    }
     EXPECT_LT(spectralDistanceDb(a, b), 0.2);
 }
 
