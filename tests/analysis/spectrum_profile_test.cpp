@@ -175,7 +175,8 @@ TEST_F(SpectrumProfileTest, QuietPartsDoNotColourTheAverage) {
     // (half the frames are the intro) and carry the tone at 100 Hz.
     ASSERT_EQ(a.bandHz.size(), b.bandHz.size());
     for (std::size_t i = 0; i < a.bandHz.size(); ++i) {
-        if (a.bandHz[i] >= 40.0) EXPECT_NEAR(a.midDb[i], b.midDb[i], 0.3) << a.bandHz[i] << " Hz";
+        if (a.bandHz[i] < 40.0) continue;
+        EXPECT_NEAR(a.midDb[i], b.midDb[i], 0.3) << a.bandHz[i] << " Hz";
     }
     EXPECT_LT(spectralDistanceDb(a, b), 0.2);
 }
