@@ -4,8 +4,10 @@
 
 #include <fftw3.h>
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
+#include <functional>
 #include <numbers>
 
 namespace bounce {
@@ -17,15 +19,10 @@ constexpr double kKaiserBeta = 8.0;
 
 }  // namespace
 
-void LinearPhaseEq::prepare(const ProcessSpec& spec) {
-    spec_ = spec;
-    target_.setParams(params_.eq);
-    target_.prepare({spec.sampleRate, 16, 1});
-
-    int taps = params_.lengthFrames;
+std::vector<float> designLinearPhaseFir(const std::function<double(double)>& magnitudeDb, double sampleRate, int taps) {
     if (taps <= 0) {
         taps = 1;
-        while (taps < spec.sampleRate * 0.34) taps *= 2;
+        while (taps < sampleRate * 0.34) taps *= 2;
     }
     taps |= 1;  // odd: a whole-sample centre
     const int half = (taps - 1) / 2;
@@ -35,8 +32,8 @@ void LinearPhaseEq::prepare(const ProcessSpec& spec) {
     while (grid < static_cast<std::size_t>(taps) * 8) grid *= 2;
     std::vector<std::complex<double>> spectrum(grid / 2 + 1);
     for (std::size_t k = 0; k < spectrum.size(); ++k) {
-        const double f = spec.sampleRate * static_cast<double>(k) / static_cast<double>(grid);
-        spectrum[k] = std::pow(10.0, target_.magnitudeDb(std::max(f, 0.1)) / 20.0);
+        const double f = sampleRate * static_cast<double>(k) / static_cast<double>(grid);
+        spectrum[k] = std::pow(10.0, magnitudeDb(std::max(f, 0.1)) / 20.0);
     }
     std::vector<double> impulse(grid);
     fftw_plan plan = fftw_plan_dft_c2r_1d(static_cast<int>(grid), reinterpret_cast<fftw_complex*>(spectrum.data()),
@@ -46,12 +43,27 @@ void LinearPhaseEq::prepare(const ProcessSpec& spec) {
 
     // Zero phase puts the impulse around index 0 (and wraps); centre it and window it.
     // Mirrored from one half, so the taps are exactly symmetric (exactly linear phase).
-    taps_.assign(static_cast<std::size_t>(taps), 0.0f);
+    std::vector<float> fir(static_cast<std::size_t>(taps), 0.0f);
     for (int offset = 0; offset <= half; ++offset) {
         const double value = impulse[static_cast<std::size_t>(offset)] / static_cast<double>(grid);
         const double window = kaiserWindow(static_cast<double>(offset) / half, kKaiserBeta);
-        taps_[static_cast<std::size_t>(half + offset)] = taps_[static_cast<std::size_t>(half - offset)] = static_cast<float>(value * window);
+        fir[static_cast<std::size_t>(half + offset)] = fir[static_cast<std::size_t>(half - offset)] = static_cast<float>(value * window);
     }
+    return fir;
+}
+
+double firMagnitudeDb(const std::vector<float>& taps, double freqHz, double sampleRate) noexcept {
+    const double w = 2.0 * std::numbers::pi * freqHz / sampleRate;
+    std::complex<double> sum = 0.0;
+    for (std::size_t n = 0; n < taps.size(); ++n) sum += static_cast<double>(taps[n]) * std::polar(1.0, -w * static_cast<double>(n));
+    return 20.0 * std::log10(std::abs(sum));
+}
+
+void LinearPhaseEq::prepare(const ProcessSpec& spec) {
+    spec_ = spec;
+    target_.setParams(params_.eq);
+    target_.prepare({spec.sampleRate, 16, 1});
+    taps_ = designLinearPhaseFir([this](double f) { return target_.magnitudeDb(f); }, spec.sampleRate, params_.lengthFrames);
     convolvers_.clear();
     convolvers_.resize(static_cast<std::size_t>(spec.channels));
     for (auto& c : convolvers_) c.prepare(taps_.data(), taps_.size(), kPartitionFrames);
@@ -71,11 +83,61 @@ int LinearPhaseEq::latencyFrames() const noexcept {
     return static_cast<int>(taps_.size() - 1) / 2 + convolvers_[0].latencyFrames();
 }
 
-double LinearPhaseEq::magnitudeDb(double freqHz) const noexcept {
-    const double w = 2.0 * std::numbers::pi * freqHz / spec_.sampleRate;
-    std::complex<double> sum = 0.0;
-    for (std::size_t n = 0; n < taps_.size(); ++n) sum += static_cast<double>(taps_[n]) * std::polar(1.0, -w * static_cast<double>(n));
-    return 20.0 * std::log10(std::abs(sum));
+double LinearPhaseEq::magnitudeDb(double freqHz) const noexcept { return firMagnitudeDb(taps_, freqHz, spec_.sampleRate); }
+
+}  // namespace bounce
+
+namespace bounce {
+
+double MidSideCurveEq::curveAtDb(const std::vector<double>& hz, const std::vector<double>& db, double freqHz) noexcept {
+    if (hz.empty() || db.size() != hz.size()) return 0.0;
+    if (freqHz <= hz.front()) return db.front();
+    if (freqHz >= hz.back()) return db.back();
+    const std::size_t i = static_cast<std::size_t>(std::upper_bound(hz.begin(), hz.end(), freqHz) - hz.begin());
+    const double t = std::log(freqHz / hz[i - 1]) / std::log(hz[i] / hz[i - 1]);
+    return db[i - 1] + t * (db[i] - db[i - 1]);
+}
+
+void MidSideCurveEq::prepare(const ProcessSpec& spec) {
+    spec_ = spec;
+    const auto& p = params_;
+    midTaps_ = designLinearPhaseFir([&p](double f) { return curveAtDb(p.curveHz, p.midDb, f); }, spec.sampleRate, p.lengthFrames);
+    sideTaps_ = designLinearPhaseFir([&p](double f) { return curveAtDb(p.curveHz, p.sideDb, f); }, spec.sampleRate, p.lengthFrames);
+    mid_.prepare(midTaps_.data(), midTaps_.size(), kPartitionFrames);
+    side_.prepare(sideTaps_.data(), sideTaps_.size(), kPartitionFrames);
+    midBuffer_.assign(static_cast<std::size_t>(spec.maxBlockFrames), 0.0f);
+    sideBuffer_.assign(static_cast<std::size_t>(spec.maxBlockFrames), 0.0f);
+}
+
+void MidSideCurveEq::reset() noexcept {
+    mid_.reset();
+    side_.reset();
+}
+
+void MidSideCurveEq::process(AudioView io) noexcept {
+    if (io.channels() == 1) {
+        mid_.process(io.channel(0), io.frames());
+        return;
+    }
+    float* l = io.channel(0);
+    float* r = io.channel(1);
+    for (std::size_t start = 0; start < io.frames(); start += midBuffer_.size()) {
+        const std::size_t n = std::min(midBuffer_.size(), io.frames() - start);
+        for (std::size_t i = 0; i < n; ++i) {
+            midBuffer_[i] = 0.5f * (l[start + i] + r[start + i]);
+            sideBuffer_[i] = 0.5f * (l[start + i] - r[start + i]);
+        }
+        mid_.process(midBuffer_.data(), n);
+        side_.process(sideBuffer_.data(), n);
+        for (std::size_t i = 0; i < n; ++i) {
+            l[start + i] = midBuffer_[i] + sideBuffer_[i];
+            r[start + i] = midBuffer_[i] - sideBuffer_[i];
+        }
+    }
+}
+
+int MidSideCurveEq::latencyFrames() const noexcept {
+    return static_cast<int>(midTaps_.size() - 1) / 2 + mid_.latencyFrames();
 }
 
 }  // namespace bounce

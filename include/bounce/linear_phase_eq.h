@@ -16,9 +16,16 @@
 #include "bounce/equalizer.h"
 #include "bounce/processor.h"
 
+#include <functional>
 #include <vector>
 
 namespace bounce {
+
+// The frequency-sampling design above for any magnitude response (dB at a frequency in
+// Hz): `taps` odd (0: about 0.34 s). Used by LinearPhaseEq and MidSideCurveEq.
+std::vector<float> designLinearPhaseFir(const std::function<double(double)>& magnitudeDb, double sampleRate, int taps);
+// A FIR's exact response (its DTFT) at one frequency.
+double firMagnitudeDb(const std::vector<float>& taps, double freqHz, double sampleRate) noexcept;
 
 struct LinearPhaseEqParams {
     EqParams eq;
@@ -44,6 +51,39 @@ private:
     Equalizer target_;
     std::vector<float> taps_;
     std::vector<Convolver> convolvers_;
+};
+
+// Mid/side curve EQ: an arbitrary magnitude curve for mid and another for side, each a
+// set of points (Hz, dB) joined linearly in log frequency and held flat beyond the ends,
+// realised as linear-phase FIRs (designLinearPhaseFir) and run on M = (L+R)/2 and
+// S = (L-R)/2. This is what reference matching applies: a matching curve is measured,
+// not built from parametric bands. Mono input gets the mid curve. Fixed at prepare().
+struct MidSideCurveEqParams {
+    std::vector<double> curveHz;  // ascending
+    std::vector<double> midDb;
+    std::vector<double> sideDb;
+    int lengthFrames = 0;  // 0: about 0.34 s
+};
+
+class MidSideCurveEq final : public Processor {
+public:
+    void prepare(const ProcessSpec& spec) override;
+    void reset() noexcept override;
+    void process(AudioView io) noexcept override;
+    int latencyFrames() const noexcept override;
+    void setParams(const MidSideCurveEqParams& params) { params_ = params; }
+
+    // The realised responses, and the curves (interpolated) they were designed from.
+    double midMagnitudeDb(double freqHz) const noexcept { return firMagnitudeDb(midTaps_, freqHz, spec_.sampleRate); }
+    double sideMagnitudeDb(double freqHz) const noexcept { return firMagnitudeDb(sideTaps_, freqHz, spec_.sampleRate); }
+    static double curveAtDb(const std::vector<double>& hz, const std::vector<double>& db, double freqHz) noexcept;
+
+private:
+    ProcessSpec spec_;
+    MidSideCurveEqParams params_;
+    std::vector<float> midTaps_, sideTaps_;
+    Convolver mid_, side_;
+    std::vector<float> midBuffer_, sideBuffer_;
 };
 
 }  // namespace bounce

@@ -66,6 +66,45 @@ TEST(LinearPhaseEq, FollowsTheTargetAndIsSymmetric) {
     }
 }
 
+TEST(MidSideCurveEq, MidAndSideFollowTheirOwnCurves) {
+    const double rate = 48000.0;
+    MidSideCurveEqParams p;
+    p.curveHz = {100.0, 1000.0, 8000.0};
+    p.midDb = {-3.0, 0.0, 4.0};
+    p.sideDb = {-12.0, 6.0, 6.0};
+    MidSideCurveEq eq;
+    eq.setParams(p);
+    eq.prepare({rate, 1000, 2});
+    const auto latency = static_cast<std::size_t>(eq.latencyFrames());
+    // A mid impulse (L = R) comes out as mid only, shaped by the mid curve; a side
+    // impulse (L = -R) as side only, shaped by the side curve.
+    for (bool side : {false, true}) {
+        eq.reset();
+        AudioBuffer x(2, latency * 2 + 8192);
+        x.channel(0)[0] = 1.0f;
+        x.channel(1)[0] = side ? -1.0f : 1.0f;
+        for (std::size_t i = 0; i < x.frames(); i += 1000) eq.process(x.view().subView(i, std::min<std::size_t>(1000, x.frames() - i)));
+        std::vector<double> mid(x.frames()), sideSignal(x.frames());
+        for (std::size_t i = 0; i < x.frames(); ++i) {
+            mid[i] = 0.5f * (x.channel(0)[i] + x.channel(1)[i]);
+            sideSignal[i] = 0.5f * (x.channel(0)[i] - x.channel(1)[i]);
+        }
+        const auto& wanted = side ? sideSignal : mid;
+        const auto& other = side ? mid : sideSignal;
+        double leak = 0;
+        for (double v : other) leak = std::max(leak, std::fabs(v));
+        EXPECT_LT(leak, 1e-6);
+        for (double f = 40; f <= 16000; f *= 1.2) {
+            const double want = MidSideCurveEq::curveAtDb(p.curveHz, side ? p.sideDb : p.midDb, f);
+            EXPECT_NEAR(responseDb(wanted, f, rate), want, 0.15) << f << " Hz " << (side ? "side" : "mid");
+        }
+        std::size_t peak = 0;
+        for (std::size_t i = 0; i < wanted.size(); ++i)
+            if (std::fabs(wanted[i]) > std::fabs(wanted[peak])) peak = i;
+        EXPECT_EQ(peak, latency);
+    }
+}
+
 std::string writeImpulse(const std::string& dir, double rate, std::size_t at, float value = 1.0f) {
     AudioBuffer ir(1, at + 64);
     ir.channel(0)[at] = value;
