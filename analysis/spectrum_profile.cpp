@@ -278,7 +278,6 @@ ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProf
     for (std::size_t b = 0; b < n; ++b) {
         match.toneDb[b] *= amounts.tone;
         match.sideWidthDb[b] *= amounts.width;
-        if (input.bandHz[b] < 120.0) match.sideWidthDb[b] = std::min(match.sideWidthDb[b], 0.0);
     }
     match.inputLufs = input.integratedLufs.value_or(0.0);
     match.referenceLufs = reference.integratedLufs.value_or(0.0);

@@ -21,7 +21,32 @@ struct MasterArgs {
     bool dryRun = false, strict = false;
     std::vector<std::string> sets;
     Metadata metadata;
+    std::vector<std::string> references;
+    std::string match;
+    CLI::Option* targetOption = nullptr;
 };
+
+// "tone=1,width=0.5,...": the amounts of reference matching.
+MatchAmounts parseMatchAmounts(const std::string& text) {
+    MatchAmounts amounts;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find(',', start);
+        if (end == std::string::npos) end = text.size();
+        const std::string item = text.substr(start, end - start);
+        const auto equals = item.find('=');
+        char* stop = nullptr;
+        const double value = equals == std::string::npos ? -1.0 : std::strtod(item.c_str() + equals + 1, &stop);
+        const std::string key = item.substr(0, equals);
+        double* slot = key == "tone" ? &amounts.tone : key == "width" ? &amounts.width : key == "loudness" ? &amounts.loudness
+                     : key == "dynamics" ? &amounts.dynamics : nullptr;
+        if (!slot || !stop || *stop != '\0' || stop == item.c_str() + equals + 1 || value < 0.0 || value > 1.0)
+            throw ConfigError("--match takes tone|width|loudness|dynamics=0..1, comma-separated (got \"" + item + "\")");
+        *slot = value;
+        start = end + 1;
+    }
+    return amounts;
+}
 
 int runMaster(MasterArgs args) {
     MasterSettings s;
@@ -36,6 +61,9 @@ int runMaster(MasterArgs args) {
     s.strict = args.strict;
     s.dryRun = args.dryRun;
     s.metadata = args.metadata;
+    s.references = args.references;
+    if (!args.match.empty()) s.match = parseMatchAmounts(args.match);
+    s.targetGiven = args.targetOption && args.targetOption->count() > 0;
     for (const auto& set : args.sets) {
         const auto equals = set.find('=');
         char* end = nullptr;
@@ -77,7 +105,7 @@ std::function<int()> addMasterCommand(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("master", "Master a stereo file to a platform's loudness with a true-peak ceiling");
     cmd->add_option("input", a->input, "The mix to master")->required();
     cmd->add_option("-o,--output", a->output, "Output file (default IN.master.wav beside the input)");
-    cmd->add_option("--target", a->target, "spotify, spotify-loud, spotify-quiet, apple, youtube, tidal, amazon, deezer, soundcloud, ebu-r128, atsc-a85, cd");
+    a->targetOption = cmd->add_option("--target", a->target, "spotify, spotify-loud, spotify-quiet, apple, youtube, tidal, amazon, deezer, soundcloud, ebu-r128, atsc-a85, cd");
     cmd->add_option("--lufs", a->lufs, "Integrated loudness target (overrides the target's)");
     cmd->add_option("--ceiling", a->ceiling, "True-peak ceiling in dBTP (overrides the target's)");
     cmd->add_option("--style", a->style, "neutral, warm, bright, punchy, wide, loud");
@@ -95,6 +123,9 @@ std::function<int()> addMasterCommand(CLI::App& app) {
     cmd->add_option("--track", a->track, "Track number, N or N/M");
     cmd->add_option("--artwork", a->metadata.artworkPath, "Cover image (JPEG or PNG)");
     cmd->add_option("--json", a->jsonPath, "Write the report as JSON");
+    cmd->add_option("--reference", a->references, "Match tone, width and loudness to this track (repeat for several: their average)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--match", a->match, "How far to match, e.g. tone=1,width=1,loudness=1,dynamics=0.5 (the defaults)");
     cmd->add_option("--set", a->sets, "Override one stage setting, e.g. --set width.width=1.1 (see docs/master.md)");
     cmd->add_flag("--dry-run", a->dryRun, "Measure and say what would be done; write nothing");
     cmd->add_flag("--strict", a->strict, "Fail when the target cannot be reached without heavy limiting");

@@ -6,6 +6,7 @@
 #include "bounce/equalizer.h"
 #include "bounce/error.h"
 #include "bounce/limiter.h"
+#include "bounce/linear_phase_eq.h"
 #include "bounce/processor_chain.h"
 #include "bounce/resampler.h"
 #include "bounce/saturation.h"
@@ -122,7 +123,7 @@ struct Chain {
 
 // Builds the chain for one pass; describes each stage in `stages` when given.
 Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, double gainDb, double sampleRate, int channels,
-                 std::vector<MasterStage>* stages) {
+                 const ReferenceMatch* match, std::vector<MasterStage>* stages) {
     Chain c;
     auto gain = std::make_unique<Gain>();
     gain->setParams({gainDb});
@@ -137,6 +138,19 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
     auto equalizer = std::make_unique<Equalizer>();
     equalizer->setParams(eq);
     c.chain.add(std::move(equalizer));
+
+    // Reference matching: the measured tone curve on mid and side, plus the side's width
+    // gain, as one linear-phase mid/side EQ.
+    if (match) {
+        MidSideCurveEqParams curve;
+        curve.curveHz = match->bandHz;
+        curve.midDb = match->toneDb;
+        curve.sideDb = match->toneDb;
+        for (std::size_t b = 0; b < curve.sideDb.size(); ++b) curve.sideDb[b] += match->sideWidthDb[b];
+        auto matchEq = std::make_unique<MidSideCurveEq>();
+        matchEq->setParams(curve);
+        c.chain.add(std::move(matchEq));
+    }
 
     // Gentle 3-band compression around the target level: RMS detection, thresholds a
     // little above the programme loudness so only the peaks of each band are touched.
@@ -199,6 +213,17 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
             eqStage.effect[key] = std::round(probe.magnitudeDb(f) * 100.0) / 100.0;
         }
         stages->push_back(eqStage);
+        if (match) {
+            MasterStage m{"reference_match", {}, {}, "linear-phase mid/side curve measured against the reference(s)"};
+            for (double f : {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0}) {
+                char key[40];
+                std::snprintf(key, sizeof key, "tone_db_at_%g_hz", f);
+                m.effect[key] = std::round(match->toneAtDb(f) * 100.0) / 100.0;
+                std::snprintf(key, sizeof key, "side_width_db_at_%g_hz", f);
+                m.effect[key] = std::round(match->sideWidthAtDb(f) * 100.0) / 100.0;
+            }
+            stages->push_back(m);
+        }
         stages->push_back({"multiband_compression",
                            {{"crossover_low_hz", 120.0}, {"crossover_high_hz", 2500.0}, {"ratio", style.ratio},
                             {"threshold_db", targetLufs + style.thresholdOffsetDb}, {"attack_ms", style.attackMs}, {"release_ms", style.releaseMs}},
@@ -291,6 +316,8 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     result.targetLufs = settings.lufs.value_or(target->integratedLufs);
     result.ceilingDbtp = settings.ceilingDbtp.value_or(target->ceilingDbtp);
     if (result.targetLufs < -40.0 || result.targetLufs > -5.0) throw ConfigError("--lufs must be between -40 and -5");
+    for (double amount : {settings.match.tone, settings.match.width, settings.match.loudness, settings.match.dynamics})
+        if (!(amount >= 0.0 && amount <= 1.0)) throw ConfigError("--match amounts must be between 0 and 1");
     if (result.ceilingDbtp < -12.0 || result.ceilingDbtp > 0.0) throw ConfigError("--ceiling must be between -12 and 0 dBTP");
     Style style = styleFor(settings.style, settings.intensity);
     applyOverrides(style, settings.overrides);
@@ -299,8 +326,44 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     // Pass 0: the input's loudness, quickly (its full analysis comes with the first pass).
     const SoundFileInfo info = SoundFileReader(inputPath).info();
     if (info.channels > 2) throw ConfigError(inputPath + ": mastering takes mono or stereo files (this one has " + std::to_string(info.channels) + " channels)");
-    const std::optional<double> inputLufs = integratedLoudnessOf(inputPath);
+    std::optional<double> inputLufs;
+    std::optional<SpectrumProfile> inputProfile, referenceProfile;
+    std::vector<SpectrumProfile> profiles;  // one per reference
+    if (settings.references.empty()) {
+        inputLufs = integratedLoudnessOf(inputPath);
+    } else {
+        // The profile's first pass measures the loudness too.
+        inputProfile = analyzeSpectrumProfile(inputPath);
+        inputLufs = inputProfile->integratedLufs;
+    }
     if (!inputLufs) throw Error(inputPath + ": the input is silent (no block above -70 LUFS); there is nothing to master");
+    if (!settings.references.empty()) {
+        for (const auto& path : settings.references) {
+            if (std::filesystem::exists(outputPath) && std::filesystem::equivalent(path, outputPath))
+                throw ConfigError(path + ": the output would overwrite this reference");
+            profiles.push_back(analyzeSpectrumProfile(path));
+            if (!profiles.back().integratedLufs) throw Error(path + ": the reference is silent; there is nothing to match");
+            result.references.push_back({path, profiles.back().integratedLufs, profiles.back().crestDb, profiles.back().overallWidth(),
+                                         spectralDistanceDb(*inputProfile, profiles.back()), 0.0});
+        }
+        referenceProfile = averageProfiles(profiles);
+        result.match = matchToReference(*inputProfile, *referenceProfile, settings.match);
+        result.distanceBeforeDb = result.match->distanceDb;
+        if (!settings.lufs && !settings.targetGiven) {
+            result.targetLufs = *inputLufs + settings.match.loudness * (*referenceProfile->integratedLufs - *inputLufs);
+            result.targetLufs = std::clamp(result.targetLufs, -40.0, -5.0);
+        }
+        // The references decide the width, the low end's too: the style's mono-lows stage
+        // would undo a reference's wide lows (unless asked for with --set).
+        if (!settings.overrides.count("width.mono_below_hz")) style.monoBelowHz = 0.0;
+        // Dynamics: a reference denser than the input (lower peak-to-loudness ratio) pulls
+        // the multiband thresholds down, half a dB per dB of crest difference at full amount.
+        if (inputProfile->crestDb && referenceProfile->crestDb) {
+            const double denser = std::clamp(*inputProfile->crestDb - *referenceProfile->crestDb, 0.0, 12.0);
+            style.thresholdOffsetDb -= settings.match.dynamics * 0.5 * denser;
+        }
+    }
+    const ReferenceMatch* matchPtr = result.match ? &*result.match : nullptr;
     const double outputRate = settings.outputRate > 0.0 ? settings.outputRate : target->sampleRate > 0.0 ? target->sampleRate : info.sampleRate;
     const std::string bits = !settings.bits.empty() ? settings.bits : !target->bits.empty() ? target->bits : "24";
     const FileFormat container = fileFormatForPath(outputPath);
@@ -320,7 +383,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     bool havePrevious = false;
     PassResult pass;
     for (int p = 1; p <= kMaxPasses; ++p) {
-        Chain chain = buildChain(style, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, nullptr);
+        Chain chain = buildChain(style, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, nullptr);
         pass = renderPass(inputPath, chain, outputRate, format, container, ditherType, output ? &output->tempPath() : nullptr,
                           p == 1 ? &result.input : nullptr);
         result.passes = p;
@@ -351,7 +414,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
 
     // Describe the chain as it ran in the last pass.
     {
-        Chain described = buildChain(style, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, &result.stages);
+        Chain described = buildChain(style, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, &result.stages);
         for (auto& stage : result.stages) {
             if (stage.name == "limiter") {
                 stage.effect["max_gain_reduction_db"] = pass.limiterMaxDb;
@@ -395,6 +458,15 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
             result.warnings.push_back("the input has DC offset in channel " + std::to_string(c + 1) + " (removed by the high-pass)");
     if (result.output.correlation && *result.output.correlation < 0.0)
         result.warnings.push_back("left and right are out of phase on average (correlation below 0): the master will lose level in mono");
+
+    // The delivered file against the references (dry runs have no file to measure).
+    if (referenceProfile && output) {
+        const SpectrumProfile outputProfile = analyzeSpectrumProfile(output->tempPath());
+        result.distanceAfterDb = spectralDistanceDb(outputProfile, *referenceProfile);
+        result.outputCrestDb = outputProfile.crestDb;
+        result.outputWidth = outputProfile.overallWidth();
+        for (std::size_t i = 0; i < profiles.size(); ++i) result.references[i].distanceAfterDb = spectralDistanceDb(outputProfile, profiles[i]);
+    }
 
     if (output) {
         if (!settings.metadata.empty()) writeMetadata(output->tempPath(), settings.metadata);

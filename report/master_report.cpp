@@ -2,6 +2,7 @@
 
 #include "bounce/analysis_report.h"
 
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -18,7 +19,7 @@ nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings&
     nlohmann::ordered_json playback = nlohmann::ordered_json::array();
     for (const auto& p : r.playback)
         playback.push_back({{"platform", p.platform}, {"target_lufs", p.targetLufs}, {"playback_gain_db", std::round(p.playbackGainDb * 100) / 100}});
-    return nlohmann::ordered_json{
+    nlohmann::ordered_json json{
         {"target", {{"name", settings.target}, {"integrated_lufs", r.targetLufs}, {"ceiling_dbtp", r.ceilingDbtp}}},
         {"style", settings.style},
         {"intensity", settings.intensity},
@@ -31,6 +32,35 @@ nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings&
         {"platform_playback", playback},
         {"warnings", r.warnings},
     };
+    if (r.match) {
+        const auto round2 = [](double v) { return std::round(v * 100) / 100; };
+        const auto optional = [](std::optional<double> v) { return v ? nlohmann::ordered_json(std::round(*v * 100) / 100) : nlohmann::ordered_json(nullptr); };
+        nlohmann::ordered_json refs = nlohmann::ordered_json::array();
+        for (const auto& ref : r.references)
+            refs.push_back({{"path", ref.path}, {"integrated_lufs", optional(ref.integratedLufs)}, {"crest_db", optional(ref.crestDb)},
+                            {"width", round2(ref.width)}, {"distance_before_db", round2(ref.distanceBeforeDb)},
+                            {"distance_after_db", round2(ref.distanceAfterDb)}});
+        nlohmann::ordered_json curve = nlohmann::ordered_json::array();
+        for (std::size_t b = 0; b < r.match->bandHz.size(); ++b) {
+            const double tone = r.match->toneDb[b];
+            curve.push_back({{"hz", round2(r.match->bandHz[b])}, {"mid_db", round2(tone)}, {"side_db", round2(tone + r.match->sideWidthDb[b])},
+                             {"side_width_db", round2(r.match->sideWidthDb[b])}});
+        }
+        json["reference_match"] = {
+            {"amounts", {{"tone", settings.match.tone}, {"width", settings.match.width}, {"loudness", settings.match.loudness},
+                         {"dynamics", settings.match.dynamics}}},
+            {"references", refs},
+            {"loudness_lufs", {{"input", round2(r.match->inputLufs)}, {"reference", round2(r.match->referenceLufs)},
+                               {"output", optional(r.output.integratedLufs)}}},
+            {"crest_db", {{"input", round2(r.match->inputCrestDb)}, {"reference", round2(r.match->referenceCrestDb)},
+                          {"output", optional(r.outputCrestDb)}}},
+            {"width", {{"input", round2(r.match->inputWidth)}, {"reference", round2(r.match->referenceWidth)}, {"output", round2(r.outputWidth)}}},
+            {"distance_db", {{"before", round2(r.distanceBeforeDb)}, {"after", round2(r.distanceAfterDb)},
+                             {"measure", "third-octave RMS over 40 Hz-16 kHz, loudness-normalised"}}},
+            {"curve", curve},
+        };
+    }
+    return json;
 }
 
 std::string masterSummary(const MasterResult& r, bool dryRun) {
@@ -47,6 +77,11 @@ std::string masterSummary(const MasterResult& r, bool dryRun) {
     std::snprintf(line, sizeof line, "  gain %+.2f dB, limiter up to %.1f dB, %d pass%s%s\n", r.gainDb, limiting, r.passes,
                   r.passes == 1 ? "" : "es", r.reachedTarget ? "" : ", target NOT reached");
     out << line;
+    if (r.match) {
+        std::snprintf(line, sizeof line, "  reference match: distance %.2f dB -> %.2f dB (third-octave RMS), width %.2f -> %.2f (reference %.2f)\n",
+                      r.distanceBeforeDb, r.distanceAfterDb, r.match->inputWidth, r.outputWidth, r.match->referenceWidth);
+        out << line;
+    }
     if (!dryRun && !r.output.path.empty()) out << "  wrote " << r.output.path << "\n";
     return out.str();
 }

@@ -16,6 +16,7 @@
 
 #include "bounce/analysis.h"
 #include "bounce/sound_file.h"
+#include "bounce/spectrum_profile.h"
 
 #include <map>
 #include <optional>
@@ -64,6 +65,12 @@ struct MasterSettings {
     // Per-stage settings over the style's: "stage.key" -> value (docs/master.md lists them).
     std::map<std::string, double> overrides;
     Metadata metadata;
+    // Reference matching (docs/reference-matching.md): match tone, width and loudness to
+    // these files' average. The loudness is the references' unless `lufs` is given or
+    // `targetGiven` is set.
+    std::vector<std::string> references;
+    MatchAmounts match;
+    bool targetGiven = false;
 };
 
 struct MasterStage {
@@ -89,6 +96,19 @@ struct MasterResult {
     std::vector<MasterStage> stages;
     std::vector<PlatformPlayback> playback;
     std::vector<std::string> warnings;
+
+    // Reference matching, when references were given.
+    struct Reference {
+        std::string path;
+        std::optional<double> integratedLufs, crestDb;
+        double width = 0.0;
+        double distanceBeforeDb = 0.0, distanceAfterDb = 0.0;  // input / output to this one
+    };
+    std::vector<Reference> references;
+    std::optional<ReferenceMatch> match;      // the curves applied (after the amounts)
+    double distanceBeforeDb = 0.0, distanceAfterDb = 0.0;  // to the references' average
+    std::optional<double> outputCrestDb;
+    double outputWidth = 0.0;
 };
 
 // Throws ConfigError for bad settings (unknown target or style, bad ISRC, artwork that is

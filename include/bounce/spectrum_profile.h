@@ -59,8 +59,8 @@ struct MatchAmounts {
 // is more than 80 dB below its loudest band (no reliable content), then scaled by `tone`.
 // It applies to mid and side alike, so that it does not change the width.
 // Width: the side gain (on top of the tone) that moves the band's side/mid power ratio to
-// the reference's, smoothed and limited the same way, scaled by `width`; never positive
-// below 120 Hz (the low end stays as mono as it is).
+// the reference's, smoothed and limited the same way, scaled by `width`. It widens the
+// lows only as far as the reference's lows are wide.
 struct ReferenceMatch {
     static constexpr double kMaxToneDb = 12.0;
     std::vector<double> bandHz;

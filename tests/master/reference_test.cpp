@@ -1,0 +1,135 @@
+// bounce master --reference: the synthetic case (colour and narrow a programme, use
+// the original as the reference), at mixed sample rates; loudness measured by libebur128.
+#include "bounce/equalizer.h"
+#include "bounce/error.h"
+#include "bounce/master.h"
+#include "bounce/stereo.h"
+#include "peers.h"
+#include "signals.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace bounce::test {
+namespace {
+namespace fs = std::filesystem;
+
+// The programme as a mixing engineer might have left it: +4 dB of air at 8 kHz, 3 dB
+// less low end below 200 Hz, and half as wide.
+AudioBuffer colourAndNarrow(AudioBuffer x, double rate) {
+    Equalizer eq;
+    eq.prepare({rate, 4096, 2});
+    EqParams p;
+    p.bands[0] = {EqBandType::HighShelf, 8000.0, 4.0, 0.7071};
+    p.bands[1] = {EqBandType::LowShelf, 200.0, -3.0, 0.7071};
+    p.bandCount = 2;
+    eq.setParams(p);
+    eq.reset();
+    Width width;
+    width.prepare({rate, 4096, 2});
+    width.setParams({0.5, 0.0});
+    width.reset();
+    for (std::size_t i = 0; i < x.frames(); i += 4096) {
+        auto v = x.view().subView(i, std::min<std::size_t>(4096, x.frames() - i));
+        eq.process(v);
+        width.process(v);
+    }
+    return x;
+}
+
+class MasterReference : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = makeTempDir("master-ref");
+        // Input at 44.1 kHz, coloured; references are the same kind of programme, uncoloured,
+        // at 48 and 96 kHz and 6 dB louder.
+        writeFile(dir_ + "/in.wav", colourAndNarrow(pinkishNoise(44100, 20.0, -24.0, 2, 41), 44100).view(), 44100);
+        writeFile(dir_ + "/ref48.wav", pinkishNoise(48000, 20.0, -18.0, 2, 42).view(), 48000);
+        writeFile(dir_ + "/ref96.wav", pinkishNoise(96000, 12.0, -18.0, 2, 43).view(), 96000);
+    }
+    void TearDown() override {
+        if (!std::getenv("BOUNCE_KEEP_TEST_FILES")) fs::remove_all(dir_);
+    }
+    std::string dir_;
+};
+
+TEST_F(MasterReference, MatchesToneWidthAndLoudnessAtMixedRates) {
+    for (const std::string ref : {"ref48.wav", "ref96.wav"}) {
+        MasterSettings s;
+        s.references = {dir_ + "/" + ref};
+        const std::string out = dir_ + "/out.wav";
+        const MasterResult r = masterFile(dir_ + "/in.wav", out, s);
+        ASSERT_TRUE(r.match.has_value());
+        EXPECT_LT(r.distanceAfterDb, r.distanceBeforeDb) << ref;
+        EXPECT_LT(r.distanceAfterDb, 0.6) << ref;
+        EXPECT_GT(r.distanceBeforeDb, 1.5) << ref;
+        // Width back to the reference's within 10 % (side/mid amplitude ratio).
+        EXPECT_NEAR(std::sqrt(r.outputWidth / r.match->referenceWidth), 1.0, 0.1) << ref;
+        double rate = 0;
+        const auto audio = readWholeFile(out, &rate);
+        EXPECT_EQ(rate, 44100);
+        const auto peer = measureWithLibebur128(audio.view(), rate);
+        const auto refAudio = readWholeFile(dir_ + "/" + ref, &rate);
+        const auto refPeer = measureWithLibebur128(refAudio.view(), rate);
+        ASSERT_TRUE(peer.integratedLufs && refPeer.integratedLufs);
+        EXPECT_NEAR(*peer.integratedLufs, *refPeer.integratedLufs, 0.2) << ref;
+        EXPECT_LE(peer.truePeakDbtp, r.ceilingDbtp) << ref;
+    }
+}
+
+TEST_F(MasterReference, ToneAndWidthAtZeroLeaveTheSpectrum) {
+    MasterSettings s;
+    s.references = {dir_ + "/ref48.wav"};
+    s.match = {0.0, 0.0, 1.0, 0.0};
+    const MasterResult r = masterFile(dir_ + "/in.wav", dir_ + "/out.wav", s);
+    const auto input = analyzeSpectrumProfile(dir_ + "/in.wav");
+    const auto output = analyzeSpectrumProfile(dir_ + "/out.wav");
+    EXPECT_LT(spectralDistanceDb(input, output), 0.3);
+    EXPECT_NEAR(r.distanceAfterDb, r.distanceBeforeDb, 0.3);
+}
+
+TEST_F(MasterReference, SeveralReferencesAndAGivenLoudness) {
+    MasterSettings s;
+    s.references = {dir_ + "/ref48.wav", dir_ + "/ref96.wav"};
+    s.lufs = -16.0;
+    const MasterResult r = masterFile(dir_ + "/in.wav", dir_ + "/out.wav", s);
+    ASSERT_EQ(r.references.size(), 2u);
+    for (const auto& ref : r.references) EXPECT_LT(ref.distanceAfterDb, ref.distanceBeforeDb) << ref.path;
+    double rate = 0;
+    const auto audio = readWholeFile(dir_ + "/out.wav", &rate);
+    EXPECT_NEAR(*measureWithLibebur128(audio.view(), rate).integratedLufs, -16.0, 0.2);
+}
+
+TEST_F(MasterReference, CliReportAndBadArguments) {
+    auto r = runCommand({BOUNCE_CLI, "master", dir_ + "/in.wav", "--reference", dir_ + "/ref48.wav", "--match", "tone=1,dynamics=0.2",
+                         "--json", dir_ + "/report.json"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("reference match"), std::string::npos);
+    std::ifstream in(dir_ + "/report.json");
+    const auto j = nlohmann::json::parse(in);
+    const auto& m = j["reference_match"];
+    EXPECT_GT(m["curve"].size(), 20u);
+    EXPECT_LT(m["distance_db"]["after"].get<double>(), m["distance_db"]["before"].get<double>());
+    EXPECT_EQ(m["amounts"]["dynamics"].get<double>(), 0.2);
+    EXPECT_TRUE(m["crest_db"].contains("reference"));
+
+    r = runCommand({BOUNCE_CLI, "master", dir_ + "/in.wav", "--reference", dir_ + "/ref48.wav", "--match", "tone=2"});
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.err.find("--match"), std::string::npos);
+    r = runCommand({BOUNCE_CLI, "master", dir_ + "/in.wav", "--reference", dir_ + "/missing.wav"});
+    EXPECT_NE(r.exitCode, 0);
+    EXPECT_NE(r.err.find("missing.wav"), std::string::npos);
+    AudioBuffer silence(2, 44100);
+    writeFile(dir_ + "/silent.wav", silence.view(), 44100);
+    r = runCommand({BOUNCE_CLI, "master", dir_ + "/in.wav", "--reference", dir_ + "/silent.wav"});
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_NE(r.err.find("silent.wav"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bounce::test
