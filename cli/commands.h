@@ -17,5 +17,6 @@ std::function<int()> addAnalyzeCommand(CLI::App& app);
 std::function<int()> addProcessCommand(CLI::App& app);
 std::function<int()> addMixCommand(CLI::App& app);
 std::function<int()> addMasterCommand(CLI::App& app);
+std::function<int()> addCompareCommand(CLI::App& app);
 
 }  // namespace bounce::cli

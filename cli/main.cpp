@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     const auto runProcess = addProcessCommand(app);
     const auto runMix = addMixCommand(app);
     const auto runMaster = addMasterCommand(app);
+    const auto runCompare = addCompareCommand(app);
 
     try {
         app.parse(argc, argv);
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand("process")) return runProcess();
         if (app.got_subcommand("mix")) return runMix();
         if (app.got_subcommand("master")) return runMaster();
+        if (app.got_subcommand("compare")) return runCompare();
     } catch (const bounce::ConfigError& e) {
         std::cerr << "bounce: " << e.what() << "\n";
         return kExitUsage;

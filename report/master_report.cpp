@@ -74,7 +74,7 @@ std::string masterSummary(const MasterResult& r, bool dryRun) {
     double limiting = 0.0;
     for (const auto& s : r.stages)
         if (s.name == "limiter") limiting = s.effect.count("max_gain_reduction_db") ? s.effect.at("max_gain_reduction_db") : 0.0;
-    std::snprintf(line, sizeof line, "  gain %+.2f dB, limiter up to %.1f dB, %d pass%s%s\n", r.gainDb, limiting, r.passes,
+    std::snprintf(line, sizeof line, "  gain %+.2f dB, limiter up to %.1f dB, %d pass%s%s\n", r.gainDb, limiting + 0.0, r.passes,
                   r.passes == 1 ? "" : "es", r.reachedTarget ? "" : ", target NOT reached");
     out << line;
     if (r.match) {

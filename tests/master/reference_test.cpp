@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace bounce::test {
 namespace {
@@ -129,6 +130,25 @@ TEST_F(MasterReference, CliReportAndBadArguments) {
     r = runCommand({BOUNCE_CLI, "master", dir_ + "/in.wav", "--reference", dir_ + "/silent.wav"});
     EXPECT_EQ(r.exitCode, 1);
     EXPECT_NE(r.err.find("silent.wav"), std::string::npos);
+}
+
+TEST_F(MasterReference, CompareReportsDistancesWithoutWriting) {
+    auto r = runCommand({BOUNCE_CLI, "compare", dir_ + "/in.wav", dir_ + "/ref48.wav", dir_ + "/ref96.wav", "--json"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j["references"].size(), 2u);
+    // Against itself the distance is zero; against the references it is what the library says.
+    EXPECT_NEAR(j["references"][0]["distance_db"].get<double>(),
+                spectralDistanceDb(analyzeSpectrumProfile(dir_ + "/in.wav"), analyzeSpectrumProfile(dir_ + "/ref48.wav")), 0.01);
+    r = runCommand({BOUNCE_CLI, "compare", dir_ + "/in.wav", dir_ + "/in.wav"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("0.00 dB"), std::string::npos) << r.out;
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 3);  // nothing written
+    r = runCommand({BOUNCE_CLI, "compare", dir_ + "/in.wav", dir_ + "/nope.wav"});
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_NE(r.err.find("nope.wav"), std::string::npos);
+    r = runCommand({BOUNCE_CLI, "compare", dir_ + "/in.wav"});
+    EXPECT_EQ(r.exitCode, 2);
 }
 
 }  // namespace
