@@ -3,6 +3,7 @@
 #include "bounce/equalizer.h"
 #include "bounce/error.h"
 #include "bounce/master.h"
+#include "bounce/sound_file.h"
 #include "bounce/stereo.h"
 #include "peers.h"
 #include "signals.h"
@@ -130,6 +131,24 @@ TEST_F(MasterReference, CliReportAndBadArguments) {
     r = runCommand({BOUNCE_CLI, "master", dir_ + "/in.wav", "--reference", dir_ + "/silent.wav"});
     EXPECT_EQ(r.exitCode, 1);
     EXPECT_NE(r.err.find("silent.wav"), std::string::npos);
+}
+
+TEST_F(MasterReference, TwentyMinuteInputInBoundedMemory) {
+    // Twenty minutes of stereo at 16 kHz, 16-bit, against the 96 kHz reference: length and
+    // rate are no limit, and the memory does not grow with either.
+    {
+        SoundFileWriter writer(dir_ + "/long.wav", {16000, 2, FileFormat::Wav, SampleFormat::Pcm16});
+        const auto minute = colourAndNarrow(pinkishNoise(16000, 60.0, -26, 2, 12), 16000);
+        for (int m = 0; m < 20; ++m) writer.write(minute.view());
+        writer.close();
+    }
+    const auto r = runCommand({BOUNCE_CLI, "master", dir_ + "/long.wav", "--reference", dir_ + "/ref96.wav", "--json", dir_ + "/long.json"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    RecordProperty("peak_rss_kb", static_cast<int>(r.maxRssKb));
+    EXPECT_LT(r.maxRssKb, 200 * 1024) << "peak RSS " << r.maxRssKb << " kB";
+    std::ifstream in(dir_ + "/long.json");
+    const auto j = nlohmann::json::parse(in);
+    EXPECT_LT(j["reference_match"]["distance_db"]["after"].get<double>(), j["reference_match"]["distance_db"]["before"].get<double>());
 }
 
 TEST_F(MasterReference, CompareReportsDistancesWithoutWriting) {
