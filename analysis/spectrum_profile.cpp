@@ -2,6 +2,7 @@
 
 #include "bounce/analysis.h"
 #include "bounce/error.h"
+#include "bounce/k_weighting.h"
 #include "bounce/loudness_meter.h"
 #include "bounce/sound_file.h"
 
@@ -44,10 +45,10 @@ double SpectrumProfile::overallWidth() const {
     return mid > 0 ? side / mid : 0.0;
 }
 
-SpectrumProfile analyzeSpectrumProfile(const std::string& path) {
+SpectrumProfile analyzeSpectrumProfile(const std::string& path, const AnalysisResult* known) {
     SpectrumProfile profile;
     // Pass 1: loudness (and true peak) for the gate and the report.
-    const AnalysisResult analysis = analyzeFile(path);
+    const AnalysisResult analysis = known ? *known : analyzeFile(path);
     profile.integratedLufs = analysis.integratedLufs;
     profile.truePeakDbtp = analysis.truePeakDbtp;
     if (analysis.integratedLufs && analysis.truePeakDbtp) profile.crestDb = *analysis.truePeakDbtp - *analysis.integratedLufs;
@@ -237,6 +238,19 @@ SpectrumProfile averageProfiles(const std::vector<SpectrumProfile>& profiles) {
         avg.truePeakDbtp = tp / measured;
     }
     return avg;
+}
+
+double ReferenceMatch::predictedLoudnessChangeDb(const SpectrumProfile& input) const {
+    const KWeighting k = KWeighting::design(input.sampleRate > 0 ? input.sampleRate : 48000.0);
+    double before = 0, after = 0;
+    for (std::size_t b = 0; b < input.bandHz.size() && b < toneDb.size(); ++b) {
+        // Band levels are mean power per bin: times the band's width for its total power.
+        const double weight = powerOf(k.magnitudeDb(input.bandHz[b])) * input.bandHz[b];
+        const double mid = powerOf(input.midDb[b]) * weight, side = powerOf(input.sideDb[b]) * weight;
+        before += mid + side;
+        after += (mid + side * powerOf(sideWidthDb[b])) * powerOf(toneDb[b]);
+    }
+    return before > 0 && after > 0 ? 10.0 * std::log10(after / before) : 0.0;
 }
 
 double ReferenceMatch::toneAtDb(double freqHz) const noexcept { return interpolateLogF(bandHz, toneDb, freqHz); }

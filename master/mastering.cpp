@@ -378,6 +378,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
 
     // The closed loop.
     double gain = result.targetLufs - *inputLufs;
+    if (result.match) gain -= result.match->predictedLoudnessChangeDb(*inputProfile);
     double limiterCeiling = result.ceilingDbtp - kTruePeakGuardDb;
     double previousGain = 0.0, previousLoudness = 0.0;
     bool havePrevious = false;
@@ -461,7 +462,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
 
     // The delivered file against the references (dry runs have no file to measure).
     if (referenceProfile && output) {
-        const SpectrumProfile outputProfile = analyzeSpectrumProfile(output->tempPath());
+        const SpectrumProfile outputProfile = analyzeSpectrumProfile(output->tempPath(), &pass.output);
         result.distanceAfterDb = spectralDistanceDb(outputProfile, *referenceProfile);
         result.outputCrestDb = outputProfile.crestDb;
         result.outputWidth = outputProfile.overallWidth();

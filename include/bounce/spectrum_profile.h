@@ -32,7 +32,10 @@ struct SpectrumProfile {
     double overallWidth() const;
 };
 
-SpectrumProfile analyzeSpectrumProfile(const std::string& path);
+// `known`: the file's analysis when the caller already has it (e.g. the master's delivered
+// file, measured as it was written): the first pass is then skipped.
+struct AnalysisResult;
+SpectrumProfile analyzeSpectrumProfile(const std::string& path, const AnalysisResult* known = nullptr);
 
 // Third-octave distance between two profiles: the RMS over 40 Hz .. 16 kHz of the
 // difference of their total (mid + side) spectra, after removing the mean difference
@@ -73,6 +76,10 @@ struct ReferenceMatch {
 
     // The curve between band centres (linear in log frequency, flat beyond the ends).
     double toneAtDb(double freqHz) const noexcept;
+    // What the curves do to the input's integrated loudness, predicted from its K-weighted
+    // band powers (L^2 + R^2 = 2 (M^2 + S^2)), so the master's first pass starts at the
+    // right gain.
+    double predictedLoudnessChangeDb(const SpectrumProfile& input) const;
     double sideWidthAtDb(double freqHz) const noexcept;
 };
 

@@ -2,7 +2,9 @@
 // The properties: a known EQ applied to a programme shows up as the difference of the two
 // profiles; a known width change shows up in the side/mid ratio; a level change moves
 // every band by the same amount and leaves the spectral distance at zero.
+#include "bounce/analysis.h"
 #include "bounce/equalizer.h"
+#include "bounce/linear_phase_eq.h"
 #include "bounce/error.h"
 #include "bounce/spectrum_profile.h"
 #include "bounce/stereo.h"
@@ -131,6 +133,18 @@ TEST_F(SpectrumProfileTest, MatchCurveUndoesAKnownEqAndNarrowing) {
     }
     const auto half = matchToReference(input, reference, {0.5, 0.5, 1.0, 0.5});
     for (std::size_t b = 0; b < half.bandHz.size(); ++b) EXPECT_NEAR(half.toneDb[b], 0.5 * match.toneDb[b], 1e-9);
+
+    // The predicted loudness change of the curves is what applying them does (BS.1770).
+    MidSideCurveEqParams curve{match.bandHz, match.toneDb, match.toneDb, 0};
+    for (std::size_t b = 0; b < curve.sideDb.size(); ++b) curve.sideDb[b] += match.sideWidthDb[b];
+    MidSideCurveEq apply;
+    apply.setParams(curve);
+    apply.prepare({kRate, 4096, 2});
+    auto matched = coloured;
+    for (std::size_t i = 0; i < matched.frames(); i += 4096) apply.process(matched.view().subView(i, std::min<std::size_t>(4096, matched.frames() - i)));
+    writeFile(dir_ + "/matched.wav", matched.view(), kRate);
+    const double actual = *analyzeFile(dir_ + "/matched.wav").integratedLufs - *input.integratedLufs;
+    EXPECT_NEAR(match.predictedLoudnessChangeDb(input), actual, 0.2);
 }
 
 TEST_F(SpectrumProfileTest, AverageOfReferencesIgnoresTheirLevels) {
