@@ -45,10 +45,11 @@ double SpectrumProfile::overallWidth() const {
     return mid > 0 ? side / mid : 0.0;
 }
 
-SpectrumProfile analyzeSpectrumProfile(const std::string& path, const AnalysisResult* known) {
+SpectrumProfile analyzeSpectrumProfile(const std::string& path, const AnalysisResult* known, AnalysisResult* analysisOut) {
     SpectrumProfile profile;
     // Pass 1: loudness (and true peak) for the gate and the report.
     const AnalysisResult analysis = known ? *known : analyzeFile(path);
+    if (analysisOut) *analysisOut = analysis;
     profile.integratedLufs = analysis.integratedLufs;
     profile.truePeakDbtp = analysis.truePeakDbtp;
     if (analysis.integratedLufs && analysis.truePeakDbtp) profile.crestDb = *analysis.truePeakDbtp - *analysis.integratedLufs;

@@ -333,7 +333,8 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         inputLufs = integratedLoudnessOf(inputPath);
     } else {
         // The profile's first pass measures the loudness too.
-        inputProfile = analyzeSpectrumProfile(inputPath);
+        // Its first pass is the input's full analysis: the render pass need not repeat it.
+        inputProfile = analyzeSpectrumProfile(inputPath, nullptr, &result.input);
         inputLufs = inputProfile->integratedLufs;
     }
     if (!inputLufs) throw Error(inputPath + ": the input is silent (no block above -70 LUFS); there is nothing to master");
@@ -386,7 +387,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     for (int p = 1; p <= kMaxPasses; ++p) {
         Chain chain = buildChain(style, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, nullptr);
         pass = renderPass(inputPath, chain, outputRate, format, container, ditherType, output ? &output->tempPath() : nullptr,
-                          p == 1 ? &result.input : nullptr);
+                          p == 1 && !inputProfile ? &result.input : nullptr);
         result.passes = p;
         const double loudness = pass.output.integratedLufs.value_or(-120.0);
         const double truePeak = pass.output.truePeakDbtp.value_or(-120.0);

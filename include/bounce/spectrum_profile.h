@@ -35,7 +35,9 @@ struct SpectrumProfile {
 // `known`: the file's analysis when the caller already has it (e.g. the master's delivered
 // file, measured as it was written): the first pass is then skipped.
 struct AnalysisResult;
-SpectrumProfile analyzeSpectrumProfile(const std::string& path, const AnalysisResult* known = nullptr);
+// `analysisOut`: receives the file's full analysis (its first pass) when given.
+SpectrumProfile analyzeSpectrumProfile(const std::string& path, const AnalysisResult* known = nullptr,
+                                       AnalysisResult* analysisOut = nullptr);
 
 // Third-octave distance between two profiles: the RMS over 40 Hz .. 16 kHz of the
 // difference of their total (mid + side) spectra, after removing the mean difference
