@@ -453,6 +453,8 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         result.warnings.push_back(text);
         if (settings.strict) throw Error(std::string("target unreachable with --strict: ") + text);
     }
+    if (result.match && info.channels == 1 && settings.match.width > 0.0 && result.match->referenceWidth > 0.01)
+        result.warnings.push_back("the input is mono: the references' width cannot be matched (the master stays mono)");
     if (result.input.clippedSamples > 0)
         result.warnings.push_back("the input clips (" + std::to_string(result.input.clippedSamples) + " samples in full-scale runs)");
     for (std::size_t c = 0; c < result.input.dcOffsetDbfs.size(); ++c)

@@ -151,6 +151,21 @@ TEST_F(MasterReference, TwentyMinuteInputInBoundedMemory) {
     EXPECT_LT(j["reference_match"]["distance_db"]["after"].get<double>(), j["reference_match"]["distance_db"]["before"].get<double>());
 }
 
+TEST_F(MasterReference, MonoInputMatchesToneAndSaysWidthCannot) {
+    writeFile(dir_ + "/mono.wav", pinkishNoise(44100, 10.0, -26.0, 1, 44).view(), 44100);
+    MasterSettings s;
+    s.references = {dir_ + "/ref48.wav"};
+    const MasterResult r = masterFile(dir_ + "/mono.wav", dir_ + "/mono.out.wav", s);
+    EXPECT_LE(r.distanceAfterDb, r.distanceBeforeDb + 0.05);
+    bool warned = false;
+    for (const auto& w : r.warnings) warned |= w.find("mono") != std::string::npos;
+    EXPECT_TRUE(warned);
+    double rate = 0;
+    const auto audio = readWholeFile(dir_ + "/mono.out.wav", &rate);
+    EXPECT_EQ(audio.channels(), 1);
+    EXPECT_LE(measureWithLibebur128(audio.view(), rate).truePeakDbtp, r.ceilingDbtp);
+}
+
 TEST_F(MasterReference, CompareReportsDistancesWithoutWriting) {
     auto r = runCommand({BOUNCE_CLI, "compare", dir_ + "/in.wav", dir_ + "/ref48.wav", dir_ + "/ref96.wav", "--json"});
     ASSERT_EQ(r.exitCode, 0) << r.err;
