@@ -2,8 +2,8 @@
 # make demo: the main job on an example the project generates itself.
 # Writes a 16-bar song as MIDI, renders each part to a track with fluidsynth and the
 # Debian General MIDI soundfont, mixes the example session (examples/demo/session.toml)
-# into a stereo mix and stems with `bounce mix`, and measures the result.
-# (Mastering joins the demo when `bounce master` lands.)
+# into a stereo mix and stems with `bounce mix`, masters the mix for streaming with
+# `bounce master` (with release tags and a JSON report), and measures the result.
 set -euo pipefail
 build=${1:-build}
 out=${DEMO_OUT:-demo-out}
@@ -22,7 +22,10 @@ cp examples/demo/session.toml "$out/session.toml"
 "$build/bounce" mix "$out/session.toml" -o "$out/mix.wav" --stems "$out/stems"
 "$build/bounce" analyze --json "$out/mix.wav" "$out"/stems/*.wav > "$out/analysis.json"
 echo
-"$build/bounce" analyze "$out/mix.wav"
+"$build/bounce" master "$out/mix.wav" -o "$out/master.wav" --target spotify \
+  --title "Bounce Demo" --artist "Bounce" --album "Examples" --date 2026 --json "$out/master.json"
+echo
+"$build/bounce" analyze "$out/master.wav"
 
 echo
 echo "demo files:"
@@ -30,4 +33,6 @@ echo "  session:         $out/session.toml (from examples/demo/session.toml)"
 echo "  tracks:          $out/tracks/*.wav (rendered from $out/midi/*.mid)"
 echo "  mix:             $out/mix.wav"
 echo "  stems:           $out/stems/*.wav (they sum to the mix)"
-echo "  analysis report: $out/analysis.json (one JSON object per file)"
+echo "  analysis report: $out/analysis.json (mix and stems, one JSON object per file)"
+echo "  master:          $out/master.wav (Spotify: -14 LUFS, -1 dBTP, 24-bit, tagged)"
+echo "  master report:   $out/master.json (every stage, input and output analysis, platform playback)"
