@@ -39,7 +39,7 @@ nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings&
         for (const auto& ref : r.references)
             refs.push_back({{"path", ref.path}, {"integrated_lufs", optional(ref.integratedLufs)}, {"crest_db", optional(ref.crestDb)},
                             {"width", round2(ref.width)}, {"distance_before_db", round2(ref.distanceBeforeDb)},
-                            {"distance_after_db", round2(ref.distanceAfterDb)}});
+                            {"distance_after_db", settings.dryRun ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(round2(ref.distanceAfterDb))}});
         nlohmann::ordered_json curve = nlohmann::ordered_json::array();
         for (std::size_t b = 0; b < r.match->bandHz.size(); ++b) {
             const double tone = r.match->toneDb[b];
@@ -55,7 +55,7 @@ nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings&
             {"crest_db", {{"input", round2(r.match->inputCrestDb)}, {"reference", round2(r.match->referenceCrestDb)},
                           {"output", optional(r.outputCrestDb)}}},
             {"width", {{"input", round2(r.match->inputWidth)}, {"reference", round2(r.match->referenceWidth)}, {"output", round2(r.outputWidth)}}},
-            {"distance_db", {{"before", round2(r.distanceBeforeDb)}, {"after", round2(r.distanceAfterDb)},
+            {"distance_db", {{"before", round2(r.distanceBeforeDb)}, {"after", settings.dryRun ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(round2(r.distanceAfterDb))},
                              {"measure", "third-octave RMS over 40 Hz-16 kHz, loudness-normalised"}}},
             {"curve", curve},
         };
@@ -77,7 +77,11 @@ std::string masterSummary(const MasterResult& r, bool dryRun) {
     std::snprintf(line, sizeof line, "  gain %+.2f dB, limiter up to %.1f dB, %d pass%s%s\n", r.gainDb, limiting + 0.0, r.passes,
                   r.passes == 1 ? "" : "es", r.reachedTarget ? "" : ", target NOT reached");
     out << line;
-    if (r.match) {
+    if (r.match && dryRun) {
+        std::snprintf(line, sizeof line, "  reference match: distance %.2f dB now (third-octave RMS), width %.2f (reference %.2f); the result is measured when written\n",
+                      r.distanceBeforeDb, r.match->inputWidth, r.match->referenceWidth);
+        out << line;
+    } else if (r.match) {
         std::snprintf(line, sizeof line, "  reference match: distance %.2f dB -> %.2f dB (third-octave RMS), width %.2f -> %.2f (reference %.2f)\n",
                       r.distanceBeforeDb, r.distanceAfterDb, r.match->inputWidth, r.outputWidth, r.match->referenceWidth);
         out << line;

@@ -120,6 +120,16 @@ TEST_F(MasterReference, CliReportAndBadArguments) {
     EXPECT_EQ(m["amounts"]["dynamics"].get<double>(), 0.2);
     EXPECT_TRUE(m["crest_db"].contains("reference"));
 
+    // A dry run measures the input against the reference and does not pretend to know the result.
+    r = runCommand({BOUNCE_CLI, "master", dir_ + "/in.wav", "--reference", dir_ + "/ref48.wav", "--dry-run", "-o", dir_ + "/dry.wav",
+                    "--json", dir_ + "/dry.json"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_FALSE(fs::exists(dir_ + "/dry.wav"));
+    std::ifstream dryIn(dir_ + "/dry.json");
+    const auto dry = nlohmann::json::parse(dryIn);
+    EXPECT_TRUE(dry["reference_match"]["distance_db"]["after"].is_null());
+    EXPECT_GT(dry["reference_match"]["distance_db"]["before"].get<double>(), 1.0);
+
     r = runCommand({BOUNCE_CLI, "master", dir_ + "/in.wav", "--reference", dir_ + "/ref48.wav", "--match", "tone=2"});
     EXPECT_EQ(r.exitCode, 2);
     EXPECT_NE(r.err.find("--match"), std::string::npos);
