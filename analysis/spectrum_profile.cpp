@@ -36,13 +36,16 @@ double dbOf(double power) { return 10.0 * std::log10(std::max(power, 1e-30)); }
 }  // namespace
 
 double SpectrumProfile::overallWidth() const {
-    double side = 0, mid = 0;
+    // The mean of the bands' ratios, not the ratio of the sums: a ratio of sums would be
+    // ruled by the loudest (bass) bands, and a tone change would move it.
+    double sum = 0;
+    int bands = 0;
     for (std::size_t b = 0; b < bandHz.size(); ++b) {
         if (bandHz[b] < 100.0 || bandHz[b] > 10000.0) continue;
-        side += std::pow(10.0, sideDb[b] / 10.0);
-        mid += std::pow(10.0, midDb[b] / 10.0);
+        sum += widthRatio[b];
+        ++bands;
     }
-    return mid > 0 ? side / mid : 0.0;
+    return bands ? sum / bands : 0.0;
 }
 
 SpectrumProfile analyzeSpectrumProfile(const std::string& path, const AnalysisResult* known, AnalysisResult* analysisOut) {
@@ -249,13 +252,14 @@ double ReferenceMatch::predictedLoudnessChangeDb(const SpectrumProfile& input) c
         const double weight = powerOf(k.magnitudeDb(input.bandHz[b])) * input.bandHz[b];
         const double mid = powerOf(input.midDb[b]) * weight, side = powerOf(input.sideDb[b]) * weight;
         before += mid + side;
-        after += (mid + side * powerOf(sideWidthDb[b])) * powerOf(toneDb[b]);
+        after += (mid * powerOf(midWidthDb[b]) + side * powerOf(sideWidthDb[b])) * powerOf(toneDb[b]);
     }
     return before > 0 && after > 0 ? 10.0 * std::log10(after / before) : 0.0;
 }
 
 double ReferenceMatch::toneAtDb(double freqHz) const noexcept { return interpolateLogF(bandHz, toneDb, freqHz); }
 double ReferenceMatch::sideWidthAtDb(double freqHz) const noexcept { return interpolateLogF(bandHz, sideWidthDb, freqHz); }
+double ReferenceMatch::midWidthAtDb(double freqHz) const noexcept { return interpolateLogF(bandHz, midWidthDb, freqHz); }
 
 ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProfile& reference, const MatchAmounts& amounts) {
     ReferenceMatch match;
@@ -264,6 +268,7 @@ ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProf
     const auto loudestDb = [](const std::vector<double>& db) { return db.empty() ? 0.0 : *std::max_element(db.begin(), db.end()); };
     const double inTop = loudestDb(input.midDb), refTop = loudestDb(reference.midDb);
 
+    const auto totalDb = [](const SpectrumProfile& p, std::size_t b) { return dbOf(powerOf(p.midDb[b]) + powerOf(p.sideDb[b])); };
     std::vector<double> tone(n, 0.0), width(n, 0.0);
     std::vector<bool> toneValid(n, false), widthValid(n, false);
     double offset = 0;
@@ -273,7 +278,7 @@ ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProf
         const auto j = bandIndex(reference, f);
         if (!j || f < 40.0 || f > 16000.0) continue;
         if (input.midDb[b] < inTop - 80.0 || reference.midDb[*j] < refTop - 80.0) continue;
-        tone[b] = reference.midDb[*j] - input.midDb[b];
+        tone[b] = totalDb(reference, *j) - totalDb(input, b);
         toneValid[b] = true;
         offset += tone[b];
         ++counted;
@@ -289,10 +294,19 @@ ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProf
     holdNearest(tone, toneValid);
     holdNearest(width, widthValid);
     match.toneDb = smoothAndLimit(tone, ReferenceMatch::kMaxToneDb);
-    match.sideWidthDb = smoothAndLimit(width, ReferenceMatch::kMaxToneDb);
+    match.widthChangeDb = smoothAndLimit(width, ReferenceMatch::kMaxToneDb);
+    match.midWidthDb.assign(n, 0.0);
+    match.sideWidthDb.assign(n, 0.0);
     for (std::size_t b = 0; b < n; ++b) {
         match.toneDb[b] *= amounts.tone;
-        match.sideWidthDb[b] *= amounts.width;
+        match.widthChangeDb[b] *= amounts.width;
+        // Moving the side/mid ratio from r to r' while keeping M^2 + S^2: the mid takes
+        // (1 + r) / (1 + r') and the side r' (1 + r) / (r (1 + r')) in power.
+        const double r = input.widthRatio[b];
+        if (match.widthChangeDb[b] == 0.0 || !(r > 0.0)) continue;
+        const double target = r * powerOf(match.widthChangeDb[b]);
+        match.midWidthDb[b] = dbOf((1.0 + r) / (1.0 + target));
+        match.sideWidthDb[b] = dbOf(target * (1.0 + r) / (r * (1.0 + target)));
     }
     match.inputLufs = input.integratedLufs.value_or(0.0);
     match.referenceLufs = reference.integratedLufs.value_or(0.0);

@@ -47,7 +47,7 @@ int runCompare(const CompareArgs& args) {
         out["distance_db"] = round2(match.distanceDb);
         nlohmann::ordered_json curve = nlohmann::ordered_json::array();
         for (std::size_t b = 0; b < match.bandHz.size(); ++b)
-            curve.push_back({{"hz", round2(match.bandHz[b])}, {"tone_db", round2(match.toneDb[b])}, {"side_width_db", round2(match.sideWidthDb[b])}});
+            curve.push_back({{"hz", round2(match.bandHz[b])}, {"tone_db", round2(match.toneDb[b])}, {"width_change_db", round2(match.widthChangeDb[b])}});
         out["match_curve"] = curve;
         std::cout << out.dump() << "\n";
         return kExitOk;

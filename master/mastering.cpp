@@ -146,7 +146,10 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
         curve.curveHz = match->bandHz;
         curve.midDb = match->toneDb;
         curve.sideDb = match->toneDb;
-        for (std::size_t b = 0; b < curve.sideDb.size(); ++b) curve.sideDb[b] += match->sideWidthDb[b];
+        for (std::size_t b = 0; b < curve.sideDb.size(); ++b) {
+            curve.midDb[b] += match->midWidthDb[b];
+            curve.sideDb[b] += match->sideWidthDb[b];
+        }
         auto matchEq = std::make_unique<MidSideCurveEq>();
         matchEq->setParams(curve);
         c.chain.add(std::move(matchEq));
@@ -219,6 +222,8 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
                 char key[40];
                 std::snprintf(key, sizeof key, "tone_db_at_%g_hz", f);
                 m.effect[key] = std::round(match->toneAtDb(f) * 100.0) / 100.0;
+                std::snprintf(key, sizeof key, "mid_width_db_at_%g_hz", f);
+                m.effect[key] = std::round(match->midWidthAtDb(f) * 100.0) / 100.0;
                 std::snprintf(key, sizeof key, "side_width_db_at_%g_hz", f);
                 m.effect[key] = std::round(match->sideWidthAtDb(f) * 100.0) / 100.0;
             }

@@ -43,8 +43,9 @@ nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings&
         nlohmann::ordered_json curve = nlohmann::ordered_json::array();
         for (std::size_t b = 0; b < r.match->bandHz.size(); ++b) {
             const double tone = r.match->toneDb[b];
-            curve.push_back({{"hz", round2(r.match->bandHz[b])}, {"mid_db", round2(tone)}, {"side_db", round2(tone + r.match->sideWidthDb[b])},
-                             {"side_width_db", round2(r.match->sideWidthDb[b])}});
+            curve.push_back({{"hz", round2(r.match->bandHz[b])}, {"mid_db", round2(tone + r.match->midWidthDb[b])},
+                             {"side_db", round2(tone + r.match->sideWidthDb[b])}, {"tone_db", round2(tone)},
+                             {"width_change_db", round2(r.match->widthChangeDb[b])}});
         }
         json["reference_match"] = {
             {"amounts", {{"tone", settings.match.tone}, {"width", settings.match.width}, {"loudness", settings.match.loudness},

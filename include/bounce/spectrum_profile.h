@@ -28,7 +28,8 @@ struct SpectrumProfile {
     double sampleRate = 0.0;
     std::size_t framesUsed = 0;           // FFT frames that passed the gate
 
-    // Side over mid power, over 100 Hz .. 10 kHz: one number for "how wide".
+    // Side over mid power, the mean of the bands' ratios over 100 Hz .. 10 kHz: one number
+    // for "how wide" (0 mono, about 1 for uncorrelated channels), independent of the tone.
     double overallWidth() const;
 };
 
@@ -58,19 +59,22 @@ struct MatchAmounts {
 };
 
 // The correction that takes `input` toward `reference`, per third-octave band.
-// Tone: the difference of the mid spectra, level-normalised (mean over 40 Hz .. 16 kHz
-// removed), smoothed over about an octave (weights 1/4, 1/2, 1/4 on neighbouring bands),
-// limited to +-kMaxToneDb, held flat outside 40 Hz .. 16 kHz and where either spectrum
-// is more than 80 dB below its loudest band (no reliable content), then scaled by `tone`.
-// It applies to mid and side alike, so that it does not change the width.
-// Width: the side gain (on top of the tone) that moves the band's side/mid power ratio to
-// the reference's, smoothed and limited the same way, scaled by `width`. It widens the
-// lows only as far as the reference's lows are wide.
+// Tone: the difference of the total (mid + side) spectra, level-normalised (mean over
+// 40 Hz .. 16 kHz removed), smoothed over about an octave (weights 1/4, 1/2, 1/4 on
+// neighbouring bands), limited to +-kMaxToneDb, held flat outside 40 Hz .. 16 kHz and
+// where either spectrum is more than 80 dB below its loudest band (no reliable content),
+// then scaled by `tone`. It applies to mid and side alike, so it does not change width.
+// Width: the change of each band's side/mid power ratio toward the reference's, smoothed
+// and limited the same way, scaled by `width`, realised as a mid gain and a side gain that
+// keep the band's total power (so width does not change tone). It widens the lows only
+// as far as the reference's lows are wide.
 struct ReferenceMatch {
     static constexpr double kMaxToneDb = 12.0;
     std::vector<double> bandHz;
-    std::vector<double> toneDb;       // mid and side
-    std::vector<double> sideWidthDb;  // side only, on top of toneDb
+    std::vector<double> toneDb;         // mid and side
+    std::vector<double> widthChangeDb;  // change of the side/mid power ratio
+    std::vector<double> midWidthDb;     // mid, on top of toneDb (power-preserving width)
+    std::vector<double> sideWidthDb;    // side, on top of toneDb
     double inputLufs = 0.0, referenceLufs = 0.0;
     double inputCrestDb = 0.0, referenceCrestDb = 0.0;
     double inputWidth = 0.0, referenceWidth = 0.0;  // overallWidth()
@@ -83,6 +87,7 @@ struct ReferenceMatch {
     // right gain.
     double predictedLoudnessChangeDb(const SpectrumProfile& input) const;
     double sideWidthAtDb(double freqHz) const noexcept;
+    double midWidthAtDb(double freqHz) const noexcept;
 };
 
 ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProfile& reference,

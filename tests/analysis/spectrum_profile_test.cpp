@@ -121,7 +121,9 @@ TEST_F(SpectrumProfileTest, MatchCurveUndoesAKnownEqAndNarrowing) {
     for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i] - gotMean, want[i] - wantMean, 1.0) << i;
     for (std::size_t b = 0; b < match.bandHz.size(); ++b) {
         if (match.bandHz[b] < 120.0 || match.bandHz[b] > 12500.0) continue;
-        EXPECT_NEAR(std::pow(10.0, match.sideWidthDb[b] / 20.0), 2.0, 0.2) << match.bandHz[b] << " Hz";
+        // Side against mid in amplitude: 2x, whatever the split between them.
+        EXPECT_NEAR(std::pow(10.0, (match.sideWidthDb[b] - match.midWidthDb[b]) / 20.0), 2.0, 0.2) << match.bandHz[b] << " Hz";
+        EXPECT_NEAR(match.widthChangeDb[b], 6.02, 0.83) << match.bandHz[b] << " Hz";
     }
     EXPECT_GT(match.distanceDb, 1.0);
 
@@ -130,13 +132,17 @@ TEST_F(SpectrumProfileTest, MatchCurveUndoesAKnownEqAndNarrowing) {
     for (std::size_t b = 0; b < none.bandHz.size(); ++b) {
         EXPECT_EQ(none.toneDb[b], 0.0);
         EXPECT_EQ(none.sideWidthDb[b], 0.0);
+        EXPECT_EQ(none.midWidthDb[b], 0.0);
     }
     const auto half = matchToReference(input, reference, {0.5, 0.5, 1.0, 0.5});
     for (std::size_t b = 0; b < half.bandHz.size(); ++b) EXPECT_NEAR(half.toneDb[b], 0.5 * match.toneDb[b], 1e-9);
 
     // The predicted loudness change of the curves is what applying them does (BS.1770).
     MidSideCurveEqParams curve{match.bandHz, match.toneDb, match.toneDb, 0};
-    for (std::size_t b = 0; b < curve.sideDb.size(); ++b) curve.sideDb[b] += match.sideWidthDb[b];
+    for (std::size_t b = 0; b < curve.sideDb.size(); ++b) {
+        curve.midDb[b] += match.midWidthDb[b];
+        curve.sideDb[b] += match.sideWidthDb[b];
+    }
     MidSideCurveEq apply;
     apply.setParams(curve);
     apply.prepare({kRate, 4096, 2});
