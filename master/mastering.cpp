@@ -349,6 +349,13 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
                 throw ConfigError(path + ": the output would overwrite this reference");
             profiles.push_back(analyzeSpectrumProfile(path));
             if (!profiles.back().integratedLufs) throw Error(path + ": the reference is silent; there is nothing to match");
+            if (!profiles.back().bandHz.empty() && profiles.back().bandHz.back() < 12000.0 &&
+                inputProfile->bandHz.size() > profiles.back().bandHz.size()) {
+                char text[200];
+                std::snprintf(text, sizeof text, "%s: a %.0f Hz file has nothing above %.1f kHz: the tone above is left as it is",
+                              path.c_str(), profiles.back().sampleRate, profiles.back().sampleRate / 2000.0);
+                result.warnings.push_back(text);
+            }
             result.references.push_back({path, profiles.back().integratedLufs, profiles.back().crestDb, profiles.back().overallWidth(),
                                          spectralDistanceDb(*inputProfile, profiles.back()), 0.0});
         }

@@ -176,6 +176,20 @@ TEST_F(MasterReference, MonoInputMatchesToneAndSaysWidthCannot) {
     EXPECT_LE(measureWithLibebur128(audio.view(), rate).truePeakDbtp, r.ceilingDbtp);
 }
 
+TEST_F(MasterReference, ALowRateReferenceLeavesTheHighsAndSaysSo) {
+    writeFile(dir_ + "/ref8k.wav", pinkishNoise(8000, 10.0, -18.0, 2, 45).view(), 8000);
+    MasterSettings s;
+    s.references = {dir_ + "/ref8k.wav"};
+    const MasterResult r = masterFile(dir_ + "/in.wav", dir_ + "/out.wav", s);
+    bool warned = false;
+    for (const auto& w : r.warnings) warned |= w.find("ref8k.wav") != std::string::npos && w.find("4.0 kHz") != std::string::npos;
+    EXPECT_TRUE(warned);
+    // Above the reference's last band the curve is flat (held), not extrapolated.
+    ASSERT_TRUE(r.match.has_value());
+    EXPECT_NEAR(r.match->toneAtDb(8000.0), r.match->toneAtDb(16000.0), 1e-9);
+    EXPECT_LT(r.distanceAfterDb, r.distanceBeforeDb);
+}
+
 TEST_F(MasterReference, CompareReportsDistancesWithoutWriting) {
     auto r = runCommand({BOUNCE_CLI, "compare", dir_ + "/in.wav", dir_ + "/ref48.wav", dir_ + "/ref96.wav", "--json"});
     ASSERT_EQ(r.exitCode, 0) << r.err;
