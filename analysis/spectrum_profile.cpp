@@ -3,6 +3,7 @@
 #include "bounce/analysis.h"
 #include "bounce/error.h"
 #include "bounce/k_weighting.h"
+#include "bounce/linear_phase_eq.h"
 #include "bounce/loudness_meter.h"
 #include "bounce/sound_file.h"
 
@@ -32,6 +33,44 @@ std::vector<double> thirdOctaveCentres(double nyquist) {
 }
 
 double dbOf(double power) { return 10.0 * std::log10(std::max(power, 1e-30)); }
+
+
+std::optional<std::size_t> bandIndex(const SpectrumProfile& p, double f) {
+    for (std::size_t j = 0; j < p.bandHz.size(); ++j)
+        if (std::fabs(p.bandHz[j] - f) < 0.01 * f) return j;
+    return std::nullopt;
+}
+
+double powerOf(double db) { return std::pow(10.0, db / 10.0); }
+
+// A band's total power, mid + side, in dB (L^2 + R^2 = 2 (M^2 + S^2)).
+double totalDb(const SpectrumProfile& p, std::size_t band) { return dbOf(powerOf(p.midDb[band]) + powerOf(p.sideDb[band])); }
+
+// Smooths over neighbouring bands (1/4, 1/2, 1/4), holding the ends, then limits.
+std::vector<double> smoothAndLimit(const std::vector<double>& x, double limitDb) {
+    std::vector<double> y(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const double prev = x[i > 0 ? i - 1 : i], next = x[i + 1 < x.size() ? i + 1 : i];
+        y[i] = std::clamp(0.25 * prev + 0.5 * x[i] + 0.25 * next, -limitDb, limitDb);
+    }
+    return y;
+}
+
+// Fills the bands marked invalid with the nearest valid band's value (flat extrapolation).
+void holdNearest(std::vector<double>& x, const std::vector<bool>& valid) {
+    const auto n = x.size();
+    std::optional<std::size_t> last;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (valid[i]) { last = i; continue; }
+        // Nearest valid to the left or right.
+        std::optional<std::size_t> right;
+        for (std::size_t j = i + 1; j < n; ++j)
+            if (valid[j]) { right = j; break; }
+        if (last && (!right || i - *last <= *right - i)) x[i] = x[*last];
+        else if (right) x[i] = x[*right];
+        else x[i] = 0.0;
+    }
+}
 
 }  // namespace
 
@@ -138,11 +177,9 @@ double spectralDistanceDb(const SpectrumProfile& a, const SpectrumProfile& b) {
     for (std::size_t i = 0; i < a.bandHz.size(); ++i) {
         const double f = a.bandHz[i];
         if (f < 40.0 || f > 16000.0) continue;
-        const auto j = static_cast<std::size_t>(std::find_if(b.bandHz.begin(), b.bandHz.end(), [f](double g) { return std::fabs(g - f) < 0.01 * f; }) - b.bandHz.begin());
-        if (j >= b.bandHz.size()) continue;
-        const double ta = dbOf(std::pow(10.0, a.midDb[i] / 10.0) + std::pow(10.0, a.sideDb[i] / 10.0));
-        const double tb = dbOf(std::pow(10.0, b.midDb[j] / 10.0) + std::pow(10.0, b.sideDb[j] / 10.0));
-        diff.push_back(ta - tb);
+        const auto j = bandIndex(b, f);
+        if (!j) continue;
+        diff.push_back(totalDb(a, i) - totalDb(b, *j));
     }
     if (diff.empty()) return 0.0;
     double mean = 0;
@@ -153,62 +190,11 @@ double spectralDistanceDb(const SpectrumProfile& a, const SpectrumProfile& b) {
     return std::sqrt(sum / static_cast<double>(diff.size()));
 }
 
-}  // namespace bounce
-
-namespace bounce {
-namespace {
-
-std::optional<std::size_t> bandIndex(const SpectrumProfile& p, double f) {
-    for (std::size_t j = 0; j < p.bandHz.size(); ++j)
-        if (std::fabs(p.bandHz[j] - f) < 0.01 * f) return j;
-    return std::nullopt;
-}
-
-double powerOf(double db) { return std::pow(10.0, db / 10.0); }
-
-// Smooths over neighbouring bands (1/4, 1/2, 1/4), holding the ends, then limits.
-std::vector<double> smoothAndLimit(const std::vector<double>& x, double limitDb) {
-    std::vector<double> y(x.size());
-    for (std::size_t i = 0; i < x.size(); ++i) {
-        const double prev = x[i > 0 ? i - 1 : i], next = x[i + 1 < x.size() ? i + 1 : i];
-        y[i] = std::clamp(0.25 * prev + 0.5 * x[i] + 0.25 * next, -limitDb, limitDb);
-    }
-    return y;
-}
-
-// Fills the bands marked invalid with the nearest valid band's value (flat extrapolation).
-void holdNearest(std::vector<double>& x, const std::vector<bool>& valid) {
-    const auto n = x.size();
-    std::optional<std::size_t> last;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (valid[i]) { last = i; continue; }
-        // Nearest valid to the left or right.
-        std::optional<std::size_t> right;
-        for (std::size_t j = i + 1; j < n; ++j)
-            if (valid[j]) { right = j; break; }
-        if (last && (!right || i - *last <= *right - i)) x[i] = x[*last];
-        else if (right) x[i] = x[*right];
-        else x[i] = 0.0;
-    }
-}
-
-double interpolateLogF(const std::vector<double>& hz, const std::vector<double>& db, double f) {
-    if (hz.empty()) return 0.0;
-    if (f <= hz.front()) return db.front();
-    if (f >= hz.back()) return db.back();
-    const auto it = std::upper_bound(hz.begin(), hz.end(), f);
-    const std::size_t i = static_cast<std::size_t>(it - hz.begin());
-    const double t = std::log(f / hz[i - 1]) / std::log(hz[i] / hz[i - 1]);
-    return db[i - 1] + t * (db[i] - db[i - 1]);
-}
-
-}  // namespace
-
 SpectrumProfile averageProfiles(const std::vector<SpectrumProfile>& profiles) {
     if (profiles.empty()) throw Error("no reference profiles to average");
     if (profiles.size() == 1) return profiles.front();
     SpectrumProfile avg = profiles.front();
-    std::vector<double> mid(avg.bandHz.size(), 0.0), side(avg.bandHz.size(), 0.0);
+    std::vector<double> mid(avg.bandHz.size(), 0.0), side(avg.bandHz.size(), 0.0), count(avg.bandHz.size(), 0.0);
     double lufs = 0, crest = 0, tp = 0;
     int measured = 0;
     for (const auto& p : profiles) {
@@ -216,10 +202,10 @@ SpectrumProfile averageProfiles(const std::vector<SpectrumProfile>& profiles) {
         const double norm = p.integratedLufs ? powerOf(-*p.integratedLufs) : 1.0;
         for (std::size_t b = 0; b < avg.bandHz.size(); ++b) {
             const auto j = bandIndex(p, avg.bandHz[b]);
-            const std::size_t k = j ? *j : b;  // a band the other lacks: the first's own
-            const auto& src = j ? p : profiles.front();
-            mid[b] += powerOf(src.midDb[k]) * norm;
-            side[b] += powerOf(src.sideDb[k]) * norm;
+            if (!j) continue;  // a band above this one's Nyquist: the others speak for it
+            mid[b] += powerOf(p.midDb[*j]) * norm;
+            side[b] += powerOf(p.sideDb[*j]) * norm;
+            count[b] += 1.0;
         }
         if (p.integratedLufs && p.crestDb && p.truePeakDbtp) {
             lufs += *p.integratedLufs;
@@ -229,11 +215,10 @@ SpectrumProfile averageProfiles(const std::vector<SpectrumProfile>& profiles) {
         }
         avg.framesUsed += p.framesUsed;
     }
-    const double n = static_cast<double>(profiles.size());
     const double level = measured ? lufs / measured : 0.0;
     for (std::size_t b = 0; b < avg.bandHz.size(); ++b) {
-        avg.midDb[b] = dbOf(mid[b] / n) + level;
-        avg.sideDb[b] = dbOf(side[b] / n) + level;
+        avg.midDb[b] = dbOf(mid[b] / count[b]) + level;  // count >= 1: the first has every band
+        avg.sideDb[b] = dbOf(side[b] / count[b]) + level;
         avg.widthRatio[b] = mid[b] > 0 ? side[b] / mid[b] : 0.0;
     }
     if (measured) {
@@ -257,9 +242,19 @@ double ReferenceMatch::predictedLoudnessChangeDb(const SpectrumProfile& input) c
     return before > 0 && after > 0 ? 10.0 * std::log10(after / before) : 0.0;
 }
 
-double ReferenceMatch::toneAtDb(double freqHz) const noexcept { return interpolateLogF(bandHz, toneDb, freqHz); }
-double ReferenceMatch::sideWidthAtDb(double freqHz) const noexcept { return interpolateLogF(bandHz, sideWidthDb, freqHz); }
-double ReferenceMatch::midWidthAtDb(double freqHz) const noexcept { return interpolateLogF(bandHz, midWidthDb, freqHz); }
+MidSideCurveEqParams ReferenceMatch::curveEqParams() const {
+    MidSideCurveEqParams curve;
+    curve.curveHz = bandHz;
+    for (std::size_t b = 0; b < bandHz.size(); ++b) {
+        curve.midDb.push_back(toneDb[b] + midWidthDb[b]);
+        curve.sideDb.push_back(toneDb[b] + sideWidthDb[b]);
+    }
+    return curve;
+}
+
+double ReferenceMatch::toneAtDb(double freqHz) const noexcept { return MidSideCurveEq::curveAtDb(bandHz, toneDb, freqHz); }
+double ReferenceMatch::sideWidthAtDb(double freqHz) const noexcept { return MidSideCurveEq::curveAtDb(bandHz, sideWidthDb, freqHz); }
+double ReferenceMatch::midWidthAtDb(double freqHz) const noexcept { return MidSideCurveEq::curveAtDb(bandHz, midWidthDb, freqHz); }
 
 ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProfile& reference, const MatchAmounts& amounts) {
     ReferenceMatch match;
@@ -268,7 +263,6 @@ ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProf
     const auto loudestDb = [](const std::vector<double>& db) { return db.empty() ? 0.0 : *std::max_element(db.begin(), db.end()); };
     const double inTop = loudestDb(input.midDb), refTop = loudestDb(reference.midDb);
 
-    const auto totalDb = [](const SpectrumProfile& p, std::size_t b) { return dbOf(powerOf(p.midDb[b]) + powerOf(p.sideDb[b])); };
     std::vector<double> tone(n, 0.0), width(n, 0.0);
     std::vector<bool> toneValid(n, false), widthValid(n, false);
     double offset = 0;

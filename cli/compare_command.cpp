@@ -1,6 +1,8 @@
 #include "commands.h"
 
+#include "bounce/analysis_report.h"
 #include "bounce/error.h"
+#include "bounce/master_report.h"
 #include "bounce/spectrum_profile.h"
 
 #include <nlohmann/json.hpp>
@@ -21,12 +23,6 @@ struct CompareArgs {
     bool json = false;
 };
 
-double round2(double v) { return std::round(v * 100.0) / 100.0; }
-
-nlohmann::ordered_json optionalJson(std::optional<double> v) {
-    return v ? nlohmann::ordered_json(round2(*v)) : nlohmann::ordered_json(nullptr);
-}
-
 int runCompare(const CompareArgs& args) {
     const SpectrumProfile input = analyzeSpectrumProfile(args.input);
     std::vector<SpectrumProfile> refs;
@@ -36,19 +32,16 @@ int runCompare(const CompareArgs& args) {
 
     if (args.json) {
         nlohmann::ordered_json out;
-        out["input"] = {{"path", args.input}, {"integrated_lufs", optionalJson(input.integratedLufs)},
-                        {"crest_db", optionalJson(input.crestDb)}, {"width", round2(input.overallWidth())}};
+        out["input"] = {{"path", args.input}, {"integrated_lufs", rounded(input.integratedLufs)},
+                        {"crest_db", rounded(input.crestDb)}, {"width", rounded(input.overallWidth(), 2)}};
         nlohmann::ordered_json list = nlohmann::ordered_json::array();
         for (std::size_t i = 0; i < refs.size(); ++i)
-            list.push_back({{"path", args.references[i]}, {"integrated_lufs", optionalJson(refs[i].integratedLufs)},
-                            {"crest_db", optionalJson(refs[i].crestDb)}, {"width", round2(refs[i].overallWidth())},
-                            {"distance_db", round2(spectralDistanceDb(input, refs[i]))}});
+            list.push_back({{"path", args.references[i]}, {"integrated_lufs", rounded(refs[i].integratedLufs)},
+                            {"crest_db", rounded(refs[i].crestDb)}, {"width", rounded(refs[i].overallWidth(), 2)},
+                            {"distance_db", rounded(spectralDistanceDb(input, refs[i]), 2)}});
         out["references"] = list;
-        out["distance_db"] = round2(match.distanceDb);
-        nlohmann::ordered_json curve = nlohmann::ordered_json::array();
-        for (std::size_t b = 0; b < match.bandHz.size(); ++b)
-            curve.push_back({{"hz", round2(match.bandHz[b])}, {"tone_db", round2(match.toneDb[b])}, {"width_change_db", round2(match.widthChangeDb[b])}});
-        out["match_curve"] = curve;
+        out["distance_db"] = rounded(match.distanceDb, 2);
+        out["match_curve"] = matchCurveToJson(match);
         std::cout << out.dump() << "\n";
         return kExitOk;
     }

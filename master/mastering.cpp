@@ -142,16 +142,8 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
     // Reference matching: the measured tone curve on mid and side, plus the side's width
     // gain, as one linear-phase mid/side EQ.
     if (match) {
-        MidSideCurveEqParams curve;
-        curve.curveHz = match->bandHz;
-        curve.midDb = match->toneDb;
-        curve.sideDb = match->toneDb;
-        for (std::size_t b = 0; b < curve.sideDb.size(); ++b) {
-            curve.midDb[b] += match->midWidthDb[b];
-            curve.sideDb[b] += match->sideWidthDb[b];
-        }
         auto matchEq = std::make_unique<MidSideCurveEq>();
-        matchEq->setParams(curve);
+        matchEq->setParams(match->curveEqParams());
         c.chain.add(std::move(matchEq));
     }
 
@@ -345,8 +337,6 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     if (!inputLufs) throw Error(inputPath + ": the input is silent (no block above -70 LUFS); there is nothing to master");
     if (!settings.references.empty()) {
         for (const auto& path : settings.references) {
-            if (std::filesystem::exists(outputPath) && std::filesystem::equivalent(path, outputPath))
-                throw ConfigError(path + ": the output would overwrite this reference");
             profiles.push_back(analyzeSpectrumProfile(path));
             if (!profiles.back().integratedLufs) throw Error(path + ": the reference is silent; there is nothing to match");
             if (!profiles.back().bandHz.empty() && profiles.back().bandHz.back() < 12000.0 &&
@@ -387,7 +377,11 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     const DitherType ditherType = settings.dither == "shaped" ? DitherType::NoiseShaped : DitherType::Tpdf;
 
     std::unique_ptr<AtomicOutputFile> output;
-    if (!settings.dryRun) output = std::make_unique<AtomicOutputFile>(outputPath, std::vector<std::string>{inputPath});
+    if (!settings.dryRun) {
+        std::vector<std::string> inputs{inputPath};
+        inputs.insert(inputs.end(), settings.references.begin(), settings.references.end());
+        output = std::make_unique<AtomicOutputFile>(outputPath, inputs);
+    }
 
     // The closed loop.
     double gain = result.targetLufs - *inputLufs;

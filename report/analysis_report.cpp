@@ -6,18 +6,19 @@
 #include <sstream>
 
 namespace bounce {
-namespace {
 
 // Readings are rounded to `decimals` places (0.0001 dB/LU, 1 us): far below any
 // tolerance, and stable text. Going through the decimal text gives the double nearest to
 // it, which the JSON writer then prints in its shortest form ("-15.6283").
-nlohmann::ordered_json rounded(std::optional<double> value, int decimals = 4) {
+nlohmann::ordered_json rounded(std::optional<double> value, int decimals) {
     if (!value || !std::isfinite(*value)) return nullptr;
     char text[64];
     std::snprintf(text, sizeof text, "%.*f", decimals, *value);
     const double parsed = std::strtod(text, nullptr);
     return parsed == 0.0 ? 0.0 : parsed;  // no "-0.0"
 }
+
+namespace {
 
 nlohmann::ordered_json sampleRateJson(double rate) {
     if (rate == std::floor(rate)) return static_cast<long long>(rate);

@@ -8,6 +8,17 @@
 
 namespace bounce {
 
+nlohmann::ordered_json matchCurveToJson(const ReferenceMatch& match) {
+    nlohmann::ordered_json curve = nlohmann::ordered_json::array();
+    for (std::size_t b = 0; b < match.bandHz.size(); ++b) {
+        const double tone = match.toneDb[b];
+        curve.push_back({{"hz", rounded(match.bandHz[b], 2)}, {"mid_db", rounded(tone + match.midWidthDb[b], 2)},
+                         {"side_db", rounded(tone + match.sideWidthDb[b], 2)}, {"tone_db", rounded(tone, 2)},
+                         {"width_change_db", rounded(match.widthChangeDb[b], 2)}});
+    }
+    return curve;
+}
+
 nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings& settings) {
     nlohmann::ordered_json stages = nlohmann::ordered_json::array();
     for (const auto& s : r.stages) {
@@ -33,32 +44,24 @@ nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings&
         {"warnings", r.warnings},
     };
     if (r.match) {
-        const auto round2 = [](double v) { return std::round(v * 100) / 100; };
-        const auto optional = [](std::optional<double> v) { return v ? nlohmann::ordered_json(std::round(*v * 100) / 100) : nlohmann::ordered_json(nullptr); };
+        const auto dryNull = [&](double v) { return settings.dryRun ? nlohmann::ordered_json(nullptr) : rounded(v, 2); };
         nlohmann::ordered_json refs = nlohmann::ordered_json::array();
         for (const auto& ref : r.references)
-            refs.push_back({{"path", ref.path}, {"integrated_lufs", optional(ref.integratedLufs)}, {"crest_db", optional(ref.crestDb)},
-                            {"width", round2(ref.width)}, {"distance_before_db", round2(ref.distanceBeforeDb)},
-                            {"distance_after_db", settings.dryRun ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(round2(ref.distanceAfterDb))}});
-        nlohmann::ordered_json curve = nlohmann::ordered_json::array();
-        for (std::size_t b = 0; b < r.match->bandHz.size(); ++b) {
-            const double tone = r.match->toneDb[b];
-            curve.push_back({{"hz", round2(r.match->bandHz[b])}, {"mid_db", round2(tone + r.match->midWidthDb[b])},
-                             {"side_db", round2(tone + r.match->sideWidthDb[b])}, {"tone_db", round2(tone)},
-                             {"width_change_db", round2(r.match->widthChangeDb[b])}});
-        }
+            refs.push_back({{"path", ref.path}, {"integrated_lufs", rounded(ref.integratedLufs, 2)}, {"crest_db", rounded(ref.crestDb, 2)},
+                            {"width", rounded(ref.width, 2)}, {"distance_before_db", rounded(ref.distanceBeforeDb, 2)},
+                            {"distance_after_db", dryNull(ref.distanceAfterDb)}});
+        const ReferenceMatch& m = *r.match;
         json["reference_match"] = {
             {"amounts", {{"tone", settings.match.tone}, {"width", settings.match.width}, {"loudness", settings.match.loudness},
                          {"dynamics", settings.match.dynamics}}},
             {"references", refs},
-            {"loudness_lufs", {{"input", round2(r.match->inputLufs)}, {"reference", round2(r.match->referenceLufs)},
-                               {"output", optional(r.output.integratedLufs)}}},
-            {"crest_db", {{"input", round2(r.match->inputCrestDb)}, {"reference", round2(r.match->referenceCrestDb)},
-                          {"output", optional(r.outputCrestDb)}}},
-            {"width", {{"input", round2(r.match->inputWidth)}, {"reference", round2(r.match->referenceWidth)}, {"output", round2(r.outputWidth)}}},
-            {"distance_db", {{"before", round2(r.distanceBeforeDb)}, {"after", settings.dryRun ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(round2(r.distanceAfterDb))},
+            {"loudness_lufs", {{"input", rounded(m.inputLufs, 2)}, {"reference", rounded(m.referenceLufs, 2)},
+                               {"output", rounded(r.output.integratedLufs, 2)}}},
+            {"crest_db", {{"input", rounded(m.inputCrestDb, 2)}, {"reference", rounded(m.referenceCrestDb, 2)}, {"output", rounded(r.outputCrestDb, 2)}}},
+            {"width", {{"input", rounded(m.inputWidth, 2)}, {"reference", rounded(m.referenceWidth, 2)}, {"output", rounded(r.outputWidth, 2)}}},
+            {"distance_db", {{"before", rounded(r.distanceBeforeDb, 2)}, {"after", dryNull(r.distanceAfterDb)},
                              {"measure", "third-octave RMS over 40 Hz-16 kHz, loudness-normalised"}}},
-            {"curve", curve},
+            {"curve", matchCurveToJson(m)},
         };
     }
     return json;

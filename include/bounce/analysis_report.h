@@ -9,6 +9,10 @@
 
 namespace bounce {
 
+// A reading for a JSON report: rounded to `decimals` places (stable text, no "-0"), null
+// when it does not exist or is not finite. Every report uses it.
+nlohmann::ordered_json rounded(std::optional<double> value, int decimals = 4);
+
 // Exactly the documented keys; a value that does not exist (the loudness of silence) is null.
 nlohmann::ordered_json analysisToJson(const AnalysisResult& result);
 

@@ -9,6 +9,10 @@
 
 namespace bounce {
 
+// The reference-matching curve per third-octave band: tone, width change, and the mid
+// and side gains they make (used by the master report and `bounce compare --json`).
+nlohmann::ordered_json matchCurveToJson(const ReferenceMatch& match);
+
 nlohmann::ordered_json masterToJson(const MasterResult& result, const MasterSettings& settings);
 std::string masterSummary(const MasterResult& result, bool dryRun);
 

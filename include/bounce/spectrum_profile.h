@@ -11,6 +11,8 @@
 // on the length. Any sample rate.
 #pragma once
 
+#include "bounce/linear_phase_eq.h"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -88,6 +90,9 @@ struct ReferenceMatch {
     double predictedLoudnessChangeDb(const SpectrumProfile& input) const;
     double sideWidthAtDb(double freqHz) const noexcept;
     double midWidthAtDb(double freqHz) const noexcept;
+    // The curves as the mid/side EQ that applies them: mid = tone + mid width, side =
+    // tone + side width.
+    MidSideCurveEqParams curveEqParams() const;
 };
 
 ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProfile& reference,

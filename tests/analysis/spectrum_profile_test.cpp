@@ -20,6 +20,16 @@ namespace {
 
 constexpr double kRate = 48000.0;
 
+// The colouring EQ, to read its response from its coefficients (Equalizer::magnitudeDb
+// evaluates the applied biquads in closed form; tests/dsp checks it against the RBJ and
+// Vicanek formulas).
+Equalizer preparedColouringEq() {
+    Equalizer eq;
+    eq.setParams(colouringEq());
+    eq.prepare({kRate, 16, 1});
+    return eq;
+}
+
 // Band-averaged response (mean power over the third-octave band) of an equaliser, dB.
 double bandResponseDb(const Equalizer& eq, double centreHz) {
     double sum = 0;
@@ -41,24 +51,8 @@ protected:
 TEST_F(SpectrumProfileTest, RecoversAKnownEqAndWidthChange) {
     // Decorrelated programme-like noise: mid and side carry equal power.
     const auto input = pinkishNoise(kRate, 20.0, -20.0, 2, 11);
-    auto coloured = input;
-    Equalizer eq;
-    eq.prepare({kRate, 4096, 2});
-    EqParams p;
-    p.bands[0] = {EqBandType::HighShelf, 8000.0, 4.0, 0.7071};
-    p.bands[1] = {EqBandType::LowShelf, 200.0, -3.0, 0.7071};
-    p.bandCount = 2;
-    eq.setParams(p);
-    eq.reset();
-    Width width;
-    width.prepare({kRate, 4096, 2});
-    width.setParams({0.5, 0.0});
-    width.reset();
-    for (std::size_t i = 0; i < coloured.frames(); i += 4096) {
-        auto v = coloured.view().subView(i, std::min<std::size_t>(4096, coloured.frames() - i));
-        eq.process(v);
-        width.process(v);
-    }
+    const auto coloured = colourAndNarrow(input, kRate);
+    const auto eq = preparedColouringEq();
     writeFile(dir_ + "/in.wav", input.view(), kRate);
     writeFile(dir_ + "/ref.wav", coloured.view(), kRate);
 
@@ -86,24 +80,8 @@ TEST_F(SpectrumProfileTest, MatchCurveUndoesAKnownEqAndNarrowing) {
     // reference: the match must be the inverse EQ (within 1 dB per band, level aside)
     // and widen the side by 2x (within 10 %).
     const auto original = pinkishNoise(kRate, 20.0, -20.0, 2, 21);
-    auto coloured = original;
-    Equalizer eq;
-    eq.prepare({kRate, 4096, 2});
-    EqParams p;
-    p.bands[0] = {EqBandType::HighShelf, 8000.0, 4.0, 0.7071};
-    p.bands[1] = {EqBandType::LowShelf, 200.0, -3.0, 0.7071};
-    p.bandCount = 2;
-    eq.setParams(p);
-    eq.reset();
-    Width width;
-    width.prepare({kRate, 4096, 2});
-    width.setParams({0.5, 0.0});
-    width.reset();
-    for (std::size_t i = 0; i < coloured.frames(); i += 4096) {
-        auto v = coloured.view().subView(i, std::min<std::size_t>(4096, coloured.frames() - i));
-        eq.process(v);
-        width.process(v);
-    }
+    const auto coloured = colourAndNarrow(original, kRate);
+    const auto eq = preparedColouringEq();
     writeFile(dir_ + "/original.wav", original.view(), kRate);
     writeFile(dir_ + "/coloured.wav", coloured.view(), kRate);
     const auto input = analyzeSpectrumProfile(dir_ + "/coloured.wav");
@@ -138,13 +116,8 @@ TEST_F(SpectrumProfileTest, MatchCurveUndoesAKnownEqAndNarrowing) {
     for (std::size_t b = 0; b < half.bandHz.size(); ++b) EXPECT_NEAR(half.toneDb[b], 0.5 * match.toneDb[b], 1e-9);
 
     // The predicted loudness change of the curves is what applying them does (BS.1770).
-    MidSideCurveEqParams curve{match.bandHz, match.toneDb, match.toneDb, 0};
-    for (std::size_t b = 0; b < curve.sideDb.size(); ++b) {
-        curve.midDb[b] += match.midWidthDb[b];
-        curve.sideDb[b] += match.sideWidthDb[b];
-    }
     MidSideCurveEq apply;
-    apply.setParams(curve);
+    apply.setParams(match.curveEqParams());
     apply.prepare({kRate, 4096, 2});
     auto matched = coloured;
     for (std::size_t i = 0; i < matched.frames(); i += 4096) apply.process(matched.view().subView(i, std::min<std::size_t>(4096, matched.frames() - i)));
@@ -208,7 +181,7 @@ TEST_F(SpectrumProfileTest, SampleRatesCompareBandForBand) {
     writeFile(dir_ + "/a44.wav", a44.view(), 44100);
     const auto p48 = analyzeSpectrumProfile(dir_ + "/a48.wav");
     const auto p44 = analyzeSpectrumProfile(dir_ + "/a44.wav");
-    EXPECT_EQ(p48.bandHz.back() > 19000.0, true);
+    EXPECT_GT(p48.bandHz.back(), 19000.0);
     EXPECT_LT(spectralDistanceDb(p48, p44), 1.0);
 }
 

@@ -1,5 +1,7 @@
 #include "signals.h"
 
+#include "bounce/stereo.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -76,6 +78,31 @@ AudioBuffer pinkishNoise(double sampleRate, double seconds, double rmsDbfs, int 
         for (std::size_t i = 0; i < frames; ++i) x[i] = static_cast<float>(x[i] * gain);
     }
     return buffer;
+}
+
+EqParams colouringEq() {
+    EqParams p;
+    p.bands[0] = {EqBandType::HighShelf, 8000.0, 4.0, 0.7071};
+    p.bands[1] = {EqBandType::LowShelf, 200.0, -3.0, 0.7071};
+    p.bandCount = 2;
+    return p;
+}
+
+AudioBuffer colourAndNarrow(AudioBuffer x, double sampleRate) {
+    Equalizer eq;
+    eq.setParams(colouringEq());
+    eq.prepare({sampleRate, 4096, 2});
+    eq.reset();
+    Width width;
+    width.setParams({0.5, 0.0});
+    width.prepare({sampleRate, 4096, 2});
+    width.reset();
+    for (std::size_t i = 0; i < x.frames(); i += 4096) {
+        auto v = x.view().subView(i, std::min<std::size_t>(4096, x.frames() - i));
+        eq.process(v);
+        width.process(v);
+    }
+    return x;
 }
 
 void applyFades(AudioBuffer& buffer, double sampleRate, double seconds) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "bounce/audio_buffer.h"
+#include "bounce/equalizer.h"
 #include "bounce/sound_file.h"
 
 #include <cstdint>
@@ -31,6 +32,12 @@ AudioBuffer whiteNoise(double sampleRate, double seconds, double peak, int chann
 // Noise with a programme-like spectrum (about -3 dB/octave above a few hundred Hz, then
 // rolled off towards Nyquist), seeded; `rmsDbfs` sets its level.
 AudioBuffer pinkishNoise(double sampleRate, double seconds, double rmsDbfs, int channels, std::uint64_t seed);
+
+// The colouring of the reference-matching tests (issue 7): +4 dB high shelf at 8 kHz,
+// -3 dB low shelf at 200 Hz ...
+EqParams colouringEq();
+// ... applied to a stereo programme, whose side is then halved (Width 0.5).
+AudioBuffer colourAndNarrow(AudioBuffer programme, double sampleRate);
 
 // Linear fades over `seconds` at both ends.
 void applyFades(AudioBuffer& buffer, double sampleRate, double seconds);
