@@ -22,6 +22,12 @@ protected:
     void TearDown() override { fs::remove_all(dir_); }
 
     std::string path(const std::string& name) const { return dir_ + "/" + name; }
+    // dc.wav: a constant 0.5 in both channels at 48 kHz, to read gains off sample values.
+    void writeDc(double seconds) {
+        AudioBuffer dc(2, static_cast<std::size_t>(seconds * 48000));
+        for (int c = 0; c < 2; ++c) std::fill_n(dc.channel(c), dc.frames(), 0.5f);
+        writeFile(path("dc.wav"), dc.view(), 48000);
+    }
     std::string writeSession(const std::string& text) {
         std::ofstream(path("session.toml")) << text;
         return path("session.toml");
@@ -190,9 +196,7 @@ type = "limiter"
 }
 
 TEST_F(Mix, PreFaderSendsIgnoreTheFader) {
-    AudioBuffer dc(2, 48000);
-    for (int c = 0; c < 2; ++c) std::fill_n(dc.channel(c), dc.frames(), 0.5f);
-    writeFile(path("dc.wav"), dc.view(), 48000);
+    writeDc(1);
     // The track's fader is all the way down; only the pre-fader send reaches the master.
     const auto mix = render(R"(
 sample_rate = 48000
@@ -223,9 +227,7 @@ TEST_F(Mix, MonoTrackPannedToTheCentreIsMinus3dBEachSide) {
 }
 
 TEST_F(Mix, AutomationRampsHitTheirValuesAtTheRightSample) {
-    AudioBuffer dc(2, 3 * 48000);
-    for (int c = 0; c < 2; ++c) std::fill_n(dc.channel(c), dc.frames(), 0.5f);
-    writeFile(path("dc.wav"), dc.view(), 48000);
+    writeDc(3);
     const auto mix = render(R"(
 sample_rate = 48000
 tail_s = 0
@@ -285,9 +287,7 @@ TEST_F(Mix, AFileAtAnotherRateIsResampled) {
 }
 
 TEST_F(Mix, MuteSoloFadesAndRegion) {
-    AudioBuffer dc(2, 48000);
-    for (int c = 0; c < 2; ++c) std::fill_n(dc.channel(c), dc.frames(), 0.5f);
-    writeFile(path("dc.wav"), dc.view(), 48000);
+    writeDc(1);
     const auto mix = render(R"(
 sample_rate = 48000
 tail_s = 0
@@ -314,9 +314,7 @@ fade_shape = "linear"
 
 TEST_F(Mix, InsertParametersFollowTheirAutomation) {
     // A gain insert automated from -20 dB to 0 dB over a second, on a constant signal.
-    AudioBuffer dc(2, 2 * 48000);
-    for (int c = 0; c < 2; ++c) std::fill_n(dc.channel(c), dc.frames(), 0.5f);
-    writeFile(path("dc.wav"), dc.view(), 48000);
+    writeDc(2);
     const auto mix = render(R"(
 sample_rate = 48000
 tail_s = 0
