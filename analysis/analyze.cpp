@@ -1,6 +1,7 @@
 #include "bounce/analysis.h"
 
 #include "bounce/error.h"
+#include "bounce/spectrum_profile.h"
 #include "bounce/tags.h"
 #include "signal_stats.h"
 
@@ -21,6 +22,7 @@ struct ProgramAnalyzer::State {
           stats(channels, std::pow(10.0, kSilenceThresholdDbfs / 20.0)) {}
     LoudnessMeter meter;
     SignalStats stats;
+    std::unique_ptr<SpectrumAccumulator> spectrum;
 };
 
 ProgramAnalyzer::ProgramAnalyzer(double sampleRate, int channels, const std::vector<Speaker>& speakers,
@@ -34,9 +36,32 @@ void ProgramAnalyzer::setHopCallback(std::function<void(const LoudnessHop&)> cal
     state_->meter.setHopCallback(std::move(callback));
 }
 
+void ProgramAnalyzer::enableSpectrumProfile() {
+    state_->spectrum = std::make_unique<SpectrumAccumulator>(state_->meter.sampleRate(), state_->meter.channels());
+}
+
+SpectrumProfile ProgramAnalyzer::spectrumProfile(const AnalysisResult& analysis) const {
+    if (!state_->spectrum) throw Error("internal: spectrumProfile() without enableSpectrumProfile()");
+    return state_->spectrum->profile(analysis);
+}
+
 void ProgramAnalyzer::addFrames(ConstAudioView block) noexcept {
-    state_->meter.addFrames(block);
-    state_->stats.addFrames(block);
+    State& s = *state_;
+    if (!s.spectrum) {
+        s.meter.addFrames(block);
+        s.stats.addFrames(block);
+        return;
+    }
+    // The spectrum files each FFT frame under the momentary loudness at its end: feed the
+    // meter up to each FFT hop first.
+    for (std::size_t start = 0; start < block.frames();) {
+        const std::size_t n = std::min(block.frames() - start, s.spectrum->framesToNextHop());
+        const ConstAudioView part = block.subView(start, n);
+        s.meter.addFrames(part);
+        s.stats.addFrames(part);
+        s.spectrum->addFrames(part, s.meter.momentaryLufs());
+        start += n;
+    }
 }
 
 const LoudnessMeter& ProgramAnalyzer::meter() const noexcept { return state_->meter; }
@@ -87,6 +112,7 @@ AnalysisResult analyzeFile(const std::string& path, const AnalyzeOptions& option
     const SoundFileInfo& info = reader.info();
     ProgramAnalyzer analyzer(info.sampleRate, info.channels, info.speakers, options.measureTruePeak);
     if (options.onHop) analyzer.setHopCallback(options.onHop);
+    if (options.spectrumProfile) analyzer.enableSpectrumProfile();
 
     AudioBuffer block(info.channels, 8192);
     std::uint64_t framesRead = 0;
@@ -95,7 +121,9 @@ AnalysisResult analyzeFile(const std::string& path, const AnalyzeOptions& option
         framesRead += frames;
     }
 
-    return finishFileAnalysis(analyzer, info, framesRead);
+    AnalysisResult result = finishFileAnalysis(analyzer, info, framesRead);
+    if (options.spectrumProfile) *options.spectrumProfile = analyzer.spectrumProfile(result);
+    return result;
 }
 
 AnalysisResult finishFileAnalysis(const ProgramAnalyzer& analyzer, const SoundFileInfo& info, std::uint64_t framesRead) {

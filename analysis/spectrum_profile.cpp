@@ -20,6 +20,10 @@ namespace {
 constexpr std::size_t kFftSize = 4096;
 constexpr std::size_t kHop = 2048;
 constexpr double kGateLu = 10.0;
+// Loudness bins of the gating histogram: 0.1 LU from -90 LUFS (below the absolute gate) up.
+constexpr double kLowestLufs = -90.0;
+constexpr double kLoudnessStepLu = 0.1;
+constexpr std::size_t kLoudnessBins = 1000;
 
 std::vector<double> thirdOctaveCentres(double nyquist) {
     // ISO 266 preferred frequencies are 1000 x 10^(n/10); the exact values are used for
@@ -87,88 +91,164 @@ double SpectrumProfile::overallWidth() const {
     return bands ? sum / bands : 0.0;
 }
 
-SpectrumProfile analyzeSpectrumProfile(const std::string& path, const AnalysisResult* known, AnalysisResult* analysisOut) {
-    SpectrumProfile profile;
-    // Pass 1: loudness (and true peak) for the gate and the report.
-    const AnalysisResult analysis = known ? *known : analyzeFile(path);
-    if (analysisOut) *analysisOut = analysis;
-    profile.integratedLufs = analysis.integratedLufs;
-    profile.truePeakDbtp = analysis.truePeakDbtp;
-    if (analysis.integratedLufs && analysis.truePeakDbtp) profile.crestDb = *analysis.truePeakDbtp - *analysis.integratedLufs;
+// ---------------------------------------------------------------- SpectrumAccumulator
 
-    SoundFileReader reader(path);
-    const SoundFileInfo info = reader.info();
-    profile.sampleRate = info.sampleRate;
-    const int channels = info.channels;
+struct SpectrumAccumulator::State {
+    double sampleRate = 0.0;
+    int channels = 0;
+    std::vector<double> bandHz;
+    // Bins [first, last) of each band; bands narrower than a bin use the nearest bin.
+    std::vector<std::size_t> firstBin, lastBin;
+    std::vector<float> window;
+    // Single precision: the FFT's rounding is ~140 dB below each frame's power, far under
+    // what a long-term average resolves; the sums over frames are in double.
+    // Mid and side go through one complex FFT (mid real, side imaginary) and are separated
+    // by the symmetry of real signals' spectra: half the work of two real FFTs here.
+    fftwf_complex* in = nullptr;
+    fftwf_complex* out = nullptr;
+    fftwf_plan plan = nullptr;
+    std::vector<float> mid, side;  // kFftSize frames, newest at the end once filled
+    std::size_t filled = 0;        // frames since the start, up to kFftSize
+    std::size_t sinceHop = 0;      // frames since the last FFT frame
+    std::vector<double> framePower;  // one frame's band powers: mid bands, then side bands
+    // Per loudness bin: [frames, mid band powers..., side band powers...].
+    std::vector<double> histogram;
+    std::size_t rowSize = 0;
 
-    // Pass 2: gated average spectra of mid and side.
-    std::vector<double> window(kFftSize);
-    for (std::size_t i = 0; i < kFftSize; ++i) window[i] = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / kFftSize);
-    double* in = fftw_alloc_real(kFftSize);
-    fftw_complex* out = fftw_alloc_complex(kFftSize / 2 + 1);
-    fftw_plan plan = fftw_plan_dft_r2c_1d(static_cast<int>(kFftSize), in, out, FFTW_ESTIMATE);
-    std::vector<double> midPower(kFftSize / 2 + 1, 0.0), sidePower(kFftSize / 2 + 1, 0.0);
-    std::vector<float> mid(kFftSize, 0.0f), side(kFftSize, 0.0f);  // sliding, newest at the end
-
-    LoudnessMeter meter({info.sampleRate, LoudnessMeter::channelWeightsFor(channels, info.speakers), false});
-    const double gate = analysis.integratedLufs ? *analysis.integratedLufs - kGateLu : 1e9;
-    AudioBuffer block(channels, kHop);
-    std::size_t filled = 0;
-    const auto accumulate = [&](const std::vector<float>& x, std::vector<double>& power) {
-        for (std::size_t i = 0; i < kFftSize; ++i) in[i] = x[i] * window[i];
-        fftw_execute(plan);
-        for (std::size_t k = 0; k <= kFftSize / 2; ++k) power[k] += out[k][0] * out[k][0] + out[k][1] * out[k][1];
-    };
-    while (const std::size_t frames = reader.read(block.view())) {
-        meter.addFrames(ConstAudioView(block.view()).subView(0, frames));
-        // Slide the analysis buffers by one hop.
-        std::move(mid.begin() + static_cast<std::ptrdiff_t>(frames), mid.end(), mid.begin());
-        std::move(side.begin() + static_cast<std::ptrdiff_t>(frames), side.end(), side.begin());
-        const std::size_t at = kFftSize - frames;
-        for (std::size_t i = 0; i < frames; ++i) {
-            const float l = block.channel(0)[i];
-            const float r = channels > 1 ? block.channel(1)[i] : l;
-            mid[at + i] = 0.5f * (l + r);
-            side[at + i] = 0.5f * (l - r);
-        }
-        filled += frames;
-        if (filled < kFftSize || frames < kHop) continue;
-        const auto momentary = meter.momentaryLufs();
-        if (!momentary || *momentary < gate) continue;
-        accumulate(mid, midPower);
-        accumulate(side, sidePower);
-        ++profile.framesUsed;
+    ~State() {
+        if (plan) fftwf_destroy_plan(plan);
+        if (in) fftwf_free(in);
+        if (out) fftwf_free(out);
     }
-    fftw_destroy_plan(plan);
-    fftw_free(in);
-    fftw_free(out);
+};
 
-    // Third-octave bands: mean power of the bins inside each band.
-    profile.bandHz = thirdOctaveCentres(info.sampleRate / 2.0);
-    const double binHz = info.sampleRate / kFftSize;
-    const double frames = static_cast<double>(std::max<std::size_t>(profile.framesUsed, 1));
-    for (double centre : profile.bandHz) {
+SpectrumAccumulator::SpectrumAccumulator(double sampleRate, int channels) : state_(std::make_unique<State>()) {
+    State& s = *state_;
+    s.sampleRate = sampleRate;
+    s.channels = channels;
+    s.bandHz = thirdOctaveCentres(sampleRate / 2.0);
+    const double binHz = sampleRate / kFftSize;
+    for (double centre : s.bandHz) {
         const double lo = centre / std::pow(2.0, 1.0 / 6.0), hi = centre * std::pow(2.0, 1.0 / 6.0);
-        double m = 0, s = 0;
-        int bins = 0;
+        std::size_t first = kFftSize / 2 + 1, last = 0;
         for (std::size_t k = 1; k <= kFftSize / 2; ++k) {
             const double f = static_cast<double>(k) * binHz;
             if (f < lo || f >= hi) continue;
-            m += midPower[k];
-            s += sidePower[k];
-            ++bins;
+            first = std::min(first, k);
+            last = k + 1;
         }
-        if (bins == 0) {
-            // A band narrower than a bin (the lowest ones): the nearest bin.
-            const auto k = static_cast<std::size_t>(std::lround(centre / binHz));
-            m = midPower[std::max<std::size_t>(k, 1)];
-            s = sidePower[std::max<std::size_t>(k, 1)];
-            bins = 1;
+        if (last == 0) {  // a band narrower than a bin (the lowest ones): the nearest bin
+            first = std::max<std::size_t>(static_cast<std::size_t>(std::lround(centre / binHz)), 1);
+            last = first + 1;
         }
-        profile.midDb.push_back(dbOf(m / bins / frames));
-        profile.sideDb.push_back(dbOf(s / bins / frames));
-        profile.widthRatio.push_back(m > 0 ? s / m : 0.0);
+        s.firstBin.push_back(first);
+        s.lastBin.push_back(last);
     }
+    s.window.resize(kFftSize);
+    for (std::size_t i = 0; i < kFftSize; ++i)
+        s.window[i] = static_cast<float>(0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / kFftSize));
+    s.in = fftwf_alloc_complex(kFftSize);
+    s.out = fftwf_alloc_complex(kFftSize);
+    s.plan = fftwf_plan_dft_1d(static_cast<int>(kFftSize), s.in, s.out, FFTW_FORWARD, FFTW_ESTIMATE);
+    s.mid.assign(kFftSize, 0.0f);
+    s.side.assign(kFftSize, 0.0f);
+    s.framePower.assign(2 * s.bandHz.size(), 0.0);
+    s.rowSize = 1 + 2 * s.bandHz.size();
+    s.histogram.assign(kLoudnessBins * s.rowSize, 0.0);
+}
+
+SpectrumAccumulator::~SpectrumAccumulator() = default;
+SpectrumAccumulator::SpectrumAccumulator(SpectrumAccumulator&&) noexcept = default;
+SpectrumAccumulator& SpectrumAccumulator::operator=(SpectrumAccumulator&&) noexcept = default;
+
+std::size_t SpectrumAccumulator::framesToNextHop() const noexcept { return kHop - state_->sinceHop; }
+
+void SpectrumAccumulator::addFrames(ConstAudioView block, std::optional<double> momentaryLufs) noexcept {
+    State& s = *state_;
+    const std::size_t frames = std::min(block.frames(), framesToNextHop());
+    // The newest kHop frames sit at the end of the kFftSize window; slide once per hop.
+    const std::size_t at = kFftSize - kHop + s.sinceHop;
+    for (std::size_t i = 0; i < frames; ++i) {
+        const float l = block.channel(0)[i];
+        const float r = s.channels > 1 ? block.channel(1)[i] : l;
+        s.mid[at + i] = 0.5f * (l + r);
+        s.side[at + i] = 0.5f * (l - r);
+    }
+    s.sinceHop += frames;
+    s.filled = std::min(kFftSize, s.filled + frames);
+    if (s.sinceHop < kHop) return;
+    s.sinceHop = 0;
+    // Only frames of a loud enough part count; the gate is applied at the end, when the
+    // integrated loudness is known, so a frame is filed under its momentary loudness.
+    if (s.filled == kFftSize && momentaryLufs) {
+        const std::size_t bands = s.bandHz.size();
+        for (std::size_t i = 0; i < kFftSize; ++i) {
+            s.in[i][0] = s.mid[i] * s.window[i];
+            s.in[i][1] = s.side[i] * s.window[i];
+        }
+        fftwf_execute(s.plan);
+        // Z = M + jS with M, S the spectra of real signals: M[k] = (Z[k] + Z*[N-k]) / 2 and
+        // S[k] = (Z[k] - Z*[N-k]) / 2j.
+        const auto* z = s.out;
+        for (std::size_t b = 0; b < bands; ++b) {
+            double midSum = 0, sideSum = 0;
+            for (std::size_t k = s.firstBin[b]; k < s.lastBin[b]; ++k) {
+                const double re = z[k][0], im = z[k][1];
+                const double reMirror = z[kFftSize - k][0], imMirror = -static_cast<double>(z[kFftSize - k][1]);
+                const double mRe = re + reMirror, mIm = im + imMirror, sRe = re - reMirror, sIm = im - imMirror;
+                midSum += 0.25 * (mRe * mRe + mIm * mIm);
+                sideSum += 0.25 * (sRe * sRe + sIm * sIm);
+            }
+            s.framePower[b] = midSum;
+            s.framePower[bands + b] = sideSum;
+        }
+        const double position = (*momentaryLufs - kLowestLufs) / kLoudnessStepLu;
+        const auto bin = static_cast<std::size_t>(std::clamp(position, 0.0, static_cast<double>(kLoudnessBins - 1)));
+        double* row = s.histogram.data() + bin * s.rowSize;
+        row[0] += 1.0;
+        for (std::size_t j = 0; j < 2 * bands; ++j) row[1 + j] += s.framePower[j];
+    }
+    std::move(s.mid.begin() + kHop, s.mid.end(), s.mid.begin());
+    std::move(s.side.begin() + kHop, s.side.end(), s.side.begin());
+}
+
+SpectrumProfile SpectrumAccumulator::profile(const AnalysisResult& analysis) const {
+    const State& s = *state_;
+    SpectrumProfile profile;
+    profile.integratedLufs = analysis.integratedLufs;
+    profile.truePeakDbtp = analysis.truePeakDbtp;
+    if (analysis.integratedLufs && analysis.truePeakDbtp) profile.crestDb = *analysis.truePeakDbtp - *analysis.integratedLufs;
+    profile.sampleRate = s.sampleRate;
+    profile.bandHz = s.bandHz;
+    const std::size_t bands = s.bandHz.size();
+    std::vector<double> sum(2 * bands, 0.0);
+    if (analysis.integratedLufs) {
+        // A loudness bin counts when its centre is within kGateLu of the integrated loudness.
+        const double gate = *analysis.integratedLufs - kGateLu;
+        for (std::size_t bin = 0; bin < kLoudnessBins; ++bin) {
+            if (kLowestLufs + (static_cast<double>(bin) + 0.5) * kLoudnessStepLu < gate) continue;
+            const double* row = s.histogram.data() + bin * s.rowSize;
+            profile.framesUsed += static_cast<std::size_t>(row[0]);
+            for (std::size_t j = 0; j < 2 * bands; ++j) sum[j] += row[1 + j];
+        }
+    }
+    const double frames = static_cast<double>(std::max<std::size_t>(profile.framesUsed, 1));
+    for (std::size_t b = 0; b < bands; ++b) {
+        const double bins = static_cast<double>(s.lastBin[b] - s.firstBin[b]);
+        const double m = sum[b], side = sum[bands + b];
+        profile.midDb.push_back(dbOf(m / bins / frames));
+        profile.sideDb.push_back(dbOf(side / bins / frames));
+        profile.widthRatio.push_back(m > 0 ? side / m : 0.0);
+    }
+    return profile;
+}
+
+SpectrumProfile analyzeSpectrumProfile(const std::string& path, AnalysisResult* analysisOut) {
+    SpectrumProfile profile;
+    AnalyzeOptions options;
+    options.spectrumProfile = &profile;
+    const AnalysisResult analysis = analyzeFile(path, options);
+    if (analysisOut) *analysisOut = analysis;
     return profile;
 }
 

@@ -13,6 +13,7 @@
 #include "bounce/stereo.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -237,6 +238,7 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
 
 struct PassResult {
     AnalysisResult output;
+    std::optional<SpectrumProfile> outputProfile;  // when asked for
     double limiterMaxDb = 0.0, limiterMeanDb = 0.0;
     std::array<double, 3> bandMaxDb{};
 };
@@ -244,7 +246,7 @@ struct PassResult {
 // One pass over the input: chain, rate conversion, dither, (writer), analysis of what is
 // delivered.
 PassResult renderPass(const std::string& input, Chain& chain, double outputRate, SampleFormat format, FileFormat container,
-                      DitherType ditherType, const std::string* writePath, AnalysisResult* inputAnalysis) {
+                      DitherType ditherType, const std::string* writePath, AnalysisResult* inputAnalysis, bool profileOutput) {
     SoundFileReader reader(input);
     const SoundFileInfo& info = reader.info();
     std::unique_ptr<Resampler> resampler;
@@ -260,6 +262,7 @@ PassResult renderPass(const std::string& input, Chain& chain, double outputRate,
     std::unique_ptr<SoundFileWriter> writer;
     if (writePath) writer = std::make_unique<SoundFileWriter>(*writePath, SoundFileSpec{outputRate, info.channels, container, format});
     ProgramAnalyzer analyzer(outputRate, info.channels);
+    if (profileOutput) analyzer.enableSpectrumProfile();
     AudioBuffer scratch(info.channels, kBlockFrames);
     const auto deliver = [&](ConstAudioView block) {
         for (std::size_t start = 0; start < block.frames(); start += kBlockFrames) {
@@ -294,6 +297,7 @@ PassResult renderPass(const std::string& input, Chain& chain, double outputRate,
     if (inputAnalysis) *inputAnalysis = finishFileAnalysis(*inputAnalyzer, info, framesRead);
     PassResult r;
     r.output = analyzer.result();
+    if (profileOutput) r.outputProfile = analyzer.spectrumProfile(r.output);
     r.limiterMaxDb = chain.limiter->maxGainReductionDb();
     r.limiterMeanDb = chain.limiter->meanGainReductionDb();
     for (int b = 0; b < 3; ++b) r.bandMaxDb[static_cast<std::size_t>(b)] = chain.multiband->maxGainReductionDb(b);
@@ -304,6 +308,14 @@ PassResult renderPass(const std::string& input, Chain& chain, double outputRate,
 
 MasterResult masterFile(const std::string& inputPath, const std::string& outputPath, const MasterSettings& settings) {
     MasterResult result;
+    // BOUNCE_DEBUG_MASTER=1 prints each pass and how long each phase took.
+    const bool debug = std::getenv("BOUNCE_DEBUG_MASTER") != nullptr;
+    auto phaseStart = std::chrono::steady_clock::now();
+    const auto phaseDone = [&](const char* what) {
+        const auto now = std::chrono::steady_clock::now();
+        if (debug) std::fprintf(stderr, "%-22s %.3f s\n", what, std::chrono::duration<double>(now - phaseStart).count());
+        phaseStart = now;
+    };
     const LoudnessTarget* target = findLoudnessTarget(settings.target);
     if (!target) {
         std::string names;
@@ -329,11 +341,11 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     if (settings.references.empty()) {
         inputLufs = integratedLoudnessOf(inputPath);
     } else {
-        // The profile's first pass measures the loudness too.
-        // Its first pass is the input's full analysis: the render pass need not repeat it.
-        inputProfile = analyzeSpectrumProfile(inputPath, nullptr, &result.input);
+        // The profile's pass is the input's full analysis: the render pass need not repeat it.
+        inputProfile = analyzeSpectrumProfile(inputPath, &result.input);
         inputLufs = inputProfile->integratedLufs;
     }
+    phaseDone("input analysis");
     if (!inputLufs) throw Error(inputPath + ": the input is silent (no block above -70 LUFS); there is nothing to master");
     if (!settings.references.empty()) {
         for (const auto& path : settings.references) {
@@ -349,6 +361,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
             result.references.push_back({path, profiles.back().integratedLufs, profiles.back().crestDb, profiles.back().overallWidth(),
                                          spectralDistanceDb(*inputProfile, profiles.back()), 0.0});
         }
+        phaseDone("reference analysis");
         referenceProfile = averageProfiles(profiles);
         result.match = matchToReference(*inputProfile, *referenceProfile, settings.match);
         result.distanceBeforeDb = result.match->distanceDb;
@@ -393,11 +406,12 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     for (int p = 1; p <= kMaxPasses; ++p) {
         Chain chain = buildChain(style, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, nullptr);
         pass = renderPass(inputPath, chain, outputRate, format, container, ditherType, output ? &output->tempPath() : nullptr,
-                          p == 1 && !inputProfile ? &result.input : nullptr);
+                          p == 1 && !inputProfile ? &result.input : nullptr, referenceProfile.has_value());
         result.passes = p;
         const double loudness = pass.output.integratedLufs.value_or(-120.0);
         const double truePeak = pass.output.truePeakDbtp.value_or(-120.0);
-        if (std::getenv("BOUNCE_DEBUG_MASTER")) std::fprintf(stderr, "pass %d: gain %.3f -> %.3f LUFS, %.3f dBTP, limiter %.2f dB\n", p, gain, loudness, truePeak, pass.limiterMaxDb);
+        phaseDone("render pass");
+        if (debug) std::fprintf(stderr, "pass %d: gain %.3f -> %.3f LUFS, %.3f dBTP, limiter %.2f dB\n", p, gain, loudness, truePeak, pass.limiterMaxDb);
         const bool loudnessOk = std::fabs(loudness - result.targetLufs) <= kLoudnessTolerance;
         const bool peakOk = truePeak <= result.ceilingDbtp - kTruePeakGuardDb;
         if (loudnessOk && peakOk) {
@@ -471,11 +485,12 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
 
     // The delivered file against the references (dry runs have no file to measure).
     if (referenceProfile && output) {
-        const SpectrumProfile outputProfile = analyzeSpectrumProfile(output->tempPath(), &pass.output);
+        const SpectrumProfile& outputProfile = *pass.outputProfile;
         result.distanceAfterDb = spectralDistanceDb(outputProfile, *referenceProfile);
         result.outputCrestDb = outputProfile.crestDb;
         result.outputWidth = outputProfile.overallWidth();
         for (std::size_t i = 0; i < profiles.size(); ++i) result.references[i].distanceAfterDb = spectralDistanceDb(outputProfile, profiles[i]);
+        phaseDone("output profile");
     }
 
     if (output) {

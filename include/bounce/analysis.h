@@ -16,6 +16,8 @@
 
 namespace bounce {
 
+struct SpectrumProfile;
+
 // A sample at or beyond this magnitude is at full scale: it covers 16-bit's 32767/32768
 // as well as 24-bit's and float's 1.0.
 inline constexpr float kFullScaleThreshold = 32767.0f / 32768.0f;
@@ -72,6 +74,10 @@ public:
     ProgramAnalyzer& operator=(ProgramAnalyzer&&) noexcept;
 
     void setHopCallback(std::function<void(const LoudnessHop&)> callback);
+    // Also accumulate the mid/side spectrum for a SpectrumProfile (reference matching).
+    void enableSpectrumProfile();
+    // The profile of what was added, gated by `analysis` (this analyzer's result()).
+    SpectrumProfile spectrumProfile(const AnalysisResult& analysis) const;
     void addFrames(ConstAudioView block) noexcept;
     AnalysisResult result() const;
 
@@ -85,6 +91,7 @@ private:
 struct AnalyzeOptions {
     bool measureTruePeak = true;
     std::function<void(const LoudnessHop&)> onHop;  // for loudness curves
+    SpectrumProfile* spectrumProfile = nullptr;     // filled in the same pass when given
 };
 
 // Reads the file once, in blocks. Throws bounce::Error (naming the file) when it cannot

@@ -2,16 +2,20 @@
 // the average power spectrum of mid and side over the programme's loud, representative
 // parts, in third-octave bands, with its loudness, crest (peak to loudness) and width.
 //
-// Method: two streaming passes. The first measures the integrated loudness (BS.1770). The
-// second runs a 4096-point Hann-windowed FFT (FFTW, hop 2048) over mid = (L+R)/2 and
-// side = (L-R)/2, and accumulates the power of the frames whose momentary loudness is
-// within 10 LU of the integrated loudness (the relative gate of BS.1770, so silence,
-// fades and quiet intros do not colour the average). Power is summed per FFT bin in
-// double and grouped into ISO 266 third-octave bands at the end: memory does not depend
-// on the length. Any sample rate.
+// Method: one streaming pass, beside the loudness meter. A 4096-point Hann-windowed FFT
+// (FFTW, hop 2048) runs over mid = (L+R)/2 and side = (L-R)/2; each frame's power is
+// summed per ISO 266 third-octave band (in double) and filed under the frame's momentary
+// loudness in a histogram of 0.1 LU bins, the way BS.1770's gating keeps its blocks. At
+// the end, when the integrated loudness is known, the bins within 10 LU of it are summed
+// (the relative gate of BS.1770, so silence, fades and quiet intros do not colour the
+// average). Memory does not depend on the length (1000 bins x 2 x the band count). Any
+// sample rate.
 #pragma once
 
+#include "bounce/audio_buffer.h"
 #include "bounce/linear_phase_eq.h"
+
+#include <memory>
 
 #include <optional>
 #include <string>
@@ -35,12 +39,31 @@ struct SpectrumProfile {
     double overallWidth() const;
 };
 
-// `known`: the file's analysis when the caller already has it (e.g. the master's delivered
-// file, measured as it was written): the first pass is then skipped.
 struct AnalysisResult;
-// `analysisOut`: receives the file's full analysis (its first pass) when given.
-SpectrumProfile analyzeSpectrumProfile(const std::string& path, const AnalysisResult* known = nullptr,
-                                       AnalysisResult* analysisOut = nullptr);
+
+// The streaming half of a profile, fed alongside a loudness meter (ProgramAnalyzer does
+// both: see its enableSpectrumProfile()). Feed at most framesToNextHop() frames at a time,
+// with the meter's momentary loudness after those frames (nullopt before the first 400 ms).
+class SpectrumAccumulator {
+public:
+    SpectrumAccumulator(double sampleRate, int channels);
+    ~SpectrumAccumulator();
+    SpectrumAccumulator(SpectrumAccumulator&&) noexcept;
+    SpectrumAccumulator& operator=(SpectrumAccumulator&&) noexcept;
+
+    std::size_t framesToNextHop() const noexcept;
+    // Takes min(block.frames(), framesToNextHop()) frames. No allocation.
+    void addFrames(ConstAudioView block, std::optional<double> momentaryLufs) noexcept;
+    // The profile, gated by the integrated loudness of `analysis` (the same audio's).
+    SpectrumProfile profile(const AnalysisResult& analysis) const;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+// Reads the file once. `analysisOut`: receives the file's full analysis when given.
+SpectrumProfile analyzeSpectrumProfile(const std::string& path, AnalysisResult* analysisOut = nullptr);
 
 // Third-octave distance between two profiles: the RMS over 40 Hz .. 16 kHz of the
 // difference of their total (mid + side) spectra, after removing the mean difference
