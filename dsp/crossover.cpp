@@ -12,67 +12,138 @@ constexpr double kButterworthQ = 0.70710678118654752;
 
 void Crossover::prepare(int channels, double sampleRate) {
     sampleRate_ = sampleRate;
-    for (auto& c : lowPass_) c.prepare(channels);
-    for (auto& c : highPass_) c.prepare(channels);
-    for (auto& row : allPass_)
-        for (auto& c : row) c.prepare(channels);
+    channels_ = channels;
+    states_.assign(static_cast<std::size_t>(channels), {});
 }
 
 void Crossover::reset() noexcept {
-    for (auto& c : lowPass_) c.reset();
-    for (auto& c : highPass_) c.reset();
-    for (auto& row : allPass_)
-        for (auto& c : row) c.reset();
+    for (auto& s : states_) s.fill(0.0);
 }
 
 void Crossover::setFrequencies(const double* frequencies, int count) noexcept {
     splits_ = std::clamp(count, 1, kMaxBands - 1);
     for (int k = 0; k < splits_; ++k) {
         const double f = frequencies[k];
-        const auto lp = designBiquad(FilterType::LowPass, f, kButterworthQ, 0.0, sampleRate_, false);
-        const auto hp = designBiquad(FilterType::HighPass, f, kButterworthQ, 0.0, sampleRate_, false);
-        const auto ap = designBiquad(FilterType::AllPass, f, kButterworthQ, 0.0, sampleRate_, false);
-        const BiquadCoefficients lp2[] = {lp, lp}, hp2[] = {hp, hp};
-        lowPass_[static_cast<std::size_t>(k)].setSections(lp2, 2);
-        highPass_[static_cast<std::size_t>(k)].setSections(hp2, 2);
-        for (int b = 0; b < k; ++b) allPass_[static_cast<std::size_t>(k)][static_cast<std::size_t>(b)].setSections(&ap, 1);
+        lowPass_[static_cast<std::size_t>(k)] = designBiquad(FilterType::LowPass, f, kButterworthQ, 0.0, sampleRate_, false);
+        highPass_[static_cast<std::size_t>(k)] = designBiquad(FilterType::HighPass, f, kButterworthQ, 0.0, sampleRate_, false);
+        allPass_[static_cast<std::size_t>(k)] = designBiquad(FilterType::AllPass, f, kButterworthQ, 0.0, sampleRate_, false);
     }
 }
 
-void Crossover::process(int channel, const float* input, float* const* bands, std::size_t frames) noexcept {
-    // The highest band doubles as the running "rest above the splits so far".
-    float* rest = bands[splits_];
-    std::memcpy(rest, input, frames * sizeof(float));
-    for (int k = 0; k < splits_; ++k) {
-        std::memcpy(bands[k], rest, frames * sizeof(float));
-        lowPass_[static_cast<std::size_t>(k)].process(bands[k], frames, channel);
-        highPass_[static_cast<std::size_t>(k)].process(rest, frames, channel);
-        for (int b = 0; b < k; ++b) allPass_[static_cast<std::size_t>(k)][static_cast<std::size_t>(b)].process(bands[b], frames, channel);
+namespace {
+
+#if defined(__GNUC__)
+using Double2 = double __attribute__((vector_size(16)));
+bool finite(Double2 v) noexcept { return std::isfinite(v[0]) && std::isfinite(v[1]); }
+#endif
+bool finite(double v) noexcept { return std::isfinite(v); }
+
+// Every filter of every split per sample, all states in locals: the splits' recursions do
+// not depend on each other, so the CPU overlaps them (filter-by-filter passes over a block
+// would each wait on one recursion at a time). T is double for one channel or a 2-lane
+// vector for a pair. Section order and arithmetic are those of BiquadCascade (transposed
+// direct form II).
+template <int Splits, typename T, typename Load, typename Store>
+void runSplits(const BiquadCoefficients* lowPass, const BiquadCoefficients* highPass, const BiquadCoefficients* allPass, T* s1,
+               T* s2, std::size_t frames, Load load, Store store) noexcept {
+    constexpr int kSections = 4 * Splits + Splits * (Splits - 1) / 2;
+    T z1[kSections], z2[kSections];
+    for (int j = 0; j < kSections; ++j) {
+        z1[j] = s1[j];
+        z2[j] = s2[j];
     }
+    const auto section = [&](const BiquadCoefficients& c, T x, int j) {
+        const T y = c.b0 * x + z1[j];
+        z1[j] = c.b1 * x - c.a1 * y + z2[j];
+        z2[j] = c.b2 * x - c.a2 * y;
+        return y;
+    };
+    for (std::size_t i = 0; i < frames; ++i) {
+        T bands[Splits + 1];
+        T rest = load(i);
+        int j = 0;
+        for (int k = 0; k < Splits; ++k) {
+            const T low = section(lowPass[k], section(lowPass[k], rest, j), j + 1);
+            rest = section(highPass[k], section(highPass[k], rest, j + 2), j + 3);
+            j += 4;
+            // LP4 + HP4 of split k is its all-pass: the bands below take it too.
+            for (int b = 0; b < k; ++b) bands[b] = section(allPass[k], bands[b], j++);
+            bands[k] = low;
+        }
+        bands[Splits] = rest;
+        store(i, bands);
+    }
+    // A NaN or infinity would circulate for ever: start the sections again.
+    for (int j = 0; j < kSections; ++j) {
+        const bool ok = finite(z1[j]) && finite(z2[j]);
+        s1[j] = ok ? z1[j] : T{};
+        s2[j] = ok ? z2[j] : T{};
+    }
+}
+
+template <typename T, typename Load, typename Store>
+void runCrossover(int splits, const BiquadCoefficients* lowPass, const BiquadCoefficients* highPass, const BiquadCoefficients* allPass,
+                  T* s1, T* s2, std::size_t frames, Load load, Store store) noexcept {
+    switch (splits) {
+    case 1: runSplits<1>(lowPass, highPass, allPass, s1, s2, frames, load, store); break;
+    case 2: runSplits<2>(lowPass, highPass, allPass, s1, s2, frames, load, store); break;
+    case 3: runSplits<3>(lowPass, highPass, allPass, s1, s2, frames, load, store); break;
+    case 4: runSplits<4>(lowPass, highPass, allPass, s1, s2, frames, load, store); break;
+    default: runSplits<Crossover::kMaxBands - 1>(lowPass, highPass, allPass, s1, s2, frames, load, store); break;
+    }
+}
+
+}  // namespace
+
+void Crossover::process(int channel, const float* input, float* const* bands, std::size_t frames) noexcept {
+    auto& state = states_[static_cast<std::size_t>(channel)];
+    double* s1 = state.data();
+    double* s2 = state.data() + kMaxSections;
+    const int outputs = splits_ + 1;
+    runCrossover(splits_, lowPass_.data(), highPass_.data(), allPass_.data(), s1, s2, frames,
+                 [input](std::size_t i) { return static_cast<double>(input[i]); },
+                 [bands, outputs](std::size_t i, const double* y) {
+                     for (int b = 0; b < outputs; ++b) bands[b][i] = static_cast<float>(y[b]);
+                 });
 }
 
 void Crossover::processPair(int firstChannel, const float* left, const float* right, float* const* bandsLeft,
                             float* const* bandsRight, std::size_t frames) noexcept {
-    float* restL = bandsLeft[splits_];
-    float* restR = bandsRight[splits_];
-    std::memcpy(restL, left, frames * sizeof(float));
-    std::memcpy(restR, right, frames * sizeof(float));
-    for (int k = 0; k < splits_; ++k) {
-        std::memcpy(bandsLeft[k], restL, frames * sizeof(float));
-        std::memcpy(bandsRight[k], restR, frames * sizeof(float));
-        lowPass_[static_cast<std::size_t>(k)].processPair(bandsLeft[k], bandsRight[k], frames, firstChannel);
-        highPass_[static_cast<std::size_t>(k)].processPair(restL, restR, frames, firstChannel);
-        for (int b = 0; b < k; ++b)
-            allPass_[static_cast<std::size_t>(k)][static_cast<std::size_t>(b)].processPair(bandsLeft[b], bandsRight[b], frames, firstChannel);
+#if defined(__GNUC__)
+    auto& a = states_[static_cast<std::size_t>(firstChannel)];
+    auto& b = states_[static_cast<std::size_t>(firstChannel) + 1];
+    Double2 s1[kMaxSections], s2[kMaxSections];
+    for (int j = 0; j < kMaxSections; ++j) {
+        s1[j] = Double2{a[static_cast<std::size_t>(j)], b[static_cast<std::size_t>(j)]};
+        s2[j] = Double2{a[static_cast<std::size_t>(kMaxSections + j)], b[static_cast<std::size_t>(kMaxSections + j)]};
     }
+    const int outputs = splits_ + 1;
+    runCrossover(splits_, lowPass_.data(), highPass_.data(), allPass_.data(), s1, s2, frames,
+                 [left, right](std::size_t i) { return Double2{static_cast<double>(left[i]), static_cast<double>(right[i])}; },
+                 [bandsLeft, bandsRight, outputs](std::size_t i, const Double2* y) {
+                     for (int band = 0; band < outputs; ++band) {
+                         bandsLeft[band][i] = static_cast<float>(y[band][0]);
+                         bandsRight[band][i] = static_cast<float>(y[band][1]);
+                     }
+                 });
+    for (int j = 0; j < kMaxSections; ++j) {
+        a[static_cast<std::size_t>(j)] = s1[j][0];
+        b[static_cast<std::size_t>(j)] = s1[j][1];
+        a[static_cast<std::size_t>(kMaxSections + j)] = s2[j][0];
+        b[static_cast<std::size_t>(kMaxSections + j)] = s2[j][1];
+    }
+#else
+    process(firstChannel, left, bandsLeft, frames);
+    process(firstChannel + 1, right, bandsRight, frames);
+#endif
 }
 
 double Crossover::bandMagnitudeDb(int band, double freqHz) const noexcept {
     double db = 0.0;
     for (int k = 0; k < splits_; ++k) {
-        if (band == k) db += lowPass_[static_cast<std::size_t>(k)].magnitudeDb(freqHz, sampleRate_);
-        if (band > k) db += highPass_[static_cast<std::size_t>(k)].magnitudeDb(freqHz, sampleRate_);
-        // All-passes have unit magnitude.
+        // Two sections each; all-passes have unit magnitude.
+        if (band == k) db += 2.0 * lowPass_[static_cast<std::size_t>(k)].magnitudeDb(freqHz, sampleRate_);
+        if (band > k) db += 2.0 * highPass_[static_cast<std::size_t>(k)].magnitudeDb(freqHz, sampleRate_);
     }
     return db;
 }
@@ -128,11 +199,23 @@ void MultibandCompressor::process(AudioView io) noexcept {
             for (int b = 0; b < bands; ++b) bandPointers[static_cast<std::size_t>(b)] = bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(c)].data();
             crossover_.process(c, io.channel(c) + start, bandPointers.data(), frames);
         }
+        std::array<std::array<float*, 8>, Crossover::kMaxBands> channelPointers{};
+        std::array<AudioView, Crossover::kMaxBands> bandViews{};
+        std::array<Compressor*, Crossover::kMaxBands> group{};
+        bool together = true;
         for (int b = 0; b < bands; ++b) {
-            std::array<float*, 8> channelPointers{};
             for (int c = 0; c < channels && c < 8; ++c)
-                channelPointers[static_cast<std::size_t>(c)] = bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(c)].data();
-            compressors_[static_cast<std::size_t>(b)].process(AudioView(channelPointers.data(), std::min(channels, 8), frames));
+                channelPointers[static_cast<std::size_t>(b)][static_cast<std::size_t>(c)] =
+                    bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(c)].data();
+            bandViews[static_cast<std::size_t>(b)] = AudioView(channelPointers[static_cast<std::size_t>(b)].data(), std::min(channels, 8), frames);
+            group[static_cast<std::size_t>(b)] = &compressors_[static_cast<std::size_t>(b)];
+            together = together && compressors_[static_cast<std::size_t>(b)].canProcessLinked();
+        }
+        // At rest, the bands' compressors run side by side (their recursions overlap).
+        if (together) {
+            Compressor::processLinkedGroup(group.data(), bandViews.data(), bands);
+        } else {
+            for (int b = 0; b < bands; ++b) compressors_[static_cast<std::size_t>(b)].process(bandViews[static_cast<std::size_t>(b)]);
         }
         for (int c = 0; c < channels; ++c) {
             float* out = io.channel(c) + start;

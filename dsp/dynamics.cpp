@@ -92,8 +92,7 @@ void Compressor::process(AudioView io, ConstAudioView key) noexcept {
     const double link = std::clamp(params_.stereoLink, 0.0, 1.0);
     const bool linked = link >= 1.0;
     const std::size_t ringSize = static_cast<std::size_t>(lookahead_) + 1;
-    const bool steady = !threshold_.isSmoothing() && !ratio_.isSmoothing() && !knee_.isSmoothing() && !makeup_.isSmoothing();
-    if (steady && linked && lookahead_ == 0 && !external && sidechainFilter_.sections() == 0) {
+    if (!external && canProcessLinked()) {
         processLinked(io);
         return;
     }
@@ -167,116 +166,226 @@ void Compressor::process(AudioView io, ConstAudioView key) noexcept {
     }
 }
 
-// The common case, made tight: linked detection (peak or RMS) on the signal itself, no
-// lookahead, parameters at rest.
-void Compressor::processLinked(AudioView io) noexcept {
-    const int channels = io.channels();
-    const bool rms = params_.detector == DetectorMode::Rms;
-    const double threshold = threshold_.current(), ratio = ratio_.current(), knee = knee_.current(), makeup = makeup_.current();
-    const double quietBelow = dbToGain(threshold - knee / 2.0);
-    GainReductionSmoother& smoother = smoothers_[0];
-    double maxReduction = maxReductionDb_, sumReduction = sumReductionDb_;
-    // Three passes per block: the level-to-target and reduction-to-gain passes have no
-    // frame-to-frame dependency and run four frames at a time (SIMD log2/exp2); only the
-    // smoother between them is a recursion. work_ holds the targets, then the gains.
-    float* work = work_.data();
-    const std::size_t capacity = work_.size() - 4;  // 4 spare floats for the last SIMD group
-    for (std::size_t start = 0; start < io.frames(); start += capacity) {
-        const std::size_t frames = std::min(io.frames() - start, capacity);
-        if (rms) {
-            // The RMS detector is a recursion per channel: run it first, keep the louder
-            // channel's mean square per frame.
-            for (std::size_t i = 0; i < frames; ++i) {
-                double loudest = 0.0;
-                for (int c = 0; c < channels; ++c) {
-                    const float v = io.channel(c)[start + i];
-                    const double x = std::isfinite(v) ? v : 0.0;
-                    double& ms = meanSquare_[static_cast<std::size_t>(c)];
-                    ms = rmsCoefficient_ * ms + (1.0 - rmsCoefficient_) * x * x;
-                    loudest = std::max(loudest, ms);
-                }
-                level_[i] = static_cast<float>(loudest);
-            }
-        }
-#if defined(__SSE2__)
-        {
-            const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
-            const __m128 infinity = _mm_set1_ps(HUGE_VALF);
-            // For RMS the level is a mean square: 10 log10, and the quiet bound squared.
-            const __m128 quiet = _mm_set1_ps(static_cast<float>(rms ? quietBelow * quietBelow : quietBelow));
-            const __m128 thresholdV = _mm_set1_ps(static_cast<float>(threshold));
-            const __m128 slope = _mm_set1_ps(static_cast<float>(1.0 / ratio - 1.0));
-            const __m128 halfKnee = _mm_set1_ps(static_cast<float>(knee / 2.0));
-            const __m128 inverseTwiceKnee = _mm_set1_ps(knee > 0.0 ? static_cast<float>(1.0 / (2.0 * knee)) : 0.0f);
-            const __m128 dbPerOctave = _mm_set1_ps(6.0205999f);
-            const __m128 dbPerOctaveRms = _mm_set1_ps(3.0103f);
-            for (std::size_t i = 0; i < frames; i += 4) {
-                // The last group may be short: it runs through the same lanes (padded), so
-                // a frame's result never depends on where a block boundary fell.
-                const std::size_t lanes = std::min<std::size_t>(4, frames - i);
-                __m128 peak = _mm_setzero_ps();
-                if (rms) {
-                    peak = _mm_loadu_ps(level_.data() + i);  // level_ is padded like work_
-                } else for (int c = 0; c < channels; ++c) {
-                    __m128 raw;
-                    if (lanes == 4) {
-                        raw = _mm_loadu_ps(io.channel(c) + start + i);
-                    } else {
-                        alignas(16) float padded[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-                        std::copy_n(io.channel(c) + start + i, lanes, padded);
-                        raw = _mm_load_ps(padded);
-                    }
-                    const __m128 x = _mm_and_ps(raw, absMask);
-                    // NaN lanes: max keeps `peak`; infinite lanes are masked out.
-                    peak = _mm_max_ps(_mm_and_ps(x, _mm_cmplt_ps(x, infinity)), peak);
-                }
-                const __m128 over = _mm_sub_ps(_mm_mul_ps(rms ? dbPerOctaveRms : dbPerOctave, fast::log2x4(peak)), thresholdV);
-                const __m128 hard = _mm_mul_ps(slope, over);
-                const __m128 shifted = _mm_add_ps(over, halfKnee);
-                const __m128 soft = _mm_mul_ps(_mm_mul_ps(slope, _mm_mul_ps(shifted, shifted)), inverseTwiceKnee);
-                // Gain change: 0 below the knee, soft inside it, hard above (eq. 4).
-                const __m128 aboveKnee = _mm_cmpgt_ps(over, halfKnee);
-                const __m128 inKnee = _mm_andnot_ps(aboveKnee, _mm_cmpge_ps(over, _mm_sub_ps(_mm_setzero_ps(), halfKnee)));
-                __m128 change = _mm_or_ps(_mm_and_ps(aboveKnee, hard), _mm_and_ps(inKnee, soft));
-                change = _mm_andnot_ps(_mm_cmplt_ps(peak, quiet), change);
-                // work_ has 4 spare floats, so a short last group may store all four lanes.
-                _mm_storeu_ps(work + i, _mm_sub_ps(_mm_setzero_ps(), change));
-            }
-        }
-#else
-        for (std::size_t i = 0; i < frames; ++i) {
-            double peak = 0.0;
-            if (rms) {
-                peak = std::sqrt(static_cast<double>(level_[i]));
-            } else {
-                for (int c = 0; c < channels; ++c) {
-                    const double x = std::fabs(static_cast<double>(io.channel(c)[start + i]));
-                    if (x > peak && x < HUGE_VAL) peak = x;
-                }
-            }
-            work[i] = peak < quietBelow ? 0.0f : static_cast<float>(-compressorCurveDb(levelDb(peak), threshold, ratio, knee));
-        }
-#endif
-        for (std::size_t i = 0; i < frames; ++i) {
-            const double reduction = smoother.next(work[i]);
-            maxReduction = std::max(maxReduction, reduction);
-            sumReduction += reduction;
-            work[i] = static_cast<float>((makeup - reduction) * 0.16609640474436813);  // dB -> log2
-        }
-#if defined(__SSE2__)
-        // work_ is padded to a multiple of 4, so the last group needs no special case.
-        for (std::size_t i = 0; i < frames; i += 4) _mm_storeu_ps(work + i, fast::exp2x4(_mm_loadu_ps(work + i)));
-#else
-        for (std::size_t i = 0; i < frames; ++i) work[i] = static_cast<float>(fast::exp2(work[i]));
-#endif
-        for (int c = 0; c < channels; ++c) {
-            float* x = io.channel(c) + start;
-            for (std::size_t k = 0; k < frames; ++k) x[k] = std::isfinite(x[k]) ? x[k] * work[k] : 0.0f;
+namespace {
+
+// The gain smoothers of N compressors, frame by frame: work[g] holds targets (dB of
+// reduction) in, log2 gains out. N is a template parameter so that the states stay in
+// registers (a runtime-indexed array would put a store and a load into every recursion).
+template <int N>
+void smoothGroup(float* const* work, std::size_t frames, const double* attack, const double* release, const double* makeup,
+                 double* stateOut, double* maxOut, double* sumOut) noexcept {
+    double state[N], maxReduction[N], sumReduction[N], a[N], r[N], m[N];
+    for (int g = 0; g < N; ++g) {
+        state[g] = stateOut[g];
+        maxReduction[g] = maxOut[g];
+        sumReduction[g] = sumOut[g];
+        a[g] = attack[g];
+        r[g] = release[g];
+        m[g] = makeup[g];
+    }
+    for (std::size_t i = 0; i < frames; ++i) {
+        for (int g = 0; g < N; ++g) {
+            const double target = work[g][i];
+            const double k = target > state[g] ? a[g] : r[g];
+            state[g] = k * state[g] + (1.0 - k) * target;
+            maxReduction[g] = std::max(maxReduction[g], state[g]);
+            sumReduction[g] += state[g];
+            work[g][i] = static_cast<float>((m[g] - state[g]) * 0.16609640474436813);  // dB -> log2
         }
     }
-    maxReductionDb_ = maxReduction;
-    sumReductionDb_ = sumReduction;
-    frames_ += io.frames();
+    for (int g = 0; g < N; ++g) {
+        stateOut[g] = state[g];
+        maxOut[g] = maxReduction[g];
+        sumOut[g] = sumReduction[g];
+    }
+}
+
+}  // namespace
+
+bool Compressor::canProcessLinked() const noexcept {
+    const bool steady = !threshold_.isSmoothing() && !ratio_.isSmoothing() && !knee_.isSmoothing() && !makeup_.isSmoothing();
+    return steady && std::clamp(params_.stereoLink, 0.0, 1.0) >= 1.0 && lookahead_ == 0 && sidechainFilter_.sections() == 0;
+}
+
+void Compressor::processLinked(AudioView io) noexcept {
+    Compressor* self = this;
+    processLinkedGroup(&self, &io, 1);
+}
+
+// The common case, made tight: linked detection (peak or RMS) on the signal itself, no
+// lookahead, parameters at rest. Several compressors (a multiband's bands) run side by
+// side: their recursions (RMS detector, gain smoother) are independent, so running them in
+// one loop lets the CPU overlap them, where one compressor at a time waits on each.
+void Compressor::processLinkedGroup(Compressor* const* group, const AudioView* ios, int count) noexcept {
+    constexpr int kMaxGroup = 8;
+    count = std::min(count, kMaxGroup);
+    if (count <= 0) return;
+    const int channels = std::min(ios[0].channels(), kMaxGroup);
+    const std::size_t total = ios[0].frames();
+    bool rms[kMaxGroup], anyRms = false;
+    double threshold[kMaxGroup], ratio[kMaxGroup], knee[kMaxGroup], makeup[kMaxGroup], quietBelow[kMaxGroup];
+    double rmsCoefficient[kMaxGroup], attack[kMaxGroup], release[kMaxGroup], state[kMaxGroup];
+    double meanSquare[kMaxGroup][kMaxGroup];
+    double maxReduction[kMaxGroup], sumReduction[kMaxGroup];
+    for (int g = 0; g < count; ++g) {
+        const Compressor& c = *group[g];
+        rms[g] = c.params_.detector == DetectorMode::Rms;
+        anyRms = anyRms || rms[g];
+        threshold[g] = c.threshold_.current();
+        ratio[g] = c.ratio_.current();
+        knee[g] = c.knee_.current();
+        makeup[g] = c.makeup_.current();
+        quietBelow[g] = dbToGain(threshold[g] - knee[g] / 2.0);
+        rmsCoefficient[g] = c.rmsCoefficient_;
+        attack[g] = c.smoothers_[0].attack;
+        release[g] = c.smoothers_[0].release;
+        state[g] = c.smoothers_[0].state;
+        for (int ch = 0; ch < channels; ++ch) meanSquare[g][ch] = c.meanSquare_[static_cast<std::size_t>(ch)];
+        maxReduction[g] = c.maxReductionDb_;
+        sumReduction[g] = c.sumReductionDb_;
+    }
+    // Four passes per sub-block: the level-to-target and reduction-to-gain passes have no
+    // frame-to-frame dependency and run four frames at a time (SIMD log2/exp2); the RMS
+    // detector and the smoother between them are the recursions. work_ holds the targets,
+    // then the gains.
+    const std::size_t capacity = group[0]->work_.size() - 4;  // 4 spare floats for the last SIMD group
+    for (std::size_t start = 0; start < total; start += capacity) {
+        const std::size_t frames = std::min(total - start, capacity);
+        if (anyRms) {
+            // The RMS detector, per channel: keep the louder channel's mean square per frame.
+            float* level[kMaxGroup];
+            for (int g = 0; g < count; ++g) level[g] = group[g]->level_.data();
+            for (std::size_t i = 0; i < frames; ++i) {
+                for (int g = 0; g < count; ++g) {
+                    if (!rms[g]) continue;
+                    double loudest = 0.0;
+                    for (int ch = 0; ch < channels; ++ch) {
+                        const float v = ios[g].channel(ch)[start + i];
+                        const double x = std::isfinite(v) ? v : 0.0;
+                        double& ms = meanSquare[g][ch];
+                        ms = rmsCoefficient[g] * ms + (1.0 - rmsCoefficient[g]) * x * x;
+                        loudest = std::max(loudest, ms);
+                    }
+                    level[g][i] = static_cast<float>(loudest);
+                }
+            }
+        }
+        for (int g = 0; g < count; ++g) group[g]->linkedTargets(ios[g], start, frames, rms[g], threshold[g], ratio[g], knee[g], quietBelow[g]);
+        float* work[kMaxGroup];
+        for (int g = 0; g < count; ++g) work[g] = group[g]->work_.data();
+        switch (count) {
+        case 1: smoothGroup<1>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+        case 2: smoothGroup<2>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+        case 3: smoothGroup<3>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+        case 4: smoothGroup<4>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+        case 5: smoothGroup<5>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+        case 6: smoothGroup<6>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+        case 7: smoothGroup<7>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+        default: smoothGroup<8>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+        }
+        for (int g = 0; g < count; ++g) group[g]->applyLinkedGains(ios[g], start, frames);
+    }
+    for (int g = 0; g < count; ++g) {
+        Compressor& c = *group[g];
+        c.smoothers_[0].state = state[g];
+        for (int ch = 0; ch < channels; ++ch) c.meanSquare_[static_cast<std::size_t>(ch)] = meanSquare[g][ch];
+        c.maxReductionDb_ = maxReduction[g];
+        c.sumReductionDb_ = sumReduction[g];
+        c.frames_ += total;
+    }
+}
+
+// work_[0 .. frames) = the static curve's gain change (dB, >= 0 as a reduction) for each
+// frame's detector level: the louder channel's peak, or level_ (mean square) for RMS.
+void Compressor::linkedTargets(AudioView io, std::size_t start, std::size_t frames, bool rms, double threshold, double ratio,
+                               double knee, double quietBelow) noexcept {
+    const int channels = io.channels();
+    float* work = work_.data();
+#if defined(__SSE2__)
+    const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+    const __m128 infinity = _mm_set1_ps(HUGE_VALF);
+    // For RMS the level is a mean square: 10 log10, and the quiet bound squared.
+    const __m128 quiet = _mm_set1_ps(static_cast<float>(rms ? quietBelow * quietBelow : quietBelow));
+    const __m128 thresholdV = _mm_set1_ps(static_cast<float>(threshold));
+    const __m128 slope = _mm_set1_ps(static_cast<float>(1.0 / ratio - 1.0));
+    const __m128 halfKnee = _mm_set1_ps(static_cast<float>(knee / 2.0));
+    const __m128 inverseTwiceKnee = _mm_set1_ps(knee > 0.0 ? static_cast<float>(1.0 / (2.0 * knee)) : 0.0f);
+    const __m128 dbPerOctave = _mm_set1_ps(6.0205999f);
+    const __m128 dbPerOctaveRms = _mm_set1_ps(3.0103f);
+    for (std::size_t i = 0; i < frames; i += 4) {
+        // The last group may be short: it runs through the same lanes (padded), so a
+        // frame's result never depends on where a block boundary fell.
+        const std::size_t lanes = std::min<std::size_t>(4, frames - i);
+        __m128 peak = _mm_setzero_ps();
+        if (rms) {
+            peak = _mm_loadu_ps(level_.data() + i);  // level_ is padded like work_
+        } else for (int c = 0; c < channels; ++c) {
+            __m128 raw;
+            if (lanes == 4) {
+                raw = _mm_loadu_ps(io.channel(c) + start + i);
+            } else {
+                alignas(16) float padded[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+                std::copy_n(io.channel(c) + start + i, lanes, padded);
+                raw = _mm_load_ps(padded);
+            }
+            const __m128 x = _mm_and_ps(raw, absMask);
+            // NaN lanes: max keeps `peak`; infinite lanes are masked out.
+            peak = _mm_max_ps(_mm_and_ps(x, _mm_cmplt_ps(x, infinity)), peak);
+        }
+        const __m128 over = _mm_sub_ps(_mm_mul_ps(rms ? dbPerOctaveRms : dbPerOctave, fast::log2x4(peak)), thresholdV);
+        const __m128 hard = _mm_mul_ps(slope, over);
+        const __m128 shifted = _mm_add_ps(over, halfKnee);
+        const __m128 soft = _mm_mul_ps(_mm_mul_ps(slope, _mm_mul_ps(shifted, shifted)), inverseTwiceKnee);
+        // Gain change: 0 below the knee, soft inside it, hard above (eq. 4).
+        const __m128 aboveKnee = _mm_cmpgt_ps(over, halfKnee);
+        const __m128 inKnee = _mm_andnot_ps(aboveKnee, _mm_cmpge_ps(over, _mm_sub_ps(_mm_setzero_ps(), halfKnee)));
+        __m128 change = _mm_or_ps(_mm_and_ps(aboveKnee, hard), _mm_and_ps(inKnee, soft));
+        change = _mm_andnot_ps(_mm_cmplt_ps(peak, quiet), change);
+        // work_ has 4 spare floats, so a short last group may store all four lanes.
+        _mm_storeu_ps(work + i, _mm_sub_ps(_mm_setzero_ps(), change));
+    }
+#else
+    for (std::size_t i = 0; i < frames; ++i) {
+        double peak = 0.0;
+        if (rms) {
+            peak = std::sqrt(static_cast<double>(level_[i]));
+        } else {
+            for (int c = 0; c < channels; ++c) {
+                const double x = std::fabs(static_cast<double>(io.channel(c)[start + i]));
+                if (x > peak && x < HUGE_VAL) peak = x;
+            }
+        }
+        work[i] = peak < quietBelow ? 0.0f : static_cast<float>(-compressorCurveDb(levelDb(peak), threshold, ratio, knee));
+    }
+#endif
+}
+
+// work_ holds log2 gains: turn them into gains and apply them to every channel.
+void Compressor::applyLinkedGains(AudioView io, std::size_t start, std::size_t frames) noexcept {
+    float* work = work_.data();
+#if defined(__SSE2__)
+    // work_ is padded to a multiple of 4, so the last group needs no special case.
+    for (std::size_t i = 0; i < frames; i += 4) _mm_storeu_ps(work + i, fast::exp2x4(_mm_loadu_ps(work + i)));
+    // Non-finite samples become silence (|x| < infinity is false for NaN and infinity).
+    const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+    const __m128 infinity = _mm_set1_ps(HUGE_VALF);
+    for (int c = 0; c < io.channels(); ++c) {
+        float* x = io.channel(c) + start;
+        std::size_t k = 0;
+        for (; k + 4 <= frames; k += 4) {
+            const __m128 v = _mm_loadu_ps(x + k);
+            const __m128 finite = _mm_cmplt_ps(_mm_and_ps(v, absMask), infinity);
+            _mm_storeu_ps(x + k, _mm_and_ps(finite, _mm_mul_ps(v, _mm_loadu_ps(work + k))));
+        }
+        for (; k < frames; ++k) x[k] = std::isfinite(x[k]) ? x[k] * work[k] : 0.0f;
+    }
+#else
+    for (std::size_t i = 0; i < frames; ++i) work[i] = static_cast<float>(fast::exp2(work[i]));
+    for (int c = 0; c < io.channels(); ++c) {
+        float* x = io.channel(c) + start;
+        for (std::size_t k = 0; k < frames; ++k) x[k] = std::isfinite(x[k]) ? x[k] * work[k] : 0.0f;
+    }
+#endif
 }
 
 double Compressor::meanGainReductionDb() const noexcept {

@@ -36,13 +36,17 @@ public:
     // The analytic response of one band, and of the sum of all bands.
     double bandMagnitudeDb(int band, double freqHz) const noexcept;
 
+    // Sections per channel: each split has 2 low-pass, 2 high-pass and one all-pass per
+    // band below it.
+    static constexpr int kMaxSections = 4 * (kMaxBands - 1) + (kMaxBands - 1) * (kMaxBands - 2) / 2;
+
 private:
     double sampleRate_ = 48000.0;
     int splits_ = 0;
-    std::array<BiquadCascade, kMaxBands - 1> lowPass_;
-    std::array<BiquadCascade, kMaxBands - 1> highPass_;
-    // allPass_[k][b]: the all-pass of split k applied to band b (b < k).
-    std::array<std::array<BiquadCascade, kMaxBands - 1>, kMaxBands - 1> allPass_;
+    int channels_ = 0;
+    std::array<BiquadCoefficients, kMaxBands - 1> lowPass_{}, highPass_{}, allPass_{};
+    // Transposed direct form II states, [channel][section] (s1 then s2).
+    std::vector<std::array<double, 2 * kMaxSections>> states_;
 };
 
 struct MultibandCompressorParams {

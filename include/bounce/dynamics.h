@@ -62,8 +62,18 @@ public:
     double maxGainReductionDb() const noexcept { return maxReductionDb_; }
     double meanGainReductionDb() const noexcept;
 
+    // The fast path (linked detection on the signal itself, no lookahead, parameters at
+    // rest) for several compressors at once, each on its own audio (same channel count and
+    // length): what a multiband does with its bands. Up to 8 compressors and 8 channels;
+    // the same result as processing each alone.
+    bool canProcessLinked() const noexcept;
+    static void processLinkedGroup(Compressor* const* group, const AudioView* ios, int count) noexcept;
+
 private:
     void processLinked(AudioView io) noexcept;
+    void linkedTargets(AudioView io, std::size_t start, std::size_t frames, bool rms, double threshold, double ratio, double knee,
+                       double quietBelow) noexcept;
+    void applyLinkedGains(AudioView io, std::size_t start, std::size_t frames) noexcept;
 
     ProcessSpec spec_;
     CompressorParams params_;

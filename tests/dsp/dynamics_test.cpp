@@ -269,6 +269,87 @@ TEST(Crossover, BandsSumFlatAndEachBandIsLinkwitzRiley) {
     }
 }
 
+TEST(Crossover, StereoPairPathEqualsTheOneChannelPathBitForBit) {
+    const auto noise = whiteNoise(kRate, 1.0, 0.5, 2, 7);
+    for (int bands = 2; bands <= 6; ++bands) {
+        const double splits[] = {80.0, 400.0, 2000.0, 6000.0, 12000.0};
+        Crossover pair, single;
+        pair.prepare(2, kRate);
+        single.prepare(2, kRate);
+        pair.setFrequencies(splits, bands - 1);
+        single.setFrequencies(splits, bands - 1);
+        const std::size_t n = noise.frames();
+        std::vector<std::vector<float>> pl(6, std::vector<float>(n)), pr(6, std::vector<float>(n)), sl(6, std::vector<float>(n)),
+            sr(6, std::vector<float>(n));
+        std::vector<float*> plp, prp, slp, srp;
+        for (int b = 0; b < 6; ++b) {
+            plp.push_back(pl[static_cast<std::size_t>(b)].data());
+            prp.push_back(pr[static_cast<std::size_t>(b)].data());
+            slp.push_back(sl[static_cast<std::size_t>(b)].data());
+            srp.push_back(sr[static_cast<std::size_t>(b)].data());
+        }
+        // In uneven blocks, so that state carried between calls is compared too.
+        for (std::size_t start = 0, block = 1; start < n; start += block, block = block * 3 % 1021 + 1) {
+            const std::size_t count = std::min(block, n - start);
+            std::vector<float*> a, b, c, d;
+            for (int k = 0; k < 6; ++k) {
+                a.push_back(plp[static_cast<std::size_t>(k)] + start);
+                b.push_back(prp[static_cast<std::size_t>(k)] + start);
+                c.push_back(slp[static_cast<std::size_t>(k)] + start);
+                d.push_back(srp[static_cast<std::size_t>(k)] + start);
+            }
+            pair.processPair(0, noise.channel(0) + start, noise.channel(1) + start, a.data(), b.data(), count);
+            single.process(0, noise.channel(0) + start, c.data(), count);
+            single.process(1, noise.channel(1) + start, d.data(), count);
+        }
+        for (int b = 0; b < bands; ++b) {
+            EXPECT_EQ(pl[static_cast<std::size_t>(b)], sl[static_cast<std::size_t>(b)]) << bands << " bands, band " << b;
+            EXPECT_EQ(pr[static_cast<std::size_t>(b)], sr[static_cast<std::size_t>(b)]) << bands << " bands, band " << b;
+        }
+    }
+}
+
+TEST(Compressor, SideBySideGroupEqualsEachAloneBitForBit) {
+    // Three compressors (peak and RMS, different times) on three different signals.
+    std::vector<AudioBuffer> together, alone;
+    std::vector<Compressor> group(3), single(3);
+    for (int g = 0; g < 3; ++g) {
+        CompressorParams p;
+        p.thresholdDb = -30.0 + 5.0 * g;
+        p.ratio = 2.0 + g;
+        p.attackMs = 1.0 + 4.0 * g;
+        p.releaseMs = 50.0 + 30.0 * g;
+        p.detector = g == 1 ? DetectorMode::Peak : DetectorMode::Rms;
+        p.makeupDb = g;
+        for (auto* c : {&group[static_cast<std::size_t>(g)], &single[static_cast<std::size_t>(g)]}) {
+            c->setParams(p);
+            c->prepare({kRate, 1024, 2});
+        }
+        together.push_back(pinkishNoise(kRate, 1.0, -12.0 - 3.0 * g, 2, 11 + static_cast<std::uint64_t>(g)));
+        alone.push_back(pinkishNoise(kRate, 1.0, -12.0 - 3.0 * g, 2, 11 + static_cast<std::uint64_t>(g)));
+    }
+    for (std::size_t start = 0; start < together[0].frames(); start += 1000) {
+        const std::size_t count = std::min<std::size_t>(1000, together[0].frames() - start);
+        std::vector<AudioView> views;
+        std::vector<Compressor*> pointers;
+        for (int g = 0; g < 3; ++g) {
+            ASSERT_TRUE(group[static_cast<std::size_t>(g)].canProcessLinked());
+            views.push_back(together[static_cast<std::size_t>(g)].view().subView(start, count));
+            pointers.push_back(&group[static_cast<std::size_t>(g)]);
+            single[static_cast<std::size_t>(g)].process(alone[static_cast<std::size_t>(g)].view().subView(start, count));
+        }
+        Compressor::processLinkedGroup(pointers.data(), views.data(), 3);
+    }
+    for (int g = 0; g < 3; ++g) {
+        for (int c = 0; c < 2; ++c)
+            for (std::size_t i = 0; i < together[0].frames(); ++i)
+                ASSERT_EQ(together[static_cast<std::size_t>(g)].channel(c)[i], alone[static_cast<std::size_t>(g)].channel(c)[i])
+                    << "compressor " << g << ", channel " << c << ", frame " << i;
+        EXPECT_GT(group[static_cast<std::size_t>(g)].maxGainReductionDb(), 1.0);
+        EXPECT_EQ(group[static_cast<std::size_t>(g)].maxGainReductionDb(), single[static_cast<std::size_t>(g)].maxGainReductionDb());
+    }
+}
+
 TEST(MultibandCompressor, CompressesOnlyTheBandThatIsLoud) {
     MultibandCompressorParams p;
     p.bandCount = 3;
