@@ -200,6 +200,37 @@ void smoothGroup(float* const* work, std::size_t frames, const double* attack, c
     }
 }
 
+// The RMS detectors of N compressors on C channels each, side by side, states in
+// registers: level[g][i] = the louder channel's mean square.
+template <int N, int C>
+void rmsGroup(const AudioView* ios, std::size_t start, std::size_t frames, const bool* rms,
+              const double* coefficient, double (*meanSquare)[8], float* const* level) noexcept {
+    double ms[N][C], a[N];
+    const float* in[N][C];
+    for (int g = 0; g < N; ++g) {
+        a[g] = coefficient[g];
+        for (int c = 0; c < C; ++c) {
+            ms[g][c] = meanSquare[g][c];
+            in[g][c] = ios[g].channel(c) + start;
+        }
+    }
+    for (std::size_t i = 0; i < frames; ++i) {
+        for (int g = 0; g < N; ++g) {
+            double loudest = 0.0;
+            for (int c = 0; c < C; ++c) {
+                const float v = in[g][c][i];
+                const double x = std::isfinite(v) ? v : 0.0;
+                ms[g][c] = a[g] * ms[g][c] + (1.0 - a[g]) * x * x;
+                loudest = std::max(loudest, ms[g][c]);
+            }
+            level[g][i] = static_cast<float>(loudest);
+        }
+    }
+    for (int g = 0; g < N; ++g)
+        if (rms[g])
+            for (int c = 0; c < C; ++c) meanSquare[g][c] = ms[g][c];
+}
+
 }  // namespace
 
 bool Compressor::canProcessLinked() const noexcept {
@@ -252,21 +283,27 @@ void Compressor::processLinkedGroup(Compressor* const* group, const AudioView* i
     for (std::size_t start = 0; start < total; start += capacity) {
         const std::size_t frames = std::min(total - start, capacity);
         if (anyRms) {
-            // The RMS detector, per channel: keep the louder channel's mean square per frame.
             float* level[kMaxGroup];
             for (int g = 0; g < count; ++g) level[g] = group[g]->level_.data();
-            for (std::size_t i = 0; i < frames; ++i) {
-                for (int g = 0; g < count; ++g) {
-                    if (!rms[g]) continue;
-                    double loudest = 0.0;
-                    for (int ch = 0; ch < channels; ++ch) {
-                        const float v = ios[g].channel(ch)[start + i];
-                        const double x = std::isfinite(v) ? v : 0.0;
-                        double& ms = meanSquare[g][ch];
-                        ms = rmsCoefficient[g] * ms + (1.0 - rmsCoefficient[g]) * x * x;
-                        loudest = std::max(loudest, ms);
+            if (channels == 2 && count == 3) {
+                rmsGroup<3, 2>(ios, start, frames, rms, rmsCoefficient, meanSquare, level);
+            } else if (channels == 2 && count == 2) {
+                rmsGroup<2, 2>(ios, start, frames, rms, rmsCoefficient, meanSquare, level);
+            } else {
+                // Any other shape, plainly: the states go through memory.
+                for (std::size_t i = 0; i < frames; ++i) {
+                    for (int g = 0; g < count; ++g) {
+                        if (!rms[g]) continue;
+                        double loudest = 0.0;
+                        for (int ch = 0; ch < channels; ++ch) {
+                            const float v = ios[g].channel(ch)[start + i];
+                            const double x = std::isfinite(v) ? v : 0.0;
+                            double& ms = meanSquare[g][ch];
+                            ms = rmsCoefficient[g] * ms + (1.0 - rmsCoefficient[g]) * x * x;
+                            loudest = std::max(loudest, ms);
+                        }
+                        level[g][i] = static_cast<float>(loudest);
                     }
-                    level[g][i] = static_cast<float>(loudest);
                 }
             }
         }
