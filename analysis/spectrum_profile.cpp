@@ -9,6 +9,10 @@
 
 #include <fftw3.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -76,6 +80,60 @@ void holdNearest(std::vector<double>& x, const std::vector<bool>& valid) {
     }
 }
 
+// in[2i] = mid[i] w[i], in[2i + 1] = side[i] w[i]: the complex FFT's input.
+void windowInterleaved(const float* mid, const float* side, const float* window, float* in) noexcept {
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    for (; i + 4 <= kFftSize; i += 4) {
+        const __m128 w = _mm_loadu_ps(window + i);
+        const __m128 m = _mm_mul_ps(_mm_loadu_ps(mid + i), w), sd = _mm_mul_ps(_mm_loadu_ps(side + i), w);
+        _mm_storeu_ps(in + 2 * i, _mm_unpacklo_ps(m, sd));
+        _mm_storeu_ps(in + 2 * i + 4, _mm_unpackhi_ps(m, sd));
+    }
+#else
+    for (; i < kFftSize; ++i) {
+        in[2 * i] = mid[i] * window[i];
+        in[2 * i + 1] = side[i] * window[i];
+    }
+#endif
+}
+
+// Z = M + jS with M, S the spectra of real signals: M[k] = (Z[k] + Z*[N-k]) / 2 and
+// S[k] = (Z[k] - Z*[N-k]) / 2j, so |M[k]|^2 and |S[k]|^2 for k = 1 .. N/2 (z interleaved).
+void separatePowers(const float* z, float* midPower, float* sidePower) noexcept {
+    constexpr std::size_t n = kFftSize;
+    std::size_t k = 1;
+#if defined(__SSE2__)
+    const __m128 conjugate = _mm_castsi128_ps(_mm_set_epi32(static_cast<int>(0x80000000u), 0, static_cast<int>(0x80000000u), 0));
+    const __m128 quarter = _mm_set1_ps(0.25f);
+    for (; k + 2 <= n / 2; k += 2) {
+        // Bins k, k+1 and their mirrors N-k, N-k-1 (reordered to match).
+        const __m128 a = _mm_loadu_ps(z + 2 * k);
+        const __m128 mirror = _mm_loadu_ps(z + 2 * (n - k - 1));              // [N-k-1, N-k]
+        const __m128 b = _mm_xor_ps(_mm_shuffle_ps(mirror, mirror, _MM_SHUFFLE(1, 0, 3, 2)), conjugate);  // [N-k, N-k-1]*
+        const __m128 m = _mm_add_ps(a, b), sd = _mm_sub_ps(a, b);
+        const __m128 m2 = _mm_mul_ps(m, m), s2 = _mm_mul_ps(sd, sd);
+        // re^2 + im^2 of each bin: lanes (0 + 1), (2 + 3).
+        const __m128 mSum = _mm_add_ps(m2, _mm_shuffle_ps(m2, m2, _MM_SHUFFLE(2, 3, 0, 1)));
+        const __m128 sSum = _mm_add_ps(s2, _mm_shuffle_ps(s2, s2, _MM_SHUFFLE(2, 3, 0, 1)));
+        alignas(16) float mv[4], sv[4];
+        _mm_store_ps(mv, _mm_mul_ps(mSum, quarter));
+        _mm_store_ps(sv, _mm_mul_ps(sSum, quarter));
+        midPower[k] = mv[0];
+        midPower[k + 1] = mv[2];
+        sidePower[k] = sv[0];
+        sidePower[k + 1] = sv[2];
+    }
+#endif
+    for (; k <= n / 2; ++k) {
+        const float re = z[2 * k], im = z[2 * k + 1];
+        const float reMirror = z[2 * (n - k)], imMirror = -z[2 * (n - k) + 1];
+        const float mRe = re + reMirror, mIm = im + imMirror, sRe = re - reMirror, sIm = im - imMirror;
+        midPower[k] = 0.25f * (mRe * mRe + mIm * mIm);
+        sidePower[k] = 0.25f * (sRe * sRe + sIm * sIm);
+    }
+}
+
 }  // namespace
 
 double SpectrumProfile::overallWidth() const {
@@ -110,6 +168,7 @@ struct SpectrumAccumulator::State {
     std::vector<float> mid, side;  // kFftSize frames, newest at the end once filled
     std::size_t filled = 0;        // frames since the start, up to kFftSize
     std::size_t sinceHop = 0;      // frames since the last FFT frame
+    std::vector<float> binPower;     // one frame's mid bin powers, then side's
     std::vector<double> framePower;  // one frame's band powers: mid bands, then side bands
     // Per loudness bin: [frames, mid band powers..., side band powers...].
     std::vector<double> histogram;
@@ -153,6 +212,7 @@ SpectrumAccumulator::SpectrumAccumulator(double sampleRate, int channels) : stat
     s.mid.assign(kFftSize, 0.0f);
     s.side.assign(kFftSize, 0.0f);
     s.framePower.assign(2 * s.bandHz.size(), 0.0);
+    s.binPower.assign(2 * (kFftSize / 2 + 1), 0.0f);
     s.rowSize = 1 + 2 * s.bandHz.size();
     s.histogram.assign(kLoudnessBins * s.rowSize, 0.0);
 }
@@ -168,11 +228,13 @@ void SpectrumAccumulator::addFrames(ConstAudioView block, std::optional<double> 
     const std::size_t frames = std::min(block.frames(), framesToNextHop());
     // The newest kHop frames sit at the end of the kFftSize window; slide once per hop.
     const std::size_t at = kFftSize - kHop + s.sinceHop;
+    const float* l = block.channel(0);
+    const float* r = s.channels > 1 ? block.channel(1) : l;
+    float* mid = s.mid.data() + at;
+    float* side = s.side.data() + at;
     for (std::size_t i = 0; i < frames; ++i) {
-        const float l = block.channel(0)[i];
-        const float r = s.channels > 1 ? block.channel(1)[i] : l;
-        s.mid[at + i] = 0.5f * (l + r);
-        s.side[at + i] = 0.5f * (l - r);
+        mid[i] = 0.5f * (l[i] + r[i]);
+        side[i] = 0.5f * (l[i] - r[i]);
     }
     s.sinceHop += frames;
     s.filled = std::min(kFftSize, s.filled + frames);
@@ -182,25 +244,31 @@ void SpectrumAccumulator::addFrames(ConstAudioView block, std::optional<double> 
     // integrated loudness is known, so a frame is filed under its momentary loudness.
     if (s.filled == kFftSize && momentaryLufs) {
         const std::size_t bands = s.bandHz.size();
-        for (std::size_t i = 0; i < kFftSize; ++i) {
-            s.in[i][0] = s.mid[i] * s.window[i];
-            s.in[i][1] = s.side[i] * s.window[i];
-        }
+        windowInterleaved(s.mid.data(), s.side.data(), s.window.data(), &s.in[0][0]);
         fftwf_execute(s.plan);
         // Z = M + jS with M, S the spectra of real signals: M[k] = (Z[k] + Z*[N-k]) / 2 and
-        // S[k] = (Z[k] - Z*[N-k]) / 2j.
+        // S[k] = (Z[k] - Z*[N-k]) / 2j. Per-bin powers first (a loop the compiler
+        // vectorises), then the bands' sums.
         const auto* z = s.out;
-        for (std::size_t b = 0; b < bands; ++b) {
-            double midSum = 0, sideSum = 0;
-            for (std::size_t k = s.firstBin[b]; k < s.lastBin[b]; ++k) {
-                const double re = z[k][0], im = z[k][1];
-                const double reMirror = z[kFftSize - k][0], imMirror = -static_cast<double>(z[kFftSize - k][1]);
-                const double mRe = re + reMirror, mIm = im + imMirror, sRe = re - reMirror, sIm = im - imMirror;
-                midSum += 0.25 * (mRe * mRe + mIm * mIm);
-                sideSum += 0.25 * (sRe * sRe + sIm * sIm);
+        float* midPower = s.binPower.data();
+        float* sidePower = s.binPower.data() + kFftSize / 2 + 1;
+        separatePowers(&z[0][0], midPower, sidePower);
+        const auto bandSum = [](const float* p, std::size_t first, std::size_t last) {
+            // Four partial sums: one running sum would wait on each addition.
+            double a = 0, b = 0, c = 0, d = 0;
+            std::size_t k = first;
+            for (; k + 4 <= last; k += 4) {
+                a += p[k];
+                b += p[k + 1];
+                c += p[k + 2];
+                d += p[k + 3];
             }
-            s.framePower[b] = midSum;
-            s.framePower[bands + b] = sideSum;
+            for (; k < last; ++k) a += p[k];
+            return (a + b) + (c + d);
+        };
+        for (std::size_t b = 0; b < bands; ++b) {
+            s.framePower[b] = bandSum(midPower, s.firstBin[b], s.lastBin[b]);
+            s.framePower[bands + b] = bandSum(sidePower, s.firstBin[b], s.lastBin[b]);
         }
         const double position = (*momentaryLufs - kLowestLufs) / kLoudnessStepLu;
         const auto bin = static_cast<std::size_t>(std::clamp(position, 0.0, static_cast<double>(kLoudnessBins - 1)));

@@ -27,7 +27,8 @@ namespace {
 // Returns how many outputs it computed (a multiple of 8).
 __attribute__((target("avx"))) std::size_t kernelAvx(const float* w, std::size_t count, int factor,
                                                      const std::array<std::array<float, TruePeakDetector::kTapsPerPhase>, 4>& taps,
-                                                     float* peaks, float& peakOut, float& samplePeakOut) noexcept {
+                                                     float* peaks, float& peakOut, float& samplePeakOut, float bound,
+                                                     float skipAtOrBelow) noexcept {
     constexpr int n = TruePeakDetector::kTapsPerPhase;
     const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     __m256 peak = _mm256_set1_ps(peakOut);
@@ -36,6 +37,19 @@ __attribute__((target("avx"))) std::size_t kernelAvx(const float* w, std::size_t
     for (; i + 8 <= count; i += 8) {
         __m256 lane = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(w + i + n - 1 - n / 2), absMask), _mm256_setzero_ps());
         samplePeak = _mm256_max_ps(lane, samplePeak);
+        // The 8 outputs read w[i .. i + n + 6]: when bound x their largest magnitude cannot
+        // exceed skipAtOrBelow, the interpolated phases cannot matter (see processChunk).
+        __m256 span = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(w + i), absMask), _mm256_and_ps(_mm256_loadu_ps(w + i + 8), absMask));
+        span = _mm256_max_ps(span, _mm256_and_ps(_mm256_loadu_ps(w + i + 16), absMask));
+        span = _mm256_max_ps(span, _mm256_and_ps(_mm256_loadu_ps(w + i + n - 1), absMask));
+        __m128 half = _mm_max_ps(_mm256_castps256_ps128(span), _mm256_extractf128_ps(span, 1));
+        half = _mm_max_ps(half, _mm_movehl_ps(half, half));
+        half = _mm_max_ss(half, _mm_shuffle_ps(half, half, 1));
+        if (_mm_cvtss_f32(half) * bound <= skipAtOrBelow) {
+            peak = _mm256_max_ps(lane, peak);
+            if (peaks) _mm256_storeu_ps(peaks + i, lane);
+            continue;
+        }
         if (factor == 4) {
             __m256 a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
             for (int k = 0; k < n; ++k) {
@@ -92,6 +106,15 @@ void TruePeakDetector::prepare(double sampleRate, int oversampling) {
         }
         for (int k = 0; k < n; ++k) taps_[p][k] = static_cast<float>(taps[k] / sum);
     }
+    // The most any phase can amplify: its sum of |taps|. The margin covers float rounding of
+    // the n products and sums (relative n x 2^-24, far under 1e-4).
+    double most = 1.0;
+    for (int p = 0; p < factor_; ++p) {
+        double l1 = 0.0;
+        for (int k = 0; k < n; ++k) l1 += std::fabs(static_cast<double>(taps_[p][k]));
+        most = std::max(most, l1);
+    }
+    bound_ = static_cast<float>(most * (1.0 + 1e-4));
     window_.assign(n - 1 + kChunk, 0.0f);
     reset();
 }
@@ -102,7 +125,7 @@ void TruePeakDetector::reset() noexcept {
     samplePeak_ = 0.0f;
 }
 
-void TruePeakDetector::process(const float* samples, std::size_t count, float* peaks) noexcept {
+void TruePeakDetector::process(const float* samples, std::size_t count, float* peaks, float floor) noexcept {
     constexpr std::size_t history = kTapsPerPhase - 1;
     while (count > 0) {
         const std::size_t chunk = std::min(count, kChunk);
@@ -110,7 +133,7 @@ void TruePeakDetector::process(const float* samples, std::size_t count, float* p
         // become the reading (or a limiter's gain).
         float* fresh = window_.data() + history;
         for (std::size_t i = 0; i < chunk; ++i) fresh[i] = std::isfinite(samples[i]) ? samples[i] : 0.0f;
-        processChunk(chunk, peaks);
+        processChunk(chunk, peaks, floor);
         std::memmove(window_.data(), window_.data() + chunk, history * sizeof(float));
         samples += chunk;
         count -= chunk;
@@ -122,12 +145,22 @@ void TruePeakDetector::process(const float* samples, std::size_t count, float* p
 // one multiply-add of a broadcast coefficient with four neighbouring inputs (an unaligned
 // load), so no shuffles are needed. Phase 0 is the input itself (delayed), read directly.
 // max(x, m) keeps m when x is NaN, so a NaN never becomes a reading.
-void TruePeakDetector::processChunk(std::size_t count, float* peaks) noexcept {
+//
+// Skipping: every phase's output is a sum of n taps times inputs, so it is at most
+// bound_ (the largest sum of |taps| over the phases, with a margin for float rounding)
+// times the largest input it reads. A group of outputs whose inputs are all small enough
+// cannot raise the running peak (when only the peak is wanted) or cross `floor` (when the
+// per-sample peaks are wanted, for a limiter that only asks whether they exceed its
+// ceiling): its phases are not computed and phase 0, the sample itself, stands for them.
+// The running peak is exactly what the full computation gives; so is every per-sample
+// peak above `floor`.
+void TruePeakDetector::processChunk(std::size_t count, float* peaks, float floor) noexcept {
     constexpr int n = kTapsPerPhase;
     const float* w = window_.data();  // w[i + n - 1] is the newest sample of output i
     std::size_t i = 0;
+    const float skipAtOrBelow = peaks ? floor : peak_;
 #if defined(BOUNCE_HAVE_AVX_KERNEL)
-    if (wideKernels()) i = kernelAvx(w, count, factor_, taps_, peaks, peak_, samplePeak_);
+    if (wideKernels()) i = kernelAvx(w, count, factor_, taps_, peaks, peak_, samplePeak_, bound_, skipAtOrBelow);
 #endif
 #if defined(__SSE2__)
     const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
@@ -140,6 +173,16 @@ void TruePeakDetector::processChunk(std::size_t count, float* peaks) noexcept {
         // Phase 0: the sample n/2 back from the newest.
         __m128 lane = _mm_max_ps(_mm_and_ps(_mm_loadu_ps(w + i + n - 1 - n / 2), absMask), _mm_setzero_ps());
         samplePeak = _mm_max_ps(lane, samplePeak);
+        // The 4 outputs read w[i .. i + n + 2].
+        __m128 span = _mm_and_ps(_mm_loadu_ps(w + i + n - 1), absMask);
+        for (int k = 0; k + 4 <= n + 3; k += 4) span = _mm_max_ps(span, _mm_and_ps(_mm_loadu_ps(w + i + k), absMask));
+        span = _mm_max_ps(span, _mm_movehl_ps(span, span));
+        span = _mm_max_ss(span, _mm_shuffle_ps(span, span, 1));
+        if (_mm_cvtss_f32(span) * bound_ <= skipAtOrBelow) {
+            peak = _mm_max_ps(lane, peak);
+            if (peaks) _mm_storeu_ps(peaks + i, lane);
+            continue;
+        }
         if (factor_ == 4) {
             __m128 a1 = _mm_setzero_ps(), a2 = _mm_setzero_ps(), a3 = _mm_setzero_ps();
             for (int k = 0; k < n; ++k) {

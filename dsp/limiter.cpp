@@ -59,7 +59,11 @@ void TruePeakLimiter::Stage::process(AudioView io, double ceiling) noexcept {
     for (std::size_t start = 0; start < io.frames(); start += static_cast<std::size_t>(maxBlock)) {
         const std::size_t count = std::min(io.frames() - start, static_cast<std::size_t>(maxBlock));
         for (int c = 0; c < channels; ++c)
-            detectors[static_cast<std::size_t>(c)].process(io.channel(c) + start, count, peaks[static_cast<std::size_t>(c)].data());
+            // Only whether a peak exceeds the ceiling matters below: the detector may skip what
+            // cannot. The floor is a hair under the ceiling, so float rounding of it decides
+            // nothing.
+            detectors[static_cast<std::size_t>(c)].process(io.channel(c) + start, count, peaks[static_cast<std::size_t>(c)].data(),
+                                                           static_cast<float>(ceiling * (1.0 - 1e-6)));
 
         // At rest (unity gain, nothing pending) and nothing over the ceiling in this block:
         // the gain stays exactly 1, so the block only passes through the delay.

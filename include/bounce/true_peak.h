@@ -36,8 +36,10 @@ public:
     // Updates the running peak. No allocation; any block size. With `peaks`, also writes
     // for each input i the largest absolute value of the reconstructed signal over
     // [t, t + 1), t being the sample kDelayFrames before input i (the true-peak limiter's
-    // detector).
-    void process(const float* samples, std::size_t count, float* peaks = nullptr) noexcept;
+    // detector). A per-sample peak at or below `floor` may be written as any value at or
+    // below `floor` (the sample's own magnitude): a limiter with its ceiling as the floor
+    // decides the same, and the detector skips the interpolation where nothing can reach it.
+    void process(const float* samples, std::size_t count, float* peaks = nullptr, float floor = 0.0f) noexcept;
 
     // How far the per-sample peaks lag the input.
     static constexpr int kDelayFrames = kTapsPerPhase / 2;
@@ -57,7 +59,7 @@ public:
 private:
     static constexpr std::size_t kChunk = 1024;
 
-    void processChunk(std::size_t count, float* peaks) noexcept;
+    void processChunk(std::size_t count, float* peaks, float floor) noexcept;
 
     int factor_ = 1;
     // taps_[p][k] multiplies the input k samples before the newest one.
@@ -66,6 +68,7 @@ private:
     std::vector<float> window_;
     float peak_ = 0.0f;
     float samplePeak_ = 0.0f;
+    float bound_ = 1.0f;  // no phase's output exceeds bound_ x its largest input
 };
 
 }  // namespace bounce

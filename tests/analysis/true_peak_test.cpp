@@ -67,6 +67,42 @@ TEST(TruePeak, WideAndNarrowKernelsAgreeBitForBit) {
     for (std::size_t i = 0; i < wide.size(); ++i) ASSERT_EQ(wide[i], narrow[i]) << i;
 }
 
+// The skip (interpolation left out where it cannot matter) must not change a reading: the
+// running peak is bit-identical with and without a floor, and every per-sample peak is the
+// same on the same side of the floor, and the same value above it. A programme with quiet
+// and loud parts, so that both skipping and computing happen; both kernels.
+TEST(TruePeak, SkippingBelowTheFloorChangesNoDecision) {
+    const auto quiet = pinkishNoise(44100.0, 1.0, -30.0, 1, 3);
+    const auto loud = pinkishNoise(44100.0, 1.0, -8.0, 1, 4);
+    const auto programme = concatenate({&quiet, &loud, &quiet});
+    const float floor = 0.5f;
+    for (bool wide : {true, false}) {
+        const bool previous = setWideKernels(wide);
+        std::vector<float> full(programme.frames()), skipped(programme.frames());
+        TruePeakDetector a, b, c;
+        for (auto* d : {&a, &b, &c}) d->prepare(44100.0);
+        a.process(programme.channel(0), programme.frames(), full.data());
+        b.process(programme.channel(0), programme.frames(), skipped.data(), floor);
+        for (std::size_t i = 0; i < programme.frames(); i += 300) c.process(programme.channel(0) + i, std::min<std::size_t>(300, programme.frames() - i));
+        setWideKernels(previous);
+        std::size_t above = 0, below = 0;
+        for (std::size_t i = 0; i < full.size(); ++i) {
+            ASSERT_EQ(full[i] > floor, skipped[i] > floor) << i;
+            if (full[i] > floor) {
+                ASSERT_EQ(full[i], skipped[i]) << i;
+                ++above;
+            } else {
+                ASSERT_LE(skipped[i], full[i]) << i;
+                ++below;
+            }
+        }
+        EXPECT_GT(above, 100u);
+        EXPECT_GT(below, 100u);
+        // Peak only (the analysers' case): the running peak skips only what cannot raise it.
+        EXPECT_EQ(c.peak(), a.peak()) << (wide ? "wide" : "narrow");
+    }
+}
+
 TEST(TruePeak, FindsAPeakBetweenTheLastSamples) {
     // A lone fs/4 tone at 45° whose final samples are the stream's last: the reading
     // needs the interpolator's tail.
