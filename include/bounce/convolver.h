@@ -26,31 +26,45 @@ public:
 
     // Allocates and plans. `partitionFrames` is rounded up to a power of two.
     void prepare(const float* impulse, std::size_t impulseFrames, std::size_t partitionFrames);
+    // Two streams, each with its own impulse response (same length), through one complex
+    // FFT per partition instead of two real ones: a real signal's spectrum is conjugate-
+    // symmetric, so Z = FFT(a + jb) holds both, A[k] = (Z[k] + Z*[N-k]) / 2 and
+    // B[k] = (Z[k] - Z*[N-k]) / 2j, and the two outputs come back as the real and
+    // imaginary parts of one inverse transform. Use processPair().
+    void preparePair(const float* impulseA, const float* impulseB, std::size_t impulseFrames, std::size_t partitionFrames);
     void reset() noexcept;
 
     // Convolves in place, any number of frames. Output lags input by latencyFrames().
     void process(float* samples, std::size_t frames) noexcept;
+    // After preparePair(): both streams, in place.
+    void processPair(float* a, float* b, std::size_t frames) noexcept;
     int latencyFrames() const noexcept { return static_cast<int>(partition_); }
 
 private:
+    void allocate(std::size_t impulseFrames, std::size_t partitionFrames, int streams);
     void processPartition() noexcept;
+    void processPartitionPair() noexcept;
+    void accumulate(int stream) noexcept;
+    float* history(std::size_t slot, int stream) noexcept { return history_.data() + (slot * static_cast<std::size_t>(streams_) + static_cast<std::size_t>(stream)) * 2 * bins_; }
+    float* filter(std::size_t partition, int stream) noexcept { return filter_.data() + (partition * static_cast<std::size_t>(streams_) + static_cast<std::size_t>(stream)) * 2 * bins_; }
     void destroy() noexcept;
 
+    int streams_ = 1;
     std::size_t partition_ = 0;
     std::size_t partitions_ = 0;
     std::size_t bins_ = 0;
     void* forward_ = nullptr;  // fftwf_plan
     void* inverse_ = nullptr;
-    float* timeBuffer_ = nullptr;                    // 2B, fftwf_malloc'd
-    std::complex<float>* spectrum_ = nullptr;        // B + 1
-    // Spectra in split form (all real parts, then all imaginary parts, per partition) so
-    // the multiply-accumulate vectorises without shuffles.
-    std::vector<float> filter_;       // partitions x 2 (B + 1)
-    std::vector<float> history_;      // partitions x 2 (B + 1): input spectra, ring
-    std::vector<float> accumulator_;  // 2 (B + 1)
+    float* timeBuffer_ = nullptr;                    // one stream: 2B reals; two: 2B complex (fftwf_malloc'd)
+    std::complex<float>* spectrum_ = nullptr;        // one stream: B + 1 bins; two: 2B
+    // Spectra in split form (all real parts, then all imaginary parts, per partition and
+    // stream) so the multiply-accumulate vectorises without shuffles.
+    std::vector<float> filter_;       // partitions x streams x 2 (B + 1)
+    std::vector<float> history_;      // partitions x streams x 2 (B + 1): input spectra, ring
+    std::vector<float> accumulator_;  // streams x 2 (B + 1)
     std::size_t historyHead_ = 0;
-    std::vector<float> input_;   // 2B: previous and current input partition
-    std::vector<float> output_;  // B: the last partition's output
+    std::vector<float> input_;   // streams x 2B: previous and current input partition
+    std::vector<float> output_;  // streams x B: the last partition's output
     std::size_t fill_ = 0;       // frames of the current partition taken in
 };
 

@@ -52,7 +52,7 @@ private:
     LinearPhaseEqParams params_;
     Equalizer target_;
     std::vector<float> taps_;
-    std::vector<Convolver> convolvers_;
+    std::vector<Convolver> convolvers_;  // one per channel pair (and one for an odd last channel)
 };
 
 // Mid/side curve EQ: an arbitrary magnitude curve for mid and another for side, each a
@@ -84,7 +84,7 @@ private:
     ProcessSpec spec_;
     MidSideCurveEqParams params_;
     std::vector<float> midTaps_, sideTaps_;
-    Convolver mid_, side_;
+    Convolver convolver_;  // mid and side as a pair (mono: mid alone)
     std::vector<float> midBuffer_, sideBuffer_;
 };
 

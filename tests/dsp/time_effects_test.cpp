@@ -37,6 +37,37 @@ TEST(Convolver, MatchesDirectConvolutionForAnyBlockSize) {
     }
 }
 
+TEST(Convolver, PairMatchesDirectConvolutionOfEachStreamForAnyBlockSize) {
+    std::mt19937 rng(9);
+    std::normal_distribution<float> gauss(0.0f, 0.3f);
+    std::vector<float> irA(3000), irB(3000), a(20000), b(20000);
+    for (auto& v : irA) v = gauss(rng) * 0.05f;
+    for (auto& v : irB) v = gauss(rng) * 0.05f;
+    for (auto& v : a) v = gauss(rng);
+    for (auto& v : b) v = gauss(rng);
+    const auto direct = [](const std::vector<float>& ir, const std::vector<float>& x) {
+        std::vector<double> y(x.size(), 0.0);
+        for (std::size_t n = 0; n < x.size(); ++n)
+            for (std::size_t k = 0; k < ir.size() && k <= n; ++k) y[n] += static_cast<double>(ir[k]) * x[n - k];
+        return y;
+    };
+    const auto expectedA = direct(irA, a), expectedB = direct(irB, b);
+    for (std::size_t block : {1u, 17u, 256u, 5000u}) {
+        Convolver c;
+        c.preparePair(irA.data(), irB.data(), irA.size(), 256);
+        ASSERT_EQ(c.latencyFrames(), 256);
+        auto ya = a, yb = b;
+        for (std::size_t i = 0; i < ya.size(); i += block) c.processPair(ya.data() + i, yb.data() + i, std::min(block, ya.size() - i));
+        double worstA = 0, worstB = 0;
+        for (std::size_t n = 256; n < ya.size(); ++n) {
+            worstA = std::max(worstA, std::fabs(ya[n] - expectedA[n - 256]));
+            worstB = std::max(worstB, std::fabs(yb[n] - expectedB[n - 256]));
+        }
+        EXPECT_LT(worstA, 2e-5) << "block " << block;
+        EXPECT_LT(worstB, 2e-5) << "block " << block;
+    }
+}
+
 EqParams masteringBands() {
     EqParams p;
     p.bands[0] = {EqBandType::LowShelf, 100, 2.5, 0.7071, 12, true};
