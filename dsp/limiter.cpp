@@ -3,6 +3,10 @@
 #include "bounce/denormals.h"
 #include "ring.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 
@@ -28,7 +32,8 @@ void TruePeakLimiter::Stage::prepare(const ProcessSpec& spec, int windowFrames, 
     detectors.assign(static_cast<std::size_t>(spec.channels), TruePeakDetector{});
     for (auto& d : detectors) d.prepare(spec.sampleRate);
     peaks.assign(static_cast<std::size_t>(spec.channels), std::vector<float>(static_cast<std::size_t>(spec.maxBlockFrames)));
-    delay.assign(static_cast<std::size_t>(spec.channels), std::vector<float>(static_cast<std::size_t>(latency) + 1));
+    delay.assign(static_cast<std::size_t>(spec.channels), DelayLine{});
+    for (auto& line : delay) line.prepare(static_cast<std::size_t>(latency));
     minValues.assign(static_cast<std::size_t>(window) + 1, 1.0);
     minIndices.assign(static_cast<std::size_t>(window) + 1, 0);
     average.assign(static_cast<std::size_t>(window), 0);
@@ -37,8 +42,7 @@ void TruePeakLimiter::Stage::prepare(const ProcessSpec& spec, int windowFrames, 
 
 void TruePeakLimiter::Stage::reset() noexcept {
     for (auto& d : detectors) d.reset();
-    for (auto& line : delay) std::fill(line.begin(), line.end(), 0.0f);
-    delayWrite = 0;
+    for (auto& line : delay) line.reset();
     minHead = minSize = 0;
     frame = 0;
     previousNeed = 1.0;
@@ -52,40 +56,50 @@ void TruePeakLimiter::Stage::reset() noexcept {
     frames = 0;
 }
 
+namespace {
+
+// The largest of n floats (n may be 0: returns 0).
+float largest(const float* x, std::size_t n) noexcept {
+    float most = 0.0f;
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    __m128 m = _mm_setzero_ps();
+    for (; i + 4 <= n; i += 4) m = _mm_max_ps(m, _mm_loadu_ps(x + i));
+    alignas(16) float lanes[4];
+    _mm_store_ps(lanes, m);
+    most = std::max(std::max(lanes[0], lanes[1]), std::max(lanes[2], lanes[3]));
+#endif
+    for (; i < n; ++i) most = std::max(most, x[i]);
+    return most;
+}
+
+}  // namespace
+
 void TruePeakLimiter::Stage::process(AudioView io, double ceiling) noexcept {
     const int channels = io.channels();
-    const std::size_t ringSize = static_cast<std::size_t>(latency) + 1;
     const std::size_t capacity = minValues.size();
     for (std::size_t start = 0; start < io.frames(); start += static_cast<std::size_t>(maxBlock)) {
         const std::size_t count = std::min(io.frames() - start, static_cast<std::size_t>(maxBlock));
-        for (int c = 0; c < channels; ++c)
+        for (int c = 0; c < channels; ++c) {
+            float* x = io.channel(c) + start;
             // Only whether a peak exceeds the ceiling matters below: the detector may skip what
             // cannot. The floor is a hair under the ceiling, so float rounding of it decides
             // nothing.
-            detectors[static_cast<std::size_t>(c)].process(io.channel(c) + start, count, peaks[static_cast<std::size_t>(c)].data(),
+            detectors[static_cast<std::size_t>(c)].process(x, count, peaks[static_cast<std::size_t>(c)].data(),
                                                            static_cast<float>(ceiling * (1.0 - 1e-6)));
+            // The audio is delayed by the look-ahead (non-finite samples become silence);
+            // the gains computed below apply to the delayed samples.
+            for (std::size_t i = 0; i < count; ++i) x[i] = std::isfinite(x[i]) ? x[i] : 0.0f;
+            delay[static_cast<std::size_t>(c)].process(x, count);
+        }
 
         // At rest (unity gain, nothing pending) and nothing over the ceiling in this block:
         // the gain stays exactly 1, so the block only passes through the delay.
         const auto unity = static_cast<std::int64_t>(kFixedScale);
         bool idle = released == 1.0 && previousNeed == 1.0 && averageSum == unity * window &&
                     (minSize == 0 || minValues[minHead] >= 1.0);
-        for (int c = 0; c < channels && idle; ++c) {
-            const float* p = peaks[static_cast<std::size_t>(c)].data();
-            for (std::size_t i = 0; i < count && idle; ++i) idle = p[i] <= ceiling;
-        }
+        for (int c = 0; c < channels && idle; ++c) idle = largest(peaks[static_cast<std::size_t>(c)].data(), count) <= ceiling;
         if (idle) {
-            for (int c = 0; c < channels; ++c) {
-                auto& line = delay[static_cast<std::size_t>(c)];
-                float* x = io.channel(c) + start;
-                std::size_t write = delayWrite;
-                for (std::size_t i = 0; i < count; ++i) {
-                    line[write] = std::isfinite(x[i]) ? x[i] : 0.0f;
-                    write = ringNext(write, ringSize);
-                    x[i] = line[write];
-                }
-            }
-            delayWrite = (delayWrite + count) % ringSize;
             frame += count;
             minSize = 1;
             minValues[minHead] = 1.0;
@@ -124,14 +138,10 @@ void TruePeakLimiter::Stage::process(AudioView io, double ceiling) noexcept {
             averagePosition = ringNext(averagePosition, average.size());
             const double gain = static_cast<double>(averageSum) / (kFixedScale * window);
 
-            const std::size_t readPosition = ringNext(delayWrite, ringSize);
             for (int c = 0; c < channels; ++c) {
-                auto& line = delay[static_cast<std::size_t>(c)];
                 float& sample = io.channel(c)[start + i];
-                line[delayWrite] = std::isfinite(sample) ? sample : 0.0f;
-                sample = static_cast<float>(line[readPosition] * gain);
+                sample = static_cast<float>(sample * gain);
             }
-            delayWrite = readPosition;
             ++frame;
             minGain = std::min(minGain, gain);
             if (gain < 1.0) sumGainReductionDb -= 20.0 * std::log10(gain);

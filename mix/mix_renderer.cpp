@@ -8,6 +8,7 @@
 #include "bounce/resampler.h"
 #include "bounce/sound_file.h"
 #include "bounce/time_pitch.h"
+#include "bounce/delay_line.h"
 #include "../dsp/fast_math.h"
 
 #include <algorithm>
@@ -83,31 +84,18 @@ const AutomationLane* findLane(const std::vector<AutomationLane>& lanes, const s
 // ------------------------------------------------------------------ delay line
 
 // Delays a stereo stream by a whole number of frames (latency compensation).
-class DelayLine {
+class StereoDelay {
 public:
-    std::size_t frames() const noexcept { return delay_; }
+    std::size_t frames() const noexcept { return lines_[0].frames(); }
     void prepare(int frames) {
-        delay_ = static_cast<std::size_t>(std::max(frames, 0));
-        for (auto& b : buffer_) b.assign(delay_ + 1, 0.0f);
-        position_ = 0;
+        for (auto& line : lines_) line.prepare(static_cast<std::size_t>(std::max(frames, 0)));
     }
     void process(AudioView io) noexcept {
-        if (delay_ == 0) return;
-        const std::size_t size = delay_ + 1;
-        for (std::size_t i = 0; i < io.frames(); ++i) {
-            for (int c = 0; c < 2; ++c) {
-                auto& line = buffer_[static_cast<std::size_t>(c)];
-                line[position_] = io.channel(c)[i];
-                io.channel(c)[i] = line[position_ + 1 == size ? 0 : position_ + 1];
-            }
-            position_ = position_ + 1 == size ? 0 : position_ + 1;
-        }
+        for (int c = 0; c < 2; ++c) lines_[static_cast<std::size_t>(c)].process(io.channel(c), io.frames());
     }
 
 private:
-    std::size_t delay_ = 0;
-    std::size_t position_ = 0;
-    std::array<std::vector<float>, 2> buffer_;
+    std::array<DelayLine, 2> lines_;
 };
 
 // ------------------------------------------------------------------ track source
@@ -210,7 +198,7 @@ struct Connection {
     bool preFader = false;
     double levelDb = 0.0;
     std::unique_ptr<LaneCursor> levelLane;
-    DelayLine compensation;
+    StereoDelay compensation;
     AudioBuffer scratch;        // stereo, one block
 };
 
@@ -768,7 +756,7 @@ MixResult renderMix(const Session& session, const MixRenderOptions& options) {
     const bool linearMaster = std::all_of(session.master.inserts.begin(), session.master.inserts.end(),
                                           [](const InsertSpec& i) { return processorIsLinear(i.type); });
     std::vector<std::unique_ptr<LaneCursor>> stemGainLanes;
-    std::vector<DelayLine> stemDelays;  // non-linear master: stems still line up with the mix
+    std::vector<StereoDelay> stemDelays;  // non-linear master: stems still line up with the mix
     if (!options.stemsFolder.empty()) {
         std::error_code ec;
         fs::create_directories(options.stemsFolder, ec);

@@ -18,6 +18,7 @@
 // latencyFrames() = both stages' windows - 1 + twice the interpolator's 10-frame delay.
 #pragma once
 
+#include "bounce/delay_line.h"
 #include "bounce/processor.h"
 #include "bounce/true_peak.h"
 
@@ -60,8 +61,7 @@ private:
         int maxBlock = 4096;
         std::vector<TruePeakDetector> detectors;
         std::vector<std::vector<float>> peaks;  // per channel, one block
-        std::vector<std::vector<float>> delay;  // per channel ring, latency + 1
-        std::size_t delayWrite = 0;
+        std::vector<DelayLine> delay;  // per channel, latency frames
         std::vector<double> minValues;
         std::vector<std::uint64_t> minIndices;
         std::size_t minHead = 0, minSize = 0;

@@ -1,5 +1,6 @@
 // Convolution engine, linear-phase EQ, convolution reverb, delay and algorithmic reverb.
 #include "bounce/convolver.h"
+#include "bounce/delay_line.h"
 #include "bounce/linear_phase_eq.h"
 #include "bounce/time_effects.h"
 #include "signals.h"
@@ -15,6 +16,20 @@
 
 namespace bounce::test {
 namespace {
+
+TEST(DelayLine, DelaysByExactlyItsLengthForAnyBlockSizes) {
+    std::vector<float> x(5000);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i + 1);
+    for (std::size_t delay : {0u, 1u, 7u, 480u}) {
+        DelayLine line;
+        line.prepare(delay);
+        auto y = x;
+        // Uneven blocks, shorter and longer than the delay.
+        for (std::size_t start = 0, block = 1; start < y.size(); start += block, block = block * 7 % 997 + 1)
+            line.process(y.data() + start, std::min(block, y.size() - start));
+        for (std::size_t i = 0; i < y.size(); ++i) ASSERT_EQ(y[i], i < delay ? 0.0f : x[i - delay]) << "delay " << delay << " at " << i;
+    }
+}
 
 TEST(Convolver, MatchesDirectConvolutionForAnyBlockSize) {
     std::mt19937 rng(5);
