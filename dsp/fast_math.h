@@ -99,6 +99,51 @@ inline __m128 exp2x4(__m128 x) noexcept {
 }  // namespace bounce::fast
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define BOUNCE_HAVE_AVX2_MATH 1
+
+namespace bounce::fast {
+
+// log2x4 and exp2x4 eight lanes wide, for AVX2 CPUs (chosen at run time): the same
+// operations in the same order per lane, so the same bits.
+__attribute__((target("avx2"))) inline __m256 log2x8(__m256 x) noexcept {
+    const __m256i bits = _mm256_castps_si256(x);
+    __m256i exponent = _mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(127));
+    __m256 m = _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x3f800000)));
+    const __m256 big = _mm256_cmp_ps(m, _mm256_set1_ps(1.41421356f), _CMP_GT_OQ);
+    m = _mm256_or_ps(_mm256_and_ps(big, _mm256_mul_ps(m, _mm256_set1_ps(0.5f))), _mm256_andnot_ps(big, m));
+    exponent = _mm256_sub_epi32(exponent, _mm256_castps_si256(big));
+    const __m256 one = _mm256_set1_ps(1.0f);
+    const __m256 t = _mm256_div_ps(_mm256_sub_ps(m, one), _mm256_add_ps(m, one));
+    const __m256 t2 = _mm256_mul_ps(t, t);
+    __m256 series = _mm256_set1_ps(2.0f / 9);
+    series = _mm256_add_ps(_mm256_mul_ps(series, t2), _mm256_set1_ps(2.0f / 7));
+    series = _mm256_add_ps(_mm256_mul_ps(series, t2), _mm256_set1_ps(2.0f / 5));
+    series = _mm256_add_ps(_mm256_mul_ps(series, t2), _mm256_set1_ps(2.0f / 3));
+    series = _mm256_add_ps(_mm256_mul_ps(series, t2), _mm256_set1_ps(2.0f));
+    series = _mm256_mul_ps(series, t);
+    return _mm256_add_ps(_mm256_cvtepi32_ps(exponent), _mm256_mul_ps(series, _mm256_set1_ps(1.44269504f)));
+}
+
+__attribute__((target("avx2"))) inline __m256 exp2x8(__m256 x) noexcept {
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-126.0f)), _mm256_set1_ps(126.0f));
+    const __m256i n = _mm256_cvtps_epi32(x);
+    const __m256 f = _mm256_mul_ps(_mm256_sub_ps(x, _mm256_cvtepi32_ps(n)), _mm256_set1_ps(0.69314718f));
+    __m256 e = _mm256_set1_ps(1.0f / 720);
+    e = _mm256_add_ps(_mm256_mul_ps(e, f), _mm256_set1_ps(1.0f / 120));
+    e = _mm256_add_ps(_mm256_mul_ps(e, f), _mm256_set1_ps(1.0f / 24));
+    e = _mm256_add_ps(_mm256_mul_ps(e, f), _mm256_set1_ps(1.0f / 6));
+    e = _mm256_add_ps(_mm256_mul_ps(e, f), _mm256_set1_ps(0.5f));
+    e = _mm256_add_ps(_mm256_mul_ps(e, f), _mm256_set1_ps(1.0f));
+    e = _mm256_add_ps(_mm256_mul_ps(e, f), _mm256_set1_ps(1.0f));
+    const __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
+    return _mm256_mul_ps(e, scale);
+}
+
+}  // namespace bounce::fast
+#endif
+
 #if defined(__SSE2__)
 namespace bounce::fast {
 

@@ -8,6 +8,9 @@
 namespace bounce {
 
 bool wideKernels() noexcept;
+// AVX2 as well (256-bit integer operations, for kernels that build floats from bits);
+// false whenever wideKernels() is.
+bool wideIntegerKernels() noexcept;
 
 // Returns the previous setting. Enabling has no effect on a CPU without AVX. Not for use
 // while audio is being processed on another thread.

@@ -2,6 +2,7 @@
 // (Giannoulis, Massberg and Reiss, JAES 2012), written out independently here.
 #include "bounce/crossover.h"
 #include "bounce/dynamics.h"
+#include "bounce/simd.h"
 #include "signals.h"
 #include "spectrum.h"
 
@@ -347,6 +348,29 @@ TEST(Compressor, SideBySideGroupEqualsEachAloneBitForBit) {
                     << "compressor " << g << ", channel " << c << ", frame " << i;
         EXPECT_GT(group[static_cast<std::size_t>(g)].maxGainReductionDb(), 1.0);
         EXPECT_EQ(group[static_cast<std::size_t>(g)].maxGainReductionDb(), single[static_cast<std::size_t>(g)].maxGainReductionDb());
+    }
+}
+
+TEST(Compressor, WideAndNarrowKernelsAgreeBitForBit) {
+    for (DetectorMode detector : {DetectorMode::Peak, DetectorMode::Rms}) {
+        std::vector<AudioBuffer> out;
+        for (bool wide : {true, false}) {
+            const bool previous = setWideKernels(wide);
+            CompressorParams p;
+            p.thresholdDb = -24.0;
+            p.ratio = 3.0;
+            p.attackMs = 2.0;
+            p.detector = detector;
+            Compressor c;
+            c.setParams(p);
+            c.prepare({kRate, 997, 2});
+            auto x = pinkishNoise(kRate, 1.0, -12.0, 2, 21);
+            for (std::size_t i = 0; i < x.frames(); i += 997) c.process(x.view().subView(i, std::min<std::size_t>(997, x.frames() - i)));
+            setWideKernels(previous);
+            out.push_back(std::move(x));
+        }
+        for (int ch = 0; ch < 2; ++ch)
+            for (std::size_t i = 0; i < out[0].frames(); ++i) ASSERT_EQ(out[0].channel(ch)[i], out[1].channel(ch)[i]) << ch << " " << i;
     }
 }
 
