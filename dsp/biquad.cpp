@@ -293,6 +293,78 @@ void BiquadCascade::processPair(float* left, float* right, std::size_t frames, i
 #endif
 }
 
+bool BiquadCascade::processSeries(BiquadCascade* const* cascades, int count, float* samples, std::size_t frames, int channel) noexcept {
+    // Unused sections are identities with zero state (runCascade may run all of them).
+    BiquadCoefficients coefficients[kMaxSections];
+    double s1[kMaxSections] = {}, s2[kMaxSections] = {};
+    int total = 0;
+    for (int c = 0; c < count; ++c) {
+        const BiquadCascade& cascade = *cascades[c];
+        if (total + cascade.count_ > kMaxSections) return false;
+        const State* state = cascade.states_.data() + static_cast<std::size_t>(channel) * kMaxSections;
+        for (int k = 0; k < cascade.count_; ++k, ++total) {
+            coefficients[total] = cascade.coefficients_[static_cast<std::size_t>(k)];
+            s1[total] = state[k].s1;
+            s2[total] = state[k].s2;
+        }
+    }
+    if (total == 0) return true;
+    runCascade(coefficients, total, s1, s2, frames, [samples](std::size_t i) { return static_cast<double>(samples[i]); },
+               [samples](std::size_t i, double y) { samples[i] = static_cast<float>(y); });
+    total = 0;
+    for (int c = 0; c < count; ++c) {
+        BiquadCascade& cascade = *cascades[c];
+        State* state = cascade.states_.data() + static_cast<std::size_t>(channel) * kMaxSections;
+        for (int k = 0; k < cascade.count_; ++k, ++total) {
+            state[k].s1 = s1[total];
+            state[k].s2 = s2[total];
+        }
+    }
+    return true;
+}
+
+bool BiquadCascade::processSeriesPair(BiquadCascade* const* cascades, int count, float* left, float* right, std::size_t frames,
+                                      int firstChannel) noexcept {
+#if defined(__GNUC__)
+    BiquadCoefficients coefficients[kMaxSections];
+    Double2 s1[kMaxSections] = {}, s2[kMaxSections] = {};
+    int total = 0;
+    for (int c = 0; c < count; ++c) {
+        const BiquadCascade& cascade = *cascades[c];
+        if (total + cascade.count_ > kMaxSections) return false;
+        const State* a = cascade.states_.data() + static_cast<std::size_t>(firstChannel) * kMaxSections;
+        const State* b = a + kMaxSections;
+        for (int k = 0; k < cascade.count_; ++k, ++total) {
+            coefficients[total] = cascade.coefficients_[static_cast<std::size_t>(k)];
+            s1[total] = Double2{a[k].s1, b[k].s1};
+            s2[total] = Double2{a[k].s2, b[k].s2};
+        }
+    }
+    if (total == 0) return true;
+    runCascade(coefficients, total, s1, s2, frames,
+               [left, right](std::size_t i) { return Double2{static_cast<double>(left[i]), static_cast<double>(right[i])}; },
+               [left, right](std::size_t i, Double2 y) {
+                   left[i] = static_cast<float>(y[0]);
+                   right[i] = static_cast<float>(y[1]);
+               });
+    total = 0;
+    for (int c = 0; c < count; ++c) {
+        BiquadCascade& cascade = *cascades[c];
+        State* a = cascade.states_.data() + static_cast<std::size_t>(firstChannel) * kMaxSections;
+        State* b = a + kMaxSections;
+        for (int k = 0; k < cascade.count_; ++k, ++total) {
+            a[k].s1 = s1[total][0];
+            b[k].s1 = s1[total][1];
+            a[k].s2 = s2[total][0];
+            b[k].s2 = s2[total][1];
+        }
+    }
+    return true;
+#else
+    return processSeries(cascades, count, left, frames, firstChannel) && processSeries(cascades, count, right, frames, firstChannel + 1);
+#endif
+}
+
 double BiquadCascade::magnitudeDb(double freqHz, double sampleRate) const noexcept {
     double db = 0.0;
     for (int s = 0; s < count_; ++s) db += coefficients_[static_cast<std::size_t>(s)].magnitudeDb(freqHz, sampleRate);

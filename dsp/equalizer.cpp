@@ -1,8 +1,10 @@
 #include "bounce/equalizer.h"
 
 #include "bounce/denormals.h"
+#include "bounce/simd.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace bounce {
 namespace {
@@ -131,16 +133,193 @@ void Equalizer::process(AudioView io) noexcept {
                 design(s, params_.bands[static_cast<std::size_t>(b)], s.freqHz.current(), s.gainDb.current(), s.q.current());
             }
         }
-        for (int b = 0; b < params_.bandCount; ++b) {
-            auto& s = bands_[static_cast<std::size_t>(b)];
-            if (!s.active) continue;
-            int c = 0;
-            for (; c + 1 < io.channels(); c += 2) s.cascade.processPair(io.channel(c) + position, io.channel(c + 1) + position, frames, c);
-            for (; c < io.channels(); ++c) s.cascade.process(io.channel(c) + position, frames, c);
+        // All active bands in one pass (their sections in series, per sample); band by band
+        // when they hold more sections than one pass takes.
+        std::array<BiquadCascade*, EqParams::kMaxBands> active{};
+        int sections = 0;
+        const int count = activeCascades(active, sections);
+        int c = 0;
+        for (; c + 1 < io.channels(); c += 2) {
+            float* l = io.channel(c) + position;
+            float* r = io.channel(c + 1) + position;
+            if (!BiquadCascade::processSeriesPair(active.data(), count, l, r, frames, c))
+                for (int b = 0; b < count; ++b) active[static_cast<std::size_t>(b)]->processPair(l, r, frames, c);
+        }
+        for (; c < io.channels(); ++c) {
+            float* x = io.channel(c) + position;
+            if (!BiquadCascade::processSeries(active.data(), count, x, frames, c))
+                for (int b = 0; b < count; ++b) active[static_cast<std::size_t>(b)]->process(x, frames, c);
         }
         position += frames;
         framesProcessed_ += frames;
     }
+}
+
+int Equalizer::activeCascades(std::array<BiquadCascade*, EqParams::kMaxBands>& out, int& sections) noexcept {
+    int count = 0;
+    sections = 0;
+    for (int b = 0; b < params_.bandCount; ++b) {
+        auto& band = bands_[static_cast<std::size_t>(b)];
+        if (!band.active) continue;
+        out[static_cast<std::size_t>(count++)] = &band.cascade;
+        sections += band.cascade.sections();
+    }
+    return count;
+}
+
+namespace {
+
+#if defined(__GNUC__)
+using Double2 = double __attribute__((vector_size(16)));
+
+// One lane of processAcross: a channel of an equaliser at rest.
+struct EqLane {
+    std::array<BiquadCascade*, EqParams::kMaxBands> cascades{};
+    int cascadeCount = 0;
+    int channel = 0;
+    float* samples = nullptr;
+};
+
+using Double4 = double __attribute__((vector_size(32)));
+
+// J vectors of W lanes (V holds W doubles), S sections each, per sample: BiquadCascade's
+// transposed direct form II, lane for lane in the same order (no FMA), so each lane's
+// bytes are process()'s whatever the width.
+template <typename V, int W, int J, int S>
+inline __attribute__((always_inline)) void runLanesBody(EqLane* const* lanes, std::size_t frames) noexcept {
+    V b0[J][S], b1[J][S], b2[J][S], a1[J][S], a2[J][S], z1[J][S], z2[J][S];
+    float* x[J][W];
+    for (int j = 0; j < J; ++j) {
+        for (int lane = 0; lane < W; ++lane) {
+            const EqLane& l = *lanes[W * j + lane];
+            x[j][lane] = l.samples;
+            int k = 0;
+            for (int c = 0; c < l.cascadeCount; ++c)
+                for (int section = 0; section < l.cascades[static_cast<std::size_t>(c)]->sections(); ++section, ++k) {
+                    BiquadCascade& cascade = *l.cascades[static_cast<std::size_t>(c)];
+                    const BiquadCoefficients& q = cascade.section(section);
+                    b0[j][k][lane] = q.b0;
+                    b1[j][k][lane] = q.b1;
+                    b2[j][k][lane] = q.b2;
+                    a1[j][k][lane] = q.a1;
+                    a2[j][k][lane] = q.a2;
+                    z1[j][k][lane] = cascade.state1(l.channel, section);
+                    z2[j][k][lane] = cascade.state2(l.channel, section);
+                }
+        }
+    }
+    for (std::size_t i = 0; i < frames; ++i) {
+        for (int j = 0; j < J; ++j) {
+            V v;
+            for (int lane = 0; lane < W; ++lane) v[lane] = static_cast<double>(x[j][lane][i]);
+            for (int k = 0; k < S; ++k) {
+                const V y = b0[j][k] * v + z1[j][k];
+                z1[j][k] = b1[j][k] * v - a1[j][k] * y + z2[j][k];
+                z2[j][k] = b2[j][k] * v - a2[j][k] * y;
+                v = y;
+            }
+            for (int lane = 0; lane < W; ++lane) x[j][lane][i] = static_cast<float>(v[lane]);
+        }
+    }
+    for (int j = 0; j < J; ++j) {
+        for (int lane = 0; lane < W; ++lane) {
+            const EqLane& l = *lanes[W * j + lane];
+            int k = 0;
+            for (int c = 0; c < l.cascadeCount; ++c)
+                for (int section = 0; section < l.cascades[static_cast<std::size_t>(c)]->sections(); ++section, ++k) {
+                    // A NaN or infinity would circulate for ever: start the section again.
+                    const bool finite = std::isfinite(z1[j][k][lane]) && std::isfinite(z2[j][k][lane]);
+                    l.cascades[static_cast<std::size_t>(c)]->state1(l.channel, section) = finite ? z1[j][k][lane] : 0.0;
+                    l.cascades[static_cast<std::size_t>(c)]->state2(l.channel, section) = finite ? z2[j][k][lane] : 0.0;
+                }
+        }
+    }
+}
+
+template <int J, int S>
+void runLanes2(EqLane* const* lanes, std::size_t frames) noexcept { runLanesBody<Double2, 2, J, S>(lanes, frames); }
+
+template <int J, int S>
+__attribute__((target("avx"))) void runLanes4(EqLane* const* lanes, std::size_t frames) noexcept {
+    runLanesBody<Double4, 4, J, S>(lanes, frames);
+}
+
+// Up to 4 vectors of `width` lanes (2, or 4 with AVX).
+template <int S>
+void runLaneGroup(EqLane* const* lanes, int vectors, int width, std::size_t frames) noexcept {
+    if (width == 4) {
+        switch (vectors) {
+        case 1: runLanes4<1, S>(lanes, frames); break;
+        case 2: runLanes4<2, S>(lanes, frames); break;
+        case 3: runLanes4<3, S>(lanes, frames); break;
+        default: runLanes4<4, S>(lanes, frames); break;
+        }
+        return;
+    }
+    switch (vectors) {
+    case 1: runLanes2<1, S>(lanes, frames); break;
+    case 2: runLanes2<2, S>(lanes, frames); break;
+    case 3: runLanes2<3, S>(lanes, frames); break;
+    default: runLanes2<4, S>(lanes, frames); break;
+    }
+}
+#endif
+
+}  // namespace
+
+void Equalizer::processAcross(Equalizer* const* equalizers, const AudioView* ios, int count) noexcept {
+#if defined(__GNUC__)
+    ScopedFlushDenormals flushDenormals;
+    constexpr int kMaxLanes = 64;
+    constexpr int kMaxSectionsAcross = 4;
+    EqLane lanes[kMaxLanes];
+    // Lanes by section count (1 .. 4).
+    EqLane* bySections[kMaxSectionsAcross + 1][kMaxLanes + 4];  // + room to pad the last vector
+    int laneCount[kMaxSectionsAcross + 1] = {};
+    int used = 0;
+    const std::size_t frames = count > 0 ? ios[0].frames() : 0;
+    for (int e = 0; e < count; ++e) {
+        Equalizer& eq = *equalizers[e];
+        const AudioView& io = ios[e];
+        std::array<BiquadCascade*, EqParams::kMaxBands> cascades{};
+        int sections = 0;
+        const int cascadeCount = eq.activeCascades(cascades, sections);
+        if (eq.smoothing() || sections < 1 || sections > kMaxSectionsAcross || io.frames() != frames || used + io.channels() > kMaxLanes) {
+            eq.process(io);
+            continue;
+        }
+        for (int c = 0; c < io.channels(); ++c) {
+            EqLane& lane = lanes[used++];
+            lane.cascades = cascades;
+            lane.cascadeCount = cascadeCount;
+            lane.channel = c;
+            lane.samples = io.channel(c);
+            bySections[sections][laneCount[sections]++] = &lane;
+        }
+        eq.framesProcessed_ += frames;
+    }
+    const int width = wideKernels() ? 4 : 2;
+    for (int s = 1; s <= kMaxSectionsAcross; ++s) {
+        // Lanes short of a whole vector run beside copies of the last one (the same input,
+        // state and result again).
+        while (laneCount[s] % width != 0) {
+            bySections[s][laneCount[s]] = bySections[s][laneCount[s] - 1];
+            ++laneCount[s];
+        }
+        for (int first = 0; first < laneCount[s]; first += 4 * width) {
+            const int vectors = std::min(4, (laneCount[s] - first) / width);
+            EqLane* const* group = bySections[s] + first;
+            switch (s) {
+            case 1: runLaneGroup<1>(group, vectors, width, frames); break;
+            case 2: runLaneGroup<2>(group, vectors, width, frames); break;
+            case 3: runLaneGroup<3>(group, vectors, width, frames); break;
+            default: runLaneGroup<4>(group, vectors, width, frames); break;
+            }
+        }
+    }
+#else
+    for (int e = 0; e < count; ++e) equalizers[e]->process(ios[e]);
+#endif
 }
 
 double Equalizer::magnitudeDb(double freqHz) const noexcept {

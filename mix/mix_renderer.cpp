@@ -407,6 +407,24 @@ public:
     // input connection (in node order), what that connection delivered: the stems.
     void process(std::uint64_t at, std::size_t frames, std::vector<AudioBuffer>* stemInputs) {
         for (auto& n : nodes_) n.input.clear();
+        // The tracks first, side by side: their inserts run position by position across all
+        // tracks (ProcessorChain::processSideBySide), so that like processors overlap.
+        // Tracks with automated inserts run alone, in sub-blocks.
+        sideBySideChains_.clear();
+        sideBySideViews_.clear();
+        for (auto& n : nodes_) {
+            if (n.kind != NodeKind::Track || n.silent) continue;
+            AudioView work = n.work.view().subView(0, frames);
+            n.source->fill(work, at);
+            applyClipGainAndFades(n, work, at);
+            if (n.insertLanes.empty()) {
+                sideBySideChains_.push_back(&n.inserts);
+                sideBySideViews_.push_back(work);
+            } else {
+                processInserts(n, work, at);
+            }
+        }
+        ProcessorChain::processSideBySide(sideBySideChains_.data(), sideBySideViews_.data(), sideBySideChains_.size());
         std::size_t stemIndex = 0;
         for (std::size_t i = 0; i < nodes_.size(); ++i) {
             Node& n = nodes_[i];
@@ -416,12 +434,10 @@ public:
                     if (stemInputs) deliverSilence(n, frames, *stemInputs, stemIndex);
                     continue;
                 }
-                n.source->fill(work, at);
-                applyClipGainAndFades(n, work, at);
             } else {
                 for (int c = 0; c < 2; ++c) std::copy_n(n.input.channel(c), frames, work.channel(c));
+                processInserts(n, work, at);
             }
-            processInserts(n, work, at);
             if (n.kind == NodeKind::Master) break;
             // Fast path: nothing moves and nothing is delayed. Fold pan, fader and send level
             // into two gains and add straight into the destinations.
@@ -652,6 +668,9 @@ private:
     const Session& session_;
     double rate_;
     std::vector<Node> nodes_;
+    // processSideBySide()'s lists, kept to avoid allocating per block.
+    std::vector<ProcessorChain*> sideBySideChains_;
+    std::vector<AudioView> sideBySideViews_;
 };
 
 SampleFormat sampleFormatFor(const std::string& bits, FileFormat format) {

@@ -7,7 +7,11 @@ work=${2:?work dir}
 seconds=${BENCH_MIX_SECONDS:-240}
 mkdir -p "$work/mix"
 for i in $(seq 1 32); do
-  [ -f "$work/mix/t$i.wav" ] || "$build/bench/bounce-bench-programme" "$work/mix/t$i.wav" 48000 "$seconds" $(( (i % 2) + 1 )) "$i" 16
+  # (Re)made when missing or of another length than asked, so the ratio below is true.
+  if [ ! -f "$work/mix/t$i.wav" ] || [ "$(soxi -D "$work/mix/t$i.wav" | cut -d. -f1)" != "$seconds" ]; then
+    "$build/bench/bounce-bench-programme" "$work/mix/t$i.wav" 48000 "$seconds" $(( (i % 2) + 1 )) "$i" 16
+    rm -f "$work/mix/s$i.wav"
+  fi
 done
 
 {

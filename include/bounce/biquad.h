@@ -59,6 +59,19 @@ public:
     void processPair(float* left, float* right, std::size_t frames, int firstChannel) noexcept;
     double magnitudeDb(double freqHz, double sampleRate) const noexcept;
 
+    // Several cascades in series (an equaliser's bands), all sections per sample in one
+    // loop, so that their recursions overlap instead of each band waiting on its own pass
+    // over the block; between the cascades the signal stays in double. Returns false
+    // (and does nothing) when they hold more than kMaxSections sections together.
+    static bool processSeries(BiquadCascade* const* cascades, int count, float* samples, std::size_t frames, int channel) noexcept;
+    static bool processSeriesPair(BiquadCascade* const* cascades, int count, float* left, float* right, std::size_t frames,
+                                  int firstChannel) noexcept;
+
+    // One section's state on one channel, for kernels that run several filters at once
+    // (Equalizer::processAcross).
+    double& state1(int channel, int section) noexcept { return states_[static_cast<std::size_t>(channel * kMaxSections + section)].s1; }
+    double& state2(int channel, int section) noexcept { return states_[static_cast<std::size_t>(channel * kMaxSections + section)].s2; }
+
 private:
     struct State {
         double s1 = 0.0, s2 = 0.0;

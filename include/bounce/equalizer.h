@@ -45,6 +45,12 @@ public:
     // The response the current targets give (all bands), in dB.
     double magnitudeDb(double freqHz) const noexcept;
 
+    // Several equalisers, each on its own audio (a mix's tracks): the channels of those at
+    // rest with up to 4 sections run two to a vector and up to four vectors per loop, so
+    // that their recursions overlap; the others run alone. Each result is bit for bit what
+    // process() gives.
+    static void processAcross(Equalizer* const* equalizers, const AudioView* ios, int count) noexcept;
+
 private:
     static constexpr int kRedesignFrames = 16;
 
@@ -58,6 +64,8 @@ private:
 
     void design(BandState& state, const EqBand& band, double freqHz, double gainDb, double q) const noexcept;
     bool smoothing() const noexcept;
+    // The active bands' cascades in order; their total section count.
+    int activeCascades(std::array<BiquadCascade*, EqParams::kMaxBands>& out, int& sections) noexcept;
 
     ProcessSpec spec_;
     EqParams params_;

@@ -21,6 +21,13 @@ public:
     // The sum of the members' latencies.
     int latencyFrames() const noexcept override;
 
+    // Several chains, each on its own audio, processed insert by insert across all of
+    // them: every chain's first insert, then every second one... Compressors at the same
+    // position (at rest, same channel count) run side by side (Compressor::
+    // processLinkedGroup) and so do equalisers (Equalizer::processAcross), so that their
+    // recursions overlap; the result is each chain's own, bit for bit. For a mix's tracks.
+    static void processSideBySide(ProcessorChain* const* chains, const AudioView* ios, std::size_t count) noexcept;
+
 private:
     std::vector<std::unique_ptr<Processor>> processors_;
 };

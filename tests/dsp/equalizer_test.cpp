@@ -1,6 +1,7 @@
 // Filters and the equaliser: measured response (impulse response, DTFT) against the
 // analytic magnitudeDb() within 0.1 dB from 20 Hz to 20 kHz at 44.1, 48 and 96 kHz.
 #include "bounce/equalizer.h"
+#include "bounce/simd.h"
 #include "signals.h"
 #include "spectrum.h"
 
@@ -124,6 +125,67 @@ TEST(Equalizer, MatchedLowAndHighPassFollowTheirAnalogPrototypes) {
                 EXPECT_NEAR(designBiquad(FilterType::HighPass, f0, q, 0, rate, true).magnitudeDb(f, rate), hp, 1.0) << f0 << " " << f;
             }
         }
+    }
+}
+
+}  // namespace
+}  // namespace bounce::test
+
+namespace bounce::test {
+namespace {
+
+// Equalisers run across (Equalizer::processAcross, and through it a mix's tracks side by
+// side) give each one's own result bit for bit: mono and stereo, 1 to 5 sections (5 runs
+// alone), one still gliding to new settings, on either vector width.
+TEST(Equalizer, RunAcrossEqualsEachAloneBitForBit) {
+    const auto eqWith = [](std::initializer_list<EqBand> bands) {
+        EqParams p;
+        for (const auto& b : bands) p.bands[static_cast<std::size_t>(p.bandCount++)] = b;
+        return p;
+    };
+    const std::vector<EqParams> settings = {
+        eqWith({{EqBandType::HighPass, 60, 0, 0.7071, 12, true}, {EqBandType::Peak, 2500, 2, 1.0, 12, true}}),
+        eqWith({{EqBandType::Peak, 300, -3, 2.0, 12, true}}),
+        eqWith({{EqBandType::LowShelf, 120, 3, 0.7071, 12, true}, {EqBandType::HighPass, 40, 0, 0.7071, 24, true}}),
+        eqWith({{EqBandType::HighPass, 30, 0, 0.7071, 48, true}, {EqBandType::Peak, 1000, 1, 1.0, 12, true}}),
+        eqWith({{EqBandType::HighShelf, 8000, -2, 0.7071, 12, true}}),
+    };
+    for (bool wide : {true, false}) {
+        const bool previous = setWideKernels(wide);
+        std::vector<Equalizer> across(7), alone(7);
+        std::vector<AudioBuffer> a, b;
+        for (std::size_t i = 0; i < across.size(); ++i) {
+            const int channels = i % 3 == 0 ? 1 : 2;
+            for (auto* eq : {&across[i], &alone[i]}) {
+                eq->setParams(settings[i % settings.size()]);
+                eq->prepare({48000.0, 512, channels});
+            }
+            a.push_back(pinkishNoise(48000.0, 0.5, -12.0, channels, 40 + i));
+            b.push_back(pinkishNoise(48000.0, 0.5, -12.0, channels, 40 + i));
+        }
+        // One of them glides to a new gain half way through.
+        EqParams moved = settings[1];
+        moved.bands[0].gainDb = 4.0;
+        for (std::size_t start = 0; start < a[0].frames(); start += 512) {
+            if (start == 12288) {
+                across[1].setParams(moved);
+                alone[1].setParams(moved);
+            }
+            const std::size_t n = std::min<std::size_t>(512, a[0].frames() - start);
+            std::vector<Equalizer*> pointers;
+            std::vector<AudioView> views;
+            for (std::size_t i = 0; i < across.size(); ++i) {
+                pointers.push_back(&across[i]);
+                views.push_back(a[i].view().subView(start, n));
+                alone[i].process(b[i].view().subView(start, n));
+            }
+            Equalizer::processAcross(pointers.data(), views.data(), static_cast<int>(pointers.size()));
+        }
+        setWideKernels(previous);
+        for (std::size_t i = 0; i < a.size(); ++i)
+            for (int c = 0; c < a[i].channels(); ++c)
+                for (std::size_t k = 0; k < a[i].frames(); ++k)
+                    ASSERT_EQ(a[i].channel(c)[k], b[i].channel(c)[k]) << "eq " << i << " channel " << c << " frame " << k << (wide ? " wide" : "");
     }
 }
 
