@@ -244,23 +244,17 @@ __attribute__((target("avx"))) void runLanes4(EqLane* const* lanes, std::size_t 
     runLanesBody<Double4, 4, J, S>(lanes, frames);
 }
 
-// Up to 4 vectors of `width` lanes (2, or 4 with AVX).
+// One or two vectors of `width` lanes (2, or 4 with AVX). Two keep the CPU busy while
+// each waits on its recursion; more spill their coefficients out of the registers
+// (measured: slower).
 template <int S>
 void runLaneGroup(EqLane* const* lanes, int vectors, int width, std::size_t frames) noexcept {
     if (width == 4) {
-        switch (vectors) {
-        case 1: runLanes4<1, S>(lanes, frames); break;
-        case 2: runLanes4<2, S>(lanes, frames); break;
-        case 3: runLanes4<3, S>(lanes, frames); break;
-        default: runLanes4<4, S>(lanes, frames); break;
-        }
-        return;
-    }
-    switch (vectors) {
-    case 1: runLanes2<1, S>(lanes, frames); break;
-    case 2: runLanes2<2, S>(lanes, frames); break;
-    case 3: runLanes2<3, S>(lanes, frames); break;
-    default: runLanes2<4, S>(lanes, frames); break;
+        if (vectors == 1) runLanes4<1, S>(lanes, frames);
+        else runLanes4<2, S>(lanes, frames);
+    } else {
+        if (vectors == 1) runLanes2<1, S>(lanes, frames);
+        else runLanes2<2, S>(lanes, frames);
     }
 }
 #endif
@@ -299,6 +293,7 @@ void Equalizer::processAcross(Equalizer* const* equalizers, const AudioView* ios
         eq.framesProcessed_ += frames;
     }
     const int width = wideKernels() ? 4 : 2;
+    constexpr int kVectors = 2;  // vectors per loop (runLaneGroup)
     for (int s = 1; s <= kMaxSectionsAcross; ++s) {
         // Lanes short of a whole vector run beside copies of the last one (the same input,
         // state and result again).
@@ -306,8 +301,8 @@ void Equalizer::processAcross(Equalizer* const* equalizers, const AudioView* ios
             bySections[s][laneCount[s]] = bySections[s][laneCount[s] - 1];
             ++laneCount[s];
         }
-        for (int first = 0; first < laneCount[s]; first += 4 * width) {
-            const int vectors = std::min(4, (laneCount[s] - first) / width);
+        for (int first = 0; first < laneCount[s]; first += kVectors * width) {
+            const int vectors = std::min(kVectors, (laneCount[s] - first) / width);
             EqLane* const* group = bySections[s] + first;
             switch (s) {
             case 1: runLaneGroup<1>(group, vectors, width, frames); break;

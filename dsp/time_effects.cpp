@@ -206,60 +206,111 @@ void AlgorithmicReverb::reset() noexcept {
     predelayWrite_ = 0;
 }
 
+namespace {
+
+#if defined(__GNUC__)
+using Double4 = double __attribute__((vector_size(32)));
+
+// The FDN's per-sample loop, its eight lines as two 4-lane vectors (absorption filters,
+// feedback, taps). Compiled for AVX and for the x86-64 baseline, picked at load time; the
+// same operations in the same order in both (no FMA), so the same bytes.
+#if defined(__x86_64__)
+__attribute__((target_clones("avx", "default")))
+#endif
+void runNetwork(float* left, float* right, int channels, std::size_t frames, float* const* lines, const std::size_t* lengths,
+                std::size_t* positions, const double* coefficients, double* s1Out, double* s2Out, float* predelayL,
+                float* predelayR, std::size_t predelaySize, std::size_t& predelayWrite, SmoothedValue& mixValue,
+                SmoothedValue& widthValue) noexcept {
+    constexpr int kLines = 8;
+    Double4 b0[2], b1[2], b2[2], a1[2], a2[2], s1[2], s2[2];
+    for (int h = 0; h < 2; ++h) {
+        for (int k = 0; k < 4; ++k) {
+            const int line = 4 * h + k;
+            b0[h][k] = coefficients[0 * kLines + line];
+            b1[h][k] = coefficients[1 * kLines + line];
+            b2[h][k] = coefficients[2 * kLines + line];
+            a1[h][k] = coefficients[3 * kLines + line];
+            a2[h][k] = coefficients[4 * kLines + line];
+            s1[h][k] = s1Out[line];
+            s2[h][k] = s2Out[line];
+        }
+    }
+    // Output taps: two orthogonal sign patterns for left and right (decorrelated); inputs
+    // alternate in sign, left into lines 0-3 and right into 4-7.
+    const Double4 tapL{1, 1, -1, -1}, tapR{1, -1, 1, -1}, inputSign{1, -1, 1, -1};
+    const double outputScale = 1.0 / std::sqrt(static_cast<double>(kLines));
+    std::size_t write = predelayWrite;
+    for (std::size_t i = 0; i < frames; ++i) {
+        const float l = left[i];
+        const float r = channels > 1 ? right[i] : l;
+        const double inL = std::isfinite(l) ? l : 0.0, inR = std::isfinite(r) ? r : 0.0;
+        // Pre-delay.
+        predelayL[write] = static_cast<float>(inL);
+        predelayR[write] = static_cast<float>(inR);
+        write = ringNext(write, predelaySize);
+        const double dl = predelayL[write], dr = predelayR[write];
+
+        // Read each line and pass it through its absorption.
+        Double4 y[2];
+        for (int h = 0; h < 2; ++h) {
+            Double4 x;
+            for (int k = 0; k < 4; ++k) x[k] = lines[4 * h + k][positions[4 * h + k]];
+            y[h] = b0[h] * x + s1[h];
+            s1[h] = b1[h] * x - a1[h] * y[h] + s2[h];
+            s2[h] = b2[h] * x - a2[h] * y[h];
+        }
+        const Double4 both = y[0] + y[1];
+        const double sum = (both[0] + both[1]) + (both[2] + both[3]);
+        // Householder feedback: A = I - (2/N) 1 1^T, lossless.
+        const double reflect = 2.0 * sum / kLines;
+        const Double4 feed[2] = {y[0] - reflect + inputSign * dl, y[1] - reflect + inputSign * dr};
+        for (int h = 0; h < 2; ++h)
+            for (int k = 0; k < 4; ++k) {
+                const int line = 4 * h + k;
+                lines[line][positions[line]] = static_cast<float>(feed[h][k]);
+                positions[line] = ringNext(positions[line], lengths[line]);
+            }
+        const Double4 wl = tapL * both, wr = tapR * both;
+        const double wetL = ((wl[0] + wl[1]) + (wl[2] + wl[3])) * outputScale;
+        const double wetR = ((wr[0] + wr[1]) + (wr[2] + wr[3])) * outputScale;
+        const double mix = mixValue.next(), width = widthValue.next();
+        const double mid = 0.5 * (wetL + wetR), side = 0.5 * (wetL - wetR) * width;
+        if (channels == 1) {
+            left[i] = static_cast<float>(inL * (1.0 - mix) + mid * mix);
+        } else {
+            left[i] = static_cast<float>(inL * (1.0 - mix) + (mid + side) * mix);
+            right[i] = static_cast<float>(inR * (1.0 - mix) + (mid - side) * mix);
+        }
+    }
+    predelayWrite = write;
+    for (int h = 0; h < 2; ++h)
+        for (int k = 0; k < 4; ++k) {
+            s1Out[4 * h + k] = s1[h][k];
+            s2Out[4 * h + k] = s2[h][k];
+        }
+}
+#endif
+
+}  // namespace
+
 void AlgorithmicReverb::process(AudioView io) noexcept {
     ScopedFlushDenormals flushDenormals;
     const int channels = io.channels();
     const std::size_t predelaySize = predelayFrames_ + 1;
-    // Output taps: two orthogonal sign patterns for left and right (decorrelated).
-    constexpr std::array<double, kLines> left = {1, 1, -1, -1, 1, 1, -1, -1};
-    constexpr std::array<double, kLines> right = {1, -1, 1, -1, 1, -1, 1, -1};
-    const double outputScale = 1.0 / std::sqrt(static_cast<double>(kLines));
-    std::array<double, kLines> out{};
-    for (std::size_t i = 0; i < io.frames(); ++i) {
-        const float l = io.channel(0)[i];
-        const float r = channels > 1 ? io.channel(1)[i] : l;
-        const double inL = std::isfinite(l) ? l : 0.0, inR = std::isfinite(r) ? r : 0.0;
-        // Pre-delay.
-        predelay_[0][predelayWrite_] = static_cast<float>(inL);
-        predelay_[1][predelayWrite_] = static_cast<float>(inR);
-        predelayWrite_ = ringNext(predelayWrite_, predelaySize);
-        const double dl = predelay_[0][predelayWrite_], dr = predelay_[1][predelayWrite_];
-
-        // Read each line and pass it through its absorption (vectorised across lines).
-        std::array<double, kLines> x{};
-        for (std::size_t k = 0; k < kLines; ++k) x[k] = lines_[k][positions_[k]];
-        double sum = 0.0;
-        for (std::size_t k = 0; k < kLines; ++k) {
-            const double y = b0_[k] * x[k] + s1_[k];
-            s1_[k] = b1_[k] * x[k] - a1_[k] * y + s2_[k];
-            s2_[k] = b2_[k] * x[k] - a2_[k] * y;
-            out[k] = y;
-        }
-        for (std::size_t k = 0; k < kLines; ++k) sum += out[k];
-        // Householder feedback: A = I - (2/N) 1 1^T, lossless; inputs alternate in sign.
-        const double reflect = 2.0 * sum / kLines;
-        for (int k = 0; k < kLines; ++k) {
-            const auto ks = static_cast<std::size_t>(k);
-            const double input = (k < kLines / 2 ? dl : dr) * (k % 2 ? -1.0 : 1.0);
-            lines_[ks][positions_[ks]] = static_cast<float>(out[ks] - reflect + input);
-            positions_[ks] = ringNext(positions_[ks], lengths_[ks]);
-        }
-        double wetL = 0.0, wetR = 0.0;
-        for (int k = 0; k < kLines; ++k) {
-            wetL += left[static_cast<std::size_t>(k)] * out[static_cast<std::size_t>(k)];
-            wetR += right[static_cast<std::size_t>(k)] * out[static_cast<std::size_t>(k)];
-        }
-        wetL *= outputScale;
-        wetR *= outputScale;
-        const double mix = mix_.next(), width = width_.next();
-        const double mid = 0.5 * (wetL + wetR), side = 0.5 * (wetL - wetR) * width;
-        if (channels == 1) {
-            io.channel(0)[i] = static_cast<float>(inL * (1.0 - mix) + mid * mix);
-        } else {
-            io.channel(0)[i] = static_cast<float>(inL * (1.0 - mix) + (mid + side) * mix);
-            io.channel(1)[i] = static_cast<float>(inR * (1.0 - mix) + (mid - side) * mix);
-        }
+    static_assert(kLines == 8, "the network runs as two 4-lane vectors");
+    std::array<float*, kLines> lines{};
+    for (std::size_t k = 0; k < kLines; ++k) lines[k] = lines_[k].data();
+    double coefficients[5 * kLines];
+    for (std::size_t k = 0; k < kLines; ++k) {
+        coefficients[0 * kLines + k] = b0_[k];
+        coefficients[1 * kLines + k] = b1_[k];
+        coefficients[2 * kLines + k] = b2_[k];
+        coefficients[3 * kLines + k] = a1_[k];
+        coefficients[4 * kLines + k] = a2_[k];
     }
+    runNetwork(io.channel(0), channels > 1 ? io.channel(1) : io.channel(0), channels, io.frames(), lines.data(), lengths_.data(),
+               positions_.data(), coefficients, s1_.data(), s2_.data(), predelay_[0].data(), predelay_[1].data(), predelaySize,
+               predelayWrite_, mix_, width_);
 }
 
 // ---------------------------------------------------------------- Convolution reverb

@@ -46,7 +46,7 @@ public:
     double magnitudeDb(double freqHz) const noexcept;
 
     // Several equalisers, each on its own audio (a mix's tracks): the channels of those at
-    // rest with up to 4 sections run two to a vector and up to four vectors per loop, so
+    // rest with up to 4 sections run two or four to a vector, two vectors per loop, so
     // that their recursions overlap; the others run alone. Each result is bit for bit what
     // process() gives.
     static void processAcross(Equalizer* const* equalizers, const AudioView* ios, int count) noexcept;

@@ -2,6 +2,8 @@
 // (Giannoulis, Massberg and Reiss, JAES 2012), written out independently here.
 #include "bounce/crossover.h"
 #include "bounce/dynamics.h"
+#include "bounce/equalizer.h"
+#include "bounce/processor_chain.h"
 #include "bounce/simd.h"
 #include "signals.h"
 #include "spectrum.h"
@@ -311,37 +313,38 @@ TEST(Crossover, StereoPairPathEqualsTheOneChannelPathBitForBit) {
 }
 
 TEST(Compressor, SideBySideGroupEqualsEachAloneBitForBit) {
-    // Three compressors (peak and RMS, different times) on three different signals.
+  for (int compressors : {3, 8}) {
+    // Compressors (peak and RMS, different times) on different signals.
     std::vector<AudioBuffer> together, alone;
-    std::vector<Compressor> group(3), single(3);
-    for (int g = 0; g < 3; ++g) {
+    std::vector<Compressor> group(static_cast<std::size_t>(compressors)), single(static_cast<std::size_t>(compressors));
+    for (int g = 0; g < compressors; ++g) {
         CompressorParams p;
-        p.thresholdDb = -30.0 + 5.0 * g;
+        p.thresholdDb = -30.0 + 2.0 * g;
         p.ratio = 2.0 + g;
         p.attackMs = 1.0 + 4.0 * g;
         p.releaseMs = 50.0 + 30.0 * g;
         p.detector = g == 1 ? DetectorMode::Peak : DetectorMode::Rms;
-        p.makeupDb = g;
+        p.makeupDb = 0.5 * g;
         for (auto* c : {&group[static_cast<std::size_t>(g)], &single[static_cast<std::size_t>(g)]}) {
             c->setParams(p);
             c->prepare({kRate, 1024, 2});
         }
-        together.push_back(pinkishNoise(kRate, 1.0, -12.0 - 3.0 * g, 2, 11 + static_cast<std::uint64_t>(g)));
-        alone.push_back(pinkishNoise(kRate, 1.0, -12.0 - 3.0 * g, 2, 11 + static_cast<std::uint64_t>(g)));
+        together.push_back(pinkishNoise(kRate, 1.0, -12.0, 2, 11 + static_cast<std::uint64_t>(g)));
+        alone.push_back(pinkishNoise(kRate, 1.0, -12.0, 2, 11 + static_cast<std::uint64_t>(g)));
     }
     for (std::size_t start = 0; start < together[0].frames(); start += 1000) {
         const std::size_t count = std::min<std::size_t>(1000, together[0].frames() - start);
         std::vector<AudioView> views;
         std::vector<Compressor*> pointers;
-        for (int g = 0; g < 3; ++g) {
-            ASSERT_TRUE(group[static_cast<std::size_t>(g)].canProcessLinked());
+        for (int g = 0; g < compressors; ++g) {
+            ASSERT_TRUE(group[static_cast<std::size_t>(g)].canProcessLinked()) << compressors << " compressors, compressor " << g;
             views.push_back(together[static_cast<std::size_t>(g)].view().subView(start, count));
             pointers.push_back(&group[static_cast<std::size_t>(g)]);
             single[static_cast<std::size_t>(g)].process(alone[static_cast<std::size_t>(g)].view().subView(start, count));
         }
-        Compressor::processLinkedGroup(pointers.data(), views.data(), 3);
+        Compressor::processLinkedGroup(pointers.data(), views.data(), compressors);
     }
-    for (int g = 0; g < 3; ++g) {
+    for (int g = 0; g < compressors; ++g) {
         for (int c = 0; c < 2; ++c)
             for (std::size_t i = 0; i < together[0].frames(); ++i)
                 ASSERT_EQ(together[static_cast<std::size_t>(g)].channel(c)[i], alone[static_cast<std::size_t>(g)].channel(c)[i])
@@ -349,6 +352,55 @@ TEST(Compressor, SideBySideGroupEqualsEachAloneBitForBit) {
         EXPECT_GT(group[static_cast<std::size_t>(g)].maxGainReductionDb(), 1.0);
         EXPECT_EQ(group[static_cast<std::size_t>(g)].maxGainReductionDb(), single[static_cast<std::size_t>(g)].maxGainReductionDb());
     }
+  }
+}
+
+// A mix's tracks side by side (ProcessorChain::processSideBySide: compressors grouped,
+// equalisers across) give each chain's own result, bit for bit.
+TEST(ProcessorChain, SideBySideEqualsEachChainAloneBitForBit) {
+    const auto chainFor = [](int i, int channels) {
+        auto chain = std::make_unique<ProcessorChain>();
+        EqParams eq;
+        eq.bands[0] = {EqBandType::HighPass, 50.0 + 10 * i, 0.0, 0.7071, 12, true};
+        eq.bands[1] = {EqBandType::Peak, 1000.0 + 300 * i, 2.0 - i % 3, 1.0, 12, true};
+        eq.bandCount = 2;
+        auto e = std::make_unique<Equalizer>();
+        e->setParams(eq);
+        chain->add(std::move(e));
+        CompressorParams c;
+        c.thresholdDb = -30.0 + i;
+        c.detector = i % 2 ? DetectorMode::Rms : DetectorMode::Peak;
+        auto comp = std::make_unique<Compressor>();
+        comp->setParams(c);
+        chain->add(std::move(comp));
+        chain->prepare({kRate, 512, channels});
+        return chain;
+    };
+    constexpr int kChains = 11;
+    std::vector<std::unique_ptr<ProcessorChain>> together, alone;
+    std::vector<AudioBuffer> a, b;
+    for (int i = 0; i < kChains; ++i) {
+        const int channels = i % 3 == 0 ? 1 : 2;
+        together.push_back(chainFor(i, channels));
+        alone.push_back(chainFor(i, channels));
+        a.push_back(pinkishNoise(kRate, 0.5, -10.0, channels, 60 + static_cast<std::uint64_t>(i)));
+        b.push_back(pinkishNoise(kRate, 0.5, -10.0, channels, 60 + static_cast<std::uint64_t>(i)));
+    }
+    for (std::size_t start = 0; start < a[0].frames(); start += 512) {
+        const std::size_t n = std::min<std::size_t>(512, a[0].frames() - start);
+        std::vector<ProcessorChain*> chains;
+        std::vector<AudioView> views;
+        for (int i = 0; i < kChains; ++i) {
+            chains.push_back(together[static_cast<std::size_t>(i)].get());
+            views.push_back(a[static_cast<std::size_t>(i)].view().subView(start, n));
+            alone[static_cast<std::size_t>(i)]->process(b[static_cast<std::size_t>(i)].view().subView(start, n));
+        }
+        ProcessorChain::processSideBySide(chains.data(), views.data(), chains.size());
+    }
+    for (int i = 0; i < kChains; ++i)
+        for (int c = 0; c < a[static_cast<std::size_t>(i)].channels(); ++c)
+            for (std::size_t k = 0; k < a[0].frames(); ++k)
+                ASSERT_EQ(a[static_cast<std::size_t>(i)].channel(c)[k], b[static_cast<std::size_t>(i)].channel(c)[k]) << i << " " << c << " " << k;
 }
 
 TEST(Compressor, WideAndNarrowKernelsAgreeBitForBit) {
