@@ -38,8 +38,14 @@ done
 time_run() {  # prints seconds and the peak RSS (kB) of one run
   /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -1
 }
-read -r full rss <<<"$(time_run taskset -c 0 "$build/bounce" mix "$work/mix/session.toml" -o "$work/mix/out.wav")"
-awk -v t="$full" -v s="$seconds" -v r="$rss" 'BEGIN { printf "  32 tracks, EQ + compressor each, 4 buses, 2 reverbs: %.2f s for %d s of audio = %.0fx realtime on one core, peak RSS %.0f MB\n", t, s, s / t, r / 1024 }'
+# Three runs, the median reported (one run on a shared machine can be 30 % slow).
+runs=""
+for run in 1 2 3; do
+  read -r t rss <<<"$(time_run taskset -c 0 "$build/bounce" mix "$work/mix/session.toml" -o "$work/mix/out.wav")"
+  runs="$runs $t"
+done
+full=$(printf '%s\n' $runs | sort -n | sed -n 2p)
+awk -v t="$full" -v s="$seconds" -v r="$rss" -v all="$runs" 'BEGIN { printf "  32 tracks, EQ + compressor each, 4 buses, 2 reverbs: %.2f s (median of%s) for %d s of audio = %.0fx realtime on one core (target 60x), peak RSS %.0f MB\n", t, all, s, s / t, r / 1024 }'
 read -r plain _ <<<"$(time_run taskset -c 0 "$build/bounce" mix "$work/mix/plain.toml" -o "$work/mix/plain.wav")"
 args=()
 for i in $(seq 1 32); do args+=(-v 1 "$work/mix/t$i.wav"); done
