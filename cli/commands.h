@@ -18,5 +18,6 @@ std::function<int()> addProcessCommand(CLI::App& app);
 std::function<int()> addMixCommand(CLI::App& app);
 std::function<int()> addMasterCommand(CLI::App& app);
 std::function<int()> addCompareCommand(CLI::App& app);
+std::function<int()> addAlbumCommand(CLI::App& app);
 
 }  // namespace bounce::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     const auto runMix = addMixCommand(app);
     const auto runMaster = addMasterCommand(app);
     const auto runCompare = addCompareCommand(app);
+    const auto runAlbum = addAlbumCommand(app);
 
     try {
         app.parse(argc, argv);
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand("mix")) return runMix();
         if (app.got_subcommand("master")) return runMaster();
         if (app.got_subcommand("compare")) return runCompare();
+        if (app.got_subcommand("album")) return runAlbum();
     } catch (const bounce::ConfigError& e) {
         std::cerr << "bounce: " << e.what() << "\n";
         return kExitUsage;

@@ -22,8 +22,6 @@
 
 namespace bounce {
 
-void writeMetadata(const std::string& path, const Metadata& metadata);  // master/metadata.cpp
-void validateMetadata(const Metadata& metadata);
 
 namespace {
 

@@ -51,6 +51,13 @@ void setText(TagLib::ID3v2::Tag& tag, const char* frameId, const std::string& va
 }
 
 void fillId3(TagLib::ID3v2::Tag& tag, const Metadata& m, const std::string& artwork) {
+    for (const auto& [name, value] : m.extraTags) {
+        // User-defined text (TXXX), e.g. REPLAYGAIN_TRACK_GAIN, as foobar2000 and others read it.
+        auto* frame = new TagLib::ID3v2::UserTextIdentificationFrame(TagLib::String::UTF8);
+        frame->setDescription(utf8(name));
+        frame->setText(utf8(value));
+        tag.addFrame(frame);
+    }
     setText(tag, "TIT2", m.title);
     setText(tag, "TPE1", m.artist);
     setText(tag, "TALB", m.album);
@@ -70,18 +77,21 @@ void fillId3(TagLib::ID3v2::Tag& tag, const Metadata& m, const std::string& artw
 
 }  // namespace
 
+bool isValidIsrc(const std::string& isrc) {
+    // ISO 3901: country (2 letters), registrant (3 alphanumerics), year (2 digits),
+    // designation (5 digits); hyphens are presentation only.
+    std::string code;
+    for (char c : isrc)
+        if (c != '-') code += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    bool ok = code.size() == 12 && std::isalpha(static_cast<unsigned char>(code[0])) && std::isalpha(static_cast<unsigned char>(code[1]));
+    for (std::size_t i = 2; ok && i < 5; ++i) ok = std::isalnum(static_cast<unsigned char>(code[i])) != 0;
+    for (std::size_t i = 5; ok && i < 12; ++i) ok = std::isdigit(static_cast<unsigned char>(code[i])) != 0;
+    return ok;
+}
+
 void validateMetadata(const Metadata& m) {
-    if (!m.isrc.empty()) {
-        // ISO 3901: country (2 letters), registrant (3 alphanumerics), year (2 digits),
-        // designation (5 digits); hyphens are presentation only.
-        std::string code;
-        for (char c : m.isrc)
-            if (c != '-') code += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        bool ok = code.size() == 12 && std::isalpha(static_cast<unsigned char>(code[0])) && std::isalpha(static_cast<unsigned char>(code[1]));
-        for (std::size_t i = 2; ok && i < 5; ++i) ok = std::isalnum(static_cast<unsigned char>(code[i])) != 0;
-        for (std::size_t i = 5; ok && i < 12; ++i) ok = std::isdigit(static_cast<unsigned char>(code[i])) != 0;
-        if (!ok) throw ConfigError("--isrc must be 12 characters: 2 letters, 3 letters or digits, 7 digits (e.g. GBAYE2600001), got \"" + m.isrc + "\"");
-    }
+    if (!m.isrc.empty() && !isValidIsrc(m.isrc))
+        throw ConfigError("--isrc must be 12 characters: 2 letters, 3 letters or digits, 7 digits (e.g. GBAYE2600001), got \"" + m.isrc + "\"");
     if (!m.artworkPath.empty()) {
         if (!std::filesystem::is_regular_file(m.artworkPath)) throw ConfigError("--artwork " + m.artworkPath + ": no such file");
         if (artworkMimeType(readBytes(m.artworkPath)).empty()) throw ConfigError("--artwork " + m.artworkPath + ": not a JPEG or PNG image");
@@ -127,6 +137,7 @@ void writeMetadata(const std::string& path, const Metadata& m) {
         field("GENRE", m.genre);
         if (m.trackNumber > 0) field("TRACKNUMBER", std::to_string(m.trackNumber));
         if (m.trackTotal > 0) field("TRACKTOTAL", std::to_string(m.trackTotal));
+        for (const auto& [name, value] : m.extraTags) field(name.c_str(), value);
         if (!artwork.empty()) {
             file.removePictures();
             auto* picture = new TagLib::FLAC::Picture;

@@ -178,16 +178,6 @@ private:
     bool flushed_ = false;
 };
 
-double fadeGain(FadeShape shape, double x) {  // x: 0 silent .. 1 full
-    x = std::clamp(x, 0.0, 1.0);
-    switch (shape) {
-    case FadeShape::Linear: return x;
-    case FadeShape::EqualPower: return std::sin(x * std::numbers::pi / 2.0);
-    case FadeShape::Exponential: return x <= 0.0 ? 0.0 : std::pow(10.0, 3.0 * (x - 1.0));  // 60 dB over the fade
-    }
-    return x;
-}
-
 // ------------------------------------------------------------------ graph
 
 enum class NodeKind { Track, Bus, Return, Master };

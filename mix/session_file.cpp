@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -15,6 +16,16 @@
 
 namespace bounce {
 namespace fs = std::filesystem;
+
+double fadeGain(FadeShape shape, double x) noexcept {
+    x = std::clamp(x, 0.0, 1.0);
+    switch (shape) {
+    case FadeShape::Linear: return x;
+    case FadeShape::EqualPower: return std::sin(x * std::numbers::pi / 2.0);
+    case FadeShape::Exponential: return x <= 0.0 ? 0.0 : std::pow(10.0, 3.0 * (x - 1.0));  // 60 dB over the fade
+    }
+    return x;
+}
 
 double AutomationLane::valueAt(double seconds) const noexcept {
     if (points.empty()) return 0.0;

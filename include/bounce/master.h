@@ -44,9 +44,12 @@ struct Metadata {
     std::string title, artist, album, date, isrc, genre;
     int trackNumber = 0, trackTotal = 0;
     std::string artworkPath;
+    // Further text tags (name, value), e.g. ReplayGain: TXXX frames in ID3v2, fields in
+    // FLAC's Vorbis comment.
+    std::vector<std::pair<std::string, std::string>> extraTags;
     bool empty() const noexcept {
         return title.empty() && artist.empty() && album.empty() && date.empty() && isrc.empty() && genre.empty() &&
-               trackNumber == 0 && artworkPath.empty();
+               trackNumber == 0 && artworkPath.empty() && extraTags.empty();
     }
 };
 
@@ -110,6 +113,15 @@ struct MasterResult {
     std::optional<double> outputCrestDb;
     double outputWidth = 0.0;
 };
+
+// ISO 3901 (hyphens allowed, ignored).
+bool isValidIsrc(const std::string& isrc);
+// Throws ConfigError for a bad ISRC, artwork that is not a JPEG or PNG file, a bad track
+// number.
+void validateMetadata(const Metadata& metadata);
+// Writes the tags into a .wav (RIFF INFO and ID3v2), .aiff (ID3v2) or .flac (Vorbis
+// comment, picture) file with TagLib. Throws Error when it cannot.
+void writeMetadata(const std::string& path, const Metadata& metadata);
 
 // Throws ConfigError for bad settings (unknown target or style, bad ISRC, artwork that is
 // not JPEG/PNG, the output being the input) and Error for audio failures; with strict,

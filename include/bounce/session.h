@@ -38,6 +38,10 @@ struct SendSpec {
 };
 
 enum class FadeShape { Linear, EqualPower, Exponential };
+
+// A fade's gain at x (0: silent .. 1: full). Equal power is sin(x pi/2): a fade-in and the
+// matching fade-out (x and 1 - x) keep the power of uncorrelated signals constant.
+double fadeGain(FadeShape shape, double x) noexcept;
 enum class NormalizeMode { None, Peak, Loudness };
 
 struct TrackSpec {

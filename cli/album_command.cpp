@@ -1,0 +1,62 @@
+#include "commands.h"
+
+#include "bounce/album.h"
+#include "bounce/album_report.h"
+#include "bounce/atomic_output.h"
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+namespace bounce::cli {
+namespace {
+
+struct AlbumArgs {
+    std::string manifest, outputDir, target = "spotify", loudness = "album", format = "wav", bits, jsonPath;
+    std::optional<double> lufs, ceiling;
+    bool cd = false;
+};
+
+int runAlbum(const AlbumArgs& a) {
+    const AlbumManifest manifest = readAlbumManifest(a.manifest);
+    AlbumSettings s;
+    s.outputDir = a.outputDir;
+    s.target = a.target;
+    s.lufs = a.lufs;
+    s.ceilingDbtp = a.ceiling;
+    s.loudness = a.loudness == "track" ? AlbumLoudness::Track : AlbumLoudness::Album;
+    s.cd = a.cd;
+    s.format = a.format;
+    s.bits = a.bits;
+    const AlbumResult result = renderAlbum(manifest, s);
+    if (!a.jsonPath.empty()) {
+        std::vector<std::string> inputs{a.manifest};
+        for (const auto& t : manifest.tracks) inputs.push_back(t.file);
+        AtomicOutputFile report(a.jsonPath, inputs);
+        std::ofstream(report.tempPath()) << albumToJson(result).dump(2) << "\n";
+        report.commit();
+    }
+    std::cout << albumSummary(result);
+    return kExitOk;
+}
+
+}  // namespace
+
+std::function<int()> addAlbumCommand(CLI::App& app) {
+    auto a = std::make_shared<AlbumArgs>();
+    CLI::App* cmd = app.add_subcommand("album", "Master songs into an album: gaps or crossfades, one loudness rule, per-track files, one continuous file, a CD image and CUE sheet");
+    cmd->add_option("manifest", a->manifest, "The album manifest (TOML, docs/album.md)")->required();
+    cmd->add_option("-o,--output", a->outputDir, "Output folder")->required();
+    cmd->add_option("--target", a->target, "Loudness target (as bounce master: spotify, apple, ebu-r128, cd, ...)");
+    cmd->add_option("--lufs", a->lufs, "The loudest song's integrated loudness (overrides the target's)");
+    cmd->add_option("--ceiling", a->ceiling, "True-peak ceiling in dBTP (overrides the target's)");
+    cmd->add_option("--loudness", a->loudness, "album: the loudest song at the target, the others keep their distance; track: every song at the target")
+        ->check(CLI::IsMember({"album", "track"}));
+    cmd->add_flag("--cd", a->cd, "Also a Red Book image (44.1 kHz, 16-bit, dithered) with a CUE sheet; checks the CD's limits");
+    cmd->add_option("--format", a->format, "wav or flac")->check(CLI::IsMember({"wav", "flac"}));
+    cmd->add_option("--bits", a->bits, "16, 24 or 32f")->check(CLI::IsMember({"16", "24", "32f"}));
+    cmd->add_option("--json", a->jsonPath, "Write the album report as JSON");
+    return [a] { return runAlbum(*a); };
+}
+
+}  // namespace bounce::cli

@@ -1,0 +1,573 @@
+#include "bounce/album.h"
+
+#include "bounce/atomic_output.h"
+#include "bounce/dither.h"
+#include "bounce/error.h"
+#include "bounce/limiter.h"
+#include "bounce/master.h"
+#include "bounce/sound_file.h"
+#include "../mix/toml_params.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+namespace bounce {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double kCdRate = 44100.0;
+constexpr std::uint64_t kCdFrame = 588;  // samples per CD frame (1/75 s at 44.1 kHz)
+constexpr double kDefaultGapSeconds = 2.0;
+constexpr double kTrimBelowDbfs = -60.0;
+constexpr std::size_t kBlock = 4096;
+
+std::string trimmed(std::string s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    std::size_t i = 0;
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    return s.substr(i);
+}
+
+// A file name from a title: no path separators or characters file systems refuse.
+std::string safeName(const std::string& text) {
+    std::string out;
+    for (char c : text) out += std::string("/\\:*?\"<>|").find(c) == std::string::npos && static_cast<unsigned char>(c) >= 32 ? c : '_';
+    out = trimmed(out);
+    return out.empty() ? "untitled" : out;
+}
+
+AlbumTrackSpec readTrack(const ParamTable& t, const fs::path& folder) {
+    AlbumTrackSpec track;
+    track.line = t.line;
+    const std::string file = t.text("file", "");
+    if (file.empty()) t.fail("file", "a track needs a file");
+    fs::path path(file);
+    if (path.is_relative()) path = folder / path;
+    track.file = path.string();
+    try {
+        SoundFileReader reader(track.file);
+        if (reader.info().channels > 2) t.fail("file", file + " has " + std::to_string(reader.info().channels) + " channels; an album takes mono or stereo songs");
+        if (reader.info().frames == 0) t.fail("file", file + " holds no audio");
+    } catch (const ConfigError&) {
+        throw;
+    } catch (const Error& e) {
+        t.fail("file", e.what());
+    }
+    track.title = t.text("title", "");
+    if (track.title.empty()) t.fail("title", "a track needs a title");
+    track.artist = t.text("artist", "");
+    track.isrc = t.text("isrc", "");
+    if (!track.isrc.empty() && !isValidIsrc(track.isrc))
+        t.fail("isrc", "isrc must be 12 characters (ISO 3901: 2 letters, 3 letters or digits, 7 digits), got \"" + track.isrc + "\"");
+    // Read even when absent, so that the unknown-key message lists them.
+    const double gap = t.number("gap_s", kDefaultGapSeconds, 0.0, 60.0);
+    if (t.has("gap_s")) track.gapSeconds = gap;
+    track.crossfadeSeconds = t.number("crossfade_s", 0.0, 0.0, 30.0);
+    const std::string curve = t.choice("crossfade_curve", "equal_power", {"equal_power", "linear"});
+    track.crossfadeCurve = curve == "linear" ? FadeShape::Linear : FadeShape::EqualPower;
+    track.trimSilence = t.flag("trim_silence", false);
+    track.style = t.choice("style", "", {"", "neutral", "warm", "bright", "punchy", "wide", "loud"});
+    const double intensity = t.number("intensity", 0.5, 0.0, 1.0);
+    if (t.has("intensity")) track.intensity = intensity;
+    track.loudnessOffsetLu = t.number("loudness_offset_lu", 0.0, -20.0, 6.0);
+    t.rejectUnknownKeys("track '" + track.title + "'");
+    return track;
+}
+
+}  // namespace
+
+std::string normalisedCatalogueNumber(const std::string& code, const std::string& what) {
+    std::string digits;
+    for (char c : code)
+        if (c != ' ' && c != '-') digits += c;
+    bool ok = (digits.size() == 12 || digits.size() == 13) &&
+              std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+    if (ok) {
+        if (digits.size() == 12) digits = "0" + digits;  // UPC-A is EAN-13 with a leading 0
+        // GS1 check digit: weights 1 and 3 alternating from the left over the first 12.
+        int sum = 0;
+        for (int i = 0; i < 12; ++i) sum += (digits[static_cast<std::size_t>(i)] - '0') * (i % 2 ? 3 : 1);
+        ok = (10 - sum % 10) % 10 == digits[12] - '0';
+    }
+    if (!ok) throw ConfigError(what + " must be a UPC-A (12 digits) or EAN-13 (13 digits) with a valid check digit, got \"" + code + "\"");
+    return digits;
+}
+
+AlbumManifest readAlbumManifest(const std::string& path) {
+    if (!fs::is_regular_file(path)) throw ConfigError(path + ": no such album manifest");
+    toml::table root;
+    try {
+        root = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        throw ConfigError(path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+    }
+    ParamTable top = paramTableFromToml(root, path);
+    top.line = 1;
+    const fs::path folder = fs::path(path).parent_path();
+    AlbumManifest m;
+    m.path = path;
+    m.title = top.text("title", "");
+    if (m.title.empty()) top.fail("title", "an album needs a title");
+    m.artist = top.text("artist", "");
+    if (m.artist.empty()) top.fail("artist", "an album needs an artist");
+    m.date = top.text("date", "");
+    m.genre = top.text("genre", "");
+    if (top.has("upc")) m.upc = normalisedCatalogueNumber(top.text("upc", ""), top.where("upc") + ": upc");
+    if (top.has("artwork")) {
+        fs::path artwork(top.text("artwork", ""));
+        if (artwork.is_relative()) artwork = folder / artwork;
+        m.artworkPath = artwork.string();
+        Metadata check;
+        check.artworkPath = m.artworkPath;
+        try {
+            validateMetadata(check);
+        } catch (const ConfigError& e) {
+            top.fail("artwork", e.what());
+        }
+    }
+    m.style = top.choice("style", "neutral", {"neutral", "warm", "bright", "punchy", "wide", "loud"});
+    m.intensity = top.number("intensity", 0.5, 0.0, 1.0);
+    for (const auto& t : top.tables("track")) m.tracks.push_back(readTrack(t, folder));
+    top.rejectUnknownKeys("the album");
+    if (m.tracks.empty()) top.fail("track", "an album needs at least one [[track]]");
+    for (std::size_t i = 0; i < m.tracks.size(); ++i) {
+        const AlbumTrackSpec& t = m.tracks[i];
+        if (t.crossfadeSeconds <= 0.0) continue;
+        const std::string where = path + ":" + std::to_string(t.line) + ": ";
+        if (i + 1 == m.tracks.size()) throw ConfigError(where + "the last track has nothing to crossfade into");
+        if (m.tracks[i + 1].gapSeconds && *m.tracks[i + 1].gapSeconds > 0.0)
+            throw ConfigError(path + ":" + std::to_string(m.tracks[i + 1].line) + ": a track that is crossfaded into cannot have a gap");
+    }
+    return m;
+}
+
+std::vector<std::string> redBookProblems(const std::vector<AlbumTrackResult>& tracks, std::uint64_t totalFrames,
+                                         const std::vector<std::string>& isrcs, const std::string& upc) {
+    std::vector<std::string> problems;
+    char text[200];
+    if (tracks.size() > 99) problems.push_back("a CD holds at most 99 tracks (this album has " + std::to_string(tracks.size()) + ")");
+    for (std::size_t i = 0; i < tracks.size(); ++i) {
+        const double seconds = static_cast<double>(tracks[i].end - tracks[i].index01) / kCdRate;
+        if (seconds < 4.0) {
+            std::snprintf(text, sizeof text, "track %zu is %.2f s long; a CD track must last at least 4 s", i + 1, seconds);
+            problems.push_back(text);
+        }
+    }
+    const double minutes = static_cast<double>(totalFrames) / kCdRate / 60.0;
+    if (minutes > 79.8) {
+        std::snprintf(text, sizeof text, "the album lasts %.2f minutes; a CD holds at most 79.8", minutes);
+        problems.push_back(text);
+    }
+    if (!tracks.empty() && (tracks[0].index00 != 0 || tracks[0].index01 != static_cast<std::uint64_t>(2.0 * kCdRate)))
+        problems.push_back("the first track must have a pre-gap of 2 s (INDEX 00 at 0, INDEX 01 at 2 s)");
+    for (std::size_t i = 0; i < isrcs.size(); ++i)
+        if (!isrcs[i].empty() && !isValidIsrc(isrcs[i])) problems.push_back("track " + std::to_string(i + 1) + ": ISRC \"" + isrcs[i] + "\" is not 12 characters of ISO 3901");
+    if (!upc.empty()) {
+        try {
+            normalisedCatalogueNumber(upc, "the catalogue number");
+        } catch (const ConfigError& e) {
+            problems.push_back(e.what());
+        }
+    }
+    return problems;
+}
+
+std::string cueSheet(const AlbumManifest& manifest, const std::vector<AlbumTrackResult>& tracks, const std::string& fileName) {
+    const auto quoted = [](const std::string& s) {
+        std::string out;
+        for (char c : s) out += c == '"' ? '\'' : c;
+        return "\"" + out + "\"";
+    };
+    const auto time = [](std::uint64_t frames) {
+        const std::uint64_t cdFrames = frames / kCdFrame;
+        char text[64];
+        std::snprintf(text, sizeof text, "%02llu:%02llu:%02llu", static_cast<unsigned long long>(cdFrames / 75 / 60),
+                      static_cast<unsigned long long>(cdFrames / 75 % 60), static_cast<unsigned long long>(cdFrames % 75));
+        return std::string(text);
+    };
+    std::string cue = "REM COMMENT \"Bounce\"\n";
+    if (!manifest.date.empty()) cue += "REM DATE " + manifest.date + "\n";
+    if (!manifest.upc.empty()) cue += "CATALOG " + manifest.upc + "\n";
+    cue += "PERFORMER " + quoted(manifest.artist) + "\n";
+    cue += "TITLE " + quoted(manifest.title) + "\n";
+    cue += "FILE " + quoted(fileName) + " WAVE\n";
+    for (std::size_t i = 0; i < tracks.size(); ++i) {
+        const AlbumTrackResult& t = tracks[i];
+        char number[24];
+        std::snprintf(number, sizeof number, "%02zu", i + 1);
+        cue += std::string("  TRACK ") + number + " AUDIO\n";
+        cue += "    TITLE " + quoted(t.title) + "\n";
+        cue += "    PERFORMER " + quoted(t.artist) + "\n";
+        const std::string& isrc = manifest.tracks[i].isrc;
+        if (!isrc.empty()) {
+            std::string code;
+            for (char c : isrc)
+                if (c != '-') code += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            cue += "    ISRC " + code + "\n";
+        }
+        if (t.index00 < t.index01) cue += "    INDEX 00 " + time(t.index00) + "\n";
+        cue += "    INDEX 01 " + time(t.index01) + "\n";
+    }
+    return cue;
+}
+
+namespace {
+
+// One song on the album's timeline: its mastered file, where it plays, how it fades.
+struct Placement {
+    std::string masteredPath;
+    std::uint64_t skip = 0;       // frames trimmed at the head of the mastered file
+    std::uint64_t start = 0;      // timeline frame of its first sample
+    std::uint64_t length = 0;     // frames it plays
+    std::uint64_t fadeIn = 0, fadeOut = 0;
+    FadeShape fadeInShape = FadeShape::EqualPower, fadeOutShape = FadeShape::EqualPower;
+    float gain = 1.0f;            // the album rule's correction (linear, <= 1)
+    std::unique_ptr<SoundFileReader> reader;
+    AudioBuffer scratch;
+    std::uint64_t end() const noexcept { return start + length; }
+};
+
+// Removes the folder of mastered intermediates however the render ends.
+struct ScratchFolder {
+    fs::path path;
+    ~ScratchFolder() {
+        std::error_code ignored;
+        if (!path.empty()) fs::remove_all(path, ignored);
+    }
+};
+
+std::uint64_t roundUpTo(std::uint64_t frames, std::uint64_t step) { return (frames + step - 1) / step * step; }
+std::uint64_t roundTo(std::uint64_t frames, std::uint64_t step) { return (frames + step / 2) / step * step; }
+
+std::string formatDb(double db) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f dB", db);
+    return text;
+}
+
+}  // namespace
+
+AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& settings) {
+    AlbumResult result;
+    const LoudnessTarget* target = findLoudnessTarget(settings.target);
+    if (!target) throw ConfigError("--target: unknown target \"" + settings.target + "\" (bounce master --help lists them)");
+    result.targetLufs = settings.lufs.value_or(target->integratedLufs);
+    result.ceilingDbtp = settings.ceilingDbtp.value_or(target->ceilingDbtp);
+    if (settings.format != "wav" && settings.format != "flac") throw ConfigError("--format must be wav or flac");
+    const std::string bits = !settings.bits.empty() ? settings.bits : !target->bits.empty() ? target->bits : "24";
+    if (bits != "16" && bits != "24" && bits != "32f") throw ConfigError("--bits must be 16, 24 or 32f");
+    if (settings.format == "flac" && bits == "32f") throw ConfigError("FLAC holds 16 or 24 bits: use --bits 16 or 24");
+    const SampleFormat sampleFormat = bits == "16" ? SampleFormat::Pcm16 : bits == "24" ? SampleFormat::Pcm24 : SampleFormat::Float32;
+    const FileFormat container = settings.format == "flac" ? FileFormat::Flac : FileFormat::Wav;
+    const std::size_t count = manifest.tracks.size();
+
+    // The album's rate: CD's with --cd, else the target's, else the first song's.
+    const double rate = settings.cd ? kCdRate
+                        : target->sampleRate > 0.0 ? target->sampleRate
+                                                   : SoundFileReader(manifest.tracks.front().file).info().sampleRate;
+    result.sampleRate = rate;
+    fs::create_directories(settings.outputDir);
+    std::vector<std::string> inputs;
+    for (const auto& t : manifest.tracks) inputs.push_back(t.file);
+    inputs.push_back(manifest.path);
+
+    // Loudness rule: each song's target.
+    std::vector<double> inputLufs(count), songTarget(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        const auto lufs = integratedLoudnessOf(manifest.tracks[i].file);
+        if (!lufs) throw Error(manifest.tracks[i].file + ": the song is silent (no block above -70 LUFS)");
+        inputLufs[i] = *lufs;
+    }
+    const double loudest = *std::max_element(inputLufs.begin(), inputLufs.end());
+    for (std::size_t i = 0; i < count; ++i) {
+        const double relative = settings.loudness == AlbumLoudness::Album ? inputLufs[i] - loudest : 0.0;
+        songTarget[i] = std::clamp(result.targetLufs + relative + manifest.tracks[i].loudnessOffsetLu, -40.0, -5.0);
+    }
+
+    // Master every song to a float file at the album's rate.
+    ScratchFolder scratch;
+    scratch.path = fs::path(settings.outputDir) / ".bounce-album-work";
+    fs::remove_all(scratch.path);
+    fs::create_directories(scratch.path);
+    std::vector<Placement> songs(count);
+    std::vector<double> delivered(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        const AlbumTrackSpec& t = manifest.tracks[i];
+        MasterSettings ms;
+        ms.target = settings.target;
+        ms.lufs = songTarget[i];
+        ms.ceilingDbtp = result.ceilingDbtp;
+        ms.style = t.style.empty() ? manifest.style : t.style;
+        ms.intensity = t.intensity.value_or(manifest.intensity);
+        ms.outputRate = rate;
+        ms.bits = "32f";
+        char name[32];
+        std::snprintf(name, sizeof name, "%02zu.wav", i + 1);
+        songs[i].masteredPath = (scratch.path / name).string();
+        const MasterResult mastered = masterFile(t.file, songs[i].masteredPath, ms);
+        for (const auto& w : mastered.warnings) result.warnings.push_back(t.title + ": " + w);
+        delivered[i] = mastered.output.integratedLufs.value_or(songTarget[i]);
+        std::uint64_t frames = mastered.output.frames;
+        if (t.trimSilence) {
+            const auto head = static_cast<std::uint64_t>(mastered.output.leadingSilenceSeconds * rate);
+            const auto tail = static_cast<std::uint64_t>(mastered.output.trailingSilenceSeconds * rate);
+            if (head + tail < frames) {
+                songs[i].skip = head;
+                frames -= head + tail;
+            }
+        }
+        songs[i].length = frames;
+        songs[i].scratch.resize(2, kBlock);
+        AlbumTrackResult r;
+        r.number = static_cast<int>(i + 1);
+        r.title = t.title;
+        r.artist = t.artist.empty() ? manifest.artist : t.artist;
+        r.inputLufs = inputLufs[i];
+        r.crossfadeSeconds = t.crossfadeSeconds;
+        result.tracks.push_back(r);
+    }
+    // The album rule, exactly: each song's closed loop lands within 0.15 LU of its own
+    // target; small gains (never up, so never over the ceiling) take every song to its
+    // place relative to the others.
+    if (settings.loudness == AlbumLoudness::Album) {
+        double highest = -1e9;
+        for (std::size_t i = 0; i < count; ++i) highest = std::max(highest, songTarget[i] - delivered[i]);
+        for (std::size_t i = 0; i < count; ++i)
+            songs[i].gain = static_cast<float>(std::pow(10.0, (songTarget[i] - delivered[i] - highest) / 20.0));
+    }
+
+    // Layout. With --cd every INDEX falls on a CD frame: a gap is lengthened to end on one,
+    // a gapless start is rounded to the nearest.
+    std::uint64_t position = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        const AlbumTrackSpec& t = manifest.tracks[i];
+        AlbumTrackResult& r = result.tracks[i];
+        const bool crossfadedInto = i > 0 && manifest.tracks[i - 1].crossfadeSeconds > 0.0;
+        double gap = t.gapSeconds.value_or(i == 0 || crossfadedInto ? 0.0 : kDefaultGapSeconds);
+        if (i == 0 && settings.cd && !t.gapSeconds) gap = 2.0;  // Red Book's pre-gap
+        if (crossfadedInto) {
+            const auto overlap = static_cast<std::uint64_t>(std::llround(manifest.tracks[i - 1].crossfadeSeconds * rate));
+            if (overlap > songs[i - 1].length || overlap > songs[i].length)
+                throw ConfigError(manifest.path + ":" + std::to_string(manifest.tracks[i - 1].line) + ": the crossfade is longer than a song it joins");
+            songs[i].start = songs[i - 1].end() - overlap;
+            songs[i - 1].fadeOut = songs[i].fadeIn = overlap;
+            songs[i - 1].fadeOutShape = songs[i].fadeInShape = manifest.tracks[i - 1].crossfadeCurve;
+            r.index00 = r.index01 = settings.cd ? roundTo(songs[i].start, kCdFrame) : songs[i].start;
+        } else {
+            r.index00 = settings.cd ? roundUpTo(position, kCdFrame) : position;
+            songs[i].start = position + static_cast<std::uint64_t>(std::llround(gap * rate));
+            if (settings.cd) songs[i].start = gap > 0.0 ? roundUpTo(songs[i].start, kCdFrame) : roundTo(songs[i].start, kCdFrame);
+            r.index01 = songs[i].start;
+            if (gap == 0.0) r.index00 = r.index01;
+        }
+        r.gapSeconds = static_cast<double>(r.index01 - r.index00) / rate;
+        position = std::max(position, songs[i].end());
+    }
+    const std::uint64_t total = settings.cd ? roundUpTo(position, kCdFrame) : position;
+    result.frames = total;
+    for (std::size_t i = 0; i < count; ++i) result.tracks[i].end = i + 1 < count ? result.tracks[i + 1].index01 : total;
+    if (settings.cd) {
+        std::vector<std::string> isrcs;
+        for (const auto& t : manifest.tracks) isrcs.push_back(t.isrc);
+        const auto problems = redBookProblems(result.tracks, total, isrcs, manifest.upc);
+        if (!problems.empty()) {
+            std::string text = "not a valid CD (Red Book): " + problems.front();
+            for (std::size_t i = 1; i < problems.size(); ++i) text += "; " + problems[i];
+            throw ConfigError(text);
+        }
+    }
+
+    // Outputs, all written from one stream.
+    const std::string extension = "." + settings.format;
+    const std::string albumName = safeName(manifest.artist + " - " + manifest.title);
+    std::vector<std::unique_ptr<AtomicOutputFile>> trackOutputs;
+    for (std::size_t i = 0; i < count; ++i) {
+        char number[24];
+        std::snprintf(number, sizeof number, "%02zu", i + 1);
+        result.tracks[i].path = (fs::path(settings.outputDir) / (std::string(number) + " - " + safeName(result.tracks[i].title) + extension)).string();
+        trackOutputs.push_back(std::make_unique<AtomicOutputFile>(result.tracks[i].path, inputs));
+    }
+    result.continuousPath = (fs::path(settings.outputDir) / (albumName + extension)).string();
+    AtomicOutputFile continuousOutput(result.continuousPath, inputs);
+    std::unique_ptr<AtomicOutputFile> cdOutput, cueOutput;
+    if (settings.cd) {
+        result.cdPath = (fs::path(settings.outputDir) / (albumName + " (CD).wav")).string();
+        result.cuePath = (fs::path(settings.outputDir) / (albumName + " (CD).cue")).string();
+        cdOutput = std::make_unique<AtomicOutputFile>(result.cdPath, inputs);
+        cueOutput = std::make_unique<AtomicOutputFile>(result.cuePath, inputs);
+    }
+
+    TruePeakLimiter limiter;
+    // The songs are under the ceiling already; the limiter only acts where a crossfade
+    // sums over it (a guard under the ceiling, as the master's, for other meters).
+    limiter.setParams({result.ceilingDbtp - 0.08, 1.5, 50.0});
+    limiter.prepare({rate, static_cast<int>(kBlock), 2});
+    const auto latency = static_cast<std::uint64_t>(limiter.latencyFrames());
+    std::unique_ptr<Dither> dither, cdDither;
+    if (sampleFormat == SampleFormat::Pcm16) {
+        dither = std::make_unique<Dither>();
+        dither->setParams({16, DitherType::Tpdf});
+        dither->prepare({rate, static_cast<int>(kBlock), 2});
+    }
+    if (settings.cd) {
+        cdDither = std::make_unique<Dither>();
+        cdDither->setParams({16, DitherType::Tpdf});
+        cdDither->prepare({rate, static_cast<int>(kBlock), 2});
+    }
+    SoundFileWriter continuous(continuousOutput.tempPath(), {rate, 2, container, sampleFormat});
+    std::unique_ptr<SoundFileWriter> cd;
+    if (settings.cd) cd = std::make_unique<SoundFileWriter>(cdOutput->tempPath(), SoundFileSpec{rate, 2, FileFormat::Wav, SampleFormat::Pcm16});
+    std::unique_ptr<SoundFileWriter> trackWriter;
+    std::unique_ptr<ProgramAnalyzer> trackAnalyzer;
+    ProgramAnalyzer albumAnalyzer(rate, 2);
+    std::size_t current = 0;  // the per-track file being written
+    std::uint64_t written = 0;  // frames delivered so far
+    AudioBuffer mix(2, kBlock), delivered16(2, kBlock);
+
+    const auto finishTrack = [&](std::size_t i) {
+        trackWriter->close();
+        const AnalysisResult a = trackAnalyzer->result();
+        result.tracks[i].integratedLufs = a.integratedLufs;
+        result.tracks[i].truePeakDbtp = a.truePeakDbtp;
+        trackWriter.reset();
+        trackAnalyzer.reset();
+    };
+    const auto deliver = [&](AudioView block) {
+        if (dither) dither->process(block);
+        continuous.write(block);
+        albumAnalyzer.addFrames(block);
+        for (std::size_t done = 0; done < block.frames();) {
+            // Cut at the next track boundary.
+            if (!trackWriter) {
+                trackWriter = std::make_unique<SoundFileWriter>(trackOutputs[current]->tempPath(), SoundFileSpec{rate, 2, container, sampleFormat});
+                trackAnalyzer = std::make_unique<ProgramAnalyzer>(rate, 2);
+            }
+            const std::uint64_t boundary = result.tracks[current].end;
+            const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(block.frames() - done, boundary - written));
+            const ConstAudioView part = ConstAudioView(block).subView(done, n);
+            trackWriter->write(part);
+            trackAnalyzer->addFrames(part);
+            done += n;
+            written += n;
+            if (written == boundary && current + 1 < count) finishTrack(current++);
+        }
+        if (cd) {
+            AudioView copy = delivered16.view().subView(0, block.frames());
+            for (int c = 0; c < 2; ++c) std::copy_n(block.channel(c), block.frames(), copy.channel(c));
+            if (!dither) cdDither->process(copy);
+            cd->write(copy);
+        }
+    };
+
+    // The stream: the songs summed on the timeline, then the limiter; its latency is
+    // trimmed at the start and flushed with silence at the end.
+    std::uint64_t produced = 0;
+    for (std::uint64_t at = 0; at < total + latency; at += kBlock) {
+        const std::size_t frames = static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, total + latency - at));
+        AudioView block = mix.view().subView(0, frames);
+        for (int c = 0; c < 2; ++c) std::fill_n(block.channel(c), frames, 0.0f);
+        for (Placement& s : songs) {
+            if (s.end() <= at || s.start >= at + frames || at >= total) continue;
+            if (!s.reader) {
+                s.reader = std::make_unique<SoundFileReader>(s.masteredPath);
+                if (s.skip > 0) s.reader->seek(static_cast<std::int64_t>(s.skip));
+            }
+            const std::uint64_t from = std::max(at, s.start), to = std::min(at + frames, s.end());
+            const auto n = static_cast<std::size_t>(to - from);
+            AudioBuffer& buffer = s.scratch;
+            if (s.reader->info().channels == 2) {
+                const std::size_t got = s.reader->read(buffer.view().subView(0, n));
+                for (int c = 0; c < 2; ++c) std::fill(buffer.channel(c) + got, buffer.channel(c) + n, 0.0f);
+            } else {
+                // A mono song: read into the left, copy to the right.
+                float* pointers[1] = {buffer.channel(0)};
+                const std::size_t got = s.reader->read(AudioView(pointers, 1, n));
+                std::fill(buffer.channel(0) + got, buffer.channel(0) + n, 0.0f);
+                std::copy_n(buffer.channel(0), n, buffer.channel(1));
+            }
+            for (std::size_t k = 0; k < n; ++k) {
+                const std::uint64_t into = from + k - s.start, left = s.end() - (from + k);
+                double g = s.gain;
+                if (into < s.fadeIn) g *= fadeGain(s.fadeInShape, (static_cast<double>(into) + 0.5) / static_cast<double>(s.fadeIn));
+                if (left <= s.fadeOut) g *= fadeGain(s.fadeOutShape, (static_cast<double>(left) - 0.5) / static_cast<double>(s.fadeOut));
+                const std::size_t out = static_cast<std::size_t>(from + k - at);
+                block.channel(0)[out] += static_cast<float>(buffer.channel(0)[k] * g);
+                block.channel(1)[out] += static_cast<float>(buffer.channel(1)[k] * g);
+            }
+            if (to == s.end()) s.reader.reset();
+        }
+        limiter.process(block);
+        // Drop the limiter's latency from the front.
+        const std::uint64_t skip = produced < latency ? std::min<std::uint64_t>(latency - produced, frames) : 0;
+        produced += frames;
+        const std::uint64_t keep = std::min<std::uint64_t>(frames - skip, total - written);
+        if (keep > 0) deliver(block.subView(static_cast<std::size_t>(skip), static_cast<std::size_t>(keep)));
+    }
+    finishTrack(current);
+    continuous.close();
+    if (cd) cd->close();
+
+    const AnalysisResult album = albumAnalyzer.result();
+    result.integratedLufs = album.integratedLufs;
+    result.loudnessRangeLu = album.loudnessRangeLu;
+    result.truePeakDbtp = album.truePeakDbtp;
+
+    // Tags: ReplayGain 2.0 (reference -18 LUFS, peaks linear) and, in FLAC, R128 gains
+    // (Q7.8 dB relative to -23 LUFS, as Opus and EBU R128 players read them).
+    const double albumLufs = album.integratedLufs.value_or(result.targetLufs);
+    const double albumPeak = std::pow(10.0, album.truePeakDbtp.value_or(0.0) / 20.0);
+    for (std::size_t i = 0; i < count; ++i) {
+        const AlbumTrackResult& r = result.tracks[i];
+        const AlbumTrackSpec& t = manifest.tracks[i];
+        Metadata md;
+        md.title = r.title;
+        md.artist = r.artist;
+        md.album = manifest.title;
+        md.date = manifest.date;
+        md.genre = manifest.genre;
+        md.isrc = t.isrc;
+        md.trackNumber = r.number;
+        md.trackTotal = static_cast<int>(count);
+        md.artworkPath = manifest.artworkPath;
+        const double trackLufs = r.integratedLufs.value_or(albumLufs);
+        char peak[32];
+        std::snprintf(peak, sizeof peak, "%.6f", std::pow(10.0, r.truePeakDbtp.value_or(0.0) / 20.0));
+        char albumPeakText[32];
+        std::snprintf(albumPeakText, sizeof albumPeakText, "%.6f", albumPeak);
+        md.extraTags = {{"REPLAYGAIN_TRACK_GAIN", formatDb(-18.0 - trackLufs)},
+                        {"REPLAYGAIN_TRACK_PEAK", peak},
+                        {"REPLAYGAIN_ALBUM_GAIN", formatDb(-18.0 - albumLufs)},
+                        {"REPLAYGAIN_ALBUM_PEAK", albumPeakText}};
+        if (container == FileFormat::Flac) {
+            md.extraTags.push_back({"R128_TRACK_GAIN", std::to_string(std::lround(256.0 * (-23.0 - trackLufs)))});
+            md.extraTags.push_back({"R128_ALBUM_GAIN", std::to_string(std::lround(256.0 * (-23.0 - albumLufs)))});
+        }
+        writeMetadata(trackOutputs[i]->tempPath(), md);
+    }
+    Metadata whole;
+    whole.title = manifest.title;
+    whole.artist = manifest.artist;
+    whole.album = manifest.title;
+    whole.date = manifest.date;
+    whole.genre = manifest.genre;
+    whole.artworkPath = manifest.artworkPath;
+    writeMetadata(continuousOutput.tempPath(), whole);
+    if (cueOutput) {
+        std::ofstream cue(cueOutput->tempPath(), std::ios::binary);
+        cue << cueSheet(manifest, result.tracks, fs::path(result.cdPath).filename().string());
+        if (!cue.good()) throw Error(result.cuePath + ": could not write the CUE sheet");
+    }
+    for (auto& o : trackOutputs) o->commit();
+    continuousOutput.commit();
+    if (cdOutput) cdOutput->commit();
+    if (cueOutput) cueOutput->commit();
+    return result;
+}
+
+}  // namespace bounce
