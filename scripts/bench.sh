@@ -48,3 +48,7 @@ bash "$(dirname "$0")/bench_mix.sh" "$build" "$work"
 echo
 echo "== Mastering: 4 minutes stereo 44.1 kHz to -14 LUFS / -1 dBTP =="
 bash "$(dirname "$0")/bench_master.sh" "$build" "$work"
+
+echo
+echo "== Album: 12 songs, 45 minutes, 44.1 kHz, with the CD image =="
+bash "$(dirname "$0")/bench_album.sh" "$build" "$work"

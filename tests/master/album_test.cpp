@@ -235,6 +235,62 @@ gap_s = 0
     EXPECT_GT(peakIn(starts[1], starts[1] + 4410), 0.01f);
 }
 
+// trim_silence cuts a song's digital silence at both ends; FLAC output carries R128 gains;
+// a loudness offset moves one song against the rule.
+TEST_F(Album, TrimSilenceFlacTagsAndLoudnessOffset) {
+    const auto silence = AudioBuffer(2, 44100);
+    const auto body = pinkishNoise(44100, 6.0, -18.0, 2, 14);
+    writeFile(dir_ + "/a.wav", concatenate({&silence, &body, &silence}).view(), 44100);
+    writeFile(dir_ + "/b.wav", pinkishNoise(44100, 6.0, -18.0, 2, 15).view(), 44100);
+    write("album.toml", R"(title = "Trim"
+artist = "Tests"
+[[track]]
+file = "a.wav"
+title = "A"
+trim_silence = true
+[[track]]
+file = "b.wav"
+title = "B"
+gap_s = 0
+loudness_offset_lu = -3.0
+)");
+    const auto r = album({"--format", "flac", "--loudness", "track"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto rep = report();
+    double rate = 0;
+    const AudioBuffer a = readWholeFile(rep["tracks"][0]["file"].get<std::string>(), &rate);
+    // The 2 s of silence are gone, but for the mastering filters' ringing above -60 dBFS.
+    EXPECT_NEAR(static_cast<double>(a.frames()) / rate, 6.0, 0.15);
+    EXPECT_NEAR(lufsOf(rep["tracks"][0]["file"]) - lufsOf(rep["tracks"][1]["file"]), 3.0, 0.2);
+    TagLib::FileRef file(rep["tracks"][1]["file"].get<std::string>().c_str());
+    ASSERT_FALSE(file.isNull());
+    const auto tags = file.file()->properties();
+    ASSERT_TRUE(tags.contains("R128_TRACK_GAIN"));
+    // Q7.8 dB relative to -23 LUFS.
+    EXPECT_NEAR(std::stod(tags["R128_TRACK_GAIN"].front().to8Bit(true)) / 256.0, -23.0 - lufsOf(rep["tracks"][1]["file"]), 0.1);
+}
+
+// Memory does not grow with the album: a long one peaks no higher than a short one. (All
+// files are made before either run: a child's peak RSS counts the parent's at the spawn.)
+TEST_F(Album, PeakMemoryDoesNotGrowWithTheAlbumsLength) {
+    for (int seconds : {5, 90}) {
+        const std::string s = std::to_string(seconds);
+        writeFile(dir_ + "/a" + s + ".wav", pinkishNoise(44100, seconds, -18.0, 2, 16).view(), 44100, SampleFormat::Pcm16);
+        writeFile(dir_ + "/b" + s + ".wav", pinkishNoise(44100, seconds, -20.0, 2, 17).view(), 44100, SampleFormat::Pcm16);
+    }
+    std::vector<long> rss;
+    for (int seconds : {5, 90}) {
+        const std::string s = std::to_string(seconds);
+        write("album.toml", "title = \"T\"\nartist = \"A\"\n[[track]]\nfile = \"a" + s + ".wav\"\ntitle = \"A\"\n[[track]]\nfile = \"b" + s +
+                                ".wav\"\ntitle = \"B\"\n");
+        fs::remove_all(dir_ + "/out");
+        const auto r = album({});
+        ASSERT_EQ(r.exitCode, 0) << r.err;
+        rss.push_back(r.maxRssKb);
+    }
+    EXPECT_LT(rss[1], rss[0] + 4096) << "5 s songs: " << rss[0] << " kB, 90 s songs: " << rss[1] << " kB";
+}
+
 TEST(AlbumRedBook, EveryViolationIsCaught) {
     const auto layout = [](std::size_t tracks, double seconds, double firstPregap) {
         std::vector<AlbumTrackResult> out;
