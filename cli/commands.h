@@ -19,5 +19,6 @@ std::function<int()> addMixCommand(CLI::App& app);
 std::function<int()> addMasterCommand(CLI::App& app);
 std::function<int()> addCompareCommand(CLI::App& app);
 std::function<int()> addAlbumCommand(CLI::App& app);
+std::function<int()> addCheckCommand(CLI::App& app);
 
 }  // namespace bounce::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     const auto runMaster = addMasterCommand(app);
     const auto runCompare = addCompareCommand(app);
     const auto runAlbum = addAlbumCommand(app);
+    const auto runCheck = addCheckCommand(app);
 
     try {
         app.parse(argc, argv);
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand("master")) return runMaster();
         if (app.got_subcommand("compare")) return runCompare();
         if (app.got_subcommand("album")) return runAlbum();
+        if (app.got_subcommand("check")) return runCheck();
     } catch (const bounce::ConfigError& e) {
         std::cerr << "bounce: " << e.what() << "\n";
         return kExitUsage;

@@ -74,7 +74,9 @@ gap_s = 0.0
     std::size_t at = 0;
     for (const auto& t : rep["tracks"]) {
         const AudioBuffer part = readWholeFile(t["file"].get<std::string>());
-        if (t["number"].get<int>() > 1) EXPECT_EQ(at, t["start_frame"].get<std::size_t>()) << "track " << t["number"];
+        if (t["number"].get<int>() > 1) {
+            EXPECT_EQ(at, t["start_frame"].get<std::size_t>()) << "track " << t["number"];
+        }
         for (int c = 0; c < 2; ++c)
             for (std::size_t i = 0; i < part.frames(); ++i) ASSERT_EQ(part.channel(c)[i], whole.channel(c)[at + i]) << "track " << t["number"] << " frame " << i;
         at += part.frames();

@@ -1,0 +1,322 @@
+#include "bounce/check.h"
+
+#include "bounce/atomic_output.h"
+#include "bounce/error.h"
+#include "bounce/limiter.h"
+#include "bounce/master.h"
+#include "bounce/sound_file.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+namespace bounce {
+namespace fs = std::filesystem;
+
+namespace {
+
+EqParams curve(std::initializer_list<EqBand> bands) {
+    EqParams p;
+    for (const auto& b : bands) p.bands[static_cast<std::size_t>(p.bandCount++)] = b;
+    return p;
+}
+
+EqBand highPass(double hz, int slope) { return {EqBandType::HighPass, hz, 0.0, 0.7071, slope, true}; }
+EqBand lowPass(double hz, int slope) { return {EqBandType::LowPass, hz, 0.0, 0.7071, slope, true}; }
+EqBand peak(double hz, double db, double q) { return {EqBandType::Peak, hz, db, q, 12, true}; }
+EqBand lowShelf(double hz, double db) { return {EqBandType::LowShelf, hz, db, 0.7071, 12, true}; }
+EqBand highShelf(double hz, double db) { return {EqBandType::HighShelf, hz, db, 0.7071, 12, true}; }
+
+double dbOf(double power) { return 10.0 * std::log10(std::max(power, 1e-30)); }
+double powerOf(double db) { return std::pow(10.0, db / 10.0); }
+
+// A profile's power summed over third-octave bands in [lo, hi] Hz: mean power per bin
+// times the band's width (proportional to its centre).
+double powerBetween(const SpectrumProfile& p, double lo, double hi, bool mid = true, bool side = true) {
+    double sum = 0;
+    for (std::size_t b = 0; b < p.bandHz.size(); ++b) {
+        if (p.bandHz[b] < lo || p.bandHz[b] > hi) continue;
+        sum += ((mid ? powerOf(p.midDb[b]) : 0.0) + (side ? powerOf(p.sideDb[b]) : 0.0)) * p.bandHz[b];
+    }
+    return sum;
+}
+
+double octavePower(const SpectrumProfile& p, std::size_t octave, bool mid = true, bool side = true) {
+    const double centre = octaveBandsHz()[octave];
+    return powerBetween(p, centre / std::sqrt(2.0), centre * std::sqrt(2.0), mid, side);
+}
+
+// One playback model as a stream: response, mono fold-down, headroom limiter; measured,
+// and written as a preview when asked.
+struct SystemStream {
+    const PlaybackSystem* system = nullptr;
+    Equalizer eq;
+    std::unique_ptr<TruePeakLimiter> limiter;
+    std::unique_ptr<ProgramAnalyzer> analyzer;
+    std::unique_ptr<AtomicOutputFile> output;
+    std::unique_ptr<SoundFileWriter> writer;
+    AudioBuffer work;
+    std::uint64_t latencyLeft = 0;
+};
+
+}  // namespace
+
+const std::vector<double>& octaveBandsHz() {
+    static const std::vector<double> bands = {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0};
+    return bands;
+}
+
+// The models: see docs/playback-systems.md for what each approximates and why.
+const std::vector<PlaybackSystem>& playbackSystems() {
+    static const std::vector<PlaybackSystem> systems = {
+        {"earbuds", "in-ear buds, unsealed: bass rolls off below 80 Hz, a 3 kHz ear-canal peak, treble falls above 10 kHz",
+         curve({highPass(80.0, 12), peak(3000.0, 5.0, 1.5), lowPass(10000.0, 12)}), false, 0.0},
+        {"phone", "a phone's own speaker: nothing below 300 Hz, a resonance near 3 kHz, mono, 6 dB of headroom",
+         curve({highPass(300.0, 48), peak(3000.0, 6.0, 1.0), lowPass(12000.0, 12)}), true, -6.0},
+        {"laptop", "laptop speakers: nothing below 180 Hz, a presence peak near 4 kHz, 4 dB of headroom",
+         curve({highPass(180.0, 24), peak(4000.0, 4.0, 1.0), lowPass(15000.0, 12)}), false, -4.0},
+        {"tv", "a flat-screen TV's speakers: bass from 100 Hz, a 2.5 kHz bump for dialogue",
+         curve({highPass(100.0, 24), peak(2500.0, 3.0, 1.0), lowPass(14000.0, 12)}), false, -3.0},
+        {"car", "a car cabin: +6 dB of cabin gain below 80 Hz, a 250 Hz dip from the doors, softer treble",
+         curve({highPass(30.0, 12), lowShelf(80.0, 6.0), peak(250.0, -3.0, 1.4), highShelf(8000.0, -2.0)}), false, 0.0},
+        {"club", "a club PA: subs to 30 Hz with +6 dB of sub-bass, treble rolled off",
+         curve({highPass(30.0, 24), lowShelf(60.0, 6.0), highShelf(10000.0, -2.0)}), false, 0.0},
+    };
+    return systems;
+}
+
+const PlaybackSystem* findPlaybackSystem(const std::string& name) {
+    for (const auto& s : playbackSystems())
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
+CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
+    std::vector<const PlaybackSystem*> chosen;
+    if (settings.systems.empty()) {
+        for (const auto& s : playbackSystems()) chosen.push_back(&s);
+    } else {
+        for (const auto& name : settings.systems) {
+            const PlaybackSystem* s = findPlaybackSystem(name);
+            if (!s) {
+                std::string names;
+                for (const auto& known : playbackSystems()) names += (names.empty() ? "" : ", ") + known.name;
+                throw ConfigError("--systems: unknown system \"" + name + "\" (known: " + names + ")");
+            }
+            chosen.push_back(s);
+        }
+    }
+    SoundFileReader reader(path);
+    const SoundFileInfo info = reader.info();
+    const double rate = info.sampleRate;
+    const int channels = info.channels;
+    constexpr std::size_t kBlock = 4096;
+    if (!settings.previewDir.empty()) fs::create_directories(settings.previewDir);
+
+    ProgramAnalyzer input(rate, channels, info.speakers);
+    input.enableSpectrumProfile();
+    // Long silences inside the programme, from the meter's 100 ms hops.
+    std::uint64_t quietHops = 0, loudHops = 0;
+    double longestQuietS = 0.0, longestQuietAt = 0.0;
+    input.setHopCallback([&](const LoudnessHop& hop) {
+        const bool quiet = !hop.momentaryLufs || *hop.momentaryLufs < -60.0;
+        if (!quiet) {
+            if (loudHops > 0 && quietHops > 0) {
+                const double seconds = static_cast<double>(quietHops) * 0.1;
+                if (seconds > longestQuietS) {
+                    longestQuietS = seconds;
+                    longestQuietAt = hop.endSeconds - seconds;
+                }
+            }
+            ++loudHops;
+            quietHops = 0;
+        } else if (loudHops > 0) {
+            ++quietHops;
+        }
+    });
+
+    std::vector<SystemStream> streams(chosen.size());
+    for (std::size_t i = 0; i < chosen.size(); ++i) {
+        SystemStream& s = streams[i];
+        s.system = chosen[i];
+        s.eq.setParams(chosen[i]->response);
+        s.eq.prepare({rate, static_cast<int>(kBlock), channels});
+        if (chosen[i]->headroomDbfs < 0.0) {
+            s.limiter = std::make_unique<TruePeakLimiter>();
+            s.limiter->setParams({chosen[i]->headroomDbfs, 2.0, 100.0});
+            s.limiter->prepare({rate, static_cast<int>(kBlock), channels});
+            s.latencyLeft = static_cast<std::uint64_t>(s.limiter->latencyFrames());
+        }
+        s.analyzer = std::make_unique<ProgramAnalyzer>(rate, channels);
+        s.analyzer->enableSpectrumProfile();
+        s.work.resize(channels, kBlock);
+        if (!settings.previewDir.empty()) {
+            const std::string preview = (fs::path(settings.previewDir) / (fs::path(path).stem().string() + "." + chosen[i]->name + ".wav")).string();
+            s.output = std::make_unique<AtomicOutputFile>(preview, std::vector<std::string>{path});
+            s.writer = std::make_unique<SoundFileWriter>(s.output->tempPath(), SoundFileSpec{rate, channels, FileFormat::Wav, SampleFormat::Pcm24});
+        }
+    }
+
+    // The last 10 ms, for a tail cut mid-signal.
+    const auto tailFrames = static_cast<std::size_t>(0.01 * rate);
+    std::vector<float> tail(tailFrames * static_cast<std::size_t>(channels), 0.0f);
+    std::size_t tailWrite = 0;
+    AudioBuffer block(channels, kBlock);
+    std::uint64_t framesRead = 0;
+    const auto runSystems = [&](ConstAudioView in) {
+        for (SystemStream& s : streams) {
+            AudioView w = s.work.view().subView(0, in.frames());
+            for (int c = 0; c < channels; ++c) std::copy_n(in.channel(c), in.frames(), w.channel(c));
+            s.eq.process(w);
+            if (s.system->mono && channels == 2)
+                for (std::size_t k = 0; k < w.frames(); ++k) w.channel(0)[k] = w.channel(1)[k] = 0.5f * (w.channel(0)[k] + w.channel(1)[k]);
+            if (s.limiter) s.limiter->process(w);
+            // The limiter's look-ahead: its first output frames are silence before the start.
+            const std::size_t skip = static_cast<std::size_t>(std::min<std::uint64_t>(s.latencyLeft, w.frames()));
+            s.latencyLeft -= skip;
+            const ConstAudioView out = ConstAudioView(w).subView(skip, w.frames() - skip);
+            s.analyzer->addFrames(out);
+            if (s.writer) s.writer->write(out);
+        }
+    };
+    while (const std::size_t n = reader.read(block.view())) {
+        const ConstAudioView in = ConstAudioView(block.view()).subView(0, n);
+        input.addFrames(in);
+        for (std::size_t k = 0; k < n; ++k) {
+            for (int c = 0; c < channels; ++c) tail[tailWrite * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)] = in.channel(c)[k];
+            tailWrite = tailWrite + 1 == tailFrames ? 0 : tailWrite + 1;
+        }
+        runSystems(in);
+        framesRead += n;
+    }
+    // Flush the limiters' look-ahead with silence.
+    for (SystemStream& s : streams) {
+        if (!s.limiter) continue;
+        const auto latency = static_cast<std::size_t>(s.limiter->latencyFrames());
+        AudioView w = s.work.view().subView(0, std::min(latency, kBlock));
+        for (int c = 0; c < channels; ++c) std::fill_n(w.channel(c), w.frames(), 0.0f);
+        s.limiter->process(w);
+        s.analyzer->addFrames(w);
+        if (s.writer) s.writer->write(w);
+    }
+
+    CheckResult r;
+    r.analysis = finishFileAnalysis(input, info, framesRead);
+    r.profile = input.spectrumProfile(r.analysis);
+    const auto& octaves = octaveBandsHz();
+    for (std::size_t k = 0; k < octaves.size(); ++k) {
+        const double m = octavePower(r.profile, k, true, false), s = octavePower(r.profile, k, false, true);
+        r.monoLossDb.push_back(m + s > 0 ? dbOf(m / (m + s)) : 0.0);
+        r.bandCorrelation.push_back(m + s > 0 ? (m - s) / (m + s) : 1.0);
+    }
+    const double loudest = [&] {
+        double most = 0;
+        for (std::size_t k = 0; k < octaves.size(); ++k) most = std::max(most, octavePower(r.profile, k));
+        return most;
+    }();
+
+    for (SystemStream& s : streams) {
+        SystemCheck c;
+        c.name = s.system->name;
+        c.description = s.system->description;
+        const AnalysisResult out = s.analyzer->result();
+        const SpectrumProfile outProfile = s.analyzer->spectrumProfile(out);
+        for (std::size_t k = 0; k < octaves.size(); ++k) {
+            const double before = octavePower(r.profile, k), after = octavePower(outProfile, k);
+            c.bandGainDb.push_back(before > 0 && after > 0 ? dbOf(after / before) : -120.0);
+        }
+        if (out.integratedLufs && r.analysis.integratedLufs) c.loudnessChangeLu = *out.integratedLufs - *r.analysis.integratedLufs;
+        double outLoudest = 0;
+        for (std::size_t k = 0; k < octaves.size(); ++k) outLoudest = std::max(outLoudest, octavePower(outProfile, k));
+        c.bassAudible = powerBetween(outProfile, 80.0, 500.0) >= outLoudest * powerOf(-20.0);
+        c.presenceMasked = powerBetween(outProfile, 1000.0, 4000.0) < powerBetween(outProfile, 250.0, 500.0) * powerOf(-10.0);
+        if (s.writer) {
+            s.writer->close();
+            s.output->commit();
+            c.previewPath = s.output->targetPath();
+        }
+        r.systems.push_back(c);
+    }
+
+    // Platforms: what each one's normalisation does to this file.
+    for (const char* name : {"spotify", "apple", "youtube", "tidal", "amazon", "deezer", "soundcloud"}) {
+        const LoudnessTarget* t = findLoudnessTarget(name);
+        if (!t || !r.analysis.integratedLufs) continue;
+        PlatformCheck p;
+        p.platform = t->name;
+        p.targetLufs = t->integratedLufs;
+        p.playbackGainDb = t->integratedLufs - *r.analysis.integratedLufs;
+        p.limitedByPeak = p.playbackGainDb > 0.0 && r.analysis.truePeakDbtp && *r.analysis.truePeakDbtp + p.playbackGainDb > t->ceilingDbtp;
+        r.platforms.push_back(p);
+    }
+
+    // QC findings.
+    char text[256];
+    const auto add = [&r](Severity s, const char* code, const std::string& message, std::optional<double> at = std::nullopt) {
+        r.findings.push_back({s, code, message, at});
+    };
+    const AnalysisResult& a = r.analysis;
+    if (a.truePeakDbtp && *a.truePeakDbtp > 0.0) {
+        std::snprintf(text, sizeof text, "true peak %+.2f dBTP: over full scale, it will clip on playback", *a.truePeakDbtp);
+        add(Severity::Error, "true_peak_over", text);
+    } else if (a.truePeakDbtp && *a.truePeakDbtp > -1.0) {
+        std::snprintf(text, sizeof text, "true peak %+.2f dBTP: above -1 dBTP, lossy encoding may clip it", *a.truePeakDbtp);
+        add(Severity::Warning, "true_peak_high", text);
+    }
+    if (a.clippedSamples > 0) add(Severity::Error, "clipping", std::to_string(a.clippedSamples) + " samples in clipped runs (3 or more at full scale)");
+    for (std::size_t c = 0; c < a.dcOffsetDbfs.size(); ++c)
+        if (a.dcOffsetDbfs[c] && *a.dcOffsetDbfs[c] > -40.0) {
+            std::snprintf(text, sizeof text, "DC offset of %.1f dBFS in channel %zu", *a.dcOffsetDbfs[c], c + 1);
+            add(Severity::Warning, "dc_offset", text);
+        }
+    if (channels == 2) {
+        // Inverted polarity shows in every band; a phase problem in some. Bands with
+        // nothing in them (40 dB under the loudest) are not judged.
+        int judged = 0, opposed = 0;
+        for (std::size_t k = 0; k < octaves.size(); ++k) {
+            if (octavePower(r.profile, k) < loudest * powerOf(-40.0)) continue;
+            ++judged;
+            if (r.bandCorrelation[k] < -0.3) ++opposed;
+        }
+        if (judged > 0 && opposed * 10 >= judged * 7) {
+            std::snprintf(text, sizeof text, "left and right are opposed in %d of %d bands (correlation %.2f): one channel's polarity is probably inverted",
+                          opposed, judged, a.correlation.value_or(0.0));
+            add(Severity::Error, "inverted_polarity", text);
+        } else {
+            for (std::size_t k = 0; k < octaves.size(); ++k) {
+                if (octavePower(r.profile, k) < loudest * powerOf(-40.0)) continue;
+                if (r.bandCorrelation[k] < -0.2) {
+                    const bool bass = octaves[k] <= 125.0;
+                    std::snprintf(text, sizeof text, "%s: out of phase at %g Hz (correlation %.2f); mono loses %.1f dB there",
+                                  bass ? "out-of-phase bass" : "phase problem", octaves[k], r.bandCorrelation[k], -r.monoLossDb[k]);
+                    add(bass ? Severity::Error : Severity::Warning, bass ? "out_of_phase_bass" : "phase", text);
+                }
+            }
+        }
+    }
+    if (a.leadingSilenceSeconds > 2.0) {
+        std::snprintf(text, sizeof text, "%.1f s of silence at the start", a.leadingSilenceSeconds);
+        add(Severity::Warning, "leading_silence", text, 0.0);
+    }
+    if (a.trailingSilenceSeconds > 4.0) {
+        std::snprintf(text, sizeof text, "%.1f s of silence at the end", a.trailingSilenceSeconds);
+        add(Severity::Warning, "trailing_silence", text, a.durationSeconds - a.trailingSilenceSeconds);
+    }
+    if (longestQuietS >= 2.0) {
+        std::snprintf(text, sizeof text, "%.1f s of silence inside the programme, from %.1f s", longestQuietS, longestQuietAt);
+        add(Severity::Warning, "long_silence", text, longestQuietAt);
+    }
+    double tailSquares = 0;
+    for (float v : tail) tailSquares += static_cast<double>(v) * v;
+    const double tailDbfs = dbOf(tailSquares / static_cast<double>(std::max<std::size_t>(tail.size(), 1)));
+    if (framesRead > tailFrames && tailDbfs > -40.0) {
+        std::snprintf(text, sizeof text, "the audio is still at %.1f dBFS RMS in its last 10 ms: the end is cut mid-signal (no fade or tail)", tailDbfs);
+        add(Severity::Warning, "truncated_tail", text, a.durationSeconds);
+    }
+    if (r.findings.empty()) add(Severity::Info, "clean", "no problems found");
+    return r;
+}
+
+}  // namespace bounce

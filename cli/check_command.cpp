@@ -1,0 +1,49 @@
+#include "commands.h"
+
+#include "bounce/atomic_output.h"
+#include "bounce/check.h"
+#include "bounce/check_report.h"
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace bounce::cli {
+namespace {
+
+struct CheckArgs {
+    std::string input, previewDir, jsonPath, systems;
+};
+
+int runCheck(const CheckArgs& a) {
+    CheckSettings s;
+    s.previewDir = a.previewDir;
+    std::stringstream list(a.systems);
+    for (std::string name; std::getline(list, name, ',');)
+        if (!name.empty()) s.systems.push_back(name);
+    const CheckResult result = checkFile(a.input, s);
+    if (!a.jsonPath.empty()) {
+        AtomicOutputFile report(a.jsonPath, {a.input});
+        std::ofstream(report.tempPath()) << checkToJson(result).dump(2) << "\n";
+        report.commit();
+    }
+    std::cout << checkSummary(result);
+    for (const auto& f : result.findings)
+        if (f.severity == Severity::Error) return kExitFailed;
+    return kExitOk;
+}
+
+}  // namespace
+
+std::function<int()> addCheckCommand(CLI::App& app) {
+    auto a = std::make_shared<CheckArgs>();
+    CLI::App* cmd = app.add_subcommand("check", "How a mix plays on earbuds, a phone, a laptop, a TV, a car and a club, what mono and the platforms do to it, and a QC report");
+    cmd->add_option("input", a->input, "The mix or master")->required();
+    cmd->add_option("--systems", a->systems, "Which systems, comma-separated (default all: earbuds,phone,laptop,tv,car,club)");
+    cmd->add_option("--preview", a->previewDir, "Write one WAV per system to this folder, to listen to");
+    cmd->add_option("--json", a->jsonPath, "Write the report as JSON");
+    return [a] { return runCheck(*a); };
+}
+
+}  // namespace bounce::cli

@@ -1,0 +1,82 @@
+// `bounce check`: how a mix will sound on the systems people play it on, and what a
+// mastering engineer's QC would flag. docs/playback-systems.md documents the models.
+//
+// One streaming pass over the file measures it (loudness, true peak, QC statistics, the
+// loudness-gated mid/side third-octave profile) while it runs through every playback
+// model, each model's output measured the same way (and written as a preview on request).
+// Per-band figures come from the profiles: a system's gain per band is its output's band
+// power over the input's; what mono loses per band is M^2 / (M^2 + S^2), the mono sum's
+// power over the stereo average; a band's L/R correlation is (M^2 - S^2) / (M^2 + S^2).
+#pragma once
+
+#include "bounce/analysis.h"
+#include "bounce/equalizer.h"
+#include "bounce/spectrum_profile.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bounce {
+
+// A playback system: a response (an equaliser, designed from the documented curve), a
+// mono fold-down for single-speaker devices, and the headroom of its amplifier (a limiter
+// at that level, after the response; 0: none).
+struct PlaybackSystem {
+    std::string name;
+    std::string description;
+    EqParams response;
+    bool mono = false;
+    double headroomDbfs = 0.0;
+};
+
+const std::vector<PlaybackSystem>& playbackSystems();
+const PlaybackSystem* findPlaybackSystem(const std::string& name);
+
+// Octave bands for reports: ISO centres 31.5 Hz .. 16 kHz.
+const std::vector<double>& octaveBandsHz();
+
+enum class Severity { Info, Warning, Error };
+
+struct Finding {
+    Severity severity = Severity::Info;
+    std::string code;     // stable id, e.g. "true_peak_over"
+    std::string message;  // one line for people
+    std::optional<double> atSeconds;
+};
+
+struct SystemCheck {
+    std::string name, description;
+    std::vector<double> bandGainDb;  // per octaveBandsHz(): output over input power
+    std::optional<double> loudnessChangeLu;
+    bool bassAudible = true;         // the low end's harmonics (80-500 Hz) within 20 dB of the loudest octave
+    bool presenceMasked = false;     // 1-4 kHz more than 10 dB under 250-500 Hz
+    std::string previewPath;         // when previews were written
+};
+
+struct PlatformCheck {
+    std::string platform;
+    double targetLufs = 0.0;
+    double playbackGainDb = 0.0;  // what its normalisation does (negative: turned down)
+    bool limitedByPeak = false;   // turning up would put the true peak over its ceiling (players that do not limit stop there)
+};
+
+struct CheckResult {
+    AnalysisResult analysis;
+    SpectrumProfile profile;
+    std::vector<double> monoLossDb;         // per octave band
+    std::vector<double> bandCorrelation;    // per octave band, -1 .. 1 (nullopt bands: 1)
+    std::vector<SystemCheck> systems;
+    std::vector<PlatformCheck> platforms;
+    std::vector<Finding> findings;
+};
+
+struct CheckSettings {
+    std::vector<std::string> systems;  // empty: all
+    std::string previewDir;            // "": no previews
+};
+
+// Throws ConfigError for an unknown system, Error for audio that cannot be read.
+CheckResult checkFile(const std::string& path, const CheckSettings& settings);
+
+}  // namespace bounce

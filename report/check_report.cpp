@@ -1,0 +1,96 @@
+#include "bounce/check_report.h"
+
+#include "bounce/analysis_report.h"
+
+#include <cstdio>
+
+namespace bounce {
+
+const char* severityName(Severity s) noexcept {
+    switch (s) {
+    case Severity::Info: return "info";
+    case Severity::Warning: return "warning";
+    case Severity::Error: return "error";
+    }
+    return "info";
+}
+
+nlohmann::ordered_json checkToJson(const CheckResult& r) {
+    const auto perBand = [](const std::vector<double>& values, int decimals) {
+        nlohmann::ordered_json out = nlohmann::ordered_json::object();
+        for (std::size_t k = 0; k < values.size() && k < octaveBandsHz().size(); ++k) {
+            char key[16];
+            std::snprintf(key, sizeof key, "%g", octaveBandsHz()[k]);
+            out[key] = rounded(values[k], decimals);
+        }
+        return out;
+    };
+    nlohmann::ordered_json out;
+    out["analysis"] = analysisToJson(r.analysis);
+    out["bands_hz"] = octaveBandsHz();
+    out["mono_loss_db"] = perBand(r.monoLossDb, 2);
+    out["band_correlation"] = perBand(r.bandCorrelation, 3);
+    nlohmann::ordered_json systems = nlohmann::ordered_json::array();
+    for (const auto& s : r.systems) {
+        nlohmann::ordered_json j = {{"name", s.name},
+                                    {"description", s.description},
+                                    {"band_gain_db", perBand(s.bandGainDb, 2)},
+                                    {"loudness_change_lu", rounded(s.loudnessChangeLu, 2)},
+                                    {"bass_audible", s.bassAudible},
+                                    {"presence_masked", s.presenceMasked}};
+        if (!s.previewPath.empty()) j["preview"] = s.previewPath;
+        systems.push_back(j);
+    }
+    out["systems"] = systems;
+    nlohmann::ordered_json platforms = nlohmann::ordered_json::array();
+    for (const auto& p : r.platforms)
+        platforms.push_back({{"platform", p.platform},
+                             {"target_lufs", rounded(p.targetLufs, 1)},
+                             {"playback_gain_db", rounded(p.playbackGainDb, 2)},
+                             {"turned", p.playbackGainDb < -0.05 ? "down" : p.playbackGainDb > 0.05 ? "up" : "unchanged"},
+                             {"limited_by_true_peak", p.limitedByPeak}});
+    out["platforms"] = platforms;
+    nlohmann::ordered_json findings = nlohmann::ordered_json::array();
+    for (const auto& f : r.findings) {
+        nlohmann::ordered_json j = {{"severity", severityName(f.severity)}, {"code", f.code}, {"message", f.message}};
+        j["at_s"] = rounded(f.atSeconds, 3);
+        findings.push_back(j);
+    }
+    out["findings"] = findings;
+    return out;
+}
+
+std::string checkSummary(const CheckResult& r) {
+    std::string text;
+    char line[512];
+    std::snprintf(line, sizeof line, "%s: %.1f LUFS, %.2f dBTP, LRA %.1f LU\n", r.analysis.path.c_str(), r.analysis.integratedLufs.value_or(-99.0),
+                  r.analysis.truePeakDbtp.value_or(-99.0), r.analysis.loudnessRangeLu.value_or(0.0));
+    text += line;
+    text += "\nsystem      loudness  bass     presence  band gains (dB) 63 Hz .. 8 kHz\n";
+    for (const auto& s : r.systems) {
+        std::snprintf(line, sizeof line, "%-10s  %+6.1f LU  %-7s  %-8s ", s.name.c_str(), s.loudnessChangeLu.value_or(0.0),
+                      s.bassAudible ? "audible" : "LOST", s.presenceMasked ? "MASKED" : "clear");
+        text += line;
+        for (std::size_t k = 1; k + 1 < s.bandGainDb.size(); ++k) {
+            std::snprintf(line, sizeof line, " %+5.1f", std::max(s.bandGainDb[k], -99.0));
+            text += line;
+        }
+        text += s.previewPath.empty() ? "\n" : "  -> " + s.previewPath + "\n";
+    }
+    text += "\nmono loss (dB) 63 Hz .. 8 kHz:";
+    for (std::size_t k = 1; k + 1 < r.monoLossDb.size(); ++k) {
+        std::snprintf(line, sizeof line, " %+.1f", r.monoLossDb[k]);
+        text += line;
+    }
+    text += "\n\nplatform     playback gain\n";
+    for (const auto& p : r.platforms) {
+        std::snprintf(line, sizeof line, "%-11s  %+5.1f dB%s\n", p.platform.c_str(), p.playbackGainDb,
+                      p.limitedByPeak ? " (up only as far as its true-peak headroom allows)" : "");
+        text += line;
+    }
+    text += "\n";
+    for (const auto& f : r.findings) text += std::string(severityName(f.severity)) + ": " + f.message + "\n";
+    return text;
+}
+
+}  // namespace bounce

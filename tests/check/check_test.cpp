@@ -1,0 +1,174 @@
+// bounce check: the playback models against their documented curves (analog prototypes
+// computed here from the documented parameters), QC findings on files with one defect
+// each and on a clean one, mono loss, platform gains by libebur128.
+#include "bounce/check.h"
+#include "bounce/sound_file.h"
+#include "peers.h"
+#include "signals.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <complex>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <numbers>
+
+namespace bounce::test {
+namespace {
+
+namespace fs = std::filesystem;
+using Complex = std::complex<double>;
+
+// Analog prototypes (RBJ cookbook, Butterworth), magnitude in dB at f.
+double butterworthDb(double f, double fc, int order, bool highPass) {
+    const double x = highPass ? fc / f : f / fc;
+    return -10.0 * std::log10(1.0 + std::pow(x, 2.0 * order));
+}
+double peakDb(double f, double f0, double gainDb, double q) {
+    const Complex s(0.0, f / f0);
+    const double a = std::pow(10.0, gainDb / 40.0);
+    return 20.0 * std::log10(std::abs((s * s + s * (a / q) + 1.0) / (s * s + s / (a * q) + 1.0)));
+}
+double shelfDb(double f, double f0, double gainDb, bool low) {
+    const Complex s(0.0, f / f0);
+    const double a = std::pow(10.0, gainDb / 40.0), q = 0.7071, k = std::sqrt(a) / q;
+    const Complex h = low ? a * (s * s + k * s + a) / (a * s * s + k * s + 1.0) : a * (a * s * s + k * s + 1.0) / (s * s + k * s + a);
+    return 20.0 * std::log10(std::abs(h));
+}
+
+// The curves as docs/playback-systems.md states them.
+double documentedDb(const std::string& system, double f) {
+    if (system == "earbuds") return butterworthDb(f, 80, 2, true) + peakDb(f, 3000, 5, 1.5) + butterworthDb(f, 10000, 2, false);
+    if (system == "phone") return butterworthDb(f, 300, 8, true) + peakDb(f, 3000, 6, 1.0) + butterworthDb(f, 12000, 2, false);
+    if (system == "laptop") return butterworthDb(f, 180, 4, true) + peakDb(f, 4000, 4, 1.0) + butterworthDb(f, 15000, 2, false);
+    if (system == "tv") return butterworthDb(f, 100, 4, true) + peakDb(f, 2500, 3, 1.0) + butterworthDb(f, 14000, 2, false);
+    if (system == "car") return butterworthDb(f, 30, 2, true) + shelfDb(f, 80, 6, true) + peakDb(f, 250, -3, 1.4) + shelfDb(f, 8000, -2, false);
+    if (system == "club") return butterworthDb(f, 30, 4, true) + shelfDb(f, 60, 6, true) + shelfDb(f, 10000, -2, false);
+    return 0.0;
+}
+
+TEST(PlaybackSystems, EachModelFollowsItsDocumentedCurveWithinOneDecibel) {
+    ASSERT_EQ(playbackSystems().size(), 6u);
+    for (const auto& system : playbackSystems()) {
+        Equalizer eq;
+        eq.setParams(system.response);
+        eq.prepare({48000.0, 512, 1});
+        for (double f = 25.0; f <= 8000.0; f *= std::pow(2.0, 1.0 / 6.0)) {
+            const double expected = documentedDb(system.name, f);
+            if (expected < -40.0) continue;  // deep in a stop band the dB figure means little
+            EXPECT_NEAR(eq.magnitudeDb(f), expected, 1.0) << system.name << " at " << f << " Hz";
+        }
+    }
+}
+
+class Check : public ::testing::Test {
+protected:
+    void SetUp() override { dir_ = makeTempDir("check"); }
+    void TearDown() override {
+        if (!std::getenv("BOUNCE_KEEP_TEST_FILES")) fs::remove_all(dir_);
+    }
+    // Pink noise with a 1 s fade out (a clean ending), stereo, partly correlated.
+    AudioBuffer clean(double seconds, std::uint64_t seed) {
+        AudioBuffer b = pinkishNoise(44100, seconds, -20.0, 2, seed);
+        const AudioBuffer common = pinkishNoise(44100, seconds, -20.0, 1, seed + 100);
+        const std::size_t n = b.frames(), fade = 44100;
+        for (std::size_t i = 0; i < n; ++i) {
+            const float g = i + fade > n ? static_cast<float>(n - i) / static_cast<float>(fade) : 1.0f;
+            for (int c = 0; c < 2; ++c) b.channel(c)[i] = g * 0.5f * (b.channel(c)[i] + common.channel(0)[i]);
+        }
+        return b;
+    }
+    std::vector<std::string> codes(const std::string& name, const AudioBuffer& audio) {
+        writeFile(dir_ + "/" + name, audio.view(), 44100);
+        const CheckResult r = checkFile(dir_ + "/" + name, {});
+        std::vector<std::string> out;
+        for (const auto& f : r.findings)
+            if (f.severity != Severity::Info) out.push_back(f.code);
+        return out;
+    }
+    std::string dir_;
+};
+
+bool has(const std::vector<std::string>& codes, const std::string& code) { return std::find(codes.begin(), codes.end(), code) != codes.end(); }
+
+TEST_F(Check, EachDefectIsFlaggedAndACleanFileIsNot) {
+    EXPECT_TRUE(codes("clean.wav", clean(8.0, 1)).empty());
+
+    AudioBuffer inverted = clean(8.0, 2);
+    for (std::size_t i = 0; i < inverted.frames(); ++i) inverted.channel(1)[i] = -inverted.channel(0)[i];
+    EXPECT_TRUE(has(codes("inverted.wav", inverted), "inverted_polarity"));
+
+    AudioBuffer dc = clean(8.0, 3);
+    for (std::size_t i = 0; i < dc.frames(); ++i) dc.channel(0)[i] += 0.05f;
+    EXPECT_TRUE(has(codes("dc.wav", dc), "dc_offset"));
+
+    AudioBuffer clipped = clean(8.0, 4);
+    for (std::size_t i = 44100; i < 44100 + 200; ++i) clipped.channel(0)[i] = 1.0f;
+    EXPECT_TRUE(has(codes("clipped.wav", clipped), "clipping"));
+
+    AudioBuffer cut = pinkishNoise(44100, 8.0, -20.0, 2, 5);  // no fade: stops mid-signal
+    EXPECT_TRUE(has(codes("cut.wav", cut), "truncated_tail"));
+
+    // Bass (a 60 Hz tone) with right = -left, the rest in phase.
+    AudioBuffer bass = clean(8.0, 6);
+    for (std::size_t i = 0; i < bass.frames(); ++i) {
+        const float b = 0.1f * static_cast<float>(std::sin(2.0 * std::numbers::pi * 60.0 * static_cast<double>(i) / 44100.0)) *
+                        std::min(1.0f, static_cast<float>(bass.frames() - i) / 44100.0f);
+        bass.channel(0)[i] += b;
+        bass.channel(1)[i] -= b;
+    }
+    const auto bassCodes = codes("bass.wav", bass);
+    EXPECT_TRUE(has(bassCodes, "out_of_phase_bass"));
+    EXPECT_FALSE(has(bassCodes, "inverted_polarity"));
+
+    // 3 s of silence in the middle.
+    AudioBuffer gap = clean(10.0, 7);
+    for (std::size_t i = 3 * 44100; i < 6 * 44100; ++i)
+        for (int c = 0; c < 2; ++c) gap.channel(c)[i] = 0.0f;
+    EXPECT_TRUE(has(codes("gap.wav", gap), "long_silence"));
+}
+
+TEST_F(Check, MonoLossAndPlatformGains) {
+    // Identical channels lose nothing in mono; uncorrelated ones lose 3 dB.
+    AudioBuffer same = pinkishNoise(44100, 6.0, -20.0, 1, 8);
+    AudioBuffer dual(2, same.frames());
+    for (int c = 0; c < 2; ++c) std::copy_n(same.channel(0), same.frames(), dual.channel(c));
+    writeFile(dir_ + "/same.wav", dual.view(), 44100);
+    writeFile(dir_ + "/wide.wav", pinkishNoise(44100, 6.0, -20.0, 2, 9).view(), 44100);
+    const CheckResult a = checkFile(dir_ + "/same.wav", {});
+    const CheckResult b = checkFile(dir_ + "/wide.wav", {{"phone"}, ""});
+    for (std::size_t k = 1; k + 1 < octaveBandsHz().size(); ++k) {
+        EXPECT_NEAR(a.monoLossDb[k], 0.0, 0.01) << octaveBandsHz()[k];
+        EXPECT_NEAR(b.monoLossDb[k], -3.0, 0.5) << octaveBandsHz()[k];
+    }
+    ASSERT_EQ(b.systems.size(), 1u);
+    EXPECT_LT(b.systems[0].bandGainDb[1], -40.0);  // a phone has nothing at 63 Hz
+    // Each platform's gain is its target minus the file's loudness (libebur128's reading).
+    double rate = 0;
+    const AudioBuffer audio = readWholeFile(dir_ + "/wide.wav", &rate);
+    const double lufs = *measureWithLibebur128(ConstAudioView(audio.view()), rate).integratedLufs;
+    for (const auto& p : b.platforms) EXPECT_NEAR(p.playbackGainDb, p.targetLufs - lufs, 0.1) << p.platform;
+}
+
+TEST_F(Check, CommandWritesPreviewsAndJson) {
+    writeFile(dir_ + "/in.wav", clean(5.0, 10).view(), 44100);
+    const auto r = runCommand({BOUNCE_CLI, "check", dir_ + "/in.wav", "--systems", "phone,car", "--preview", dir_ + "/prev", "--json", dir_ + "/c.json"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    std::ifstream in(dir_ + "/c.json");
+    const auto j = nlohmann::json::parse(in);
+    ASSERT_EQ(j["systems"].size(), 2u);
+    for (const auto& s : j["systems"]) {
+        ASSERT_TRUE(fs::exists(s["preview"].get<std::string>()));
+        SoundFileReader preview(s["preview"].get<std::string>());
+        EXPECT_EQ(preview.info().frames, 5 * 44100) << s["name"];  // aligned, same length as the input
+    }
+    const auto bad = runCommand({BOUNCE_CLI, "check", dir_ + "/in.wav", "--systems", "bicycle"});
+    EXPECT_EQ(bad.exitCode, 2);
+    EXPECT_NE(bad.err.find("bicycle"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bounce::test
