@@ -6,7 +6,10 @@
 #include "bounce/master.h"
 #include "bounce/sound_file.h"
 
+#include <fftw3.h>
+
 #include <algorithm>
+#include <complex>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -60,6 +63,91 @@ struct SystemStream {
     AudioBuffer work;
     std::uint64_t latencyLeft = 0;
 };
+
+// A mono excerpt (the first `seconds`), for alignment.
+std::vector<float> monoExcerpt(const std::string& path, double seconds) {
+    SoundFileReader reader(path);
+    const int channels = reader.info().channels;
+    const auto want = static_cast<std::size_t>(seconds * reader.info().sampleRate);
+    std::vector<float> mono;
+    AudioBuffer block(channels, 4096);
+    while (mono.size() < want) {
+        const std::size_t n = reader.read(block.view().subView(0, std::min<std::size_t>(4096, want - mono.size())));
+        if (n == 0) break;
+        for (std::size_t i = 0; i < n; ++i) {
+            float sum = 0;
+            for (int c = 0; c < channels; ++c) sum += block.channel(c)[i];
+            mono.push_back(sum / static_cast<float>(channels));
+        }
+    }
+    return mono;
+}
+
+// The lag (frames) that best lines b up with a: the peak of their cross-correlation
+// (FFT), searched within +-maxLag. Positive: b is later.
+std::int64_t alignmentLag(const std::vector<float>& a, const std::vector<float>& b, std::int64_t maxLag) {
+    std::size_t n = 1;
+    while (n < a.size() + b.size()) n *= 2;
+    std::vector<float> x(n, 0.0f), y(n, 0.0f);
+    std::copy(a.begin(), a.end(), x.begin());
+    std::copy(b.begin(), b.end(), y.begin());
+    std::vector<std::complex<float>> fx(n / 2 + 1), fy(n / 2 + 1);
+    const auto forward = [n](std::vector<float>& in, std::vector<std::complex<float>>& out) {
+        fftwf_plan plan = fftwf_plan_dft_r2c_1d(static_cast<int>(n), in.data(), reinterpret_cast<fftwf_complex*>(out.data()), FFTW_ESTIMATE);
+        fftwf_execute(plan);
+        fftwf_destroy_plan(plan);
+    };
+    forward(x, fx);
+    forward(y, fy);
+    for (std::size_t k = 0; k < fx.size(); ++k) fx[k] = std::conj(fx[k]) * fy[k];  // correlation: b shifted against a
+    std::vector<float> r(n);
+    fftwf_plan inverse = fftwf_plan_dft_c2r_1d(static_cast<int>(n), reinterpret_cast<fftwf_complex*>(fx.data()), r.data(), FFTW_ESTIMATE);
+    fftwf_execute(inverse);
+    fftwf_destroy_plan(inverse);
+    std::int64_t best = 0;
+    float bestValue = -1e30f;
+    for (std::int64_t lag = -maxLag; lag <= maxLag; ++lag) {
+        const float v = r[static_cast<std::size_t>((lag + static_cast<std::int64_t>(n)) % static_cast<std::int64_t>(n))];
+        if (v > bestValue) {
+            bestValue = v;
+            best = lag;
+        }
+    }
+    return best;
+}
+
+// Streams both files lined up (b read `lag` frames later) and measures their difference.
+void measureResidual(const std::string& aPath, const std::string& bPath, std::int64_t lag, VersionComparison& out) {
+    SoundFileReader a(aPath), b(bPath);
+    const int channels = std::min(a.info().channels, b.info().channels);
+    if (lag > 0) b.seek(lag);
+    if (lag < 0) a.seek(-lag);
+    AudioBuffer x(a.info().channels, 4096), y(b.info().channels, 4096);
+    double diff = 0, bb = 0, ab = 0, aa = 0;
+    std::uint64_t count = 0;
+    for (;;) {
+        const std::size_t na = a.read(x.view()), nb = b.read(y.view());
+        const std::size_t n = std::min(na, nb);
+        if (n == 0) break;
+        for (int c = 0; c < channels; ++c)
+            for (std::size_t i = 0; i < n; ++i) {
+                const double p = x.channel(c)[i], q = y.channel(c)[i];
+                diff += (p - q) * (p - q);
+                bb += q * q;
+                ab += p * q;
+                aa += p * p;
+            }
+        count += n * static_cast<std::uint64_t>(channels);
+        if (na != nb) break;
+    }
+    if (count == 0) return;
+    const double frames = static_cast<double>(count);
+    out.nullResidualDbfs = dbOf(diff / frames);
+    // The gain g on b that minimises |a - g b|^2 is <a,b> / <b,b>.
+    const double g = bb > 0 ? ab / bb : 1.0;
+    out.matchedGainDb = g > 0 ? 20.0 * std::log10(g) : 0.0;
+    out.matchedResidualDbfs = dbOf(std::max(aa - 2.0 * g * ab + g * g * bb, 0.0) / frames);
+}
 
 }  // namespace
 
@@ -316,6 +404,34 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
         add(Severity::Warning, "truncated_tail", text, a.durationSeconds);
     }
     if (r.findings.empty()) add(Severity::Info, "clean", "no problems found");
+
+    if (!settings.againstPath.empty()) {
+        VersionComparison v;
+        v.path = settings.againstPath;
+        const SoundFileInfo otherInfo = SoundFileReader(v.path).info();
+        if (otherInfo.sampleRate != rate)
+            throw ConfigError("--against: " + v.path + " is at " + std::to_string(static_cast<int>(otherInfo.sampleRate)) + " Hz, " + path +
+                              " at " + std::to_string(static_cast<int>(rate)) + " Hz: compare versions at one rate");
+        AnalysisResult otherAnalysis;
+        const SpectrumProfile other = analyzeSpectrumProfile(v.path, &otherAnalysis);
+        if (otherAnalysis.integratedLufs && r.analysis.integratedLufs) v.loudnessChangeLu = *otherAnalysis.integratedLufs - *r.analysis.integratedLufs;
+        for (std::size_t k = 0; k < octaves.size(); ++k) {
+            const double before = octavePower(r.profile, k), after = octavePower(other, k);
+            v.bandChangeDb.push_back(before > 0 && after > 0 ? dbOf(after / before) : 0.0);
+        }
+        for (std::size_t b = 0; b < r.profile.bandHz.size() && b < other.bandHz.size(); ++b) {
+            v.thirdOctaveHz.push_back(r.profile.bandHz[b]);
+            v.thirdOctaveChangeDb.push_back(dbOf(powerOf(other.midDb[b]) + powerOf(other.sideDb[b])) -
+                                            dbOf(powerOf(r.profile.midDb[b]) + powerOf(r.profile.sideDb[b])));
+        }
+        const double w0 = r.profile.overallWidth(), w1 = other.overallWidth();
+        v.widthChangeDb = w0 > 0 && w1 > 0 ? 10.0 * std::log10(w1 / w0) : 0.0;
+        // Line them up on their first 30 s (versions differ by an edit's offset, not more
+        // than 10 s), then compare the whole overlap.
+        v.lagFrames = alignmentLag(monoExcerpt(path, 30.0), monoExcerpt(v.path, 30.0), static_cast<std::int64_t>(10.0 * rate));
+        measureResidual(path, v.path, v.lagFrames, v);
+        r.against = v;
+    }
     return r;
 }
 

@@ -13,18 +13,19 @@ namespace bounce::cli {
 namespace {
 
 struct CheckArgs {
-    std::string input, previewDir, jsonPath, systems;
+    std::string input, previewDir, jsonPath, systems, against;
 };
 
 int runCheck(const CheckArgs& a) {
     CheckSettings s;
     s.previewDir = a.previewDir;
+    s.againstPath = a.against;
     std::stringstream list(a.systems);
     for (std::string name; std::getline(list, name, ',');)
         if (!name.empty()) s.systems.push_back(name);
     const CheckResult result = checkFile(a.input, s);
     if (!a.jsonPath.empty()) {
-        AtomicOutputFile report(a.jsonPath, {a.input});
+        AtomicOutputFile report(a.jsonPath, {a.input, a.against});
         std::ofstream(report.tempPath()) << checkToJson(result).dump(2) << "\n";
         report.commit();
     }
@@ -42,6 +43,7 @@ std::function<int()> addCheckCommand(CLI::App& app) {
     cmd->add_option("input", a->input, "The mix or master")->required();
     cmd->add_option("--systems", a->systems, "Which systems, comma-separated (default all: earbuds,phone,laptop,tv,car,club)");
     cmd->add_option("--preview", a->previewDir, "Write one WAV per system to this folder, to listen to");
+    cmd->add_option("--against", a->against, "Another version of the mix: line them up and report what changed (loudness, bands, width, null residual)");
     cmd->add_option("--json", a->jsonPath, "Write the report as JSON");
     return [a] { return runCheck(*a); };
 }

@@ -57,6 +57,25 @@ nlohmann::ordered_json checkToJson(const CheckResult& r) {
         findings.push_back(j);
     }
     out["findings"] = findings;
+    if (r.against) {
+        const VersionComparison& v = *r.against;
+        nlohmann::ordered_json thirds = nlohmann::ordered_json::object();
+        for (std::size_t b = 0; b < v.thirdOctaveHz.size(); ++b) {
+            char key[16];
+            std::snprintf(key, sizeof key, "%.0f", v.thirdOctaveHz[b]);
+            thirds[key] = rounded(v.thirdOctaveChangeDb[b], 2);
+        }
+        out["against"] = {{"path", v.path},
+                          {"lag_frames", v.lagFrames},
+                          {"lag_s", rounded(static_cast<double>(v.lagFrames) / r.analysis.sampleRate, 5)},
+                          {"loudness_change_lu", rounded(v.loudnessChangeLu, 2)},
+                          {"band_change_db", perBand(v.bandChangeDb, 2)},
+                          {"third_octave_change_db", thirds},
+                          {"width_change_db", rounded(v.widthChangeDb, 2)},
+                          {"null_residual_dbfs", rounded(v.nullResidualDbfs, 1)},
+                          {"matched_gain_db", rounded(v.matchedGainDb, 2)},
+                          {"matched_residual_dbfs", rounded(v.matchedResidualDbfs, 1)}};
+    }
     return out;
 }
 
@@ -90,6 +109,18 @@ std::string checkSummary(const CheckResult& r) {
     }
     text += "\n";
     for (const auto& f : r.findings) text += std::string(severityName(f.severity)) + ": " + f.message + "\n";
+    if (r.against) {
+        const VersionComparison& v = *r.against;
+        std::snprintf(line, sizeof line, "\nagainst %s (lined up at %+lld frames): loudness %+.2f LU, width %+.2f dB, null residual %.1f dBFS (%.1f dBFS after %+.2f dB)\nband change (dB) 63 Hz .. 8 kHz:",
+                      v.path.c_str(), static_cast<long long>(v.lagFrames), v.loudnessChangeLu.value_or(0.0), v.widthChangeDb, v.nullResidualDbfs,
+                      v.matchedResidualDbfs, v.matchedGainDb);
+        text += line;
+        for (std::size_t k = 1; k + 1 < v.bandChangeDb.size(); ++k) {
+            std::snprintf(line, sizeof line, " %+.2f", v.bandChangeDb[k]);
+            text += line;
+        }
+        text += "\n";
+    }
     return text;
 }
 

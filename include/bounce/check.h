@@ -13,6 +13,7 @@
 #include "bounce/equalizer.h"
 #include "bounce/spectrum_profile.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,6 +62,19 @@ struct PlatformCheck {
     bool limitedByPeak = false;   // turning up would put the true peak over its ceiling (players that do not limit stop there)
 };
 
+// Two versions of a mix, lined up: what changed from the input to `path`.
+struct VersionComparison {
+    std::string path;
+    std::int64_t lagFrames = 0;                // the other starts this many frames later (negative: earlier)
+    std::optional<double> loudnessChangeLu;    // other minus input
+    std::vector<double> bandChangeDb;          // per octave band, other over input
+    std::vector<double> thirdOctaveHz, thirdOctaveChangeDb;
+    double widthChangeDb = 0.0;                // change of the side/mid ratio (overallWidth)
+    double nullResidualDbfs = -200.0;          // RMS of the difference, lined up
+    double matchedResidualDbfs = -200.0;       // the same after the best single gain on the other
+    double matchedGainDb = 0.0;                // that gain
+};
+
 struct CheckResult {
     AnalysisResult analysis;
     SpectrumProfile profile;
@@ -69,11 +83,13 @@ struct CheckResult {
     std::vector<SystemCheck> systems;
     std::vector<PlatformCheck> platforms;
     std::vector<Finding> findings;
+    std::optional<VersionComparison> against;
 };
 
 struct CheckSettings {
     std::vector<std::string> systems;  // empty: all
     std::string previewDir;            // "": no previews
+    std::string againstPath;           // "": no comparison
 };
 
 // Throws ConfigError for an unknown system, Error for audio that cannot be read.

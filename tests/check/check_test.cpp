@@ -2,6 +2,7 @@
 // computed here from the documented parameters), QC findings on files with one defect
 // each and on a clean one, mono loss, platform gains by libebur128.
 #include "bounce/check.h"
+#include "bounce/equalizer.h"
 #include "bounce/sound_file.h"
 #include "peers.h"
 #include "signals.h"
@@ -151,6 +152,46 @@ TEST_F(Check, MonoLossAndPlatformGains) {
     const AudioBuffer audio = readWholeFile(dir_ + "/wide.wav", &rate);
     const double lufs = *measureWithLibebur128(ConstAudioView(audio.view()), rate).integratedLufs;
     for (const auto& p : b.platforms) EXPECT_NEAR(p.playbackGainDb, p.targetLufs - lufs, 0.1) << p.platform;
+}
+
+// A version of a file with +1 dB at 5 kHz (and 1234 frames of extra lead-in) is lined up
+// to the frame, and the change is reported where it is: +1 dB in the 5 kHz third-octave
+// band (the EQ's own response there), nothing at 250 Hz, no width change.
+TEST_F(Check, VersionComparisonFindsALineUpAndTheChange) {
+    const AudioBuffer original = clean(12.0, 11);
+    writeFile(dir_ + "/v1.wav", original.view(), 44100);
+    EqParams p;
+    p.bands[0] = {EqBandType::Peak, 5000.0, 1.0, 1.0, 12, true};
+    p.bandCount = 1;
+    Equalizer eq;
+    eq.setParams(p);
+    eq.prepare({44100.0, static_cast<int>(original.frames()), 2});
+    AudioBuffer boosted(2, original.frames());
+    for (int c = 0; c < 2; ++c) std::copy_n(original.channel(c), original.frames(), boosted.channel(c));
+    eq.process(boosted.view());
+    const AudioBuffer lead(2, 1234);
+    writeFile(dir_ + "/v2.wav", concatenate({&lead, &boosted}).view(), 44100);
+    CheckSettings s;
+    s.systems = {"car"};
+    s.againstPath = dir_ + "/v2.wav";
+    const CheckResult r = checkFile(dir_ + "/v1.wav", s);
+    ASSERT_TRUE(r.against);
+    const VersionComparison& v = *r.against;
+    EXPECT_EQ(v.lagFrames, 1234);
+    for (std::size_t b = 0; b < v.thirdOctaveHz.size(); ++b) {
+        if (std::fabs(v.thirdOctaveHz[b] - 5011.9) < 1.0) EXPECT_NEAR(v.thirdOctaveChangeDb[b], eq.magnitudeDb(5000.0), 0.1);
+        if (std::fabs(v.thirdOctaveHz[b] - 251.2) < 1.0) EXPECT_NEAR(v.thirdOctaveChangeDb[b], 0.0, 0.05);
+    }
+    EXPECT_NEAR(v.widthChangeDb, 0.0, 0.05);
+    EXPECT_GT(*v.loudnessChangeLu, 0.0);
+    // Lined up, the difference is the EQ's alone: far below the signal.
+    EXPECT_LT(v.nullResidualDbfs, -30.0);
+
+    // Against itself: silence.
+    s.againstPath = dir_ + "/v1.wav";
+    const CheckResult same = checkFile(dir_ + "/v1.wav", s);
+    EXPECT_EQ(same.against->lagFrames, 0);
+    EXPECT_LT(same.against->nullResidualDbfs, -150.0);
 }
 
 TEST_F(Check, CommandWritesPreviewsAndJson) {
