@@ -23,6 +23,7 @@ struct ProgramAnalyzer::State {
     LoudnessMeter meter;
     SignalStats stats;
     std::unique_ptr<SpectrumAccumulator> spectrum;
+    bool statistics = true;
 };
 
 ProgramAnalyzer::ProgramAnalyzer(double sampleRate, int channels, const std::vector<Speaker>& speakers,
@@ -35,6 +36,8 @@ ProgramAnalyzer& ProgramAnalyzer::operator=(ProgramAnalyzer&&) noexcept = defaul
 void ProgramAnalyzer::setHopCallback(std::function<void(const LoudnessHop&)> callback) {
     state_->meter.setHopCallback(std::move(callback));
 }
+
+void ProgramAnalyzer::disableStatistics() { state_->statistics = false; }
 
 void ProgramAnalyzer::enableSpectrumProfile() {
     state_->spectrum = std::make_unique<SpectrumAccumulator>(state_->meter.sampleRate(), state_->meter.channels());
@@ -49,7 +52,7 @@ void ProgramAnalyzer::addFrames(ConstAudioView block) noexcept {
     State& s = *state_;
     if (!s.spectrum) {
         s.meter.addFrames(block);
-        s.stats.addFrames(block);
+        if (s.statistics) s.stats.addFrames(block);
         return;
     }
     // The spectrum files each FFT frame under the momentary loudness at its end: feed the
@@ -58,7 +61,7 @@ void ProgramAnalyzer::addFrames(ConstAudioView block) noexcept {
         const std::size_t n = std::min(block.frames() - start, s.spectrum->framesToNextHop());
         const ConstAudioView part = block.subView(start, n);
         s.meter.addFrames(part);
-        s.stats.addFrames(part);
+        if (s.statistics) s.stats.addFrames(part);
         s.spectrum->addFrames(part, s.meter.momentaryLufs());
         start += n;
     }
@@ -72,7 +75,7 @@ AnalysisResult ProgramAnalyzer::result() const {
     AnalysisResult r;
     r.sampleRate = meter.sampleRate();
     r.channels = meter.channels();
-    r.frames = stats.frames();
+    r.frames = meter.framesAdded();
     r.durationSeconds = static_cast<double>(r.frames) / r.sampleRate;
     r.integratedLufs = meter.integratedLufs();
     r.loudnessRangeLu = meter.loudnessRangeLu();

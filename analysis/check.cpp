@@ -7,6 +7,10 @@
 #include "bounce/sound_file.h"
 
 #include <fftw3.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <complex>
@@ -149,6 +153,61 @@ void measureResidual(const std::string& aPath, const std::string& bPath, std::in
     out.matchedResidualDbfs = dbOf(std::max(aa - 2.0 * g * ab + g * g * bb, 0.0) / frames);
 }
 
+extern "C" char** environ;
+
+// Runs a program (looked up on the PATH, no shell) with its output discarded; its exit
+// code, or -1 when it could not be started.
+int runTool(const std::vector<std::string>& argv) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid = 0;
+    const int started = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (started != 0) return -1;
+    int status = 0;
+    if (waitpid(pid, &status, 0) < 0) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Lossy round trips: each codec at a common streaming bitrate, encoded and decoded by
+// ffmpeg in a private temporary folder; the decoded file's true peak.
+std::vector<CodecCheck> codecRoundTrips(const std::string& path) {
+    struct Codec {
+        const char* name;
+        const char* encoder;
+        const char* extension;
+        int kbps;
+    };
+    const Codec codecs[] = {{"aac", "aac", ".m4a", 256}, {"mp3", "libmp3lame", ".mp3", 320}, {"opus", "libopus", ".opus", 160}};
+    std::vector<CodecCheck> out;
+    std::string folder = (fs::temp_directory_path() / "bounce-check-XXXXXX").string();
+    if (!mkdtemp(folder.data())) return out;
+    for (const auto& c : codecs) {
+        CodecCheck check;
+        check.codec = c.name;
+        check.bitrateKbps = c.kbps;
+        const std::string encoded = folder + "/encoded" + c.extension, decoded = folder + "/decoded.wav";
+        if (runTool({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", path, "-c:a", c.encoder, "-b:a", std::to_string(c.kbps) + "k", encoded}) == 0 &&
+            runTool({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", encoded, "-c:a", "pcm_f32le", decoded}) == 0) {
+            try {
+                check.truePeakDbtp = analyzeFile(decoded).truePeakDbtp;
+                check.available = true;
+            } catch (const Error&) {
+            }
+        }
+        out.push_back(check);
+    }
+    std::error_code ignored;
+    fs::remove_all(folder, ignored);
+    return out;
+}
+
 }  // namespace
 
 const std::vector<double>& octaveBandsHz() {
@@ -208,7 +267,9 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     // Long silences inside the programme, from the meter's 100 ms hops.
     std::uint64_t quietHops = 0, loudHops = 0;
     double longestQuietS = 0.0, longestQuietAt = 0.0;
+    std::vector<LoudnessPoint> loudnessCurve;
     input.setHopCallback([&](const LoudnessHop& hop) {
+        loudnessCurve.push_back({hop.endSeconds, hop.momentaryLufs, hop.shortTermLufs});
         const bool quiet = !hop.momentaryLufs || *hop.momentaryLufs < -60.0;
         if (!quiet) {
             if (loudHops > 0 && quietHops > 0) {
@@ -237,8 +298,10 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
             s.limiter->prepare({rate, static_cast<int>(kBlock), channels});
             s.latencyLeft = static_cast<std::uint64_t>(s.limiter->latencyFrames());
         }
-        s.analyzer = std::make_unique<ProgramAnalyzer>(rate, channels);
+        // Loudness and spectrum only: a system's true peak is not reported.
+        s.analyzer = std::make_unique<ProgramAnalyzer>(rate, channels, std::vector<Speaker>{}, false);
         s.analyzer->enableSpectrumProfile();
+        s.analyzer->disableStatistics();
         s.work.resize(channels, kBlock);
         if (!settings.previewDir.empty()) {
             const std::string preview = (fs::path(settings.previewDir) / (fs::path(path).stem().string() + "." + chosen[i]->name + ".wav")).string();
@@ -253,11 +316,25 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     std::size_t tailWrite = 0;
     AudioBuffer block(channels, kBlock);
     std::uint64_t framesRead = 0;
+    // Waveform columns over the length the header promises (a longer file piles into the last).
+    constexpr std::size_t kColumns = 800;
+    std::vector<WaveformColumn> columns(kColumns);
+    const double framesPerColumn = std::max(1.0, static_cast<double>(std::max<std::int64_t>(info.frames, 1)) / kColumns);
+    std::vector<Equalizer*> equalizers;
+    std::vector<AudioView> views;
     const auto runSystems = [&](ConstAudioView in) {
+        // The responses side by side (Equalizer::processAcross: their recursions overlap).
+        equalizers.clear();
+        views.clear();
         for (SystemStream& s : streams) {
             AudioView w = s.work.view().subView(0, in.frames());
             for (int c = 0; c < channels; ++c) std::copy_n(in.channel(c), in.frames(), w.channel(c));
-            s.eq.process(w);
+            equalizers.push_back(&s.eq);
+            views.push_back(w);
+        }
+        Equalizer::processAcross(equalizers.data(), views.data(), static_cast<int>(equalizers.size()));
+        for (SystemStream& s : streams) {
+            AudioView w = s.work.view().subView(0, in.frames());
             if (s.system->mono && channels == 2)
                 for (std::size_t k = 0; k < w.frames(); ++k) w.channel(0)[k] = w.channel(1)[k] = 0.5f * (w.channel(0)[k] + w.channel(1)[k]);
             if (s.limiter) s.limiter->process(w);
@@ -273,6 +350,14 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
         const ConstAudioView in = ConstAudioView(block.view()).subView(0, n);
         input.addFrames(in);
         for (std::size_t k = 0; k < n; ++k) {
+            WaveformColumn& col = columns[std::min(kColumns - 1, static_cast<std::size_t>(static_cast<double>(framesRead + k) / framesPerColumn))];
+            for (int c = 0; c < channels; ++c) {
+                const float v = in.channel(c)[k];
+                if (!std::isfinite(v)) continue;
+                col.min = std::min(col.min, v);
+                col.max = std::max(col.max, v);
+                if (std::fabs(v) >= kFullScaleThreshold) col.clipped = true;
+            }
             for (int c = 0; c < channels; ++c) tail[tailWrite * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)] = in.channel(c)[k];
             tailWrite = tailWrite + 1 == tailFrames ? 0 : tailWrite + 1;
         }
@@ -292,6 +377,8 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
 
     CheckResult r;
     r.analysis = finishFileAnalysis(input, info, framesRead);
+    r.loudness = std::move(loudnessCurve);
+    r.waveform = std::move(columns);
     r.profile = input.spectrumProfile(r.analysis);
     const auto& octaves = octaveBandsHz();
     for (std::size_t k = 0; k < octaves.size(); ++k) {
@@ -315,6 +402,8 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
             const double before = octavePower(r.profile, k), after = octavePower(outProfile, k);
             c.bandGainDb.push_back(before > 0 && after > 0 ? dbOf(after / before) : -120.0);
         }
+        for (std::size_t b = 0; b < outProfile.bandHz.size(); ++b)
+            c.thirdOctaveDb.push_back(dbOf(powerOf(outProfile.midDb[b]) + powerOf(outProfile.sideDb[b])));
         if (out.integratedLufs && r.analysis.integratedLufs) c.loudnessChangeLu = *out.integratedLufs - *r.analysis.integratedLufs;
         double outLoudest = 0;
         for (std::size_t k = 0; k < octaves.size(); ++k) outLoudest = std::max(outLoudest, octavePower(outProfile, k));
@@ -402,6 +491,15 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     if (framesRead > tailFrames && tailDbfs > -40.0) {
         std::snprintf(text, sizeof text, "the audio is still at %.1f dBFS RMS in its last 10 ms: the end is cut mid-signal (no fade or tail)", tailDbfs);
         add(Severity::Warning, "truncated_tail", text, a.durationSeconds);
+    }
+    if (settings.codecs) {
+        r.codecs = codecRoundTrips(path);
+        for (const auto& c : r.codecs)
+            if (c.truePeakDbtp && *c.truePeakDbtp > 0.0) {
+                std::snprintf(text, sizeof text, "after %s at %d kbit/s the true peak is %+.2f dBTP: the decoded file clips", c.codec.c_str(), c.bitrateKbps,
+                              *c.truePeakDbtp);
+                add(Severity::Warning, "codec_over", text);
+            }
     }
     if (r.findings.empty()) add(Severity::Info, "clean", "no problems found");
 

@@ -13,13 +13,15 @@ namespace bounce::cli {
 namespace {
 
 struct CheckArgs {
-    std::string input, previewDir, jsonPath, systems, against;
+    std::string input, previewDir, jsonPath, systems, against, reportPath;
+    bool noCodecs = false;
 };
 
 int runCheck(const CheckArgs& a) {
     CheckSettings s;
     s.previewDir = a.previewDir;
     s.againstPath = a.against;
+    s.codecs = !a.noCodecs;
     std::stringstream list(a.systems);
     for (std::string name; std::getline(list, name, ',');)
         if (!name.empty()) s.systems.push_back(name);
@@ -27,6 +29,11 @@ int runCheck(const CheckArgs& a) {
     if (!a.jsonPath.empty()) {
         AtomicOutputFile report(a.jsonPath, {a.input, a.against});
         std::ofstream(report.tempPath()) << checkToJson(result).dump(2) << "\n";
+        report.commit();
+    }
+    if (!a.reportPath.empty()) {
+        AtomicOutputFile report(a.reportPath, {a.input, a.against});
+        std::ofstream(report.tempPath()) << checkToHtml(result);
         report.commit();
     }
     std::cout << checkSummary(result);
@@ -45,6 +52,8 @@ std::function<int()> addCheckCommand(CLI::App& app) {
     cmd->add_option("--preview", a->previewDir, "Write one WAV per system to this folder, to listen to");
     cmd->add_option("--against", a->against, "Another version of the mix: line them up and report what changed (loudness, bands, width, null residual)");
     cmd->add_option("--json", a->jsonPath, "Write the report as JSON");
+    cmd->add_option("--report", a->reportPath, "Write the report as one self-contained HTML page with plots");
+    cmd->add_flag("--no-codecs", a->noCodecs, "Skip the lossy round trips (AAC, MP3, Opus through ffmpeg)");
     return [a] { return runCheck(*a); };
 }
 

@@ -57,6 +57,10 @@ nlohmann::ordered_json checkToJson(const CheckResult& r) {
         findings.push_back(j);
     }
     out["findings"] = findings;
+    nlohmann::ordered_json codecs = nlohmann::ordered_json::array();
+    for (const auto& c : r.codecs)
+        codecs.push_back({{"codec", c.codec}, {"bitrate_kbps", c.bitrateKbps}, {"available", c.available}, {"true_peak_dbtp", rounded(c.truePeakDbtp, 2)}});
+    out["codecs"] = codecs;
     if (r.against) {
         const VersionComparison& v = *r.against;
         nlohmann::ordered_json thirds = nlohmann::ordered_json::object();
@@ -105,6 +109,11 @@ std::string checkSummary(const CheckResult& r) {
     for (const auto& p : r.platforms) {
         std::snprintf(line, sizeof line, "%-11s  %+5.1f dB%s\n", p.platform.c_str(), p.playbackGainDb,
                       p.limitedByPeak ? " (up only as far as its true-peak headroom allows)" : "");
+        text += line;
+    }
+    for (const auto& c : r.codecs) {
+        if (!c.available) continue;
+        std::snprintf(line, sizeof line, "after %-4s %3d kbit/s: %+.2f dBTP\n", c.codec.c_str(), c.bitrateKbps, c.truePeakDbtp.value_or(-99.0));
         text += line;
     }
     text += "\n";

@@ -10,6 +10,8 @@ packages=(
   libgtest-dev libbenchmark-dev
   # test-time peers and the demo's synthesiser
   libebur128-dev sox ffmpeg fluidsynth fluid-soundfont-gm x42-plugins
+  # the HTML report test renders in headless Chromium
+  chromium
 )
 
 missing=()

@@ -76,6 +76,9 @@ public:
     void setHopCallback(std::function<void(const LoudnessHop&)> callback);
     // Also accumulate the mid/side spectrum for a SpectrumProfile (reference matching).
     void enableSpectrumProfile();
+    // Skip the QC statistics (RMS, DC, correlation, clipping, silence): for measurements
+    // that need only loudness and spectrum. result() then reports none of them.
+    void disableStatistics();
     // The profile of what was added, gated by `analysis` (this analyzer's result()).
     SpectrumProfile spectrumProfile(const AnalysisResult& analysis) const;
     void addFrames(ConstAudioView block) noexcept;

@@ -48,6 +48,7 @@ struct Finding {
 
 struct SystemCheck {
     std::string name, description;
+    std::vector<double> thirdOctaveDb;  // its output's spectrum (mid + side power per band, as the input profile's bands)
     std::vector<double> bandGainDb;  // per octaveBandsHz(): output over input power
     std::optional<double> loudnessChangeLu;
     bool bassAudible = true;         // the low end's harmonics (80-500 Hz) within 20 dB of the loudest octave
@@ -75,8 +76,30 @@ struct VersionComparison {
     double matchedGainDb = 0.0;                // that gain
 };
 
+// For plots: the meter's 100 ms hops, and the waveform in a fixed number of columns.
+struct LoudnessPoint {
+    double seconds = 0.0;
+    std::optional<double> momentaryLufs, shortTermLufs;
+};
+struct WaveformColumn {
+    float min = 0.0f, max = 0.0f;  // over the channels
+    bool clipped = false;          // a sample at full scale
+};
+
+// A lossy round trip: encoded with ffmpeg, decoded, measured.
+struct CodecCheck {
+    std::string codec;               // "aac", "mp3", "opus"
+    int bitrateKbps = 0;
+    bool available = false;          // ffmpeg and the encoder were there and worked
+    std::optional<double> truePeakDbtp;  // of the decoded file
+};
+
 struct CheckResult {
     AnalysisResult analysis;
+    // One point per 100 ms (the one series that grows with the length: 36 000 points, under
+    // 1 MB, for an hour) and 800 waveform columns.
+    std::vector<LoudnessPoint> loudness;
+    std::vector<WaveformColumn> waveform;
     SpectrumProfile profile;
     std::vector<double> monoLossDb;         // per octave band
     std::vector<double> bandCorrelation;    // per octave band, -1 .. 1 (nullopt bands: 1)
@@ -84,12 +107,14 @@ struct CheckResult {
     std::vector<PlatformCheck> platforms;
     std::vector<Finding> findings;
     std::optional<VersionComparison> against;
+    std::vector<CodecCheck> codecs;
 };
 
 struct CheckSettings {
     std::vector<std::string> systems;  // empty: all
     std::string previewDir;            // "": no previews
     std::string againstPath;           // "": no comparison
+    bool codecs = true;                // lossy round trips through ffmpeg, when it is installed
 };
 
 // Throws ConfigError for an unknown system, Error for audio that cannot be read.

@@ -84,7 +84,9 @@ protected:
     }
     std::vector<std::string> codes(const std::string& name, const AudioBuffer& audio) {
         writeFile(dir_ + "/" + name, audio.view(), 44100);
-        const CheckResult r = checkFile(dir_ + "/" + name, {});
+        CheckSettings settings;
+        settings.codecs = false;
+        const CheckResult r = checkFile(dir_ + "/" + name, settings);
         std::vector<std::string> out;
         for (const auto& f : r.findings)
             if (f.severity != Severity::Info) out.push_back(f.code);
@@ -139,8 +141,11 @@ TEST_F(Check, MonoLossAndPlatformGains) {
     for (int c = 0; c < 2; ++c) std::copy_n(same.channel(0), same.frames(), dual.channel(c));
     writeFile(dir_ + "/same.wav", dual.view(), 44100);
     writeFile(dir_ + "/wide.wav", pinkishNoise(44100, 6.0, -20.0, 2, 9).view(), 44100);
-    const CheckResult a = checkFile(dir_ + "/same.wav", {});
-    const CheckResult b = checkFile(dir_ + "/wide.wav", {{"phone"}, ""});
+    CheckSettings all, phone;
+    all.codecs = phone.codecs = false;
+    phone.systems = {"phone"};
+    const CheckResult a = checkFile(dir_ + "/same.wav", all);
+    const CheckResult b = checkFile(dir_ + "/wide.wav", phone);
     for (std::size_t k = 1; k + 1 < octaveBandsHz().size(); ++k) {
         EXPECT_NEAR(a.monoLossDb[k], 0.0, 0.01) << octaveBandsHz()[k];
         EXPECT_NEAR(b.monoLossDb[k], -3.0, 0.5) << octaveBandsHz()[k];
@@ -173,14 +178,19 @@ TEST_F(Check, VersionComparisonFindsALineUpAndTheChange) {
     writeFile(dir_ + "/v2.wav", concatenate({&lead, &boosted}).view(), 44100);
     CheckSettings s;
     s.systems = {"car"};
+    s.codecs = false;
     s.againstPath = dir_ + "/v2.wav";
     const CheckResult r = checkFile(dir_ + "/v1.wav", s);
     ASSERT_TRUE(r.against);
     const VersionComparison& v = *r.against;
     EXPECT_EQ(v.lagFrames, 1234);
     for (std::size_t b = 0; b < v.thirdOctaveHz.size(); ++b) {
-        if (std::fabs(v.thirdOctaveHz[b] - 5011.9) < 1.0) EXPECT_NEAR(v.thirdOctaveChangeDb[b], eq.magnitudeDb(5000.0), 0.1);
-        if (std::fabs(v.thirdOctaveHz[b] - 251.2) < 1.0) EXPECT_NEAR(v.thirdOctaveChangeDb[b], 0.0, 0.05);
+        if (std::fabs(v.thirdOctaveHz[b] - 5011.9) < 1.0) {
+            EXPECT_NEAR(v.thirdOctaveChangeDb[b], eq.magnitudeDb(5000.0), 0.1);
+        }
+        if (std::fabs(v.thirdOctaveHz[b] - 251.2) < 1.0) {
+            EXPECT_NEAR(v.thirdOctaveChangeDb[b], 0.0, 0.05);
+        }
     }
     EXPECT_NEAR(v.widthChangeDb, 0.0, 0.05);
     EXPECT_GT(*v.loudnessChangeLu, 0.0);
@@ -194,9 +204,91 @@ TEST_F(Check, VersionComparisonFindsALineUpAndTheChange) {
     EXPECT_LT(same.against->nullResidualDbfs, -150.0);
 }
 
+// The HTML report renders in headless Chromium with no console messages, every chart is
+// there with data, the JSON and the page carry the same numbers, and a screenshot is kept.
+TEST_F(Check, HtmlReportRendersInChromiumAndAgreesWithJson) {
+    std::string browser;
+    for (const char* name : {"chromium", "chromium-browser"})
+        if (haveTool(name)) browser = name;
+    if (browser.empty()) GTEST_SKIP() << "Chromium is not installed (apt-get install chromium; scripts/install-deps.sh does): the HTML report is not rendered";
+    AudioBuffer audio = clean(6.0, 12);
+    for (std::size_t i = 44100; i < 44100 + 50; ++i) audio.channel(0)[i] = 1.0f;  // a clip to mark
+    writeFile(dir_ + "/in.wav", audio.view(), 44100);
+    writeFile(dir_ + "/v2.wav", clean(6.0, 12).view(), 44100);
+    const auto r = runCommand({BOUNCE_CLI, "check", dir_ + "/in.wav", "--no-codecs", "--against", dir_ + "/v2.wav", "--report", dir_ + "/report.html", "--json",
+                               dir_ + "/report.json"});
+    ASSERT_EQ(r.exitCode, 1) << r.err;  // clipping is an error finding
+    const std::vector<std::string> flags = {"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                                            "--user-data-dir=" + dir_ + "/profile", "--enable-logging=stderr", "--v=0"};
+    std::vector<std::string> dump{browser};
+    dump.insert(dump.end(), flags.begin(), flags.end());
+    dump.push_back("--dump-dom");
+    dump.push_back("file://" + dir_ + "/report.html");
+    const auto page = runCommand(dump);
+    ASSERT_EQ(page.exitCode, 0) << page.err;
+    EXPECT_EQ(page.err.find("CONSOLE"), std::string::npos) << page.err;
+    const std::string& dom = page.out;
+    for (const char* id : {"chart-loudness", "chart-spectrum", "chart-waveform", "chart-stereo"}) {
+        const std::size_t at = dom.find(std::string("id=\"") + id + "\"");
+        ASSERT_NE(at, std::string::npos) << id;
+        const std::size_t points = dom.find("data-points=\"", at);
+        ASSERT_NE(points, std::string::npos) << id;
+        EXPECT_GT(std::stoi(dom.substr(points + 13)), 0) << id << " has no data";
+        const std::size_t end = dom.find("</section>", at);
+        const std::string section = dom.substr(at, end - at);
+        EXPECT_TRUE(section.find("<polyline") != std::string::npos || section.find("<path") != std::string::npos ||
+                    section.find("class=\"bar\"") != std::string::npos)
+            << id;
+    }
+    EXPECT_NE(dom.find("class=\"marker clip\""), std::string::npos);  // the clip is marked on the waveform
+    for (const char* id : {"id=\"systems\"", "id=\"platforms\"", "id=\"against\"", "id=\"findings\""}) EXPECT_NE(dom.find(id), std::string::npos) << id;
+
+    // The same numbers: loudness and true peak in the summary, every finding's code.
+    std::ifstream in(dir_ + "/report.json");
+    const auto j = nlohmann::json::parse(in);
+    char summary[64];
+    std::snprintf(summary, sizeof summary, "%.1f LUFS integrated, %.2f dBTP", j["analysis"]["integrated_lufs"].get<double>(),
+                  j["analysis"]["true_peak_dbtp"].get<double>());
+    EXPECT_NE(dom.find(summary), std::string::npos) << summary;
+    for (const auto& f : j["findings"]) EXPECT_NE(dom.find("data-code=\"" + f["code"].get<std::string>() + "\""), std::string::npos) << f["code"];
+
+    std::vector<std::string> shot{browser};
+    shot.insert(shot.end(), flags.begin(), flags.end());
+    shot.push_back("--window-size=900,2200");
+    shot.push_back("--screenshot=" + dir_ + "/report.png");
+    shot.push_back("file://" + dir_ + "/report.html");
+    ASSERT_EQ(runCommand(shot).exitCode, 0);
+    EXPECT_GT(fs::file_size(dir_ + "/report.png"), 10000u);
+    if (const char* keep = std::getenv("BOUNCE_REPORT_SCREENSHOT")) fs::copy_file(dir_ + "/report.png", keep, fs::copy_options::overwrite_existing);
+}
+
+// A master right at full scale: after a lossy round trip (ffmpeg's AAC) the decoded file
+// goes over; a quiet one does not.
+TEST_F(Check, LossyRoundTripOversAreFlagged) {
+    if (!haveTool("ffmpeg")) GTEST_SKIP() << "ffmpeg is not installed: the codec round trips are not run";
+    AudioBuffer hot = pinkishNoise(44100, 6.0, -8.0, 2, 13);
+    float peak = 0;
+    for (int c = 0; c < 2; ++c)
+        for (std::size_t i = 0; i < hot.frames(); ++i) peak = std::max(peak, std::fabs(hot.channel(c)[i]));
+    for (int c = 0; c < 2; ++c)
+        for (std::size_t i = 0; i < hot.frames(); ++i) hot.channel(c)[i] = std::clamp(hot.channel(c)[i] * (0.99f / peak) * 1.5f, -0.99f, 0.99f);
+    writeFile(dir_ + "/hot.wav", hot.view(), 44100);
+    CheckSettings s;
+    s.systems = {"car"};
+    const CheckResult r = checkFile(dir_ + "/hot.wav", s);
+    ASSERT_FALSE(r.codecs.empty());
+    ASSERT_TRUE(r.codecs.front().available) << "ffmpeg's AAC encoder";
+    EXPECT_GT(*r.codecs.front().truePeakDbtp, 0.0);
+    EXPECT_TRUE(std::any_of(r.findings.begin(), r.findings.end(), [](const Finding& f) { return f.code == "codec_over"; }));
+    writeFile(dir_ + "/quiet.wav", clean(6.0, 14).view(), 44100);
+    const CheckResult q = checkFile(dir_ + "/quiet.wav", s);
+    EXPECT_FALSE(std::any_of(q.findings.begin(), q.findings.end(), [](const Finding& f) { return f.code == "codec_over"; }));
+}
+
 TEST_F(Check, CommandWritesPreviewsAndJson) {
     writeFile(dir_ + "/in.wav", clean(5.0, 10).view(), 44100);
-    const auto r = runCommand({BOUNCE_CLI, "check", dir_ + "/in.wav", "--systems", "phone,car", "--preview", dir_ + "/prev", "--json", dir_ + "/c.json"});
+    const auto r = runCommand({BOUNCE_CLI, "check", dir_ + "/in.wav", "--no-codecs", "--systems", "phone,car", "--preview", dir_ + "/prev", "--json", dir_ + "/c.json"});
     ASSERT_EQ(r.exitCode, 0) << r.err;
     std::ifstream in(dir_ + "/c.json");
     const auto j = nlohmann::json::parse(in);
