@@ -5,6 +5,7 @@
 #include "bounce/limiter.h"
 #include "bounce/master.h"
 #include "bounce/sound_file.h"
+#include "bounce/true_peak.h"
 
 #include <fftw3.h>
 #include <fcntl.h>
@@ -320,6 +321,12 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     constexpr std::size_t kColumns = 800;
     std::vector<WaveformColumn> columns(kColumns);
     const double framesPerColumn = std::max(1.0, static_cast<double>(std::max<std::int64_t>(info.frames, 1)) / kColumns);
+    // Per-sample true peaks for the waveform's markers; only whether they pass -1 dBTP
+    // matters, so the detector may skip what cannot (TruePeakDetector's floor).
+    const float markAbove = static_cast<float>(std::pow(10.0, -1.0 / 20.0));
+    std::vector<TruePeakDetector> truePeaks(static_cast<std::size_t>(channels));
+    for (auto& d : truePeaks) d.prepare(rate);
+    std::vector<float> peaks(kBlock);
     std::vector<Equalizer*> equalizers;
     std::vector<AudioView> views;
     const auto runSystems = [&](ConstAudioView in) {
@@ -360,6 +367,17 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
             }
             for (int c = 0; c < channels; ++c) tail[tailWrite * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)] = in.channel(c)[k];
             tailWrite = tailWrite + 1 == tailFrames ? 0 : tailWrite + 1;
+        }
+        for (int c = 0; c < channels; ++c) {
+            truePeaks[static_cast<std::size_t>(c)].process(in.channel(c), n, peaks.data(), markAbove);
+            for (std::size_t k = 0; k < n; ++k) {
+                if (peaks[k] <= markAbove) continue;
+                // Peaks lag the input by the interpolator's delay.
+                const std::uint64_t frame = framesRead + k >= static_cast<std::uint64_t>(TruePeakDetector::kDelayFrames)
+                                                ? framesRead + k - static_cast<std::uint64_t>(TruePeakDetector::kDelayFrames)
+                                                : 0;
+                columns[std::min(kColumns - 1, static_cast<std::size_t>(static_cast<double>(frame) / framesPerColumn))].truePeakHigh = true;
+            }
         }
         runSystems(in);
         framesRead += n;

@@ -178,14 +178,14 @@ std::string checkToHtml(const CheckResult& r, double targetLufs) {
         for (std::size_t i = 0; i < r.waveform.size(); ++i) {
             const auto& c = r.waveform[i];
             path += "M" + number(axes.x(static_cast<double>(i) + 0.5)) + " " + number(axes.y(c.max)) + "V" + number(axes.y(c.min));
-            if (c.clipped || std::max(c.max, -c.min) >= 0.891f) {  // full scale, or above -1 dBFS
+            if (c.clipped || c.truePeakHigh) {
                 body += "<rect class=\"marker " + std::string(c.clipped ? "clip" : "near") + "\" x=\"" + number(axes.x(static_cast<double>(i))) +
                         "\" y=\"" + number(kTop) + "\" width=\"2\" height=\"6\" fill=\"" + (c.clipped ? "#d00" : "#f90") + "\"/>";
                 ++markers;
             }
         }
         body += "<path class=\"series\" data-points=\"" + std::to_string(r.waveform.size()) + "\" stroke=\"#1f77b4\" stroke-width=\"1\" d=\"" + path + "\"/>";
-        html += chart("chart-waveform", "Waveform (red: clipped, orange: above -1 dBFS; " + std::to_string(markers) + " marked)", body, r.waveform.size());
+        html += chart("chart-waveform", "Waveform (red: clipped, orange: true peak above -1 dBTP; " + std::to_string(markers) + " marked)", body, r.waveform.size());
     }
 
     // Stereo per band: correlation and what mono loses.

@@ -84,6 +84,7 @@ struct LoudnessPoint {
 struct WaveformColumn {
     float min = 0.0f, max = 0.0f;  // over the channels
     bool clipped = false;          // a sample at full scale
+    bool truePeakHigh = false;     // the reconstructed signal above -1 dBTP
 };
 
 // A lossy round trip: encoded with ffmpeg, decoded, measured.
