@@ -20,5 +20,6 @@ std::function<int()> addMasterCommand(CLI::App& app);
 std::function<int()> addCompareCommand(CLI::App& app);
 std::function<int()> addAlbumCommand(CLI::App& app);
 std::function<int()> addCheckCommand(CLI::App& app);
+std::function<int()> addAutomixCommand(CLI::App& app);
 
 }  // namespace bounce::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     const auto runCompare = addCompareCommand(app);
     const auto runAlbum = addAlbumCommand(app);
     const auto runCheck = addCheckCommand(app);
+    const auto runAutomix = addAutomixCommand(app);
 
     try {
         app.parse(argc, argv);
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand("compare")) return runCompare();
         if (app.got_subcommand("album")) return runAlbum();
         if (app.got_subcommand("check")) return runCheck();
+        if (app.got_subcommand("automix")) return runAutomix();
     } catch (const bounce::ConfigError& e) {
         std::cerr << "bounce: " << e.what() << "\n";
         return kExitUsage;

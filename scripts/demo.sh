@@ -26,6 +26,10 @@ echo
   --title "Bounce Demo" --artist "Bounce" --album "Examples" --date 2026 --json "$out/master.json"
 echo
 "$build/bounce" analyze "$out/master.wav"
+echo
+# How the master plays on earbuds, a phone, a laptop, a TV, a car and a club; QC findings.
+# (Exit code 1 would mean an error finding: shown, not fatal to the demo.)
+"$build/bounce" check "$out/master.wav" --preview "$out/previews" --report "$out/check.html" --json "$out/check.json" || true
 
 echo
 echo "demo files:"
@@ -36,3 +40,5 @@ echo "  stems:           $out/stems/*.wav (they sum to the mix)"
 echo "  analysis report: $out/analysis.json (mix and stems, one JSON object per file)"
 echo "  master:          $out/master.wav (Spotify: -14 LUFS, -1 dBTP, 24-bit, tagged)"
 echo "  master report:   $out/master.json (every stage, input and output analysis, platform playback)"
+echo "  check report:    $out/check.html (open in a browser: loudness, spectra per playback system, waveform, stereo, findings)"
+echo "                   $out/check.json, and $out/previews/*.wav to listen to each system"

@@ -1,0 +1,54 @@
+// `bounce automix`: a first mix of a folder of tracks, written as an editable session
+// file (docs/automix.md). Each track is labelled (from its name, else from its sound),
+// grouped into a bus, balanced by its active loudness toward its role's level relative
+// to the lead, panned by role, high-passed where its own spectrum allows, and given role
+// dynamics and a send to one shared reverb. Every decision is a comment in the file.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bounce {
+
+struct AutomixTrack {
+    std::string file;        // as written in the session (relative to it)
+    std::string name;        // from the file name
+    std::string role;        // kick, drums, snare, hat, tom, overhead, room, perc, bass, guitar, keys, pad, lead, vocal, backing, fx
+    std::string roleReason;  // "file name 'kick_in'" or the audio features that decided
+    std::string bus;         // drums, bass, music, vocals, fx
+    int channels = 1;
+    std::optional<double> activeLufs;  // BS.1770 gated: the parts where it plays
+    double gainDb = 0.0;
+    double pan = 0.0;
+    std::optional<double> highpassHz;
+    bool compressor = false;
+    std::optional<double> sendDb;      // to the reverb
+    struct Cut {
+        double freqHz = 0.0, gainDb = 0.0;  // a peak EQ cut, Q 1.4, at most 6 dB
+        std::string because;                 // the track it makes room for
+        double overDb = 0.0;                 // how far this track sat over it there
+    };
+    std::vector<Cut> cuts;
+    std::vector<double> octaveDb;      // its level per octave band (31.5 Hz .. 16 kHz) after its gain
+    // Features (from the loudness-gated spectrum and the meter's hops).
+    double centroidHz = 0.0, lowShare = 0.0, onsetsPerSecond = 0.0;
+};
+
+struct AutomixResult {
+    std::vector<AutomixTrack> tracks;
+    std::string session;        // the TOML text
+    double sampleRate = 0.0;
+    double estimatedMixLufs = 0.0;
+    std::string leadRole;
+};
+
+// The role a file name implies ("" when it says nothing).
+std::string roleFromName(const std::string& fileName);
+
+// Reads every audio file in `folder` (wav, flac, aif/aiff, sorted by name) and proposes the
+// mix; `sessionDir` is where the session will live (file paths are written relative to
+// it). Throws ConfigError when the folder holds no audio.
+AutomixResult automix(const std::string& folder, const std::string& sessionDir);
+
+}  // namespace bounce

@@ -1,0 +1,206 @@
+// bounce automix: labels from names and from sound, balance recovered from scrambled
+// gains, the session renders through bounce mix without a warning, and twice is the same.
+#include "bounce/automix.h"
+#include "bounce/error.h"
+#include "peers.h"
+#include "signals.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <numbers>
+#include <random>
+
+namespace bounce::test {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr double kRate = 44100.0;
+
+TEST(AutomixLabels, RolesFromFileNames) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"Kick In.wav", "kick"},     {"snare_top.wav", "snare"},   {"OH_L.wav", "overhead"},  {"BV 2.wav", "backing"},
+        {"Lead Vox.wav", "vocal"},   {"leadvox.wav", "vocal"},     {"bass DI.wav", "bass"},   {"808.wav", "bass"},
+        {"Gtr Rhythm.wav", "guitar"}, {"Piano.wav", "keys"},        {"Strings.wav", "pad"},    {"riser_fx.wav", "fx"},
+        {"bassdrum.wav", "kick"},    {"HiHat.wav", "hat"},         {"Drums.wav", "drums"},    {"untitled 3.wav", ""},
+    };
+    for (const auto& [name, role] : cases) EXPECT_EQ(roleFromName(name), role) << name;
+}
+
+// Synthesised sources without telling names.
+AudioBuffer kickLike(double seconds) {  // a 55 Hz thump on every beat (120 bpm), decaying
+    AudioBuffer b(1, static_cast<std::size_t>(seconds * kRate));
+    for (std::size_t i = 0; i < b.frames(); ++i) {
+        const double t = std::fmod(static_cast<double>(i) / kRate, 0.5);
+        b.channel(0)[i] = static_cast<float>(0.8 * std::exp(-t * 18.0) * std::sin(2.0 * std::numbers::pi * 55.0 * t));
+    }
+    return b;
+}
+AudioBuffer bassLike(double seconds) {  // sustained notes, 55 and 73 Hz, with a few harmonics
+    AudioBuffer b(1, static_cast<std::size_t>(seconds * kRate));
+    for (std::size_t i = 0; i < b.frames(); ++i) {
+        const double t = static_cast<double>(i) / kRate, f = std::fmod(t, 4.0) < 2.0 ? 55.0 : 73.4;
+        double v = 0;
+        for (int h = 1; h <= 3; ++h) v += std::sin(2.0 * std::numbers::pi * f * h * t) / (h * h);
+        b.channel(0)[i] = static_cast<float>(0.4 * v);
+    }
+    return b;
+}
+AudioBuffer hatLike(double seconds) {  // short bursts of bright noise on every eighth
+    AudioBuffer b = whiteNoise(kRate, seconds, 0.5, 1, 77);
+    float previous = 0;
+    for (std::size_t i = 0; i < b.frames(); ++i) {
+        const double t = std::fmod(static_cast<double>(i) / kRate, 0.25);
+        const float bright = b.channel(0)[i] - previous;  // a first difference: mostly highs
+        previous = b.channel(0)[i];
+        b.channel(0)[i] = static_cast<float>(std::exp(-t * 60.0)) * bright;
+    }
+    return b;
+}
+AudioBuffer padLike(double seconds) {  // a sustained chord, slow attack
+    AudioBuffer b(2, static_cast<std::size_t>(seconds * kRate));
+    for (std::size_t i = 0; i < b.frames(); ++i) {
+        const double t = static_cast<double>(i) / kRate, attack = std::min(1.0, t / 1.5);
+        double v = 0;
+        for (double f : {220.0, 277.2, 329.6, 440.0}) v += std::sin(2.0 * std::numbers::pi * f * t);
+        for (int c = 0; c < 2; ++c) b.channel(c)[i] = static_cast<float>(0.1 * attack * v);
+    }
+    return b;
+}
+
+class Automix : public ::testing::Test {
+protected:
+    void SetUp() override { dir_ = makeTempDir("automix"); fs::create_directories(dir_ + "/tracks"); }
+    void TearDown() override {
+        if (!std::getenv("BOUNCE_KEEP_TEST_FILES")) fs::remove_all(dir_);
+    }
+    std::string dir_;
+};
+
+TEST_F(Automix, UnnamedKickBassHatAndPadAreToldApartBySound) {
+    writeFile(dir_ + "/tracks/track01.wav", kickLike(8.0).view(), kRate);
+    writeFile(dir_ + "/tracks/track02.wav", bassLike(8.0).view(), kRate);
+    writeFile(dir_ + "/tracks/track03.wav", hatLike(8.0).view(), kRate);
+    writeFile(dir_ + "/tracks/track04.wav", padLike(8.0).view(), kRate);
+    const AutomixResult r = automix(dir_ + "/tracks", dir_);
+    ASSERT_EQ(r.tracks.size(), 4u);
+    EXPECT_EQ(r.tracks[0].role, "kick") << r.tracks[0].roleReason;
+    EXPECT_EQ(r.tracks[1].role, "bass") << r.tracks[1].roleReason;
+    EXPECT_EQ(r.tracks[2].role, "hat") << r.tracks[2].roleReason;
+    EXPECT_EQ(r.tracks[3].role, "pad") << r.tracks[3].roleReason;
+    // Kick and bass are not high-passed; the others are, each from its own spectrum.
+    EXPECT_FALSE(r.tracks[0].highpassHz);
+    EXPECT_FALSE(r.tracks[1].highpassHz);
+    ASSERT_TRUE(r.tracks[2].highpassHz);
+    EXPECT_GT(*r.tracks[2].highpassHz, 150.0);
+}
+
+// A multitrack at a reference balance (the role table's), each file scrambled by a random
+// gain of up to +-12 dB (and the vocal silent for its first half): automix's levels
+// (each file's active loudness plus its gain) recover the reference within 3 dB (median),
+// and the lead is the loudest. Active loudness is measured by libebur128 here.
+TEST_F(Automix, RecoversAReferenceBalanceFromScrambledGains) {
+    struct Stem {
+        std::string name;
+        AudioBuffer audio;
+        double referenceLu;  // relative to the vocal
+    };
+    AudioBuffer vox = padLike(10.0);
+    for (std::size_t i = 0; i < vox.frames() / 2; ++i)
+        for (int c = 0; c < 2; ++c) vox.channel(c)[i] = 0.0f;
+    std::vector<Stem> stems;
+    stems.push_back({"kick", kickLike(10.0), -3.0});
+    stems.push_back({"bass", bassLike(10.0), -3.0});
+    stems.push_back({"hihat", hatLike(10.0), -12.0});
+    stems.push_back({"keys", pinkishNoise(kRate, 10.0, -20.0, 2, 5), -7.0});
+    stems.push_back({"pad", padLike(10.0), -10.0});
+    stems.push_back({"vox", vox, 0.0});
+    std::mt19937 rng(42);
+    std::uniform_real_distribution<double> scramble(-12.0, 12.0);
+    std::map<std::string, double> fileLufs;
+    for (auto& s : stems) {
+        const auto gain = static_cast<float>(std::pow(10.0, scramble(rng) / 20.0));
+        for (int c = 0; c < s.audio.channels(); ++c)
+            for (std::size_t i = 0; i < s.audio.frames(); ++i) s.audio.channel(c)[i] *= gain * 0.5f;
+        writeFile(dir_ + "/tracks/" + s.name + ".wav", s.audio.view(), kRate);
+        fileLufs[s.name] = *measureWithLibebur128(ConstAudioView(s.audio.view()), kRate).integratedLufs;
+    }
+    const AutomixResult r = automix(dir_ + "/tracks", dir_);
+    std::map<std::string, double> level;
+    for (const auto& t : r.tracks) level[t.name] = fileLufs[t.name] + t.gainDb;
+    std::vector<double> errors;
+    for (const auto& s : stems) errors.push_back(std::fabs((level[s.name] - level["vox"]) - s.referenceLu));
+    std::sort(errors.begin(), errors.end());
+    EXPECT_LT(errors[errors.size() / 2], 3.0);
+    for (const auto& s : stems)
+        if (s.name != "vox") EXPECT_LT(level[s.name], level["vox"]) << s.name;
+    EXPECT_EQ(r.leadRole, "vocal");
+}
+
+TEST_F(Automix, SessionRendersWithoutWarningsAndIsDeterministic) {
+    writeFile(dir_ + "/tracks/kick.wav", kickLike(6.0).view(), kRate);
+    writeFile(dir_ + "/tracks/bass.wav", bassLike(6.0).view(), kRate);
+    writeFile(dir_ + "/tracks/gtr_L.wav", pinkishNoise(kRate, 6.0, -24.0, 1, 8).view(), kRate);
+    writeFile(dir_ + "/tracks/gtr_R.wav", pinkishNoise(kRate, 6.0, -24.0, 1, 9).view(), kRate);
+    writeFile(dir_ + "/tracks/lead vox.wav", padLike(6.0).view(), kRate);
+    const auto first = runCommand({BOUNCE_CLI, "automix", dir_ + "/tracks", "-o", dir_ + "/a.toml", "--json", dir_ + "/a.json"});
+    ASSERT_EQ(first.exitCode, 0) << first.err;
+    const auto second = runCommand({BOUNCE_CLI, "automix", dir_ + "/tracks", "-o", dir_ + "/b.toml"});
+    ASSERT_EQ(second.exitCode, 0) << second.err;
+    std::ifstream a(dir_ + "/a.toml"), b(dir_ + "/b.toml");
+    const std::string textA((std::istreambuf_iterator<char>(a)), {}), textB((std::istreambuf_iterator<char>(b)), {});
+    EXPECT_EQ(textA, textB);
+    // The guitars go to opposite sides; kick, bass and vocal stay central.
+    std::ifstream jsonIn(dir_ + "/a.json");
+    const auto j = nlohmann::json::parse(jsonIn);
+    std::map<std::string, double> pan;
+    for (const auto& t : j["tracks"]) pan[t["name"].get<std::string>()] = t["pan"].get<double>();
+    EXPECT_LT(pan["gtr_L"], -0.3);
+    EXPECT_GT(pan["gtr_R"], 0.3);
+    EXPECT_EQ(pan["kick"], 0.0);
+    EXPECT_EQ(pan["bass"], 0.0);
+    EXPECT_EQ(pan["lead vox"], 0.0);
+    const auto mix = runCommand({BOUNCE_CLI, "mix", dir_ + "/a.toml", "-o", dir_ + "/mix.wav"});
+    ASSERT_EQ(mix.exitCode, 0) << mix.err;
+    EXPECT_EQ(mix.err.find("warning"), std::string::npos) << mix.err;
+    double rate = 0;
+    const AudioBuffer rendered = readWholeFile(dir_ + "/mix.wav", &rate);
+    const double lufs = *measureWithLibebur128(ConstAudioView(rendered.view()), rate).integratedLufs;
+    EXPECT_NEAR(lufs, -20.0, 4.0);  // near -20 LUFS, headroom left for the master
+}
+
+// Masking: keys whose energy sits in one band (1 kHz) are louder there than a vocal that is
+// spread over the spectrum, though quieter overall: the keys get a cut at 1 kHz, at most
+// 6 dB; the vocal (higher priority) gets none.
+TEST_F(Automix, MaskingCutsGoToTheLowerPriorityTrack) {
+    writeFile(dir_ + "/tracks/vox.wav", pinkishNoise(kRate, 8.0, -20.0, 1, 21).view(), kRate);
+    AudioBuffer keys(1, static_cast<std::size_t>(8.0 * kRate));
+    for (std::size_t i = 0; i < keys.frames(); ++i) {
+        double v = 0;
+        for (double f : {900.0, 1000.0, 1100.0}) v += std::sin(2.0 * std::numbers::pi * f * static_cast<double>(i) / kRate);
+        keys.channel(0)[i] = static_cast<float>(0.1 * v);
+    }
+    writeFile(dir_ + "/tracks/keys.wav", keys.view(), kRate);
+    const AutomixResult r = automix(dir_ + "/tracks", dir_);
+    const auto& keysTrack = r.tracks[0].name == "keys" ? r.tracks[0] : r.tracks[1];
+    const auto& voxTrack = r.tracks[0].name == "vox" ? r.tracks[0] : r.tracks[1];
+    ASSERT_FALSE(keysTrack.cuts.empty());
+    EXPECT_EQ(keysTrack.cuts.front().freqHz, 1000.0);
+    EXPECT_LT(keysTrack.cuts.front().gainDb, 0.0);
+    EXPECT_GE(keysTrack.cuts.front().gainDb, -6.0);
+    EXPECT_TRUE(voxTrack.cuts.empty());
+}
+
+TEST_F(Automix, AnEmptyFolderIsAnError) {
+    const auto r = runCommand({BOUNCE_CLI, "automix", dir_ + "/tracks", "-o", dir_ + "/s.toml"});
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.err.find("no audio files"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace bounce::test
