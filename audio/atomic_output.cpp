@@ -19,7 +19,7 @@ namespace {
 // Temporaries a signal handler may need to remove. Fixed-size and lock-free because a
 // signal handler may not allocate or lock; a slot holds a pointer to a live string's
 // buffer, published with release order and cleared before the string dies.
-constexpr std::size_t kMaxOpenOutputs = 64;
+constexpr std::size_t kMaxOpenOutputs = 256;
 std::array<std::atomic<const char*>, kMaxOpenOutputs> gOpenTemporaries{};
 
 void registerTemporary(const char* path) {
@@ -37,8 +37,13 @@ void unregisterTemporary(const char* path) {
 }
 
 extern "C" void removeTemporariesAndExit(int signalNumber) {
+    // Files first, then (now empty) scratch folders: unlink and rmdir are both
+    // async-signal-safe, and each fails harmlessly on the other kind.
     for (auto& slot : gOpenTemporaries) {
         if (const char* path = slot.load(std::memory_order_acquire)) ::unlink(path);
+    }
+    for (auto& slot : gOpenTemporaries) {
+        if (const char* path = slot.load(std::memory_order_acquire)) ::rmdir(path);
     }
     ::_exit(128 + signalNumber);
 }
@@ -85,6 +90,14 @@ void AtomicOutputFile::commit() {
     if (ec) throw Error(targetPath_ + ": cannot move the finished output into place (" + ec.message() + ")");
     committed_ = true;
     unregisterTemporary(tempPath_.c_str());
+}
+
+ScratchPath::ScratchPath(std::string path) : path_(std::move(path)) { registerTemporary(path_.c_str()); }
+
+ScratchPath::~ScratchPath() {
+    unregisterTemporary(path_.c_str());
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
 }
 
 void installOutputCleanupOnSignal() {

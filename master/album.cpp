@@ -233,15 +233,6 @@ struct Placement {
     std::uint64_t end() const noexcept { return start + length; }
 };
 
-// Removes the folder of mastered intermediates however the render ends.
-struct ScratchFolder {
-    fs::path path;
-    ~ScratchFolder() {
-        std::error_code ignored;
-        if (!path.empty()) fs::remove_all(path, ignored);
-    }
-};
-
 std::uint64_t roundUpTo(std::uint64_t frames, std::uint64_t step) { return (frames + step - 1) / step * step; }
 std::uint64_t roundTo(std::uint64_t frames, std::uint64_t step) { return (frames + step / 2) / step * step; }
 
@@ -290,11 +281,13 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
         songTarget[i] = std::clamp(result.targetLufs + relative + manifest.tracks[i].loudnessOffsetLu, -40.0, -5.0);
     }
 
-    // Master every song to a float file at the album's rate.
-    ScratchFolder scratch;
-    scratch.path = fs::path(settings.outputDir) / ".bounce-album-work";
-    fs::remove_all(scratch.path);
-    fs::create_directories(scratch.path);
+    // Master every song to a float file at the album's rate, in a scratch folder that goes
+    // however the render ends (an interrupt included: ScratchPath).
+    const fs::path scratchFolder = fs::path(settings.outputDir) / ".bounce-album-work";
+    fs::remove_all(scratchFolder);
+    fs::create_directories(scratchFolder);
+    ScratchPath scratch(scratchFolder.string());
+    std::vector<std::unique_ptr<ScratchPath>> intermediates;
     std::vector<Placement> songs(count);
     std::vector<double> delivered(count);
     for (std::size_t i = 0; i < count; ++i) {
@@ -309,7 +302,8 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
         ms.bits = "32f";
         char name[32];
         std::snprintf(name, sizeof name, "%02zu.wav", i + 1);
-        songs[i].masteredPath = (scratch.path / name).string();
+        songs[i].masteredPath = (scratchFolder / name).string();
+        intermediates.push_back(std::make_unique<ScratchPath>(songs[i].masteredPath));
         const MasterResult mastered = masterFile(t.file, songs[i].masteredPath, ms);
         for (const auto& w : mastered.warnings) result.warnings.push_back(t.title + ": " + w);
         delivered[i] = mastered.output.integratedLufs.value_or(songTarget[i]);

@@ -36,6 +36,21 @@ private:
     bool committed_ = false;
 };
 
+// An intermediate that is not an output (a scratch file, or a folder of them created
+// before its files' ScratchPaths): removed when this dies, and by the signal handler if
+// the run is interrupted first.
+class ScratchPath {
+public:
+    explicit ScratchPath(std::string path);
+    ~ScratchPath();
+    ScratchPath(const ScratchPath&) = delete;
+    ScratchPath& operator=(const ScratchPath&) = delete;
+    const std::string& path() const noexcept { return path_; }
+
+private:
+    std::string path_;
+};
+
 // Removes open temporaries on SIGINT/SIGTERM, then exits with 128 + signal number.
 void installOutputCleanupOnSignal();
 

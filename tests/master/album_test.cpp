@@ -16,6 +16,11 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <thread>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace bounce::test {
 namespace {
@@ -291,6 +296,29 @@ TEST_F(Album, PeakMemoryDoesNotGrowWithTheAlbumsLength) {
         rss.push_back(r.maxRssKb);
     }
     EXPECT_LT(rss[1], rss[0] + 4096) << "5 s songs: " << rss[0] << " kB, 90 s songs: " << rss[1] << " kB";
+}
+
+// Interrupted while it masters the songs or assembles them: nothing is left in the output
+// folder, neither outputs nor the mastered intermediates.
+TEST_F(Album, AnInterruptedRunLeavesNothing) {
+    for (int i = 1; i <= 3; ++i)
+        writeFile(dir_ + "/s" + std::to_string(i) + ".wav", pinkishNoise(44100, 60.0, -20.0, 2, 30 + static_cast<std::uint64_t>(i)).view(), 44100);
+    write("album.toml", "title = \"T\"\nartist = \"A\"\n[[track]]\nfile = \"s1.wav\"\ntitle = \"A\"\n[[track]]\nfile = \"s2.wav\"\ntitle = \"B\"\n"
+                        "[[track]]\nfile = \"s3.wav\"\ntitle = \"C\"\n");
+    for (int delayMs : {300, 900}) {
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            ::execl(BOUNCE_CLI, BOUNCE_CLI, "album", (dir_ + "/album.toml").c_str(), "-o", (dir_ + "/out").c_str(), nullptr);
+            ::_exit(127);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
+        ::kill(pid, SIGTERM);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        if (fs::exists(dir_ + "/out"))
+            for (const auto& entry : fs::recursive_directory_iterator(dir_ + "/out")) ADD_FAILURE() << "left behind: " << entry.path() << " (after " << delayMs << " ms)";
+        fs::remove_all(dir_ + "/out");
+    }
 }
 
 TEST(AlbumRedBook, EveryViolationIsCaught) {
