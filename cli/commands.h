@@ -21,5 +21,6 @@ std::function<int()> addCompareCommand(CLI::App& app);
 std::function<int()> addAlbumCommand(CLI::App& app);
 std::function<int()> addCheckCommand(CLI::App& app);
 std::function<int()> addAutomixCommand(CLI::App& app);
+std::function<int()> addServeCommand(CLI::App& app);
 
 }  // namespace bounce::cli

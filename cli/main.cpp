@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     const auto runAlbum = addAlbumCommand(app);
     const auto runCheck = addCheckCommand(app);
     const auto runAutomix = addAutomixCommand(app);
+    const auto runServe = addServeCommand(app);
 
     try {
         app.parse(argc, argv);
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand("album")) return runAlbum();
         if (app.got_subcommand("check")) return runCheck();
         if (app.got_subcommand("automix")) return runAutomix();
+        if (app.got_subcommand("serve")) return runServe();
     } catch (const bounce::ConfigError& e) {
         std::cerr << "bounce: " << e.what() << "\n";
         return kExitUsage;

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libsndfile1-dev libsoxr-dev libfftw3-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev librubberband-dev libtag1-dev
-  libgtest-dev libbenchmark-dev
+  libgtest-dev libbenchmark-dev libcpp-httplib-dev
   # test-time peers and the demo's synthesiser
   libebur128-dev sox ffmpeg fluidsynth fluid-soundfont-gm x42-plugins
   # the HTML report test renders in headless Chromium

@@ -1,0 +1,21 @@
+#include "commands.h"
+
+#include "bounce/server.h"
+
+#include <memory>
+
+namespace bounce::cli {
+
+std::function<int()> addServeCommand(CLI::App& app) {
+    auto s = std::make_shared<ServerSettings>();
+    CLI::App* cmd = app.add_subcommand("serve", "Mastering as a service: an HTTP API on this machine (docs/api.md)");
+    cmd->add_option("--host", s->host, "Address to listen on (default 127.0.0.1: this machine only)");
+    cmd->add_option("--port", s->port, "Port (default 8080)")->check(CLI::Range(1, 65535));
+    cmd->add_option("--data", s->dataDir, "Where jobs and their files live (default bounce-data)");
+    cmd->add_option("--jobs", s->jobs, "Jobs run at once (default: the number of cores)")->check(CLI::Range(0, 64));
+    cmd->add_option("--max-upload-mb", s->maxUploadMb, "Largest upload in MB (default 500)")->check(CLI::Range(1.0, 100000.0));
+    cmd->add_option("--max-minutes", s->maxDurationMinutes, "Longest audio in minutes (default 60)")->check(CLI::Range(1.0, 1000.0));
+    return [s] { return runServer(*s); };
+}
+
+}  // namespace bounce::cli

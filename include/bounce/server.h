@@ -1,0 +1,28 @@
+// `bounce serve`: mastering as a service on the user's own machine (docs/api.md).
+//
+// An HTTP server (cpp-httplib: Debian packages it, it is one well-kept dependency with a
+// thread-pooled server, multipart parsing and a client the tests use) with a JSON API:
+// upload a mix (and optionally a reference) with the options of `bounce master`, follow
+// the job, download the master and its reports. Jobs run in a bounded pool of workers and
+// queue beyond it; each job's files and state live under the data folder under generated
+// names, so a restart keeps finished jobs (and marks the ones that were running failed).
+#pragma once
+
+#include <string>
+
+namespace bounce {
+
+struct ServerSettings {
+    std::string host = "127.0.0.1";
+    int port = 8080;
+    std::string dataDir = "bounce-data";
+    int jobs = 0;              // workers; 0: the number of cores
+    double maxUploadMb = 500;  // larger uploads get 413
+    double maxDurationMinutes = 60;
+};
+
+// Serves until SIGINT or SIGTERM; returns the exit code. Throws ConfigError when it
+// cannot listen.
+int runServer(const ServerSettings& settings);
+
+}  // namespace bounce

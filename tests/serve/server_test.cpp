@@ -1,0 +1,192 @@
+// bounce serve, end to end: the server runs as a child process on a free loopback port;
+// the tests talk to it with cpp-httplib's client. Loudness of the delivered master is
+// measured by libebur128.
+#include "bounce/sound_file.h"
+#include "peers.h"
+#include "signals.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace bounce::test {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+int freePort() {
+    const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    ::bind(s, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    ::getsockname(s, reinterpret_cast<sockaddr*>(&address), &length);
+    const int port = ntohs(address.sin_port);
+    ::close(s);
+    return port;
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class Serve : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = makeTempDir("serve");
+        writeFile(dir_ + "/mix.wav", pinkishNoise(44100, 15.0, -22.0, 2, 3).view(), 44100, SampleFormat::Pcm24);
+        start();
+    }
+    void TearDown() override {
+        stop();
+        if (!std::getenv("BOUNCE_KEEP_TEST_FILES")) fs::remove_all(dir_);
+    }
+    void start(const std::vector<std::string>& extra = {}) {
+        port_ = freePort();
+        std::vector<std::string> args{BOUNCE_CLI, "serve", "--port", std::to_string(port_), "--data", dir_ + "/data", "--jobs", "2"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            std::vector<char*> argv;
+            for (auto& a : args) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            const int null = ::open("/dev/null", O_WRONLY);
+            ::dup2(null, 2);
+            ::execv(BOUNCE_CLI, argv.data());
+            ::_exit(127);
+        }
+        for (int i = 0; i < 100; ++i) {
+            if (client().Get("/api/health")) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        FAIL() << "the server did not come up";
+    }
+    void stop() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGTERM);
+            int status = 0;
+            ::waitpid(pid_, &status, 0);
+            pid_ = -1;
+        }
+    }
+    httplib::Client client() {
+        httplib::Client c("127.0.0.1", port_);
+        c.set_read_timeout(60, 0);
+        return c;
+    }
+    httplib::Result submit(httplib::MultipartFormDataItems items) { return client().Post("/api/jobs", items); }
+    Json waitFor(const std::string& id, double seconds = 60.0) {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+        Json state;
+        while (std::chrono::steady_clock::now() < until) {
+            auto r = client().Get("/api/jobs/" + id);
+            if (r && r->status == 200) {
+                state = Json::parse(r->body);
+                if (state["state"] == "done" || state["state"] == "failed") return state;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return state;
+    }
+    std::string dir_;
+    int port_ = 0;
+    pid_t pid_ = -1;
+};
+
+TEST_F(Serve, MastersAJobEndToEnd) {
+    auto r = submit({{"file", slurp(dir_ + "/mix.wav"), "../../escape.wav", "audio/wav"}, {"target", "apple", "", ""}, {"title", "Song", "", ""}});
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+    const std::string id = Json::parse(r->body)["id"];
+    const Json state = waitFor(id);
+    ASSERT_EQ(state["state"], "done") << state.dump();
+    auto master = client().Get("/api/jobs/" + id + "/master");
+    ASSERT_TRUE(master);
+    ASSERT_EQ(master->status, 200);
+    std::ofstream(dir_ + "/master.wav", std::ios::binary) << master->body;
+    double rate = 0;
+    const AudioBuffer audio = readWholeFile(dir_ + "/master.wav", &rate);
+    const auto reading = measureWithLibebur128(ConstAudioView(audio.view()), rate);
+    EXPECT_NEAR(*reading.integratedLufs, -16.0, 0.2);  // Apple's target
+    EXPECT_LE(reading.truePeakDbtp, -1.0);
+    for (const char* report : {"/report.json", "/report.html"}) {
+        auto rr = client().Get("/api/jobs/" + id + report);
+        ASSERT_TRUE(rr);
+        EXPECT_EQ(rr->status, 200) << report;
+        EXPECT_GT(rr->body.size(), 1000u) << report;
+    }
+    // The client's file name went nowhere: nothing outside the data folder.
+    EXPECT_FALSE(fs::exists(dir_ + "/escape.wav"));
+    EXPECT_FALSE(fs::exists(fs::path(dir_).parent_path() / "escape.wav"));
+    auto gone = client().Delete("/api/jobs/" + id);
+    ASSERT_TRUE(gone);
+    EXPECT_EQ(gone->status, 204);
+    EXPECT_EQ(client().Get("/api/jobs/" + id)->status, 404);
+}
+
+TEST_F(Serve, BadRequestsGetClearErrors) {
+    const std::string mix = slurp(dir_ + "/mix.wav");
+    const auto status = [&](httplib::MultipartFormDataItems items, const std::string& mentions) {
+        auto r = submit(items);
+        EXPECT_TRUE(r);
+        if (!r) return 0;
+        EXPECT_NE(r->body.find(mentions), std::string::npos) << r->body;
+        return r->status;
+    };
+    EXPECT_EQ(status({{"target", "spotify", "", ""}}, "'file'"), 400);
+    EXPECT_EQ(status({{"file", "not audio at all", "x.wav", "audio/wav"}}, "not audio"), 415);
+    EXPECT_EQ(status({{"file", mix, "m.wav", "audio/wav"}, {"lufs", "loud", "", ""}}, "'lufs'"), 400);
+    EXPECT_EQ(status({{"file", mix, "m.wav", "audio/wav"}, {"style", "metal", "", ""}}, "'style'"), 400);
+    EXPECT_EQ(status({{"file", mix, "m.wav", "audio/wav"}, {"path", "/etc/passwd", "", ""}}, "unknown field 'path'"), 400);
+    for (const char* path : {"/api/jobs/../../etc/passwd", "/api/jobs/..%2F..%2Fetc%2Fpasswd/master", "/api/jobs/0123456789abcdef/master"}) {
+        auto r = client().Get(path);
+        ASSERT_TRUE(r) << path;
+        EXPECT_EQ(r->status, 404) << path;
+    }
+    // A server with a 1 MB limit refuses a larger upload with 413.
+    stop();
+    start({"--max-upload-mb", "1"});
+    auto big = submit({{"file", mix, "m.wav", "audio/wav"}});
+    ASSERT_TRUE(big);
+    EXPECT_EQ(big->status, 413);
+}
+
+// Eight jobs on two workers: all finish, none lost; a restart keeps the finished ones.
+TEST_F(Serve, EightJobsOnTwoWorkersAllFinishAndSurviveARestart) {
+    const std::string mix = slurp(dir_ + "/mix.wav");
+    std::vector<std::string> ids;
+    for (int i = 0; i < 8; ++i) {
+        auto r = submit({{"file", mix, "m.wav", "audio/wav"}, {"target", "spotify", "", ""}});
+        ASSERT_TRUE(r);
+        ASSERT_EQ(r->status, 201) << r->body;
+        ids.push_back(Json::parse(r->body)["id"]);
+    }
+    for (const auto& id : ids) EXPECT_EQ(waitFor(id, 120.0)["state"], "done") << id;
+    stop();
+    start();
+    for (const auto& id : ids) {
+        auto r = client().Get("/api/jobs/" + id + "/master");
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 200) << id;
+    }
+}
+
+}  // namespace
+}  // namespace bounce::test
