@@ -52,3 +52,7 @@ bash "$(dirname "$0")/bench_master.sh" "$build" "$work"
 echo
 echo "== Album: 12 songs, 45 minutes, 44.1 kHz, with the CD image =="
 bash "$(dirname "$0")/bench_album.sh" "$build" "$work"
+
+echo
+echo "== Service: bounce serve, 4-minute masters on 2 workers =="
+bash "$(dirname "$0")/bench_serve.sh" "$build" "$work"

@@ -9,7 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev librubberband-dev libtag1-dev
   libgtest-dev libbenchmark-dev libcpp-httplib-dev
   # test-time peers and the demo's synthesiser
-  libebur128-dev sox ffmpeg fluidsynth fluid-soundfont-gm x42-plugins
+  libebur128-dev sox ffmpeg fluidsynth fluid-soundfont-gm x42-plugins curl
   # the HTML report test renders in headless Chromium
   chromium
 )
