@@ -8,6 +8,8 @@
 #include "bounce/master_report.h"
 #include "bounce/sound_file.h"
 
+#include "web_page.h"
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -356,11 +358,7 @@ int runServer(const ServerSettings& settings) {
         if (status == 409) return sendError(res, 409, "the job is running; delete it when it is done");
         res.status = 204;
     });
-    server.Get("/", [](const httplib::Request&, httplib::Response& res) {
-        res.set_content("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>Bounce</title></head>"
-                        "<body><h1>Bounce</h1><p>The mastering API is at <code>/api/jobs</code> (docs/api.md). The web page is the next step.</p></body></html>",
-                        "text/html; charset=utf-8");
-    });
+    server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kWebPage, "text/html; charset=utf-8"); });
 
     if (!server.bind_to_port(settings.host, settings.port))
         throw ConfigError("cannot listen on " + settings.host + ":" + std::to_string(settings.port) + " (in use, or not an address of this machine)");

@@ -188,5 +188,27 @@ TEST_F(Serve, EightJobsOnTwoWorkersAllFinishAndSurviveARestart) {
     }
 }
 
+// The page: served at /, self-contained (no address outside this server in it), and it
+// renders in headless Chromium with every control there and no console message.
+TEST_F(Serve, ThePageIsSelfContainedAndRendersInChromium) {
+    auto page = client().Get("/");
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->status, 200);
+    EXPECT_EQ(page->body.find("http://"), std::string::npos);
+    EXPECT_EQ(page->body.find("https://"), std::string::npos);
+    EXPECT_EQ(page->body.find("src=\"//"), std::string::npos);
+    std::string browser;
+    for (const char* name : {"chromium", "chromium-browser"})
+        if (haveTool(name)) browser = name;
+    if (browser.empty()) GTEST_SKIP() << "Chromium is not installed (apt-get install chromium; scripts/install-deps.sh does): the page is not rendered";
+    const auto dom = runCommand({browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                                 "--disable-component-update", "--disable-sync", "--user-data-dir=" + dir_ + "/profile", "--enable-logging=stderr", "--v=0",
+                                 "--dump-dom", "http://127.0.0.1:" + std::to_string(port_) + "/"});
+    ASSERT_EQ(dom.exitCode, 0) << dom.err;
+    EXPECT_EQ(dom.err.find("CONSOLE"), std::string::npos) << dom.err;
+    for (const char* id : {"drop", "file", "target", "style", "intensity", "format", "reference", "start", "progress", "ab", "audioA", "audioB", "report"})
+        EXPECT_NE(dom.out.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
+}
+
 }  // namespace
 }  // namespace bounce::test
