@@ -14,11 +14,26 @@ packages=(
   chromium
 )
 
+# The web page's browser test drives Chromium with playwright-core from the npm registry,
+# pinned in tests/serve/page/package-lock.json (needs node and npm).
+install_page_test() {
+  local dir
+  dir="$(dirname "$0")/../tests/serve/page"
+  if command -v npm >/dev/null && [ ! -d "$dir/node_modules/playwright-core" ]; then
+    echo "install-deps: npm ci for the page test"
+    npm ci --prefix "$dir" --no-audit --no-fund >/dev/null 2>&1 || echo "install-deps: npm ci failed; the page test will be skipped" >&2
+  fi
+}
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+command -v npm >/dev/null || { dpkg-query -W -f='${Status}' npm 2>/dev/null | grep -q 'install ok installed' || missing+=(nodejs npm); }
+if [ ${#missing[@]} -eq 0 ]; then
+  install_page_test
+  exit 0
+fi
 
 echo "install-deps: installing ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
@@ -28,3 +43,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_page_test

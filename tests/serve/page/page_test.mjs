@@ -1,0 +1,101 @@
+// Drives bounce serve's web page in headless Chromium: upload a mix through the page,
+// wait for the job, play the A/B player and switch sides, fetch the download link, and
+// keep a screenshot. Exit 77 (skipped) when Chromium or playwright-core is missing.
+// Usage: node page_test.mjs BOUNCE_BINARY WORK_DIR
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+const [bounce, work] = process.argv.slice(2);
+const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
+let playwright;
+try {
+  playwright = await import("playwright-core");
+} catch (e) {
+  console.log("SKIPPED: playwright-core is not installed (scripts/install-deps.sh installs it)");
+  process.exit(77);
+}
+if (!chromium) {
+  console.log("SKIPPED: Chromium is not installed (apt-get install chromium)");
+  process.exit(77);
+}
+fs.mkdirSync(work, { recursive: true });
+
+// A 12 s stereo 44.1 kHz 16-bit WAV: a chord with a little noise, written here.
+function writeWav(file) {
+  const rate = 44100, frames = rate * 12, data = Buffer.alloc(frames * 4);
+  let seed = 1;
+  for (let i = 0; i < frames; i++) {
+    const t = i / rate;
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const noise = (seed / 0x7fffffff - 0.5) * 0.05;
+    const v = 0.15 * (Math.sin(2 * Math.PI * 220 * t) + Math.sin(2 * Math.PI * 330 * t) + Math.sin(2 * Math.PI * 440 * t)) / 3 + noise;
+    const s = Math.max(-32768, Math.min(32767, Math.round(v * 32767)));
+    data.writeInt16LE(s, i * 4);
+    data.writeInt16LE(s, i * 4 + 2);
+  }
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0); header.writeUInt32LE(36 + data.length, 4); header.write("WAVE", 8);
+  header.write("fmt ", 12); header.writeUInt32LE(16, 16); header.writeUInt16LE(1, 20); header.writeUInt16LE(2, 22);
+  header.writeUInt32LE(rate, 24); header.writeUInt32LE(rate * 4, 28); header.writeUInt16LE(4, 32); header.writeUInt16LE(16, 34);
+  header.write("data", 36); header.writeUInt32LE(data.length, 40);
+  fs.writeFileSync(file, Buffer.concat([header, data]));
+}
+const mix = path.join(work, "mix.wav");
+writeWav(mix);
+
+const port = await new Promise((resolve) => {
+  const s = net.createServer();
+  s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
+});
+const server = spawn(bounce, ["serve", "--port", String(port), "--data", path.join(work, "data"), "--jobs", "2"], { stdio: "ignore" });
+const base = `http://127.0.0.1:${port}`;
+const fail = (message) => { console.error("FAILED: " + message); server.kill("SIGTERM"); process.exit(1); };
+for (let i = 0; ; i++) {
+  try { if ((await fetch(base + "/api/health")).ok) break; } catch (e) { /* not up yet */ }
+  if (i > 100) fail("the server did not come up");
+  await new Promise((r) => setTimeout(r, 50));
+}
+
+const browser = await playwright.chromium.launch({
+  executablePath: chromium,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"],
+});
+const problems = [];
+try {
+  const page = await browser.newPage({ viewport: { width: 900, height: 1400 } });
+  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`); });
+  page.on("pageerror", (e) => problems.push("page error: " + e.message));
+  await page.goto(base + "/");
+  await page.setInputFiles("#file", mix);
+  await page.selectOption("#target", "apple");
+  await page.click("#start");
+  await page.waitForSelector("#result", { state: "visible", timeout: 90000 });
+  const status = await page.textContent("#status");
+  if (!/Done: -1[56]\.\d LUFS/.test(status)) problems.push("status after the job: " + status);
+  await page.waitForSelector("#ab", { state: "visible" });
+  await page.click("#play");
+  await page.waitForTimeout(1500);
+  await page.click("#toB");
+  const player = await page.evaluate(() => {
+    const a = document.getElementById("audioA"), b = document.getElementById("audioB");
+    return { a: a.currentTime, b: b.currentTime, aMuted: a.muted, bMuted: b.muted, aVolume: a.volume, bVolume: b.volume };
+  });
+  if (!(player.a > 0.3)) problems.push("the player did not play: " + JSON.stringify(player));
+  if (Math.abs(player.a - player.b) > 0.25) problems.push("A and B are not in step: " + JSON.stringify(player));
+  if (!player.aMuted || player.bMuted) problems.push("switching to B did not: " + JSON.stringify(player));
+  if (!(Math.min(player.aVolume, player.bVolume) < 1)) problems.push("no loudness matching: " + JSON.stringify(player));
+  const download = await page.evaluate(async () => {
+    const r = await fetch(document.getElementById("downloadMaster").href);
+    return { status: r.status, size: (await r.arrayBuffer()).byteLength };
+  });
+  if (download.status !== 200 || download.size < 100000) problems.push("download: " + JSON.stringify(download));
+  await page.screenshot({ path: path.join(work, "page.png"), fullPage: false });
+} finally {
+  await browser.close();
+  server.kill("SIGTERM");
+}
+if (problems.length) { console.error("FAILED:\n" + problems.join("\n")); process.exit(1); }
+console.log("page ok; screenshot " + path.join(work, "page.png"));
