@@ -271,6 +271,7 @@ private:
             writeState(id, {{"state", "running"}, {"progress", 80}});
             CheckSettings check;
             check.codecs = false;
+            check.previewDir = (dir / "previews").string();
             const CheckResult checked = checkFile(master, check);
             {
                 AtomicOutputFile report((dir / "report.html").string());
@@ -350,6 +351,15 @@ int runServer(const ServerSettings& settings) {
     });
     server.Get(R"(/api/jobs/([^/]+)/report\.html)", [&](const httplib::Request& req, httplib::Response& res) {
         download(req.matches[1], "report.html", "text/html; charset=utf-8", res);
+    });
+    // The master as a playback system plays it (bounce check's previews).
+    server.Get(R"(/api/jobs/([^/]+)/preview/([a-z]+))", [&](const httplib::Request& req, httplib::Response& res) {
+        const std::string system = req.matches[2];
+        if (!findPlaybackSystem(system)) return sendError(res, 404, "no such playback system: " + system);
+        const std::string id = req.matches[1];
+        if (!service.exists(id)) return sendError(res, 404, "no such job");
+        const std::string master = service.readState(id).value("master", std::string("master.wav"));
+        download(id, "previews/" + fs::path(master).stem().string() + "." + system + ".wav", "audio/wav", res);
     });
     server.Delete(R"(/api/jobs/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
         const std::string id = req.matches[1];

@@ -132,6 +132,13 @@ TEST_F(Serve, MastersAJobEndToEnd) {
         EXPECT_EQ(rr->status, 200) << report;
         EXPECT_GT(rr->body.size(), 1000u) << report;
     }
+    for (const char* system : {"phone", "car"}) {
+        auto preview = client().Get("/api/jobs/" + id + "/preview/" + system);
+        ASSERT_TRUE(preview);
+        EXPECT_EQ(preview->status, 200) << system;
+        EXPECT_GT(preview->body.size(), 100000u) << system;
+    }
+    EXPECT_EQ(client().Get("/api/jobs/" + id + "/preview/bicycle")->status, 404);
     // The client's file name went nowhere: nothing outside the data folder.
     EXPECT_FALSE(fs::exists(dir_ + "/escape.wav"));
     EXPECT_FALSE(fs::exists(fs::path(dir_).parent_path() / "escape.wav"));
