@@ -137,8 +137,11 @@ TEST_F(Automix, RecoversAReferenceBalanceFromScrambledGains) {
     for (const auto& s : stems) errors.push_back(std::fabs((level[s.name] - level["vox"]) - s.referenceLu));
     std::sort(errors.begin(), errors.end());
     EXPECT_LT(errors[errors.size() / 2], 3.0);
-    for (const auto& s : stems)
-        if (s.name != "vox") EXPECT_LT(level[s.name], level["vox"]) << s.name;
+    for (const auto& s : stems) {
+        if (s.name != "vox") {
+            EXPECT_LT(level[s.name], level["vox"]) << s.name;
+        }
+    }
     EXPECT_EQ(r.leadRole, "vocal");
 }
 
