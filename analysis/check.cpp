@@ -37,23 +37,9 @@ EqBand peak(double hz, double db, double q) { return {EqBandType::Peak, hz, db, 
 EqBand lowShelf(double hz, double db) { return {EqBandType::LowShelf, hz, db, 0.7071, 12, true}; }
 EqBand highShelf(double hz, double db) { return {EqBandType::HighShelf, hz, db, 0.7071, 12, true}; }
 
-double dbOf(double power) { return 10.0 * std::log10(std::max(power, 1e-30)); }
-double powerOf(double db) { return std::pow(10.0, db / 10.0); }
-
-// A profile's power summed over third-octave bands in [lo, hi] Hz: mean power per bin
-// times the band's width (proportional to its centre).
-double powerBetween(const SpectrumProfile& p, double lo, double hi, bool mid = true, bool side = true) {
-    double sum = 0;
-    for (std::size_t b = 0; b < p.bandHz.size(); ++b) {
-        if (p.bandHz[b] < lo || p.bandHz[b] > hi) continue;
-        sum += ((mid ? powerOf(p.midDb[b]) : 0.0) + (side ? powerOf(p.sideDb[b]) : 0.0)) * p.bandHz[b];
-    }
-    return sum;
-}
-
 double octavePower(const SpectrumProfile& p, std::size_t octave, bool mid = true, bool side = true) {
     const double centre = octaveBandsHz()[octave];
-    return powerBetween(p, centre / std::sqrt(2.0), centre * std::sqrt(2.0), mid, side);
+    return p.powerBetween(centre / std::sqrt(2.0), centre * std::sqrt(2.0), mid, side);
 }
 
 // One playback model as a stream: response, mono fold-down, headroom limiter; measured,
@@ -147,11 +133,11 @@ void measureResidual(const std::string& aPath, const std::string& bPath, std::in
     }
     if (count == 0) return;
     const double frames = static_cast<double>(count);
-    out.nullResidualDbfs = dbOf(diff / frames);
+    out.nullResidualDbfs = powerToDb(diff / frames);
     // The gain g on b that minimises |a - g b|^2 is <a,b> / <b,b>.
     const double g = bb > 0 ? ab / bb : 1.0;
     out.matchedGainDb = g > 0 ? 20.0 * std::log10(g) : 0.0;
-    out.matchedResidualDbfs = dbOf(std::max(aa - 2.0 * g * ab + g * g * bb, 0.0) / frames);
+    out.matchedResidualDbfs = powerToDb(std::max(aa - 2.0 * g * ab + g * g * bb, 0.0) / frames);
 }
 
 extern "C" char** environ;
@@ -401,7 +387,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     const auto& octaves = octaveBandsHz();
     for (std::size_t k = 0; k < octaves.size(); ++k) {
         const double m = octavePower(r.profile, k, true, false), s = octavePower(r.profile, k, false, true);
-        r.monoLossDb.push_back(m + s > 0 ? dbOf(m / (m + s)) : 0.0);
+        r.monoLossDb.push_back(m + s > 0 ? powerToDb(m / (m + s)) : 0.0);
         r.bandCorrelation.push_back(m + s > 0 ? (m - s) / (m + s) : 1.0);
     }
     const double loudest = [&] {
@@ -418,15 +404,15 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
         const SpectrumProfile outProfile = s.analyzer->spectrumProfile(out);
         for (std::size_t k = 0; k < octaves.size(); ++k) {
             const double before = octavePower(r.profile, k), after = octavePower(outProfile, k);
-            c.bandGainDb.push_back(before > 0 && after > 0 ? dbOf(after / before) : -120.0);
+            c.bandGainDb.push_back(before > 0 && after > 0 ? powerToDb(after / before) : -120.0);
         }
         for (std::size_t b = 0; b < outProfile.bandHz.size(); ++b)
-            c.thirdOctaveDb.push_back(dbOf(powerOf(outProfile.midDb[b]) + powerOf(outProfile.sideDb[b])));
+            c.thirdOctaveDb.push_back(outProfile.totalDb(b));
         if (out.integratedLufs && r.analysis.integratedLufs) c.loudnessChangeLu = *out.integratedLufs - *r.analysis.integratedLufs;
         double outLoudest = 0;
         for (std::size_t k = 0; k < octaves.size(); ++k) outLoudest = std::max(outLoudest, octavePower(outProfile, k));
-        c.bassAudible = powerBetween(outProfile, 80.0, 500.0) >= outLoudest * powerOf(-20.0);
-        c.presenceMasked = powerBetween(outProfile, 1000.0, 4000.0) < powerBetween(outProfile, 250.0, 500.0) * powerOf(-10.0);
+        c.bassAudible = outProfile.powerBetween(80.0, 500.0) >= outLoudest * dbToPower(-20.0);
+        c.presenceMasked = outProfile.powerBetween(1000.0, 4000.0) < outProfile.powerBetween(250.0, 500.0) * dbToPower(-10.0);
         if (s.writer) {
             s.writer->close();
             s.output->commit();
@@ -471,7 +457,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
         // nothing in them (40 dB under the loudest) are not judged.
         int judged = 0, opposed = 0;
         for (std::size_t k = 0; k < octaves.size(); ++k) {
-            if (octavePower(r.profile, k) < loudest * powerOf(-40.0)) continue;
+            if (octavePower(r.profile, k) < loudest * dbToPower(-40.0)) continue;
             ++judged;
             if (r.bandCorrelation[k] < -0.3) ++opposed;
         }
@@ -481,7 +467,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
             add(Severity::Error, "inverted_polarity", text);
         } else {
             for (std::size_t k = 0; k < octaves.size(); ++k) {
-                if (octavePower(r.profile, k) < loudest * powerOf(-40.0)) continue;
+                if (octavePower(r.profile, k) < loudest * dbToPower(-40.0)) continue;
                 if (r.bandCorrelation[k] < -0.2) {
                     const bool bass = octaves[k] <= 125.0;
                     std::snprintf(text, sizeof text, "%s: out of phase at %g Hz (correlation %.2f); mono loses %.1f dB there",
@@ -505,7 +491,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     }
     double tailSquares = 0;
     for (float v : tail) tailSquares += static_cast<double>(v) * v;
-    const double tailDbfs = dbOf(tailSquares / static_cast<double>(std::max<std::size_t>(tail.size(), 1)));
+    const double tailDbfs = powerToDb(tailSquares / static_cast<double>(std::max<std::size_t>(tail.size(), 1)));
     if (framesRead > tailFrames && tailDbfs > -40.0) {
         std::snprintf(text, sizeof text, "the audio is still at %.1f dBFS RMS in its last 10 ms: the end is cut mid-signal (no fade or tail)", tailDbfs);
         add(Severity::Warning, "truncated_tail", text, a.durationSeconds);
@@ -533,12 +519,11 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
         if (otherAnalysis.integratedLufs && r.analysis.integratedLufs) v.loudnessChangeLu = *otherAnalysis.integratedLufs - *r.analysis.integratedLufs;
         for (std::size_t k = 0; k < octaves.size(); ++k) {
             const double before = octavePower(r.profile, k), after = octavePower(other, k);
-            v.bandChangeDb.push_back(before > 0 && after > 0 ? dbOf(after / before) : 0.0);
+            v.bandChangeDb.push_back(before > 0 && after > 0 ? powerToDb(after / before) : 0.0);
         }
         for (std::size_t b = 0; b < r.profile.bandHz.size() && b < other.bandHz.size(); ++b) {
             v.thirdOctaveHz.push_back(r.profile.bandHz[b]);
-            v.thirdOctaveChangeDb.push_back(dbOf(powerOf(other.midDb[b]) + powerOf(other.sideDb[b])) -
-                                            dbOf(powerOf(r.profile.midDb[b]) + powerOf(r.profile.sideDb[b])));
+            v.thirdOctaveChangeDb.push_back(other.totalDb(b) - r.profile.totalDb(b));
         }
         const double w0 = r.profile.overallWidth(), w1 = other.overallWidth();
         v.widthChangeDb = w0 > 0 && w1 > 0 ? 10.0 * std::log10(w1 / w0) : 0.0;

@@ -40,7 +40,6 @@ std::vector<double> thirdOctaveCentres(double nyquist) {
     return centres;
 }
 
-double dbOf(double power) { return 10.0 * std::log10(std::max(power, 1e-30)); }
 
 
 std::optional<std::size_t> bandIndex(const SpectrumProfile& p, double f) {
@@ -49,10 +48,6 @@ std::optional<std::size_t> bandIndex(const SpectrumProfile& p, double f) {
     return std::nullopt;
 }
 
-double powerOf(double db) { return std::pow(10.0, db / 10.0); }
-
-// A band's total power, mid + side, in dB (L^2 + R^2 = 2 (M^2 + S^2)).
-double totalDb(const SpectrumProfile& p, std::size_t band) { return dbOf(powerOf(p.midDb[band]) + powerOf(p.sideDb[band])); }
 
 // Smooths over neighbouring bands (1/4, 1/2, 1/4), holding the ends, then limits.
 std::vector<double> smoothAndLimit(const std::vector<double>& x, double limitDb) {
@@ -135,6 +130,17 @@ void separatePowers(const float* z, float* midPower, float* sidePower) noexcept 
 }
 
 }  // namespace
+
+double SpectrumProfile::totalDb(std::size_t band) const { return powerToDb(dbToPower(midDb[band]) + dbToPower(sideDb[band])); }
+
+double SpectrumProfile::powerBetween(double loHz, double hiHz, bool mid, bool side) const {
+    double sum = 0;
+    for (std::size_t b = 0; b < bandHz.size(); ++b) {
+        if (bandHz[b] < loHz || bandHz[b] > hiHz) continue;
+        sum += ((mid ? dbToPower(midDb[b]) : 0.0) + (side ? dbToPower(sideDb[b]) : 0.0)) * bandHz[b];
+    }
+    return sum;
+}
 
 double SpectrumProfile::overallWidth() const {
     // The mean of the bands' ratios, not the ratio of the sums: a ratio of sums would be
@@ -304,8 +310,8 @@ SpectrumProfile SpectrumAccumulator::profile(const AnalysisResult& analysis) con
     for (std::size_t b = 0; b < bands; ++b) {
         const double bins = static_cast<double>(s.lastBin[b] - s.firstBin[b]);
         const double m = sum[b], side = sum[bands + b];
-        profile.midDb.push_back(dbOf(m / bins / frames));
-        profile.sideDb.push_back(dbOf(side / bins / frames));
+        profile.midDb.push_back(powerToDb(m / bins / frames));
+        profile.sideDb.push_back(powerToDb(side / bins / frames));
         profile.widthRatio.push_back(m > 0 ? side / m : 0.0);
     }
     return profile;
@@ -327,7 +333,7 @@ double spectralDistanceDb(const SpectrumProfile& a, const SpectrumProfile& b) {
         if (f < 40.0 || f > 16000.0) continue;
         const auto j = bandIndex(b, f);
         if (!j) continue;
-        diff.push_back(totalDb(a, i) - totalDb(b, *j));
+        diff.push_back(a.totalDb(i) - b.totalDb(*j));
     }
     if (diff.empty()) return 0.0;
     double mean = 0;
@@ -347,12 +353,12 @@ SpectrumProfile averageProfiles(const std::vector<SpectrumProfile>& profiles) {
     int measured = 0;
     for (const auto& p : profiles) {
         // Each is normalised to 0 LUFS before averaging its powers.
-        const double norm = p.integratedLufs ? powerOf(-*p.integratedLufs) : 1.0;
+        const double norm = p.integratedLufs ? dbToPower(-*p.integratedLufs) : 1.0;
         for (std::size_t b = 0; b < avg.bandHz.size(); ++b) {
             const auto j = bandIndex(p, avg.bandHz[b]);
             if (!j) continue;  // a band above this one's Nyquist: the others speak for it
-            mid[b] += powerOf(p.midDb[*j]) * norm;
-            side[b] += powerOf(p.sideDb[*j]) * norm;
+            mid[b] += dbToPower(p.midDb[*j]) * norm;
+            side[b] += dbToPower(p.sideDb[*j]) * norm;
             count[b] += 1.0;
         }
         if (p.integratedLufs && p.crestDb && p.truePeakDbtp) {
@@ -365,8 +371,8 @@ SpectrumProfile averageProfiles(const std::vector<SpectrumProfile>& profiles) {
     }
     const double level = measured ? lufs / measured : 0.0;
     for (std::size_t b = 0; b < avg.bandHz.size(); ++b) {
-        avg.midDb[b] = dbOf(mid[b] / count[b]) + level;  // count >= 1: the first has every band
-        avg.sideDb[b] = dbOf(side[b] / count[b]) + level;
+        avg.midDb[b] = powerToDb(mid[b] / count[b]) + level;  // count >= 1: the first has every band
+        avg.sideDb[b] = powerToDb(side[b] / count[b]) + level;
         avg.widthRatio[b] = mid[b] > 0 ? side[b] / mid[b] : 0.0;
     }
     if (measured) {
@@ -382,10 +388,10 @@ double ReferenceMatch::predictedLoudnessChangeDb(const SpectrumProfile& input) c
     double before = 0, after = 0;
     for (std::size_t b = 0; b < input.bandHz.size() && b < toneDb.size(); ++b) {
         // Band levels are mean power per bin: times the band's width for its total power.
-        const double weight = powerOf(k.magnitudeDb(input.bandHz[b])) * input.bandHz[b];
-        const double mid = powerOf(input.midDb[b]) * weight, side = powerOf(input.sideDb[b]) * weight;
+        const double weight = dbToPower(k.magnitudeDb(input.bandHz[b])) * input.bandHz[b];
+        const double mid = dbToPower(input.midDb[b]) * weight, side = dbToPower(input.sideDb[b]) * weight;
         before += mid + side;
-        after += (mid * powerOf(midWidthDb[b]) + side * powerOf(sideWidthDb[b])) * powerOf(toneDb[b]);
+        after += (mid * dbToPower(midWidthDb[b]) + side * dbToPower(sideWidthDb[b])) * dbToPower(toneDb[b]);
     }
     return before > 0 && after > 0 ? 10.0 * std::log10(after / before) : 0.0;
 }
@@ -420,7 +426,7 @@ ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProf
         const auto j = bandIndex(reference, f);
         if (!j || f < 40.0 || f > 16000.0) continue;
         if (input.midDb[b] < inTop - 80.0 || reference.midDb[*j] < refTop - 80.0) continue;
-        tone[b] = totalDb(reference, *j) - totalDb(input, b);
+        tone[b] = reference.totalDb(*j) - input.totalDb(b);
         toneValid[b] = true;
         offset += tone[b];
         ++counted;
@@ -446,9 +452,9 @@ ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProf
         // (1 + r) / (1 + r') and the side r' (1 + r) / (r (1 + r')) in power.
         const double r = input.widthRatio[b];
         if (match.widthChangeDb[b] == 0.0 || !(r > 0.0)) continue;
-        const double target = r * powerOf(match.widthChangeDb[b]);
-        match.midWidthDb[b] = dbOf((1.0 + r) / (1.0 + target));
-        match.sideWidthDb[b] = dbOf(target * (1.0 + r) / (r * (1.0 + target)));
+        const double target = r * dbToPower(match.widthChangeDb[b]);
+        match.midWidthDb[b] = powerToDb((1.0 + r) / (1.0 + target));
+        match.sideWidthDb[b] = powerToDb(target * (1.0 + r) / (r * (1.0 + target)));
     }
     match.inputLufs = input.integratedLufs.value_or(0.0);
     match.referenceLufs = reference.integratedLufs.value_or(0.0);

@@ -201,37 +201,6 @@ void smoothGroup(float* const* work, std::size_t frames, const double* attack, c
     }
 }
 
-// The RMS detectors of N compressors on C channels each, side by side, states in
-// registers: level[g][i] = the louder channel's mean square.
-template <int N, int C>
-void rmsGroup(const AudioView* ios, std::size_t start, std::size_t frames, const bool* rms,
-              const double* coefficient, double (*meanSquare)[8], float* const* level) noexcept {
-    double ms[N][C], a[N];
-    const float* in[N][C];
-    for (int g = 0; g < N; ++g) {
-        a[g] = coefficient[g];
-        for (int c = 0; c < C; ++c) {
-            ms[g][c] = meanSquare[g][c];
-            in[g][c] = ios[g].channel(c) + start;
-        }
-    }
-    for (std::size_t i = 0; i < frames; ++i) {
-        for (int g = 0; g < N; ++g) {
-            double loudest = 0.0;
-            for (int c = 0; c < C; ++c) {
-                const float v = in[g][c][i];
-                const double x = std::isfinite(v) ? v : 0.0;
-                ms[g][c] = a[g] * ms[g][c] + (1.0 - a[g]) * x * x;
-                loudest = std::max(loudest, ms[g][c]);
-            }
-            level[g][i] = static_cast<float>(loudest);
-        }
-    }
-    for (int g = 0; g < N; ++g)
-        if (rms[g])
-            for (int c = 0; c < C; ++c) meanSquare[g][c] = ms[g][c];
-}
-
 #if defined(__GNUC__)
 // The same two recursions two lanes at a time (SSE2 through GCC's vector extension): lane
 // for lane the scalar code's arithmetic in the same order, so the bytes are the same.
@@ -432,11 +401,7 @@ void Compressor::processLinkedGroup(Compressor* const* group, const AudioView* i
                 rmsGroupStereo<2>(ios, start, frames, rms, rmsCoefficient, meanSquare, level);
             } else
 #endif
-            if (channels == 2 && count == 3) {
-                rmsGroup<3, 2>(ios, start, frames, rms, rmsCoefficient, meanSquare, level);
-            } else if (channels == 2 && count == 2) {
-                rmsGroup<2, 2>(ios, start, frames, rms, rmsCoefficient, meanSquare, level);
-            } else {
+            {
                 // Any other shape, plainly: the states go through memory.
                 for (std::size_t i = 0; i < frames; ++i) {
                     for (int g = 0; g < count; ++g) {

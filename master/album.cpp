@@ -516,19 +516,21 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
     // (Q7.8 dB relative to -23 LUFS, as Opus and EBU R128 players read them).
     const double albumLufs = album.integratedLufs.value_or(result.targetLufs);
     const double albumPeak = std::pow(10.0, album.truePeakDbtp.value_or(0.0) / 20.0);
+    Metadata whole;  // the album's tags; each track's start from them
+    whole.title = manifest.title;
+    whole.artist = manifest.artist;
+    whole.album = manifest.title;
+    whole.date = manifest.date;
+    whole.genre = manifest.genre;
+    whole.artworkPath = manifest.artworkPath;
     for (std::size_t i = 0; i < count; ++i) {
         const AlbumTrackResult& r = result.tracks[i];
-        const AlbumTrackSpec& t = manifest.tracks[i];
-        Metadata md;
+        Metadata md = whole;
         md.title = r.title;
         md.artist = r.artist;
-        md.album = manifest.title;
-        md.date = manifest.date;
-        md.genre = manifest.genre;
-        md.isrc = t.isrc;
+        md.isrc = manifest.tracks[i].isrc;
         md.trackNumber = r.number;
         md.trackTotal = static_cast<int>(count);
-        md.artworkPath = manifest.artworkPath;
         const double trackLufs = r.integratedLufs.value_or(albumLufs);
         char peak[32];
         std::snprintf(peak, sizeof peak, "%.6f", std::pow(10.0, r.truePeakDbtp.value_or(0.0) / 20.0));
@@ -544,13 +546,6 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
         }
         writeMetadata(trackOutputs[i]->tempPath(), md);
     }
-    Metadata whole;
-    whole.title = manifest.title;
-    whole.artist = manifest.artist;
-    whole.album = manifest.title;
-    whole.date = manifest.date;
-    whole.genre = manifest.genre;
-    whole.artworkPath = manifest.artworkPath;
     writeMetadata(continuousOutput.tempPath(), whole);
     if (cueOutput) {
         std::ofstream cue(cueOutput->tempPath(), std::ios::binary);

@@ -1,6 +1,7 @@
 #include "bounce/automix.h"
 
 #include "bounce/analysis.h"
+#include "bounce/check.h"
 #include "bounce/error.h"
 #include "bounce/sound_file.h"
 #include "bounce/spectrum_profile.h"
@@ -94,7 +95,6 @@ std::vector<std::string> tokens(const std::string& text) {
     return out;
 }
 
-double dbOf(double power) { return 10.0 * std::log10(std::max(power, 1e-30)); }
 
 // 10 ms RMS envelope onsets: a rise of 9 dB over the quietest of the last 50 ms, within
 // 40 dB of the loudest; per second. Percussive sources have many, sustained ones few.
@@ -106,7 +106,7 @@ struct OnsetCounter {
             for (int c = 0; c < block.channels(); ++c) s += static_cast<double>(block.channel(c)[i]) * block.channel(c)[i];
             sum += s / block.channels();
             if (++filled < window) continue;
-            const double db = dbOf(sum / static_cast<double>(window));
+            const double db = powerToDb(sum / static_cast<double>(window));
             envelope.push_back(db);
             sum = 0;
             filled = 0;
@@ -196,21 +196,14 @@ AutomixResult automix(const std::string& folder, const std::string& sessionDir) 
         const AnalysisResult analysis = finishFileAnalysis(analyzer, info, frames);
         const SpectrumProfile profile = analyzer.spectrumProfile(analysis);
         t.activeLufs = analysis.integratedLufs;
-        double total = 0, low = 0, weighted = 0;
-        std::vector<double> bandPower;
+        double weighted = 0;
+        std::vector<double> bandPower;  // each third-octave band's power
         for (std::size_t b = 0; b < profile.bandHz.size(); ++b) {
-            const double p = (std::pow(10.0, profile.midDb[b] / 10.0) + std::pow(10.0, profile.sideDb[b] / 10.0)) * profile.bandHz[b];
-            bandPower.push_back(p);
-            total += p;
-            weighted += p * profile.bandHz[b];
-            if (profile.bandHz[b] < 150.0) low += p;
+            bandPower.push_back(profile.powerBetween(profile.bandHz[b], profile.bandHz[b]));
+            weighted += bandPower.back() * profile.bandHz[b];
         }
-        for (double centre : {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0}) {
-            double band = 0;
-            for (std::size_t b = 0; b < profile.bandHz.size(); ++b)
-                if (std::fabs(std::log2(profile.bandHz[b] / centre)) <= 0.5) band += bandPower[b];
-            t.octaveDb.push_back(dbOf(band));
-        }
+        const double total = profile.powerBetween(0.0, 1e9), low = profile.powerBetween(0.0, 150.0);
+        for (double centre : octaveBandsHz()) t.octaveDb.push_back(powerToDb(profile.powerBetween(centre / std::sqrt(2.0), centre * std::sqrt(2.0))));
         t.centroidHz = total > 0 ? weighted / total : 0.0;
         t.lowShare = total > 0 ? low / total : 0.0;
         t.onsetsPerSecond = onsets.perSecond(analysis.durationSeconds);
@@ -265,7 +258,7 @@ AutomixResult automix(const std::string& folder, const std::string& sessionDir) 
     double power = 0;
     for (const auto& t : result.tracks)
         if (t.activeLufs) power += std::pow(10.0, (ruleFor(t.role).levelLu - leadLevel) / 10.0);
-    const double shift = -20.0 - dbOf(power);
+    const double shift = -20.0 - powerToDb(power);
     result.estimatedMixLufs = -20.0;
     // Panning: stereo files balanced at the centre; mono ones by role, alternating sides
     // within a role, pulled in by their low-frequency share (lows stay central).

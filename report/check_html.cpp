@@ -143,7 +143,7 @@ std::string checkToHtml(const CheckResult& r, double targetLufs) {
         double top = -300;
         std::vector<double> inputDb;
         for (std::size_t b = 0; b < p.bandHz.size(); ++b) {
-            inputDb.push_back(10.0 * std::log10(std::max(std::pow(10.0, p.midDb[b] / 10.0) + std::pow(10.0, p.sideDb[b] / 10.0), 1e-30)));
+            inputDb.push_back(p.totalDb(b));
             top = std::max(top, inputDb.back());
         }
         Axes axes{20.0, 20000.0, -60.0, 12.0, true};

@@ -98,16 +98,11 @@ MasterSettings settingsFrom(const Json& o) {
     if (o.contains("intensity")) s.intensity = o["intensity"].get<double>();
     if (o.contains("bits")) s.bits = o["bits"];
     if (o.contains("dither")) s.dither = o["dither"];
-    for (const char* key : {"title", "artist", "album", "date", "isrc", "genre"}) {
-        if (!o.contains(key)) continue;
-        const std::string v = o[key];
-        if (std::string(key) == "title") s.metadata.title = v;
-        if (std::string(key) == "artist") s.metadata.artist = v;
-        if (std::string(key) == "album") s.metadata.album = v;
-        if (std::string(key) == "date") s.metadata.date = v;
-        if (std::string(key) == "isrc") s.metadata.isrc = v;
-        if (std::string(key) == "genre") s.metadata.genre = v;
-    }
+    const std::pair<const char*, std::string Metadata::*> tags[] = {{"title", &Metadata::title}, {"artist", &Metadata::artist},
+                                                                   {"album", &Metadata::album}, {"date", &Metadata::date},
+                                                                   {"isrc", &Metadata::isrc},   {"genre", &Metadata::genre}};
+    for (const auto& [key, member] : tags)
+        if (o.contains(key)) s.metadata.*member = o[key].get<std::string>();
     return s;
 }
 

@@ -7,6 +7,8 @@
 #include "bounce/loudness_meter.h"
 #include "bounce/sound_file.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -112,5 +114,9 @@ std::optional<double> integratedLoudnessOf(const std::string& path);
 
 // 20 log10(linear), nullopt for 0 (and for NaN).
 std::optional<double> decibelsFromLinear(double linear) noexcept;
+
+// Power ratios and dB: 10 log10 (floored at -300 dB, so silence stays a number) and back.
+inline double powerToDb(double power) noexcept { return 10.0 * std::log10(std::max(power, 1e-30)); }
+inline double dbToPower(double db) noexcept { return std::pow(10.0, db / 10.0); }
 
 }  // namespace bounce

@@ -37,6 +37,12 @@ struct SpectrumProfile {
     // Side over mid power, the mean of the bands' ratios over 100 Hz .. 10 kHz: one number
     // for "how wide" (0 mono, about 1 for uncorrelated channels), independent of the tone.
     double overallWidth() const;
+
+    // A band's total (mid + side) level, mean power per bin in dB (L^2 + R^2 = 2 (M^2 + S^2)).
+    double totalDb(std::size_t band) const;
+    // The power of the bands whose centres lie in [loHz, hiHz], each band's mean per bin
+    // times its width (proportional to its centre): comparable across band groupings.
+    double powerBetween(double loHz, double hiHz, bool mid = true, bool side = true) const;
 };
 
 struct AnalysisResult;
