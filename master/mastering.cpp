@@ -423,7 +423,9 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
             if (havePrevious && gain != previousGain) slope = std::clamp((loudness - previousLoudness) / (gain - previousGain), 0.1, 1.2);
             previousGain = gain;
             previousLoudness = loudness;
-            havePrevious = true;
+            // A new ceiling is a new gain-to-loudness curve: a secant through this pass and the
+            // next would mix two curves (and can throw the gain far off).
+            havePrevious = peakOk;
             gain += (result.targetLufs - loudness) / slope;
         }
         if (pass.limiterMaxDb > 30.0 && !loudnessOk) break;  // it will not get there
