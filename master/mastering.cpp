@@ -420,12 +420,16 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         if (!loudnessOk) {
             // Secant step: the limiter makes loudness grow more slowly than gain.
             double slope = 1.0;
-            if (havePrevious && gain != previousGain) slope = std::clamp((loudness - previousLoudness) / (gain - previousGain), 0.1, 1.2);
+            if (havePrevious && gain != previousGain) {
+                // More gain never makes a master quieter on one ceiling; a secant that says it
+                // did spans a lowered ceiling (a new curve), and its clamped slope would throw
+                // the gain far off: step as if unlimited instead.
+                const double secant = (loudness - previousLoudness) / (gain - previousGain);
+                if (secant > 0.0) slope = std::clamp(secant, 0.1, 1.2);
+            }
             previousGain = gain;
             previousLoudness = loudness;
-            // A new ceiling is a new gain-to-loudness curve: a secant through this pass and the
-            // next would mix two curves (and can throw the gain far off).
-            havePrevious = peakOk;
+            havePrevious = true;
             gain += (result.targetLufs - loudness) / slope;
         }
         if (pass.limiterMaxDb > 30.0 && !loudnessOk) break;  // it will not get there
