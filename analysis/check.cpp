@@ -359,9 +359,8 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
             for (std::size_t k = 0; k < n; ++k) {
                 if (peaks[k] <= markAbove) continue;
                 // Peaks lag the input by the interpolator's delay.
-                const std::uint64_t frame = framesRead + k >= static_cast<std::uint64_t>(TruePeakDetector::kDelayFrames)
-                                                ? framesRead + k - static_cast<std::uint64_t>(TruePeakDetector::kDelayFrames)
-                                                : 0;
+                const auto delay = static_cast<std::uint64_t>(truePeaks[static_cast<std::size_t>(c)].delayFrames());
+                const std::uint64_t frame = framesRead + k >= delay ? framesRead + k - delay : 0;
                 columns[std::min(kColumns - 1, static_cast<std::size_t>(static_cast<double>(frame) / framesPerColumn))].truePeakHigh = true;
             }
         }

@@ -298,7 +298,7 @@ LoudnessMeter::LoudnessMeter(const Settings& settings) : state_(std::make_unique
     s.states.resize(static_cast<std::size_t>(s.channels));
     s.hopSumSquares.assign(static_cast<std::size_t>(s.channels), 0.0);
     s.peaks.resize(static_cast<std::size_t>(s.channels));
-    for (auto& peak : s.peaks) peak.prepare(settings.sampleRate, settings.measureTruePeak ? 0 : 1);
+    for (auto& peak : s.peaks) peak.prepare(settings.sampleRate, settings.measureTruePeak ? TruePeakDetector::Mode::Reconstruction : TruePeakDetector::Mode::SamplePeak);
 }
 
 LoudnessMeter::~LoudnessMeter() = default;

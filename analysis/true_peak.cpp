@@ -1,6 +1,7 @@
 #include "bounce/true_peak.h"
 
 #include "bounce/kaiser.h"
+#include "bounce/oversampler.h"
 #include "bounce/simd.h"
 
 #include <algorithm>
@@ -19,235 +20,467 @@
 namespace bounce {
 namespace {
 
+using Screen = std::array<std::array<float, TruePeakDetector::kScreenTaps>, TruePeakDetector::kOversampling>;
 
+// Taps of a Kaiser-windowed sinc of `taps` points interpolating at `fraction` (0 <= f < 1)
+// past the centre sample; tap k multiplies the sample k - (taps / 2 - 1) after the centre.
+// Normalised to unity at DC (the window's sum is not exactly 1 off the grid).
+std::vector<double> windowedSinc(int taps, double beta, double fraction) {
+    std::vector<double> h(static_cast<std::size_t>(taps));
+    double sum = 0.0;
+    for (int k = 0; k < taps; ++k) {
+        const double t = fraction - (k - (taps / 2 - 1));  // distance from that sample
+        const double x = std::numbers::pi * t;
+        const double sinc = t == 0.0 ? 1.0 : std::sin(x) / x;
+        h[static_cast<std::size_t>(k)] = sinc * kaiserWindow(t / (taps / 2.0), beta);
+        sum += h[static_cast<std::size_t>(k)];
+    }
+    for (double& v : h) v /= sum;
+    return h;
+}
+
+// The reconstruction filter at kFinePhases positions per sample, built once and shared by
+// every detector (256 KB, read-only after its construction).
+struct ReconstructionTable {
+    static constexpr int n = TruePeakDetector::kReconstructionTaps;
+    std::vector<float> taps;  // [phase][n]
+    ReconstructionTable() : taps(static_cast<std::size_t>(TruePeakDetector::kFinePhases) * n) {
+        for (int p = 0; p < TruePeakDetector::kFinePhases; ++p) {
+            const auto h = windowedSinc(n, TruePeakDetector::kReconstructionKaiserBeta, static_cast<double>(p) / TruePeakDetector::kFinePhases);
+            for (int k = 0; k < n; ++k) taps[static_cast<std::size_t>(p) * n + static_cast<std::size_t>(k)] = static_cast<float>(h[static_cast<std::size_t>(k)]);
+        }
+    }
+    const float* phase(int p) const noexcept { return taps.data() + static_cast<std::size_t>(p) * n; }
+};
+
+const ReconstructionTable& reconstructionTable() {
+    static const ReconstructionTable table;
+    return table;
+}
+
+// Parabola through (-1, y0), (0, y1), (1, y2): the vertex offset, clamped to [-0.5, 0.5]
+// (0 when the three points do not bend down).
+double vertexOffset(double y0, double y1, double y2) noexcept {
+    const double den = y0 - 2.0 * y1 + y2;
+    if (!(den < 0.0)) return 0.0;
+    return std::clamp(0.5 * (y0 - y2) / den, -0.5, 0.5);
+}
+
+// The most a crest of the screen's reconstruction can rise above its 4x grid: a signal
+// band-limited to fs/2 bends at most (pi fs)^2 |x|max (Bernstein's inequality), so half a
+// grid step (1/8 sample) from its crest it is down at most (pi/8)^2 / 2 = 7.7 % (0.69 dB).
+// 0.75 dB, for the screen's own slight excess over fs/2.
+constexpr float kGridMiss = 1.0902954f;  // 10^(0.75/20)
+// The parabola through a crest's grid points can fall short of the crest; by far less than
+// this (0.1 dB) for content up to 0.49 fs.
+constexpr float kParabolaMiss = 1.0115795f;  // 10^(0.1/20)
+
+// The screen's hot loop. Consecutive outputs of one phase are computed together: each tap
+// is one multiply-add of a broadcast coefficient with neighbouring inputs (an unaligned
+// load), so no shuffles are needed. Phase 0 is the sample itself. `w` points at the first
+// sample output 0 reads; output i reads w[i .. i + n - 1] and its centre is w[i + n/2 - 1].
+// A group whose inputs are small enough that neither the screen nor the reconstruction can
+// pass `skipAtOrBelow` (span x bound + the group's tail bound) is written as its samples.
+// max(x, m) keeps m when x is NaN, so a NaN never becomes a reading.
 #if defined(BOUNCE_HAVE_AVX_KERNEL)
-// The same kernel eight outputs wide, for CPUs with AVX (chosen at run time, so the
-// binary still runs on any x86-64). Each lane does exactly the SSE kernel's arithmetic in
-// the same order (separate multiply and add, no FMA), so results are bit-identical.
-// Returns how many outputs it computed (a multiple of 8).
-__attribute__((target("avx"))) std::size_t kernelAvx(const float* w, std::size_t count, int factor,
-                                                     const std::array<std::array<float, TruePeakDetector::kTapsPerPhase>, 4>& taps,
-                                                     float* peaks, float& peakOut, float& samplePeakOut, float bound,
-                                                     float skipAtOrBelow) noexcept {
-    constexpr int n = TruePeakDetector::kTapsPerPhase;
+__attribute__((target("avx"))) std::size_t screenAvx(const float* w, std::size_t count, const Screen& taps, float* out, float& samplePeakOut,
+                                                    float bound, const float* tails, float skipAtOrBelow) noexcept {
+    constexpr int n = TruePeakDetector::kScreenTaps;
     const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    __m256 peak = _mm256_set1_ps(peakOut);
     __m256 samplePeak = _mm256_set1_ps(samplePeakOut);
     std::size_t i = 0;
     for (; i + 8 <= count; i += 8) {
-        __m256 lane = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(w + i + n - 1 - n / 2), absMask), _mm256_setzero_ps());
+        __m256 lane = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(w + i + n / 2 - 1), absMask), _mm256_setzero_ps());
         samplePeak = _mm256_max_ps(lane, samplePeak);
-        // The 8 outputs read w[i .. i + n + 6]: when bound x their largest magnitude cannot
-        // exceed skipAtOrBelow, the interpolated phases cannot matter (see processChunk).
-        __m256 span = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(w + i), absMask), _mm256_and_ps(_mm256_loadu_ps(w + i + 8), absMask));
-        span = _mm256_max_ps(span, _mm256_and_ps(_mm256_loadu_ps(w + i + 16), absMask));
-        span = _mm256_max_ps(span, _mm256_and_ps(_mm256_loadu_ps(w + i + n - 1), absMask));
+        // The 8 outputs read w[i .. i + n + 6].
+        __m256 span = _mm256_and_ps(_mm256_loadu_ps(w + i + n - 1), absMask);
+        for (int k = 0; k < n; k += 8) span = _mm256_max_ps(span, _mm256_and_ps(_mm256_loadu_ps(w + i + k), absMask));
         __m128 half = _mm_max_ps(_mm256_castps256_ps128(span), _mm256_extractf128_ps(span, 1));
         half = _mm_max_ps(half, _mm_movehl_ps(half, half));
         half = _mm_max_ss(half, _mm_shuffle_ps(half, half, 1));
-        if (_mm_cvtss_f32(half) * bound <= skipAtOrBelow) {
-            peak = _mm256_max_ps(lane, peak);
-            if (peaks) _mm256_storeu_ps(peaks + i, lane);
+        if (_mm_cvtss_f32(half) * bound + tails[i >> 3] <= skipAtOrBelow) {
+            _mm256_storeu_ps(out + i, lane);
             continue;
         }
-        if (factor == 4) {
-            __m256 a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-            for (int k = 0; k < n; ++k) {
-                const __m256 x = _mm256_loadu_ps(w + i + n - 1 - k);
-                a1 = _mm256_add_ps(a1, _mm256_mul_ps(_mm256_set1_ps(taps[1][static_cast<std::size_t>(k)]), x));
-                a2 = _mm256_add_ps(a2, _mm256_mul_ps(_mm256_set1_ps(taps[2][static_cast<std::size_t>(k)]), x));
-                a3 = _mm256_add_ps(a3, _mm256_mul_ps(_mm256_set1_ps(taps[3][static_cast<std::size_t>(k)]), x));
-            }
-            lane = _mm256_max_ps(_mm256_and_ps(a1, absMask), lane);
-            lane = _mm256_max_ps(_mm256_and_ps(a2, absMask), lane);
-            lane = _mm256_max_ps(_mm256_and_ps(a3, absMask), lane);
-        } else if (factor == 2) {
-            __m256 a1 = _mm256_setzero_ps();
-            for (int k = 0; k < n; ++k)
-                a1 = _mm256_add_ps(a1, _mm256_mul_ps(_mm256_set1_ps(taps[1][static_cast<std::size_t>(k)]), _mm256_loadu_ps(w + i + n - 1 - k)));
-            lane = _mm256_max_ps(_mm256_and_ps(a1, absMask), lane);
+        __m256 a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+        for (int k = 0; k < n; ++k) {
+            const __m256 x = _mm256_loadu_ps(w + i + k);
+            a1 = _mm256_add_ps(a1, _mm256_mul_ps(_mm256_set1_ps(taps[1][static_cast<std::size_t>(k)]), x));
+            a2 = _mm256_add_ps(a2, _mm256_mul_ps(_mm256_set1_ps(taps[2][static_cast<std::size_t>(k)]), x));
+            a3 = _mm256_add_ps(a3, _mm256_mul_ps(_mm256_set1_ps(taps[3][static_cast<std::size_t>(k)]), x));
         }
-        peak = _mm256_max_ps(lane, peak);
-        if (peaks) _mm256_storeu_ps(peaks + i, lane);
+        lane = _mm256_max_ps(_mm256_and_ps(a1, absMask), lane);
+        lane = _mm256_max_ps(_mm256_and_ps(a2, absMask), lane);
+        lane = _mm256_max_ps(_mm256_and_ps(a3, absMask), lane);
+        _mm256_storeu_ps(out + i, lane);
     }
     alignas(32) float lanes[8];
-    _mm256_store_ps(lanes, peak);
-    for (float v : lanes) peakOut = std::max(peakOut, v);
     _mm256_store_ps(lanes, samplePeak);
     for (float v : lanes) samplePeakOut = std::max(samplePeakOut, v);
     return i;
 }
-
 #endif
+
+void screenKernel(const float* w, std::size_t count, const Screen& taps, float* out, float& samplePeakOut, float bound, const float* tails,
+                  float skipAtOrBelow) noexcept {
+    constexpr int n = TruePeakDetector::kScreenTaps;
+    std::size_t i = 0;
+#if defined(BOUNCE_HAVE_AVX_KERNEL)
+    if (wideKernels()) i = screenAvx(w, count, taps, out, samplePeakOut, bound, tails, skipAtOrBelow);
+#endif
+#if defined(__SSE2__)
+    const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+    __m128 samplePeak = _mm_set1_ps(samplePeakOut);
+    for (; i + 4 <= count; i += 4) {
+        __m128 lane = _mm_max_ps(_mm_and_ps(_mm_loadu_ps(w + i + n / 2 - 1), absMask), _mm_setzero_ps());
+        samplePeak = _mm_max_ps(lane, samplePeak);
+        // The 4 outputs read w[i .. i + n + 2].
+        __m128 span = _mm_and_ps(_mm_loadu_ps(w + i + n - 1), absMask);
+        for (int k = 0; k < n; k += 4) span = _mm_max_ps(span, _mm_and_ps(_mm_loadu_ps(w + i + k), absMask));
+        span = _mm_max_ps(span, _mm_movehl_ps(span, span));
+        span = _mm_max_ss(span, _mm_shuffle_ps(span, span, 1));
+        if (_mm_cvtss_f32(span) * bound + tails[i >> 3] <= skipAtOrBelow) {
+            _mm_storeu_ps(out + i, lane);
+            continue;
+        }
+        __m128 a1 = _mm_setzero_ps(), a2 = _mm_setzero_ps(), a3 = _mm_setzero_ps();
+        for (int k = 0; k < n; ++k) {
+            const __m128 x = _mm_loadu_ps(w + i + k);
+            a1 = _mm_add_ps(a1, _mm_mul_ps(_mm_set1_ps(taps[1][static_cast<std::size_t>(k)]), x));
+            a2 = _mm_add_ps(a2, _mm_mul_ps(_mm_set1_ps(taps[2][static_cast<std::size_t>(k)]), x));
+            a3 = _mm_add_ps(a3, _mm_mul_ps(_mm_set1_ps(taps[3][static_cast<std::size_t>(k)]), x));
+        }
+        lane = _mm_max_ps(_mm_and_ps(a1, absMask), lane);
+        lane = _mm_max_ps(_mm_and_ps(a2, absMask), lane);
+        lane = _mm_max_ps(_mm_and_ps(a3, absMask), lane);
+        _mm_storeu_ps(out + i, lane);
+    }
+    alignas(16) float lanes[4];
+    _mm_store_ps(lanes, samplePeak);
+    samplePeakOut = std::max(samplePeakOut, std::max(std::max(lanes[0], lanes[1]), std::max(lanes[2], lanes[3])));
+#endif
+    for (; i < count; ++i) {
+        const float s = std::fabs(w[i + n / 2 - 1]);
+        float lane = s > 0.0f ? s : 0.0f;
+        if (lane > samplePeakOut) samplePeakOut = lane;
+        float span = 0.0f;
+        for (int k = 0; k < n; ++k) span = std::max(span, std::fabs(w[i + static_cast<std::size_t>(k)]));
+        if (span * bound + tails[i >> 3] > skipAtOrBelow) {
+            for (int p = 1; p < TruePeakDetector::kOversampling; ++p) {
+                float acc = 0.0f;
+                for (int k = 0; k < n; ++k) acc += taps[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)] * w[i + static_cast<std::size_t>(k)];
+                const float a = std::fabs(acc);
+                if (a > lane) lane = a;
+            }
+        }
+        out[i] = lane;
+    }
+}
 
 }  // namespace
 
-int TruePeakDetector::oversamplingFor(double sampleRate) noexcept {
-    if (sampleRate < 96000.0) return 4;
-    if (sampleRate < 192000.0) return 2;
-    return 1;
-}
+const float* TruePeakDetector::reconstructionTaps(int phaseIndex) noexcept { return reconstructionTable().phase(phaseIndex); }
 
-void TruePeakDetector::prepare(double sampleRate, int oversampling) {
-    factor_ = oversampling > 0 ? std::min(oversampling, 4) : oversamplingFor(sampleRate);
-    constexpr int n = kTapsPerPhase;
-    // Phase p interpolates at (p / factor) samples after the input that is n/2 samples old:
-    // y_p = sum_k x[-k] * s(k - n/2 + p/factor), s = sinc x Kaiser window of half-width n/2.
-    // Each phase is normalised to unity gain at DC.
-    for (int p = 0; p < factor_; ++p) {
-        double taps[n];
-        double sum = 0.0;
-        for (int k = 0; k < n; ++k) {
-            const double t = k - n / 2.0 + static_cast<double>(p) / factor_;
-            const double window = kaiserWindow(t / (n / 2.0), kKaiserBeta);
-            const double sinc = t == 0.0 ? 1.0 : std::sin(std::numbers::pi * t) / (std::numbers::pi * t);
-            taps[k] = sinc * window;
-            sum += taps[k];
-        }
-        for (int k = 0; k < n; ++k) taps_[p][k] = static_cast<float>(taps[k] / sum);
+void TruePeakDetector::prepare(double /*sampleRate*/, Mode mode) {
+    mode_ = mode;
+    constexpr int n = kScreenTaps, N = kReconstructionTaps;
+    for (int p = 0; p < kOversampling; ++p) {
+        const auto h = windowedSinc(n, kScreenKaiserBeta, static_cast<double>(p) / kOversampling);
+        for (int k = 0; k < n; ++k) screen_[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)] = static_cast<float>(h[static_cast<std::size_t>(k)]);
     }
-    // The most any phase can amplify: its sum of |taps|. The margin covers float rounding of
-    // the n products and sums (relative n x 2^-24, far under 1e-4).
+    // The bounds hold at every position between samples, not only on the grid: the most any
+    // screen-like interpolator amplifies (its sum of |taps|) and the total variation of
+    // (-1)^k (reconstruction - screen), both over kFinePhases positions. Margins cover float
+    // rounding of the n and N products (relative n x 2^-24, under 1e-4).
     double most = 1.0;
-    for (int p = 0; p < factor_; ++p) {
+    zoneVariation_.fill(0.0);
+    for (int f = 0; f < kFinePhases; ++f) {
+        const auto near = windowedSinc(n, kScreenKaiserBeta, static_cast<double>(f) / kFinePhases);
         double l1 = 0.0;
-        for (int k = 0; k < n; ++k) l1 += std::fabs(static_cast<double>(taps_[p][k]));
+        for (double v : near) l1 += std::fabs(v);
         most = std::max(most, l1);
+        if (mode != Mode::Reconstruction) continue;
+        const float* longTaps = reconstructionTable().phase(f);
+        // Both filters on the long one's index: screen tap j sits at long index j + N/2 - n/2;
+        // the centre sample is long index N/2 - 1. The difference term (k, k + 1) belongs to
+        // the first zone that reaches both.
+        std::array<double, kZones> tv{};
+        const auto e = [&](int k) {
+            if (k < 0 || k >= N) return 0.0;
+            const int j = k - (N / 2 - n / 2);
+            const double d = static_cast<double>(longTaps[k]) - (j >= 0 && j < n ? near[static_cast<std::size_t>(j)] : 0.0);
+            return (k & 1) ? -d : d;
+        };
+        for (int k = -1; k < N; ++k) {
+            const int reach = std::max(std::abs(k - (N / 2 - 1)), std::abs(k + 1 - (N / 2 - 1)));
+            int zone = 0;
+            while (zone + 1 < kZones && reach > (kZoneRadius << zone)) ++zone;
+            tv[static_cast<std::size_t>(zone)] += std::fabs(e(k) - e(k + 1));
+        }
+        for (int z = 0; z < kZones; ++z) zoneVariation_[static_cast<std::size_t>(z)] = std::max(zoneVariation_[static_cast<std::size_t>(z)], tv[static_cast<std::size_t>(z)]);
     }
-    bound_ = static_cast<float>(most * (1.0 + 1e-4));
-    window_.assign(n - 1 + kChunk, 0.0f);
+    screenBound_ = static_cast<float>(std::max(most, static_cast<double>(kGridMiss)) * (1.0 + 1e-4));
+    for (double& v : zoneVariation_) v *= 1.0 + 1e-4;
+    for (int z = 0; z < kZones; ++z) {
+        const std::size_t blocks = mode == Mode::Reconstruction ? static_cast<std::size_t>(kRingSamples / ((kZoneRadius / 4) << z)) : 0;
+        zoneMin_[static_cast<std::size_t>(z)].assign(blocks, 0.0);
+        zoneMax_[static_cast<std::size_t>(z)].assign(blocks, 0.0);
+    }
+
+    switch (mode) {
+    case Mode::Reconstruction:
+        // The crest search reads the reconstruction up to 1 1/4 samples past the centre.
+        delay_ = N / 2 + 1;
+        history_ = N + 1;
+        break;
+    case Mode::Screen:
+        delay_ = n / 2;
+        history_ = n - 1;
+        break;
+    case Mode::SamplePeak:
+        delay_ = 0;
+        history_ = 0;
+        break;
+    }
+    window_.assign(history_ + kChunk, 0.0f);
+    lanes_.assign(kChunk, 0.0f);
+    tails_.assign(kChunk / 8 + 1, 0.0f);
     reset();
 }
 
 void TruePeakDetector::reset() noexcept {
     std::fill(window_.begin(), window_.end(), 0.0f);
+    samplesIn_ = 0;
+    partialSum_ = 0.0;
+    for (auto& v : zoneMin_) std::fill(v.begin(), v.end(), 0.0);
+    for (auto& v : zoneMax_) std::fill(v.begin(), v.end(), 0.0);
     peak_ = 0.0f;
     samplePeak_ = 0.0f;
 }
 
 void TruePeakDetector::process(const float* samples, std::size_t count, float* peaks, float floor) noexcept {
-    constexpr std::size_t history = kTapsPerPhase - 1;
+    if (mode_ == Mode::SamplePeak) {
+        for (std::size_t i = 0; i < count; ++i) {
+            const float a = std::isfinite(samples[i]) ? std::fabs(samples[i]) : 0.0f;
+            if (a > samplePeak_) samplePeak_ = a;
+            if (peaks) peaks[i] = a;
+        }
+        peak_ = samplePeak_;
+        return;
+    }
     while (count > 0) {
         const std::size_t chunk = std::min(count, kChunk);
         // NaN and infinity have no true peak; read them as silence so one bad sample cannot
         // become the reading (or a limiter's gain).
-        float* fresh = window_.data() + history;
+        float* fresh = window_.data() + history_;
         for (std::size_t i = 0; i < chunk; ++i) fresh[i] = std::isfinite(samples[i]) ? samples[i] : 0.0f;
         processChunk(chunk, peaks, floor);
-        std::memmove(window_.data(), window_.data() + chunk, history * sizeof(float));
+        std::memmove(window_.data(), window_.data() + chunk, history_ * sizeof(float));
         samples += chunk;
         count -= chunk;
         if (peaks) peaks += chunk;
     }
 }
 
-// The hot loop. Four consecutive outputs of one phase are computed at once: each tap is
-// one multiply-add of a broadcast coefficient with four neighbouring inputs (an unaligned
-// load), so no shuffles are needed. Phase 0 is the input itself (delayed), read directly.
-// max(x, m) keeps m when x is NaN, so a NaN never becomes a reading.
-//
-// Skipping: every phase's output is a sum of n taps times inputs, so it is at most
-// bound_ (the largest sum of |taps| over the phases, with a margin for float rounding)
-// times the largest input it reads. A group of outputs whose inputs are all small enough
-// cannot raise the running peak (when only the peak is wanted) or cross `floor` (when the
-// per-sample peaks are wanted, for a limiter that only asks whether they exceed its
-// ceiling): its phases are not computed and phase 0, the sample itself, stands for them.
-// The running peak is exactly what the full computation gives; so is every per-sample
-// peak above `floor`.
-void TruePeakDetector::processChunk(std::size_t count, float* peaks, float floor) noexcept {
-    constexpr int n = kTapsPerPhase;
-    const float* w = window_.data();  // w[i + n - 1] is the newest sample of output i
-    std::size_t i = 0;
-    const float skipAtOrBelow = peaks ? floor : peak_;
-#if defined(BOUNCE_HAVE_AVX_KERNEL)
-    if (wideKernels()) i = kernelAvx(w, count, factor_, taps_, peaks, peak_, samplePeak_, bound_, skipAtOrBelow);
-#endif
-#if defined(__SSE2__)
-    const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
-    __m128 peak = _mm_set1_ps(peak_);
-    __m128 samplePeak = _mm_set1_ps(samplePeak_);
-    __m128 coef[3][n];
-    for (int p = 1; p < factor_; ++p)
-        for (int k = 0; k < n; ++k) coef[p - 1][k] = _mm_set1_ps(taps_[p][k]);
-    for (; i + 4 <= count; i += 4) {
-        // Phase 0: the sample n/2 back from the newest.
-        __m128 lane = _mm_max_ps(_mm_and_ps(_mm_loadu_ps(w + i + n - 1 - n / 2), absMask), _mm_setzero_ps());
-        samplePeak = _mm_max_ps(lane, samplePeak);
-        // The 4 outputs read w[i .. i + n + 2].
-        __m128 span = _mm_and_ps(_mm_loadu_ps(w + i + n - 1), absMask);
-        for (int k = 0; k + 4 <= n + 3; k += 4) span = _mm_max_ps(span, _mm_and_ps(_mm_loadu_ps(w + i + k), absMask));
-        span = _mm_max_ps(span, _mm_movehl_ps(span, span));
-        span = _mm_max_ss(span, _mm_shuffle_ps(span, span, 1));
-        if (_mm_cvtss_f32(span) * bound_ <= skipAtOrBelow) {
-            peak = _mm_max_ps(lane, peak);
-            if (peaks) _mm_storeu_ps(peaks + i, lane);
-            continue;
+double TruePeakDetector::tailBound(std::uint64_t first, std::uint64_t last) const noexcept {
+    // Summation by parts with S_c as the constant: |sum (S_k - S_c)(e_k - e_k+1)| <= sum over
+    // zones of (range of S over the zone's reach around the centres) x (the zone's TV).
+    // Reaches are widened to whole blocks and to all centres in [first, last]: larger ranges,
+    // still a bound. S before the stream is 0.
+    double low = 0.0, high = 0.0, bound = 0.0;
+    bool any = false;
+    const std::uint64_t newest = samplesIn_ - 1;
+    for (int z = 0; z < kZones; ++z) {
+        const std::uint64_t radius = static_cast<std::uint64_t>(kZoneRadius) << z;
+        const int shift = 3 + z;  // blocks of kZoneRadius/4 << z = 8 << z samples
+        const auto& mins = zoneMin_[static_cast<std::size_t>(z)];
+        const auto& maxs = zoneMax_[static_cast<std::size_t>(z)];
+        const std::size_t mask = mins.size() - 1;
+        std::uint64_t from = first;
+        if (from < radius) {
+            if (!any) low = high = 0.0;
+            any = true;
+            from = 0;
+        } else {
+            from -= radius;
         }
-        if (factor_ == 4) {
-            __m128 a1 = _mm_setzero_ps(), a2 = _mm_setzero_ps(), a3 = _mm_setzero_ps();
-            for (int k = 0; k < n; ++k) {
-                const __m128 x = _mm_loadu_ps(w + i + n - 1 - k);
-                a1 = _mm_add_ps(a1, _mm_mul_ps(coef[0][k], x));
-                a2 = _mm_add_ps(a2, _mm_mul_ps(coef[1][k], x));
-                a3 = _mm_add_ps(a3, _mm_mul_ps(coef[2][k], x));
+        const std::uint64_t to = std::min(last + radius + 1, newest);
+        for (std::uint64_t b = from >> shift; b <= to >> shift; ++b) {
+            const double lo = mins[b & mask], hi = maxs[b & mask];
+            if (!any) {
+                low = lo, high = hi, any = true;
+            } else {
+                low = std::min(low, lo), high = std::max(high, hi);
             }
-            lane = _mm_max_ps(_mm_and_ps(a1, absMask), lane);
-            lane = _mm_max_ps(_mm_and_ps(a2, absMask), lane);
-            lane = _mm_max_ps(_mm_and_ps(a3, absMask), lane);
-        } else if (factor_ == 2) {
-            __m128 a1 = _mm_setzero_ps();
-            for (int k = 0; k < n; ++k) a1 = _mm_add_ps(a1, _mm_mul_ps(coef[0][k], _mm_loadu_ps(w + i + n - 1 - k)));
-            lane = _mm_max_ps(_mm_and_ps(a1, absMask), lane);
         }
-        peak = _mm_max_ps(lane, peak);
-        if (peaks) _mm_storeu_ps(peaks + i, lane);
+        // The relative margin covers the double sums' rounding.
+        bound += zoneVariation_[static_cast<std::size_t>(z)] * ((high - low) + 1e-12 * (std::fabs(high) + std::fabs(low)));
     }
-    alignas(16) float lanes[4];
-    _mm_store_ps(lanes, peak);
-    peak_ = std::max(std::max(lanes[0], lanes[1]), std::max(lanes[2], lanes[3]));
-    _mm_store_ps(lanes, samplePeak);
-    samplePeak_ = std::max(std::max(lanes[0], lanes[1]), std::max(lanes[2], lanes[3]));
-#endif
-    for (; i < count; ++i) {
-        float lane = 0.0f;
-        const float s = std::fabs(w[i + n - 1 - n / 2]);
-        if (s > lane) lane = s;
-        if (s > samplePeak_) samplePeak_ = s;
-        for (int p = 1; p < factor_; ++p) {
-            float acc = 0.0f;
-            for (int k = 0; k < n; ++k) acc += taps_[p][k] * w[i + n - 1 - k];
-            const float a = std::fabs(acc);
-            if (a > lane) lane = a;
+    return bound;
+}
+
+float TruePeakDetector::screenAt(std::ptrdiff_t centre, int phase) const noexcept {
+    constexpr int n = kScreenTaps;
+    return dotProduct(screen_[static_cast<std::size_t>(phase)].data(), window_.data() + centre - (n / 2 - 1), n);
+}
+
+float TruePeakDetector::reconstructionAt(std::ptrdiff_t centre, int finePhase) const noexcept {
+    constexpr int N = kReconstructionTaps;
+    centre += finePhase / kFinePhases;
+    finePhase %= kFinePhases;
+    if (finePhase == 0) return window_[static_cast<std::size_t>(centre)];
+    return dotProduct(reconstructionTable().phase(finePhase), window_.data() + centre - (N / 2 - 1), N);
+}
+
+float TruePeakDetector::refine(std::size_t i, float threshold, float tail) noexcept {
+    const std::ptrdiff_t c = static_cast<std::ptrdiff_t>(history_ + i) - delay_;
+    const float sample = std::fabs(window_[static_cast<std::size_t>(c)]);
+    float best = sample;
+    // The grid at -1/4, 0, 1/4, 1/2, 3/4, 1, 5/4 samples from the centre. Where the tail bound
+    // is small against the threshold (under 15 %) the screen's grid finds the crests (it differs from the
+    // reconstruction by at most `tail`); where it is not, the reconstruction's own grid does.
+    const bool screenGuides = tail < 0.15f * threshold;
+    float g[7];
+    if (screenGuides) {
+        g[0] = screenAt(c - 1, 3), g[2] = screenAt(c, 1), g[3] = screenAt(c, 2), g[4] = screenAt(c, 3), g[6] = screenAt(c + 1, 1);
+    } else {
+        constexpr int q = kFinePhases / kOversampling;
+        g[0] = reconstructionAt(c - 1, 3 * q), g[2] = reconstructionAt(c, q), g[3] = reconstructionAt(c, 2 * q);
+        g[4] = reconstructionAt(c, 3 * q), g[6] = reconstructionAt(c + 1, q);
+    }
+    g[1] = window_[static_cast<std::size_t>(c)];
+    g[5] = window_[static_cast<std::size_t>(c + 1)];
+    float a[7];
+    for (int m = 0; m < 7; ++m) a[m] = std::fabs(g[m]);
+    if (!screenGuides) best = std::max({best, a[2], a[3], a[4]});
+    for (int m = 1; m <= 5; ++m) {
+        if (a[m] < a[m - 1] || a[m] < a[m + 1]) continue;
+        const double delta = vertexOffset(a[m - 1], a[m], a[m + 1]);
+        const double estimate = a[m] - 0.25 * (a[m - 1] - a[m + 1]) * delta;
+        if (static_cast<float>(estimate) * kParabolaMiss + (screenGuides ? tail : 0.0f) <= threshold) continue;
+        // The crest on the reconstruction: read at the parabola's vertex and 1/32 sample either
+        // side (positions on the 1/64 grid, within [c, c + 1]), then at the vertex of those.
+        const auto readAt = [&](double position) {
+            const int f = static_cast<int>(std::lround(std::clamp(position, 0.0, 1.0) * kFinePhases));
+            return std::fabs(reconstructionAt(c, f));
+        };
+        const double u = (m - 1 + delta) / kOversampling;
+        constexpr double h = 2.0 / kFinePhases;
+        const float y0 = readAt(u - h), y1 = readAt(u), y2 = readAt(u + h);
+        const float y3 = readAt(u + h * 2.0 * vertexOffset(y0, y1, y2));
+        best = std::max({best, y0, y1, y2, y3});
+    }
+    return best;
+}
+
+void TruePeakDetector::processChunk(std::size_t count, float* peaks, float floor) noexcept {
+    constexpr int n = kScreenTaps;
+    const std::uint64_t base = samplesIn_;
+    if (mode_ == Mode::Reconstruction) {
+        // The alternating partial sums of the fresh samples, summarised per block at every
+        // zone's block size (a block may span chunks: it starts over at its first sample).
+        const float* fresh = window_.data() + history_;
+        auto& mins = zoneMin_[0];
+        auto& maxs = zoneMax_[0];
+        const std::size_t mask = mins.size() - 1;
+        double sum = partialSum_;
+        std::size_t i = 0;
+        while (i < count) {
+            const std::uint64_t j = base + i;
+            const std::size_t b = (j >> 3) & mask;
+            // The rest of this block of 8 (all of it, unless the chunk cuts it).
+            const std::size_t end = std::min(count, i + (8 - (j & 7)));
+            double lo = (j & 7) == 0 ? 1e300 : mins[b], hi = (j & 7) == 0 ? -1e300 : maxs[b];
+            // Samples at even absolute indices add, odd ones subtract.
+            double sign = (j & 1) ? -1.0 : 1.0;
+            for (; i < end; ++i, sign = -sign) {
+                sum += sign * static_cast<double>(fresh[i]);
+                lo = std::min(lo, sum);
+                hi = std::max(hi, sum);
+            }
+            mins[b] = lo;
+            maxs[b] = hi;
         }
-        if (lane > peak_) peak_ = lane;
-        if (peaks) peaks[i] = lane;
+        partialSum_ = sum;
+        // Coarser blocks from their two halves, for the blocks this chunk touched.
+        for (int z = 1; z < kZones; ++z) {
+            const int shift = 3 + z;
+            const auto& fineMin = zoneMin_[static_cast<std::size_t>(z - 1)];
+            const auto& fineMax = zoneMax_[static_cast<std::size_t>(z - 1)];
+            auto& mins = zoneMin_[static_cast<std::size_t>(z)];
+            auto& maxs = zoneMax_[static_cast<std::size_t>(z)];
+            const std::uint64_t newest = base + count - 1;
+            for (std::uint64_t b = base >> shift; b <= newest >> shift; ++b) {
+                const std::uint64_t left = 2 * b, right = 2 * b + 1;
+                const std::size_t slot = b & (mins.size() - 1), l = left & (fineMin.size() - 1), r = right & (fineMin.size() - 1);
+                double lo = fineMin[l], hi = fineMax[l];
+                if ((right << (shift - 1)) <= newest) lo = std::min(lo, fineMin[r]), hi = std::max(hi, fineMax[r]);
+                mins[slot] = lo;
+                maxs[slot] = hi;
+            }
+        }
     }
+    samplesIn_ += count;
+    // The tail bound for the chunk's centres (base - delay .. base + count - 1 - delay) as a
+    // whole: looser than per group, and enough to skip most of a programme. A group that
+    // this bound does not settle gets its own, tighter bound below (groupTail).
+    const auto d = static_cast<std::uint64_t>(delay_);
+    const auto centreOf = [&](std::uint64_t output) { return base + output >= d ? base + output - d : 0; };
+    const float chunkTail = mode_ == Mode::Reconstruction ? static_cast<float>(tailBound(centreOf(0), centreOf(count - 1))) * (1.0f + 1e-4f) : 0.0f;
+    for (std::size_t g = 0; g * 8 < count; ++g) tails_[g] = chunkTail;
+    std::size_t tightened = static_cast<std::size_t>(-1);
+    const auto groupTail = [&](std::size_t g) {
+        if (g != tightened) {
+            tightened = g;
+            tails_[g] = static_cast<float>(tailBound(centreOf(g * 8), centreOf(std::min(count, g * 8 + 8) - 1))) * (1.0f + 1e-4f);
+        }
+        return tails_[g];
+    };
+    const float threshold = peaks ? floor : peak_;
+    float* out = peaks && mode_ == Mode::Screen ? peaks : lanes_.data();
+    const float* w = window_.data() + (history_ - static_cast<std::size_t>(delay_) - (n / 2 - 1));
+    screenKernel(w, count, screen_, out, samplePeak_, screenBound_, tails_.data(), threshold);
+
+    float running = peak_;
+    if (mode_ == Mode::Reconstruction) {
+        // For a reading, the chunk's own crest is at least its largest screen value less
+        // that value's tail bound: nothing below that needs the reconstruction.
+        float atLeast = running;
+        if (!peaks)
+            for (std::size_t i = 0; i < count; ++i) atLeast = std::max(atLeast, lanes_[i] - tails_[i >> 3]);
+        for (std::size_t i = 0; i < count; ++i) {
+            const float limit = peaks ? floor : std::max(running, atLeast);
+            float lane = lanes_[i];
+            if (lane * kGridMiss + tails_[i >> 3] > limit) {
+                const float tail = groupTail(i >> 3);
+                if (lane * kGridMiss + tail > limit) lane = refine(i, limit, tail);
+            }
+            running = std::max(running, lane);
+            if (peaks) peaks[i] = lane;
+        }
+    } else {
+        for (std::size_t i = 0; i < count; ++i) running = std::max(running, out[i]);
+    }
+    peak_ = running;
 }
 
 double TruePeakDetector::samplePeak() const noexcept {
-    // The newest n/2 samples have not reached phase 0 yet.
+    // The newest delay_ samples have not reached the centre yet.
     float peak = samplePeak_;
-    for (int k = kTapsPerPhase - 1 - kTapsPerPhase / 2; k < kTapsPerPhase - 1 && !window_.empty(); ++k)
-        peak = std::max(std::fabs(window_[static_cast<std::size_t>(k)]), peak);
+    for (std::size_t k = history_ - static_cast<std::size_t>(delay_); k < history_ && !window_.empty(); ++k)
+        peak = std::max(std::fabs(window_[k]), peak);
     return peak;
 }
 
-double TruePeakDetector::peak() const noexcept {
+double TruePeakDetector::peak() const {
+    if (mode_ == Mode::SamplePeak) return samplePeak_;
     if (window_.empty()) return 0.0;
-    // The interpolator lags by n/2 samples, and the reconstructed signal rings on past the
-    // last sample: run the kept history through the filter followed by zeros.
-    constexpr int n = kTapsPerPhase;
-    float tail[2 * n] = {};
-    std::memcpy(tail, window_.data(), (n - 1) * sizeof(float));
-    float peak = std::max(peak_, samplePeak_);
-    for (int i = 0; i < n; ++i) {
-        for (int p = 0; p < factor_; ++p) {
-            float acc = 0.0f;
-            for (int k = 0; k < n; ++k) acc += taps_[p][k] * tail[i + n - 1 - k];
-            peak = std::max(std::fabs(acc), peak);
-        }
-    }
-    return peak;
+    // The reading lags by delay_ samples, and the reconstruction rings on past the last
+    // sample: run a copy on through zeros until the ringing has been read.
+    TruePeakDetector rest = *this;
+    const std::vector<float> zeros(static_cast<std::size_t>(delay_) + 2, 0.0f);
+    rest.process(zeros.data(), zeros.size());
+    return std::max(rest.peak_, rest.samplePeak_);
 }
 
 }  // namespace bounce

@@ -26,11 +26,12 @@ double releaseCoefficientFor(double ms, double sampleRate) { return 1.0 - std::e
 
 void TruePeakLimiter::Stage::prepare(const ProcessSpec& spec, int windowFrames, double release) {
     window = std::max(1, windowFrames);
-    latency = window - 1 + TruePeakDetector::kDelayFrames;
     releaseCoefficient = release;
     maxBlock = spec.maxBlockFrames;
     detectors.assign(static_cast<std::size_t>(spec.channels), TruePeakDetector{});
-    for (auto& d : detectors) d.prepare(spec.sampleRate);
+    // Still the 4x screen (issue 15 moves the limiter onto the reconstruction next).
+    for (auto& d : detectors) d.prepare(spec.sampleRate, TruePeakDetector::Mode::Screen);
+    latency = window - 1 + (detectors.empty() ? 0 : detectors.front().delayFrames());
     peaks.assign(static_cast<std::size_t>(spec.channels), std::vector<float>(static_cast<std::size_t>(spec.maxBlockFrames)));
     delay.assign(static_cast<std::size_t>(spec.channels), DelayLine{});
     for (auto& line : delay) line.prepare(static_cast<std::size_t>(latency));
