@@ -370,12 +370,15 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     // Flush the limiters' look-ahead with silence.
     for (SystemStream& s : streams) {
         if (!s.limiter) continue;
-        const auto latency = static_cast<std::size_t>(s.limiter->latencyFrames());
-        AudioView w = s.work.view().subView(0, std::min(latency, kBlock));
-        for (int c = 0; c < channels; ++c) std::fill_n(w.channel(c), w.frames(), 0.0f);
-        s.limiter->process(w);
-        s.analyzer->addFrames(w);
-        if (s.writer) s.writer->write(w);
+        s.limiter->inputEndsIn(0);
+        for (auto left = static_cast<std::size_t>(s.limiter->latencyFrames()); left > 0;) {
+            AudioView w = s.work.view().subView(0, std::min(left, kBlock));
+            for (int c = 0; c < channels; ++c) std::fill_n(w.channel(c), w.frames(), 0.0f);
+            s.limiter->process(w);
+            s.analyzer->addFrames(w);
+            if (s.writer) s.writer->write(w);
+            left -= w.frames();
+        }
     }
 
     CheckResult r;

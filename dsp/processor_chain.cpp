@@ -72,6 +72,13 @@ int ProcessorChain::latencyFrames() const noexcept {
     return total;
 }
 
+void ProcessorChain::inputEndsIn(std::uint64_t frames) noexcept {
+    for (auto& p : processors_) {
+        p->inputEndsIn(frames);
+        frames += static_cast<std::uint64_t>(std::max(0, p->latencyFrames()));
+    }
+}
+
 void renderAligned(Processor& processor, int channels, std::size_t blockFrames,
                    const std::function<std::size_t(AudioView)>& read, const std::function<void(ConstAudioView)>& write) {
     AudioBuffer block(channels, blockFrames);
@@ -84,6 +91,7 @@ void renderAligned(Processor& processor, int channels, std::size_t blockFrames,
         if (frames > skipped) write(ConstAudioView(block.view()).subView(skipped, frames - skipped));
     };
     while (const std::size_t frames = read(block.view())) emit(frames);
+    processor.inputEndsIn(0);
     while (toFlush > 0) {
         const std::size_t frames = std::min(toFlush, blockFrames);
         block.clear();

@@ -403,6 +403,7 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
     limiter.setParams({result.ceilingDbtp - 0.08, 1.5, 50.0});
     limiter.prepare({rate, static_cast<int>(kBlock), 2});
     const auto latency = static_cast<std::uint64_t>(limiter.latencyFrames());
+    limiter.inputEndsIn(total);  // the delivered stream is cut there
     std::unique_ptr<Dither> dither, cdDither;
     if (sampleFormat == SampleFormat::Pcm16) {
         dither = std::make_unique<Dither>();

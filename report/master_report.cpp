@@ -39,6 +39,9 @@ nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings&
         {"gain_db", std::round(r.gainDb * 1000) / 1000},
         {"input", analysisToJson(r.input)},
         {"output", analysisToJson(r.output)},
+        // How far the delivered file's true peak sits under the ceiling (our meter: within
+        // 0.04 dB of an ideal reconstruction).
+        {"ceiling_margin_db", r.output.truePeakDbtp ? nlohmann::ordered_json(rounded(r.ceilingDbtp - *r.output.truePeakDbtp, 3)) : nlohmann::ordered_json(nullptr)},
         {"stages", stages},
         {"platform_playback", playback},
         {"warnings", r.warnings},

@@ -9,6 +9,10 @@
 //                   later blocks.
 //   latencyFrames() exact; the chain and the mix graph compensate it, so that parallel
 //                   paths null and offline renders line up with their input.
+//   inputEndsIn(n)  optional: the input ends n frames after those processed so far; what
+//                   follows is the flush, and the output past the end (latency included)
+//                   is cut. An offline render says so (renderAligned); a processor whose
+//                   output near the end depends on where it is cut may use it.
 //
 // Parameters live in one plain struct per processor (`CompressorParams`), set with
 // setParams() between blocks; changes are smoothed inside process() so that automation
@@ -19,6 +23,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 namespace bounce {
 
@@ -35,6 +40,7 @@ public:
     virtual void reset() noexcept = 0;
     virtual void process(AudioView io) noexcept = 0;
     virtual int latencyFrames() const noexcept { return 0; }
+    virtual void inputEndsIn(std::uint64_t /*frames*/) noexcept {}
 };
 
 // A parameter ramp, as JUCE's SmoothedValue: a change reaches its target in a fixed time,

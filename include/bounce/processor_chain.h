@@ -20,6 +20,8 @@ public:
     void process(AudioView io) noexcept override;
     // The sum of the members' latencies.
     int latencyFrames() const noexcept override;
+    // Each member hears of the end as it reaches it: after the latencies before it.
+    void inputEndsIn(std::uint64_t frames) noexcept override;
 
     // Several chains, each on its own audio, processed insert by insert across all of
     // them: every chain's first insert, then every second one... Compressors at the same

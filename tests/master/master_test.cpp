@@ -1,7 +1,8 @@
 // bounce master: every target reached on varied programmes, measured by libebur128 in the
-// test; ceilings never crossed; formats, dither, metadata, and bad input.
+// test; ceilings never crossed by an ideal reconstruction; formats, dither, metadata, and bad input.
 #include "bounce/error.h"
 #include "bounce/master.h"
+#include "ideal_peak.h"
 #include "peers.h"
 #include "signals.h"
 
@@ -95,7 +96,20 @@ TEST_P(MasterTargets, EveryTargetIsReachedAndNoCeilingCrossed) {
         const auto peer = measureWithLibebur128(audio.view(), rate);
         ASSERT_TRUE(peer.integratedLufs) << target.name;
         EXPECT_NEAR(*peer.integratedLufs, target.integratedLufs, 0.2) << p.name << " -> " << target.name << " (" << r.passes << " passes)";
-        EXPECT_LE(peer.truePeakDbtp, target.ceilingDbtp) << p.name << " -> " << target.name;
+        // The ceiling holds against an ideal reconstruction of the delivered file (FFT
+        // interpolation, tests/support/ideal_peak), and where the limiter worked the file
+        // sits less than 0.1 dB under it: the margin is not bought wholesale. libebur128's
+        // 4x interpolator reads up to 0.11 dB above the ideal on dense limited material
+        // (its passband gain), so against it the ceiling holds within that.
+        const double ideal = idealTruePeakDbtp(audio.view());
+        EXPECT_LE(ideal, target.ceilingDbtp) << p.name << " -> " << target.name;
+        EXPECT_LE(peer.truePeakDbtp, target.ceilingDbtp + 0.12) << p.name << " -> " << target.name;
+        double limitedDb = 0;
+        for (const auto& stage : r.stages)
+            if (stage.name == "limiter") limitedDb = stage.effect.at("max_gain_reduction_db");
+        if (limitedDb > 0.5) EXPECT_LT(target.ceilingDbtp - ideal, 0.1) << p.name << " -> " << target.name << ", limiter " << limitedDb << " dB";
+        ASSERT_TRUE(r.output.truePeakDbtp);
+        EXPECT_NEAR(*r.output.truePeakDbtp, ideal, 0.04) << p.name << " -> " << target.name;
         fs::remove(out);
     }
     fs::remove_all(dir);
@@ -136,6 +150,7 @@ TEST_F(MasterCli, DefaultsBesideTheInputAndTheReport) {
     EXPECT_FALSE(j["stages"].empty());
     EXPECT_FALSE(j["platform_playback"].empty());
     EXPECT_TRUE(j["input"].contains("true_peak_dbtp"));
+    EXPECT_NEAR(j["ceiling_margin_db"].get<double>(), -1.0 - j["output"]["true_peak_dbtp"].get<double>(), 0.001);
 }
 
 TEST_F(MasterCli, StageSettingsAreSettableAndReported) {
