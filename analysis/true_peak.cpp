@@ -70,6 +70,21 @@ double vertexOffset(double y0, double y1, double y2) noexcept {
 // band-limited to fs/2 bends at most (pi fs)^2 |x|max (Bernstein's inequality), so half a
 // grid step (1/8 sample) from its crest it is down at most (pi/8)^2 / 2 = 7.7 % (0.69 dB).
 // 0.75 dB, for the screen's own slight excess over fs/2.
+// The largest of n (1 .. 8) floats.
+inline float largestOf(const float* x, std::size_t n) noexcept {
+#if defined(__SSE2__)
+    if (n == 8) {
+        __m128 m = _mm_max_ps(_mm_loadu_ps(x), _mm_loadu_ps(x + 4));
+        m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+        m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+        return _mm_cvtss_f32(m);
+    }
+#endif
+    float most = x[0];
+    for (std::size_t i = 1; i < n; ++i) most = std::max(most, x[i]);
+    return most;
+}
+
 constexpr float kGridMiss = 1.0902954f;  // 10^(0.75/20)
 // The parabola through a crest's grid points can fall short of the crest; by far less than
 // this (0.1 dB) for content up to 0.49 fs.
@@ -245,6 +260,7 @@ void TruePeakDetector::prepare(double /*sampleRate*/, Mode mode) {
     window_.assign(history_ + kChunk, 0.0f);
     lanes_.assign(kChunk, 0.0f);
     tails_.assign(kChunk / 8 + 1, 0.0f);
+    groupMax_.assign(kChunk / 8 + 1, 0.0f);
     reset();
 }
 
@@ -388,6 +404,20 @@ void TruePeakDetector::processChunk(std::size_t count, float* peaks, float floor
         while (i < count) {
             const std::uint64_t j = base + i;
             const std::size_t b = (j >> 3) & mask;
+            if ((j & 7) == 0 && i + 8 <= count) {
+                // A whole block: the sums at its even points from pair differences (a
+                // dependency chain of 2 adds instead of 8), the odd ones from those.
+                double x[8];
+                for (int k = 0; k < 8; ++k) x[k] = static_cast<double>(fresh[i + static_cast<std::size_t>(k)]);
+                const double p0 = x[0] - x[1], p1 = x[2] - x[3], p2 = x[4] - x[5], p3 = x[6] - x[7];
+                const double s2 = sum + p0, s4 = sum + (p0 + p1), s6 = s4 + p2, s8 = s4 + (p2 + p3);
+                const double s1 = sum + x[0], s3 = s2 + x[2], s5 = s4 + x[4], s7 = s6 + x[6];
+                mins[b] = std::min(std::min(std::min(s1, s2), std::min(s3, s4)), std::min(std::min(s5, s6), std::min(s7, s8)));
+                maxs[b] = std::max(std::max(std::max(s1, s2), std::max(s3, s4)), std::max(std::max(s5, s6), std::max(s7, s8)));
+                sum = s8;
+                i += 8;
+                continue;
+            }
             // The rest of this block of 8 (all of it, unless the chunk cuts it).
             const std::size_t end = std::min(count, i + (8 - (j & 7)));
             double lo = (j & 7) == 0 ? 1e300 : mins[b], hi = (j & 7) == 0 ? -1e300 : maxs[b];
@@ -443,20 +473,31 @@ void TruePeakDetector::processChunk(std::size_t count, float* peaks, float floor
 
     float running = peak_;
     if (mode_ == Mode::Reconstruction) {
+        // The largest screen value of each group of 8 outputs (the groups share a tail bound).
+        const std::size_t groups = (count + 7) / 8;
+        for (std::size_t g = 0; g < groups; ++g) groupMax_[g] = largestOf(lanes_.data() + g * 8, std::min<std::size_t>(8, count - g * 8));
         // For a reading, the chunk's own crest is at least its largest screen value less
         // that value's tail bound: nothing below that needs the reconstruction.
         float atLeast = running;
         if (!peaks)
-            for (std::size_t i = 0; i < count; ++i) atLeast = std::max(atLeast, lanes_[i] - tails_[i >> 3]);
-        for (std::size_t i = 0; i < count; ++i) {
-            const float limit = peaks ? floor : std::max(running, atLeast);
-            float lane = lanes_[i];
-            if (lane * kGridMiss + tails_[i >> 3] > limit) {
-                const float tail = groupTail(i >> 3);
-                if (lane * kGridMiss + tail > limit) lane = refine(i, limit, tail);
+            for (std::size_t g = 0; g < groups; ++g) atLeast = std::max(atLeast, groupMax_[g] - tails_[g]);
+        for (std::size_t g = 0; g < groups; ++g) {
+            const std::size_t end = std::min(count, g * 8 + 8);
+            if (!peaks && groupMax_[g] * kGridMiss + tails_[g] <= std::max(running, atLeast)) {
+                // Nothing in the group can reach the reading: only its screen values count.
+                running = std::max(running, groupMax_[g]);
+                continue;
             }
-            running = std::max(running, lane);
-            if (peaks) peaks[i] = lane;
+            for (std::size_t i = g * 8; i < end; ++i) {
+                const float limit = peaks ? floor : std::max(running, atLeast);
+                float lane = lanes_[i];
+                if (lane * kGridMiss + tails_[g] > limit) {
+                    const float tail = groupTail(g);
+                    if (lane * kGridMiss + tail > limit) lane = refine(i, limit, tail);
+                }
+                running = std::max(running, lane);
+                if (peaks) peaks[i] = lane;
+            }
         }
     } else {
         for (std::size_t i = 0; i < count; ++i) running = std::max(running, out[i]);

@@ -114,6 +114,7 @@ private:
     std::vector<float> window_;
     std::vector<float> lanes_;   // per output of a chunk
     std::vector<float> tails_;   // per 8 outputs of a chunk: the tail bound
+    std::vector<float> groupMax_;  // per 8 outputs of a chunk: the largest screen value
     std::uint64_t samplesIn_ = 0;  // absolute index of the next fresh sample
     double partialSum_ = 0.0;
     // Per zone, min and max of the partial sums per block (ring by absolute block index).

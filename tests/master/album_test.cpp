@@ -1,8 +1,10 @@
 // bounce album: manifests, the loudness rule, gapless cutting, crossfades, the CD image
-// and its CUE sheet, Red Book checks. Loudness and true peak are measured by libebur128.
+// and its CUE sheet, Red Book checks. Loudness and true peak are measured by libebur128,
+// the ceiling also against an ideal reconstruction (tests/support/ideal_peak).
 #include "bounce/album.h"
 #include "bounce/error.h"
 #include "bounce/sound_file.h"
+#include "ideal_peak.h"
 #include "peers.h"
 #include "signals.h"
 
@@ -141,6 +143,12 @@ title = "C"
         double rate = 0;
         const AudioBuffer whole = readWholeFile(rep["outputs"]["continuous"].get<std::string>(), &rate);
         EXPECT_LE(measureWithLibebur128(ConstAudioView(whole.view()), rate).truePeakDbtp, -1.0) << mode;
+        // Every delivered file holds the ceiling against an ideal reconstruction.
+        EXPECT_LE(idealTruePeakDbtp(whole.view()), -1.0) << mode;
+        for (int t = 0; t < 3; ++t) {
+            const AudioBuffer track = readWholeFile(rep["tracks"][t]["file"].get<std::string>(), &rate);
+            EXPECT_LE(idealTruePeakDbtp(track.view()), -1.0) << mode << " track " << t;
+        }
         fs::remove_all(dir_ + "/out");
     }
 }
@@ -167,6 +175,7 @@ title = "B"
     double rate = 0;
     const AudioBuffer whole = readWholeFile(rep["outputs"]["continuous"].get<std::string>(), &rate);
     EXPECT_LE(measureWithLibebur128(ConstAudioView(whole.view()), rate).truePeakDbtp, -1.0);
+    EXPECT_LE(idealTruePeakDbtp(whole.view()), -1.0);
     // The second starts 4 s before the first ends.
     EXPECT_NEAR(rep["tracks"][1]["start_s"].get<double>(), 8.0, 0.01);
     EXPECT_NEAR(static_cast<double>(whole.frames()) / rate, 20.0, 0.01);
