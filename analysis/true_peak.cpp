@@ -66,10 +66,6 @@ double vertexOffset(double y0, double y1, double y2) noexcept {
     return std::clamp(0.5 * (y0 - y2) / den, -0.5, 0.5);
 }
 
-// The most a crest of the screen's reconstruction can rise above its 4x grid: a signal
-// band-limited to fs/2 bends at most (pi fs)^2 |x|max (Bernstein's inequality), so half a
-// grid step (1/8 sample) from its crest it is down at most (pi/8)^2 / 2 = 7.7 % (0.69 dB).
-// 0.75 dB, for the screen's own slight excess over fs/2.
 // The largest of n (1 .. 8) floats.
 inline float largestOf(const float* x, std::size_t n) noexcept {
 #if defined(__SSE2__)
@@ -85,6 +81,10 @@ inline float largestOf(const float* x, std::size_t n) noexcept {
     return most;
 }
 
+// The most a crest of the screen's reconstruction can rise above its 4x grid: a signal
+// band-limited to fs/2 bends at most (pi fs)^2 |x|max (Bernstein's inequality), so half a
+// grid step (1/8 sample) from its crest it is down at most (pi/8)^2 / 2 = 7.7 % (0.69 dB).
+// 0.75 dB, for the screen's own slight excess over fs/2.
 constexpr float kGridMiss = 1.0902954f;  // 10^(0.75/20)
 // The parabola through a crest's grid points can fall short of the crest; by far less than
 // this (0.1 dB) for content up to 0.49 fs.
@@ -196,25 +196,39 @@ void screenKernel(const float* w, std::size_t count, const Screen& taps, float* 
 
 const float* TruePeakDetector::reconstructionTaps(int phaseIndex) noexcept { return reconstructionTable().phase(phaseIndex); }
 
-void TruePeakDetector::prepare(double /*sampleRate*/, Mode mode) {
-    mode_ = mode;
-    constexpr int n = kScreenTaps, N = kReconstructionTaps;
-    for (int p = 0; p < kOversampling; ++p) {
-        const auto h = windowedSinc(n, kScreenKaiserBeta, static_cast<double>(p) / kOversampling);
-        for (int k = 0; k < n; ++k) screen_[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)] = static_cast<float>(h[static_cast<std::size_t>(k)]);
+namespace {
+
+// The screen's taps and the bounds on both filters: the same for every detector, so
+// computed once (a few hundred thousand Kaiser windows).
+struct FilterBounds {
+    std::array<std::array<float, TruePeakDetector::kScreenTaps>, TruePeakDetector::kOversampling> screen{};
+    float screenBound = 1.0f;
+    std::array<double, TruePeakDetector::kZones> zoneVariation{};
+    FilterBounds();
+};
+
+const FilterBounds& filterBounds() {
+    static const FilterBounds bounds;
+    return bounds;
+}
+
+FilterBounds::FilterBounds() {
+    constexpr int n = TruePeakDetector::kScreenTaps, N = TruePeakDetector::kReconstructionTaps;
+    constexpr int kZones = TruePeakDetector::kZones, kZoneRadius = TruePeakDetector::kZoneRadius;
+    for (int p = 0; p < TruePeakDetector::kOversampling; ++p) {
+        const auto h = windowedSinc(n, TruePeakDetector::kScreenKaiserBeta, static_cast<double>(p) / TruePeakDetector::kOversampling);
+        for (int k = 0; k < n; ++k) screen[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)] = static_cast<float>(h[static_cast<std::size_t>(k)]);
     }
     // The bounds hold at every position between samples, not only on the grid: the most any
     // screen-like interpolator amplifies (its sum of |taps|) and the total variation of
     // (-1)^k (reconstruction - screen), both over kFinePhases positions. Margins cover float
     // rounding of the n and N products (relative n x 2^-24, under 1e-4).
     double most = 1.0;
-    zoneVariation_.fill(0.0);
-    for (int f = 0; f < kFinePhases; ++f) {
-        const auto near = windowedSinc(n, kScreenKaiserBeta, static_cast<double>(f) / kFinePhases);
+    for (int f = 0; f < TruePeakDetector::kFinePhases; ++f) {
+        const auto near = windowedSinc(n, TruePeakDetector::kScreenKaiserBeta, static_cast<double>(f) / TruePeakDetector::kFinePhases);
         double l1 = 0.0;
         for (double v : near) l1 += std::fabs(v);
         most = std::max(most, l1);
-        if (mode != Mode::Reconstruction) continue;
         const float* longTaps = reconstructionTable().phase(f);
         // Both filters on the long one's index: screen tap j sits at long index j + N/2 - n/2;
         // the centre sample is long index N/2 - 1. The difference term (k, k + 1) belongs to
@@ -232,10 +246,21 @@ void TruePeakDetector::prepare(double /*sampleRate*/, Mode mode) {
             while (zone + 1 < kZones && reach > (kZoneRadius << zone)) ++zone;
             tv[static_cast<std::size_t>(zone)] += std::fabs(e(k) - e(k + 1));
         }
-        for (int z = 0; z < kZones; ++z) zoneVariation_[static_cast<std::size_t>(z)] = std::max(zoneVariation_[static_cast<std::size_t>(z)], tv[static_cast<std::size_t>(z)]);
+        for (int z = 0; z < kZones; ++z) zoneVariation[static_cast<std::size_t>(z)] = std::max(zoneVariation[static_cast<std::size_t>(z)], tv[static_cast<std::size_t>(z)]);
     }
-    screenBound_ = static_cast<float>(std::max(most, static_cast<double>(kGridMiss)) * (1.0 + 1e-4));
-    for (double& v : zoneVariation_) v *= 1.0 + 1e-4;
+    screenBound = static_cast<float>(std::max(most, static_cast<double>(kGridMiss)) * (1.0 + 1e-4));
+    for (double& v : zoneVariation) v *= 1.0 + 1e-4;
+}
+
+}  // namespace
+
+void TruePeakDetector::prepare(double /*sampleRate*/, Mode mode) {
+    mode_ = mode;
+    constexpr int n = kScreenTaps, N = kReconstructionTaps;
+    const FilterBounds& bounds = filterBounds();
+    screen_ = bounds.screen;
+    screenBound_ = bounds.screenBound;
+    zoneVariation_ = bounds.zoneVariation;
     for (int z = 0; z < kZones; ++z) {
         const std::size_t blocks = mode == Mode::Reconstruction ? static_cast<std::size_t>(kRingSamples / ((kZoneRadius / 4) << z)) : 0;
         zoneMin_[static_cast<std::size_t>(z)].assign(blocks, 0.0);
@@ -483,9 +508,11 @@ void TruePeakDetector::processChunk(std::size_t count, float* peaks, float floor
             for (std::size_t g = 0; g < groups; ++g) atLeast = std::max(atLeast, groupMax_[g] - tails_[g]);
         for (std::size_t g = 0; g < groups; ++g) {
             const std::size_t end = std::min(count, g * 8 + 8);
-            if (!peaks && groupMax_[g] * kGridMiss + tails_[g] <= std::max(running, atLeast)) {
-                // Nothing in the group can reach the reading: only its screen values count.
+            if (groupMax_[g] * kGridMiss + tails_[g] <= (peaks ? floor : std::max(running, atLeast))) {
+                // Nothing in the group can reach the reading (or the caller's floor): its
+                // screen values stand.
                 running = std::max(running, groupMax_[g]);
+                if (peaks) std::copy(lanes_.data() + g * 8, lanes_.data() + end, peaks + g * 8);
                 continue;
             }
             for (std::size_t i = g * 8; i < end; ++i) {

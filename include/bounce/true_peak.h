@@ -48,6 +48,11 @@ public:
     static constexpr int kReconstructionTaps = 4096;
     static constexpr double kReconstructionKaiserBeta = 9.0;
     static constexpr int kFinePhases = 64;          // reconstruction positions per sample
+    // The tail bound in zones: zone j holds the taps within kZoneRadius << j of the centre
+    // (and beyond zone j - 1); the partial sums' range over each zone's reach is read from
+    // summaries of blocks of kZoneRadius/4 << j samples, kept in rings of kRingSamples.
+    static constexpr int kZones = 7;
+    static constexpr int kZoneRadius = 32;  // 32 .. 2048 = kReconstructionTaps / 2
 
     enum class Mode {
         Reconstruction,  // the reading: screen, then the long filter where it can matter
@@ -84,11 +89,6 @@ public:
 
 private:
     static constexpr std::size_t kChunk = 1024;
-    // The tail bound in zones: zone j holds the taps within kZoneRadius << j of the centre
-    // (and beyond zone j - 1); the partial sums' range over each zone's reach is read from
-    // summaries of blocks of kZoneRadius/4 << j samples, kept in rings of kRingSamples.
-    static constexpr int kZones = 7;
-    static constexpr int kZoneRadius = 32;  // 32 .. 2048 = kReconstructionTaps / 2
     static constexpr int kRingSamples = 8192;  // >= history + chunk
 
     void processChunk(std::size_t count, float* peaks, float floor) noexcept;
