@@ -31,6 +31,11 @@ echo "== Whole process: analyse a 4-minute stereo 44.1 kHz 24-bit WAV =="
 "$build/bench/bounce-bench-programme" "$work/song.wav" 44100 240
 ours=$(best_of_3 "$build/bounce" analyze --json "$work/song.wav")
 echo "  bounce analyze                     ${ours} s"
+if [ -x "$build/bench/bounce-bench-libebur128" ]; then
+  peer=$(best_of_3 "$build/bench/bounce-bench-libebur128" "$work/song.wav")
+  echo "  libebur128 (sndfile, I+LRA+TP)     ${peer} s"
+  awk -v p="$peer" -v o="$ours" 'BEGIN { printf "  ratio                              %.2fx faster than libebur128 (issue 15 asks for 8x)\n", p / o }'
+fi
 if command -v ffmpeg >/dev/null; then
   peer=$(best_of_3 ffmpeg -nostdin -v error -i "$work/song.wav" -af ebur128=peak=true -f null -)
   echo "  ffmpeg -af ebur128=peak=true       ${peer} s"
