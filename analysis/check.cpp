@@ -162,20 +162,39 @@ int runTool(const std::vector<std::string>& argv) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+}  // namespace
+
+namespace {
+
+struct RoundTripCodec {
+    const char* name;
+    const char* encoder;
+    const char* extension;
+    int kbps;
+};
+constexpr RoundTripCodec kCodecs[] = {{"aac", "aac", ".m4a", 256}, {"mp3", "libmp3lame", ".mp3", 320}, {"opus", "libopus", ".opus", 160}};
+
+}  // namespace
+
+const std::vector<std::string>& roundTripCodecs() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> v;
+        for (const auto& c : kCodecs) v.push_back(c.name);
+        return v;
+    }();
+    return names;
+}
+
+bool ffmpegAvailable() { return runTool({"ffmpeg", "-nostdin", "-version"}) == 0; }
+
 // Lossy round trips: each codec at a common streaming bitrate, encoded and decoded by
 // ffmpeg in a private temporary folder; the decoded file's true peak.
-std::vector<CodecCheck> codecRoundTrips(const std::string& path) {
-    struct Codec {
-        const char* name;
-        const char* encoder;
-        const char* extension;
-        int kbps;
-    };
-    const Codec codecs[] = {{"aac", "aac", ".m4a", 256}, {"mp3", "libmp3lame", ".mp3", 320}, {"opus", "libopus", ".opus", 160}};
+std::vector<CodecCheck> codecRoundTrips(const std::string& path, const std::vector<std::string>& only) {
     std::vector<CodecCheck> out;
     std::string folder = (fs::temp_directory_path() / "bounce-check-XXXXXX").string();
     if (!mkdtemp(folder.data())) return out;
-    for (const auto& c : codecs) {
+    for (const auto& c : kCodecs) {
+        if (!only.empty() && std::find(only.begin(), only.end(), c.name) == only.end()) continue;
         CodecCheck check;
         check.codec = c.name;
         check.bitrateKbps = c.kbps;
@@ -195,7 +214,6 @@ std::vector<CodecCheck> codecRoundTrips(const std::string& path) {
     return out;
 }
 
-}  // namespace
 
 const std::vector<double>& octaveBandsHz() {
     static const std::vector<double> bands = {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0};

@@ -19,6 +19,8 @@ struct MasterArgs {
     std::string input, output, target = "spotify", style = "neutral", format, bits, jsonPath, track, dither = "tpdf";
     double lufs = 1.0, ceiling = 1.0, intensity = 0.5, rate = 0.0;  // 1.0: not given
     bool dryRun = false, strict = false;
+    std::string codecSafe;  // the --codec-safe list
+    bool codecSafeGiven = false;
     std::vector<std::string> sets;
     Metadata metadata;
     std::vector<std::string> references;
@@ -59,6 +61,15 @@ int runMaster(MasterArgs args) {
     s.bits = args.bits;
     s.dither = args.dither;
     s.strict = args.strict;
+    if (args.codecSafeGiven) {
+        s.codecSafe = true;
+        for (std::size_t start = 0; args.codecSafe != "all" && start < args.codecSafe.size();) {
+            std::size_t end = args.codecSafe.find(',', start);
+            if (end == std::string::npos) end = args.codecSafe.size();
+            if (end > start) s.codecSafeCodecs.push_back(args.codecSafe.substr(start, end - start));
+            start = end + 1;
+        }
+    }
     s.dryRun = args.dryRun;
     s.metadata = args.metadata;
     s.references = args.references;
@@ -129,7 +140,14 @@ std::function<int()> addMasterCommand(CLI::App& app) {
     cmd->add_option("--set", a->sets, "Override one stage setting, e.g. --set width.width=1.1 (see docs/master.md)");
     cmd->add_flag("--dry-run", a->dryRun, "Measure and say what would be done; write nothing");
     cmd->add_flag("--strict", a->strict, "Fail when the target cannot be reached without heavy limiting");
-    return [a] { return runMaster(*a); };
+    // A flag with an optional value: --codec-safe alone (all codecs), or --codec-safe=aac,opus.
+    // A flag never takes the next argument, so the input file cannot be read as the list.
+    auto* codecSafe = cmd->add_flag("--codec-safe{all}", a->codecSafe,
+                                    "Keep the decoded AAC/MP3/Opus round trips (ffmpeg) under the ceiling too; optionally =LIST, e.g. --codec-safe=aac,opus");
+    return [a, codecSafe] {
+        a->codecSafeGiven = codecSafe->count() > 0;
+        return runMaster(*a);
+    };
 }
 
 }  // namespace bounce::cli

@@ -35,6 +35,10 @@ constexpr double kLoudnessTolerance = 0.15;  // aim inside the issue's +-0.2 LU
 constexpr double kTruePeakGuardDb = 0.04;
 constexpr double kCeilingMarginWindowDb = 0.05;
 constexpr int kMaxPasses = 8;
+// Codec-safe delivery: at most this many rounds of round trips, each lowering the aim by
+// the decoded over plus kCodecStepDb (encoders' peaks move a little with the level).
+constexpr int kMaxCodecRounds = 6;
+constexpr double kCodecStepDb = 0.05;
 
 // The style presets: each number is what the style does at intensity 0.5; intensity
 // scales the departure from neutral (0 = neutral, 1 = twice the preset).
@@ -390,6 +394,14 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     if (container == FileFormat::Flac && format == SampleFormat::Float32) throw ConfigError("FLAC holds 16 or 24 bits: use --bits 16 or 24");
     const DitherType ditherType = settings.dither == "shaped" ? DitherType::NoiseShaped : DitherType::Tpdf;
 
+    if (settings.codecSafe) {
+        if (settings.dryRun) throw ConfigError("--codec-safe measures the written file: it cannot be combined with --dry-run");
+        for (const auto& codec : settings.codecSafeCodecs)
+            if (std::find(roundTripCodecs().begin(), roundTripCodecs().end(), codec) == roundTripCodecs().end())
+                throw ConfigError("--codec-safe: unknown codec '" + codec + "' (aac, mp3 or opus)");
+        if (!ffmpegAvailable()) throw ConfigError("--codec-safe needs ffmpeg on the PATH to encode and decode the round trips (apt-get install ffmpeg)");
+    }
+
     std::unique_ptr<AtomicOutputFile> output;
     if (!settings.dryRun) {
         std::vector<std::string> inputs{inputPath};
@@ -397,51 +409,93 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         output = std::make_unique<AtomicOutputFile>(outputPath, inputs);
     }
 
-    // The closed loop.
+    // The closed loop. With --codec-safe, an outer loop round it: the delivered file's lossy
+    // round trips are decoded and measured, and while one crosses the ceiling (less the
+    // meter's guard) the aim comes down from the file's peak by that over and a twentieth of
+    // a dB (twice that, four times... while a step leaves the round trips where they were),
+    // at most kMaxCodecRounds times.
     double gain = result.targetLufs - *inputLufs;
     if (result.match) gain -= result.match->predictedLoudnessChangeDb(*inputProfile);
+    double codecLoweringDb = 0.0, codecStepScale = 1.0, previousWorst = 0.0;
     double limiterCeiling = result.ceilingDbtp - kTruePeakGuardDb;
-    double previousGain = 0.0, previousLoudness = 0.0;
-    bool havePrevious = false;
     PassResult pass;
-    for (int p = 1; p <= kMaxPasses; ++p) {
-        Chain chain = buildChain(style, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, nullptr);
-        pass = renderPass(inputPath, chain, outputRate, format, container, ditherType, output ? &output->tempPath() : nullptr,
-                          p == 1 && !inputProfile ? &result.input : nullptr, referenceProfile.has_value());
-        result.passes = p;
-        const double loudness = pass.output.integratedLufs.value_or(-120.0);
-        const double truePeak = pass.output.truePeakDbtp.value_or(-120.0);
-        phaseDone("render pass");
-        if (debug) std::fprintf(stderr, "pass %d: gain %.3f -> %.3f LUFS, %.3f dBTP, limiter %.2f dB\n", p, gain, loudness, truePeak, pass.limiterMaxDb);
-        const bool loudnessOk = std::fabs(loudness - result.targetLufs) <= kLoudnessTolerance;
-        const double aim = result.ceilingDbtp - kTruePeakGuardDb;
-        const bool peakOk = truePeak <= aim;
-        // Limiting harder than the ceiling needs costs loudness and density for nothing.
-        const bool limited = pass.limiterMaxDb > 0.01;
-        const bool marginOk = !limited || truePeak >= aim - kCeilingMarginWindowDb;
-        if (loudnessOk && peakOk && marginOk) {
-            result.reachedTarget = true;
+    for (int round = 1;; ++round) {
+        const double aim = result.ceilingDbtp - kTruePeakGuardDb - codecLoweringDb;
+        double previousGain = 0.0, previousLoudness = 0.0;
+        bool havePrevious = false;
+        result.reachedTarget = false;
+        for (int p = 1; p <= kMaxPasses; ++p) {
+            Chain chain = buildChain(style, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, nullptr);
+            pass = renderPass(inputPath, chain, outputRate, format, container, ditherType, output ? &output->tempPath() : nullptr,
+                              round == 1 && p == 1 && !inputProfile ? &result.input : nullptr, referenceProfile.has_value());
+            ++result.passes;
+            const double loudness = pass.output.integratedLufs.value_or(-120.0);
+            const double truePeak = pass.output.truePeakDbtp.value_or(-120.0);
+            phaseDone("render pass");
+            if (debug) std::fprintf(stderr, "pass %d: gain %.3f -> %.3f LUFS, %.3f dBTP, limiter %.2f dB\n", p, gain, loudness, truePeak, pass.limiterMaxDb);
+            const bool loudnessOk = std::fabs(loudness - result.targetLufs) <= kLoudnessTolerance;
+            const bool peakOk = truePeak <= aim;
+            // Limiting harder than the ceiling needs costs loudness and density for nothing.
+            const bool limited = pass.limiterMaxDb > 0.01;
+            const bool marginOk = !limited || truePeak >= aim - kCeilingMarginWindowDb;
+            if (loudnessOk && peakOk && marginOk) {
+                result.reachedTarget = true;
+                break;
+            }
+            if (!peakOk) limiterCeiling -= (truePeak - aim) + 0.005;
+            if (!marginOk) limiterCeiling = std::min(limiterCeiling + (aim - truePeak) - kCeilingMarginWindowDb / 2, 0.0);
+            if (!loudnessOk) {
+                // Secant step: the limiter makes loudness grow more slowly than gain.
+                double slope = 1.0;
+                if (havePrevious && gain != previousGain) {
+                    // More gain never makes a master quieter on one ceiling; a secant that says it
+                    // did spans a lowered ceiling (a new curve), and its clamped slope would throw
+                    // the gain far off: step as if unlimited instead.
+                    const double secant = (loudness - previousLoudness) / (gain - previousGain);
+                    if (secant > 0.0) slope = std::clamp(secant, 0.1, 1.2);
+                }
+                previousGain = gain;
+                previousLoudness = loudness;
+                havePrevious = true;
+                gain += (result.targetLufs - loudness) / slope;
+            }
+            if (pass.limiterMaxDb > 30.0 && !loudnessOk) break;  // it will not get there
+        }
+        if (!settings.codecSafe) break;
+        result.codecChecks = codecRoundTrips(output->tempPath(), settings.codecSafeCodecs);
+        result.codecRounds = round;
+        double worst = -120.0;
+        for (const auto& c : result.codecChecks) {
+            if (!c.available)
+                throw Error("--codec-safe: ffmpeg could not round-trip " + c.codec + " (is its encoder in this ffmpeg build?)");
+            worst = std::max(worst, c.truePeakDbtp.value_or(-120.0));
+        }
+        phaseDone("codec round trips");
+        if (debug) std::fprintf(stderr, "codec round %d: worst decoded %.3f dBTP\n", round, worst);
+        // The same guard as the file's own peak: the decoded files are read by this meter.
+        if (worst <= result.ceilingDbtp - kTruePeakGuardDb) {
+            result.codecSafeReached = true;
             break;
         }
-        if (!peakOk) limiterCeiling -= (truePeak - aim) + 0.005;
-        if (!marginOk) limiterCeiling = std::min(limiterCeiling + (aim - truePeak) - kCeilingMarginWindowDb / 2, 0.0);
-        if (!loudnessOk) {
-            // Secant step: the limiter makes loudness grow more slowly than gain.
-            double slope = 1.0;
-            if (havePrevious && gain != previousGain) {
-                // More gain never makes a master quieter on one ceiling; a secant that says it
-                // did spans a lowered ceiling (a new curve), and its clamped slope would throw
-                // the gain far off: step as if unlimited instead.
-                const double secant = (loudness - previousLoudness) / (gain - previousGain);
-                if (secant > 0.0) slope = std::clamp(secant, 0.1, 1.2);
-            }
-            previousGain = gain;
-            previousLoudness = loudness;
-            havePrevious = true;
-            gain += (result.targetLufs - loudness) / slope;
+        if (round == kMaxCodecRounds) {
+            char text[200];
+            std::snprintf(text, sizeof text, "codec-safe: after %d rounds a decoded round trip still peaks at %+.2f dBTP, over the %.1f dBTP ceiling",
+                          round, worst, result.ceilingDbtp);
+            result.warnings.push_back(text);
+            break;
         }
-        if (pass.limiterMaxDb > 30.0 && !loudnessOk) break;  // it will not get there
+        // Down from where the file's own peak is (under the aim when the limiter was idle),
+        // by the decoded over: the limiter must then act on those peaks.
+        // A codec's overs need not sit on the file's highest peaks (a dense passage under them
+        // can decode higher), so a step that left the worst round trip where it was doubles.
+        const double filePeak = std::min(pass.output.truePeakDbtp.value_or(aim), aim);
+        if (round > 1 && worst >= previousWorst - 0.01) codecStepScale *= 2.0;
+        previousWorst = worst;
+        const double newAim = filePeak - ((worst - (result.ceilingDbtp - kTruePeakGuardDb)) + kCodecStepDb) * codecStepScale;
+        codecLoweringDb = result.ceilingDbtp - kTruePeakGuardDb - newAim;
+        limiterCeiling = std::min(limiterCeiling, newAim);
     }
+    result.codecLoweringDb = codecLoweringDb;
     result.gainDb = gain;
     result.output = pass.output;
     result.output.path = settings.dryRun ? std::string() : outputPath;
@@ -476,6 +530,12 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     // Honest warnings.
     if (!result.reachedTarget)
         result.warnings.push_back("the target was not reached within " + std::to_string(kMaxPasses) + " passes");
+    if (result.codecLoweringDb > 0.0) {
+        char text[200];
+        std::snprintf(text, sizeof text, "codec-safe: the ceiling was lowered by %.2f dB so that the lossy round trips stay under it",
+                      result.codecLoweringDb);
+        result.warnings.push_back(text);
+    }
     if (pass.limiterMaxDb > settings.maxLimiterReductionDb) {
         char text[200];
         std::snprintf(text, sizeof text,

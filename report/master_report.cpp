@@ -46,6 +46,13 @@ nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings&
         {"platform_playback", playback},
         {"warnings", r.warnings},
     };
+    if (!r.codecChecks.empty()) {
+        nlohmann::ordered_json codecs = nlohmann::ordered_json::array();
+        for (const auto& c : r.codecChecks)
+            codecs.push_back({{"codec", c.codec}, {"bitrate_kbps", c.bitrateKbps}, {"true_peak_dbtp", rounded(c.truePeakDbtp, 2)}});
+        json["codec_safe"] = {{"reached", r.codecSafeReached}, {"rounds", r.codecRounds}, {"ceiling_lowered_db", rounded(r.codecLoweringDb, 3)},
+                              {"round_trips", codecs}};
+    }
     if (r.match) {
         const auto dryNull = [&](double v) { return settings.dryRun ? nlohmann::ordered_json(nullptr) : rounded(v, 2); };
         nlohmann::ordered_json refs = nlohmann::ordered_json::array();
@@ -91,6 +98,16 @@ std::string masterSummary(const MasterResult& r, bool dryRun) {
     } else if (r.match) {
         std::snprintf(line, sizeof line, "  reference match: distance %.2f dB -> %.2f dB (third-octave RMS), width %.2f -> %.2f (reference %.2f)\n",
                       r.distanceBeforeDb, r.distanceAfterDb, r.match->inputWidth, r.outputWidth, r.match->referenceWidth);
+        out << line;
+    }
+    if (!r.codecChecks.empty()) {
+        std::string trips;
+        for (const auto& c : r.codecChecks) {
+            std::snprintf(line, sizeof line, "%s%s %.2f", trips.empty() ? "" : ", ", c.codec.c_str(), c.truePeakDbtp.value_or(-999.0));
+            trips += line;
+        }
+        std::snprintf(line, sizeof line, "  codec-safe: decoded round trips %s dBTP; ceiling lowered %.2f dB in %d round%s%s\n", trips.c_str(),
+                      r.codecLoweringDb, r.codecRounds, r.codecRounds == 1 ? "" : "s", r.codecSafeReached ? "" : ", NOT all under");
         out << line;
     }
     if (!dryRun && !r.output.path.empty()) out << "  wrote " << r.output.path << "\n";

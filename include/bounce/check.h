@@ -118,6 +118,16 @@ struct CheckSettings {
     bool codecs = true;                // lossy round trips through ffmpeg, when it is installed
 };
 
+// The lossy codecs a round trip can use, each at the common streaming bit rate bounce
+// check measures: aac 256, mp3 320, opus 160 kbit/s.
+const std::vector<std::string>& roundTripCodecs();
+// Whether ffmpeg can be started from the PATH.
+bool ffmpegAvailable();
+// Encodes `path` with ffmpeg in each of `codecs` (names from roundTripCodecs(); empty: all),
+// decodes it in a private temporary folder and measures the decoded file's true peak.
+// A codec ffmpeg cannot encode or decode comes back with available = false.
+std::vector<CodecCheck> codecRoundTrips(const std::string& path, const std::vector<std::string>& codecs = {});
+
 // Throws ConfigError for an unknown system, Error for audio that cannot be read.
 CheckResult checkFile(const std::string& path, const CheckSettings& settings);
 

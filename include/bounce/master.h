@@ -15,6 +15,7 @@
 #pragma once
 
 #include "bounce/analysis.h"
+#include "bounce/check.h"
 #include "bounce/sound_file.h"
 #include "bounce/spectrum_profile.h"
 
@@ -74,6 +75,11 @@ struct MasterSettings {
     std::vector<std::string> references;
     MatchAmounts match;
     bool targetGiven = false;
+    // Codec-safe delivery: the decoded round trips through these lossy codecs (names from
+    // roundTripCodecs(), check.h) must also stay at or below the ceiling; the ceiling is
+    // lowered only as much as that needs. Needs ffmpeg.
+    bool codecSafe = false;
+    std::vector<std::string> codecSafeCodecs;  // empty: all of roundTripCodecs()
 };
 
 struct MasterStage {
@@ -112,6 +118,13 @@ struct MasterResult {
     double distanceBeforeDb = 0.0, distanceAfterDb = 0.0;  // to the references' average
     std::optional<double> outputCrestDb;
     double outputWidth = 0.0;
+
+    // Codec-safe delivery (when asked for): the last round trips and how far the ceiling
+    // the limiter aims at was lowered for them, in how many rounds.
+    std::vector<CodecCheck> codecChecks;
+    double codecLoweringDb = 0.0;
+    int codecRounds = 0;
+    bool codecSafeReached = false;
 };
 
 // ISO 3901 (hyphens allowed, ignored).

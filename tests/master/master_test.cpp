@@ -28,6 +28,7 @@
 #include <memory>
 #include <numbers>
 #include <thread>
+#include <tuple>
 #include <unistd.h>
 #include <sys/wait.h>
 
@@ -136,6 +137,49 @@ protected:
     void TearDown() override { fs::remove_all(dir_); }
     std::string dir_;
 };
+
+// Codec-safe delivery: a dense, loud master whose lossy round trips overshoot. With
+// --codec-safe every round trip, encoded and decoded by ffmpeg here in the test and read by
+// the ideal reconstruction, stays under the ceiling; the ceiling comes down only as far as
+// that needs (the worst round trip ends within 0.3 dB of it).
+TEST_F(MasterCli, CodecSafeKeepsTheDecodedRoundTripsUnderTheCeiling) {
+    if (!haveTool("ffmpeg")) GTEST_SKIP() << "ffmpeg is not installed: the codec round trips are not run";
+    auto loud = pinkishNoise(44100, 8.0, -10.0, 2, 21);
+    for (int c = 0; c < 2; ++c)
+        for (std::size_t i = 0; i < loud.frames(); ++i) loud.channel(c)[i] = std::clamp(loud.channel(c)[i], -0.7f, 0.7f);
+    writeFile(dir_ + "/loud.wav", loud.view(), 44100, SampleFormat::Pcm24);
+    MasterSettings s;
+    s.target = "spotify-loud";  // -11 LUFS, -1 dBTP
+    s.codecSafe = true;
+    const MasterResult r = masterFile(dir_ + "/loud.wav", dir_ + "/safe.wav", s);
+    EXPECT_TRUE(r.codecSafeReached);
+    EXPECT_GT(r.codecLoweringDb, 0.0) << "this programme's round trips overshoot: the test needs them to";
+    ASSERT_EQ(r.codecChecks.size(), 3u);
+    double worst = -120.0;
+    for (const auto& [codec, encoder, extension, kbps] : {std::tuple{"aac", "aac", ".m4a", "256k"}, std::tuple{"mp3", "libmp3lame", ".mp3", "320k"},
+                                                          std::tuple{"opus", "libopus", ".opus", "160k"}}) {
+        const std::string encoded = dir_ + "/rt" + extension, decoded = dir_ + "/rt-" + codec + ".wav";
+        ASSERT_EQ(runCommand({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", dir_ + "/safe.wav", "-c:a", encoder, "-b:a", kbps, encoded}).exitCode, 0);
+        ASSERT_EQ(runCommand({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", encoded, "-c:a", "pcm_f32le", decoded}).exitCode, 0);
+        double rate = 0;
+        const double peak = idealTruePeakDbtp(readWholeFile(decoded, &rate).view());
+        EXPECT_LE(peak, -1.0) << codec;
+        worst = std::max(worst, peak);
+    }
+    EXPECT_GT(worst, -1.3) << "lowered further than the round trips needed";
+    double rate = 0;
+    EXPECT_LE(idealTruePeakDbtp(readWholeFile(dir_ + "/safe.wav", &rate).view()), -1.0);
+}
+
+TEST_F(MasterCli, CodecSafeWithoutFfmpegFailsClearly) {
+    const auto r = runCommand({"/usr/bin/env", "PATH=/nonexistent", BOUNCE_CLI, "master", "--codec-safe", dir_ + "/mix.wav", "-o", dir_ + "/out.wav"});
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.err.find("ffmpeg"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir_ + "/out.wav"));
+    const auto unknown = runCommand({BOUNCE_CLI, "master", "--codec-safe=flac", dir_ + "/mix.wav", "-o", dir_ + "/out.wav"});
+    EXPECT_EQ(unknown.exitCode, 2);
+    EXPECT_NE(unknown.err.find("unknown codec 'flac'"), std::string::npos) << unknown.err;
+}
 
 TEST_F(MasterCli, DefaultsBesideTheInputAndTheReport) {
     const auto r = runCommand({BOUNCE_CLI, "master", dir_ + "/mix.wav", "--json", dir_ + "/report.json"});
