@@ -32,7 +32,10 @@ std::vector<double> windowedSinc(int taps, double beta, double fraction) {
         const double t = fraction - (k - (taps / 2 - 1));  // distance from that sample
         const double x = std::numbers::pi * t;
         const double sinc = t == 0.0 ? 1.0 : std::sin(x) / x;
-        h[static_cast<std::size_t>(k)] = sinc * kaiserWindow(t / (taps / 2.0), beta);
+        // The window unnormalised (kaiserWindow without its constant 1 / I0(beta)): the
+        // normalisation to unity at DC below takes care of the scale.
+        const double position = t / (taps / 2.0);
+        h[static_cast<std::size_t>(k)] = std::fabs(position) > 1.0 ? 0.0 : sinc * besselI0(beta * std::sqrt(1.0 - position * position));
         sum += h[static_cast<std::size_t>(k)];
     }
     for (double& v : h) v /= sum;
@@ -45,9 +48,16 @@ struct ReconstructionTable {
     static constexpr int n = TruePeakDetector::kReconstructionTaps;
     std::vector<float> taps;  // [phase][n]
     ReconstructionTable() : taps(static_cast<std::size_t>(TruePeakDetector::kFinePhases) * n) {
-        for (int p = 0; p < TruePeakDetector::kFinePhases; ++p) {
-            const auto h = windowedSinc(n, TruePeakDetector::kReconstructionKaiserBeta, static_cast<double>(p) / TruePeakDetector::kFinePhases);
-            for (int k = 0; k < n; ++k) taps[static_cast<std::size_t>(p) * n + static_cast<std::size_t>(k)] = static_cast<float>(h[static_cast<std::size_t>(k)]);
+        // Phase P - p is phase p reversed (the distances from the samples change sign and
+        // sinc and window are even), so half the phases are computed.
+        constexpr int P = TruePeakDetector::kFinePhases;
+        for (int p = 0; p <= P / 2; ++p) {
+            const auto h = windowedSinc(n, TruePeakDetector::kReconstructionKaiserBeta, static_cast<double>(p) / P);
+            for (int k = 0; k < n; ++k) {
+                const auto v = static_cast<float>(h[static_cast<std::size_t>(k)]);
+                taps[static_cast<std::size_t>(p) * n + static_cast<std::size_t>(k)] = v;
+                if (p > 0 && p < P / 2) taps[static_cast<std::size_t>(P - p) * n + static_cast<std::size_t>(n - 1 - k)] = v;
+            }
         }
     }
     const float* phase(int p) const noexcept { return taps.data() + static_cast<std::size_t>(p) * n; }
