@@ -22,7 +22,8 @@ cp examples/demo/session.toml "$out/session.toml"
 "$build/bounce" mix "$out/session.toml" -o "$out/mix.wav" --stems "$out/stems"
 "$build/bounce" analyze --json "$out/mix.wav" "$out"/stems/*.wav > "$out/analysis.json"
 echo
-"$build/bounce" master "$out/mix.wav" -o "$out/master.wav" --target spotify \
+# --codec-safe: the AAC, MP3 and Opus round trips of the master stay under the ceiling too.
+"$build/bounce" master "$out/mix.wav" -o "$out/master.wav" --target spotify --codec-safe \
   --title "Bounce Demo" --artist "Bounce" --album "Examples" --date 2026 --json "$out/master.json"
 echo
 "$build/bounce" analyze "$out/master.wav"
@@ -38,7 +39,7 @@ echo "  tracks:          $out/tracks/*.wav (rendered from $out/midi/*.mid)"
 echo "  mix:             $out/mix.wav"
 echo "  stems:           $out/stems/*.wav (they sum to the mix)"
 echo "  analysis report: $out/analysis.json (mix and stems, one JSON object per file)"
-echo "  master:          $out/master.wav (Spotify: -14 LUFS, -1 dBTP, 24-bit, tagged)"
+echo "  master:          $out/master.wav (Spotify: -14 LUFS, -1 dBTP, codec-safe, 24-bit, tagged)"
 echo "  master report:   $out/master.json (every stage, input and output analysis, platform playback)"
 echo "  check report:    $out/check.html (open in a browser: loudness, spectra per playback system, waveform, stereo, findings)"
 echo "                   $out/check.json, and $out/previews/*.wav to listen to each system"
