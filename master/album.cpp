@@ -399,8 +399,8 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
 
     TruePeakLimiter limiter;
     // The songs are under the ceiling already; the limiter only acts where a crossfade
-    // sums over it (a guard under the ceiling, as the master's, for other meters).
-    limiter.setParams({result.ceilingDbtp - 0.08, 1.5, 50.0});
+    // sums over it (aiming under the ceiling by the master's guard for the meter's error).
+    limiter.setParams({result.ceilingDbtp - kDeliveredTruePeakGuardDb, 1.5, 50.0});
     limiter.prepare({rate, static_cast<int>(kBlock), 2});
     const auto latency = static_cast<std::uint64_t>(limiter.latencyFrames());
     limiter.inputEndsIn(total);  // the delivered stream is cut there

@@ -27,12 +27,11 @@ namespace {
 
 constexpr std::size_t kBlockFrames = 4096;
 constexpr double kLoudnessTolerance = 0.15;  // aim inside the issue's +-0.2 LU
-// The delivered true peak must sit this far under the ceiling by our meter: the meter's
-// largest under-reading of an ideal reconstruction seen on delivered masters (0.04 dB, after
-// rate conversion and dither; docs/loudness.md). Where the limiter works, the loop also raises
-// its ceiling while the delivered file sits more than kCeilingMarginWindowDb further under, so
-// that the margin reported stays under 0.1 dB.
-constexpr double kTruePeakGuardDb = 0.04;
+// The delivered true peak must sit kDeliveredTruePeakGuardDb (master.h) under the ceiling by
+// our meter. Where the limiter works, the loop also raises its ceiling while the delivered
+// file sits more than kCeilingMarginWindowDb further under, so that the margin reported
+// stays under 0.1 dB.
+constexpr double kTruePeakGuardDb = kDeliveredTruePeakGuardDb;
 constexpr double kCeilingMarginWindowDb = 0.05;
 constexpr int kMaxPasses = 8;
 // Codec-safe delivery: at most this many rounds of round trips, each lowering the aim by

@@ -54,6 +54,11 @@ struct Metadata {
     }
 };
 
+// A delivered file's true peak sits at least this far under its ceiling by Bounce's meter:
+// the meter's largest under-reading of an ideal reconstruction seen on delivered masters
+// (after rate conversion and dither; docs/loudness.md). bounce master and bounce album.
+constexpr double kDeliveredTruePeakGuardDb = 0.04;
+
 struct MasterSettings {
     std::string target = "spotify";
     std::optional<double> lufs;         // overrides the target's loudness

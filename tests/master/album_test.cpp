@@ -221,6 +221,12 @@ gap_s = 0
     SoundFileReader reader(image);
     EXPECT_EQ(reader.info().sampleRate, 44100.0);
     EXPECT_EQ(reader.info().frames % 588, 0);
+    {
+        // The CD image (16-bit, dithered) holds the album's ceiling against an ideal
+        // reconstruction too.
+        double rate = 0;
+        EXPECT_LE(idealTruePeakDbtp(readWholeFile(image, &rate).view()), rep["ceiling_dbtp"].get<double>());
+    }
     std::ifstream cueIn(cuePath);
     const std::string cue((std::istreambuf_iterator<char>(cueIn)), {});
     EXPECT_NE(cue.find("CATALOG 0036000291452"), std::string::npos);
