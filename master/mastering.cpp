@@ -38,6 +38,8 @@ constexpr int kMaxPasses = 8;
 // the decoded over plus kCodecStepDb (encoders' peaks move a little with the level).
 constexpr int kMaxCodecRounds = 6;
 constexpr double kCodecStepDb = 0.05;
+// Once an aim that passes and one that fails are known, bisect down to this gap.
+constexpr double kCodecBracketDb = 0.1;
 
 // The style presets: each number is what the style does at intensity 0.5; intensity
 // scales the departure from neutral (0 = neutral, 1 = twice the preset).
@@ -47,7 +49,7 @@ struct Style {
     double ratio = 1.5, attackMs = 20, releaseMs = 150, lowBandOffsetDb = 0, thresholdOffsetDb = 3;
     double saturationDriveDb = 0, saturationMix = 0;
     SaturationType saturation = SaturationType::Tape;
-    double width = 1.0, monoBelowHz = 100;
+    double width = 1.0, monoBelowHz = 0;  // neutral: no stereo change (the wide style folds the lows)
     double limiterReleaseMs = 120, limiterLookaheadMs = 2;
 };
 
@@ -108,6 +110,7 @@ Style styleFor(const std::string& name, double intensity) {
         s.lowBandOffsetDb = -2.0 * k;
     } else if (name == "wide") {
         s.width = 1.0 + 0.25 * k;
+        s.monoBelowHz = 100;  // widening keeps the lows mono (and the bass centred)
     } else if (name == "loud") {
         s.ratio = 1.5 + 1.5 * k;
         s.saturationDriveDb = 3.0 * k;
@@ -181,7 +184,10 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
         saturation->setParams(sat);
         c.chain.add(std::move(saturation));
     }
-    if (channels == 2) {
+    // A width of 1 with stereo lows changes nothing: not in the signal path (mid/side and
+    // back again is not bit-exact in float).
+    const bool widthActive = channels == 2 && (style.width != 1.0 || style.monoBelowHz > 0.0);
+    if (widthActive) {
         auto width = std::make_unique<Width>();
         width->setParams({style.width, style.monoBelowHz});
         c.chain.add(std::move(width));
@@ -233,7 +239,9 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
         if (style.saturationDriveDb > 0.0)
             stages->push_back({"saturation", {{"drive_db", style.saturationDriveDb}, {"mix", style.saturationMix}}, {},
                                style.saturation == SaturationType::Tube ? "tube, 8x oversampled" : "tape, 8x oversampled"});
-        if (channels == 2) stages->push_back({"width", {{"width", style.width}, {"mono_below_hz", style.monoBelowHz}}, {}, "mid/side"});
+        if (channels == 2)
+            stages->push_back({"width", {{"width", style.width}, {"mono_below_hz", style.monoBelowHz}}, {},
+                               widthActive ? "mid/side" : "idle, bypassed (width 1, stereo lows kept)"});
         stages->push_back({"limiter", {{"ceiling_dbtp", limiterCeiling}, {"lookahead_ms", style.limiterLookaheadMs}, {"release_ms", style.limiterReleaseMs}}, {},
                            "true peak, 4x oversampled detection"});
     }
@@ -411,11 +419,14 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     // The closed loop. With --codec-safe, an outer loop round it: the delivered file's lossy
     // round trips are decoded and measured, and while one crosses the ceiling (less the
     // meter's guard) the aim comes down from the file's peak by that over and a twentieth of
-    // a dB (twice that, four times... while a step leaves the round trips where they were),
-    // at most kMaxCodecRounds times.
+    // a dB (twice that, four times... while a step leaves the round trips where they were);
+    // once one aim passes and another fails, bisection finds the highest that passes within
+    // a tenth of a dB. At most kMaxCodecRounds rounds, and one to deliver the best.
     double gain = result.targetLufs - *inputLufs;
     if (result.match) gain -= result.match->predictedLoudnessChangeDb(*inputProfile);
     double codecLoweringDb = 0.0, codecStepScale = 1.0, previousWorst = 0.0;
+    std::optional<double> passingAim, failingAim;  // the highest aim that passed, the lowest that failed
+    bool finalRound = false;
     double limiterCeiling = result.ceilingDbtp - kTruePeakGuardDb;
     PassResult pass;
     for (int round = 1;; ++round) {
@@ -472,27 +483,46 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         phaseDone("codec round trips");
         if (debug) std::fprintf(stderr, "codec round %d: worst decoded %.3f dBTP\n", round, worst);
         // The same guard as the file's own peak: the decoded files are read by this meter.
-        if (worst <= result.ceilingDbtp - kTruePeakGuardDb) {
+        const double target = result.ceilingDbtp - kTruePeakGuardDb;
+        const bool passed = worst <= target;
+        // Where the file's peak actually is (under the aim when the limiter was idle).
+        const double effective = std::min(pass.output.truePeakDbtp.value_or(aim), aim);
+        if (passed) {
             result.codecSafeReached = true;
-            break;
+            passingAim = std::max(passingAim.value_or(-120.0), effective);
+        } else {
+            failingAim = std::min(failingAim.value_or(0.0), effective);
         }
-        if (round == kMaxCodecRounds) {
+        if (finalRound) break;
+        double next = 0.0;
+        if (passingAim && failingAim) {
+            // Bracketed: bisect while the bracket is wider than a tenth of a dB, then deliver
+            // the highest aim that passed.
+            if (*failingAim - *passingAim <= kCodecBracketDb || round + 1 >= kMaxCodecRounds) {
+                if (passed && effective == *passingAim) break;  // this render is that one
+                next = *passingAim;
+                finalRound = true;
+            } else {
+                next = 0.5 * (*passingAim + *failingAim);
+            }
+        } else if (passed) {
+            break;  // passed at the first aim: nothing was lowered
+        } else if (round >= kMaxCodecRounds) {
             char text[200];
             std::snprintf(text, sizeof text, "codec-safe: after %d rounds a decoded round trip still peaks at %+.2f dBTP, over the %.1f dBTP ceiling",
                           round, worst, result.ceilingDbtp);
             result.warnings.push_back(text);
             break;
+        } else {
+            // Down from the file's peak by the decoded over. A codec's overs need not sit on
+            // the file's highest peaks (a dense passage under them can decode higher), so a
+            // step that left the worst round trip where it was doubles.
+            if (round > 1 && worst >= previousWorst - 0.01) codecStepScale *= 2.0;
+            next = effective - ((worst - target) + kCodecStepDb) * codecStepScale;
         }
-        // Down from where the file's own peak is (under the aim when the limiter was idle),
-        // by the decoded over: the limiter must then act on those peaks.
-        // A codec's overs need not sit on the file's highest peaks (a dense passage under them
-        // can decode higher), so a step that left the worst round trip where it was doubles.
-        const double filePeak = std::min(pass.output.truePeakDbtp.value_or(aim), aim);
-        if (round > 1 && worst >= previousWorst - 0.01) codecStepScale *= 2.0;
         previousWorst = worst;
-        const double newAim = filePeak - ((worst - (result.ceilingDbtp - kTruePeakGuardDb)) + kCodecStepDb) * codecStepScale;
-        codecLoweringDb = result.ceilingDbtp - kTruePeakGuardDb - newAim;
-        limiterCeiling = std::min(limiterCeiling, newAim);
+        codecLoweringDb = target - next;
+        limiterCeiling = next;
     }
     result.codecLoweringDb = codecLoweringDb;
     result.gainDb = gain;

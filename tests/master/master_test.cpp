@@ -5,6 +5,7 @@
 #include "ideal_peak.h"
 #include "peers.h"
 #include "signals.h"
+#include "spectrum.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -179,6 +180,50 @@ TEST_F(MasterCli, CodecSafeWithoutFfmpegFailsClearly) {
     const auto unknown = runCommand({BOUNCE_CLI, "master", "--codec-safe=flac", dir_ + "/mix.wav", "-o", dir_ + "/out.wav"});
     EXPECT_EQ(unknown.exitCode, 2);
     EXPECT_NE(unknown.err.find("unknown codec 'flac'"), std::string::npos) << unknown.err;
+}
+
+// Neutral means neutral: a programme with wide bass (left and right lows independent)
+// keeps its side channel from 40 to 100 Hz within 0.1 dB of the input after the gain, and the
+// report says the width stage was bypassed. (Below 40 Hz the corrective high-pass acts.)
+TEST_F(MasterCli, NeutralKeepsWideBass) {
+    const double rate = 44100;
+    const std::size_t n = static_cast<std::size_t>(8 * rate);
+    AudioBuffer x(2, n);
+    const auto bass = [&](std::uint64_t seed) {
+        auto noise = pinkishNoise(rate, 8.0, -20.0, 1, seed);
+        // A one-pole low-pass twice, about 100 Hz: the lows of each side on their own.
+        double a = 0, b = 0;
+        const double k = 1.0 - std::exp(-2.0 * std::numbers::pi * 100.0 / rate);
+        for (std::size_t i = 0; i < n; ++i) {
+            a += k * (noise.channel(0)[i] - a);
+            b += k * (a - b);
+            noise.channel(0)[i] = static_cast<float>(2.0 * b);
+        }
+        return noise;
+    };
+    const auto left = bass(31), right = bass(32), mids = pinkishNoise(rate, 8.0, -24.0, 1, 33);
+    for (std::size_t i = 0; i < n; ++i) {
+        x.channel(0)[i] = left.channel(0)[i] + mids.channel(0)[i];
+        x.channel(1)[i] = right.channel(0)[i] + mids.channel(0)[i];
+    }
+    writeFile(dir_ + "/wide.wav", x.view(), rate, SampleFormat::Float32);
+    MasterSettings s;
+    s.bits = "32f";
+    const MasterResult r = masterFile(dir_ + "/wide.wav", dir_ + "/wide.master.wav", s);
+    double limited = 0;
+    for (const auto& stage : r.stages) {
+        if (stage.name == "width") EXPECT_NE(stage.detail.find("bypassed"), std::string::npos) << stage.detail;
+        if (stage.name == "limiter") limited = stage.effect.at("max_gain_reduction_db");
+    }
+    double outRate = 0;
+    const auto y = readWholeFile(dir_ + "/wide.master.wav", &outRate);
+    const auto sideBand = [&](const AudioBuffer& audio) {
+        std::vector<double> side(audio.frames());
+        for (std::size_t i = 0; i < side.size(); ++i) side[i] = 0.5 * (static_cast<double>(audio.channel(0)[i]) - audio.channel(1)[i]);
+        return MagnitudeSpectrum(side, rate).bandPower(40.0, 100.0);
+    };
+    const double changeDb = 10.0 * std::log10(sideBand(y) / sideBand(x)) - r.gainDb;
+    EXPECT_NEAR(changeDb, 0.0, 0.1) << "limiter " << limited << " dB";
 }
 
 TEST_F(MasterCli, DefaultsBesideTheInputAndTheReport) {
