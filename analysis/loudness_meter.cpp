@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <condition_variable>
 #include <limits>
+#include <mutex>
+#include <thread>
 
 namespace bounce {
 namespace {
@@ -151,6 +154,85 @@ std::optional<double> lufsFromEnergy(double energy) noexcept {
     return lufsOf(energy);
 }
 
+// The true-peak detectors on a second thread: the caller copies frames into one batch while
+// the thread reads the other; a full batch is handed over (one lock per 32768 frames), and a
+// reading waits for the thread and reads what is left itself. Each detector sees the same
+// samples in the same order as on one thread, so the readings are the same bits.
+class TruePeakThread {
+public:
+    static constexpr std::size_t kBatchFrames = 32768;
+
+    explicit TruePeakThread(std::vector<TruePeakDetector>& detectors)
+        : detectors_(detectors),
+          filling_(detectors.size(), std::vector<float>(kBatchFrames)),
+          reading_(detectors.size(), std::vector<float>(kBatchFrames)),
+          thread_([this] { run(); }) {}
+    ~TruePeakThread() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+    }
+    TruePeakThread(const TruePeakThread&) = delete;
+    TruePeakThread& operator=(const TruePeakThread&) = delete;
+
+    void add(ConstAudioView block, std::size_t position, std::size_t frames) {
+        while (frames > 0) {
+            const std::size_t n = std::min(frames, kBatchFrames - filled_);
+            for (std::size_t c = 0; c < filling_.size(); ++c)
+                std::copy_n(block.channel(static_cast<int>(c)) + position, n, filling_[c].data() + filled_);
+            filled_ += n;
+            position += n;
+            frames -= n;
+            if (filled_ == kBatchFrames) handOver();
+        }
+    }
+    // Waits for the thread, then reads the partial batch here: the detectors are up to date.
+    void finish() {
+        waitIdle();
+        for (std::size_t c = 0; c < detectors_.size(); ++c) detectors_[c].process(filling_[c].data(), filled_);
+        filled_ = 0;
+    }
+
+private:
+    void handOver() {
+        waitIdle();
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::swap(filling_, reading_);
+        pending_ = filled_;
+        filled_ = 0;
+        wake_.notify_all();
+    }
+    void waitIdle() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        idle_.wait(lock, [this] { return pending_ == 0; });
+    }
+    void run() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        for (;;) {
+            wake_.wait(lock, [this] { return stop_ || pending_ > 0; });
+            if (pending_ == 0 && stop_) return;
+            const std::size_t n = pending_;
+            lock.unlock();
+            for (std::size_t c = 0; c < detectors_.size(); ++c) detectors_[c].process(reading_[c].data(), n);
+            lock.lock();
+            pending_ = 0;
+            idle_.notify_all();
+        }
+    }
+
+    std::vector<TruePeakDetector>& detectors_;
+    std::vector<std::vector<float>> filling_, reading_;  // per channel
+    std::size_t filled_ = 0;
+    std::size_t pending_ = 0;  // frames in reading_ the thread has yet to read
+    bool stop_ = false;
+    std::mutex mutex_;
+    std::condition_variable wake_, idle_;
+    std::thread thread_;  // last: it starts once everything above is built
+};
+
 struct LoudnessMeter::State {
     double sampleRate;
     int channels;
@@ -165,6 +247,16 @@ struct LoudnessMeter::State {
     std::vector<KState<double>> states;  // per channel (used for channels not in a pair)
     std::vector<double> hopSumSquares;   // per channel, this hop so far
     std::vector<TruePeakDetector> peaks;
+    std::unique_ptr<TruePeakThread> peakThread;  // with truePeakOnSecondThread
+    bool peaksPending = false;                   // frames handed to peakThread since finish()
+
+    // The detectors up to date (waits for the second thread).
+    void finishPeaks() {
+        if (peakThread && peaksPending) {
+            peakThread->finish();
+            peaksPending = false;
+        }
+    }
 
     std::size_t framesInHop = 0;
     std::uint64_t framesAdded = 0;
@@ -299,6 +391,8 @@ LoudnessMeter::LoudnessMeter(const Settings& settings) : state_(std::make_unique
     s.hopSumSquares.assign(static_cast<std::size_t>(s.channels), 0.0);
     s.peaks.resize(static_cast<std::size_t>(s.channels));
     for (auto& peak : s.peaks) peak.prepare(settings.sampleRate, settings.measureTruePeak ? TruePeakDetector::Mode::Reconstruction : TruePeakDetector::Mode::SamplePeak);
+    if (settings.truePeakOnSecondThread && settings.measureTruePeak && std::thread::hardware_concurrency() > 1)
+        s.peakThread = std::make_unique<TruePeakThread>(s.peaks);
 }
 
 LoudnessMeter::~LoudnessMeter() = default;
@@ -317,7 +411,12 @@ void LoudnessMeter::addFrames(ConstAudioView block) noexcept {
     while (position < block.frames()) {
         const std::size_t frames = std::min(s.hopFrames - s.framesInHop, block.frames() - position);
         s.filterBlock(block, position, frames);
-        for (int c = 0; c < s.channels; ++c) s.peaks[static_cast<std::size_t>(c)].process(block.channel(c) + position, frames);
+        if (s.peakThread) {
+            s.peakThread->add(block, position, frames);
+            s.peaksPending = true;
+        } else {
+            for (int c = 0; c < s.channels; ++c) s.peaks[static_cast<std::size_t>(c)].process(block.channel(c) + position, frames);
+        }
         s.framesInHop += frames;
         s.framesAdded += frames;
         position += frames;
@@ -332,6 +431,7 @@ void LoudnessMeter::reset() noexcept {
 #endif
     std::fill(s.states.begin(), s.states.end(), KState<double>{});
     std::fill(s.hopSumSquares.begin(), s.hopSumSquares.end(), 0.0);
+    s.finishPeaks();
     for (auto& peak : s.peaks) peak.reset();
     s.framesInHop = 0;
     s.framesAdded = 0;
@@ -384,10 +484,12 @@ std::optional<double> LoudnessMeter::loudnessRangeLu() const noexcept {
 }
 
 double LoudnessMeter::samplePeak(int channel) const noexcept {
+    state_->finishPeaks();
     return state_->peaks[static_cast<std::size_t>(channel)].samplePeak();
 }
 
 double LoudnessMeter::truePeak(int channel) const noexcept {
+    state_->finishPeaks();
     return state_->peaks[static_cast<std::size_t>(channel)].peak();
 }
 

@@ -273,7 +273,7 @@ PassResult renderPass(const std::string& input, Chain& chain, double outputRate,
     }
     std::unique_ptr<SoundFileWriter> writer;
     if (writePath) writer = std::make_unique<SoundFileWriter>(*writePath, SoundFileSpec{outputRate, info.channels, container, format});
-    ProgramAnalyzer analyzer(outputRate, info.channels);
+    ProgramAnalyzer analyzer(outputRate, info.channels, {}, true, true);  // the true peak on a second core
     if (profileOutput) analyzer.enableSpectrumProfile();
     AudioBuffer scratch(info.channels, kBlockFrames);
     const auto deliver = [&](ConstAudioView block) {

@@ -69,8 +69,9 @@ struct AnalysisResult {
 // Streams audio through the loudness meter and the signal statistics.
 class ProgramAnalyzer {
 public:
+    // truePeakOnSecondThread: see LoudnessMeter::Settings (for whole files).
     ProgramAnalyzer(double sampleRate, int channels, const std::vector<Speaker>& speakers = {},
-                    bool measureTruePeak = true);
+                    bool measureTruePeak = true, bool truePeakOnSecondThread = false);
     ~ProgramAnalyzer();
     ProgramAnalyzer(ProgramAnalyzer&&) noexcept;
     ProgramAnalyzer& operator=(ProgramAnalyzer&&) noexcept;

@@ -50,6 +50,10 @@ public:
         // One weight per channel (BS.1770-4 Table 3: 1.0 front, 1.41 surround, 0 LFE).
         std::vector<double> channelWeights{1.0, 1.0};
         bool measureTruePeak = true;
+        // Read the true peak on a second thread, batches of 32768 frames behind (the
+        // readings are the same bits; whole-file analysis on a machine with two cores runs
+        // in about half the time). Its readings then wait for that thread.
+        bool truePeakOnSecondThread = false;
     };
 
     // BS.1770-4 channel weights for a file: from its declared speaker layout when it has

@@ -2,6 +2,7 @@
 // reconstruction (tests/support/ideal_peak.h, FFT interpolation in double precision), on a
 // stress corpus and on the project's own rendered music; and against libebur128.
 #include "bounce/processor.h"
+#include "bounce/loudness_meter.h"
 #include "bounce/true_peak.h"
 #include "ideal_peak.h"
 #include "peers.h"
@@ -9,6 +10,8 @@
 #include "stress_corpus.h"
 
 #include <gtest/gtest.h>
+
+#include <array>
 
 #include <cmath>
 #include <cstdio>
@@ -77,6 +80,26 @@ TEST(TruePeakReference, ReadingIsIndependentOfBlockSize) {
         const double whole = detectorDbtp(s.audio, TruePeakDetector::Mode::Reconstruction, 1 << 20);
         for (std::size_t block : {1u, 37u, 1000u, 4096u}) EXPECT_EQ(detectorDbtp(s.audio, TruePeakDetector::Mode::Reconstruction, block), whole) << s.name << " " << block;
     }
+}
+
+// The meter's true peak read on a second thread is the same reading, bit for bit, whatever
+// the blocks (batches of 32768 frames are handed over; a reading waits for the thread).
+TEST(TruePeakReference, SecondThreadGivesTheSameReading) {
+    AudioBuffer stereo(2, 200000);
+    const auto noise = broadbandStressCorpus(48000.0);
+    for (int c = 0; c < 2; ++c)
+        for (std::size_t i = 0; i < stereo.frames(); ++i)
+            stereo.channel(c)[i] = noise[static_cast<std::size_t>(c)].audio.channel(0)[i % noise[static_cast<std::size_t>(c)].audio.frames()];
+    const auto measure = [&](bool secondThread, std::size_t block) {
+        LoudnessMeter meter({48000.0, {1.0, 1.0}, true, secondThread});
+        for (std::size_t i = 0; i < stereo.frames(); i += block)
+            meter.addFrames(ConstAudioView(stereo.view()).subView(i, std::min(block, stereo.frames() - i)));
+        const double middle = meter.truePeak(0);  // a reading mid-stream, then more audio
+        meter.addFrames(ConstAudioView(stereo.view()).subView(0, 5000));
+        return std::array<double, 5>{middle, meter.truePeak(0), meter.truePeak(1), meter.samplePeak(0), meter.samplePeak(1)};
+    };
+    const auto one = measure(false, 4096);
+    for (std::size_t block : {1000u, 4096u, 65536u}) EXPECT_EQ(measure(true, block), one) << block;
 }
 
 }  // namespace
