@@ -154,19 +154,23 @@ std::optional<double> lufsFromEnergy(double energy) noexcept {
     return lufsOf(energy);
 }
 
-// The true-peak detectors on a second thread: the caller copies frames into one batch while
-// the thread reads the other; a full batch is handed over (one lock per 32768 frames), and a
-// reading waits for the thread and reads what is left itself. Each detector sees the same
-// samples in the same order as on one thread, so the readings are the same bits.
+// The true-peak detectors on a second thread: the caller copies frames into a batch; full
+// batches queue (up to kBatches, so that a passage dearer for one side than the other
+// does not stall the pair) and the thread reads them in order, one lock per 32768 frames.
+// A reading waits for the thread and reads what is left itself. Each detector sees the same
+// samples in the same order as on one thread, so the readings are the same bits. The
+// detectors are prepared on the thread too (the shared filter table is built once, a few
+// milliseconds the caller need not wait for).
 class TruePeakThread {
 public:
     static constexpr std::size_t kBatchFrames = 32768;
+    static constexpr std::size_t kBatches = 4;
 
-    explicit TruePeakThread(std::vector<TruePeakDetector>& detectors)
-        : detectors_(detectors),
-          filling_(detectors.size(), std::vector<float>(kBatchFrames)),
-          reading_(detectors.size(), std::vector<float>(kBatchFrames)),
-          thread_([this] { run(); }) {}
+    TruePeakThread(std::vector<TruePeakDetector>& detectors, double sampleRate, TruePeakDetector::Mode mode)
+        : detectors_(detectors), sampleRate_(sampleRate), mode_(mode), batches_(kBatches) {
+        for (auto& batch : batches_) batch.assign(detectors.size(), std::vector<float>(kBatchFrames));
+        thread_ = std::thread([this] { run(); });
+    }
     ~TruePeakThread() {
         {
             std::lock_guard<std::mutex> lock(mutex_);
@@ -180,9 +184,11 @@ public:
 
     void add(ConstAudioView block, std::size_t position, std::size_t frames) {
         while (frames > 0) {
+            if (filled_ == 0) waitForFreeBatch();
+            auto& batch = batches_[tail_];
             const std::size_t n = std::min(frames, kBatchFrames - filled_);
-            for (std::size_t c = 0; c < filling_.size(); ++c)
-                std::copy_n(block.channel(static_cast<int>(c)) + position, n, filling_[c].data() + filled_);
+            for (std::size_t c = 0; c < batch.size(); ++c)
+                std::copy_n(block.channel(static_cast<int>(c)) + position, n, batch[c].data() + filled_);
             filled_ += n;
             position += n;
             frames -= n;
@@ -191,46 +197,64 @@ public:
     }
     // Waits for the thread, then reads the partial batch here: the detectors are up to date.
     void finish() {
-        waitIdle();
-        for (std::size_t c = 0; c < detectors_.size(); ++c) detectors_[c].process(filling_[c].data(), filled_);
+        std::unique_lock<std::mutex> lock(mutex_);
+        idle_.wait(lock, [this] { return queued_ == 0 && prepared_; });
+        lock.unlock();
+        auto& batch = batches_[tail_];
+        for (std::size_t c = 0; c < detectors_.size(); ++c) detectors_[c].process(batch[c].data(), filled_);
         filled_ = 0;
+    }
+    // Before the detectors are used here (reset).
+    void waitPrepared() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        idle_.wait(lock, [this] { return queued_ == 0 && prepared_; });
     }
 
 private:
+    void waitForFreeBatch() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        idle_.wait(lock, [this] { return queued_ < kBatches; });
+    }
     void handOver() {
-        waitIdle();
-        std::lock_guard<std::mutex> lock(mutex_);
-        std::swap(filling_, reading_);
-        pending_ = filled_;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            ++queued_;
+            tail_ = (tail_ + 1) % kBatches;
+        }
         filled_ = 0;
         wake_.notify_all();
     }
-    void waitIdle() {
-        std::unique_lock<std::mutex> lock(mutex_);
-        idle_.wait(lock, [this] { return pending_ == 0; });
-    }
     void run() {
+        for (auto& d : detectors_) d.prepare(sampleRate_, mode_);
         std::unique_lock<std::mutex> lock(mutex_);
+        prepared_ = true;
+        idle_.notify_all();
         for (;;) {
-            wake_.wait(lock, [this] { return stop_ || pending_ > 0; });
-            if (pending_ == 0 && stop_) return;
-            const std::size_t n = pending_;
+            wake_.wait(lock, [this] { return stop_ || queued_ > 0; });
+            if (queued_ == 0 && stop_) return;
+            auto& batch = batches_[head_];
             lock.unlock();
-            for (std::size_t c = 0; c < detectors_.size(); ++c) detectors_[c].process(reading_[c].data(), n);
+            for (std::size_t c = 0; c < detectors_.size(); ++c) detectors_[c].process(batch[c].data(), kBatchFrames);
             lock.lock();
-            pending_ = 0;
+            head_ = (head_ + 1) % kBatches;
+            --queued_;
             idle_.notify_all();
         }
     }
 
     std::vector<TruePeakDetector>& detectors_;
-    std::vector<std::vector<float>> filling_, reading_;  // per channel
-    std::size_t filled_ = 0;
-    std::size_t pending_ = 0;  // frames in reading_ the thread has yet to read
+    double sampleRate_;
+    TruePeakDetector::Mode mode_;
+    std::vector<std::vector<std::vector<float>>> batches_;  // [batch][channel][frame], a ring
+    std::size_t head_ = 0;    // the oldest queued batch (the thread's)
+    std::size_t tail_ = 0;    // the batch being filled (the caller's)
+    std::size_t filled_ = 0;  // frames in the batch being filled
+    std::size_t queued_ = 0;  // full batches the thread has yet to read
+    bool prepared_ = false;
     bool stop_ = false;
     std::mutex mutex_;
     std::condition_variable wake_, idle_;
-    std::thread thread_;  // last: it starts once everything above is built
+    std::thread thread_;
 };
 
 struct LoudnessMeter::State {
@@ -390,9 +414,13 @@ LoudnessMeter::LoudnessMeter(const Settings& settings) : state_(std::make_unique
     s.states.resize(static_cast<std::size_t>(s.channels));
     s.hopSumSquares.assign(static_cast<std::size_t>(s.channels), 0.0);
     s.peaks.resize(static_cast<std::size_t>(s.channels));
-    for (auto& peak : s.peaks) peak.prepare(settings.sampleRate, settings.measureTruePeak ? TruePeakDetector::Mode::Reconstruction : TruePeakDetector::Mode::SamplePeak);
-    if (settings.truePeakOnSecondThread && settings.measureTruePeak && std::thread::hardware_concurrency() > 1)
-        s.peakThread = std::make_unique<TruePeakThread>(s.peaks);
+    const auto mode = settings.measureTruePeak ? TruePeakDetector::Mode::Reconstruction : TruePeakDetector::Mode::SamplePeak;
+    if (settings.truePeakOnSecondThread && settings.measureTruePeak && std::thread::hardware_concurrency() > 1) {
+        s.peakThread = std::make_unique<TruePeakThread>(s.peaks, settings.sampleRate, mode);  // prepares them there
+        s.peaksPending = true;  // a reading waits for that
+    } else {
+        for (auto& peak : s.peaks) peak.prepare(settings.sampleRate, mode);
+    }
 }
 
 LoudnessMeter::~LoudnessMeter() = default;

@@ -14,8 +14,8 @@
 // 2. The reconstruction: a 4096-tap Kaiser-windowed sinc (beta 9; flat within 0.001 dB to
 //    0.49 fs, tested), evaluated at 64 fractional positions per sample. Wherever the screen could
 //    be within reach of the threshold, every local crest of the screen's grid is located
-//    by a parabola and read from the long filter, then located again by a parabola through
-//    three long-filter readings 1/32 sample apart.
+//    by a parabola and read from the long filter, then found by a parabola through three
+//    long-filter readings 1/32 sample apart (within 4e-5 dB over that span).
 //
 // The threshold is the running peak (for a reading) or a caller's floor (a limiter asks only
 // whether a peak passes its ceiling). The bound that decides what is skipped is exact, not
