@@ -93,7 +93,7 @@ private:
 using Double2 = double __attribute__((vector_size(16)));
 #endif
 
-// The K-weighting cascade in transposed direct form II, double precision (the 38 Hz
+// The K-weighting cascade in direct form I, double precision (the 38 Hz
 // high-pass has poles within 0.005 of the unit circle). T is double for one channel or
 // a 2-lane vector for a channel pair, so both paths share this one kernel.
 template <typename T>
@@ -104,29 +104,34 @@ struct KCoefficients {
 
 template <typename T>
 struct KState {
-    T s1{}, s2{}, s3{}, s4{};
+    T x1{}, x2{};  // the input, one and two samples back
+    T y1{}, y2{};  // the shelf's output
+    T z1{}, z2{};  // the high-pass's output
 };
 
 // `sum` is the hop's running sum of squares, carried in and out so that the additions
 // happen in the same order whatever the block size: readings are bit-identical for any
 // way of cutting the stream into blocks.
+//
+// Direct form I, each output summed with its newest feedback term last: the recursion's
+// critical path is then one multiply and one subtraction per stage (in transposed form it
+// was a multiply and two additions), and the two stages' recursions overlap.
 template <typename T, typename LoadFn>
 T filterAndSumSquares(KState<T>& state, const KCoefficients<T>& k, std::size_t frames, T sum, LoadFn load) noexcept {
-    T s1 = state.s1, s2 = state.s2, s3 = state.s3, s4 = state.s4;
+    T x1 = state.x1, x2 = state.x2, y1 = state.y1, y2 = state.y2, z1 = state.z1, z2 = state.z2;
     for (std::size_t i = 0; i < frames; ++i) {
         const T x = load(i);
-        const T y = k.b0 * x + s1;
-        s1 = k.b1 * x - k.a1 * y + s2;
-        s2 = k.b2 * x - k.a2 * y;
-        const T z = y + s3;
-        s3 = s4 - (y + y) - k.h1 * z;
-        s4 = y - k.h2 * z;
+        const T y = (k.b0 * x + k.b1 * x1 + k.b2 * x2 - k.a2 * y2) - k.a1 * y1;
+        const T z = (y - (y1 + y1) + y2 - k.h2 * z2) - k.h1 * z1;
+        x2 = x1;
+        x1 = x;
+        y2 = y1;
+        y1 = y;
+        z2 = z1;
+        z1 = z;
         sum += z * z;
     }
-    state.s1 = s1;
-    state.s2 = s2;
-    state.s3 = s3;
-    state.s4 = s4;
+    state = {x1, x2, y1, y2, z1, z2};
     return sum;
 }
 
@@ -144,7 +149,7 @@ bool isFinite(Double2 v) noexcept { return std::isfinite(v[0]) && std::isfinite(
 template <typename T>
 void sanitise(KState<T>& s) noexcept {
     // A NaN or infinity in the input would stay in the recursion for ever: start again.
-    if (!isFinite(s.s1) || !isFinite(s.s2) || !isFinite(s.s3) || !isFinite(s.s4)) s = KState<T>{};
+    if (!isFinite(s.x1) || !isFinite(s.x2) || !isFinite(s.y1) || !isFinite(s.y2) || !isFinite(s.z1) || !isFinite(s.z2)) s = KState<T>{};
 }
 
 }  // namespace
