@@ -111,7 +111,11 @@ private:
     std::array<double, kZones> zoneVariation_{};
 
     // [history][chunk]: contiguous so the FIRs read straight.
+    // [history][chunk] from offset_: the history slides along kWindowChunks chunks of room.
     std::vector<float> window_;
+    std::size_t offset_ = 0;
+    static constexpr std::size_t kWindowChunks = 8;
+    const float* win() const noexcept { return window_.data() + offset_; }
     std::vector<float> lanes_;   // per output of a chunk
     std::vector<float> tails_;   // per 8 outputs of a chunk: the tail bound
     std::vector<float> groupMax_;  // per 8 outputs of a chunk: the largest screen value
