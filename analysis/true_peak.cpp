@@ -76,32 +76,16 @@ double vertexOffset(double y0, double y1, double y2) noexcept {
     return std::clamp(0.5 * (y0 - y2) / den, -0.5, 0.5);
 }
 
-// The largest of n (1 .. 8) floats.
-inline float largestOf(const float* x, std::size_t n) noexcept {
-#if defined(__SSE2__)
-    if (n == 8) {
-        __m128 m = _mm_max_ps(_mm_loadu_ps(x), _mm_loadu_ps(x + 4));
-        m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-        m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
-        return _mm_cvtss_f32(m);
-    }
-#endif
-    float most = x[0];
-    for (std::size_t i = 1; i < n; ++i) most = std::max(most, x[i]);
-    return most;
-}
-
 // The most a crest of the screen's reconstruction can rise above its 4x grid: a signal
 // band-limited to fs/2 bends at most (pi fs)^2 |x|max (Bernstein's inequality), so half a
 // grid step (1/8 sample) from its crest it is down at most (pi/8)^2 / 2 = 7.7 % (0.69 dB).
 // 0.75 dB, for the screen's own slight excess over fs/2.
-// The first tail bound covers this many outputs at once (a quarter of a chunk).
-constexpr std::size_t kTailSpan = 256;
-
 constexpr float kGridMiss = 1.0902954f;  // 10^(0.75/20)
 // The parabola through a crest's grid points can fall short of the crest; by far less than
 // this (0.1 dB) for content up to 0.49 fs.
 constexpr float kParabolaMiss = 1.0115795f;  // 10^(0.1/20)
+// The first tail bound covers this many outputs at once (a quarter of a chunk).
+constexpr std::size_t kTailSpan = 256;
 
 // The screen's hot loop. Consecutive outputs of one phase are computed together: each tap
 // is one multiply-add of a broadcast coefficient with neighbouring inputs (an unaligned
@@ -528,7 +512,7 @@ void TruePeakDetector::processChunk(std::size_t count, float* peaks, float floor
     if (mode_ == Mode::Reconstruction) {
         // The largest screen value of each group of 8 outputs (the groups share a tail bound).
         const std::size_t groups = (count + 7) / 8;
-        for (std::size_t g = 0; g < groups; ++g) groupMax_[g] = largestOf(lanes_.data() + g * 8, std::min<std::size_t>(8, count - g * 8));
+        for (std::size_t g = 0; g < groups; ++g) groupMax_[g] = largestValue(lanes_.data() + g * 8, std::min<std::size_t>(8, count - g * 8));
         // For a reading, the chunk's own crest is at least its largest screen value less
         // that value's tail bound: nothing below that needs the reconstruction.
         float atLeast = running;

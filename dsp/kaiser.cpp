@@ -1,6 +1,7 @@
 #include "bounce/kaiser.h"
 
 #include <cmath>
+#include <numbers>
 
 namespace bounce {
 
@@ -34,6 +35,20 @@ double besselI0(double x) noexcept {
 double kaiserWindow(double position, double beta) noexcept {
     if (std::fabs(position) > 1.0) return 0.0;
     return besselI0(beta * std::sqrt(1.0 - position * position)) / besselI0(beta);
+}
+
+std::vector<double> kaiserLowPass(int length, double cutoff, double beta) {
+    std::vector<double> h(static_cast<std::size_t>(length));
+    const double centre = (length - 1) / 2.0;
+    double sum = 0.0;
+    for (int i = 0; i < length; ++i) {
+        const double t = i - centre;
+        const double sinc = t == 0.0 ? 2 * cutoff : std::sin(2 * std::numbers::pi * cutoff * t) / (std::numbers::pi * t);
+        h[static_cast<std::size_t>(i)] = sinc * (centre > 0.0 ? kaiserWindow(t / centre, beta) : 1.0);
+        sum += h[static_cast<std::size_t>(i)];
+    }
+    for (auto& v : h) v /= sum;
+    return h;
 }
 
 }  // namespace bounce

@@ -2,15 +2,11 @@
 
 #include "bounce/denormals.h"
 #include "bounce/kaiser.h"
+#include "bounce/oversampler.h"
 #include "ring.h"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include <algorithm>
 #include <cmath>
-#include <numbers>
 
 namespace bounce {
 namespace {
@@ -82,24 +78,6 @@ void TruePeakLimiter::Stage::reset() noexcept {
     frames = 0;
 }
 
-namespace {
-
-// The largest of n floats (n may be 0: returns 0).
-float largest(const float* x, std::size_t n) noexcept {
-    float most = 0.0f;
-    std::size_t i = 0;
-#if defined(__SSE2__)
-    __m128 m = _mm_setzero_ps();
-    for (; i + 4 <= n; i += 4) m = _mm_max_ps(m, _mm_loadu_ps(x + i));
-    alignas(16) float lanes[4];
-    _mm_store_ps(lanes, m);
-    most = std::max(std::max(lanes[0], lanes[1]), std::max(lanes[2], lanes[3]));
-#endif
-    for (; i < n; ++i) most = std::max(most, x[i]);
-    return most;
-}
-
-}  // namespace
 
 void TruePeakLimiter::Stage::process(AudioView io, double ceiling) noexcept {
     const int channels = io.channels();
@@ -124,7 +102,7 @@ void TruePeakLimiter::Stage::process(AudioView io, double ceiling) noexcept {
         const auto unity = static_cast<std::int64_t>(kFixedScale);
         bool idle = released == 1.0 && previousNeed == 1.0 && averageSum == unity * window &&
                     (minSize == 0 || minValues[minHead] >= 1.0);
-        for (int c = 0; c < channels && idle; ++c) idle = largest(peaks[static_cast<std::size_t>(c)].data(), count) <= ceiling;
+        for (int c = 0; c < channels && idle; ++c) idle = largestValue(peaks[static_cast<std::size_t>(c)].data(), count) <= ceiling;
         if (idle) {
             frame += count;
             minSize = 1;
@@ -177,13 +155,8 @@ void TruePeakLimiter::Stage::process(AudioView io, double ceiling) noexcept {
 }
 
 void TruePeakLimiter::Guard::prepare(const ProcessSpec& spec) {
-    std::vector<float> taps(kGuardTaps);
-    constexpr double half = (kGuardTaps - 1) / 2.0;
-    for (int k = 0; k < kGuardTaps; ++k) {
-        const double x = 2.0 * kGuardCutoff * (k - half);
-        const double sinc = x == 0.0 ? 1.0 : std::sin(std::numbers::pi * x) / (std::numbers::pi * x);
-        taps[static_cast<std::size_t>(k)] = static_cast<float>(2.0 * kGuardCutoff * sinc * kaiserWindow((k - half) / half, kGuardKaiserBeta));
-    }
+    const auto design = kaiserLowPass(kGuardTaps, kGuardCutoff, kGuardKaiserBeta);
+    const std::vector<float> taps(design.begin(), design.end());
     const auto channels = static_cast<std::size_t>(spec.channels);
     lowPass.clear();
     lowPass.resize(channels);

@@ -46,6 +46,20 @@ __attribute__((target("avx"))) float dotProductAvx(const float* a, const float* 
 
 }  // namespace
 
+float largestValue(const float* x, std::size_t n) noexcept {
+    float most = 0.0f;
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    __m128 m = _mm_setzero_ps();
+    for (; i + 4 <= n; i += 4) m = _mm_max_ps(m, _mm_loadu_ps(x + i));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+    most = _mm_cvtss_f32(m);
+#endif
+    for (; i < n; ++i) most = std::max(most, x[i]);
+    return most;
+}
+
 float dotProduct(const float* a, const float* b, int n) noexcept {
 #if defined(BOUNCE_HAVE_AVX_DOT)
     if (wideKernels()) return dotProductAvx(a, b, n);
@@ -77,17 +91,8 @@ void Oversampler::prepare(int channels, int factor, int maxBlockFrames) {
     // samples; up and down together by k * L, i.e. k input frames.
     const int length = k * factor_ + 1;
     latency_ = k;
-    std::vector<double> h(static_cast<std::size_t>(length));
-    const double centre = (length - 1) / 2.0;
-    const double cutoff = 0.5 / factor_;  // the input's Nyquist, relative to the oversampled rate
-    double sum = 0.0;
-    for (int i = 0; i < length; ++i) {
-        const double t = i - centre;
-        const double sinc = t == 0.0 ? 2 * cutoff : std::sin(2 * std::numbers::pi * cutoff * t) / (std::numbers::pi * t);
-        h[static_cast<std::size_t>(i)] = sinc * kaiserWindow(t / centre, beta);
-        sum += h[static_cast<std::size_t>(i)];
-    }
-    for (auto& v : h) v /= sum;  // unity at DC
+    // The input's Nyquist, relative to the oversampled rate; unity at DC.
+    const std::vector<double> h = kaiserLowPass(length, 0.5 / factor_, beta);
 
     // Up: polyphase, each phase gains `factor` to make up for the zeros stuffed between samples.
     tapsPerPhase_ = (length + factor_ - 1) / factor_;

@@ -31,7 +31,6 @@ constexpr double kLoudnessTolerance = 0.15;  // aim inside the issue's +-0.2 LU
 // our meter. Where the limiter works, the loop also raises its ceiling while the delivered
 // file sits more than kCeilingMarginWindowDb further under, so that the margin reported
 // stays under 0.1 dB.
-constexpr double kTruePeakGuardDb = kDeliveredTruePeakGuardDb;
 constexpr double kCeilingMarginWindowDb = 0.05;
 constexpr int kMaxPasses = 8;
 // Codec-safe delivery: at most this many rounds of round trips, each lowering the aim by
@@ -427,10 +426,10 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     double codecLoweringDb = 0.0, codecStepScale = 1.0, previousWorst = 0.0;
     std::optional<double> passingAim, failingAim;  // the highest aim that passed, the lowest that failed
     bool finalRound = false;
-    double limiterCeiling = result.ceilingDbtp - kTruePeakGuardDb;
+    double limiterCeiling = result.ceilingDbtp - kDeliveredTruePeakGuardDb;
     PassResult pass;
     for (int round = 1;; ++round) {
-        const double aim = result.ceilingDbtp - kTruePeakGuardDb - codecLoweringDb;
+        const double aim = result.ceilingDbtp - kDeliveredTruePeakGuardDb - codecLoweringDb;
         double previousGain = 0.0, previousLoudness = 0.0;
         bool havePrevious = false;
         result.reachedTarget = false;
@@ -483,7 +482,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         phaseDone("codec round trips");
         if (debug) std::fprintf(stderr, "codec round %d: worst decoded %.3f dBTP\n", round, worst);
         // The same guard as the file's own peak: the decoded files are read by this meter.
-        const double target = result.ceilingDbtp - kTruePeakGuardDb;
+        const double target = result.ceilingDbtp - kDeliveredTruePeakGuardDb;
         const bool passed = worst <= target;
         // Where the file's peak actually is (under the aim when the limiter was idle).
         const double effective = std::min(pass.output.truePeakDbtp.value_or(aim), aim);

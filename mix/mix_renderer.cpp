@@ -385,6 +385,11 @@ public:
     Node& master() { return nodes_.back(); }
     std::vector<Node>& nodes() { return nodes_; }
     int latency() const { return nodes_.back().outputLatency; }
+    // Before rendering: the delivered timeline ends at `timelineEnd`; each node's inserts hear
+    // of it where it reaches them (after their input latency).
+    void inputEndsAt(std::uint64_t timelineEnd) noexcept {
+        for (auto& n : nodes_) n.inserts.inputEndsIn(timelineEnd + static_cast<std::uint64_t>(n.inputLatency));
+    }
 
     std::uint64_t songEndFrame() const {
         std::uint64_t end = 0;
@@ -793,6 +798,7 @@ MixResult renderMix(const Session& session, const MixRenderOptions& options) {
     // Render [0, to + latency): the master's latency is trimmed from the start.
     const auto latency = static_cast<std::uint64_t>(graph.latency());
     const std::uint64_t total = to + latency;
+    graph.inputEndsAt(to);
     const bool tty = options.progress && ::isatty(2);
     int lastPercent = -1;
     for (std::uint64_t at = 0; at < total; at += kBlockFrames) {

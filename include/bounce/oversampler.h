@@ -49,5 +49,7 @@ private:
 
 // Dot product of two float arrays, vectorised: the FIR kernel.
 float dotProduct(const float* a, const float* b, int n) noexcept;
+// The largest of n floats, and 0 if that is larger (n may be 0): for peak arrays.
+float largestValue(const float* x, std::size_t n) noexcept;
 
 }  // namespace bounce

@@ -2,6 +2,7 @@
 #include "bounce/error.h"
 #include "bounce/mix_renderer.h"
 #include "bounce/session.h"
+#include "ideal_peak.h"
 #include "peers.h"
 #include "signals.h"
 
@@ -134,6 +135,25 @@ gain_db = 2
     }
     EXPECT_EQ(count, 3);  // the group bus, track c, the reverb return
     EXPECT_LT(maxAbsDifferenceDb(mix, sum), -90.0);
+}
+
+// A limiter on the master bus driven hard by full-band noise that starts and stops abruptly:
+// the mix as written holds the ceiling against an ideal reconstruction, its first and last
+// samples included.
+TEST_F(Mix, MasterLimiterHoldsTheCeilingToTheLastSample) {
+    writeFile(path("n.wav"), whiteNoise(48000, 1.0, 0.9, 2, 17).view(), 48000);
+    const auto mix = render(R"(
+sample_rate = 48000
+tail_s = 0
+[[track]]
+name = "noise"
+file = "n.wav"
+gain_db = 12
+[[master.insert]]
+type = "limiter"
+ceiling_dbtp = -1
+)");
+    EXPECT_LE(idealTruePeakDbtp(mix.view()), -1.0);
 }
 
 TEST_F(Mix, ParallelPathsThroughALookaheadLimiterNull) {
