@@ -133,6 +133,51 @@ __attribute__((target("avx"))) std::size_t screenAvx(const float* w, std::size_t
 }
 #endif
 
+// The alternating partial sums (samples at even indices add, odd ones subtract) over
+// `blocks` whole blocks of 8 from `x` (whose first sample is at an even index), four blocks
+// at a time: each block's sums relative to its start are independent of the others, so
+// they are computed side by side (a 4 x 8 transpose puts sample k of each block in one
+// vector); the running sum then carries one addition per block. `mins` and `maxs` get each
+// block's extremes. Returns the blocks done (a multiple of 4).
+__attribute__((target("avx"))) std::size_t alternatingSumsAvx(const float* x, std::size_t blocks, double& sum, double* mins,
+                                                             double* maxs) noexcept {
+    std::size_t b = 0;
+    double running = sum;
+    for (; b + 4 <= blocks; b += 4) {
+        const float* p = x + 8 * b;
+        const __m256 r0 = _mm256_loadu_ps(p), r1 = _mm256_loadu_ps(p + 8), r2 = _mm256_loadu_ps(p + 16), r3 = _mm256_loadu_ps(p + 24);
+        const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+        const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+        // u_k holds sample k (low half) and sample k + 4 (high half) of the four blocks.
+        const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+        const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+        const __m256d c0 = _mm256_cvtps_pd(_mm256_castps256_ps128(u0)), c4 = _mm256_cvtps_pd(_mm256_extractf128_ps(u0, 1));
+        const __m256d c1 = _mm256_cvtps_pd(_mm256_castps256_ps128(u1)), c5 = _mm256_cvtps_pd(_mm256_extractf128_ps(u1, 1));
+        const __m256d c2 = _mm256_cvtps_pd(_mm256_castps256_ps128(u2)), c6 = _mm256_cvtps_pd(_mm256_extractf128_ps(u2, 1));
+        const __m256d c3 = _mm256_cvtps_pd(_mm256_castps256_ps128(u3)), c7 = _mm256_cvtps_pd(_mm256_extractf128_ps(u3, 1));
+        const __m256d l2 = _mm256_sub_pd(c0, c1), l4 = _mm256_add_pd(l2, _mm256_sub_pd(c2, c3));
+        const __m256d l6 = _mm256_add_pd(l4, _mm256_sub_pd(c4, c5)), l8 = _mm256_add_pd(l4, _mm256_add_pd(_mm256_sub_pd(c4, c5), _mm256_sub_pd(c6, c7)));
+        const __m256d l1 = c0, l3 = _mm256_add_pd(l2, c2), l5 = _mm256_add_pd(l4, c4), l7 = _mm256_add_pd(l6, c6);
+        const __m256d lo = _mm256_min_pd(_mm256_min_pd(_mm256_min_pd(l1, l2), _mm256_min_pd(l3, l4)), _mm256_min_pd(_mm256_min_pd(l5, l6), _mm256_min_pd(l7, l8)));
+        const __m256d hi = _mm256_max_pd(_mm256_max_pd(_mm256_max_pd(l1, l2), _mm256_max_pd(l3, l4)), _mm256_max_pd(_mm256_max_pd(l5, l6), _mm256_max_pd(l7, l8)));
+        alignas(32) double total[4];
+        _mm256_store_pd(total, l8);
+        alignas(32) double start[4];
+        start[0] = running;
+        start[1] = start[0] + total[0];
+        start[2] = start[1] + total[1];
+        start[3] = start[2] + total[2];
+        running = start[3] + total[3];
+        // Rounding is monotonic, so the start plus the relative extreme is the extreme of
+        // the start plus each relative sum.
+        const __m256d s = _mm256_load_pd(start);
+        _mm256_storeu_pd(mins + b, _mm256_add_pd(s, lo));
+        _mm256_storeu_pd(maxs + b, _mm256_add_pd(s, hi));
+    }
+    sum = running;
+    return b;
+}
+
 void screenKernel(const float* w, std::size_t count, const Screen& taps, float* out, float& samplePeakOut, float bound, const float* tails,
                   float skipAtOrBelow) noexcept {
     constexpr int n = TruePeakDetector::kScreenTaps;
@@ -283,6 +328,8 @@ void TruePeakDetector::prepare(double /*sampleRate*/, Mode mode) {
     lanes_.assign(kChunk, 0.0f);
     tails_.assign(kChunk / 8 + 1, 0.0f);
     groupMax_.assign(kChunk / 8 + 1, 0.0f);
+    blockScratchMin_.assign(kChunk / 8, 0.0);
+    blockScratchMax_.assign(kChunk / 8, 0.0);
     reset();
 }
 
@@ -437,17 +484,34 @@ void TruePeakDetector::processChunk(std::size_t count, float* peaks, float floor
         while (i < count) {
             const std::uint64_t j = base + i;
             const std::size_t b = (j >> 3) & mask;
+#if defined(BOUNCE_HAVE_AVX_KERNEL)
+            if ((j & 7) == 0 && i + 32 <= count && wideKernels()) {
+                // Whole blocks, four at a time, into a scratch run of slots.
+                const std::size_t blocks = std::min<std::size_t>((count - i) / 8, blockScratchMin_.size());
+                const std::size_t done = alternatingSumsAvx(fresh + i, blocks, sum, blockScratchMin_.data(), blockScratchMax_.data());
+                for (std::size_t k = 0; k < done; ++k) {
+                    mins[(b + k) & mask] = blockScratchMin_[k];
+                    maxs[(b + k) & mask] = blockScratchMax_[k];
+                }
+                i += 8 * done;
+                continue;
+            }
+#endif
             if ((j & 7) == 0 && i + 8 <= count) {
-                // A whole block: the sums at its even points from pair differences (a
-                // dependency chain of 2 adds instead of 8), the odd ones from those.
+                // A whole block: its sums relative to its start (the even ones from pair
+                // differences, a dependency chain of 2 adds instead of 8; the odd ones from
+                // those), then the start added to the extremes: the arithmetic of
+                // alternatingSumsAvx, so both give the same bits.
                 double x[8];
                 for (int k = 0; k < 8; ++k) x[k] = static_cast<double>(fresh[i + static_cast<std::size_t>(k)]);
-                const double p0 = x[0] - x[1], p1 = x[2] - x[3], p2 = x[4] - x[5], p3 = x[6] - x[7];
-                const double s2 = sum + p0, s4 = sum + (p0 + p1), s6 = s4 + p2, s8 = s4 + (p2 + p3);
-                const double s1 = sum + x[0], s3 = s2 + x[2], s5 = s4 + x[4], s7 = s6 + x[6];
-                mins[b] = std::min(std::min(std::min(s1, s2), std::min(s3, s4)), std::min(std::min(s5, s6), std::min(s7, s8)));
-                maxs[b] = std::max(std::max(std::max(s1, s2), std::max(s3, s4)), std::max(std::max(s5, s6), std::max(s7, s8)));
-                sum = s8;
+                const double l2 = x[0] - x[1], l4 = l2 + (x[2] - x[3]), l6 = l4 + (x[4] - x[5]), l8 = l4 + ((x[4] - x[5]) + (x[6] - x[7]));
+                const double l1 = x[0], l3 = l2 + x[2], l5 = l4 + x[4], l7 = l6 + x[6];
+                // As _mm256_min_pd and _mm256_max_pd (the second operand where either is NaN).
+                const auto mn = [](double a, double c) { return a < c ? a : c; };
+                const auto mx = [](double a, double c) { return a > c ? a : c; };
+                mins[b] = sum + mn(mn(mn(l1, l2), mn(l3, l4)), mn(mn(l5, l6), mn(l7, l8)));
+                maxs[b] = sum + mx(mx(mx(l1, l2), mx(l3, l4)), mx(mx(l5, l6), mx(l7, l8)));
+                sum += l8;
                 i += 8;
                 continue;
             }

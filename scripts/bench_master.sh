@@ -30,6 +30,9 @@ report() {  # name, file, seconds
 report "bounce master" "$work/bounce-master.wav" "$ours"
 report "ffmpeg loudnorm, 2 passes" "$work/ffmpeg-master.wav" "$theirs"
 awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "  ratio: bounce %.1fx faster\n", b / a }'
+# Issue 15 lets the reconstruction-true detector and limiter cost mastering at most 10 %
+# against the figure before it: 2.0 s on this machine, this song.
+awk -v a="$ours" 'BEGIN { printf "  bounce master before issue 15: 2.0 s; now %.2f s (%+.0f %%; issue 15 allows +10 %%: %s)\n", a, 100 * (a / 2.0 - 1), (a <= 2.2 ? "met" : "NOT met") }'
 
 # Reference-matched master (issue 7): the same song against a different programme at
 # 48 kHz as the reference. Issue 7 asks for under 1.5 s and under 200 MB; Matchering 2.0.6

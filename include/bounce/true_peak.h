@@ -123,6 +123,7 @@ private:
     double partialSum_ = 0.0;
     // Per zone, min and max of the partial sums per block (ring by absolute block index).
     std::array<std::vector<double>, kZones> zoneMin_, zoneMax_;
+    std::vector<double> blockScratchMin_, blockScratchMax_;  // per block of 8 of a chunk
     float peak_ = 0.0f;
     float samplePeak_ = 0.0f;
 };
