@@ -123,6 +123,7 @@ AnalysisResult analyzeFile(const std::string& path, const AnalyzeOptions& option
     std::uint64_t framesRead = 0;
     while (const std::size_t frames = reader.read(block.view())) {
         analyzer.addFrames(ConstAudioView(block.view()).subView(0, frames));
+        if (options.onBlock) options.onBlock(ConstAudioView(block.view()).subView(0, frames));
         framesRead += frames;
     }
 

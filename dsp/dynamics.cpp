@@ -1,12 +1,14 @@
 #include "bounce/dynamics.h"
 
 #include "bounce/denormals.h"
+#include "bounce/oversampler.h"
 #include "ring.h"
 #include "fast_math.h"
 #include "bounce/simd.h"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace bounce {
 namespace {
@@ -82,7 +84,13 @@ void Compressor::reset() noexcept {
     for (auto& line : delay_) std::fill(line.begin(), line.end(), 0.0f);
     delayWrite_ = 0;
     maxReductionDb_ = sumReductionDb_ = 0.0;
+    loudestLevel_ = 0.0;
     frames_ = 0;
+}
+
+double Compressor::maxDetectorLevelDb() const noexcept {
+    if (!(loudestLevel_ > 0.0)) return -std::numeric_limits<double>::infinity();
+    return params_.detector == DetectorMode::Rms ? 10.0 * std::log10(loudestLevel_) : 20.0 * std::log10(loudestLevel_);
 }
 
 void Compressor::process(AudioView io, ConstAudioView key) noexcept {
@@ -128,6 +136,7 @@ void Compressor::process(AudioView io, ConstAudioView key) noexcept {
                 levels_[static_cast<std::size_t>(c)] = level;
                 loudest = std::max(loudest, level);
             }
+            loudestLevel_ = std::max(loudestLevel_, loudest);
             const auto toDb = [&](double level) { return rms ? 0.5 * levelDb(level) : levelDb(level); };
             const auto targetFor = [&](double level) {
                 const double threshold2 = rms ? quietBelow * quietBelow : quietBelow;
@@ -460,6 +469,12 @@ void Compressor::linkedTargets(AudioView io, std::size_t start, std::size_t fram
                                double knee, double quietBelow) noexcept {
     const int channels = io.channels();
     float* work = work_.data();
+    if (rms) {
+        loudestLevel_ = std::max(loudestLevel_, static_cast<double>(largestValue(level_.data(), frames)));
+    } else {
+        for (int c = 0; c < channels; ++c)
+            loudestLevel_ = std::max(loudestLevel_, static_cast<double>(largestMagnitude(io.channel(c) + start, frames)));
+    }
 #if defined(BOUNCE_HAVE_AVX2_MATH)
     if (wideIntegerKernels()) {
         targetsAvx2(io, start, frames, rms, level_.data(), work, static_cast<float>(rms ? quietBelow * quietBelow : quietBelow),

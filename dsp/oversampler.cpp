@@ -46,6 +46,29 @@ __attribute__((target("avx"))) float dotProductAvx(const float* a, const float* 
 
 }  // namespace
 
+float largestMagnitude(const float* x, std::size_t n) noexcept {
+    float most = 0.0f;
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+    const __m128 infinity = _mm_set1_ps(HUGE_VALF);
+    __m128 m = _mm_setzero_ps();
+    for (; i + 4 <= n; i += 4) {
+        const __m128 a = _mm_and_ps(_mm_loadu_ps(x + i), absMask);
+        // |x| < infinity is false for NaN and infinity: those lanes count as 0.
+        m = _mm_max_ps(m, _mm_and_ps(a, _mm_cmplt_ps(a, infinity)));
+    }
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+    most = _mm_cvtss_f32(m);
+#endif
+    for (; i < n; ++i) {
+        const float a = std::fabs(x[i]);
+        if (a > most && a < HUGE_VALF) most = a;
+    }
+    return most;
+}
+
 float largestValue(const float* x, std::size_t n) noexcept {
     float most = 0.0f;
     std::size_t i = 0;

@@ -28,6 +28,17 @@ void Gain::process(AudioView io) noexcept {
     }
 }
 
+void DcOffsetRemoval::prepare(const ProcessSpec&) {}
+
+void DcOffsetRemoval::process(AudioView io) noexcept {
+    for (int c = 0; c < std::min(io.channels(), DcOffsetParams::kMaxChannels); ++c) {
+        const auto offset = static_cast<float>(params_.offset[static_cast<std::size_t>(c)]);
+        if (offset == 0.0f) continue;
+        float* x = io.channel(c);
+        for (std::size_t i = 0; i < io.frames(); ++i) x[i] -= offset;
+    }
+}
+
 std::array<double, 2> panGains(double pan, PanLaw law) noexcept {
     pan = std::clamp(pan, -1.0, 1.0);
     const double theta = (pan + 1.0) * std::numbers::pi / 4.0;

@@ -121,39 +121,9 @@ Style styleFor(const std::string& name, double intensity) {
     return s;
 }
 
-struct Chain {
-    ProcessorChain chain;
-    Gain* gain = nullptr;
-    MultibandCompressor* multiband = nullptr;
-    TruePeakLimiter* limiter = nullptr;
-};
-
-// Builds the chain for one pass; describes each stage in `stages` when given.
-Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, double gainDb, double sampleRate, int channels,
-                 const ReferenceMatch* match, std::vector<MasterStage>* stages) {
-    Chain c;
-    auto gain = std::make_unique<Gain>();
-    gain->setParams({gainDb});
-    c.gain = gain.get();
-    c.chain.add(std::move(gain));
-
-    EqParams eq;
-    eq.bands[0] = {EqBandType::HighPass, style.highpassHz, 0.0, 0.7071, 24, true};
-    eq.bandCount = 1;
-    if (style.lowShelfDb != 0) eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {EqBandType::LowShelf, style.lowShelfHz, style.lowShelfDb, 0.7071, 12, true};
-    if (style.highShelfDb != 0) eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {EqBandType::HighShelf, style.highShelfHz, style.highShelfDb, 0.7071, 12, true};
-    auto equalizer = std::make_unique<Equalizer>();
-    equalizer->setParams(eq);
-    c.chain.add(std::move(equalizer));
-
-    // Reference matching: the measured tone curve on mid and side, plus the side's width
-    // gain, as one linear-phase mid/side EQ.
-    if (match) {
-        auto matchEq = std::make_unique<MidSideCurveEq>();
-        matchEq->setParams(match->curveEqParams());
-        c.chain.add(std::move(matchEq));
-    }
-
+// The multiband compressor's settings for a target (the same for the measurement in the
+// input's analysis pass and for the chain).
+MultibandCompressorParams multibandParams(const Style& style, double targetLufs) {
     // Gentle 3-band compression around the target level: RMS detection, thresholds a
     // little above the programme loudness so only the peaks of each band are touched.
     MultibandCompressorParams mb;
@@ -169,10 +139,253 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
         band.detector = DetectorMode::Rms;
         band.rmsMs = 30.0;
     }
-    auto multiband = std::make_unique<MultibandCompressor>();
-    multiband->setParams(mb);
-    c.multiband = multiband.get();
-    c.chain.add(std::move(multiband));
+    return mb;
+}
+
+// The energy below 18 Hz (DC excluded) against the whole programme's, per channel: what a
+// subsonic high-pass would be there to remove. Means of blocks of about 1/1400 s (a boxcar:
+// flat to 0.01 dB at 18 Hz, and what folds down to under 18 Hz comes from within 18 Hz of
+// a null of the boxcar, 35 dB down or more), then at that low rate an 8th-order Butterworth
+// low-pass at 18 Hz (48 dB/oct: a 35 Hz sub-bass is 46 dB down) after a 2nd-order
+// high-pass at 2 Hz (the DC offset is measured on its own). Memory does not grow with the
+// length.
+class SubsonicMeter {
+public:
+    SubsonicMeter(double sampleRate, int channels)
+        : factor_(std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(sampleRate / 1400.0)))),
+          sums_(static_cast<std::size_t>(channels), 0.0), total_(static_cast<std::size_t>(channels), 0.0),
+          low_(static_cast<std::size_t>(channels), 0.0) {
+        const double lowRate = sampleRate / static_cast<double>(factor_);
+        std::array<BiquadCoefficients, 4> lowPass{}, highPass{};
+        const int lowSections = designButterworth(FilterType::LowPass, 8, 18.0, lowRate, false, lowPass);
+        const int highSections = designButterworth(FilterType::HighPass, 2, 2.0, lowRate, false, highPass);
+        std::vector<BiquadCoefficients> sections(highPass.begin(), highPass.begin() + highSections);
+        sections.insert(sections.end(), lowPass.begin(), lowPass.begin() + lowSections);
+        filter_.prepare(channels);
+        filter_.setSections(sections.data(), static_cast<int>(sections.size()));
+    }
+
+    void add(ConstAudioView block) noexcept {
+        for (std::size_t i = 0; i < block.frames(); ++i) {
+            for (int c = 0; c < block.channels(); ++c) {
+                const auto ch = static_cast<std::size_t>(c);
+                const double x = block.channel(c)[i];
+                sums_[ch] += x;
+                total_[ch] += x * x;
+            }
+            if (++count_ == factor_) {
+                for (int c = 0; c < block.channels(); ++c) {
+                    const auto ch = static_cast<std::size_t>(c);
+                    auto y = static_cast<float>(sums_[ch] / static_cast<double>(factor_));
+                    filter_.process(&y, 1, c);
+                    low_[ch] += static_cast<double>(y) * y * static_cast<double>(factor_);
+                    sums_[ch] = 0.0;
+                }
+                count_ = 0;
+            }
+        }
+    }
+
+    // The loudest channel's subsonic energy against its whole energy, dB (-inf in silence).
+    double levelDb() const noexcept {
+        double most = 0.0;
+        for (std::size_t c = 0; c < total_.size(); ++c)
+            if (total_[c] > 0.0) most = std::max(most, low_[c] / total_[c]);
+        return most > 0.0 ? 10.0 * std::log10(most) : -std::numeric_limits<double>::infinity();
+    }
+
+private:
+    std::size_t factor_, count_ = 0;
+    std::vector<double> sums_, total_, low_;
+    BiquadCascade filter_;
+};
+
+// What the programme needs from each stage, measured in the one pass that analyses the
+// input (docs/master.md, "Only what the programme needs").
+struct ProgrammeNeeds {
+    AnalysisResult input;
+    std::optional<SpectrumProfile> profile;  // with references
+    std::array<double, 3> bandLevelDb{};     // the multiband's detectors at unity gain, loudest reading
+    double subsonicDb = -std::numeric_limits<double>::infinity();
+    std::vector<double> dcOffset;            // per channel, the mean sample value
+};
+
+ProgrammeNeeds measureProgrammeNeeds(const std::string& path, const Style& style, double targetLufs, bool profile) {
+    const SoundFileInfo info = SoundFileReader(path).info();
+    ProgrammeNeeds needs;
+    MultibandCompressor multiband;
+    multiband.setParams(multibandParams(style, targetLufs));
+    constexpr std::size_t kAnalysisBlock = 8192;  // analyzeFile's block
+    multiband.prepare({info.sampleRate, static_cast<int>(kAnalysisBlock), info.channels});
+    AudioBuffer scratch(info.channels, kAnalysisBlock);
+    SubsonicMeter subsonic(info.sampleRate, info.channels);
+    AnalyzeOptions options;
+    SpectrumProfile spectrum;
+    if (profile) options.spectrumProfile = &spectrum;
+    options.onBlock = [&](ConstAudioView block) {
+        AudioView copy = scratch.view().subView(0, block.frames());
+        for (int c = 0; c < block.channels(); ++c) std::copy_n(block.channel(c), block.frames(), copy.channel(c));
+        multiband.process(copy);
+        subsonic.add(block);
+    };
+    needs.input = analyzeFile(path, options);
+    if (profile) needs.profile = spectrum;
+    for (int b = 0; b < 3; ++b) needs.bandLevelDb[static_cast<std::size_t>(b)] = multiband.maxDetectorLevelDb(b);
+    needs.subsonicDb = needs.input.integratedLufs ? subsonic.levelDb() : -std::numeric_limits<double>::infinity();
+    for (const auto& ch : needs.input.perChannel) needs.dcOffset.push_back(ch.dcOffset);
+    return needs;
+}
+
+// A static DC offset under this is left alone (it costs under 0.01 dB of headroom).
+constexpr double kDcOffsetActionDbfs = -60.0;
+// Subsonic energy (below 18 Hz, against the programme's) from which the high-pass runs:
+// 12 dB/oct from the first, 24 dB/oct from the second.
+constexpr double kSubsonicGentleDb = -30.0, kSubsonicSteepDb = -20.0;
+// A stage predicted idle must be idle by this much (float rounding of the prediction).
+constexpr double kIdleMarginDb = 0.05;
+
+// Which stages run, and why (or why not): decided from the input's measurement for the
+// gain of this pass, so that a stage with nothing to do is not in the signal path.
+struct StagePlan {
+    bool dcRemoval = false;
+    std::vector<double> dcOffset;
+    int highpassSlopeDbOct = 0;  // 0: no high-pass
+    bool equalizer = false;      // any band at all
+    bool multiband = true;
+    bool limiter = true;
+    std::string dcWhy, eqWhy, multibandWhy, limiterWhy;
+};
+
+StagePlan planStages(const ProgrammeNeeds& needs, const Style& style, const std::map<std::string, double>& overrides, double targetLufs,
+                     double gainDb, double aimDbtp, bool matching, bool limiterForced) {
+    StagePlan plan;
+    char text[240];
+    // The subsonic high-pass: where asked for (--set eq.highpass_hz) at 24 dB/oct; else only
+    // where there is content below 18 Hz, and then the gentlest slope that does it.
+    if (overrides.count("eq.highpass_hz")) {
+        plan.highpassSlopeDbOct = 24;
+        std::snprintf(text, sizeof text, "high-pass at %.0f Hz, 24 dB/oct, as set", style.highpassHz);
+    } else if (needs.subsonicDb > kSubsonicGentleDb) {
+        plan.highpassSlopeDbOct = needs.subsonicDb > kSubsonicSteepDb ? 24 : 12;
+        std::snprintf(text, sizeof text, "subsonic content %.1f dB against the programme below 18 Hz: high-pass at %.0f Hz, %d dB/oct",
+                      needs.subsonicDb, style.highpassHz, plan.highpassSlopeDbOct);
+    } else {
+        std::snprintf(text, sizeof text, "no high-pass: %s below 18 Hz (it runs from %.0f dB)",
+                      std::isfinite(needs.subsonicDb) ? (std::to_string(std::lround(needs.subsonicDb)) + " dB against the programme").c_str() : "nothing",
+                      kSubsonicGentleDb);
+    }
+    plan.eqWhy = text;
+    if (style.lowShelfDb != 0 || style.highShelfDb != 0) plan.eqWhy += std::string("; the style's shelves");
+    plan.equalizer = plan.highpassSlopeDbOct > 0 || style.lowShelfDb != 0 || style.highShelfDb != 0;
+    if (!plan.equalizer) plan.eqWhy = "idle, bypassed (" + plan.eqWhy + ", no tone change)";
+
+    // A static DC offset: taken away (the high-pass, when it runs, removes it anyway).
+    double largestDc = 0.0;
+    for (double dc : needs.dcOffset) largestDc = std::max(largestDc, std::fabs(dc));
+    const double dcDbfs = largestDc > 0.0 ? 20.0 * std::log10(largestDc) : -std::numeric_limits<double>::infinity();
+    plan.dcOffset = needs.dcOffset;
+    if (dcDbfs >= kDcOffsetActionDbfs && plan.highpassSlopeDbOct == 0) {
+        plan.dcRemoval = true;
+        std::snprintf(text, sizeof text, "a static offset of %.1f dBFS taken away (the measured mean of each channel)", dcDbfs);
+    } else if (dcDbfs >= kDcOffsetActionDbfs) {
+        std::snprintf(text, sizeof text, "idle, bypassed (the offset, %.1f dBFS, goes with the high-pass)", dcDbfs);
+    } else {
+        std::snprintf(text, sizeof text, "idle, bypassed (%s under %.0f dBFS)", std::isfinite(dcDbfs) ? "offset" : "no offset", kDcOffsetActionDbfs);
+    }
+    plan.dcWhy = text;
+
+    // The multiband compressor is idle when no band's detector reaches where its knee starts
+    // at this gain (the levels move with the gain dB for dB; a shelf's boost is added, and
+    // with reference matching it is not predicted).
+    const MultibandCompressorParams mb = multibandParams(style, targetLufs);
+    const double boost = std::max({0.0, style.lowShelfDb, style.highShelfDb});
+    double closest = -std::numeric_limits<double>::infinity();  // the band nearest its knee: level - knee start
+    for (int b = 0; b < 3; ++b) {
+        const CompressorParams& band = mb.bands[static_cast<std::size_t>(b)];
+        closest = std::max(closest, needs.bandLevelDb[static_cast<std::size_t>(b)] + gainDb + boost - (band.thresholdDb - band.kneeDb / 2.0));
+    }
+    plan.multiband = style.ratio > 1.0 && (matching || closest > -kIdleMarginDb);
+    if (style.ratio <= 1.0) {
+        plan.multibandWhy = "off, bypassed (ratio 1)";
+    } else if (!plan.multiband) {
+        std::snprintf(text, sizeof text, "idle, bypassed (the band nearest its threshold stays %.1f dB under its knee at this gain)", -closest);
+        plan.multibandWhy = text;
+    } else {
+        plan.multibandWhy = "3 bands, RMS detection";
+    }
+
+    // The limiter is idle when the chain before it is linear and level-only (gain, a DC
+    // offset taken away) and the peak at this gain stays under the aim; the delivered file
+    // is measured after every pass, and a peak over brings the limiter back.
+    const bool levelOnly = !plan.equalizer && !plan.multiband && !matching && style.saturationDriveDb <= 0.0;
+    const double truePeak = needs.input.perChannel.empty() ? 0.0 : [&] {
+        double most = 0.0;
+        for (const auto& ch : needs.input.perChannel) most = std::max(most, ch.truePeak);
+        return most;
+    }();
+    const double predicted = truePeak + (plan.dcRemoval ? largestDc : 0.0) > 0.0
+                                 ? 20.0 * std::log10(truePeak + (plan.dcRemoval ? largestDc : 0.0)) + gainDb
+                                 : -std::numeric_limits<double>::infinity();
+    plan.limiter = limiterForced || !levelOnly || predicted > aimDbtp;
+    if (!plan.limiter) {
+        std::snprintf(text, sizeof text, "idle, bypassed (the peak at this gain, %.2f dBTP, stays under the %.2f dBTP aim)", predicted, aimDbtp);
+        plan.limiterWhy = text;
+    } else {
+        plan.limiterWhy = "true peak, ideal reconstruction";
+    }
+    return plan;
+}
+
+struct Chain {
+    ProcessorChain chain;
+    Gain* gain = nullptr;
+    MultibandCompressor* multiband = nullptr;
+    TruePeakLimiter* limiter = nullptr;
+};
+
+// Builds the chain for one pass (only the stages the plan runs); describes every stage in
+// `stages` when given, those bypassed too.
+Chain buildChain(const Style& style, const StagePlan& plan, double targetLufs, double limiterCeiling, double gainDb, double sampleRate,
+                 int channels, const ReferenceMatch* match, std::vector<MasterStage>* stages) {
+    Chain c;
+    if (plan.dcRemoval) {
+        DcOffsetParams dc;
+        for (std::size_t ch = 0; ch < plan.dcOffset.size() && ch < dc.offset.size(); ++ch) dc.offset[ch] = plan.dcOffset[ch];
+        auto removal = std::make_unique<DcOffsetRemoval>();
+        removal->setParams(dc);
+        c.chain.add(std::move(removal));
+    }
+    auto gain = std::make_unique<Gain>();
+    gain->setParams({gainDb});
+    c.gain = gain.get();
+    c.chain.add(std::move(gain));
+
+    EqParams eq;
+    eq.bandCount = 0;
+    if (plan.highpassSlopeDbOct > 0)
+        eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {EqBandType::HighPass, style.highpassHz, 0.0, 0.7071, plan.highpassSlopeDbOct, true};
+    if (style.lowShelfDb != 0) eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {EqBandType::LowShelf, style.lowShelfHz, style.lowShelfDb, 0.7071, 12, true};
+    if (style.highShelfDb != 0) eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {EqBandType::HighShelf, style.highShelfHz, style.highShelfDb, 0.7071, 12, true};
+    if (plan.equalizer) {
+        auto equalizer = std::make_unique<Equalizer>();
+        equalizer->setParams(eq);
+        c.chain.add(std::move(equalizer));
+    }
+
+    // Reference matching: the measured tone curve on mid and side, plus the side's width
+    // gain, as one linear-phase mid/side EQ.
+    if (match) {
+        auto matchEq = std::make_unique<MidSideCurveEq>();
+        matchEq->setParams(match->curveEqParams());
+        c.chain.add(std::move(matchEq));
+    }
+
+    if (plan.multiband) {
+        auto multiband = std::make_unique<MultibandCompressor>();
+        multiband->setParams(multibandParams(style, targetLufs));
+        c.multiband = multiband.get();
+        c.chain.add(std::move(multiband));
+    }
 
     if (style.saturationDriveDb > 0.0) {
         SaturationParams sat;
@@ -191,15 +404,25 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
         width->setParams({style.width, style.monoBelowHz});
         c.chain.add(std::move(width));
     }
-    auto limiter = std::make_unique<TruePeakLimiter>();
-    limiter->setParams({limiterCeiling, style.limiterLookaheadMs, style.limiterReleaseMs});
-    c.limiter = limiter.get();
-    c.chain.add(std::move(limiter));
+    if (plan.limiter) {
+        auto limiter = std::make_unique<TruePeakLimiter>();
+        limiter->setParams({limiterCeiling, style.limiterLookaheadMs, style.limiterReleaseMs});
+        c.limiter = limiter.get();
+        c.chain.add(std::move(limiter));
+    }
     c.chain.prepare({sampleRate, static_cast<int>(kBlockFrames), channels});
 
     if (stages) {
+        MasterStage dcStage{"dc_offset", {}, {}, plan.dcWhy, plan.dcRemoval};
+        for (std::size_t ch = 0; ch < plan.dcOffset.size(); ++ch)
+            dcStage.settings["offset_channel" + std::to_string(ch + 1)] = plan.dcRemoval ? plan.dcOffset[ch] : 0.0;
+        stages->push_back(dcStage);
         stages->push_back({"gain", {{"gain_db", gainDb}}, {}, "make-up gain towards the target"});
-        MasterStage eqStage{"corrective_eq", {{"highpass_hz", style.highpassHz}, {"highpass_slope_db_oct", 24.0}}, {}, "high-pass for subsonics"};
+        MasterStage eqStage{"corrective_eq", {}, {}, plan.eqWhy, plan.equalizer};
+        if (plan.highpassSlopeDbOct > 0) {
+            eqStage.settings["highpass_hz"] = style.highpassHz;
+            eqStage.settings["highpass_slope_db_oct"] = plan.highpassSlopeDbOct;
+        }
         if (style.lowShelfDb != 0) {
             eqStage.settings["low_shelf_hz"] = style.lowShelfHz;
             eqStage.settings["low_shelf_db"] = style.lowShelfDb;
@@ -208,14 +431,16 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
             eqStage.settings["high_shelf_hz"] = style.highShelfHz;
             eqStage.settings["high_shelf_db"] = style.highShelfDb;
         }
-        // The curve applied, at the octave-band centres.
-        Equalizer probe;
-        probe.setParams(eq);
-        probe.prepare({sampleRate, 16, 1});
-        for (double f : {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0}) {
-            char key[32];
-            std::snprintf(key, sizeof key, "response_db_at_%g_hz", f);
-            eqStage.effect[key] = std::round(probe.magnitudeDb(f) * 100.0) / 100.0;
+        if (plan.equalizer) {
+            // The curve applied, at the octave-band centres.
+            Equalizer probe;
+            probe.setParams(eq);
+            probe.prepare({sampleRate, 16, 1});
+            for (double f : {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0}) {
+                char key[32];
+                std::snprintf(key, sizeof key, "response_db_at_%g_hz", f);
+                eqStage.effect[key] = std::round(probe.magnitudeDb(f) * 100.0) / 100.0;
+            }
         }
         stages->push_back(eqStage);
         if (match) {
@@ -234,15 +459,15 @@ Chain buildChain(const Style& style, double targetLufs, double limiterCeiling, d
         stages->push_back({"multiband_compression",
                            {{"crossover_low_hz", 120.0}, {"crossover_high_hz", 2500.0}, {"ratio", style.ratio},
                             {"threshold_db", targetLufs + style.thresholdOffsetDb}, {"attack_ms", style.attackMs}, {"release_ms", style.releaseMs}},
-                           {}, "3 bands, RMS detection"});
+                           {}, plan.multibandWhy, plan.multiband});
         if (style.saturationDriveDb > 0.0)
             stages->push_back({"saturation", {{"drive_db", style.saturationDriveDb}, {"mix", style.saturationMix}}, {},
                                style.saturation == SaturationType::Tube ? "tube, 8x oversampled" : "tape, 8x oversampled"});
         if (channels == 2)
             stages->push_back({"width", {{"width", style.width}, {"mono_below_hz", style.monoBelowHz}}, {},
-                               widthActive ? "mid/side" : "idle, bypassed (width 1, stereo lows kept)"});
+                               widthActive ? "mid/side" : "idle, bypassed (width 1, stereo lows kept)", widthActive});
         stages->push_back({"limiter", {{"ceiling_dbtp", limiterCeiling}, {"lookahead_ms", style.limiterLookaheadMs}, {"release_ms", style.limiterReleaseMs}}, {},
-                           "true peak, 4x oversampled detection"});
+                           plan.limiterWhy, plan.limiter});
     }
     return c;
 }
@@ -257,7 +482,7 @@ struct PassResult {
 // One pass over the input: chain, rate conversion, dither, (writer), analysis of what is
 // delivered.
 PassResult renderPass(const std::string& input, Chain& chain, double outputRate, SampleFormat format, FileFormat container,
-                      DitherType ditherType, const std::string* writePath, AnalysisResult* inputAnalysis, bool profileOutput) {
+                      DitherType ditherType, const std::string* writePath, bool profileOutput) {
     SoundFileReader reader(input);
     const SoundFileInfo& info = reader.info();
     std::unique_ptr<Resampler> resampler;
@@ -285,16 +510,9 @@ PassResult renderPass(const std::string& input, Chain& chain, double outputRate,
             analyzer.addFrames(out);
         }
     };
-    // The first pass also measures the input on the way in (for the report).
-    std::unique_ptr<ProgramAnalyzer> inputAnalyzer;
-    if (inputAnalysis) inputAnalyzer = std::make_unique<ProgramAnalyzer>(info.sampleRate, info.channels, info.speakers);
-    std::uint64_t framesRead = 0;
     renderAligned(chain.chain, info.channels, kBlockFrames,
                   [&](AudioView block) {
-                      const std::size_t n = reader.read(block);
-                      if (inputAnalyzer) inputAnalyzer->addFrames(ConstAudioView(block).subView(0, n));
-                      framesRead += n;
-                      return n;
+                      return reader.read(block);
                   },
                   [&](ConstAudioView block) {
                       if (resampler) {
@@ -305,13 +523,15 @@ PassResult renderPass(const std::string& input, Chain& chain, double outputRate,
                   });
     if (resampler) resampler->flush(deliver);
     if (writer) writer->close();
-    if (inputAnalysis) *inputAnalysis = finishFileAnalysis(*inputAnalyzer, info, framesRead);
     PassResult r;
     r.output = analyzer.result();
     if (profileOutput) r.outputProfile = analyzer.spectrumProfile(r.output);
-    r.limiterMaxDb = chain.limiter->maxGainReductionDb();
-    r.limiterMeanDb = chain.limiter->meanGainReductionDb();
-    for (int b = 0; b < 3; ++b) r.bandMaxDb[static_cast<std::size_t>(b)] = chain.multiband->maxGainReductionDb(b);
+    if (chain.limiter) {
+        r.limiterMaxDb = chain.limiter->maxGainReductionDb();
+        r.limiterMeanDb = chain.limiter->meanGainReductionDb();
+    }
+    if (chain.multiband)
+        for (int b = 0; b < 3; ++b) r.bandMaxDb[static_cast<std::size_t>(b)] = chain.multiband->maxGainReductionDb(b);
     return r;
 }
 
@@ -343,19 +563,16 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     applyOverrides(style, settings.overrides);
     validateMetadata(settings.metadata);
 
-    // Pass 0: the input's loudness, quickly (its full analysis comes with the first pass).
+    // Pass 0: the input's full analysis, and in the same read what each stage would have
+    // to do (the multiband's band levels, subsonic content, DC offset).
     const SoundFileInfo info = SoundFileReader(inputPath).info();
     if (info.channels > 2) throw ConfigError(inputPath + ": mastering takes mono or stereo files (this one has " + std::to_string(info.channels) + " channels)");
-    std::optional<double> inputLufs;
     std::optional<SpectrumProfile> inputProfile, referenceProfile;
     std::vector<SpectrumProfile> profiles;  // one per reference
-    if (settings.references.empty()) {
-        inputLufs = integratedLoudnessOf(inputPath);
-    } else {
-        // The profile's pass is the input's full analysis: the render pass need not repeat it.
-        inputProfile = analyzeSpectrumProfile(inputPath, &result.input);
-        inputLufs = inputProfile->integratedLufs;
-    }
+    const ProgrammeNeeds needs = measureProgrammeNeeds(inputPath, style, result.targetLufs, !settings.references.empty());
+    result.input = needs.input;
+    const std::optional<double> inputLufs = needs.input.integratedLufs;
+    if (needs.profile) inputProfile = needs.profile;
     phaseDone("input analysis");
     if (!inputLufs) throw Error(inputPath + ": the input is silent (no block above -70 LUFS); there is nothing to master");
     if (!settings.references.empty()) {
@@ -427,6 +644,8 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     std::optional<double> passingAim, failingAim;  // the highest aim that passed, the lowest that failed
     bool finalRound = false;
     double limiterCeiling = result.ceilingDbtp - kDeliveredTruePeakGuardDb;
+    bool limiterForced = false;  // a delivered peak over the aim brought an idle limiter back
+    StagePlan plan;
     PassResult pass;
     for (int round = 1;; ++round) {
         const double aim = result.ceilingDbtp - kDeliveredTruePeakGuardDb - codecLoweringDb;
@@ -434,9 +653,10 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         bool havePrevious = false;
         result.reachedTarget = false;
         for (int p = 1; p <= kMaxPasses; ++p) {
-            Chain chain = buildChain(style, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, nullptr);
+            plan = planStages(needs, style, settings.overrides, result.targetLufs, gain, std::min(aim, limiterCeiling), matchPtr != nullptr, limiterForced);
+            Chain chain = buildChain(style, plan, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, nullptr);
             pass = renderPass(inputPath, chain, outputRate, format, container, ditherType, output ? &output->tempPath() : nullptr,
-                              round == 1 && p == 1 && !inputProfile ? &result.input : nullptr, referenceProfile.has_value());
+                              referenceProfile.has_value());
             ++result.passes;
             const double loudness = pass.output.integratedLufs.value_or(-120.0);
             const double truePeak = pass.output.truePeakDbtp.value_or(-120.0);
@@ -451,7 +671,11 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
                 result.reachedTarget = true;
                 break;
             }
-            if (!peakOk) limiterCeiling -= (truePeak - aim) + 0.005;
+            if (!peakOk && !plan.limiter) {
+                limiterForced = true;  // rate conversion or dither took an idle master over
+            } else if (!peakOk) {
+                limiterCeiling -= (truePeak - aim) + 0.005;
+            }
             if (!marginOk) limiterCeiling = std::min(limiterCeiling + (aim - truePeak) - kCeilingMarginWindowDb / 2, 0.0);
             if (!loudnessOk) {
                 // Secant step: the limiter makes loudness grow more slowly than gain.
@@ -530,7 +754,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
 
     // Describe the chain as it ran in the last pass.
     {
-        Chain described = buildChain(style, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, &result.stages);
+        Chain described = buildChain(style, plan, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, &result.stages);
         for (auto& stage : result.stages) {
             if (stage.name == "limiter") {
                 stage.effect["max_gain_reduction_db"] = pass.limiterMaxDb;
@@ -579,7 +803,8 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         result.warnings.push_back("the input clips (" + std::to_string(result.input.clippedSamples) + " samples in full-scale runs)");
     for (std::size_t c = 0; c < result.input.dcOffsetDbfs.size(); ++c)
         if (result.input.dcOffsetDbfs[c] && *result.input.dcOffsetDbfs[c] > -40.0)
-            result.warnings.push_back("the input has DC offset in channel " + std::to_string(c + 1) + " (removed by the high-pass)");
+            result.warnings.push_back("the input has DC offset in channel " + std::to_string(c + 1) +
+                                      (plan.dcRemoval ? " (taken away)" : plan.highpassSlopeDbOct > 0 ? " (removed by the high-pass)" : ""));
     if (result.output.correlation && *result.output.correlation < 0.0)
         result.warnings.push_back("left and right are out of phase on average (correlation below 0): the master will lose level in mono");
 

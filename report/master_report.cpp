@@ -22,7 +22,7 @@ nlohmann::ordered_json matchCurveToJson(const ReferenceMatch& match) {
 nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings& settings) {
     nlohmann::ordered_json stages = nlohmann::ordered_json::array();
     for (const auto& s : r.stages) {
-        nlohmann::ordered_json stage{{"name", s.name}, {"detail", s.detail}};
+        nlohmann::ordered_json stage{{"name", s.name}, {"active", s.active}, {"detail", s.detail}};
         for (const auto& [k, v] : s.settings) stage["settings"][k] = v;
         for (const auto& [k, v] : s.effect) stage["effect"][k] = v;
         stages.push_back(stage);
@@ -91,6 +91,10 @@ std::string masterSummary(const MasterResult& r, bool dryRun) {
     std::snprintf(line, sizeof line, "  gain %+.2f dB, limiter up to %.1f dB, %d pass%s%s\n", r.gainDb, limiting + 0.0, r.passes,
                   r.passes == 1 ? "" : "es", r.reachedTarget ? "" : ", target NOT reached");
     out << line;
+    std::string bypassed;
+    for (const auto& s : r.stages)
+        if (!s.active) bypassed += (bypassed.empty() ? "" : ", ") + s.name;
+    if (!bypassed.empty()) out << "  bypassed (nothing to do on this programme): " << bypassed << "\n";
     if (r.match && dryRun) {
         std::snprintf(line, sizeof line, "  reference match: distance %.2f dB now (third-octave RMS), width %.2f (reference %.2f); the result is measured when written\n",
                       r.distanceBeforeDb, r.match->inputWidth, r.match->referenceWidth);

@@ -98,6 +98,7 @@ struct AnalyzeOptions {
     bool measureTruePeak = true;
     std::function<void(const LoudnessHop&)> onHop;  // for loudness curves
     SpectrumProfile* spectrumProfile = nullptr;     // filled in the same pass when given
+    std::function<void(ConstAudioView)> onBlock;     // each block as read: other measurements in the same pass
 };
 
 // Reads the file once, in blocks. Throws bounce::Error (naming the file) when it cannot

@@ -64,6 +64,7 @@ public:
     void setParams(const MultibandCompressorParams& params) noexcept;
 
     double maxGainReductionDb(int band) const noexcept { return compressors_[static_cast<std::size_t>(band)].maxGainReductionDb(); }
+    double maxDetectorLevelDb(int band) const noexcept { return compressors_[static_cast<std::size_t>(band)].maxDetectorLevelDb(); }
 
 private:
     ProcessSpec spec_;

@@ -61,6 +61,11 @@ public:
 
     double maxGainReductionDb() const noexcept { return maxReductionDb_; }
     double meanGainReductionDb() const noexcept;
+    // The loudest the detector read since prepare or reset, in dB (peak dBFS, or RMS dBFS
+    // with RMS detection; -infinity before any sound): the compressor stayed idle exactly
+    // when this is under threshold - knee / 2. Mastering predicts with it whether a stage
+    // would act on the programme at another gain (the level moves with the gain, dB for dB).
+    double maxDetectorLevelDb() const noexcept;
 
     // The fast path (linked detection on the signal itself, no lookahead, parameters at
     // rest) for several compressors at once, each on its own audio (same channel count and
@@ -92,6 +97,7 @@ private:
     std::vector<float> level_;  // per-frame RMS detector (mean square), for one sub-block
     double maxReductionDb_ = 0.0;
     double sumReductionDb_ = 0.0;
+    double loudestLevel_ = 0.0;  // linear: peak, or mean square for RMS
     std::uint64_t frames_ = 0;
 };
 

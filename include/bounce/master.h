@@ -1,10 +1,14 @@
 // Mastering: one stereo file in, a release-ready file out, and an account of what was done.
 //
 // The chain (each stage a processor from the library, each reported):
-//   gain -> corrective EQ (high-pass below 25 Hz, the style's shelves and tilt)
-//        -> multiband compression (3 bands, gentle) -> saturation (off unless the style
-//        asks) -> stereo width (mono below 120 Hz) -> true-peak limiter
+//   DC offset removal -> gain -> corrective EQ (a 20 Hz high-pass where there is subsonic
+//        content, the style's shelves) -> multiband compression (3 bands, gentle)
+//        -> saturation (off unless the style asks) -> stereo width (off unless the style
+//        asks) -> true-peak limiter
 //        -> sample-rate conversion (soxr, very high quality) -> dither (only to 16 bits)
+// A stage with nothing to do on this programme at this gain is not in the signal path
+// (docs/master.md, "Only what the programme needs"): a master that needs only gain is the
+// input times that gain.
 //
 // Reaching the target is a closed loop: measure the input, set the gain, render, measure
 // the delivered file exactly as written (after conversion and dither), and correct the
@@ -91,7 +95,8 @@ struct MasterStage {
     std::string name;
     std::map<std::string, double> settings;  // numbers, in the processors' units
     std::map<std::string, double> effect;    // e.g. max_gain_reduction_db
-    std::string detail;                       // e.g. the style's shelves in words
+    std::string detail;                       // what it did and why, or why it was bypassed
+    bool active = true;                       // false: not in the signal path (nothing to do)
 };
 
 struct PlatformPlayback {

@@ -51,5 +51,7 @@ private:
 float dotProduct(const float* a, const float* b, int n) noexcept;
 // The largest of n floats, and 0 if that is larger (n may be 0): for peak arrays.
 float largestValue(const float* x, std::size_t n) noexcept;
+// The largest magnitude of n floats, infinities and NaNs left out (0 when n is 0).
+float largestMagnitude(const float* x, std::size_t n) noexcept;
 
 }  // namespace bounce

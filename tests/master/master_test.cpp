@@ -139,7 +139,8 @@ protected:
     std::string dir_;
 };
 
-// Codec-safe delivery: a dense, loud master whose lossy round trips overshoot. With
+// Codec-safe delivery: a dense, loud master whose lossy round trips overshoot (clipped
+// noise pushed 2 dB past the loud target: the limiter works on it). With
 // --codec-safe every round trip, encoded and decoded by ffmpeg here in the test and read by
 // the ideal reconstruction, stays under the ceiling; the ceiling comes down only as far as
 // that needs (the worst round trip ends within 0.3 dB of it).
@@ -151,6 +152,7 @@ TEST_F(MasterCli, CodecSafeKeepsTheDecodedRoundTripsUnderTheCeiling) {
     writeFile(dir_ + "/loud.wav", loud.view(), 44100, SampleFormat::Pcm24);
     MasterSettings s;
     s.target = "spotify-loud";  // -11 LUFS, -1 dBTP
+    s.lufs = -9.0;              // louder: the limiter works, and the round trips overshoot
     s.codecSafe = true;
     const MasterResult r = masterFile(dir_ + "/loud.wav", dir_ + "/safe.wav", s);
     EXPECT_TRUE(r.codecSafeReached);
@@ -224,6 +226,110 @@ TEST_F(MasterCli, NeutralKeepsWideBass) {
     };
     const double changeDb = 10.0 * std::log10(sideBand(y) / sideBand(x)) - r.gainDb;
     EXPECT_NEAR(changeDb, 0.0, 0.1) << "limiter " << limited << " dB";
+}
+
+// A finished programme with nothing below 30 Hz: pinkish noise through four one-pole
+// high-passes at 40 Hz, held to 10 dB of crest (clamped), at `rmsDbfs`.
+AudioBuffer finishedNoise(double rate, double seconds, double rmsDbfs, int channels, std::uint64_t seed) {
+    auto x = pinkishNoise(rate, seconds, rmsDbfs, channels, seed);
+    const double k = std::exp(-2.0 * std::numbers::pi * 40.0 / rate);
+    const float limit = static_cast<float>(3.16 * std::pow(10.0, rmsDbfs / 20.0));
+    for (int c = 0; c < channels; ++c) {
+        float* s = x.channel(c);
+        for (int pass = 0; pass < 4; ++pass) {
+            double previousIn = 0.0, out = 0.0;
+            for (std::size_t i = 0; i < x.frames(); ++i) {
+                out = k * (out + s[i] - previousIn);
+                previousIn = s[i];
+                s[i] = static_cast<float>(out);
+            }
+        }
+        for (std::size_t i = 0; i < x.frames(); ++i) s[i] = std::clamp(s[i], -limit, limit);
+    }
+    return x;
+}
+
+// Issue 16: a finished programme that needs only a level change comes back as exactly that:
+// every sample of the 32-bit float master is the input's times the reported gain (as a
+// float), bit for bit, and the report says every other stage was bypassed. Dense, sparse,
+// wide-bass and mono programmes; then the dense one with a DC offset added, which must come
+// back as the input less its mean, times the gain (residual under -60 dB).
+TEST_F(MasterCli, AProgrammeNeedingOnlyGainComesBackAsThatGain) {
+    const double rate = 44100, seconds = 10;
+    const auto frames = static_cast<std::size_t>(rate * seconds);
+    std::map<std::string, AudioBuffer> programmes;
+    programmes.emplace("dense", finishedNoise(rate, seconds, -20.0, 2, 41));
+    {
+        AudioBuffer notes(2, frames);
+        for (std::size_t i = 0; i < frames; ++i) {
+            const double t = static_cast<double>(i) / rate;
+            const int note = static_cast<int>(t / 0.6);
+            const double within = t - 0.6 * note;
+            if (within >= 0.4) continue;  // 0.2 s of silence between notes
+            const double fade = std::min({1.0, within / 0.02, (0.4 - within) / 0.02});
+            const double envelope = 0.5 - 0.5 * std::cos(std::numbers::pi * fade);
+            const double f = 220.0 * (1.0 + 0.25 * (note % 4));
+            const double v = std::pow(10.0, -16.0 / 20.0) * envelope * std::sin(2.0 * std::numbers::pi * f * t);
+            notes.channel(0)[i] = notes.channel(1)[i] = static_cast<float>(v);
+        }
+        programmes.emplace("sparse", std::move(notes));
+    }
+    {
+        AudioBuffer wide = finishedNoise(rate, seconds, -23.0, 2, 43);
+        for (std::size_t i = 0; i < frames; ++i) {
+            const double phase = 2.0 * std::numbers::pi * 55.0 * static_cast<double>(i) / rate;
+            const double amplitude = std::pow(10.0, -22.0 / 20.0) * std::min(1.0, static_cast<double>(i) / 4410.0);
+            wide.channel(0)[i] += static_cast<float>(amplitude * std::sin(phase));
+            wide.channel(1)[i] += static_cast<float>(amplitude * std::sin(phase + std::numbers::pi / 2));
+        }
+        programmes.emplace("wide_bass", std::move(wide));
+    }
+    programmes.emplace("mono", finishedNoise(rate, seconds, -20.0, 1, 44));
+
+    for (const auto& [name, x] : programmes) {
+        SCOPED_TRACE(name);
+        writeFile(dir_ + "/" + name + ".wav", x.view(), rate, SampleFormat::Float32);
+        MasterSettings settings;
+        settings.bits = "32f";
+        const MasterResult r = masterFile(dir_ + "/" + name + ".wav", dir_ + "/" + name + ".master.wav", settings);
+        EXPECT_TRUE(r.reachedTarget);
+        for (const auto& stage : r.stages) EXPECT_EQ(stage.active, stage.name == "gain") << stage.name << ": " << stage.detail;
+        const auto y = readWholeFile(dir_ + "/" + name + ".master.wav");
+        ASSERT_EQ(y.frames(), x.frames());
+        ASSERT_EQ(y.channels(), x.channels());
+        const auto g = static_cast<float>(std::pow(10.0, r.gainDb / 20.0));
+        for (int c = 0; c < x.channels(); ++c)
+            for (std::size_t i = 0; i < x.frames(); ++i) ASSERT_EQ(y.channel(c)[i], x.channel(c)[i] * g) << "channel " << c << ", frame " << i;
+    }
+
+    // The dense programme with a DC offset of -40 dBFS in one channel and -46 in the other.
+    AudioBuffer offset = finishedNoise(rate, seconds, -20.0, 2, 41);
+    const std::array<double, 2> dc{0.01, -0.005};
+    std::array<double, 2> mean{};
+    for (int c = 0; c < 2; ++c) {
+        for (std::size_t i = 0; i < frames; ++i) {
+            offset.channel(c)[i] += static_cast<float>(dc[static_cast<std::size_t>(c)]);
+            mean[static_cast<std::size_t>(c)] += offset.channel(c)[i];
+        }
+        mean[static_cast<std::size_t>(c)] /= static_cast<double>(frames);
+    }
+    writeFile(dir_ + "/offset.wav", offset.view(), rate, SampleFormat::Float32);
+    MasterSettings settings;
+    settings.bits = "32f";
+    const MasterResult r = masterFile(dir_ + "/offset.wav", dir_ + "/offset.master.wav", settings);
+    for (const auto& stage : r.stages)
+        EXPECT_EQ(stage.active, stage.name == "gain" || stage.name == "dc_offset") << stage.name << ": " << stage.detail;
+    const auto y = readWholeFile(dir_ + "/offset.master.wav");
+    ASSERT_EQ(y.frames(), offset.frames());
+    const double g = std::pow(10.0, r.gainDb / 20.0);
+    double signal = 0.0, residual = 0.0;
+    for (int c = 0; c < 2; ++c)
+        for (std::size_t i = 0; i < frames; ++i) {
+            const double expected = (offset.channel(c)[i] - mean[static_cast<std::size_t>(c)]) * g;
+            signal += expected * expected;
+            residual += (y.channel(c)[i] - expected) * (y.channel(c)[i] - expected);
+        }
+    EXPECT_LT(10.0 * std::log10(residual / signal), -60.0);
 }
 
 TEST_F(MasterCli, DefaultsBesideTheInputAndTheReport) {
