@@ -277,44 +277,58 @@ void MultibandCompressor::reset() noexcept {
 
 int MultibandCompressor::latencyFrames() const noexcept { return compressors_[0].latencyFrames(); }
 
+// One block (at most maxBlockFrames) of `in` into the band buffers, then the bands'
+// compressors on them (detectOnly: their detectors only).
+void MultibandCompressor::splitAndCompress(ConstAudioView in, std::size_t start, std::size_t frames, bool detectOnly) noexcept {
+    const int bands = crossover_.bands();
+    const int channels = in.channels();
+    std::array<float*, Crossover::kMaxBands> left{}, right{};
+    const auto pointTo = [&](std::array<float*, Crossover::kMaxBands>& pointers, int channel) {
+        for (int b = 0; b < bands; ++b) pointers[static_cast<std::size_t>(b)] = bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(channel)].data();
+    };
+    int c = 0;
+    for (; c + 1 < channels; c += 2) {
+        pointTo(left, c);
+        pointTo(right, c + 1);
+        crossover_.processPair(c, in.channel(c) + start, in.channel(c + 1) + start, left.data(), right.data(), frames);
+    }
+    for (; c < channels; ++c) {
+        pointTo(left, c);
+        crossover_.process(c, in.channel(c) + start, left.data(), frames);
+    }
+    std::array<std::array<float*, 8>, Crossover::kMaxBands> channelPointers{};
+    std::array<AudioView, Crossover::kMaxBands> bandViews{};
+    std::array<Compressor*, Crossover::kMaxBands> group{};
+    bool together = true;
+    const int compressed = std::min(channels, 8);  // the compressors' channels (linked: up to 8)
+    for (int b = 0; b < bands; ++b) {
+        for (int k = 0; k < compressed; ++k)
+            channelPointers[static_cast<std::size_t>(b)][static_cast<std::size_t>(k)] = bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(k)].data();
+        bandViews[static_cast<std::size_t>(b)] = AudioView(channelPointers[static_cast<std::size_t>(b)].data(), compressed, frames);
+        group[static_cast<std::size_t>(b)] = &compressors_[static_cast<std::size_t>(b)];
+        together = together && compressors_[static_cast<std::size_t>(b)].canProcessLinked();
+    }
+    // At rest, the bands' compressors run side by side (their recursions overlap).
+    if (together) {
+        Compressor::processLinkedGroup(group.data(), bandViews.data(), bands, detectOnly);
+    } else {
+        for (int b = 0; b < bands; ++b) compressors_[static_cast<std::size_t>(b)].process(bandViews[static_cast<std::size_t>(b)]);
+    }
+}
+
+void MultibandCompressor::measure(ConstAudioView in) noexcept {
+    ScopedFlushDenormals flushDenormals;
+    for (std::size_t start = 0; start < in.frames(); start += static_cast<std::size_t>(spec_.maxBlockFrames))
+        splitAndCompress(in, start, std::min(in.frames() - start, static_cast<std::size_t>(spec_.maxBlockFrames)), true);
+}
+
 void MultibandCompressor::process(AudioView io) noexcept {
     ScopedFlushDenormals flushDenormals;
     const int bands = crossover_.bands();
     const int channels = io.channels();
-    std::array<float*, Crossover::kMaxBands> bandPointers{};
     for (std::size_t start = 0; start < io.frames(); start += static_cast<std::size_t>(spec_.maxBlockFrames)) {
         const std::size_t frames = std::min(io.frames() - start, static_cast<std::size_t>(spec_.maxBlockFrames));
-        int c = 0;
-        for (; c + 1 < channels; c += 2) {
-            std::array<float*, Crossover::kMaxBands> right{};
-            for (int b = 0; b < bands; ++b) {
-                bandPointers[static_cast<std::size_t>(b)] = bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(c)].data();
-                right[static_cast<std::size_t>(b)] = bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(c + 1)].data();
-            }
-            crossover_.processPair(c, io.channel(c) + start, io.channel(c + 1) + start, bandPointers.data(), right.data(), frames);
-        }
-        for (; c < channels; ++c) {
-            for (int b = 0; b < bands; ++b) bandPointers[static_cast<std::size_t>(b)] = bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(c)].data();
-            crossover_.process(c, io.channel(c) + start, bandPointers.data(), frames);
-        }
-        std::array<std::array<float*, 8>, Crossover::kMaxBands> channelPointers{};
-        std::array<AudioView, Crossover::kMaxBands> bandViews{};
-        std::array<Compressor*, Crossover::kMaxBands> group{};
-        bool together = true;
-        for (int b = 0; b < bands; ++b) {
-            for (int c = 0; c < channels && c < 8; ++c)
-                channelPointers[static_cast<std::size_t>(b)][static_cast<std::size_t>(c)] =
-                    bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(c)].data();
-            bandViews[static_cast<std::size_t>(b)] = AudioView(channelPointers[static_cast<std::size_t>(b)].data(), std::min(channels, 8), frames);
-            group[static_cast<std::size_t>(b)] = &compressors_[static_cast<std::size_t>(b)];
-            together = together && compressors_[static_cast<std::size_t>(b)].canProcessLinked();
-        }
-        // At rest, the bands' compressors run side by side (their recursions overlap).
-        if (together) {
-            Compressor::processLinkedGroup(group.data(), bandViews.data(), bands);
-        } else {
-            for (int b = 0; b < bands; ++b) compressors_[static_cast<std::size_t>(b)].process(bandViews[static_cast<std::size_t>(b)]);
-        }
+        splitAndCompress(io, start, frames, false);
         for (int c = 0; c < channels; ++c) {
             float* out = io.channel(c) + start;
             std::fill(out, out + frames, 0.0f);

@@ -365,7 +365,7 @@ void Compressor::processLinked(AudioView io) noexcept {
 // lookahead, parameters at rest. Several compressors (a multiband's bands) run side by
 // side: their recursions (RMS detector, gain smoother) are independent, so running them in
 // one loop lets the CPU overlap them, where one compressor at a time waits on each.
-void Compressor::processLinkedGroup(Compressor* const* group, const AudioView* ios, int count) noexcept {
+void Compressor::processLinkedGroup(Compressor* const* group, const AudioView* ios, int count, bool detectOnly) noexcept {
     constexpr int kMaxGroup = 8;
     count = std::min(count, kMaxGroup);
     if (count <= 0) return;
@@ -428,6 +428,10 @@ void Compressor::processLinkedGroup(Compressor* const* group, const AudioView* i
                 }
             }
         }
+        if (detectOnly) {
+            for (int g = 0; g < count; ++g) group[g]->trackLoudest(ios[g], start, frames, rms[g]);
+            continue;
+        }
         for (int g = 0; g < count; ++g) group[g]->linkedTargets(ios[g], start, frames, rms[g], threshold[g], ratio[g], knee[g], quietBelow[g]);
         float* work[kMaxGroup];
         for (int g = 0; g < count; ++g) work[g] = group[g]->work_.data();
@@ -463,18 +467,22 @@ void Compressor::processLinkedGroup(Compressor* const* group, const AudioView* i
     }
 }
 
+void Compressor::trackLoudest(AudioView io, std::size_t start, std::size_t frames, bool rms) noexcept {
+    if (rms) {
+        loudestLevel_ = std::max(loudestLevel_, static_cast<double>(largestValue(level_.data(), frames)));
+    } else {
+        for (int c = 0; c < io.channels(); ++c)
+            loudestLevel_ = std::max(loudestLevel_, static_cast<double>(largestMagnitude(io.channel(c) + start, frames)));
+    }
+}
+
 // work_[0 .. frames) = the static curve's gain change (dB, >= 0 as a reduction) for each
 // frame's detector level: the louder channel's peak, or level_ (mean square) for RMS.
 void Compressor::linkedTargets(AudioView io, std::size_t start, std::size_t frames, bool rms, double threshold, double ratio,
                                double knee, double quietBelow) noexcept {
     const int channels = io.channels();
     float* work = work_.data();
-    if (rms) {
-        loudestLevel_ = std::max(loudestLevel_, static_cast<double>(largestValue(level_.data(), frames)));
-    } else {
-        for (int c = 0; c < channels; ++c)
-            loudestLevel_ = std::max(loudestLevel_, static_cast<double>(largestMagnitude(io.channel(c) + start, frames)));
-    }
+    trackLoudest(io, start, frames, rms);
 #if defined(BOUNCE_HAVE_AVX2_MATH)
     if (wideIntegerKernels()) {
         targetsAvx2(io, start, frames, rms, level_.data(), work, static_cast<float>(rms ? quietBelow * quietBelow : quietBelow),

@@ -2,6 +2,7 @@
 
 #include "bounce/atomic_output.h"
 #include "bounce/crossover.h"
+#include "bounce/difference_probe.h"
 #include "bounce/dither.h"
 #include "bounce/equalizer.h"
 #include "bounce/error.h"
@@ -151,10 +152,12 @@ MultibandCompressorParams multibandParams(const Style& style, double targetLufs)
 // length.
 class SubsonicMeter {
 public:
+    static constexpr std::size_t kMaxBlockFrames = 65536;
+
     SubsonicMeter(double sampleRate, int channels)
         : factor_(std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(sampleRate / 1400.0)))),
-          sums_(static_cast<std::size_t>(channels), 0.0), total_(static_cast<std::size_t>(channels), 0.0),
-          low_(static_cast<std::size_t>(channels), 0.0) {
+          counts_(static_cast<std::size_t>(channels), 0), sums_(static_cast<std::size_t>(channels), 0.0),
+          low_(static_cast<std::size_t>(channels), 0.0), decimated_(kMaxBlockFrames / factor_ + 2) {
         const double lowRate = sampleRate / static_cast<double>(factor_);
         std::array<BiquadCoefficients, 4> lowPass{}, highPass{};
         const int lowSections = designButterworth(FilterType::LowPass, 8, 18.0, lowRate, false, lowPass);
@@ -165,38 +168,49 @@ public:
         filter_.setSections(sections.data(), static_cast<int>(sections.size()));
     }
 
+    // At most kMaxBlockFrames frames. No allocation.
     void add(ConstAudioView block) noexcept {
-        for (std::size_t i = 0; i < block.frames(); ++i) {
-            for (int c = 0; c < block.channels(); ++c) {
-                const auto ch = static_cast<std::size_t>(c);
-                const double x = block.channel(c)[i];
-                sums_[ch] += x;
-                total_[ch] += x * x;
-            }
-            if (++count_ == factor_) {
-                for (int c = 0; c < block.channels(); ++c) {
-                    const auto ch = static_cast<std::size_t>(c);
-                    auto y = static_cast<float>(sums_[ch] / static_cast<double>(factor_));
-                    filter_.process(&y, 1, c);
-                    low_[ch] += static_cast<double>(y) * y * static_cast<double>(factor_);
-                    sums_[ch] = 0.0;
+        for (int c = 0; c < block.channels(); ++c) {
+            const auto ch = static_cast<std::size_t>(c);
+            const float* x = block.channel(c);
+            std::size_t i = 0, produced = 0, count = counts_[ch];
+            double sum = sums_[ch];
+            while (i < block.frames()) {
+                const std::size_t n = std::min(factor_ - count, block.frames() - i);
+                float part = 0.0f;  // at most ~70 samples: float is plenty for a measurement
+                for (std::size_t k = 0; k < n; ++k) part += x[i + k];
+                sum += part;
+                i += n;
+                count += n;
+                if (count == factor_) {
+                    decimated_[produced++] = static_cast<float>(sum / static_cast<double>(factor_));
+                    sum = 0.0;
+                    count = 0;
                 }
-                count_ = 0;
             }
+            counts_[ch] = count;
+            sums_[ch] = sum;
+            filter_.process(decimated_.data(), produced, c);
+            for (std::size_t k = 0; k < produced; ++k) low_[ch] += static_cast<double>(decimated_[k]) * decimated_[k];
         }
     }
 
-    // The loudest channel's subsonic energy against its whole energy, dB (-inf in silence).
-    double levelDb() const noexcept {
+    // The loudest channel's energy below 18 Hz against its mean square over `frames`, dB
+    // (-inf when there is none).
+    double levelDb(const std::vector<ChannelAnalysis>& channels, std::uint64_t frames) const noexcept {
         double most = 0.0;
-        for (std::size_t c = 0; c < total_.size(); ++c)
-            if (total_[c] > 0.0) most = std::max(most, low_[c] / total_[c]);
+        for (std::size_t c = 0; c < low_.size() && c < channels.size(); ++c) {
+            const double whole = channels[c].meanSquare * static_cast<double>(frames);
+            if (whole > 0.0) most = std::max(most, low_[c] * static_cast<double>(factor_) / whole);
+        }
         return most > 0.0 ? 10.0 * std::log10(most) : -std::numeric_limits<double>::infinity();
     }
 
 private:
-    std::size_t factor_, count_ = 0;
-    std::vector<double> sums_, total_, low_;
+    std::size_t factor_;
+    std::vector<std::size_t> counts_;
+    std::vector<double> sums_, low_;
+    std::vector<float> decimated_;
     BiquadCascade filter_;
 };
 
@@ -217,21 +231,19 @@ ProgrammeNeeds measureProgrammeNeeds(const std::string& path, const Style& style
     multiband.setParams(multibandParams(style, targetLufs));
     constexpr std::size_t kAnalysisBlock = 8192;  // analyzeFile's block
     multiband.prepare({info.sampleRate, static_cast<int>(kAnalysisBlock), info.channels});
-    AudioBuffer scratch(info.channels, kAnalysisBlock);
     SubsonicMeter subsonic(info.sampleRate, info.channels);
     AnalyzeOptions options;
     SpectrumProfile spectrum;
     if (profile) options.spectrumProfile = &spectrum;
     options.onBlock = [&](ConstAudioView block) {
-        AudioView copy = scratch.view().subView(0, block.frames());
-        for (int c = 0; c < block.channels(); ++c) std::copy_n(block.channel(c), block.frames(), copy.channel(c));
-        multiband.process(copy);
+        multiband.measure(block);
         subsonic.add(block);
     };
     needs.input = analyzeFile(path, options);
     if (profile) needs.profile = spectrum;
     for (int b = 0; b < 3; ++b) needs.bandLevelDb[static_cast<std::size_t>(b)] = multiband.maxDetectorLevelDb(b);
-    needs.subsonicDb = needs.input.integratedLufs ? subsonic.levelDb() : -std::numeric_limits<double>::infinity();
+    needs.subsonicDb = needs.input.integratedLufs ? subsonic.levelDb(needs.input.perChannel, needs.input.frames)
+                                                  : -std::numeric_limits<double>::infinity();
     for (const auto& ch : needs.input.perChannel) needs.dcOffset.push_back(ch.dcOffset);
     return needs;
 }
@@ -341,6 +353,17 @@ struct Chain {
     Gain* gain = nullptr;
     MultibandCompressor* multiband = nullptr;
     TruePeakLimiter* limiter = nullptr;
+    // Every stage but the gain runs inside a probe that measures the difference it makes.
+    std::vector<std::pair<std::string, DifferenceProbe*>> probes;
+
+    template <typename P>
+    P* addProbed(const std::string& stage, std::unique_ptr<P> processor) {
+        P* raw = processor.get();
+        auto probe = std::make_unique<DifferenceProbe>(std::move(processor));
+        probes.emplace_back(stage, probe.get());
+        chain.add(std::move(probe));
+        return raw;
+    }
 };
 
 // Builds the chain for one pass (only the stages the plan runs); describes every stage in
@@ -353,7 +376,7 @@ Chain buildChain(const Style& style, const StagePlan& plan, double targetLufs, d
         for (std::size_t ch = 0; ch < plan.dcOffset.size() && ch < dc.offset.size(); ++ch) dc.offset[ch] = plan.dcOffset[ch];
         auto removal = std::make_unique<DcOffsetRemoval>();
         removal->setParams(dc);
-        c.chain.add(std::move(removal));
+        c.addProbed("dc_offset", std::move(removal));
     }
     auto gain = std::make_unique<Gain>();
     gain->setParams({gainDb});
@@ -369,7 +392,7 @@ Chain buildChain(const Style& style, const StagePlan& plan, double targetLufs, d
     if (plan.equalizer) {
         auto equalizer = std::make_unique<Equalizer>();
         equalizer->setParams(eq);
-        c.chain.add(std::move(equalizer));
+        c.addProbed("corrective_eq", std::move(equalizer));
     }
 
     // Reference matching: the measured tone curve on mid and side, plus the side's width
@@ -377,14 +400,13 @@ Chain buildChain(const Style& style, const StagePlan& plan, double targetLufs, d
     if (match) {
         auto matchEq = std::make_unique<MidSideCurveEq>();
         matchEq->setParams(match->curveEqParams());
-        c.chain.add(std::move(matchEq));
+        c.addProbed("reference_match", std::move(matchEq));
     }
 
     if (plan.multiband) {
         auto multiband = std::make_unique<MultibandCompressor>();
         multiband->setParams(multibandParams(style, targetLufs));
-        c.multiband = multiband.get();
-        c.chain.add(std::move(multiband));
+        c.multiband = c.addProbed("multiband_compression", std::move(multiband));
     }
 
     if (style.saturationDriveDb > 0.0) {
@@ -394,7 +416,7 @@ Chain buildChain(const Style& style, const StagePlan& plan, double targetLufs, d
         sat.mix = style.saturationMix;
         auto saturation = std::make_unique<Saturation>();
         saturation->setParams(sat);
-        c.chain.add(std::move(saturation));
+        c.addProbed("saturation", std::move(saturation));
     }
     // A width of 1 with stereo lows changes nothing: not in the signal path (mid/side and
     // back again is not bit-exact in float).
@@ -402,13 +424,12 @@ Chain buildChain(const Style& style, const StagePlan& plan, double targetLufs, d
     if (widthActive) {
         auto width = std::make_unique<Width>();
         width->setParams({style.width, style.monoBelowHz});
-        c.chain.add(std::move(width));
+        c.addProbed("width", std::move(width));
     }
     if (plan.limiter) {
         auto limiter = std::make_unique<TruePeakLimiter>();
         limiter->setParams({limiterCeiling, style.limiterLookaheadMs, style.limiterReleaseMs});
-        c.limiter = limiter.get();
-        c.chain.add(std::move(limiter));
+        c.limiter = c.addProbed("limiter", std::move(limiter));
     }
     c.chain.prepare({sampleRate, static_cast<int>(kBlockFrames), channels});
 
@@ -477,6 +498,7 @@ struct PassResult {
     std::optional<SpectrumProfile> outputProfile;  // when asked for
     double limiterMaxDb = 0.0, limiterMeanDb = 0.0;
     std::array<double, 3> bandMaxDb{};
+    std::map<std::string, double> residualDb;  // per stage that ran: the difference it made
 };
 
 // One pass over the input: chain, rate conversion, dither, (writer), analysis of what is
@@ -532,6 +554,7 @@ PassResult renderPass(const std::string& input, Chain& chain, double outputRate,
     }
     if (chain.multiband)
         for (int b = 0; b < 3; ++b) r.bandMaxDb[static_cast<std::size_t>(b)] = chain.multiband->maxGainReductionDb(b);
+    for (const auto& [stage, probe] : chain.probes) r.residualDb[stage] = probe->residualDb();
     return r;
 }
 
@@ -756,6 +779,10 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     {
         Chain described = buildChain(style, plan, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, &result.stages);
         for (auto& stage : result.stages) {
+            // The difference the stage made: its output against its input, time-aligned and
+            // gain-matched, dB under that input (the floor of a float path is about -140).
+            if (const auto it = pass.residualDb.find(stage.name); it != pass.residualDb.end() && stage.active)
+                stage.effect["residual_db"] = std::isfinite(it->second) ? std::round(std::max(it->second, -200.0) * 10.0) / 10.0 : -200.0;
             if (stage.name == "limiter") {
                 stage.effect["max_gain_reduction_db"] = pass.limiterMaxDb;
                 stage.effect["mean_gain_reduction_db"] = pass.limiterMeanDb;

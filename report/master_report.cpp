@@ -95,6 +95,14 @@ std::string masterSummary(const MasterResult& r, bool dryRun) {
     for (const auto& s : r.stages)
         if (!s.active) bypassed += (bypassed.empty() ? "" : ", ") + s.name;
     if (!bypassed.empty()) out << "  bypassed (nothing to do on this programme): " << bypassed << "\n";
+    std::string differences;
+    for (const auto& s : r.stages) {
+        const auto it = s.effect.find("residual_db");
+        if (!s.active || it == s.effect.end()) continue;
+        std::snprintf(line, sizeof line, "%s%s %.1f", differences.empty() ? "" : ", ", s.name.c_str(), it->second + 0.0);
+        differences += line;
+    }
+    if (!differences.empty()) out << "  the difference each stage made, dB against its output: " << differences << "\n";
     if (r.match && dryRun) {
         std::snprintf(line, sizeof line, "  reference match: distance %.2f dB now (third-octave RMS), width %.2f (reference %.2f); the result is measured when written\n",
                       r.distanceBeforeDb, r.match->inputWidth, r.match->referenceWidth);

@@ -65,8 +65,15 @@ public:
 
     double maxGainReductionDb(int band) const noexcept { return compressors_[static_cast<std::size_t>(band)].maxGainReductionDb(); }
     double maxDetectorLevelDb(int band) const noexcept { return compressors_[static_cast<std::size_t>(band)].maxDetectorLevelDb(); }
+    // The crossover and the bands' detectors only (maxDetectorLevelDb), the audio left as it
+    // is: what the compressor would read, at a fraction of its cost (off the linked fast
+    // path, Compressor::canProcessLinked, the bands' compressors run in full on the split
+    // bands, still leaving `in` alone).
+    void measure(ConstAudioView in) noexcept;
 
 private:
+    void splitAndCompress(ConstAudioView in, std::size_t start, std::size_t frames, bool detectOnly) noexcept;
+
     ProcessSpec spec_;
     MultibandCompressorParams params_;
     Crossover crossover_;

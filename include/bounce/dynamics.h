@@ -72,13 +72,16 @@ public:
     // length): what a multiband does with its bands. Up to 8 compressors and 8 channels;
     // the same result as processing each alone.
     bool canProcessLinked() const noexcept;
-    static void processLinkedGroup(Compressor* const* group, const AudioView* ios, int count) noexcept;
+    // detectOnly: run the detectors only (maxDetectorLevelDb), leaving the audio and the
+    // gain state as they are.
+    static void processLinkedGroup(Compressor* const* group, const AudioView* ios, int count, bool detectOnly = false) noexcept;
 
 private:
     void processLinked(AudioView io) noexcept;
     void linkedTargets(AudioView io, std::size_t start, std::size_t frames, bool rms, double threshold, double ratio, double knee,
                        double quietBelow) noexcept;
     void applyLinkedGains(AudioView io, std::size_t start, std::size_t frames) noexcept;
+    void trackLoudest(AudioView io, std::size_t start, std::size_t frames, bool rms) noexcept;
 
     ProcessSpec spec_;
     CompressorParams params_;

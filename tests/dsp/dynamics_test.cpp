@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
+#include <numbers>
 
 namespace bounce::test {
 namespace {
@@ -445,6 +447,85 @@ TEST(MultibandCompressor, CompressesOnlyTheBandThatIsLoud) {
     m.process(bass.view());
     EXPECT_GT(m.maxGainReductionDb(0), 10.0);
     EXPECT_LT(m.maxGainReductionDb(2), 0.01);
+}
+
+// The detector's loudest reading (mastering predicts from it whether the compressor would
+// act): an RMS detector on a steady sine reads its RMS, A - 3.01 dB (the 30 ms one-pole
+// ripples by far less than 0.05 dB at 1 kHz); a peak detector on a sine at fs/4, whose
+// samples land on its crests, reads A. And the property it stands for: with the knee
+// starting 0.1 dB above that reading the compressor does nothing; 0.1 dB below, it acts.
+TEST(Compressor, TheLoudestDetectorReadingSaysWhetherItActs) {
+    const double amplitudeDb = -12.0;
+    const auto tone = sine(kRate, 1.0, 1000.0, amplitudeDb, 2);
+    const auto quarter = sine(kRate, 0.5, kRate / 4.0, amplitudeDb, 2, std::numbers::pi / 2.0);
+    for (bool wide : {true, false}) {
+        const bool previous = setWideKernels(wide);
+        CompressorParams p;
+        p.detector = DetectorMode::Rms;
+        p.rmsMs = 30.0;
+        p.thresholdDb = 0.0;
+        Compressor rms;
+        rms.setParams(p);
+        rms.prepare({kRate, 4096, 2});
+        EXPECT_EQ(rms.maxDetectorLevelDb(), -std::numeric_limits<double>::infinity());
+        auto a = tone;
+        rms.process(a.view());
+        EXPECT_NEAR(rms.maxDetectorLevelDb(), amplitudeDb - 10.0 * std::log10(2.0), 0.05);
+        p.detector = DetectorMode::Peak;
+        Compressor peak;
+        peak.setParams(p);
+        peak.prepare({kRate, 4096, 2});
+        auto b = quarter;
+        peak.process(b.view());
+        EXPECT_NEAR(peak.maxDetectorLevelDb(), amplitudeDb, 1e-4);
+
+        p.detector = DetectorMode::Rms;
+        const double level = rms.maxDetectorLevelDb();
+        for (double offset : {0.1, -0.1}) {
+            p.thresholdDb = level + offset + p.kneeDb / 2.0;  // the knee starts `offset` above the loudest reading
+            Compressor c;
+            c.setParams(p);
+            c.prepare({kRate, 4096, 2});
+            auto x = tone;
+            c.process(x.view());
+            if (offset > 0) {
+                EXPECT_EQ(c.maxGainReductionDb(), 0.0) << (wide ? "wide" : "narrow");
+            } else {
+                EXPECT_GT(c.maxGainReductionDb(), 0.0) << (wide ? "wide" : "narrow");
+            }
+        }
+        setWideKernels(previous);
+    }
+}
+
+// measure() reads the bands as process() would, and leaves the audio alone.
+TEST(MultibandCompressor, MeasureReadsWhatProcessWould) {
+    MultibandCompressorParams p;
+    p.bandCount = 3;
+    p.crossoverHz = {120.0, 2500.0};
+    for (auto& b : p.bands) {
+        b.detector = DetectorMode::Rms;
+        b.rmsMs = 30.0;
+        b.thresholdDb = -20.0;
+    }
+    const auto noise = pinkishNoise(kRate, 3.0, -18.0, 2, 5);
+    MultibandCompressor measured, processed;
+    for (auto* m : {&measured, &processed}) {
+        m->setParams(p);
+        m->prepare({kRate, 4096, 2});
+    }
+    auto copy = noise;
+    for (std::size_t start = 0; start < noise.frames(); start += 4096) {
+        const std::size_t n = std::min<std::size_t>(4096, noise.frames() - start);
+        measured.measure(ConstAudioView(noise.view()).subView(start, n));
+        processed.process(copy.view().subView(start, n));
+    }
+    for (int b = 0; b < 3; ++b) {
+        EXPECT_EQ(measured.maxDetectorLevelDb(b), processed.maxDetectorLevelDb(b)) << b;
+        EXPECT_GT(measured.maxDetectorLevelDb(b), -40.0) << b;
+        EXPECT_EQ(measured.maxGainReductionDb(b), 0.0) << b;
+    }
+    EXPECT_GT(processed.maxGainReductionDb(1), 0.0);
 }
 
 }  // namespace
