@@ -1,10 +1,13 @@
 #include "bounce/crossover.h"
 
 #include "bounce/denormals.h"
+#include "bounce/kaiser.h"
 #include "bounce/simd.h"
 
 #include <algorithm>
+#include <complex>
 #include <cstring>
+#include <numbers>
 
 namespace bounce {
 namespace {
@@ -246,6 +249,96 @@ double Crossover::bandMagnitudeDb(int band, double freqHz) const noexcept {
     return db;
 }
 
+double Crossover::sumPhaseDegrees(double freqHz) const noexcept {
+    // Unwrapped: each split's second-order all-pass turns from 0 to -360 degrees, through
+    // -180 at its frequency; its phase is -2 atan2 of the denominator's (a pole pair's) angle.
+    const double w = 2.0 * std::numbers::pi * freqHz / sampleRate_;
+    double degrees = 0.0;
+    for (int k = 0; k < splits_; ++k) {
+        const BiquadCoefficients& c = allPass_[static_cast<std::size_t>(k)];
+        // All-pass: numerator = z^-2 conj(denominator(z)), so the phase is -2w - 2 arg D.
+        const std::complex<double> z1 = std::polar(1.0, -w), z2 = std::polar(1.0, -2.0 * w);
+        const std::complex<double> d = 1.0 + c.a1 * z1 + c.a2 * z2;
+        degrees += (-2.0 * w - 2.0 * std::arg(d)) * 180.0 / std::numbers::pi;
+    }
+    return degrees;
+}
+
+void LinearPhaseCrossover::prepare(int channels, double sampleRate, int maxBlockFrames) {
+    channels_ = channels;
+    sampleRate_ = sampleRate;
+    maxBlock_ = maxBlockFrames;
+    if (splits_ > 0) setFrequencies(frequencies_.data(), splits_);
+}
+
+void LinearPhaseCrossover::reset() noexcept {
+    for (auto& perChannel : convolvers_)
+        for (auto& c : perChannel) c.reset();
+    for (auto& d : direct_) d.reset();
+}
+
+void LinearPhaseCrossover::setFrequencies(const double* frequencies, int count) {
+    splits_ = std::clamp(count, 1, Crossover::kMaxBands - 1);
+    std::copy_n(frequencies, splits_, frequencies_.begin());
+    if (channels_ == 0) return;
+    // Kaiser's estimate of the length for an 80 dB stop band (beta 7.86) over a transition
+    // of width f (from f/2 to 3f/2): (80 - 7.95) / (2.285 * 2 pi f / fs), made odd so that
+    // the delay is whole samples.
+    const double lowest = std::max(10.0, *std::min_element(frequencies_.begin(), frequencies_.begin() + splits_));
+    const int half = static_cast<int>(std::ceil((80.0 - 7.95) / (2.285 * 2.0 * std::numbers::pi * lowest / sampleRate_) / 2.0));
+    taps_ = 2 * half + 1;
+    constexpr std::size_t kPartition = 512;
+    std::vector<std::vector<float>> lowPass(static_cast<std::size_t>(splits_));
+    for (int k = 0; k < splits_; ++k) {
+        const auto h = kaiserLowPass(taps_, frequencies_[static_cast<std::size_t>(k)] / sampleRate_, 7.86);
+        lowPass[static_cast<std::size_t>(k)].assign(h.begin(), h.end());
+    }
+    convolvers_.clear();
+    convolvers_.resize(static_cast<std::size_t>(channels_));
+    for (auto& perChannel : convolvers_) {
+        for (int k = 0; k < splits_; k += 2) {
+            perChannel.emplace_back();
+            if (k + 1 < splits_)
+                perChannel.back().preparePair(lowPass[static_cast<std::size_t>(k)].data(), lowPass[static_cast<std::size_t>(k + 1)].data(),
+                                              static_cast<std::size_t>(taps_), kPartition);
+            else
+                perChannel.back().prepare(lowPass[static_cast<std::size_t>(k)].data(), static_cast<std::size_t>(taps_), kPartition);
+        }
+    }
+    latency_ = convolvers_.front().front().latencyFrames() + half;
+    direct_.assign(static_cast<std::size_t>(channels_), DelayLine{});
+    for (auto& d : direct_) d.prepare(static_cast<std::size_t>(latency_));
+    lowPassed_.assign(static_cast<std::size_t>(splits_), std::vector<float>(static_cast<std::size_t>(maxBlock_)));
+}
+
+void LinearPhaseCrossover::process(int channel, const float* input, float* const* bands, std::size_t frames) noexcept {
+    auto& convolvers = convolvers_[static_cast<std::size_t>(channel)];
+    for (int k = 0; k < splits_; k += 2) {
+        float* a = lowPassed_[static_cast<std::size_t>(k)].data();
+        std::copy_n(input, frames, a);
+        if (k + 1 < splits_) {
+            float* b = lowPassed_[static_cast<std::size_t>(k + 1)].data();
+            std::copy_n(input, frames, b);
+            convolvers[static_cast<std::size_t>(k / 2)].processPair(a, b, frames);
+        } else {
+            convolvers[static_cast<std::size_t>(k / 2)].process(a, frames);
+        }
+    }
+    // The top band: the delayed input less the highest low-pass; those below: differences
+    // of neighbouring low-passes; the lowest: the first low-pass.
+    float* top = bands[splits_];
+    std::copy_n(input, frames, top);
+    direct_[static_cast<std::size_t>(channel)].process(top, frames);
+    for (std::size_t i = 0; i < frames; ++i) top[i] -= lowPassed_[static_cast<std::size_t>(splits_ - 1)][i];
+    for (int k = splits_ - 1; k >= 1; --k) {
+        const float* upper = lowPassed_[static_cast<std::size_t>(k)].data();
+        const float* lower = lowPassed_[static_cast<std::size_t>(k - 1)].data();
+        float* band = bands[k];
+        for (std::size_t i = 0; i < frames; ++i) band[i] = upper[i] - lower[i];
+    }
+    std::copy_n(lowPassed_[0].data(), frames, bands[0]);
+}
+
 void MultibandCompressor::setParams(const MultibandCompressorParams& params) noexcept {
     const bool splitsChanged = params.bandCount != params_.bandCount || params.crossoverHz != params_.crossoverHz;
     params_ = params;
@@ -262,6 +355,11 @@ void MultibandCompressor::prepare(const ProcessSpec& spec) {
     spec_ = spec;
     crossover_.prepare(spec.channels, spec.sampleRate);
     crossover_.setFrequencies(params_.crossoverHz.data(), params_.bandCount - 1);
+    linear_ = params_.crossover == CrossoverType::LinearPhase;
+    if (linear_) {
+        linearPhase_.prepare(spec.channels, spec.sampleRate, spec.maxBlockFrames);
+        linearPhase_.setFrequencies(params_.crossoverHz.data(), params_.bandCount - 1);
+    }
     setParams(params_);
     for (auto& c : compressors_) c.prepare(spec);
     bandBuffers_.assign(static_cast<std::size_t>(Crossover::kMaxBands),
@@ -272,10 +370,13 @@ void MultibandCompressor::prepare(const ProcessSpec& spec) {
 
 void MultibandCompressor::reset() noexcept {
     crossover_.reset();
+    linearPhase_.reset();
     for (auto& c : compressors_) c.reset();
 }
 
-int MultibandCompressor::latencyFrames() const noexcept { return compressors_[0].latencyFrames(); }
+int MultibandCompressor::latencyFrames() const noexcept {
+    return compressors_[0].latencyFrames() + (linear_ ? linearPhase_.latencyFrames() : 0);
+}
 
 // One block (at most maxBlockFrames) of `in` into the band buffers, then the bands'
 // compressors on them (detectOnly: their detectors only).
@@ -287,6 +388,12 @@ void MultibandCompressor::splitAndCompress(ConstAudioView in, std::size_t start,
         for (int b = 0; b < bands; ++b) pointers[static_cast<std::size_t>(b)] = bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(channel)].data();
     };
     int c = 0;
+    if (linear_) {
+        for (; c < channels; ++c) {
+            pointTo(left, c);
+            linearPhase_.process(c, in.channel(c) + start, left.data(), frames);
+        }
+    }
     for (; c + 1 < channels; c += 2) {
         pointTo(left, c);
         pointTo(right, c + 1);

@@ -6,16 +6,15 @@ namespace bounce {
 
 void DifferenceProbe::prepare(const ProcessSpec& spec) {
     inner_->prepare(spec);
-    const auto latency = static_cast<std::size_t>(std::max(0, inner_->latencyFrames()));
-    delay_.assign(static_cast<std::size_t>(spec.channels), std::vector<float>(latency, 0.0f));
+    delay_.assign(static_cast<std::size_t>(spec.channels), DelayLine{});
+    for (auto& line : delay_) line.prepare(static_cast<std::size_t>(std::max(0, inner_->latencyFrames())));
     aligned_.assign(static_cast<std::size_t>(spec.maxBlockFrames) * static_cast<std::size_t>(spec.channels), 0.0f);
     reset();
 }
 
 void DifferenceProbe::reset() noexcept {
     inner_->reset();
-    for (auto& d : delay_) std::fill(d.begin(), d.end(), 0.0f);
-    position_ = 0;
+    for (auto& line : delay_) line.reset();
     inputEnergy_ = outputEnergy_ = cross_ = 0.0;
 }
 
@@ -23,24 +22,11 @@ void DifferenceProbe::process(AudioView io) noexcept {
     const std::size_t frames = io.frames();
     const int channels = std::min<int>(io.channels(), static_cast<int>(delay_.size()));
     // The input as it lines up with this block's output: latency frames ago.
-    const std::size_t latency = delay_.empty() ? 0 : delay_.front().size();
-    std::size_t position = position_;
     for (int c = 0; c < channels; ++c) {
-        const float* x = io.channel(c);
         float* aligned = aligned_.data() + static_cast<std::size_t>(c) * frames;
-        auto& line = delay_[static_cast<std::size_t>(c)];
-        position = position_;
-        for (std::size_t i = 0; i < frames; ++i) {
-            if (latency == 0) {
-                aligned[i] = x[i];
-                continue;
-            }
-            aligned[i] = line[position];
-            line[position] = x[i];
-            if (++position == latency) position = 0;
-        }
+        std::copy_n(io.channel(c), frames, aligned);
+        delay_[static_cast<std::size_t>(c)].process(aligned, frames);
     }
-    position_ = position;
     inner_->process(io);
     for (int c = 0; c < channels; ++c) {
         const float* y = io.channel(c);

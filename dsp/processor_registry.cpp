@@ -271,6 +271,7 @@ const std::map<std::string, Factory>& factories() {
         };
         f["multiband_compressor"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
             MultibandCompressorParams params;
+            params.crossover = p.flag("linear_phase", false) ? CrossoverType::LinearPhase : CrossoverType::Lr4;
             const auto& bands = p.tables("band");
             if (bands.size() < 2 || bands.size() > static_cast<std::size_t>(Crossover::kMaxBands))
                 p.fail("band", "a multiband_compressor has 2 to 6 [[insert.band]] tables");

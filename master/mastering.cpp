@@ -47,6 +47,7 @@ struct Style {
     double highpassHz = 20;
     double lowShelfDb = 0, lowShelfHz = 150, highShelfDb = 0, highShelfHz = 9000;
     double ratio = 1.5, attackMs = 20, releaseMs = 150, lowBandOffsetDb = 0, thresholdOffsetDb = 3;
+    double linearPhase = 1;  // the multiband's crossover: 1 linear phase, 0 LR4 (docs/master.md says why)
     double saturationDriveDb = 0, saturationMix = 0;
     SaturationType saturation = SaturationType::Tape;
     double width = 1.0, monoBelowHz = 0;  // neutral: no stereo change (the wide style folds the lows)
@@ -70,6 +71,7 @@ void applyOverrides(Style& style, const std::map<std::string, double>& overrides
         {"multiband.release_ms", {&Style::releaseMs, 20, 2000}},
         {"multiband.threshold_offset_db", {&Style::thresholdOffsetDb, -12, 12}},
         {"multiband.low_band_offset_db", {&Style::lowBandOffsetDb, -12, 12}},
+        {"multiband.linear_phase", {&Style::linearPhase, 0, 1}},
         {"saturation.drive_db", {&Style::saturationDriveDb, 0, 24}},
         {"saturation.mix", {&Style::saturationMix, 0, 1}},
         {"width.width", {&Style::width, 0, 2}},
@@ -130,6 +132,7 @@ MultibandCompressorParams multibandParams(const Style& style, double targetLufs)
     MultibandCompressorParams mb;
     mb.bandCount = 3;
     mb.crossoverHz = {120.0, 2500.0};
+    mb.crossover = style.linearPhase >= 0.5 ? CrossoverType::LinearPhase : CrossoverType::Lr4;
     for (int b = 0; b < 3; ++b) {
         CompressorParams& band = mb.bands[static_cast<std::size_t>(b)];
         band.thresholdDb = std::clamp(targetLufs + style.thresholdOffsetDb + (b == 0 ? style.lowBandOffsetDb : 0.0), -60.0, 0.0);
@@ -240,6 +243,13 @@ ProgrammeNeeds measureProgrammeNeeds(const std::string& path, const Style& style
         subsonic.add(block);
     };
     needs.input = analyzeFile(path, options);
+    // The crossover's latency: its last frames come out with the flush (as in the render).
+    AudioBuffer zeros(info.channels, kAnalysisBlock);
+    for (std::size_t left = static_cast<std::size_t>(multiband.latencyFrames()); left > 0;) {
+        const std::size_t n = std::min(left, kAnalysisBlock);
+        multiband.measure(ConstAudioView(zeros.view()).subView(0, n));
+        left -= n;
+    }
     if (profile) needs.profile = spectrum;
     for (int b = 0; b < 3; ++b) needs.bandLevelDb[static_cast<std::size_t>(b)] = multiband.maxDetectorLevelDb(b);
     needs.subsonicDb = needs.input.integratedLufs ? subsonic.levelDb(needs.input.perChannel, needs.input.frames)
@@ -477,10 +487,27 @@ Chain buildChain(const Style& style, const StagePlan& plan, double targetLufs, d
             }
             stages->push_back(m);
         }
-        stages->push_back({"multiband_compression",
-                           {{"crossover_low_hz", 120.0}, {"crossover_high_hz", 2500.0}, {"ratio", style.ratio},
-                            {"threshold_db", targetLufs + style.thresholdOffsetDb}, {"attack_ms", style.attackMs}, {"release_ms", style.releaseMs}},
-                           {}, plan.multibandWhy, plan.multiband});
+        MasterStage mbStage{"multiband_compression",
+                            {{"crossover_low_hz", 120.0}, {"crossover_high_hz", 2500.0}, {"ratio", style.ratio},
+                             {"threshold_db", targetLufs + style.thresholdOffsetDb}, {"attack_ms", style.attackMs},
+                             {"release_ms", style.releaseMs}, {"linear_phase", style.linearPhase >= 0.5 ? 1.0 : 0.0}},
+                            {}, plan.multibandWhy, plan.multiband};
+        if (plan.multiband && style.linearPhase < 0.5) {
+            // LR4 sums flat in magnitude but turns the phase: how far, at octave centres.
+            Crossover lr4;
+            lr4.prepare(1, sampleRate);
+            const double splits[] = {120.0, 2500.0};
+            lr4.setFrequencies(splits, 2);
+            for (double f : {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0}) {
+                char key[48];
+                std::snprintf(key, sizeof key, "phase_rotation_deg_at_%g_hz", f);
+                mbStage.effect[key] = std::round(lr4.sumPhaseDegrees(f));
+            }
+            mbStage.detail += ", LR4 crossovers (they turn the phase)";
+        } else if (plan.multiband) {
+            mbStage.detail += ", linear-phase crossovers";
+        }
+        stages->push_back(mbStage);
         if (style.saturationDriveDb > 0.0)
             stages->push_back({"saturation", {{"drive_db", style.saturationDriveDb}, {"mix", style.saturationMix}}, {},
                                style.saturation == SaturationType::Tube ? "tube, 8x oversampled" : "tape, 8x oversampled"});

@@ -9,6 +9,8 @@
 #pragma once
 
 #include "bounce/biquad.h"
+#include "bounce/convolver.h"
+#include "bounce/delay_line.h"
 #include "bounce/dynamics.h"
 #include "bounce/processor.h"
 
@@ -35,6 +37,9 @@ public:
 
     // The analytic response of one band, and of the sum of all bands.
     double bandMagnitudeDb(int band, double freqHz) const noexcept;
+    // The phase of the bands' sum (an all-pass: each split's LP4 + HP4), in degrees, from 0
+    // at DC down by 360 per split towards Nyquist.
+    double sumPhaseDegrees(double freqHz) const noexcept;
 
     // Sections per channel: each split has 2 low-pass, 2 high-pass and one all-pass per
     // band below it.
@@ -49,10 +54,46 @@ private:
     std::vector<std::array<double, 2 * kMaxSections>> states_;
 };
 
+// The linear-phase alternative (FIR, through the partitioned convolver): each split k is a
+// Kaiser-windowed sinc low-pass L_k; the bands are L_0 x, (L_k - L_k-1) x and x - L_last x,
+// the input delayed to match. They sum to the delayed input exactly (to float rounding:
+// a null under -120 dB), whatever the filters, so the phase of nothing is turned; the
+// price is latency (about 5 / f_low seconds: 42 ms at 120 Hz) and, where the bands are
+// then treated differently, ringing before a transient as well as after (each band's
+// filter is symmetric). Each filter's transition runs from f/2 to 3f/2 (f the split),
+// about the overlap of LR4's bands; stop band 80 dB down. The FIR lengths follow the
+// lowest split.
+class LinearPhaseCrossover {
+public:
+    void prepare(int channels, double sampleRate, int maxBlockFrames);
+    void reset() noexcept;
+    // Split frequencies, ascending, 1 .. 5 of them. Allocates (designs and plans): call
+    // from prepare or between renders, not in the audio path.
+    void setFrequencies(const double* frequencies, int count);
+    int bands() const noexcept { return splits_ + 1; }
+    int latencyFrames() const noexcept { return latency_; }
+    int filterTaps() const noexcept { return taps_; }
+
+    // As Crossover::process; any number of frames up to maxBlockFrames.
+    void process(int channel, const float* input, float* const* bands, std::size_t frames) noexcept;
+
+private:
+    double sampleRate_ = 48000.0;
+    int channels_ = 0, maxBlock_ = 0, splits_ = 0, taps_ = 0, latency_ = 0;
+    std::array<double, Crossover::kMaxBands - 1> frequencies_{};
+    // Per channel: one convolver per pair of splits (preparePair), and the direct path.
+    std::vector<std::vector<Convolver>> convolvers_;
+    std::vector<DelayLine> direct_;
+    std::vector<std::vector<float>> lowPassed_;  // per split, one block
+};
+
+enum class CrossoverType { Lr4, LinearPhase };
+
 struct MultibandCompressorParams {
     int bandCount = 3;                                          // 2 .. 6
     std::array<double, Crossover::kMaxBands - 1> crossoverHz{120.0, 2500.0, 8000.0, 12000.0, 16000.0};
     std::array<CompressorParams, Crossover::kMaxBands> bands{};  // lookahead: the first band's, for all
+    CrossoverType crossover = CrossoverType::Lr4;                // takes effect at prepare()
 };
 
 class MultibandCompressor final : public Processor {
@@ -77,6 +118,8 @@ private:
     ProcessSpec spec_;
     MultibandCompressorParams params_;
     Crossover crossover_;
+    LinearPhaseCrossover linearPhase_;
+    bool linear_ = false;  // linearPhase_ splits (as prepared)
     std::array<Compressor, Crossover::kMaxBands> compressors_;
     // bandBuffers_[band][channel]: one block.
     std::vector<std::vector<std::vector<float>>> bandBuffers_;

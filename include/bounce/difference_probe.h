@@ -9,6 +9,7 @@
 // so that a user sees which stage changed the sound.
 #pragma once
 
+#include "bounce/delay_line.h"
 #include "bounce/processor.h"
 
 #include <memory>
@@ -35,9 +36,8 @@ public:
 
 private:
     std::unique_ptr<Processor> inner_;
-    std::vector<std::vector<float>> delay_;  // per channel, the input latency frames ago
-    std::vector<float> aligned_;             // one block of one channel
-    std::size_t position_ = 0;
+    std::vector<DelayLine> delay_;  // per channel: the input as it lines up with the output
+    std::vector<float> aligned_;    // one block, channel after channel
     // Sums in double: a residual 90 dB down needs more than float's 24 bits.
     double inputEnergy_ = 0.0, outputEnergy_ = 0.0, cross_ = 0.0;
 };

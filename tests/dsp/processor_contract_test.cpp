@@ -89,6 +89,19 @@ std::vector<ContractCase> contractCases() {
                                            makeTable({{"threshold_db", -30.0}})}}},
          [](Processor& p) { MultibandCompressorParams m; m.crossoverHz = {200.0, 3000.0}; for (auto& b : m.bands) b.thresholdDb = -40; static_cast<MultibandCompressor&>(p).setParams(m); },
          false, false, 1e-3f},
+        {"multiband_compressor_linear_phase", "multiband_compressor",
+         {{"linear_phase", true},
+          {"band", std::vector<ParamTable>{makeTable({{"up_to_hz", 200.0}, {"threshold_db", -30.0}}),
+                                           makeTable({{"up_to_hz", 3000.0}, {"threshold_db", -30.0}}),
+                                           makeTable({{"threshold_db", -30.0}})}}},
+         [](Processor& p) {
+             MultibandCompressorParams m;
+             m.crossoverHz = {200.0, 3000.0};
+             m.crossover = CrossoverType::LinearPhase;
+             for (auto& b : m.bands) b.thresholdDb = -40;
+             static_cast<MultibandCompressor&>(p).setParams(m);
+         },
+         false, false, 1e-3f},
         {"delay", "delay", {{"time_ms", 120.0}, {"feedback", 0.4}, {"ping_pong", true}},
          [](Processor& p) { DelayParams d; d.timeMs = 200; d.feedback = 0.6; d.mix = 0.5; static_cast<FeedbackDelay&>(p).setParams(d); }},
         {"reverb", "reverb", {{"decay_s", 1.5}, {"predelay_ms", 5.0}},

@@ -103,11 +103,14 @@ TEST_P(MasterTargets, EveryTargetIsReachedAndNoCeilingCrossed) {
         // The ceiling holds against an ideal reconstruction of the delivered file (FFT
         // interpolation, tests/support/ideal_peak), and where the limiter worked the file
         // sits less than 0.1 dB under it: the margin is not bought wholesale. libebur128's
-        // 4x interpolator reads up to 0.11 dB above the ideal on dense limited material
-        // (its passband gain), so against it the ceiling holds within that.
+        // 4x interpolator reads up to 0.15 dB above the ideal on dense limited material
+        // (its 49-tap filter's passband ripple rises above 0 dB towards Nyquist: on the stress
+        // corpus it over-reads a 15 kHz tone by 0.1 dB), so against it the ceiling holds
+        // within that. (Measured here: up to 0.11 dB over with LR4 crossovers in the
+        // multiband, 0.14 dB with the linear-phase ones, on the mono programme at -11 LUFS.)
         const double ideal = idealTruePeakDbtp(audio.view());
         EXPECT_LE(ideal, target.ceilingDbtp) << p.name << " -> " << target.name;
-        EXPECT_LE(peer.truePeakDbtp, target.ceilingDbtp + 0.12) << p.name << " -> " << target.name;
+        EXPECT_LE(peer.truePeakDbtp, target.ceilingDbtp + 0.15) << p.name << " -> " << target.name;
         double limitedDb = 0;
         for (const auto& stage : r.stages)
             if (stage.name == "limiter") limitedDb = stage.effect.at("max_gain_reduction_db");
