@@ -215,6 +215,28 @@ std::vector<CodecCheck> codecRoundTrips(const std::string& path, const std::vect
 }
 
 
+PhaseFindings phaseFindings(const SpectrumProfile& profile) {
+    PhaseFindings f;
+    const auto& octaves = octaveBandsHz();
+    double loudest = 0.0;
+    for (std::size_t k = 0; k < octaves.size(); ++k) loudest = std::max(loudest, octavePower(profile, k));
+    for (std::size_t k = 0; k < octaves.size(); ++k) {
+        const double m = octavePower(profile, k, true, false), s = octavePower(profile, k, false, true);
+        f.correlation.push_back(m + s > 0 ? (m - s) / (m + s) : 1.0);
+    }
+    // Inverted polarity shows in every band; a phase problem in some.
+    std::vector<std::size_t> below;
+    for (std::size_t k = 0; k < octaves.size(); ++k) {
+        if (octavePower(profile, k) < loudest * dbToPower(-40.0)) continue;
+        ++f.judged;
+        if (f.correlation[k] < -0.3) ++f.opposed;
+        if (f.correlation[k] < -0.2) below.push_back(k);
+    }
+    f.inverted = f.judged > 0 && f.opposed * 10 >= f.judged * 7;
+    if (!f.inverted) f.outOfPhase = below;
+    return f;
+}
+
 const std::vector<double>& octaveBandsHz() {
     static const std::vector<double> bands = {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0};
     return bands;
@@ -405,17 +427,12 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     r.waveform = std::move(columns);
     r.profile = input.spectrumProfile(r.analysis);
     const auto& octaves = octaveBandsHz();
+    const PhaseFindings phase = phaseFindings(r.profile);
+    r.bandCorrelation = phase.correlation;
     for (std::size_t k = 0; k < octaves.size(); ++k) {
         const double m = octavePower(r.profile, k, true, false), s = octavePower(r.profile, k, false, true);
         r.monoLossDb.push_back(m + s > 0 ? powerToDb(m / (m + s)) : 0.0);
-        r.bandCorrelation.push_back(m + s > 0 ? (m - s) / (m + s) : 1.0);
     }
-    const double loudest = [&] {
-        double most = 0;
-        for (std::size_t k = 0; k < octaves.size(); ++k) most = std::max(most, octavePower(r.profile, k));
-        return most;
-    }();
-
     for (SystemStream& s : streams) {
         SystemCheck c;
         c.name = s.system->name;
@@ -473,27 +490,16 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
             add(Severity::Warning, "dc_offset", text);
         }
     if (channels == 2) {
-        // Inverted polarity shows in every band; a phase problem in some. Bands with
-        // nothing in them (40 dB under the loudest) are not judged.
-        int judged = 0, opposed = 0;
-        for (std::size_t k = 0; k < octaves.size(); ++k) {
-            if (octavePower(r.profile, k) < loudest * dbToPower(-40.0)) continue;
-            ++judged;
-            if (r.bandCorrelation[k] < -0.3) ++opposed;
-        }
-        if (judged > 0 && opposed * 10 >= judged * 7) {
+        if (phase.inverted) {
             std::snprintf(text, sizeof text, "left and right are opposed in %d of %d bands (correlation %.2f): one channel's polarity is probably inverted",
-                          opposed, judged, a.correlation.value_or(0.0));
+                          phase.opposed, phase.judged, a.correlation.value_or(0.0));
             add(Severity::Error, "inverted_polarity", text);
         } else {
-            for (std::size_t k = 0; k < octaves.size(); ++k) {
-                if (octavePower(r.profile, k) < loudest * dbToPower(-40.0)) continue;
-                if (r.bandCorrelation[k] < -0.2) {
-                    const bool bass = octaves[k] <= 125.0;
-                    std::snprintf(text, sizeof text, "%s: out of phase at %g Hz (correlation %.2f); mono loses %.1f dB there",
-                                  bass ? "out-of-phase bass" : "phase problem", octaves[k], r.bandCorrelation[k], -r.monoLossDb[k]);
-                    add(bass ? Severity::Error : Severity::Warning, bass ? "out_of_phase_bass" : "phase", text);
-                }
+            for (std::size_t k : phase.outOfPhase) {
+                const bool bass = octaves[k] <= kOutOfPhaseBassUpToHz;
+                std::snprintf(text, sizeof text, "%s: out of phase at %g Hz (correlation %.2f); mono loses %.1f dB there",
+                              bass ? "out-of-phase bass" : "phase problem", octaves[k], r.bandCorrelation[k], -r.monoLossDb[k]);
+                add(bass ? Severity::Error : Severity::Warning, bass ? "out_of_phase_bass" : "phase", text);
             }
         }
     }

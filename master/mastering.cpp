@@ -221,13 +221,13 @@ private:
 // input (docs/master.md, "Only what the programme needs").
 struct ProgrammeNeeds {
     AnalysisResult input;
-    std::optional<SpectrumProfile> profile;  // with references
+    SpectrumProfile profile;                 // for reference matching and the phase of the bass
     std::array<double, 3> bandLevelDb{};     // the multiband's detectors at unity gain, loudest reading
     double subsonicDb = -std::numeric_limits<double>::infinity();
     std::vector<double> dcOffset;            // per channel, the mean sample value
 };
 
-ProgrammeNeeds measureProgrammeNeeds(const std::string& path, const Style& style, double targetLufs, bool profile) {
+ProgrammeNeeds measureProgrammeNeeds(const std::string& path, const Style& style, double targetLufs) {
     const SoundFileInfo info = SoundFileReader(path).info();
     ProgrammeNeeds needs;
     MultibandCompressor multiband;
@@ -236,8 +236,7 @@ ProgrammeNeeds measureProgrammeNeeds(const std::string& path, const Style& style
     multiband.prepare({info.sampleRate, static_cast<int>(kAnalysisBlock), info.channels});
     SubsonicMeter subsonic(info.sampleRate, info.channels);
     AnalyzeOptions options;
-    SpectrumProfile spectrum;
-    if (profile) options.spectrumProfile = &spectrum;
+    options.spectrumProfile = &needs.profile;
     options.onBlock = [&](ConstAudioView block) {
         multiband.measure(block);
         subsonic.add(block);
@@ -250,7 +249,6 @@ ProgrammeNeeds measureProgrammeNeeds(const std::string& path, const Style& style
         multiband.measure(ConstAudioView(zeros.view()).subView(0, n));
         left -= n;
     }
-    if (profile) needs.profile = spectrum;
     for (int b = 0; b < 3; ++b) needs.bandLevelDb[static_cast<std::size_t>(b)] = multiband.maxDetectorLevelDb(b);
     needs.subsonicDb = needs.input.integratedLufs ? subsonic.levelDb(needs.input.perChannel, needs.input.frames)
                                                   : -std::numeric_limits<double>::infinity();
@@ -276,6 +274,7 @@ struct StagePlan {
     bool multiband = true;
     bool limiter = true;
     std::string dcWhy, eqWhy, multibandWhy, limiterWhy;
+    std::string widthWhy;  // why the width stage runs (when it does)
 };
 
 StagePlan planStages(const ProgrammeNeeds& needs, const Style& style, const std::map<std::string, double>& overrides, double targetLufs,
@@ -339,7 +338,8 @@ StagePlan planStages(const ProgrammeNeeds& needs, const Style& style, const std:
     // The limiter is idle when the chain before it is linear and level-only (gain, a DC
     // offset taken away) and the peak at this gain stays under the aim; the delivered file
     // is measured after every pass, and a peak over brings the limiter back.
-    const bool levelOnly = !plan.equalizer && !plan.multiband && !matching && style.saturationDriveDb <= 0.0;
+    const bool widthActive = needs.input.channels == 2 && (style.width != 1.0 || style.monoBelowHz > 0.0);
+    const bool levelOnly = !plan.equalizer && !plan.multiband && !matching && style.saturationDriveDb <= 0.0 && !widthActive;
     const double truePeak = needs.input.perChannel.empty() ? 0.0 : [&] {
         double most = 0.0;
         for (const auto& ch : needs.input.perChannel) most = std::max(most, ch.truePeak);
@@ -513,7 +513,8 @@ Chain buildChain(const Style& style, const StagePlan& plan, double targetLufs, d
                                style.saturation == SaturationType::Tube ? "tube, 8x oversampled" : "tape, 8x oversampled"});
         if (channels == 2)
             stages->push_back({"width", {{"width", style.width}, {"mono_below_hz", style.monoBelowHz}}, {},
-                               widthActive ? "mid/side" : "idle, bypassed (width 1, stereo lows kept)", widthActive});
+                               widthActive ? (plan.widthWhy.empty() ? "mid/side" : plan.widthWhy) : "idle, bypassed (width 1, stereo lows kept)",
+                               widthActive});
         stages->push_back({"limiter", {{"ceiling_dbtp", limiterCeiling}, {"lookahead_ms", style.limiterLookaheadMs}, {"release_ms", style.limiterReleaseMs}}, {},
                            plan.limiterWhy, plan.limiter});
     }
@@ -619,10 +620,10 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     if (info.channels > 2) throw ConfigError(inputPath + ": mastering takes mono or stereo files (this one has " + std::to_string(info.channels) + " channels)");
     std::optional<SpectrumProfile> inputProfile, referenceProfile;
     std::vector<SpectrumProfile> profiles;  // one per reference
-    const ProgrammeNeeds needs = measureProgrammeNeeds(inputPath, style, result.targetLufs, !settings.references.empty());
+    const ProgrammeNeeds needs = measureProgrammeNeeds(inputPath, style, result.targetLufs);
     result.input = needs.input;
     const std::optional<double> inputLufs = needs.input.integratedLufs;
-    if (needs.profile) inputProfile = needs.profile;
+    if (!settings.references.empty()) inputProfile = needs.profile;
     phaseDone("input analysis");
     if (!inputLufs) throw Error(inputPath + ": the input is silent (no block above -70 LUFS); there is nothing to master");
     if (!settings.references.empty()) {
@@ -655,6 +656,28 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         if (inputProfile->crestDb && referenceProfile->crestDb) {
             const double denser = std::clamp(*inputProfile->crestDb - *referenceProfile->crestDb, 0.0, 12.0);
             style.thresholdOffsetDb -= settings.match.dynamics * 0.5 * denser;
+        }
+    }
+    // Neutral leaves the stereo alone, but for bass that bounce check would flag as out of
+    // phase (it cancels in mono: on a club system, a phone, a vinyl cut): then the side is
+    // folded to mono below twice the flagged octave's centre (the width stage's 24 dB/oct
+    // high-pass on the side takes the octave down 30 dB or more), at most 160 Hz, and the
+    // report says so. Not
+    // where a style, --set or a reference decides the width of the lows.
+    std::string widthWhy;
+    if (info.channels == 2 && style.monoBelowHz == 0.0 && !settings.overrides.count("width.mono_below_hz") && settings.references.empty()) {
+        const PhaseFindings phase = phaseFindings(needs.profile);
+        std::optional<std::size_t> highest;
+        for (std::size_t k : phase.outOfPhase)
+            if (octaveBandsHz()[k] <= kOutOfPhaseBassUpToHz) highest = k;
+        if (highest) {
+            const double centre = octaveBandsHz()[*highest];
+            style.monoBelowHz = std::min(std::round(2.0 * centre), 160.0);
+            char text[240];
+            std::snprintf(text, sizeof text, "out-of-phase bass at %g Hz (correlation %.2f, as bounce check flags it): the side below %.0f Hz folded to mono",
+                          centre, phase.correlation[*highest], style.monoBelowHz);
+            widthWhy = text;
+            result.warnings.push_back(widthWhy);
         }
     }
     const ReferenceMatch* matchPtr = result.match ? &*result.match : nullptr;
@@ -704,6 +727,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         result.reachedTarget = false;
         for (int p = 1; p <= kMaxPasses; ++p) {
             plan = planStages(needs, style, settings.overrides, result.targetLufs, gain, std::min(aim, limiterCeiling), matchPtr != nullptr, limiterForced);
+            plan.widthWhy = widthWhy;
             Chain chain = buildChain(style, plan, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, nullptr);
             pass = renderPass(inputPath, chain, outputRate, format, container, ditherType, output ? &output->tempPath() : nullptr,
                               referenceProfile.has_value());
