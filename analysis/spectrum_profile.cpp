@@ -466,4 +466,36 @@ ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProf
     return match;
 }
 
+double octaveBandPower(const SpectrumProfile& p, std::size_t octave, bool mid, bool side) {
+    const double centre = octaveBandsHz()[octave];
+    return p.powerBetween(centre / std::sqrt(2.0), centre * std::sqrt(2.0), mid, side);
+}
+
+PhaseFindings phaseFindings(const SpectrumProfile& profile) {
+    PhaseFindings f;
+    const auto& octaves = octaveBandsHz();
+    double loudest = 0.0;
+    for (std::size_t k = 0; k < octaves.size(); ++k) loudest = std::max(loudest, octaveBandPower(profile, k));
+    for (std::size_t k = 0; k < octaves.size(); ++k) {
+        const double m = octaveBandPower(profile, k, true, false), s = octaveBandPower(profile, k, false, true);
+        f.correlation.push_back(m + s > 0 ? (m - s) / (m + s) : 1.0);
+    }
+    // Inverted polarity shows in every band; a phase problem in some.
+    std::vector<std::size_t> below;
+    for (std::size_t k = 0; k < octaves.size(); ++k) {
+        if (octaveBandPower(profile, k) < loudest * dbToPower(-40.0)) continue;
+        ++f.judged;
+        if (f.correlation[k] < -0.3) ++f.opposed;
+        if (f.correlation[k] < -0.2) below.push_back(k);
+    }
+    f.inverted = f.judged > 0 && f.opposed * 10 >= f.judged * 7;
+    if (!f.inverted) f.outOfPhase = below;
+    return f;
+}
+
+const std::vector<double>& octaveBandsHz() {
+    static const std::vector<double> bands = {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0};
+    return bands;
+}
+
 }  // namespace bounce

@@ -3,7 +3,7 @@
 #include "bounce/denormals.h"
 #include "bounce/oversampler.h"
 #include "ring.h"
-#include "fast_math.h"
+#include "bounce/fast_math.h"
 #include "bounce/simd.h"
 
 #include <algorithm>

@@ -1,7 +1,7 @@
 #include "bounce/saturation.h"
 
 #include "bounce/denormals.h"
-#include "fast_math.h"
+#include "bounce/fast_math.h"
 #include "ring.h"
 
 #include <algorithm>

@@ -1,7 +1,7 @@
 #include "bounce/chain_file.h"
 
 #include "bounce/error.h"
-#include "toml_params.h"
+#include "bounce/toml_params.h"
 
 #include <filesystem>
 

@@ -9,7 +9,7 @@
 #include "bounce/sound_file.h"
 #include "bounce/time_pitch.h"
 #include "bounce/delay_line.h"
-#include "../dsp/fast_math.h"
+#include "bounce/fast_math.h"
 
 #include <algorithm>
 #include <array>

@@ -3,7 +3,7 @@
 #include "bounce/error.h"
 #include "bounce/processor_registry.h"
 #include "bounce/sound_file.h"
-#include "toml_params.h"
+#include "bounce/toml_params.h"
 
 #include <algorithm>
 #include <cmath>

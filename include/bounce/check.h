@@ -10,6 +10,7 @@
 #pragma once
 
 #include "bounce/analysis.h"
+#include "bounce/codec_round_trip.h"
 #include "bounce/equalizer.h"
 #include "bounce/spectrum_profile.h"
 
@@ -34,23 +35,6 @@ struct PlaybackSystem {
 const std::vector<PlaybackSystem>& playbackSystems();
 const PlaybackSystem* findPlaybackSystem(const std::string& name);
 
-// Octave bands for reports: ISO centres 31.5 Hz .. 16 kHz.
-const std::vector<double>& octaveBandsHz();
-
-// Left and right against each other per octave (from a programme's profile, mid and side
-// power: correlation (M - S) / (M + S)), as bounce check judges them. Bands with nothing in
-// them (40 dB under the loudest) are not judged. `inverted`: opposed (under -0.3) in at
-// least 7 of 10 judged bands, one channel's polarity flipped; otherwise `outOfPhase` lists
-// the bands under -0.2 (indices into octaveBandsHz()). Out-of-phase bass is such a band at
-// or below 125 Hz.
-struct PhaseFindings {
-    bool inverted = false;
-    int judged = 0, opposed = 0;
-    std::vector<std::size_t> outOfPhase;
-    std::vector<double> correlation;  // per octave
-};
-PhaseFindings phaseFindings(const SpectrumProfile& profile);
-constexpr double kOutOfPhaseBassUpToHz = 125.0;
 
 enum class Severity { Info, Warning, Error };
 
@@ -102,14 +86,6 @@ struct WaveformColumn {
     bool truePeakHigh = false;     // the reconstructed signal above -1 dBTP
 };
 
-// A lossy round trip: encoded with ffmpeg, decoded, measured.
-struct CodecCheck {
-    std::string codec;               // "aac", "mp3", "opus"
-    int bitrateKbps = 0;
-    bool available = false;          // ffmpeg and the encoder were there and worked
-    std::optional<double> truePeakDbtp;  // of the decoded file
-};
-
 struct CheckResult {
     AnalysisResult analysis;
     // One point per 100 ms (the one series that grows with the length: 36 000 points, under
@@ -132,16 +108,6 @@ struct CheckSettings {
     std::string againstPath;           // "": no comparison
     bool codecs = true;                // lossy round trips through ffmpeg, when it is installed
 };
-
-// The lossy codecs a round trip can use, each at the common streaming bit rate bounce
-// check measures: aac 256, mp3 320, opus 160 kbit/s.
-const std::vector<std::string>& roundTripCodecs();
-// Whether ffmpeg can be started from the PATH.
-bool ffmpegAvailable();
-// Encodes `path` with ffmpeg in each of `codecs` (names from roundTripCodecs(); empty: all),
-// decodes it in a private temporary folder and measures the decoded file's true peak.
-// A codec ffmpeg cannot encode or decode comes back with available = false.
-std::vector<CodecCheck> codecRoundTrips(const std::string& path, const std::vector<std::string>& codecs = {});
 
 // Throws ConfigError for an unknown system, Error for audio that cannot be read.
 CheckResult checkFile(const std::string& path, const CheckSettings& settings);

@@ -19,7 +19,7 @@
 #pragma once
 
 #include "bounce/analysis.h"
-#include "bounce/check.h"
+#include "bounce/codec_round_trip.h"
 #include "bounce/sound_file.h"
 #include "bounce/spectrum_profile.h"
 

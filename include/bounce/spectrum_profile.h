@@ -127,4 +127,24 @@ struct ReferenceMatch {
 ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProfile& reference,
                                 const MatchAmounts& amounts);
 
+// Octave bands for reports: ISO centres 31.5 Hz .. 16 kHz.
+const std::vector<double>& octaveBandsHz();
+// The power (mid, side or both) of octave band `octave` of octaveBandsHz().
+double octaveBandPower(const SpectrumProfile& p, std::size_t octave, bool mid = true, bool side = true);
+
+// Left and right against each other per octave (from a programme's profile, mid and side
+// power: correlation (M - S) / (M + S)), as bounce check judges them. Bands with nothing in
+// them (40 dB under the loudest) are not judged. `inverted`: opposed (under -0.3) in at
+// least 7 of 10 judged bands, one channel's polarity flipped; otherwise `outOfPhase` lists
+// the bands under -0.2 (indices into octaveBandsHz()). Out-of-phase bass is such a band at
+// or below 125 Hz.
+struct PhaseFindings {
+    bool inverted = false;
+    int judged = 0, opposed = 0;
+    std::vector<std::size_t> outOfPhase;
+    std::vector<double> correlation;  // per octave
+};
+PhaseFindings phaseFindings(const SpectrumProfile& profile);
+constexpr double kOutOfPhaseBassUpToHz = 125.0;
+
 }  // namespace bounce

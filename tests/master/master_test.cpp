@@ -1,5 +1,6 @@
 // bounce master: every target reached on varied programmes, measured by libebur128 in the
 // test; ceilings never crossed by an ideal reconstruction; formats, dither, metadata, and bad input.
+#include "bounce/check.h"
 #include "bounce/error.h"
 #include "bounce/master.h"
 #include "ideal_peak.h"

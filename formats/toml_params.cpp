@@ -1,4 +1,4 @@
-#include "toml_params.h"
+#include "bounce/toml_params.h"
 
 #include "bounce/error.h"
 

@@ -8,9 +8,6 @@
 #include "bounce/true_peak.h"
 
 #include <fftw3.h>
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,11 +33,6 @@ EqBand lowPass(double hz, int slope) { return {EqBandType::LowPass, hz, 0.0, 0.7
 EqBand peak(double hz, double db, double q) { return {EqBandType::Peak, hz, db, q, 12, true}; }
 EqBand lowShelf(double hz, double db) { return {EqBandType::LowShelf, hz, db, 0.7071, 12, true}; }
 EqBand highShelf(double hz, double db) { return {EqBandType::HighShelf, hz, db, 0.7071, 12, true}; }
-
-double octavePower(const SpectrumProfile& p, std::size_t octave, bool mid = true, bool side = true) {
-    const double centre = octaveBandsHz()[octave];
-    return p.powerBetween(centre / std::sqrt(2.0), centre * std::sqrt(2.0), mid, side);
-}
 
 // One playback model as a stream: response, mono fold-down, headroom limiter; measured,
 // and written as a preview when asked.
@@ -140,107 +132,7 @@ void measureResidual(const std::string& aPath, const std::string& bPath, std::in
     out.matchedResidualDbfs = powerToDb(std::max(aa - 2.0 * g * ab + g * g * bb, 0.0) / frames);
 }
 
-extern "C" char** environ;
-
-// Runs a program (looked up on the PATH, no shell) with its output discarded; its exit
-// code, or -1 when it could not be started.
-int runTool(const std::vector<std::string>& argv) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    pid_t pid = 0;
-    const int started = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (started != 0) return -1;
-    int status = 0;
-    if (waitpid(pid, &status, 0) < 0) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 }  // namespace
-
-namespace {
-
-struct RoundTripCodec {
-    const char* name;
-    const char* encoder;
-    const char* extension;
-    int kbps;
-};
-constexpr RoundTripCodec kCodecs[] = {{"aac", "aac", ".m4a", 256}, {"mp3", "libmp3lame", ".mp3", 320}, {"opus", "libopus", ".opus", 160}};
-
-}  // namespace
-
-const std::vector<std::string>& roundTripCodecs() {
-    static const std::vector<std::string> names = [] {
-        std::vector<std::string> v;
-        for (const auto& c : kCodecs) v.push_back(c.name);
-        return v;
-    }();
-    return names;
-}
-
-bool ffmpegAvailable() { return runTool({"ffmpeg", "-nostdin", "-version"}) == 0; }
-
-// Lossy round trips: each codec at a common streaming bitrate, encoded and decoded by
-// ffmpeg in a private temporary folder; the decoded file's true peak.
-std::vector<CodecCheck> codecRoundTrips(const std::string& path, const std::vector<std::string>& only) {
-    std::vector<CodecCheck> out;
-    std::string folder = (fs::temp_directory_path() / "bounce-check-XXXXXX").string();
-    if (!mkdtemp(folder.data())) return out;
-    for (const auto& c : kCodecs) {
-        if (!only.empty() && std::find(only.begin(), only.end(), c.name) == only.end()) continue;
-        CodecCheck check;
-        check.codec = c.name;
-        check.bitrateKbps = c.kbps;
-        const std::string encoded = folder + "/encoded" + c.extension, decoded = folder + "/decoded.wav";
-        if (runTool({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", path, "-c:a", c.encoder, "-b:a", std::to_string(c.kbps) + "k", encoded}) == 0 &&
-            runTool({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", encoded, "-c:a", "pcm_f32le", decoded}) == 0) {
-            try {
-                check.truePeakDbtp = analyzeFile(decoded).truePeakDbtp;
-                check.available = true;
-            } catch (const Error&) {
-            }
-        }
-        out.push_back(check);
-    }
-    std::error_code ignored;
-    fs::remove_all(folder, ignored);
-    return out;
-}
-
-
-PhaseFindings phaseFindings(const SpectrumProfile& profile) {
-    PhaseFindings f;
-    const auto& octaves = octaveBandsHz();
-    double loudest = 0.0;
-    for (std::size_t k = 0; k < octaves.size(); ++k) loudest = std::max(loudest, octavePower(profile, k));
-    for (std::size_t k = 0; k < octaves.size(); ++k) {
-        const double m = octavePower(profile, k, true, false), s = octavePower(profile, k, false, true);
-        f.correlation.push_back(m + s > 0 ? (m - s) / (m + s) : 1.0);
-    }
-    // Inverted polarity shows in every band; a phase problem in some.
-    std::vector<std::size_t> below;
-    for (std::size_t k = 0; k < octaves.size(); ++k) {
-        if (octavePower(profile, k) < loudest * dbToPower(-40.0)) continue;
-        ++f.judged;
-        if (f.correlation[k] < -0.3) ++f.opposed;
-        if (f.correlation[k] < -0.2) below.push_back(k);
-    }
-    f.inverted = f.judged > 0 && f.opposed * 10 >= f.judged * 7;
-    if (!f.inverted) f.outOfPhase = below;
-    return f;
-}
-
-const std::vector<double>& octaveBandsHz() {
-    static const std::vector<double> bands = {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0};
-    return bands;
-}
 
 // The models: see docs/playback-systems.md for what each approximates and why.
 const std::vector<PlaybackSystem>& playbackSystems() {
@@ -430,7 +322,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     const PhaseFindings phase = phaseFindings(r.profile);
     r.bandCorrelation = phase.correlation;
     for (std::size_t k = 0; k < octaves.size(); ++k) {
-        const double m = octavePower(r.profile, k, true, false), s = octavePower(r.profile, k, false, true);
+        const double m = octaveBandPower(r.profile, k, true, false), s = octaveBandPower(r.profile, k, false, true);
         r.monoLossDb.push_back(m + s > 0 ? powerToDb(m / (m + s)) : 0.0);
     }
     for (SystemStream& s : streams) {
@@ -440,14 +332,14 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
         const AnalysisResult out = s.analyzer->result();
         const SpectrumProfile outProfile = s.analyzer->spectrumProfile(out);
         for (std::size_t k = 0; k < octaves.size(); ++k) {
-            const double before = octavePower(r.profile, k), after = octavePower(outProfile, k);
+            const double before = octaveBandPower(r.profile, k), after = octaveBandPower(outProfile, k);
             c.bandGainDb.push_back(before > 0 && after > 0 ? powerToDb(after / before) : -120.0);
         }
         for (std::size_t b = 0; b < outProfile.bandHz.size(); ++b)
             c.thirdOctaveDb.push_back(outProfile.totalDb(b));
         if (out.integratedLufs && r.analysis.integratedLufs) c.loudnessChangeLu = *out.integratedLufs - *r.analysis.integratedLufs;
         double outLoudest = 0;
-        for (std::size_t k = 0; k < octaves.size(); ++k) outLoudest = std::max(outLoudest, octavePower(outProfile, k));
+        for (std::size_t k = 0; k < octaves.size(); ++k) outLoudest = std::max(outLoudest, octaveBandPower(outProfile, k));
         c.bassAudible = outProfile.powerBetween(80.0, 500.0) >= outLoudest * dbToPower(-20.0);
         c.presenceMasked = outProfile.powerBetween(1000.0, 4000.0) < outProfile.powerBetween(250.0, 500.0) * dbToPower(-10.0);
         if (s.writer) {
@@ -544,7 +436,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
         const SpectrumProfile other = analyzeSpectrumProfile(v.path, &otherAnalysis);
         if (otherAnalysis.integratedLufs && r.analysis.integratedLufs) v.loudnessChangeLu = *otherAnalysis.integratedLufs - *r.analysis.integratedLufs;
         for (std::size_t k = 0; k < octaves.size(); ++k) {
-            const double before = octavePower(r.profile, k), after = octavePower(other, k);
+            const double before = octaveBandPower(r.profile, k), after = octaveBandPower(other, k);
             v.bandChangeDb.push_back(before > 0 && after > 0 ? powerToDb(after / before) : 0.0);
         }
         for (std::size_t b = 0; b < r.profile.bandHz.size() && b < other.bandHz.size(); ++b) {

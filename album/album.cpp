@@ -6,7 +6,7 @@
 #include "bounce/limiter.h"
 #include "bounce/master.h"
 #include "bounce/sound_file.h"
-#include "../mix/toml_params.h"
+#include "bounce/toml_params.h"
 
 #include <algorithm>
 #include <cctype>
