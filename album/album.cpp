@@ -72,7 +72,9 @@ AlbumTrackSpec readTrack(const ParamTable& t, const fs::path& folder) {
     const std::string curve = t.choice("crossfade_curve", "equal_power", {"equal_power", "linear"});
     track.crossfadeCurve = curve == "linear" ? FadeShape::Linear : FadeShape::EqualPower;
     track.trimSilence = t.flag("trim_silence", false);
-    track.style = t.choice("style", "", {"", "neutral", "warm", "bright", "punchy", "wide", "loud"});
+    std::vector<std::string> styleOrNone{""};
+    styleOrNone.insert(styleOrNone.end(), masterStyles().begin(), masterStyles().end());
+    track.style = t.choice("style", "", styleOrNone);
     const double intensity = t.number("intensity", 0.5, 0.0, 1.0);
     if (t.has("intensity")) track.intensity = intensity;
     track.loudnessOffsetLu = t.number("loudness_offset_lu", 0.0, -20.0, 6.0);
@@ -131,7 +133,7 @@ AlbumManifest readAlbumManifest(const std::string& path) {
             top.fail("artwork", e.what());
         }
     }
-    m.style = top.choice("style", "neutral", {"neutral", "warm", "bright", "punchy", "wide", "loud"});
+    m.style = top.choice("style", "neutral", masterStyles());
     m.intensity = top.number("intensity", 0.5, 0.0, 1.0);
     for (const auto& t : top.tables("track")) m.tracks.push_back(readTrack(t, folder));
     top.rejectUnknownKeys("the album");

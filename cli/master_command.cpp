@@ -119,7 +119,7 @@ std::function<int()> addMasterCommand(CLI::App& app) {
     a->targetOption = cmd->add_option("--target", a->target, "spotify, spotify-loud, spotify-quiet, apple, youtube, tidal, amazon, deezer, soundcloud, ebu-r128, atsc-a85, cd");
     cmd->add_option("--lufs", a->lufs, "Integrated loudness target (overrides the target's)");
     cmd->add_option("--ceiling", a->ceiling, "True-peak ceiling in dBTP (overrides the target's)");
-    cmd->add_option("--style", a->style, "neutral, warm, bright, punchy, wide, loud");
+    cmd->add_option("--style", a->style, masterStyleNames());
     cmd->add_option("--intensity", a->intensity, "How far the style goes, 0 .. 1")->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--format", a->format, "wav, flac or aiff")->check(CLI::IsMember({"wav", "flac", "aiff"}));
     cmd->add_option("--bits", a->bits, "16, 24 or 32f (16 and 24 are dithered)")->check(CLI::IsMember({"16", "24", "32f"}));

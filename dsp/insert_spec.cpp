@@ -86,9 +86,13 @@ std::string ParamTable::text(const std::string& key, const std::string& fallback
 
 std::string ParamTable::choice(const std::string& key, const std::string& fallback,
                                std::initializer_list<const char*> allowed) const {
+    return choice(key, fallback, std::vector<std::string>(allowed.begin(), allowed.end()));
+}
+
+std::string ParamTable::choice(const std::string& key, const std::string& fallback, const std::vector<std::string>& allowed) const {
     const std::string v = text(key, fallback);
     std::string list;
-    for (const char* a : allowed) {
+    for (const auto& a : allowed) {
         if (v == a) return v;
         list += (list.empty() ? "" : ", ") + std::string("\"") + a + "\"";
     }

@@ -94,6 +94,22 @@ void applyOverrides(Style& style, const std::map<std::string, double>& overrides
     if (style.saturationDriveDb > 0.0 && style.saturationMix == 0.0) style.saturationMix = 1.0;
 }
 
+}  // namespace
+
+const std::vector<std::string>& masterStyles() {
+    static const std::vector<std::string> styles = {"neutral", "warm", "bright", "punchy", "wide", "loud"};
+    return styles;
+}
+
+std::string masterStyleNames() {
+    std::string names;
+    const auto& styles = masterStyles();
+    for (std::size_t i = 0; i < styles.size(); ++i) names += (i == 0 ? "" : i + 1 == styles.size() ? " or " : ", ") + styles[i];
+    return names;
+}
+
+namespace {
+
 Style styleFor(const std::string& name, double intensity) {
     const double k = std::clamp(intensity, 0.0, 1.0) * 2.0;
     Style s;
@@ -119,7 +135,7 @@ Style styleFor(const std::string& name, double intensity) {
         s.saturationMix = 0.5;
         s.limiterReleaseMs = 60;
     } else if (name != "neutral") {
-        throw ConfigError("--style must be neutral, warm, bright, punchy, wide or loud (got \"" + name + "\")");
+        throw ConfigError("--style must be " + masterStyleNames() + " (got \"" + name + "\")");
     }
     return s;
 }

@@ -38,7 +38,6 @@ using Json = nlohmann::ordered_json;
 // The options of `bounce master` a job takes, as form fields named like its flags.
 const std::set<std::string> kOptionFields = {"target", "lufs", "ceiling", "style", "intensity", "format", "bits", "dither",
                                              "title", "artist", "album", "date", "isrc", "genre", "track"};
-const std::set<std::string> kStyles = {"neutral", "warm", "bright", "punchy", "wide", "loud"};
 
 struct HttpError {
     int status;
@@ -75,7 +74,8 @@ Json validatedOptions(const std::map<std::string, std::string>& fields) {
         else if (name == "intensity") options[name] = numberField(name, value, 0, 1);
         else {
             if (name == "target" && !findLoudnessTarget(value)) throw HttpError{400, "field 'target': unknown target \"" + value + "\""};
-            if (name == "style" && !kStyles.count(value)) throw HttpError{400, "field 'style' must be neutral, warm, bright, punchy, wide or loud"};
+            if (name == "style" && std::find(masterStyles().begin(), masterStyles().end(), value) == masterStyles().end())
+                throw HttpError{400, "field 'style' must be " + masterStyleNames()};
             if (name == "format" && value != "wav" && value != "flac" && value != "aiff") throw HttpError{400, "field 'format' must be wav, flac or aiff"};
             if (name == "bits" && value != "16" && value != "24" && value != "32f") throw HttpError{400, "field 'bits' must be 16, 24 or 32f"};
             if (name == "dither" && value != "tpdf" && value != "shaped") throw HttpError{400, "field 'dither' must be tpdf or shaped"};

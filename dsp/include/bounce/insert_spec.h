@@ -39,6 +39,7 @@ public:
     bool flag(const std::string& key, bool fallback) const;
     std::string choice(const std::string& key, const std::string& fallback,
                        std::initializer_list<const char*> allowed) const;
+    std::string choice(const std::string& key, const std::string& fallback, const std::vector<std::string>& allowed) const;
     std::string text(const std::string& key, const std::string& fallback) const;
     // Nested [[key]] tables (e.g. an equaliser's bands); empty when absent.
     const std::vector<ParamTable>& tables(const std::string& key) const;

@@ -42,6 +42,12 @@ struct LoudnessTarget {
 };
 
 const std::vector<LoudnessTarget>& loudnessTargets();
+
+// The mastering styles, neutral first (docs/master.md lists each one's departures): the one
+// list the library, the CLI, the album manifest and the service check against.
+const std::vector<std::string>& masterStyles();
+// "neutral, warm, bright, punchy, wide or loud": for messages and help.
+std::string masterStyleNames();
 // nullptr when unknown.
 const LoudnessTarget* findLoudnessTarget(const std::string& name);
 
@@ -67,7 +73,7 @@ struct MasterSettings {
     std::string target = "spotify";
     std::optional<double> lufs;         // overrides the target's loudness
     std::optional<double> ceilingDbtp;  // overrides the target's ceiling
-    std::string style = "neutral";      // neutral, warm, bright, punchy, wide, loud
+    std::string style = "neutral";      // one of masterStyles()
     double intensity = 0.5;             // 0 .. 1: how far the style goes
     double outputRate = 0.0;            // 0: the target's, else the input's
     std::string bits;                   // "16", "24", "32f"; "": the target's, else 24
