@@ -102,13 +102,7 @@ std::string normalisedCatalogueNumber(const std::string& code, const std::string
 }
 
 AlbumManifest readAlbumManifest(const std::string& path) {
-    if (!fs::is_regular_file(path)) throw ConfigError(path + ": no such album manifest");
-    toml::table root;
-    try {
-        root = toml::parse_file(path);
-    } catch (const toml::parse_error& e) {
-        throw ConfigError(path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
-    }
+    const toml::table root = readTomlFile(path, "album manifest");
     ParamTable top = paramTableFromToml(root, path);
     top.line = 1;
     const fs::path folder = fs::path(path).parent_path();
@@ -141,10 +135,10 @@ AlbumManifest readAlbumManifest(const std::string& path) {
     for (std::size_t i = 0; i < m.tracks.size(); ++i) {
         const AlbumTrackSpec& t = m.tracks[i];
         if (t.crossfadeSeconds <= 0.0) continue;
-        const std::string where = path + ":" + std::to_string(t.line) + ": ";
+        const std::string where = fileLine(path, t.line);
         if (i + 1 == m.tracks.size()) throw ConfigError(where + "the last track has nothing to crossfade into");
         if (m.tracks[i + 1].gapSeconds && *m.tracks[i + 1].gapSeconds > 0.0)
-            throw ConfigError(path + ":" + std::to_string(m.tracks[i + 1].line) + ": a track that is crossfaded into cannot have a gap");
+            throw fileLineError(path, m.tracks[i + 1].line, "a track that is crossfaded into cannot have a gap");
     }
     return m;
 }
@@ -350,7 +344,7 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
         if (crossfadedInto) {
             const auto overlap = static_cast<std::uint64_t>(std::llround(manifest.tracks[i - 1].crossfadeSeconds * rate));
             if (overlap > songs[i - 1].length || overlap > songs[i].length)
-                throw ConfigError(manifest.path + ":" + std::to_string(manifest.tracks[i - 1].line) + ": the crossfade is longer than a song it joins");
+                throw fileLineError(manifest.path, manifest.tracks[i - 1].line, "the crossfade is longer than a song it joins");
             songs[i].start = songs[i - 1].end() - overlap;
             songs[i - 1].fadeOut = songs[i].fadeIn = overlap;
             songs[i - 1].fadeOutShape = songs[i].fadeInShape = manifest.tracks[i - 1].crossfadeCurve;

@@ -35,7 +35,7 @@ std::string formatNumber(double v) {
 std::string ParamTable::where(const std::string& key) const {
     const auto it = entries.find(key);
     const int at = it != entries.end() ? it->second.line : line;
-    return source + ":" + std::to_string(at) + ": ";
+    return fileLine(source, at);
 }
 
 void ParamTable::fail(const std::string& key, const std::string& message) const {
@@ -51,7 +51,7 @@ double ParamTable::number(const std::string& key, double fallback, double min, d
         for (const auto& [other, entry] : entries)
             if (!read_.count(other) && (editDistance(other, key) <= 2 || key.rfind(other, 0) == 0 || other.rfind(key, 0) == 0))
                 hint = "; '" + other + "' on line " + std::to_string(entry.line) + " looks like a misspelling of it";
-        throw ConfigError(source + ":" + std::to_string(line) + ": " + key + " is required" + hint);
+        throw fileLineError(source, line, key + " is required" + hint);
     }
     const double* v = std::get_if<double>(&it->second.value);
     if (!v) fail(key, key + " must be a number");

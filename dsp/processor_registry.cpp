@@ -41,7 +41,7 @@ std::unique_ptr<Processor> apply(Processor* existing, const Params& params) {
 
 void requireStereo(const ParamTable& p, const std::string& type, int channels) {
     if (channels != 2)
-        throw ConfigError(p.source + ":" + std::to_string(p.line) + ": " + type + " needs a stereo signal (this one has " +
+        throw fileLineError(p.source, p.line, type + " needs a stereo signal (this one has " +
                           std::to_string(channels) + " channel" + (channels == 1 ? "" : "s") + ")");
 }
 
@@ -333,7 +333,7 @@ std::unique_ptr<Processor> createProcessor(const InsertSpec& insert, int channel
     if (it == factories().end()) {
         std::string names;
         for (const auto& name : processorTypeNames()) names += (names.empty() ? "" : ", ") + name;
-        throw ConfigError(insert.params.source + ":" + std::to_string(insert.params.line) + ": unknown insert type \"" +
+        throw fileLineError(insert.params.source, insert.params.line, "unknown insert type \"" +
                           insert.type + "\" (known: " + names + ")");
     }
     auto processor = it->second(insert.params, channels, insert.type, nullptr);

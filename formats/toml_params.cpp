@@ -1,8 +1,19 @@
 #include "bounce/toml_params.h"
 
+#include <filesystem>
+
 #include "bounce/error.h"
 
 namespace bounce {
+
+toml::table readTomlFile(const std::string& path, const std::string& what) {
+    if (!std::filesystem::is_regular_file(path)) throw ConfigError(path + ": no such " + what);
+    try {
+        return toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        throw fileLineError(path, static_cast<long long>(e.source().begin.line), std::string(e.description()));
+    }
+}
 namespace {
 
 int lineOf(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
@@ -38,14 +49,14 @@ ParamTable paramTableFromToml(const toml::table& table, const std::string& sourc
                 for (const auto& cell : row ? *row : toml::array{}) {
                     if (const auto* f = cell.as_floating_point()) numbers.push_back(f->get());
                     else if (const auto* i = cell.as_integer()) numbers.push_back(static_cast<double>(i->get()));
-                    else throw ConfigError(source + ":" + std::to_string(lineOf(cell)) + ": " + name + " holds numbers only");
+                    else throw fileLineError(source, lineOf(cell), name + " holds numbers only");
                 }
-                if (!row) throw ConfigError(source + ":" + std::to_string(lineOf(element)) + ": " + name + " must be an array of arrays");
+                if (!row) throw fileLineError(source, lineOf(element), name + " must be an array of arrays");
                 rows.push_back(std::move(numbers));
             }
             entry.value = std::move(rows);
         } else {
-            throw ConfigError(source + ":" + std::to_string(entry.line) + ": " + name +
+            throw fileLineError(source, entry.line, name +
                               " must be a number, true/false, a string or [[" + name + "]] tables");
         }
         params.entries.emplace(name, std::move(entry));
@@ -56,8 +67,8 @@ ParamTable paramTableFromToml(const toml::table& table, const std::string& sourc
 InsertSpec insertSpecFromToml(const toml::table& table, const std::string& source) {
     InsertSpec insert;
     const auto* type = table.get("type");
-    if (!type) throw ConfigError(source + ":" + std::to_string(lineOf(table)) + ": an insert needs a type (e.g. type = \"highpass\")");
-    if (!type->is_string()) throw ConfigError(source + ":" + std::to_string(lineOf(*type)) + ": type must be a string");
+    if (!type) throw fileLineError(source, lineOf(table), "an insert needs a type (e.g. type = \"highpass\")");
+    if (!type->is_string()) throw fileLineError(source, lineOf(*type), "type must be a string");
     insert.type = type->as_string()->get();
     insert.params = paramTableFromToml(table, source, "type");
     return insert;

@@ -87,7 +87,7 @@ struct Context {
     int beatsPerBar = 4;
 
     [[noreturn]] void fail(int line, const std::string& message) const {
-        throw ConfigError(path + ":" + std::to_string(line) + ": " + message);
+        throw fileLineError(path, line, message);
     }
 };
 
@@ -122,7 +122,7 @@ double readTime(const ParamTable& t, const std::string& key, const Context& cont
 InsertSpec insertFromTable(const ParamTable& table) {
     InsertSpec insert;
     insert.type = table.text("type", "");
-    if (insert.type.empty()) throw ConfigError(table.source + ":" + std::to_string(table.line) + ": an insert needs a type");
+    if (insert.type.empty()) throw fileLineError(table.source, table.line, "an insert needs a type");
     insert.params = table;
     insert.params.entries.erase("type");
     return insert;
@@ -319,13 +319,7 @@ ReturnSpec readReturn(const ParamTable& t, const Context& context) {
 }  // namespace
 
 Session readSessionFile(const std::string& path) {
-    if (!fs::is_regular_file(path)) throw ConfigError(path + ": no such session file");
-    toml::table root;
-    try {
-        root = toml::parse_file(path);
-    } catch (const toml::parse_error& e) {
-        throw ConfigError(path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
-    }
+    const toml::table root = readTomlFile(path, "session file");
     Context context;
     context.path = path;
     context.folder = fs::path(path).parent_path();

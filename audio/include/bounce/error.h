@@ -24,4 +24,10 @@ public:
     using Error::Error;
 };
 
+// The one shape of a mistake in a text file the user wrote: "file:line: message".
+inline std::string fileLine(const std::string& file, long long line) { return file + ":" + std::to_string(line) + ": "; }
+inline ConfigError fileLineError(const std::string& file, long long line, const std::string& message) {
+    return ConfigError(fileLine(file, line) + message);
+}
+
 }  // namespace bounce

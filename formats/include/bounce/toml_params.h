@@ -10,6 +10,10 @@
 
 namespace bounce {
 
+// Reads a TOML file the user wrote; throws ConfigError "path: no such <what>" when it is not
+// there, and "path:line: ..." for a syntax error.
+toml::table readTomlFile(const std::string& path, const std::string& what);
+
 ParamTable paramTableFromToml(const toml::table& table, const std::string& source, const char* skipKey = nullptr);
 
 InsertSpec insertSpecFromToml(const toml::table& table, const std::string& source);
