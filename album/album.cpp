@@ -248,10 +248,8 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
     result.ceilingDbtp = settings.ceilingDbtp.value_or(target->ceilingDbtp);
     if (settings.format != "wav" && settings.format != "flac") throw ConfigError("--format must be wav or flac");
     const std::string bits = !settings.bits.empty() ? settings.bits : !target->bits.empty() ? target->bits : "24";
-    if (bits != "16" && bits != "24" && bits != "32f") throw ConfigError("--bits must be 16, 24 or 32f");
-    if (settings.format == "flac" && bits == "32f") throw ConfigError("FLAC holds 16 or 24 bits: use --bits 16 or 24");
-    const SampleFormat sampleFormat = bits == "16" ? SampleFormat::Pcm16 : bits == "24" ? SampleFormat::Pcm24 : SampleFormat::Float32;
     const FileFormat container = settings.format == "flac" ? FileFormat::Flac : FileFormat::Wav;
+    const SampleFormat sampleFormat = outputSampleFormat(bits, container);
     const std::size_t count = manifest.tracks.size();
 
     // The album's rate: CD's with --cd, else the target's, else the first song's.

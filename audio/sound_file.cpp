@@ -222,6 +222,19 @@ void SoundFileReader::seek(std::int64_t frame) {
         throw Error(info_.path + ": cannot seek to frame " + std::to_string(frame));
 }
 
+const std::vector<std::string>& outputBitsChoices() {
+    static const std::vector<std::string> choices = {"16", "24", "32f"};
+    return choices;
+}
+
+SampleFormat outputSampleFormat(const std::string& bits, FileFormat container) {
+    if (bits == "16") return SampleFormat::Pcm16;
+    if (bits == "24") return SampleFormat::Pcm24;
+    if (bits != "32f") throw ConfigError("--bits must be 16, 24 or 32f (got \"" + bits + "\")");
+    if (container == FileFormat::Flac) throw ConfigError("FLAC holds 16 or 24-bit samples: use --bits 16 or 24");
+    return SampleFormat::Float32;
+}
+
 FileFormat fileFormatForPath(const std::string& path) {
     std::string ext = std::filesystem::path(path).extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });

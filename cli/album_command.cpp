@@ -54,7 +54,7 @@ std::function<int()> addAlbumCommand(CLI::App& app) {
         ->check(CLI::IsMember({"album", "track"}));
     cmd->add_flag("--cd", a->cd, "Also a Red Book image (44.1 kHz, 16-bit, dithered) with a CUE sheet; checks the CD's limits");
     cmd->add_option("--format", a->format, "wav or flac")->check(CLI::IsMember({"wav", "flac"}));
-    cmd->add_option("--bits", a->bits, "16, 24 or 32f")->check(CLI::IsMember({"16", "24", "32f"}));
+    cmd->add_option("--bits", a->bits, "16, 24 or 32f")->check(CLI::IsMember(outputBitsChoices()));
     cmd->add_option("--json", a->jsonPath, "Write the album report as JSON");
     return [a] { return runAlbum(*a); };
 }

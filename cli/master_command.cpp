@@ -122,7 +122,7 @@ std::function<int()> addMasterCommand(CLI::App& app) {
     cmd->add_option("--style", a->style, masterStyleNames());
     cmd->add_option("--intensity", a->intensity, "How far the style goes, 0 .. 1")->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--format", a->format, "wav, flac or aiff")->check(CLI::IsMember({"wav", "flac", "aiff"}));
-    cmd->add_option("--bits", a->bits, "16, 24 or 32f (16 and 24 are dithered)")->check(CLI::IsMember({"16", "24", "32f"}));
+    cmd->add_option("--bits", a->bits, "16, 24 or 32f (16 and 24 are dithered)")->check(CLI::IsMember(outputBitsChoices()));
     cmd->add_option("--dither", a->dither, "tpdf or shaped")->check(CLI::IsMember({"tpdf", "shaped"}));
     cmd->add_option("--rate", a->rate, "Output sample rate in Hz")->check(CLI::Range(8000.0, 384000.0));
     cmd->add_option("--title", a->metadata.title, "Title");

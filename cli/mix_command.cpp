@@ -71,7 +71,7 @@ std::function<int()> addMixCommand(CLI::App& app) {
     cmd->add_option("--end", args->end, "Render up to this time (seconds)")->check(CLI::NonNegativeNumber);
     cmd->add_option("--format", args->format, "wav or flac")->check(CLI::IsMember({"wav", "flac"}));
     cmd->add_option("--bits", args->bits, "16, 24 (dithered) or 32f; default: the session's [master] bits")
-        ->check(CLI::IsMember({"16", "24", "32f"}));
+        ->check(CLI::IsMember(outputBitsChoices()));
     return [args] { return runMix(*args); };
 }
 

@@ -23,11 +23,10 @@ struct ProcessArgs {
     std::string dither = "tpdf";
 };
 
+// Without --bits: float, or 24 bits where the container holds integers only (FLAC).
 SampleFormat sampleFormatFor(const std::string& bits, FileFormat format) {
-    if (bits.empty()) return format == FileFormat::Flac ? SampleFormat::Pcm24 : SampleFormat::Float32;
-    if (bits == "16") return SampleFormat::Pcm16;
-    if (bits == "24") return SampleFormat::Pcm24;
-    return SampleFormat::Float32;
+    if (bits.empty()) return outputSampleFormat(format == FileFormat::Flac ? "24" : "32f", format);
+    return outputSampleFormat(bits, format);
 }
 
 int runProcess(const ProcessArgs& args) {
@@ -80,7 +79,7 @@ std::function<int()> addProcessCommand(CLI::App& app) {
     cmd->add_option("-o,--output", args->output, "Output file (.wav .w64 .aiff .flac)")->required();
     cmd->add_option("--chain", args->chainPath, "Chain file of [[insert]] tables")->required();
     cmd->add_option("--bits", args->bits, "Output sample format: 16, 24 (dithered) or 32f")
-        ->check(CLI::IsMember({"16", "24", "32f"}));
+        ->check(CLI::IsMember(outputBitsChoices()));
     cmd->add_option("--dither", args->dither, "Dither for 16/24-bit output: tpdf, shaped or none")
         ->check(CLI::IsMember({"tpdf", "shaped", "none"}));
     return [args] { return runProcess(*args); };

@@ -702,8 +702,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     const FileFormat container = fileFormatForPath(outputPath);
     if (container != FileFormat::Wav && container != FileFormat::Flac && container != FileFormat::Aiff)
         throw ConfigError(outputPath + ": masters are written as .wav, .flac or .aiff");
-    const SampleFormat format = bits == "16" ? SampleFormat::Pcm16 : bits == "24" ? SampleFormat::Pcm24 : SampleFormat::Float32;
-    if (container == FileFormat::Flac && format == SampleFormat::Float32) throw ConfigError("FLAC holds 16 or 24 bits: use --bits 16 or 24");
+    const SampleFormat format = outputSampleFormat(bits, container);
     const DitherType ditherType = settings.dither == "shaped" ? DitherType::NoiseShaped : DitherType::Tpdf;
 
     if (settings.codecSafe) {

@@ -668,13 +668,6 @@ private:
     std::vector<AudioView> sideBySideViews_;
 };
 
-SampleFormat sampleFormatFor(const std::string& bits, FileFormat format) {
-    if (bits == "16") return SampleFormat::Pcm16;
-    if (bits == "24") return SampleFormat::Pcm24;
-    if (format == FileFormat::Flac) throw ConfigError("FLAC holds 16 or 24-bit samples: use --bits 16 or 24");
-    return SampleFormat::Float32;
-}
-
 // One output file: optional rate conversion, dither to the final bits, the writer, and
 // (for the mix) the analysis of exactly what is written.
 class OutputStream {
@@ -685,7 +678,7 @@ public:
         const FileFormat format = fileFormatForPath(path);
         if (format == FileFormat::Other || format == FileFormat::Mp3)
             throw ConfigError(path + ": unknown output format (use .wav, .w64, .aiff or .flac)");
-        const SampleFormat sampleFormat = sampleFormatFor(bits, format);
+        const SampleFormat sampleFormat = outputSampleFormat(bits, format);
         writer_ = std::make_unique<SoundFileWriter>(file_.tempPath(), SoundFileSpec{outputRate, 2, format, sampleFormat});
         if (outputRate != sessionRate) resampler_ = std::make_unique<Resampler>(sessionRate, outputRate, 2);
         if (sampleFormat == SampleFormat::Pcm16 || sampleFormat == SampleFormat::Pcm24) {

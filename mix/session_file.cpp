@@ -374,7 +374,7 @@ Session readSessionFile(const std::string& path) {
         session.master.outputSampleRate = m.number("sample_rate", 0.0, 0.0, 384000.0);
         if (session.master.outputSampleRate != 0.0 && session.master.outputSampleRate < 8000.0)
             m.fail("sample_rate", "the output sample_rate must be between 8000 and 384000 Hz");
-        session.master.bits = m.choice("bits", "24", {"16", "24", "32f"});
+        session.master.bits = m.choice("bits", "24", outputBitsChoices());
         m.rejectUnknownKeys("[master]");
     }
     if (session.tracks.empty()) context.fail(1, "a session needs at least one [[track]]");

@@ -77,7 +77,8 @@ Json validatedOptions(const std::map<std::string, std::string>& fields) {
             if (name == "style" && std::find(masterStyles().begin(), masterStyles().end(), value) == masterStyles().end())
                 throw HttpError{400, "field 'style' must be " + masterStyleNames()};
             if (name == "format" && value != "wav" && value != "flac" && value != "aiff") throw HttpError{400, "field 'format' must be wav, flac or aiff"};
-            if (name == "bits" && value != "16" && value != "24" && value != "32f") throw HttpError{400, "field 'bits' must be 16, 24 or 32f"};
+            if (name == "bits" && std::find(outputBitsChoices().begin(), outputBitsChoices().end(), value) == outputBitsChoices().end())
+                throw HttpError{400, "field 'bits' must be 16, 24 or 32f"};
             if (name == "dither" && value != "tpdf" && value != "shaped") throw HttpError{400, "field 'dither' must be tpdf or shaped"};
             if (name == "isrc" && !isValidIsrc(value)) throw HttpError{400, "field 'isrc' must be 12 characters of ISO 3901"};
             options[name] = value;

@@ -158,6 +158,17 @@ TEST(SoundFile, WavIsPromotedToRf64PastFourGigabytes) {
     std::filesystem::remove_all(dir);
 }
 
+// The one parse of --bits (issue 17): every command and file agrees, FLAC's included.
+TEST(SoundFile, OutputBitsAreParsedOneWay) {
+    EXPECT_EQ(outputSampleFormat("16", FileFormat::Wav), SampleFormat::Pcm16);
+    EXPECT_EQ(outputSampleFormat("24", FileFormat::Flac), SampleFormat::Pcm24);
+    EXPECT_EQ(outputSampleFormat("32f", FileFormat::Wav), SampleFormat::Float32);
+    EXPECT_THROW(outputSampleFormat("32f", FileFormat::Flac), ConfigError);
+    EXPECT_THROW(outputSampleFormat("20", FileFormat::Wav), ConfigError);
+    EXPECT_THROW(outputSampleFormat("", FileFormat::Wav), ConfigError);
+    EXPECT_EQ(outputBitsChoices(), (std::vector<std::string>{"16", "24", "32f"}));
+}
+
 TEST(SoundFile, SmallWavStaysPlainRiff) {
     const auto dir = makeTempDir("riff");
     writeFile(dir + "/a.wav", sine(48000, 0.1, 1000, -6, 2).view(), 48000, SampleFormat::Pcm24);

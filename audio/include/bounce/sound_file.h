@@ -71,6 +71,12 @@ struct SoundFileSpec {
 // Picks the container from a file name's extension (.wav .w64 .aif/.aiff .flac .opus/.ogg).
 FileFormat fileFormatForPath(const std::string& path);
 
+// The sample formats a user can ask for with --bits (or bits = in a file): "16", "24",
+// "32f". The one parse of them: ConfigError for anything else, and for 32f in a FLAC file
+// (FLAC holds integers only).
+const std::vector<std::string>& outputBitsChoices();
+SampleFormat outputSampleFormat(const std::string& bits, FileFormat container);
+
 class SoundFileWriter {
 public:
     // Writes to exactly `path` (use AtomicOutputFile for the temp-and-rename dance).
