@@ -5,6 +5,7 @@
 #include "bounce/check_report.h"
 #include "bounce/error.h"
 #include "bounce/master.h"
+#include "bounce/master_options.h"
 #include "bounce/master_report.h"
 #include "bounce/sound_file.h"
 
@@ -50,60 +51,35 @@ std::string oneLine(std::string text) {
     return text;
 }
 
-double numberField(const std::string& name, const std::string& value, double min, double max) {
-    std::size_t used = 0;
-    double v = 0;
-    try {
-        v = std::stod(value, &used);
-    } catch (...) {
-        used = 0;
-    }
-    if (used == 0 || used != value.size() || !(v >= min && v <= max))
-        throw HttpError{400, "field '" + name + "' must be a number from " + std::to_string(static_cast<int>(min)) + " to " + std::to_string(static_cast<int>(max)) +
-                                 ", got \"" + value + "\""};
-    return v;
-}
-
-// Checks a job's options before it is queued; returns them as JSON (strings and numbers).
+// Checks a job's options before it is queued, with the one parse of bounce master's options
+// the CLI uses too (applyMasterOption); returns them as they came, to be parsed again when
+// the job runs.
 Json validatedOptions(const std::map<std::string, std::string>& fields) {
     Json options = Json::object();
+    MasterSettings scratch;
     for (const auto& [name, value] : fields) {
         if (!kOptionFields.count(name)) throw HttpError{400, "unknown field '" + name + "' (the options of bounce master: target, lufs, ceiling, style, ...)"};
-        if (name == "lufs") options[name] = numberField(name, value, -40, -5);
-        else if (name == "ceiling") options[name] = numberField(name, value, -12, 0);
-        else if (name == "intensity") options[name] = numberField(name, value, 0, 1);
-        else {
-            if (name == "target" && !findLoudnessTarget(value)) throw HttpError{400, "field 'target': unknown target \"" + value + "\""};
-            if (name == "style" && std::find(masterStyles().begin(), masterStyles().end(), value) == masterStyles().end())
-                throw HttpError{400, "field 'style' must be " + masterStyleNames()};
-            if (name == "format" && value != "wav" && value != "flac" && value != "aiff") throw HttpError{400, "field 'format' must be wav, flac or aiff"};
-            if (name == "bits" && std::find(outputBitsChoices().begin(), outputBitsChoices().end(), value) == outputBitsChoices().end())
-                throw HttpError{400, "field 'bits' must be 16, 24 or 32f"};
-            if (name == "dither" && value != "tpdf" && value != "shaped") throw HttpError{400, "field 'dither' must be tpdf or shaped"};
-            if (name == "isrc" && !isValidIsrc(value)) throw HttpError{400, "field 'isrc' must be 12 characters of ISO 3901"};
-            options[name] = value;
+        if (name == "format") {
+            if (value != "wav" && value != "flac" && value != "aiff") throw HttpError{400, "field 'format' must be wav, flac or aiff"};
+        } else {
+            try {
+                applyMasterOption(scratch, name, value);
+            } catch (const ConfigError& e) {
+                throw HttpError{400, "field '" + name + "': " + e.what()};
+            }
         }
+        options[name] = value;
     }
     return options;
 }
 
 MasterSettings settingsFrom(const Json& o) {
     MasterSettings s;
-    if (o.contains("target")) {
-        s.target = o["target"];
-        s.targetGiven = true;
+    for (const auto& [name, value] : o.items()) {
+        if (name == "format" || name == "reference") continue;  // the output's container; the stored reference
+        // Jobs stored by an earlier version hold numbers for the numeric fields.
+        applyMasterOption(s, name, value.is_string() ? value.get<std::string>() : value.dump());
     }
-    if (o.contains("lufs")) s.lufs = o["lufs"].get<double>();
-    if (o.contains("ceiling")) s.ceilingDbtp = o["ceiling"].get<double>();
-    if (o.contains("style")) s.style = o["style"];
-    if (o.contains("intensity")) s.intensity = o["intensity"].get<double>();
-    if (o.contains("bits")) s.bits = o["bits"];
-    if (o.contains("dither")) s.dither = o["dither"];
-    const std::pair<const char*, std::string Metadata::*> tags[] = {{"title", &Metadata::title}, {"artist", &Metadata::artist},
-                                                                   {"album", &Metadata::album}, {"date", &Metadata::date},
-                                                                   {"isrc", &Metadata::isrc},   {"genre", &Metadata::genre}};
-    for (const auto& [key, member] : tags)
-        if (o.contains(key)) s.metadata.*member = o[key].get<std::string>();
     return s;
 }
 

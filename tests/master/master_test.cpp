@@ -3,6 +3,7 @@
 #include "bounce/check.h"
 #include "bounce/error.h"
 #include "bounce/master.h"
+#include "bounce/master_options.h"
 #include "ideal_peak.h"
 #include "peers.h"
 #include "signals.h"
@@ -577,6 +578,44 @@ TEST_F(MasterCli, MetadataIsReadBackByTagLibAndFfprobeAndArtworkRoundTrips) {
                                    dir_ + "/cover-out.png"});
         ASSERT_EQ(r.exitCode, 0) << r.err;
         EXPECT_EQ(bytesOf(dir_ + "/cover-out.png"), bytesOf(dir_ + "/cover.png"));
+    }
+}
+
+// The one parse of bounce master's options (issue 17), which the CLI and the service both
+// use: each name sets its field, repeatable ones add up, and a bad value names its option.
+TEST(MasterOptions, OneParseForTheCliAndTheService) {
+    MasterSettings s;
+    for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+             {"target", "apple"}, {"lufs", "-16"}, {"ceiling", "-1.5"}, {"style", "warm"}, {"intensity", "0.25"}, {"rate", "48000"},
+             {"bits", "16"}, {"dither", "shaped"}, {"title", "T"}, {"isrc", "GB-AYE-26-00001"}, {"track", "3/12"}, {"codec-safe", "aac,opus"},
+             {"set", "width.width=1.1"}, {"set", "limiter.release_ms=80"}, {"match", "tone=0.5"}, {"strict", "true"}})
+        applyMasterOption(s, name, value);
+    EXPECT_EQ(s.target, "apple");
+    EXPECT_TRUE(s.targetGiven);
+    EXPECT_EQ(s.lufs, -16.0);
+    EXPECT_EQ(s.ceilingDbtp, -1.5);
+    EXPECT_EQ(s.style, "warm");
+    EXPECT_EQ(s.intensity, 0.25);
+    EXPECT_EQ(s.outputRate, 48000.0);
+    EXPECT_EQ(s.bits, "16");
+    EXPECT_EQ(s.dither, "shaped");
+    EXPECT_EQ(s.metadata.title, "T");
+    EXPECT_EQ(s.metadata.trackNumber, 3);
+    EXPECT_EQ(s.metadata.trackTotal, 12);
+    EXPECT_TRUE(s.codecSafe);
+    EXPECT_EQ(s.codecSafeCodecs, (std::vector<std::string>{"aac", "opus"}));
+    EXPECT_EQ(s.overrides.size(), 2u);
+    EXPECT_EQ(s.match.tone, 0.5);
+    EXPECT_TRUE(s.strict);
+    for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+             {"lufs", "loud"}, {"lufs", "-3"}, {"style", "metal"}, {"bits", "20"}, {"track", "0"}, {"isrc", "123"}, {"set", "width"},
+             {"match", "colour=1"}, {"target", "radio"}, {"volume", "11"}}) {
+        try {
+            applyMasterOption(s, name, value);
+            ADD_FAILURE() << name << "=" << value << " was taken";
+        } catch (const ConfigError& e) {
+            EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+        }
     }
 }
 
