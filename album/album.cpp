@@ -52,7 +52,8 @@ AlbumTrackSpec readTrack(const ParamTable& t, const fs::path& folder) {
     track.file = path.string();
     try {
         SoundFileReader reader(track.file);
-        if (reader.info().channels > 2) t.fail("file", file + " has " + std::to_string(reader.info().channels) + " channels; an album takes mono or stereo songs");
+        if (reader.info().channels > 2)
+            t.fail("file", file + " has " + std::to_string(reader.info().channels) + " channels; an album takes mono or stereo songs");
         if (reader.info().frames == 0) t.fail("file", file + " holds no audio");
     } catch (const ConfigError&) {
         throw;
@@ -163,7 +164,8 @@ std::vector<std::string> redBookProblems(const std::vector<AlbumTrackResult>& tr
     if (!tracks.empty() && (tracks[0].index00 != 0 || tracks[0].index01 != static_cast<std::uint64_t>(2.0 * kCdRate)))
         problems.push_back("the first track must have a pre-gap of 2 s (INDEX 00 at 0, INDEX 01 at 2 s)");
     for (std::size_t i = 0; i < isrcs.size(); ++i)
-        if (!isrcs[i].empty() && !isValidIsrc(isrcs[i])) problems.push_back("track " + std::to_string(i + 1) + ": ISRC \"" + isrcs[i] + "\" is not 12 characters of ISO 3901");
+        if (!isrcs[i].empty() && !isValidIsrc(isrcs[i]))
+            problems.push_back("track " + std::to_string(i + 1) + ": ISRC \"" + isrcs[i] + "\" is not 12 characters of ISO 3901");
     if (!upc.empty()) {
         try {
             normalisedCatalogueNumber(upc, "the catalogue number");
@@ -218,12 +220,12 @@ namespace {
 // One song on the album's timeline: its mastered file, where it plays, how it fades.
 struct Placement {
     std::string masteredPath;
-    std::uint64_t skip = 0;       // frames trimmed at the head of the mastered file
-    std::uint64_t start = 0;      // timeline frame of its first sample
-    std::uint64_t length = 0;     // frames it plays
+    std::uint64_t skip = 0;    // frames trimmed at the head of the mastered file
+    std::uint64_t start = 0;   // timeline frame of its first sample
+    std::uint64_t length = 0;  // frames it plays
     std::uint64_t fadeIn = 0, fadeOut = 0;
     FadeShape fadeInShape = FadeShape::EqualPower, fadeOutShape = FadeShape::EqualPower;
-    float gain = 1.0f;            // the album rule's correction (linear, <= 1)
+    float gain = 1.0f;  // the album rule's correction (linear, <= 1)
     std::unique_ptr<SoundFileReader> reader;
     AudioBuffer scratch;
     std::uint64_t end() const noexcept { return start + length; }
@@ -253,7 +255,7 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
     const std::size_t count = manifest.tracks.size();
 
     // The album's rate: CD's with --cd, else the target's, else the first song's.
-    const double rate = settings.cd ? kCdRate
+    const double rate = settings.cd                ? kCdRate
                         : target->sampleRate > 0.0 ? target->sampleRate
                                                    : SoundFileReader(manifest.tracks.front().file).info().sampleRate;
     result.sampleRate = rate;
@@ -378,7 +380,8 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
     for (std::size_t i = 0; i < count; ++i) {
         char number[24];
         std::snprintf(number, sizeof number, "%02zu", i + 1);
-        result.tracks[i].path = (fs::path(settings.outputDir) / (std::string(number) + " - " + safeName(result.tracks[i].title) + extension)).string();
+        result.tracks[i].path =
+            (fs::path(settings.outputDir) / (std::string(number) + " - " + safeName(result.tracks[i].title) + extension)).string();
         trackOutputs.push_back(std::make_unique<AtomicOutputFile>(result.tracks[i].path, inputs));
     }
     result.continuousPath = (fs::path(settings.outputDir) / (albumName + extension)).string();
@@ -411,11 +414,12 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
     }
     SoundFileWriter continuous(continuousOutput.tempPath(), {rate, 2, container, sampleFormat});
     std::unique_ptr<SoundFileWriter> cd;
-    if (settings.cd) cd = std::make_unique<SoundFileWriter>(cdOutput->tempPath(), SoundFileSpec{rate, 2, FileFormat::Wav, SampleFormat::Pcm16});
+    if (settings.cd)
+        cd = std::make_unique<SoundFileWriter>(cdOutput->tempPath(), SoundFileSpec{rate, 2, FileFormat::Wav, SampleFormat::Pcm16});
     std::unique_ptr<SoundFileWriter> trackWriter;
     std::unique_ptr<ProgramAnalyzer> trackAnalyzer;
     ProgramAnalyzer albumAnalyzer(rate, 2);
-    std::size_t current = 0;  // the per-track file being written
+    std::size_t current = 0;    // the per-track file being written
     std::uint64_t written = 0;  // frames delivered so far
     AudioBuffer mix(2, kBlock), delivered16(2, kBlock);
 
@@ -434,7 +438,8 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
         for (std::size_t done = 0; done < block.frames();) {
             // Cut at the next track boundary.
             if (!trackWriter) {
-                trackWriter = std::make_unique<SoundFileWriter>(trackOutputs[current]->tempPath(), SoundFileSpec{rate, 2, container, sampleFormat});
+                trackWriter =
+                    std::make_unique<SoundFileWriter>(trackOutputs[current]->tempPath(), SoundFileSpec{rate, 2, container, sampleFormat});
                 trackAnalyzer = std::make_unique<ProgramAnalyzer>(rate, 2);
             }
             const std::uint64_t boundary = result.tracks[current].end;

@@ -26,8 +26,8 @@ struct ProgramAnalyzer::State {
     bool statistics = true;
 };
 
-ProgramAnalyzer::ProgramAnalyzer(double sampleRate, int channels, const std::vector<Speaker>& speakers,
-                                 bool measureTruePeak, bool truePeakOnSecondThread)
+ProgramAnalyzer::ProgramAnalyzer(double sampleRate, int channels, const std::vector<Speaker>& speakers, bool measureTruePeak,
+                                 bool truePeakOnSecondThread)
     : state_(std::make_unique<State>(sampleRate, channels, speakers, measureTruePeak, truePeakOnSecondThread)) {}
 ProgramAnalyzer::~ProgramAnalyzer() = default;
 ProgramAnalyzer::ProgramAnalyzer(ProgramAnalyzer&&) noexcept = default;
@@ -141,15 +141,14 @@ AnalysisResult finishFileAnalysis(const ProgramAnalyzer& analyzer, const SoundFi
     if (result.nonFiniteSamples > 0) {
         // A file of NaNs has no loudness; reporting one would be a lie.
         char where[96];
-        std::snprintf(where, sizeof where, "first at %.3f s in channel %d", result.firstNonFiniteSeconds,
-                      result.firstNonFiniteChannel + 1);
-        throw Error(path + ": holds " + std::to_string(result.nonFiniteSamples) +
-                    " non-finite samples (NaN or infinity), " + where + "; cannot measure it");
+        std::snprintf(where, sizeof where, "first at %.3f s in channel %d", result.firstNonFiniteSeconds, result.firstNonFiniteChannel + 1);
+        throw Error(path + ": holds " + std::to_string(result.nonFiniteSamples) + " non-finite samples (NaN or infinity), " + where +
+                    "; cannot measure it");
     }
     result.warnings.insert(result.warnings.end(), info.warnings.begin(), info.warnings.end());
     if (info.frames > 0 && static_cast<std::int64_t>(framesRead) < info.frames)
-        result.warnings.push_back("the header promises " + std::to_string(info.frames) + " frames but only " +
-                                  std::to_string(framesRead) + " could be read (truncated file?)");
+        result.warnings.push_back("the header promises " + std::to_string(info.frames) + " frames but only " + std::to_string(framesRead) +
+                                  " could be read (truncated file?)");
     return result;
 }
 

@@ -72,13 +72,13 @@ std::vector<CodecCheck> codecRoundTrips(const std::string& path, const std::vect
         check.codec = c.name;
         check.bitrateKbps = c.kbps;
         const std::string encoded = folder + "/encoded" + c.extension, decoded = folder + "/decoded.wav";
-        if (runTool({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", path, "-c:a", c.encoder, "-b:a", std::to_string(c.kbps) + "k", encoded}) == 0 &&
+        if (runTool({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", path, "-c:a", c.encoder, "-b:a", std::to_string(c.kbps) + "k",
+                     encoded}) == 0 &&
             runTool({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", encoded, "-c:a", "pcm_f32le", decoded}) == 0) {
             try {
                 check.truePeakDbtp = analyzeFile(decoded).truePeakDbtp;
                 check.available = true;
-            } catch (const Error&) {
-            }
+            } catch (const Error&) {}
         }
         out.push_back(check);
     }

@@ -14,14 +14,14 @@
 namespace bounce {
 namespace {
 
-constexpr double kAbsoluteGateLufs = -70.0;      // BS.1770-4 §2.8, Tech 3342 §3.1
+constexpr double kAbsoluteGateLufs = -70.0;          // BS.1770-4 §2.8, Tech 3342 §3.1
 constexpr double kIntegratedRelativeGateLu = -10.0;  // BS.1770-4 §2.8
-constexpr double kRangeRelativeGateLu = -20.0;   // EBU Tech 3342 §3.1
-constexpr double kRangeLowPercentile = 0.10;     // EBU Tech 3342 §3.1
+constexpr double kRangeRelativeGateLu = -20.0;       // EBU Tech 3342 §3.1
+constexpr double kRangeLowPercentile = 0.10;         // EBU Tech 3342 §3.1
 constexpr double kRangeHighPercentile = 0.95;
-constexpr int kHopsPerMomentary = 4;    // 400 ms
-constexpr int kHopsPerShortTerm = 30;   // 3 s
-constexpr int kHopsPerRangeStep = 10;   // a short-term value for the range every 1 s
+constexpr int kHopsPerMomentary = 4;   // 400 ms
+constexpr int kHopsPerShortTerm = 30;  // 3 s
+constexpr int kHopsPerRangeStep = 10;  // a short-term value for the range every 1 s
 
 double lufsOf(double energy) noexcept { return -0.691 + 10.0 * std::log10(energy); }
 double energyOf(double lufs) noexcept { return std::pow(10.0, (lufs + 0.691) / 10.0); }
@@ -251,10 +251,10 @@ private:
     double sampleRate_;
     TruePeakDetector::Mode mode_;
     std::vector<std::vector<std::vector<float>>> batches_;  // [batch][channel][frame], a ring
-    std::size_t head_ = 0;    // the oldest queued batch (the thread's)
-    std::size_t tail_ = 0;    // the batch being filled (the caller's)
-    std::size_t filled_ = 0;  // frames in the batch being filled
-    std::size_t queued_ = 0;  // full batches the thread has yet to read
+    std::size_t head_ = 0;                                  // the oldest queued batch (the thread's)
+    std::size_t tail_ = 0;                                  // the batch being filled (the caller's)
+    std::size_t filled_ = 0;                                // frames in the batch being filled
+    std::size_t queued_ = 0;                                // full batches the thread has yet to read
     bool prepared_ = false;
     bool stop_ = false;
     std::mutex mutex_;
@@ -365,15 +365,14 @@ struct LoudnessMeter::State {
 std::vector<double> LoudnessMeter::channelWeightsFor(int channels, const std::vector<Speaker>& speakers) {
     constexpr double kSurround = 1.41;  // BS.1770-4 Table 3: 60° <= |azimuth| <= 120°
     std::vector<double> weights(static_cast<std::size_t>(std::max(channels, 0)), 1.0);
-    const bool declared = speakers.size() == weights.size() &&
-                          std::any_of(speakers.begin(), speakers.end(), [](Speaker s) { return s != Speaker::Unknown; });
+    const bool declared =
+        speakers.size() == weights.size() && std::any_of(speakers.begin(), speakers.end(), [](Speaker s) { return s != Speaker::Unknown; });
     if (declared) {
         // In a layout without side surrounds (5.1 marked back-left/back-right, as many
         // tools write it) the back pair are the surrounds at 110°; next to side surrounds
         // (7.1) they are rear speakers at 135-150° and weigh 1.0.
-        const bool hasSides = std::any_of(speakers.begin(), speakers.end(), [](Speaker s) {
-            return s == Speaker::LeftSurround || s == Speaker::RightSurround;
-        });
+        const bool hasSides = std::any_of(speakers.begin(), speakers.end(),
+                                          [](Speaker s) { return s == Speaker::LeftSurround || s == Speaker::RightSurround; });
         for (std::size_t c = 0; c < weights.size(); ++c) {
             switch (speakers[c]) {
             case Speaker::Lfe: weights[c] = 0.0; break;
@@ -387,9 +386,9 @@ std::vector<double> LoudnessMeter::channelWeightsFor(int channels, const std::ve
         return weights;
     }
     switch (channels) {
-    case 4: weights = {1.0, 1.0, kSurround, kSurround}; break;            // L R Ls Rs
-    case 5: weights = {1.0, 1.0, 1.0, kSurround, kSurround}; break;       // L R C Ls Rs
-    case 6: weights = {1.0, 1.0, 1.0, 0.0, kSurround, kSurround}; break;  // L R C LFE Ls Rs
+    case 4: weights = {1.0, 1.0, kSurround, kSurround}; break;                 // L R Ls Rs
+    case 5: weights = {1.0, 1.0, 1.0, kSurround, kSurround}; break;            // L R C Ls Rs
+    case 6: weights = {1.0, 1.0, 1.0, 0.0, kSurround, kSurround}; break;       // L R C LFE Ls Rs
     case 7: weights = {1.0, 1.0, 1.0, 0.0, 1.0, kSurround, kSurround}; break;  // ... BC SL SR
     default:
         if (channels >= 8) {  // L R C LFE BL BR SL SR, then anything else at 1.0
@@ -422,7 +421,7 @@ LoudnessMeter::LoudnessMeter(const Settings& settings) : state_(std::make_unique
     const auto mode = settings.measureTruePeak ? TruePeakDetector::Mode::Reconstruction : TruePeakDetector::Mode::SamplePeak;
     if (settings.truePeakOnSecondThread && settings.measureTruePeak && std::thread::hardware_concurrency() > 1) {
         s.peakThread = std::make_unique<TruePeakThread>(s.peaks, settings.sampleRate, mode);  // prepares them there
-        s.peaksPending = true;  // a reading waits for that
+        s.peaksPending = true;                                                                // a reading waits for that
     } else {
         for (auto& peak : s.peaks) peak.prepare(settings.sampleRate, mode);
     }
@@ -432,9 +431,7 @@ LoudnessMeter::~LoudnessMeter() = default;
 LoudnessMeter::LoudnessMeter(LoudnessMeter&&) noexcept = default;
 LoudnessMeter& LoudnessMeter::operator=(LoudnessMeter&&) noexcept = default;
 
-void LoudnessMeter::setHopCallback(std::function<void(const LoudnessHop&)> callback) {
-    state_->onHop = std::move(callback);
-}
+void LoudnessMeter::setHopCallback(std::function<void(const LoudnessHop&)> callback) { state_->onHop = std::move(callback); }
 
 void LoudnessMeter::addFrames(ConstAudioView block) noexcept {
     State& s = *state_;

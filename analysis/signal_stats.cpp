@@ -12,9 +12,12 @@
 namespace bounce {
 
 SignalStats::SignalStats(int channels, double silenceThresholdLinear)
-    : channels_(channels), silenceThreshold_(static_cast<float>(silenceThresholdLinear)),
-      sum_(static_cast<std::size_t>(channels), 0.0), sumSquares_(static_cast<std::size_t>(channels), 0.0),
-      clipRun_(static_cast<std::size_t>(channels), 0), clipped_(static_cast<std::size_t>(channels), 0) {}
+    : channels_(channels),
+      silenceThreshold_(static_cast<float>(silenceThresholdLinear)),
+      sum_(static_cast<std::size_t>(channels), 0.0),
+      sumSquares_(static_cast<std::size_t>(channels), 0.0),
+      clipRun_(static_cast<std::size_t>(channels), 0),
+      clipped_(static_cast<std::size_t>(channels), 0) {}
 
 namespace {
 
@@ -44,7 +47,10 @@ std::size_t addPlainSamples(const float* x, std::size_t frames, double& sum, dou
     sumSquares += b[0] + b[1];
     return i;
 #else
-    (void)x; (void)frames; (void)sum; (void)sumSquares;
+    (void)x;
+    (void)frames;
+    (void)sum;
+    (void)sumSquares;
     return 0;
 #endif
 }
@@ -151,9 +157,7 @@ std::optional<double> SignalStats::correlation() const noexcept {
     return std::clamp(crossLR_ / std::sqrt(energy), -1.0, 1.0);
 }
 
-std::uint64_t SignalStats::leadingSilentFrames() const noexcept {
-    return firstLoudFrame_ ? *firstLoudFrame_ : framesSeen_;
-}
+std::uint64_t SignalStats::leadingSilentFrames() const noexcept { return firstLoudFrame_ ? *firstLoudFrame_ : framesSeen_; }
 
 std::uint64_t SignalStats::trailingSilentFrames() const noexcept {
     return firstLoudFrame_ ? framesSeen_ - 1 - lastLoudFrame_ : framesSeen_;

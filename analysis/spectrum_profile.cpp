@@ -40,14 +40,11 @@ std::vector<double> thirdOctaveCentres(double nyquist) {
     return centres;
 }
 
-
-
 std::optional<std::size_t> bandIndex(const SpectrumProfile& p, double f) {
     for (std::size_t j = 0; j < p.bandHz.size(); ++j)
         if (std::fabs(p.bandHz[j] - f) < 0.01 * f) return j;
     return std::nullopt;
 }
-
 
 // Smooths over neighbouring bands (1/4, 1/2, 1/4), holding the ends, then limits.
 std::vector<double> smoothAndLimit(const std::vector<double>& x, double limitDb) {
@@ -64,14 +61,23 @@ void holdNearest(std::vector<double>& x, const std::vector<bool>& valid) {
     const auto n = x.size();
     std::optional<std::size_t> last;
     for (std::size_t i = 0; i < n; ++i) {
-        if (valid[i]) { last = i; continue; }
+        if (valid[i]) {
+            last = i;
+            continue;
+        }
         // Nearest valid to the left or right.
         std::optional<std::size_t> right;
         for (std::size_t j = i + 1; j < n; ++j)
-            if (valid[j]) { right = j; break; }
-        if (last && (!right || i - *last <= *right - i)) x[i] = x[*last];
-        else if (right) x[i] = x[*right];
-        else x[i] = 0.0;
+            if (valid[j]) {
+                right = j;
+                break;
+            }
+        if (last && (!right || i - *last <= *right - i))
+            x[i] = x[*last];
+        else if (right)
+            x[i] = x[*right];
+        else
+            x[i] = 0.0;
     }
 }
 
@@ -104,7 +110,7 @@ void separatePowers(const float* z, float* midPower, float* sidePower) noexcept 
     for (; k + 2 <= n / 2; k += 2) {
         // Bins k, k+1 and their mirrors N-k, N-k-1 (reordered to match).
         const __m128 a = _mm_loadu_ps(z + 2 * k);
-        const __m128 mirror = _mm_loadu_ps(z + 2 * (n - k - 1));              // [N-k-1, N-k]
+        const __m128 mirror = _mm_loadu_ps(z + 2 * (n - k - 1));                                          // [N-k-1, N-k]
         const __m128 b = _mm_xor_ps(_mm_shuffle_ps(mirror, mirror, _MM_SHUFFLE(1, 0, 3, 2)), conjugate);  // [N-k, N-k-1]*
         const __m128 m = _mm_add_ps(a, b), sd = _mm_sub_ps(a, b);
         const __m128 m2 = _mm_mul_ps(m, m), s2 = _mm_mul_ps(sd, sd);
@@ -171,9 +177,9 @@ struct SpectrumAccumulator::State {
     fftwf_complex* in = nullptr;
     fftwf_complex* out = nullptr;
     fftwf_plan plan = nullptr;
-    std::vector<float> mid, side;  // kFftSize frames, newest at the end once filled
-    std::size_t filled = 0;        // frames since the start, up to kFftSize
-    std::size_t sinceHop = 0;      // frames since the last FFT frame
+    std::vector<float> mid, side;    // kFftSize frames, newest at the end once filled
+    std::size_t filled = 0;          // frames since the start, up to kFftSize
+    std::size_t sinceHop = 0;        // frames since the last FFT frame
     std::vector<float> binPower;     // one frame's mid bin powers, then side's
     std::vector<double> framePower;  // one frame's band powers: mid bands, then side bands
     // Per loudness bin: [frames, mid band powers..., side band powers...].

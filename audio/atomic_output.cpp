@@ -55,13 +55,11 @@ void ensureNotAnInput(const std::string& output, const std::vector<std::string>&
         std::error_code ec;
         const bool samePath = fs::weakly_canonical(output, ec) == fs::weakly_canonical(input, ec);
         const bool sameFile = fs::exists(output, ec) && fs::exists(input, ec) && fs::equivalent(output, input, ec);
-        if (samePath || sameFile)
-            throw Error(output + ": is an input of this run; refusing to overwrite it");
+        if (samePath || sameFile) throw Error(output + ": is an input of this run; refusing to overwrite it");
     }
 }
 
-AtomicOutputFile::AtomicOutputFile(std::string targetPath, const std::vector<std::string>& inputs)
-    : targetPath_(std::move(targetPath)) {
+AtomicOutputFile::AtomicOutputFile(std::string targetPath, const std::vector<std::string>& inputs) : targetPath_(std::move(targetPath)) {
     ensureNotAnInput(targetPath_, inputs);
     const fs::path target(targetPath_);
     std::error_code ec;
@@ -69,9 +67,8 @@ AtomicOutputFile::AtomicOutputFile(std::string targetPath, const std::vector<std
     const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
     if (!fs::is_directory(folder, ec)) throw Error(targetPath_ + ": folder " + folder.string() + " does not exist");
     // Keep the extension last so that libraries choosing a format by name still see it.
-    tempPath_ = (folder / ("." + target.stem().string() + ".bounce-tmp-" + std::to_string(::getpid()) +
-                           target.extension().string()))
-                    .string();
+    tempPath_ =
+        (folder / ("." + target.stem().string() + ".bounce-tmp-" + std::to_string(::getpid()) + target.extension().string())).string();
     registerTemporary(tempPath_.c_str());
 }
 

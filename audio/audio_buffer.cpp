@@ -4,8 +4,7 @@
 
 namespace bounce {
 
-AudioBuffer::AudioBuffer(const AudioBuffer& other)
-    : samples_(other.samples_), frames_(other.frames_) {
+AudioBuffer::AudioBuffer(const AudioBuffer& other) : samples_(other.samples_), frames_(other.frames_) {
     pointers_.resize(other.pointers_.size());
     rebuildPointers();
 }

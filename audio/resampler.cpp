@@ -20,11 +20,9 @@ unsigned long soxrRecipe(ResamplerQuality quality) {
 
 }  // namespace
 
-Resampler::Resampler(double inputRate, double outputRate, int channels, ResamplerQuality quality,
-                     std::size_t maxBlockFrames)
+Resampler::Resampler(double inputRate, double outputRate, int channels, ResamplerQuality quality, std::size_t maxBlockFrames)
     : inputRate_(inputRate), outputRate_(outputRate), channels_(channels) {
-    if (!(inputRate > 0.0) || !(outputRate > 0.0) || channels <= 0)
-        throw Error("resampler: invalid rates or channel count");
+    if (!(inputRate > 0.0) || !(outputRate > 0.0) || channels <= 0) throw Error("resampler: invalid rates or channel count");
     const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_S, SOXR_FLOAT32_S);  // planar in and out
     const soxr_quality_spec_t q = soxr_quality_spec(soxrRecipe(quality), 0);
     soxr_error_t error = nullptr;
@@ -45,14 +43,13 @@ void Resampler::process(ConstAudioView input, const Sink& sink) {
     std::size_t consumed = 0;
     std::size_t produced = 0;
     do {
-        for (int c = 0; c < channels_; ++c)
-            inputPointers_[static_cast<std::size_t>(c)] = input.channel(c) + consumed;
+        for (int c = 0; c < channels_; ++c) inputPointers_[static_cast<std::size_t>(c)] = input.channel(c) + consumed;
         std::size_t used = 0;
         produced = 0;
         // A non-null input with frames left (or none) asks for what is ready; soxr keeps
         // what does not fit the output block for the next call.
-        const soxr_error_t error = soxr_process(soxr_, inputPointers_.data(), input.frames() - consumed, &used,
-                                                outputPointers_.data(), output_.frames(), &produced);
+        const soxr_error_t error = soxr_process(soxr_, inputPointers_.data(), input.frames() - consumed, &used, outputPointers_.data(),
+                                                output_.frames(), &produced);
         if (error) throw Error(std::string("resampler: ") + error);
         consumed += used;
         if (produced > 0) sink(output_.view().subView(0, produced));
@@ -64,8 +61,7 @@ void Resampler::flush(const Sink& sink) {
     do {
         produced = 0;
         // A null input tells soxr the stream has ended: it returns the filter's tail.
-        const soxr_error_t error =
-            soxr_process(soxr_, nullptr, 0, nullptr, outputPointers_.data(), output_.frames(), &produced);
+        const soxr_error_t error = soxr_process(soxr_, nullptr, 0, nullptr, outputPointers_.data(), output_.frames(), &produced);
         if (error) throw Error(std::string("resampler: ") + error);
         if (produced > 0) sink(output_.view().subView(0, produced));
     } while (produced > 0);

@@ -20,7 +20,6 @@ namespace {
 // cache with the interleaving scratch.
 constexpr std::size_t kChunkFrames = 4096;
 
-
 // Checks the things libsndfile reports badly (a directory reads as "format not
 // recognised"), so the user gets the real reason.
 void checkReadablePath(const std::string& path) {
@@ -29,8 +28,7 @@ void checkReadablePath(const std::string& path) {
     const auto status = fs::status(path, ec);
     if (ec || !fs::exists(status)) throw Error(path + ": no such file");
     if (fs::is_directory(status)) throw Error(path + ": is a directory, not a sound file");
-    if (::access(path.c_str(), R_OK) != 0)
-        throw Error(path + ": cannot read (" + std::strerror(errno) + ")");
+    if (::access(path.c_str(), R_OK) != 0) throw Error(path + ": cannot read (" + std::strerror(errno) + ")");
 }
 
 FileFormat fileFormatOf(int sfFormat) {
@@ -41,8 +39,7 @@ FileFormat fileFormatOf(int sfFormat) {
     case SF_FORMAT_W64: return FileFormat::W64;
     case SF_FORMAT_AIFF: return FileFormat::Aiff;
     case SF_FORMAT_FLAC: return FileFormat::Flac;
-    case SF_FORMAT_OGG:
-        return (sfFormat & SF_FORMAT_SUBMASK) == SF_FORMAT_OPUS ? FileFormat::Opus : FileFormat::Ogg;
+    case SF_FORMAT_OGG: return (sfFormat & SF_FORMAT_SUBMASK) == SF_FORMAT_OPUS ? FileFormat::Opus : FileFormat::Ogg;
     case SF_FORMAT_MPEG: return FileFormat::Mp3;
     default: return FileFormat::Other;
     }
@@ -63,8 +60,7 @@ std::string formatNameOf(int sfFormat) {
     std::string name;
     SF_FORMAT_INFO major{};
     major.format = sfFormat & SF_FORMAT_TYPEMASK;
-    if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &major, sizeof(major)) == 0 && major.name)
-        name = major.name;
+    if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &major, sizeof(major)) == 0 && major.name) name = major.name;
     SF_FORMAT_INFO minor{};
     minor.format = sfFormat & SF_FORMAT_SUBMASK;
     if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &minor, sizeof(minor)) == 0 && minor.name)
@@ -123,8 +119,8 @@ SoundFileReader::SoundFileReader(const std::string& path) {
     if (sfInfo.channels <= 0 || sfInfo.samplerate <= 0) {
         sf_close(file_);
         file_ = nullptr;
-        throw Error(path + ": sound file declares " + std::to_string(sfInfo.channels) +
-                    " channels at " + std::to_string(sfInfo.samplerate) + " Hz");
+        throw Error(path + ": sound file declares " + std::to_string(sfInfo.channels) + " channels at " +
+                    std::to_string(sfInfo.samplerate) + " Hz");
     }
     info_.path = path;
     info_.sampleRate = sfInfo.samplerate;
@@ -135,8 +131,7 @@ SoundFileReader::SoundFileReader(const std::string& path) {
     info_.formatName = formatNameOf(sfInfo.format);
 
     std::vector<int> map(static_cast<std::size_t>(sfInfo.channels), 0);
-    if (sf_command(file_, SFC_GET_CHANNEL_MAP_INFO, map.data(),
-                   static_cast<int>(map.size() * sizeof(int))) == SF_TRUE) {
+    if (sf_command(file_, SFC_GET_CHANNEL_MAP_INFO, map.data(), static_cast<int>(map.size() * sizeof(int))) == SF_TRUE) {
         for (int channel : map) info_.speakers.push_back(speakerOf(channel));
     }
     interleaved_.resize(kChunkFrames * static_cast<std::size_t>(sfInfo.channels));
@@ -175,8 +170,8 @@ void convertAny(const Int* in, int channels, AudioView out, std::size_t offset, 
 
 std::size_t SoundFileReader::read(AudioView destination) {
     if (destination.channels() != info_.channels)
-        throw Error(info_.path + ": read into " + std::to_string(destination.channels()) +
-                    " channels from a " + std::to_string(info_.channels) + "-channel file");
+        throw Error(info_.path + ": read into " + std::to_string(destination.channels()) + " channels from a " +
+                    std::to_string(info_.channels) + "-channel file");
     const auto channels = static_cast<std::size_t>(info_.channels);
     // PCM is read as integers and converted here (same values as libsndfile's float read:
     // 16-bit / 32768, 24- and 32-bit as left-justified int / 2^31).
@@ -206,8 +201,7 @@ std::size_t SoundFileReader::read(AudioView destination) {
         }
         if (got < 0) throw Error(info_.path + ": read error (" + sf_strerror(file_) + ")");
         if (got == 0) {
-            if (sf_error(file_) != SF_ERR_NO_ERROR)
-                throw Error(info_.path + ": read error (" + sf_strerror(file_) + ")");
+            if (sf_error(file_) != SF_ERR_NO_ERROR) throw Error(info_.path + ": read error (" + sf_strerror(file_) + ")");
             break;
         }
         const auto frames = static_cast<std::size_t>(got);
@@ -218,8 +212,7 @@ std::size_t SoundFileReader::read(AudioView destination) {
 }
 
 void SoundFileReader::seek(std::int64_t frame) {
-    if (sf_seek(file_, frame, SEEK_SET) < 0)
-        throw Error(info_.path + ": cannot seek to frame " + std::to_string(frame));
+    if (sf_seek(file_, frame, SEEK_SET) < 0) throw Error(info_.path + ": cannot seek to frame " + std::to_string(frame));
 }
 
 const std::vector<std::string>& outputBitsChoices() {
@@ -258,9 +251,8 @@ int sfSubtypeFor(const SoundFileSpec& spec, const std::string& path) {
     case FileFormat::Mp3: throw Error(path + ": writing MP3 is not supported");
     default: break;
     }
-    if (spec.format == FileFormat::Flac &&
-        (spec.sampleFormat == SampleFormat::Float32 || spec.sampleFormat == SampleFormat::Float64 ||
-         spec.sampleFormat == SampleFormat::Pcm32))
+    if (spec.format == FileFormat::Flac && (spec.sampleFormat == SampleFormat::Float32 || spec.sampleFormat == SampleFormat::Float64 ||
+                                            spec.sampleFormat == SampleFormat::Pcm32))
         throw Error(path + ": FLAC holds 16 or 24-bit integer samples only");
     switch (spec.sampleFormat) {
     case SampleFormat::Pcm16: return SF_FORMAT_PCM_16;
@@ -287,8 +279,7 @@ int sfMajorFor(FileFormat format, const std::string& path) {
 
 }  // namespace
 
-SoundFileWriter::SoundFileWriter(const std::string& path, const SoundFileSpec& spec)
-    : path_(path), channels_(spec.channels) {
+SoundFileWriter::SoundFileWriter(const std::string& path, const SoundFileSpec& spec) : path_(path), channels_(spec.channels) {
     if (spec.channels <= 0) throw Error(path + ": cannot write a file with no channels");
     if (!(spec.sampleRate > 0.0)) throw Error(path + ": invalid sample rate");
     SF_INFO sfInfo{};
@@ -296,12 +287,11 @@ SoundFileWriter::SoundFileWriter(const std::string& path, const SoundFileSpec& s
     sfInfo.channels = spec.channels;
     sfInfo.format = sfMajorFor(spec.format, path) | sfSubtypeFor(spec, path);
     if (!sf_format_check(&sfInfo))
-        throw Error(path + ": this format cannot hold " + std::to_string(spec.channels) +
-                    " channels at " + std::to_string(sfInfo.samplerate) + " Hz with that sample format");
+        throw Error(path + ": this format cannot hold " + std::to_string(spec.channels) + " channels at " +
+                    std::to_string(sfInfo.samplerate) + " Hz with that sample format");
     file_ = sf_open(path.c_str(), SFM_WRITE, &sfInfo);
     if (!file_) throw Error(path + ": cannot create (" + sf_strerror(nullptr) + ")");
-    if ((sfInfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RF64)
-        sf_command(file_, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
+    if ((sfInfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RF64) sf_command(file_, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
     sf_command(file_, SFC_SET_CLIPPING, nullptr, SF_TRUE);
     interleaved_.resize(kChunkFrames * static_cast<std::size_t>(spec.channels));
 }
@@ -309,15 +299,14 @@ SoundFileWriter::SoundFileWriter(const std::string& path, const SoundFileSpec& s
 SoundFileWriter::~SoundFileWriter() {
     try {
         close();
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 
 void SoundFileWriter::write(ConstAudioView block) {
     if (!file_) throw Error(path_ + ": write after close");
     if (block.channels() != channels_)
-        throw Error(path_ + ": writing " + std::to_string(block.channels()) + " channels to a " +
-                    std::to_string(channels_) + "-channel file");
+        throw Error(path_ + ": writing " + std::to_string(block.channels()) + " channels to a " + std::to_string(channels_) +
+                    "-channel file");
     const auto channels = static_cast<std::size_t>(channels_);
     for (std::size_t done = 0; done < block.frames();) {
         const std::size_t frames = std::min(kChunkFrames, block.frames() - done);
@@ -327,8 +316,7 @@ void SoundFileWriter::write(ConstAudioView block) {
             for (std::size_t i = 0; i < frames; ++i) out[i * channels] = in[i];
         }
         const sf_count_t written = sf_writef_float(file_, interleaved_.data(), static_cast<sf_count_t>(frames));
-        if (written != static_cast<sf_count_t>(frames))
-            throw Error(path_ + ": write failed (" + sf_strerror(file_) + ")");
+        if (written != static_cast<sf_count_t>(frames)) throw Error(path_ + ": write failed (" + sf_strerror(file_) + ")");
         done += frames;
     }
 }

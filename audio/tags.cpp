@@ -10,8 +10,9 @@ std::vector<std::pair<std::string, std::string>> readTags(const std::string& pat
     TagLib::FileRef file(path.c_str(), false);
     if (file.isNull() || !file.file()) return tags;
     const TagLib::PropertyMap properties = file.file()->properties();
-    const std::pair<const char*, const char*> wanted[] = {{"TITLE", "title"}, {"ARTIST", "artist"}, {"ALBUM", "album"}, {"DATE", "date"},
-                                                           {"ISRC", "isrc"},   {"GENRE", "genre"},   {"TRACKNUMBER", "track"}};
+    const std::pair<const char*, const char*> wanted[] = {{"TITLE", "title"},      {"ARTIST", "artist"}, {"ALBUM", "album"},
+                                                          {"DATE", "date"},        {"ISRC", "isrc"},     {"GENRE", "genre"},
+                                                          {"TRACKNUMBER", "track"}};
     for (const auto& [key, name] : wanted)
         if (properties.contains(key) && !properties[key].isEmpty()) tags.emplace_back(name, properties[key].front().to8Bit(true));
     return tags;

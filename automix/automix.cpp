@@ -95,7 +95,6 @@ std::vector<std::string> tokens(const std::string& text) {
     return out;
 }
 
-
 // 10 ms RMS envelope onsets: a rise of 9 dB over the quietest of the last 50 ms, within
 // 40 dB of the loudest; per second. Percussive sources have many, sustained ones few.
 struct OnsetCounter {
@@ -118,7 +117,8 @@ struct OnsetCounter {
         int onsets = 0;
         bool armed = true;
         for (std::size_t i = 5; i < envelope.size(); ++i) {
-            const double quietest = *std::min_element(envelope.begin() + static_cast<std::ptrdiff_t>(i - 5), envelope.begin() + static_cast<std::ptrdiff_t>(i));
+            const double quietest =
+                *std::min_element(envelope.begin() + static_cast<std::ptrdiff_t>(i - 5), envelope.begin() + static_cast<std::ptrdiff_t>(i));
             const bool rise = envelope[i] - quietest > 9.0 && envelope[i] > loudest - 40.0;
             if (rise && armed) ++onsets;
             armed = !rise;
@@ -181,7 +181,8 @@ AutomixResult automix(const std::string& folder, const std::string& sessionDir) 
         const SoundFileInfo info = reader.info();
         if (result.sampleRate == 0.0) result.sampleRate = info.sampleRate;
         t.channels = info.channels;
-        if (info.channels > 2) throw ConfigError(file.string() + ": " + std::to_string(info.channels) + " channels; a mix takes mono or stereo tracks");
+        if (info.channels > 2)
+            throw ConfigError(file.string() + ": " + std::to_string(info.channels) + " channels; a mix takes mono or stereo tracks");
         ProgramAnalyzer analyzer(info.sampleRate, info.channels, info.speakers, false);
         analyzer.enableSpectrumProfile();
         OnsetCounter onsets(info.sampleRate);
@@ -203,7 +204,8 @@ AutomixResult automix(const std::string& folder, const std::string& sessionDir) 
             weighted += bandPower.back() * profile.bandHz[b];
         }
         const double total = profile.powerBetween(0.0, 1e9), low = profile.powerBetween(0.0, 150.0);
-        for (double centre : octaveBandsHz()) t.octaveDb.push_back(powerToDb(profile.powerBetween(centre / std::sqrt(2.0), centre * std::sqrt(2.0))));
+        for (double centre : octaveBandsHz())
+            t.octaveDb.push_back(powerToDb(profile.powerBetween(centre / std::sqrt(2.0), centre * std::sqrt(2.0))));
         t.centroidHz = total > 0 ? weighted / total : 0.0;
         t.lowShare = total > 0 ? low / total : 0.0;
         t.onsetsPerSecond = onsets.perSecond(analysis.durationSeconds);
@@ -214,13 +216,18 @@ AutomixResult automix(const std::string& folder, const std::string& sessionDir) 
             t.roleReason = "file name '" + file.stem().string() + "'";
         } else {
             const bool percussive = t.onsetsPerSecond >= 1.0;
-            if (t.lowShare > 0.5) t.role = percussive ? "kick" : "bass";
-            else if (percussive && t.centroidHz > 4000.0) t.role = "hat";
-            else if (percussive) t.role = "perc";
-            else if (t.centroidHz < 2000.0) t.role = "pad";
-            else t.role = "keys";
-            t.roleReason = "its sound: " + fixed(t.onsetsPerSecond) + " onsets/s, " + fixed(100.0 * t.lowShare, 0) + " % of its energy below 150 Hz, centroid " +
-                           fixed(t.centroidHz, 0) + " Hz";
+            if (t.lowShare > 0.5)
+                t.role = percussive ? "kick" : "bass";
+            else if (percussive && t.centroidHz > 4000.0)
+                t.role = "hat";
+            else if (percussive)
+                t.role = "perc";
+            else if (t.centroidHz < 2000.0)
+                t.role = "pad";
+            else
+                t.role = "keys";
+            t.roleReason = "its sound: " + fixed(t.onsetsPerSecond) + " onsets/s, " + fixed(100.0 * t.lowShare, 0) +
+                           " % of its energy below 150 Hz, centroid " + fixed(t.centroidHz, 0) + " Hz";
         }
         const RoleRule& rule = ruleFor(t.role);
         t.bus = rule.bus;
@@ -269,8 +276,10 @@ AutomixResult automix(const std::string& folder, const std::string& sessionDir) 
         if (t.channels == 1 && rule.panWidth > 0.0) {
             const int index = seen[t.role]++;
             const std::vector<std::string> words = tokens(fs::path(t.file).stem().string());
-            const bool left = std::find(words.begin(), words.end(), "l") != words.end() || std::find(words.begin(), words.end(), "left") != words.end();
-            const bool right = std::find(words.begin(), words.end(), "r") != words.end() || std::find(words.begin(), words.end(), "right") != words.end();
+            const bool left =
+                std::find(words.begin(), words.end(), "l") != words.end() || std::find(words.begin(), words.end(), "left") != words.end();
+            const bool right =
+                std::find(words.begin(), words.end(), "r") != words.end() || std::find(words.begin(), words.end(), "right") != words.end();
             const double side = left ? -1.0 : right ? 1.0 : (index % 2 == 0 ? -1.0 : 1.0);
             const double width = left || right ? std::max(rule.panWidth, 0.7) : rule.panWidth * (1.0 + 0.25 * (index / 2));
             t.pan = std::round(side * std::min(width, 0.9) * (1.0 - t.lowShare) * 100.0) / 100.0;
@@ -282,7 +291,8 @@ AutomixResult automix(const std::string& folder, const std::string& sessionDir) 
     // there, is cut: 3 dB more than it is over, at most 6 dB, at most two bands a track.
     {
         const auto priority = [](const std::string& role) {
-            const char* order[] = {"vocal", "lead", "kick", "snare", "bass", "drums", "guitar", "keys", "backing", "pad", "perc", "tom", "overhead", "hat", "room", "fx"};
+            const char* order[] = {"vocal",   "lead", "kick", "snare", "bass",     "drums", "guitar", "keys",
+                                   "backing", "pad",  "perc", "tom",   "overhead", "hat",   "room",   "fx"};
             for (int i = 0; i < 16; ++i)
                 if (role == order[i]) return i;
             return 16;
@@ -290,7 +300,11 @@ AutomixResult automix(const std::string& folder, const std::string& sessionDir) 
         const std::vector<double> centres = {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0};
         for (auto& low : result.tracks) {
             if (!low.activeLufs) continue;
-            struct Candidate { double over; std::size_t band; const AutomixTrack* high; };
+            struct Candidate {
+                double over;
+                std::size_t band;
+                const AutomixTrack* high;
+            };
             std::vector<Candidate> candidates;
             for (std::size_t k = 3; k <= 7; ++k) {
                 const double lowLevel = low.octaveDb[k] + low.gainDb;
@@ -304,9 +318,8 @@ AutomixResult automix(const std::string& folder, const std::string& sessionDir) 
                     if (lowLevel > highLevel) candidates.push_back({lowLevel - highLevel, k, &high});
                 }
             }
-            std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
-                return a.over != b.over ? a.over > b.over : a.band < b.band;
-            });
+            std::sort(candidates.begin(), candidates.end(),
+                      [](const Candidate& a, const Candidate& b) { return a.over != b.over ? a.over > b.over : a.band < b.band; });
             std::set<std::size_t> used;
             for (const auto& c : candidates) {
                 if (used.count(c.band) || used.size() == 2) continue;
@@ -334,22 +347,28 @@ AutomixResult automix(const std::string& folder, const std::string& sessionDir) 
         } else {
             s += "; silent, left at 0 dB";
         }
-        s += "\n[[track]]\nname = \"" + t.name + "\"\nfile = \"" + t.file + "\"\nrole = \"" + t.role + "\"\ngain_db = " + fixed(t.gainDb) + "\n";
+        s += "\n[[track]]\nname = \"" + t.name + "\"\nfile = \"" + t.file + "\"\nrole = \"" + t.role + "\"\ngain_db = " + fixed(t.gainDb) +
+             "\n";
         if (t.pan != 0.0) s += "pan = " + fixed(t.pan, 2) + "\n";
         s += "bus = \"" + t.bus + "\"\n";
         if (t.highpassHz) {
-            s += "# high-pass from its spectrum (0.1 % of its energy lies below about " + fixed(*t.highpassHz / 0.7, 0) + " Hz; capped for a " + t.role + ")\n";
+            s += "# high-pass from its spectrum (0.1 % of its energy lies below about " + fixed(*t.highpassHz / 0.7, 0) +
+                 " Hz; capped for a " + t.role + ")\n";
             s += "[[track.insert]]\ntype = \"highpass\"\nfreq_hz = " + fixed(*t.highpassHz, 0) + "\nslope_db_oct = 12\n";
         }
         for (const auto& cut : t.cuts) {
-            s += "# masking: at " + fixed(cut.freqHz, 0) + " Hz it sits " + fixed(cut.overDb) + " dB over '" + cut.because + "' (a higher priority): room for it\n";
-            s += "[[track.insert]]\ntype = \"peak\"\nfreq_hz = " + fixed(cut.freqHz, 0) + "\ngain_db = " + fixed(cut.gainDb) + "\nq = 1.4\n";
+            s += "# masking: at " + fixed(cut.freqHz, 0) + " Hz it sits " + fixed(cut.overDb) + " dB over '" + cut.because +
+                 "' (a higher priority): room for it\n";
+            s +=
+                "[[track.insert]]\ntype = \"peak\"\nfreq_hz = " + fixed(cut.freqHz, 0) + "\ngain_db = " + fixed(cut.gainDb) + "\nq = 1.4\n";
         }
         if (t.compressor && t.activeLufs) {
             const bool bass = t.role == "bass";
-            s += std::string("# ") + (bass ? "bass: steady level under the mix" : "voice: even out the phrases") + "; threshold a little above where it plays\n";
-            s += "[[track.insert]]\ntype = \"compressor\"\nthreshold_db = " + fixed(std::round(*t.activeLufs + 6.0)) + "\nratio = " + (bass ? "4" : "3") +
-                 "\nattack_ms = " + (bass ? "15" : "10") + "\nrelease_ms = " + (bass ? "120" : "100") + "\n";
+            s += std::string("# ") + (bass ? "bass: steady level under the mix" : "voice: even out the phrases") +
+                 "; threshold a little above where it plays\n";
+            s += "[[track.insert]]\ntype = \"compressor\"\nthreshold_db = " + fixed(std::round(*t.activeLufs + 6.0)) +
+                 "\nratio = " + (bass ? "4" : "3") + "\nattack_ms = " + (bass ? "15" : "10") + "\nrelease_ms = " + (bass ? "120" : "100") +
+                 "\n";
         }
         if (t.sendDb) s += "[[track.send]]\nto = \"reverb\"\nlevel_db = " + fixed(*t.sendDb, 0) + "\n";
     }

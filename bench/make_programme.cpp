@@ -23,8 +23,8 @@ int main(int argc, char** argv) {
     const bool sixteen = argc > 6 && std::string(argv[6]) == "16";
     const auto audio = finished ? bounce::bench::finishedProgramme(rate, seconds, channels, seed)
                                 : bounce::bench::benchmarkProgramme(rate, seconds, channels, seed);
-    bounce::SoundFileWriter writer(argv[1], {rate, channels, bounce::FileFormat::Wav,
-                                             sixteen ? bounce::SampleFormat::Pcm16 : bounce::SampleFormat::Pcm24});
+    bounce::SoundFileWriter writer(
+        argv[1], {rate, channels, bounce::FileFormat::Wav, sixteen ? bounce::SampleFormat::Pcm16 : bounce::SampleFormat::Pcm24});
     writer.write(audio.view());
     writer.close();
     return 0;

@@ -50,7 +50,8 @@ void BM_ProgramAnalyzerWithSpectrum(benchmark::State& state) {
     for (auto _ : state) {
         bounce::ProgramAnalyzer analyzer(48000.0, 2);
         analyzer.enableSpectrumProfile();
-        for (std::size_t i = 0; i < view.frames(); i += 4096) analyzer.addFrames(view.subView(i, std::min<std::size_t>(4096, view.frames() - i)));
+        for (std::size_t i = 0; i < view.frames(); i += 4096)
+            analyzer.addFrames(view.subView(i, std::min<std::size_t>(4096, view.frames() - i)));
         const auto result = analyzer.result();
         benchmark::DoNotOptimize(analyzer.spectrumProfile(result).midDb.data());
     }
@@ -69,7 +70,8 @@ void BM_MidSideCurveEq(benchmark::State& state) {
     bounce::AudioBuffer work(2, programme().frames());
     for (auto _ : state) {
         for (int c = 0; c < 2; ++c) std::copy_n(programme().channel(c), work.frames(), work.channel(c));
-        for (std::size_t i = 0; i < work.frames(); i += 4096) eq.process(work.view().subView(i, std::min<std::size_t>(4096, work.frames() - i)));
+        for (std::size_t i = 0; i < work.frames(); i += 4096)
+            eq.process(work.view().subView(i, std::min<std::size_t>(4096, work.frames() - i)));
         benchmark::DoNotOptimize(work.channel(0));
     }
     state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * work.frames()));

@@ -66,7 +66,7 @@ BOUNCE_PROCESSOR_BENCHMARK(reverb, {{"decay_s", 2.0}});
 BOUNCE_PROCESSOR_BENCHMARK(dither, {{"bits", 16.0}});
 BOUNCE_PROCESSOR_BENCHMARK(multiband_compressor,
                            {{"band", std::vector<ParamTable>{band({{"up_to_hz", 120.0}}), band({{"up_to_hz", 2500.0}}), band({})}}});
-BOUNCE_PROCESSOR_BENCHMARK(linear_phase_eq,
-                           {{"band", std::vector<ParamTable>{band({{"type", std::string("peak")}, {"freq_hz", 1000.0}, {"gain_db", 3.0}})}}});
+BOUNCE_PROCESSOR_BENCHMARK(linear_phase_eq, {{"band", std::vector<ParamTable>{
+                                                          band({{"type", std::string("peak")}, {"freq_hz", 1000.0}, {"gain_db", 3.0}})}}});
 
 }  // namespace

@@ -19,8 +19,7 @@ inline double nextWhite(std::uint64_t& state) {
     return static_cast<double>(state >> 11) * (2.0 / 9007199254740992.0) - 1.0;
 }
 
-inline AudioBuffer benchmarkProgramme(double sampleRate = 44100.0, double seconds = 240.0, int channels = 2,
-                                      std::uint64_t seed = 0) {
+inline AudioBuffer benchmarkProgramme(double sampleRate = 44100.0, double seconds = 240.0, int channels = 2, std::uint64_t seed = 0) {
     const auto frames = static_cast<std::size_t>(sampleRate * seconds);
     AudioBuffer audio(channels, frames);
     for (int c = 0; c < channels; ++c) {

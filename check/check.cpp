@@ -76,7 +76,8 @@ std::int64_t alignmentLag(const std::vector<float>& a, const std::vector<float>&
     std::copy(b.begin(), b.end(), y.begin());
     std::vector<std::complex<float>> fx(n / 2 + 1), fy(n / 2 + 1);
     const auto forward = [n](std::vector<float>& in, std::vector<std::complex<float>>& out) {
-        fftwf_plan plan = fftwf_plan_dft_r2c_1d(static_cast<int>(n), in.data(), reinterpret_cast<fftwf_complex*>(out.data()), FFTW_ESTIMATE);
+        fftwf_plan plan =
+            fftwf_plan_dft_r2c_1d(static_cast<int>(n), in.data(), reinterpret_cast<fftwf_complex*>(out.data()), FFTW_ESTIMATE);
         fftwf_execute(plan);
         fftwf_destroy_plan(plan);
     };
@@ -223,9 +224,11 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
         s.analyzer->disableStatistics();
         s.work.resize(channels, kBlock);
         if (!settings.previewDir.empty()) {
-            const std::string preview = (fs::path(settings.previewDir) / (fs::path(path).stem().string() + "." + chosen[i]->name + ".wav")).string();
+            const std::string preview =
+                (fs::path(settings.previewDir) / (fs::path(path).stem().string() + "." + chosen[i]->name + ".wav")).string();
             s.output = std::make_unique<AtomicOutputFile>(preview, std::vector<std::string>{path});
-            s.writer = std::make_unique<SoundFileWriter>(s.output->tempPath(), SoundFileSpec{rate, channels, FileFormat::Wav, SampleFormat::Pcm24});
+            s.writer = std::make_unique<SoundFileWriter>(s.output->tempPath(),
+                                                         SoundFileSpec{rate, channels, FileFormat::Wav, SampleFormat::Pcm24});
         }
     }
 
@@ -275,7 +278,8 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
         const ConstAudioView in = ConstAudioView(block.view()).subView(0, n);
         input.addFrames(in);
         for (std::size_t k = 0; k < n; ++k) {
-            WaveformColumn& col = columns[std::min(kColumns - 1, static_cast<std::size_t>(static_cast<double>(framesRead + k) / framesPerColumn))];
+            WaveformColumn& col =
+                columns[std::min(kColumns - 1, static_cast<std::size_t>(static_cast<double>(framesRead + k) / framesPerColumn))];
             for (int c = 0; c < channels; ++c) {
                 const float v = in.channel(c)[k];
                 if (!std::isfinite(v)) continue;
@@ -283,7 +287,8 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
                 col.max = std::max(col.max, v);
                 if (std::fabs(v) >= kFullScaleThreshold) col.clipped = true;
             }
-            for (int c = 0; c < channels; ++c) tail[tailWrite * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)] = in.channel(c)[k];
+            for (int c = 0; c < channels; ++c)
+                tail[tailWrite * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)] = in.channel(c)[k];
             tailWrite = tailWrite + 1 == tailFrames ? 0 : tailWrite + 1;
         }
         for (int c = 0; c < channels; ++c) {
@@ -335,8 +340,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
             const double before = octaveBandPower(r.profile, k), after = octaveBandPower(outProfile, k);
             c.bandGainDb.push_back(before > 0 && after > 0 ? powerToDb(after / before) : -120.0);
         }
-        for (std::size_t b = 0; b < outProfile.bandHz.size(); ++b)
-            c.thirdOctaveDb.push_back(outProfile.totalDb(b));
+        for (std::size_t b = 0; b < outProfile.bandHz.size(); ++b) c.thirdOctaveDb.push_back(outProfile.totalDb(b));
         if (out.integratedLufs && r.analysis.integratedLufs) c.loudnessChangeLu = *out.integratedLufs - *r.analysis.integratedLufs;
         double outLoudest = 0;
         for (std::size_t k = 0; k < octaves.size(); ++k) outLoudest = std::max(outLoudest, octaveBandPower(outProfile, k));
@@ -375,7 +379,8 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
         std::snprintf(text, sizeof text, "true peak %+.2f dBTP: above -1 dBTP, lossy encoding may clip it", *a.truePeakDbtp);
         add(Severity::Warning, "true_peak_high", text);
     }
-    if (a.clippedSamples > 0) add(Severity::Error, "clipping", std::to_string(a.clippedSamples) + " samples in clipped runs (3 or more at full scale)");
+    if (a.clippedSamples > 0)
+        add(Severity::Error, "clipping", std::to_string(a.clippedSamples) + " samples in clipped runs (3 or more at full scale)");
     for (std::size_t c = 0; c < a.dcOffsetDbfs.size(); ++c)
         if (a.dcOffsetDbfs[c] && *a.dcOffsetDbfs[c] > -40.0) {
             std::snprintf(text, sizeof text, "DC offset of %.1f dBFS in channel %zu", *a.dcOffsetDbfs[c], c + 1);
@@ -383,7 +388,8 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
         }
     if (channels == 2) {
         if (phase.inverted) {
-            std::snprintf(text, sizeof text, "left and right are opposed in %d of %d bands (correlation %.2f): one channel's polarity is probably inverted",
+            std::snprintf(text, sizeof text,
+                          "left and right are opposed in %d of %d bands (correlation %.2f): one channel's polarity is probably inverted",
                           phase.opposed, phase.judged, a.correlation.value_or(0.0));
             add(Severity::Error, "inverted_polarity", text);
         } else {
@@ -411,15 +417,16 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     for (float v : tail) tailSquares += static_cast<double>(v) * v;
     const double tailDbfs = powerToDb(tailSquares / static_cast<double>(std::max<std::size_t>(tail.size(), 1)));
     if (framesRead > tailFrames && tailDbfs > -40.0) {
-        std::snprintf(text, sizeof text, "the audio is still at %.1f dBFS RMS in its last 10 ms: the end is cut mid-signal (no fade or tail)", tailDbfs);
+        std::snprintf(text, sizeof text,
+                      "the audio is still at %.1f dBFS RMS in its last 10 ms: the end is cut mid-signal (no fade or tail)", tailDbfs);
         add(Severity::Warning, "truncated_tail", text, a.durationSeconds);
     }
     if (settings.codecs) {
         r.codecs = codecRoundTrips(path);
         for (const auto& c : r.codecs)
             if (c.truePeakDbtp && *c.truePeakDbtp > 0.0) {
-                std::snprintf(text, sizeof text, "after %s at %d kbit/s the true peak is %+.2f dBTP: the decoded file clips", c.codec.c_str(), c.bitrateKbps,
-                              *c.truePeakDbtp);
+                std::snprintf(text, sizeof text, "after %s at %d kbit/s the true peak is %+.2f dBTP: the decoded file clips",
+                              c.codec.c_str(), c.bitrateKbps, *c.truePeakDbtp);
                 add(Severity::Warning, "codec_over", text);
             }
     }
@@ -434,7 +441,8 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
                               " at " + std::to_string(static_cast<int>(rate)) + " Hz: compare versions at one rate");
         AnalysisResult otherAnalysis;
         const SpectrumProfile other = analyzeSpectrumProfile(v.path, &otherAnalysis);
-        if (otherAnalysis.integratedLufs && r.analysis.integratedLufs) v.loudnessChangeLu = *otherAnalysis.integratedLufs - *r.analysis.integratedLufs;
+        if (otherAnalysis.integratedLufs && r.analysis.integratedLufs)
+            v.loudnessChangeLu = *otherAnalysis.integratedLufs - *r.analysis.integratedLufs;
         for (std::size_t k = 0; k < octaves.size(); ++k) {
             const double before = octaveBandPower(r.profile, k), after = octaveBandPower(other, k);
             v.bandChangeDb.push_back(before > 0 && after > 0 ? powerToDb(after / before) : 0.0);

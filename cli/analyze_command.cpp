@@ -61,8 +61,7 @@ int runAnalyze(const AnalyzeArgs& args) {
 
 std::function<int()> addAnalyzeCommand(CLI::App& app) {
     auto args = std::make_shared<AnalyzeArgs>();
-    CLI::App* cmd = app.add_subcommand(
-        "analyze", "Measure loudness (BS.1770-4 / EBU R 128), true peak, loudness range and QC statistics");
+    CLI::App* cmd = app.add_subcommand("analyze", "Measure loudness (BS.1770-4 / EBU R 128), true peak, loudness range and QC statistics");
     cmd->add_option("files", args->files, "Sound files to analyse")->required();
     cmd->add_flag("--json", args->json, "One JSON object per file, one per line");
     cmd->add_option("--curve", args->curvePath, "Write momentary and short-term loudness every 100 ms as CSV");

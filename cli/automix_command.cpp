@@ -40,10 +40,20 @@ int runAutomix(const AutomixArgs& a) {
         out["lead_role"] = result.leadRole;
         nlohmann::ordered_json tracks = nlohmann::ordered_json::array();
         for (const auto& t : result.tracks)
-            tracks.push_back({{"name", t.name}, {"file", t.file}, {"role", t.role}, {"reason", t.roleReason}, {"bus", t.bus},
-                              {"active_lufs", rounded(t.activeLufs, 2)}, {"gain_db", t.gainDb}, {"pan", t.pan}, {"highpass_hz", rounded(t.highpassHz, 0)},
-                              {"compressor", t.compressor}, {"reverb_send_db", rounded(t.sendDb, 0)}, {"centroid_hz", rounded(t.centroidHz, 0)},
-                              {"low_share", rounded(t.lowShare, 3)}, {"onsets_per_s", rounded(t.onsetsPerSecond, 2)}});
+            tracks.push_back({{"name", t.name},
+                              {"file", t.file},
+                              {"role", t.role},
+                              {"reason", t.roleReason},
+                              {"bus", t.bus},
+                              {"active_lufs", rounded(t.activeLufs, 2)},
+                              {"gain_db", t.gainDb},
+                              {"pan", t.pan},
+                              {"highpass_hz", rounded(t.highpassHz, 0)},
+                              {"compressor", t.compressor},
+                              {"reverb_send_db", rounded(t.sendDb, 0)},
+                              {"centroid_hz", rounded(t.centroidHz, 0)},
+                              {"low_share", rounded(t.lowShare, 3)},
+                              {"onsets_per_s", rounded(t.onsetsPerSecond, 2)}});
         out["tracks"] = tracks;
         AtomicOutputFile report(a.jsonPath);
         std::ofstream(report.tempPath()) << out.dump(2) << "\n";

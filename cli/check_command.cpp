@@ -46,11 +46,14 @@ int runCheck(const CheckArgs& a) {
 
 std::function<int()> addCheckCommand(CLI::App& app) {
     auto a = std::make_shared<CheckArgs>();
-    CLI::App* cmd = app.add_subcommand("check", "How a mix plays on earbuds, a phone, a laptop, a TV, a car and a club, what mono and the platforms do to it, and a QC report");
+    CLI::App* cmd = app.add_subcommand(
+        "check",
+        "How a mix plays on earbuds, a phone, a laptop, a TV, a car and a club, what mono and the platforms do to it, and a QC report");
     cmd->add_option("input", a->input, "The mix or master")->required();
     cmd->add_option("--systems", a->systems, "Which systems, comma-separated (default all: earbuds,phone,laptop,tv,car,club)");
     cmd->add_option("--preview", a->previewDir, "Write one WAV per system to this folder, to listen to");
-    cmd->add_option("--against", a->against, "Another version of the mix: line them up and report what changed (loudness, bands, width, null residual)");
+    cmd->add_option("--against", a->against,
+                    "Another version of the mix: line them up and report what changed (loudness, bands, width, null residual)");
     cmd->add_option("--json", a->jsonPath, "Write the report as JSON");
     cmd->add_option("--report", a->reportPath, "Write the report as one self-contained HTML page with plots");
     cmd->add_flag("--no-codecs", a->noCodecs, "Skip the lossy round trips (AAC, MP3, Opus through ffmpeg)");

@@ -32,12 +32,16 @@ int runCompare(const CompareArgs& args) {
 
     if (args.json) {
         nlohmann::ordered_json out;
-        out["input"] = {{"path", args.input}, {"integrated_lufs", rounded(input.integratedLufs)},
-                        {"crest_db", rounded(input.crestDb)}, {"width", rounded(input.overallWidth(), 2)}};
+        out["input"] = {{"path", args.input},
+                        {"integrated_lufs", rounded(input.integratedLufs)},
+                        {"crest_db", rounded(input.crestDb)},
+                        {"width", rounded(input.overallWidth(), 2)}};
         nlohmann::ordered_json list = nlohmann::ordered_json::array();
         for (std::size_t i = 0; i < refs.size(); ++i)
-            list.push_back({{"path", args.references[i]}, {"integrated_lufs", rounded(refs[i].integratedLufs)},
-                            {"crest_db", rounded(refs[i].crestDb)}, {"width", rounded(refs[i].overallWidth(), 2)},
+            list.push_back({{"path", args.references[i]},
+                            {"integrated_lufs", rounded(refs[i].integratedLufs)},
+                            {"crest_db", rounded(refs[i].crestDb)},
+                            {"width", rounded(refs[i].overallWidth(), 2)},
                             {"distance_db", rounded(spectralDistanceDb(input, refs[i]), 2)}});
         out["references"] = list;
         out["distance_db"] = rounded(match.distanceDb, 2);
@@ -59,8 +63,8 @@ int runCompare(const CompareArgs& args) {
         std::cout << line;
     }
     if (refs.size() > 1) {
-        std::snprintf(line, sizeof line, "%-12s %8.1f %8.1f %7.2f %6.2f dB\n", "average", value(average.integratedLufs), value(average.crestDb),
-                      average.overallWidth(), match.distanceDb);
+        std::snprintf(line, sizeof line, "%-12s %8.1f %8.1f %7.2f %6.2f dB\n", "average", value(average.integratedLufs),
+                      value(average.crestDb), average.overallWidth(), match.distanceDb);
         std::cout << line;
     }
     std::cout << "distance: third-octave RMS over 40 Hz-16 kHz, loudness-normalised; width: side/mid power, 100 Hz-10 kHz\n";

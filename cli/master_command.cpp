@@ -88,8 +88,9 @@ std::function<int()> addMasterCommand(CLI::App& app) {
     cmd->add_flag("--strict", a->strict, "Fail when the target cannot be reached without heavy limiting");
     // A flag with an optional value: --codec-safe alone (all codecs), or --codec-safe=aac,opus.
     // A flag never takes the next argument, so the input file cannot be read as the list.
-    auto* codecSafe = cmd->add_flag("--codec-safe{all}", a->codecSafe,
-                                    "Keep the decoded AAC/MP3/Opus round trips (ffmpeg) under the ceiling too; optionally =LIST, e.g. --codec-safe=aac,opus");
+    auto* codecSafe = cmd->add_flag(
+        "--codec-safe{all}", a->codecSafe,
+        "Keep the decoded AAC/MP3/Opus round trips (ffmpeg) under the ceiling too; optionally =LIST, e.g. --codec-safe=aac,opus");
     return [a, codecSafe] {
         a->codecSafeGiven = codecSafe->count() > 0;
         return runMaster(*a);

@@ -35,7 +35,9 @@ int runMix(const MixArgs& args) {
     MixRenderOptions options;
     options.outputPath = args.output;
     if (options.outputPath.empty())
-        options.outputPath = (std::filesystem::path(args.session).parent_path() / ("mix." + (args.format.empty() ? std::string("wav") : args.format))).string();
+        options.outputPath =
+            (std::filesystem::path(args.session).parent_path() / ("mix." + (args.format.empty() ? std::string("wav") : args.format)))
+                .string();
     if (!args.format.empty() && std::filesystem::path(options.outputPath).extension() != "." + args.format)
         throw ConfigError("--format " + args.format + " does not match the output name " + options.outputPath);
     options.stemsFolder = args.stems;
@@ -46,9 +48,8 @@ int runMix(const MixArgs& args) {
     const MixResult result = renderMix(session, options);
 
     const AnalysisResult& a = result.analysis;
-    std::cout << result.analysis.path << ": " << formatted(a.durationSeconds, "s") << ", "
-              << formatted(a.integratedLufs, "LUFS") << " integrated, " << formatted(a.truePeakDbtp, "dBTP")
-              << " true peak, " << a.clippedSamples << " clipped samples\n";
+    std::cout << result.analysis.path << ": " << formatted(a.durationSeconds, "s") << ", " << formatted(a.integratedLufs, "LUFS")
+              << " integrated, " << formatted(a.truePeakDbtp, "dBTP") << " true peak, " << a.clippedSamples << " clipped samples\n";
     if (!result.stems.empty()) {
         std::cout << "stems:";
         for (const auto& s : result.stems) std::cout << " " << s;

@@ -45,8 +45,7 @@ int runProcess(const ProcessArgs& args) {
         auto dither = std::make_unique<Dither>();
         DitherParams params;
         params.bits = sampleFormat == SampleFormat::Pcm16 ? 16 : 24;
-        params.type = args.dither == "shaped" ? DitherType::NoiseShaped
-                    : args.dither == "none"   ? DitherType::None : DitherType::Tpdf;
+        params.type = args.dither == "shaped" ? DitherType::NoiseShaped : args.dither == "none" ? DitherType::None : DitherType::Tpdf;
         dither->setParams(params);
         chain.add(std::move(dither));
     }
@@ -57,16 +56,16 @@ int runProcess(const ProcessArgs& args) {
     AtomicOutputFile output(args.output, {args.input});
     SoundFileWriter writer(output.tempPath(), {info.sampleRate, info.channels, format, sampleFormat});
     std::uint64_t frames = 0;
-    renderAligned(chain, info.channels, kBlockFrames, [&](AudioView block) { return reader.read(block); },
-                  [&](ConstAudioView block) {
-                      writer.write(block);
-                      frames += block.frames();
-                  });
+    renderAligned(
+        chain, info.channels, kBlockFrames, [&](AudioView block) { return reader.read(block); },
+        [&](ConstAudioView block) {
+            writer.write(block);
+            frames += block.frames();
+        });
     writer.close();
     output.commit();
-    std::cout << args.output << ": " << frames << " frames, " << inserts.size() << " insert"
-              << (inserts.size() == 1 ? "" : "s") << ", latency " << chain.latencyFrames()
-              << " frames compensated\n";
+    std::cout << args.output << ": " << frames << " frames, " << inserts.size() << " insert" << (inserts.size() == 1 ? "" : "s")
+              << ", latency " << chain.latencyFrames() << " frames compensated\n";
     return kExitOk;
 }
 
@@ -78,8 +77,7 @@ std::function<int()> addProcessCommand(CLI::App& app) {
     cmd->add_option("input", args->input, "Input sound file")->required();
     cmd->add_option("-o,--output", args->output, "Output file (.wav .w64 .aiff .flac)")->required();
     cmd->add_option("--chain", args->chainPath, "Chain file of [[insert]] tables")->required();
-    cmd->add_option("--bits", args->bits, "Output sample format: 16, 24 (dithered) or 32f")
-        ->check(CLI::IsMember(outputBitsChoices()));
+    cmd->add_option("--bits", args->bits, "Output sample format: 16, 24 (dithered) or 32f")->check(CLI::IsMember(outputBitsChoices()));
     cmd->add_option("--dither", args->dither, "Dither for 16/24-bit output: tpdf, shaped or none")
         ->check(CLI::IsMember({"tpdf", "shaped", "none"}));
     return [args] { return runProcess(*args); };

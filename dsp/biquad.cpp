@@ -26,25 +26,57 @@ BiquadCoefficients rbj(FilterType type, double freqHz, double q, double gainDb, 
     const double alpha = sinw / (2.0 * q);
     const double A = std::pow(10.0, gainDb / 40.0);
     double b0 = 1, b1 = 0, b2 = 0, a0 = 1, a1 = 0, a2 = 0;
+    // clang-format off: the Cookbook's table, one row a filter.
     switch (type) {
     case FilterType::LowPass:
-        b0 = (1 - cosw) / 2; b1 = 1 - cosw; b2 = b0; a0 = 1 + alpha; a1 = -2 * cosw; a2 = 1 - alpha;
+        b0 = (1 - cosw) / 2;
+        b1 = 1 - cosw;
+        b2 = b0;
+        a0 = 1 + alpha;
+        a1 = -2 * cosw;
+        a2 = 1 - alpha;
         break;
     case FilterType::HighPass:
-        b0 = (1 + cosw) / 2; b1 = -(1 + cosw); b2 = b0; a0 = 1 + alpha; a1 = -2 * cosw; a2 = 1 - alpha;
+        b0 = (1 + cosw) / 2;
+        b1 = -(1 + cosw);
+        b2 = b0;
+        a0 = 1 + alpha;
+        a1 = -2 * cosw;
+        a2 = 1 - alpha;
         break;
     case FilterType::BandPass:  // constant 0 dB peak gain
-        b0 = alpha; b1 = 0; b2 = -alpha; a0 = 1 + alpha; a1 = -2 * cosw; a2 = 1 - alpha;
+        b0 = alpha;
+        b1 = 0;
+        b2 = -alpha;
+        a0 = 1 + alpha;
+        a1 = -2 * cosw;
+        a2 = 1 - alpha;
         break;
     case FilterType::Notch:
-        b0 = 1; b1 = -2 * cosw; b2 = 1; a0 = 1 + alpha; a1 = -2 * cosw; a2 = 1 - alpha;
+        b0 = 1;
+        b1 = -2 * cosw;
+        b2 = 1;
+        a0 = 1 + alpha;
+        a1 = -2 * cosw;
+        a2 = 1 - alpha;
         break;
     case FilterType::AllPass:
-        b0 = 1 - alpha; b1 = -2 * cosw; b2 = 1 + alpha; a0 = 1 + alpha; a1 = -2 * cosw; a2 = 1 - alpha;
+        b0 = 1 - alpha;
+        b1 = -2 * cosw;
+        b2 = 1 + alpha;
+        a0 = 1 + alpha;
+        a1 = -2 * cosw;
+        a2 = 1 - alpha;
         break;
     case FilterType::Peak:
-        b0 = 1 + alpha * A; b1 = -2 * cosw; b2 = 1 - alpha * A; a0 = 1 + alpha / A; a1 = -2 * cosw; a2 = 1 - alpha / A;
+        b0 = 1 + alpha * A;
+        b1 = -2 * cosw;
+        b2 = 1 - alpha * A;
+        a0 = 1 + alpha / A;
+        a1 = -2 * cosw;
+        a2 = 1 - alpha / A;
         break;
+    // clang-format on
     case FilterType::LowShelf: {
         const double k = 2 * std::sqrt(A) * alpha;
         b0 = A * ((A + 1) - (A - 1) * cosw + k);
@@ -78,8 +110,7 @@ BiquadCoefficients vicanek(FilterType type, double freqHz, double q, double gain
     const double zeta = 1.0 / (2.0 * q);
     BiquadCoefficients c;
     const double e = std::exp(-zeta * w0);
-    c.a1 = zeta <= 1.0 ? -2.0 * e * std::cos(std::sqrt(1.0 - zeta * zeta) * w0)
-                       : -2.0 * e * std::cosh(std::sqrt(zeta * zeta - 1.0) * w0);
+    c.a1 = zeta <= 1.0 ? -2.0 * e * std::cos(std::sqrt(1.0 - zeta * zeta) * w0) : -2.0 * e * std::cosh(std::sqrt(zeta * zeta - 1.0) * w0);
     c.a2 = e * e;
     const double A0 = (1 + c.a1 + c.a2) * (1 + c.a1 + c.a2);
     const double A1 = (1 - c.a1 + c.a2) * (1 - c.a1 + c.a2);
@@ -134,13 +165,12 @@ BiquadCoefficients vicanek(FilterType type, double freqHz, double q, double gain
 
 }  // namespace
 
-BiquadCoefficients designBiquad(FilterType type, double freqHz, double q, double gainDb, double sampleRate,
-                                bool matched) {
+BiquadCoefficients designBiquad(FilterType type, double freqHz, double q, double gainDb, double sampleRate, bool matched) {
     // Keep the design inside what a second-order section can represent.
     freqHz = std::clamp(freqHz, 1.0, 0.49 * sampleRate);
     q = std::clamp(q, 0.025, 100.0);
-    const bool hasMatched = type == FilterType::LowPass || type == FilterType::HighPass ||
-                            type == FilterType::BandPass || type == FilterType::Peak;
+    const bool hasMatched =
+        type == FilterType::LowPass || type == FilterType::HighPass || type == FilterType::BandPass || type == FilterType::Peak;
     return matched && hasMatched ? vicanek(type, freqHz, q, gainDb, sampleRate) : rbj(type, freqHz, q, gainDb, sampleRate);
 }
 
@@ -168,8 +198,7 @@ int designButterworth(FilterType type, int order, double freqHz, double sampleRa
     // theta_k = (2k + 1) pi / (2n) for k < n/2.
     for (int k = 0; k < order / 2; ++k) {
         const double theta = (2.0 * k + 1.0) * kPi / (2.0 * order);
-        sections[static_cast<std::size_t>(count++)] =
-            designBiquad(type, freqHz, 1.0 / (2.0 * std::cos(theta)), 0.0, sampleRate, matched);
+        sections[static_cast<std::size_t>(count++)] = designBiquad(type, freqHz, 1.0 / (2.0 * std::cos(theta)), 0.0, sampleRate, matched);
     }
     if (order % 2 == 1) sections[static_cast<std::size_t>(count++)] = designFirstOrder(type, freqHz, sampleRate);
     return count;
@@ -257,8 +286,9 @@ void BiquadCascade::process(float* samples, std::size_t frames, int channel) noe
         s2[k] = k < count_ ? state[k].s2 : 0.0;
     }
     // Unused sections (above count_) are identities: b0 = 1, the rest 0.
-    runCascade(coefficients_.data(), count_, s1, s2, frames, [samples](std::size_t i) { return static_cast<double>(samples[i]); },
-               [samples](std::size_t i, double y) { samples[i] = static_cast<float>(y); });
+    runCascade(
+        coefficients_.data(), count_, s1, s2, frames, [samples](std::size_t i) { return static_cast<double>(samples[i]); },
+        [samples](std::size_t i, double y) { samples[i] = static_cast<float>(y); });
     for (int k = 0; k < count_; ++k) {
         state[k].s1 = s1[k];
         state[k].s2 = s2[k];
@@ -275,12 +305,15 @@ void BiquadCascade::processPair(float* left, float* right, std::size_t frames, i
         s1[k] = k < count_ ? Double2{a[k].s1, b[k].s1} : Double2{};
         s2[k] = k < count_ ? Double2{a[k].s2, b[k].s2} : Double2{};
     }
-    runCascade(coefficients_.data(), count_, s1, s2, frames,
-               [left, right](std::size_t i) { return Double2{static_cast<double>(left[i]), static_cast<double>(right[i])}; },
-               [left, right](std::size_t i, Double2 y) {
-                   left[i] = static_cast<float>(y[0]);
-                   right[i] = static_cast<float>(y[1]);
-               });
+    runCascade(
+        coefficients_.data(), count_, s1, s2, frames,
+        [left, right](std::size_t i) {
+            return Double2{static_cast<double>(left[i]), static_cast<double>(right[i])};
+        },
+        [left, right](std::size_t i, Double2 y) {
+            left[i] = static_cast<float>(y[0]);
+            right[i] = static_cast<float>(y[1]);
+        });
     for (int k = 0; k < count_; ++k) {
         a[k].s1 = s1[k][0];
         b[k].s1 = s1[k][1];
@@ -309,8 +342,9 @@ bool BiquadCascade::processSeries(BiquadCascade* const* cascades, int count, flo
         }
     }
     if (total == 0) return true;
-    runCascade(coefficients, total, s1, s2, frames, [samples](std::size_t i) { return static_cast<double>(samples[i]); },
-               [samples](std::size_t i, double y) { samples[i] = static_cast<float>(y); });
+    runCascade(
+        coefficients, total, s1, s2, frames, [samples](std::size_t i) { return static_cast<double>(samples[i]); },
+        [samples](std::size_t i, double y) { samples[i] = static_cast<float>(y); });
     total = 0;
     for (int c = 0; c < count; ++c) {
         BiquadCascade& cascade = *cascades[c];
@@ -341,12 +375,15 @@ bool BiquadCascade::processSeriesPair(BiquadCascade* const* cascades, int count,
         }
     }
     if (total == 0) return true;
-    runCascade(coefficients, total, s1, s2, frames,
-               [left, right](std::size_t i) { return Double2{static_cast<double>(left[i]), static_cast<double>(right[i])}; },
-               [left, right](std::size_t i, Double2 y) {
-                   left[i] = static_cast<float>(y[0]);
-                   right[i] = static_cast<float>(y[1]);
-               });
+    runCascade(
+        coefficients, total, s1, s2, frames,
+        [left, right](std::size_t i) {
+            return Double2{static_cast<double>(left[i]), static_cast<double>(right[i])};
+        },
+        [left, right](std::size_t i, Double2 y) {
+            left[i] = static_cast<float>(y[0]);
+            right[i] = static_cast<float>(y[1]);
+        });
     total = 0;
     for (int c = 0; c < count; ++c) {
         BiquadCascade& cascade = *cascades[c];

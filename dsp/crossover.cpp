@@ -48,8 +48,8 @@ bool finite(double v) noexcept { return std::isfinite(v); }
 // vector for a pair. Section order and arithmetic are those of BiquadCascade (transposed
 // direct form II).
 template <int Splits, typename T, typename Load, typename Store>
-void runSplits(const BiquadCoefficients* lowPass, const BiquadCoefficients* highPass, const BiquadCoefficients* allPass, T* s1,
-               T* s2, std::size_t frames, Load load, Store store) noexcept {
+void runSplits(const BiquadCoefficients* lowPass, const BiquadCoefficients* highPass, const BiquadCoefficients* allPass, T* s1, T* s2,
+               std::size_t frames, Load load, Store store) noexcept {
     constexpr int kSections = 4 * Splits + Splits * (Splits - 1) / 2;
     T z1[kSections], z2[kSections];
     for (int j = 0; j < kSections; ++j) {
@@ -194,15 +194,16 @@ void Crossover::process(int channel, const float* input, float* const* bands, st
     double* s1 = state.data();
     double* s2 = state.data() + kMaxSections;
     const int outputs = splits_ + 1;
-    runCrossover(splits_, lowPass_.data(), highPass_.data(), allPass_.data(), s1, s2, frames,
-                 [input](std::size_t i) { return static_cast<double>(input[i]); },
-                 [bands, outputs](std::size_t i, const double* y) {
-                     for (int b = 0; b < outputs; ++b) bands[b][i] = static_cast<float>(y[b]);
-                 });
+    runCrossover(
+        splits_, lowPass_.data(), highPass_.data(), allPass_.data(), s1, s2, frames,
+        [input](std::size_t i) { return static_cast<double>(input[i]); },
+        [bands, outputs](std::size_t i, const double* y) {
+            for (int b = 0; b < outputs; ++b) bands[b][i] = static_cast<float>(y[b]);
+        });
 }
 
-void Crossover::processPair(int firstChannel, const float* left, const float* right, float* const* bandsLeft,
-                            float* const* bandsRight, std::size_t frames) noexcept {
+void Crossover::processPair(int firstChannel, const float* left, const float* right, float* const* bandsLeft, float* const* bandsRight,
+                            std::size_t frames) noexcept {
 #if defined(__GNUC__)
     auto& a = states_[static_cast<std::size_t>(firstChannel)];
     auto& b = states_[static_cast<std::size_t>(firstChannel) + 1];
@@ -214,19 +215,25 @@ void Crossover::processPair(int firstChannel, const float* left, const float* ri
     const int outputs = splits_ + 1;
 #if defined(BOUNCE_HAVE_AVX_CROSSOVER)
     const bool wide = wideKernels();
-    if (wide && splits_ == 1) runSplitsAvx<1>(lowPass_.data(), highPass_.data(), allPass_.data(), s1, s2, frames, left, right, bandsLeft, bandsRight);
-    else if (wide && splits_ == 2) runSplitsAvx<2>(lowPass_.data(), highPass_.data(), allPass_.data(), s1, s2, frames, left, right, bandsLeft, bandsRight);
-    else if (wide && splits_ == 3) runSplitsAvx<3>(lowPass_.data(), highPass_.data(), allPass_.data(), s1, s2, frames, left, right, bandsLeft, bandsRight);
+    if (wide && splits_ == 1)
+        runSplitsAvx<1>(lowPass_.data(), highPass_.data(), allPass_.data(), s1, s2, frames, left, right, bandsLeft, bandsRight);
+    else if (wide && splits_ == 2)
+        runSplitsAvx<2>(lowPass_.data(), highPass_.data(), allPass_.data(), s1, s2, frames, left, right, bandsLeft, bandsRight);
+    else if (wide && splits_ == 3)
+        runSplitsAvx<3>(lowPass_.data(), highPass_.data(), allPass_.data(), s1, s2, frames, left, right, bandsLeft, bandsRight);
     else
 #endif
-    runCrossover(splits_, lowPass_.data(), highPass_.data(), allPass_.data(), s1, s2, frames,
-                 [left, right](std::size_t i) { return Double2{static_cast<double>(left[i]), static_cast<double>(right[i])}; },
-                 [bandsLeft, bandsRight, outputs](std::size_t i, const Double2* y) {
-                     for (int band = 0; band < outputs; ++band) {
-                         bandsLeft[band][i] = static_cast<float>(y[band][0]);
-                         bandsRight[band][i] = static_cast<float>(y[band][1]);
-                     }
-                 });
+        runCrossover(
+            splits_, lowPass_.data(), highPass_.data(), allPass_.data(), s1, s2, frames,
+            [left, right](std::size_t i) {
+                return Double2{static_cast<double>(left[i]), static_cast<double>(right[i])};
+            },
+            [bandsLeft, bandsRight, outputs](std::size_t i, const Double2* y) {
+                for (int band = 0; band < outputs; ++band) {
+                    bandsLeft[band][i] = static_cast<float>(y[band][0]);
+                    bandsRight[band][i] = static_cast<float>(y[band][1]);
+                }
+            });
     for (int j = 0; j < kMaxSections; ++j) {
         a[static_cast<std::size_t>(j)] = s1[j][0];
         b[static_cast<std::size_t>(j)] = s1[j][1];
@@ -385,7 +392,8 @@ void MultibandCompressor::splitAndCompress(ConstAudioView in, std::size_t start,
     const int channels = in.channels();
     std::array<float*, Crossover::kMaxBands> left{}, right{};
     const auto pointTo = [&](std::array<float*, Crossover::kMaxBands>& pointers, int channel) {
-        for (int b = 0; b < bands; ++b) pointers[static_cast<std::size_t>(b)] = bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(channel)].data();
+        for (int b = 0; b < bands; ++b)
+            pointers[static_cast<std::size_t>(b)] = bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(channel)].data();
     };
     int c = 0;
     if (linear_) {
@@ -410,7 +418,8 @@ void MultibandCompressor::splitAndCompress(ConstAudioView in, std::size_t start,
     const int compressed = std::min(channels, 8);  // the compressors' channels (linked: up to 8)
     for (int b = 0; b < bands; ++b) {
         for (int k = 0; k < compressed; ++k)
-            channelPointers[static_cast<std::size_t>(b)][static_cast<std::size_t>(k)] = bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(k)].data();
+            channelPointers[static_cast<std::size_t>(b)][static_cast<std::size_t>(k)] =
+                bandBuffers_[static_cast<std::size_t>(b)][static_cast<std::size_t>(k)].data();
         bandViews[static_cast<std::size_t>(b)] = AudioView(channelPointers[static_cast<std::size_t>(b)].data(), compressed, frames);
         group[static_cast<std::size_t>(b)] = &compressors_[static_cast<std::size_t>(b)];
         together = together && compressors_[static_cast<std::size_t>(b)].canProcessLinked();

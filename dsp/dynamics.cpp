@@ -308,18 +308,19 @@ __attribute__((target("avx2"))) void targetsAvx2(AudioView io, std::size_t start
         __m256 peak = _mm256_setzero_ps();
         if (rms) {
             peak = _mm256_loadu_ps(level + i);  // padded
-        } else for (int c = 0; c < io.channels(); ++c) {
-            __m256 raw;
-            if (lanes == 8) {
-                raw = _mm256_loadu_ps(io.channel(c) + start + i);
-            } else {
-                alignas(32) float padded[8] = {};
-                std::copy_n(io.channel(c) + start + i, lanes, padded);
-                raw = _mm256_load_ps(padded);
+        } else
+            for (int c = 0; c < io.channels(); ++c) {
+                __m256 raw;
+                if (lanes == 8) {
+                    raw = _mm256_loadu_ps(io.channel(c) + start + i);
+                } else {
+                    alignas(32) float padded[8] = {};
+                    std::copy_n(io.channel(c) + start + i, lanes, padded);
+                    raw = _mm256_load_ps(padded);
+                }
+                const __m256 x = _mm256_and_ps(raw, absMask);
+                peak = _mm256_max_ps(_mm256_and_ps(x, _mm256_cmp_ps(x, infinity, _CMP_LT_OS)), peak);
             }
-            const __m256 x = _mm256_and_ps(raw, absMask);
-            peak = _mm256_max_ps(_mm256_and_ps(x, _mm256_cmp_ps(x, infinity, _CMP_LT_OS)), peak);
-        }
         const __m256 over = _mm256_sub_ps(_mm256_mul_ps(dbPerOctave, fast::log2x8(peak)), thresholdV);
         const __m256 hard = _mm256_mul_ps(slope, over);
         const __m256 shifted = _mm256_add_ps(over, halfKnee);
@@ -432,7 +433,8 @@ void Compressor::processLinkedGroup(Compressor* const* group, const AudioView* i
             for (int g = 0; g < count; ++g) group[g]->trackLoudest(ios[g], start, frames, rms[g]);
             continue;
         }
-        for (int g = 0; g < count; ++g) group[g]->linkedTargets(ios[g], start, frames, rms[g], threshold[g], ratio[g], knee[g], quietBelow[g]);
+        for (int g = 0; g < count; ++g)
+            group[g]->linkedTargets(ios[g], start, frames, rms[g], threshold[g], ratio[g], knee[g], quietBelow[g]);
         float* work[kMaxGroup];
         for (int g = 0; g < count; ++g) work[g] = group[g]->work_.data();
         switch (count) {
@@ -478,8 +480,8 @@ void Compressor::trackLoudest(AudioView io, std::size_t start, std::size_t frame
 
 // work_[0 .. frames) = the static curve's gain change (dB, >= 0 as a reduction) for each
 // frame's detector level: the louder channel's peak, or level_ (mean square) for RMS.
-void Compressor::linkedTargets(AudioView io, std::size_t start, std::size_t frames, bool rms, double threshold, double ratio,
-                               double knee, double quietBelow) noexcept {
+void Compressor::linkedTargets(AudioView io, std::size_t start, std::size_t frames, bool rms, double threshold, double ratio, double knee,
+                               double quietBelow) noexcept {
     const int channels = io.channels();
     float* work = work_.data();
     trackLoudest(io, start, frames, rms);
@@ -509,19 +511,20 @@ void Compressor::linkedTargets(AudioView io, std::size_t start, std::size_t fram
         __m128 peak = _mm_setzero_ps();
         if (rms) {
             peak = _mm_loadu_ps(level_.data() + i);  // level_ is padded like work_
-        } else for (int c = 0; c < channels; ++c) {
-            __m128 raw;
-            if (lanes == 4) {
-                raw = _mm_loadu_ps(io.channel(c) + start + i);
-            } else {
-                alignas(16) float padded[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-                std::copy_n(io.channel(c) + start + i, lanes, padded);
-                raw = _mm_load_ps(padded);
+        } else
+            for (int c = 0; c < channels; ++c) {
+                __m128 raw;
+                if (lanes == 4) {
+                    raw = _mm_loadu_ps(io.channel(c) + start + i);
+                } else {
+                    alignas(16) float padded[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+                    std::copy_n(io.channel(c) + start + i, lanes, padded);
+                    raw = _mm_load_ps(padded);
+                }
+                const __m128 x = _mm_and_ps(raw, absMask);
+                // NaN lanes: max keeps `peak`; infinite lanes are masked out.
+                peak = _mm_max_ps(_mm_and_ps(x, _mm_cmplt_ps(x, infinity)), peak);
             }
-            const __m128 x = _mm_and_ps(raw, absMask);
-            // NaN lanes: max keeps `peak`; infinite lanes are masked out.
-            peak = _mm_max_ps(_mm_and_ps(x, _mm_cmplt_ps(x, infinity)), peak);
-        }
         const __m128 over = _mm_sub_ps(_mm_mul_ps(rms ? dbPerOctaveRms : dbPerOctave, fast::log2x4(peak)), thresholdV);
         const __m128 hard = _mm_mul_ps(slope, over);
         const __m128 shifted = _mm_add_ps(over, halfKnee);
@@ -584,9 +587,7 @@ void Compressor::applyLinkedGains(AudioView io, std::size_t start, std::size_t f
 #endif
 }
 
-double Compressor::meanGainReductionDb() const noexcept {
-    return frames_ ? sumReductionDb_ / static_cast<double>(frames_) : 0.0;
-}
+double Compressor::meanGainReductionDb() const noexcept { return frames_ ? sumReductionDb_ / static_cast<double>(frames_) : 0.0; }
 
 // ---------------------------------------------------------------- Gate
 
@@ -660,8 +661,8 @@ void Gate::process(AudioView io) noexcept {
 
 void DeEsser::setParams(const DeEsserParams& params) noexcept {
     params_ = params;
-    const auto bp = designBiquad(FilterType::BandPass, std::clamp(params.freqHz, 1000.0, 20000.0), std::clamp(params.q, 0.3, 4.0),
-                                 0.0, spec_.sampleRate, false);
+    const auto bp = designBiquad(FilterType::BandPass, std::clamp(params.freqHz, 1000.0, 20000.0), std::clamp(params.q, 0.3, 4.0), 0.0,
+                                 spec_.sampleRate, false);
     band_.setSections(&bp, 1);
     for (auto& s : smoothers_) {
         s.attack = GainReductionSmoother::coefficient(std::clamp(params.attackMs, 0.01, 100.0), spec_.sampleRate);
@@ -701,7 +702,8 @@ void DeEsser::process(AudioView io) noexcept {
         for (std::size_t i = 0; i < frames; ++i) {
             // One linked envelope of the band: sibilance is turned down in both channels alike.
             double loudest = 0.0;
-            for (int c = 0; c < channels; ++c) loudest = std::max(loudest, std::fabs(static_cast<double>(high_[static_cast<std::size_t>(c)][i])));
+            for (int c = 0; c < channels; ++c)
+                loudest = std::max(loudest, std::fabs(static_cast<double>(high_[static_cast<std::size_t>(c)][i])));
             envelope_ = std::max(loudest, envelope_ * envelopeRelease);
             const double target = std::min(maxReduction, -compressorCurveDb(levelDb(envelope_), params_.thresholdDb, params_.ratio, 0.0));
             const double reduction = smoothers_[0].next(target);

@@ -237,7 +237,9 @@ inline __attribute__((always_inline)) void runLanesBody(EqLane* const* lanes, st
 }
 
 template <int J, int S>
-void runLanes2(EqLane* const* lanes, std::size_t frames) noexcept { runLanesBody<Double2, 2, J, S>(lanes, frames); }
+void runLanes2(EqLane* const* lanes, std::size_t frames) noexcept {
+    runLanesBody<Double2, 2, J, S>(lanes, frames);
+}
 
 template <int J, int S>
 __attribute__((target("avx"))) void runLanes4(EqLane* const* lanes, std::size_t frames) noexcept {
@@ -250,11 +252,15 @@ __attribute__((target("avx"))) void runLanes4(EqLane* const* lanes, std::size_t 
 template <int S>
 void runLaneGroup(EqLane* const* lanes, int vectors, int width, std::size_t frames) noexcept {
     if (width == 4) {
-        if (vectors == 1) runLanes4<1, S>(lanes, frames);
-        else runLanes4<2, S>(lanes, frames);
+        if (vectors == 1)
+            runLanes4<1, S>(lanes, frames);
+        else
+            runLanes4<2, S>(lanes, frames);
     } else {
-        if (vectors == 1) runLanes2<1, S>(lanes, frames);
-        else runLanes2<2, S>(lanes, frames);
+        if (vectors == 1)
+            runLanes2<1, S>(lanes, frames);
+        else
+            runLanes2<2, S>(lanes, frames);
     }
 }
 #endif

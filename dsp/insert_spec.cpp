@@ -38,9 +38,7 @@ std::string ParamTable::where(const std::string& key) const {
     return fileLine(source, at);
 }
 
-void ParamTable::fail(const std::string& key, const std::string& message) const {
-    throw ConfigError(where(key) + message);
-}
+void ParamTable::fail(const std::string& key, const std::string& message) const { throw ConfigError(where(key) + message); }
 
 double ParamTable::number(const std::string& key, double fallback, double min, double max) const {
     read_[key] = true;
@@ -84,8 +82,7 @@ std::string ParamTable::text(const std::string& key, const std::string& fallback
     return *v;
 }
 
-std::string ParamTable::choice(const std::string& key, const std::string& fallback,
-                               std::initializer_list<const char*> allowed) const {
+std::string ParamTable::choice(const std::string& key, const std::string& fallback, std::initializer_list<const char*> allowed) const {
     return choice(key, fallback, std::vector<std::string>(allowed.begin(), allowed.end()));
 }
 

@@ -78,7 +78,6 @@ void TruePeakLimiter::Stage::reset() noexcept {
     frames = 0;
 }
 
-
 void TruePeakLimiter::Stage::process(AudioView io, double ceiling) noexcept {
     const int channels = io.channels();
     const std::size_t capacity = minValues.size();
@@ -100,8 +99,7 @@ void TruePeakLimiter::Stage::process(AudioView io, double ceiling) noexcept {
         // At rest (unity gain, nothing pending) and nothing over the ceiling in this block:
         // the gain stays exactly 1, so the block only passes through the delay.
         const auto unity = static_cast<std::int64_t>(kFixedScale);
-        bool idle = released == 1.0 && previousNeed == 1.0 && averageSum == unity * window &&
-                    (minSize == 0 || minValues[minHead] >= 1.0);
+        bool idle = released == 1.0 && previousNeed == 1.0 && averageSum == unity * window && (minSize == 0 || minValues[minHead] >= 1.0);
         for (int c = 0; c < channels && idle; ++c) idle = largestValue(peaks[static_cast<std::size_t>(c)].data(), count) <= ceiling;
         if (idle) {
             frame += count;
@@ -116,7 +114,8 @@ void TruePeakLimiter::Stage::process(AudioView io, double ceiling) noexcept {
             for (int c = 0; c < channels; ++c) peak = std::max(peak, static_cast<double>(peaks[static_cast<std::size_t>(c)][i]));
             // Samples t and t+1 both scale the overs between them: each sample takes the
             // lower of the needs of the intervals on either side.
-            const double intervalNeed = peak > ceiling ? ceiling / peak * std::max(std::pow(ceiling / peak, overCorrection), extraFloor) : 1.0;
+            const double intervalNeed =
+                peak > ceiling ? ceiling / peak * std::max(std::pow(ceiling / peak, overCorrection), extraFloor) : 1.0;
             const double need = std::min(intervalNeed, previousNeed);
             previousNeed = intervalNeed;
 
@@ -268,9 +267,7 @@ void TruePeakLimiter::process(AudioView io) noexcept {
     final_.process(io, ceiling * dbToGain(-kFinalStageMarginDb));
 }
 
-double TruePeakLimiter::maxGainReductionDb() const noexcept {
-    return -20.0 * std::log10(main_.minGain * safety_.minGain * final_.minGain);
-}
+double TruePeakLimiter::maxGainReductionDb() const noexcept { return -20.0 * std::log10(main_.minGain * safety_.minGain * final_.minGain); }
 
 double TruePeakLimiter::meanGainReductionDb() const noexcept {
     const double frames = static_cast<double>(std::max<std::uint64_t>(main_.frames, 1));

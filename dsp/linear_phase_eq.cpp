@@ -20,7 +20,6 @@ constexpr std::size_t kPartitionFrames = 1024;
 constexpr std::size_t kCurvePartitionFrames = 2048;
 constexpr double kKaiserBeta = 8.0;
 
-
 }  // namespace
 
 std::vector<float> designLinearPhaseFir(const std::function<double(double)>& magnitudeDb, double sampleRate, int taps,
@@ -41,8 +40,8 @@ std::vector<float> designLinearPhaseFir(const std::function<double(double)>& mag
         spectrum[k] = std::pow(10.0, magnitudeDb(std::max(f, 0.1)) / 20.0);
     }
     std::vector<double> impulse(grid);
-    fftw_plan plan = fftw_plan_dft_c2r_1d(static_cast<int>(grid), reinterpret_cast<fftw_complex*>(spectrum.data()),
-                                          impulse.data(), FFTW_ESTIMATE);
+    fftw_plan plan =
+        fftw_plan_dft_c2r_1d(static_cast<int>(grid), reinterpret_cast<fftw_complex*>(spectrum.data()), impulse.data(), FFTW_ESTIMATE);
     fftw_execute(plan);
     fftw_destroy_plan(plan);
 
@@ -74,8 +73,10 @@ void LinearPhaseEq::prepare(const ProcessSpec& spec) {
     convolvers_.clear();
     convolvers_.resize(static_cast<std::size_t>((spec.channels + 1) / 2));
     for (std::size_t i = 0; i < convolvers_.size(); ++i) {
-        if (2 * static_cast<int>(i) + 1 < spec.channels) convolvers_[i].preparePair(taps_.data(), taps_.data(), taps_.size(), kPartitionFrames);
-        else convolvers_[i].prepare(taps_.data(), taps_.size(), kPartitionFrames);
+        if (2 * static_cast<int>(i) + 1 < spec.channels)
+            convolvers_[i].preparePair(taps_.data(), taps_.data(), taps_.size(), kPartitionFrames);
+        else
+            convolvers_[i].prepare(taps_.data(), taps_.size(), kPartitionFrames);
     }
 }
 
@@ -87,8 +88,10 @@ void LinearPhaseEq::process(AudioView io) noexcept {
     const int channels = std::min(io.channels(), spec_.channels);
     for (int c = 0; c < channels; c += 2) {
         Convolver& convolver = convolvers_[static_cast<std::size_t>(c / 2)];
-        if (c + 1 < spec_.channels) convolver.processPair(io.channel(c), io.channel(c + 1), io.frames());
-        else convolver.process(io.channel(c), io.frames());
+        if (c + 1 < spec_.channels)
+            convolver.processPair(io.channel(c), io.channel(c + 1), io.frames());
+        else
+            convolver.process(io.channel(c), io.frames());
     }
 }
 
@@ -120,10 +123,13 @@ void MidSideCurveEq::prepare(const ProcessSpec& spec) {
     // the pre-ringing and half the convolution work.
     const double seconds = 0.17;
     midTaps_ = designLinearPhaseFir([&p](double f) { return curveAtDb(p.curveHz, p.midDb, f); }, spec.sampleRate, p.lengthFrames, seconds);
-    sideTaps_ = designLinearPhaseFir([&p](double f) { return curveAtDb(p.curveHz, p.sideDb, f); }, spec.sampleRate, p.lengthFrames, seconds);
+    sideTaps_ =
+        designLinearPhaseFir([&p](double f) { return curveAtDb(p.curveHz, p.sideDb, f); }, spec.sampleRate, p.lengthFrames, seconds);
     // Mid and side through one complex FFT per partition (Convolver::preparePair).
-    if (spec.channels >= 2) convolver_.preparePair(midTaps_.data(), sideTaps_.data(), midTaps_.size(), kCurvePartitionFrames);
-    else convolver_.prepare(midTaps_.data(), midTaps_.size(), kCurvePartitionFrames);
+    if (spec.channels >= 2)
+        convolver_.preparePair(midTaps_.data(), sideTaps_.data(), midTaps_.size(), kCurvePartitionFrames);
+    else
+        convolver_.prepare(midTaps_.data(), midTaps_.size(), kCurvePartitionFrames);
     midBuffer_.assign(static_cast<std::size_t>(spec.maxBlockFrames), 0.0f);
     sideBuffer_.assign(static_cast<std::size_t>(spec.maxBlockFrames), 0.0f);
 }
@@ -151,8 +157,6 @@ void MidSideCurveEq::process(AudioView io) noexcept {
     }
 }
 
-int MidSideCurveEq::latencyFrames() const noexcept {
-    return static_cast<int>(midTaps_.size() - 1) / 2 + convolver_.latencyFrames();
-}
+int MidSideCurveEq::latencyFrames() const noexcept { return static_cast<int>(midTaps_.size() - 1) / 2 + convolver_.latencyFrames(); }
 
 }  // namespace bounce

@@ -22,7 +22,6 @@ constexpr double kStopbandDb = 100.0;
 // Transition band, as a fraction of the input rate, centred on its Nyquist frequency.
 constexpr double kTransitionFraction = 0.093;
 
-
 }  // namespace
 
 namespace {
@@ -150,8 +149,8 @@ namespace {
 #if defined(BOUNCE_HAVE_AVX_DOT)
 // Eight phases per register; per phase the same sum over m, in the same order, as the SSE
 // version: bit-identical.
-__attribute__((target("avx"))) void upsampleAvx(const float* matrix, int lanes, int taps, const float* newest,
-                                                  float* out, int factor) noexcept {
+__attribute__((target("avx"))) void upsampleAvx(const float* matrix, int lanes, int taps, const float* newest, float* out,
+                                                int factor) noexcept {
     for (int group = 0; group < lanes; group += 8) {
         __m256 acc = _mm256_setzero_ps();
         for (int m = 0; m < taps; ++m)

@@ -79,8 +79,8 @@ void ProcessorChain::inputEndsIn(std::uint64_t frames) noexcept {
     }
 }
 
-void renderAligned(Processor& processor, int channels, std::size_t blockFrames,
-                   const std::function<std::size_t(AudioView)>& read, const std::function<void(ConstAudioView)>& write) {
+void renderAligned(Processor& processor, int channels, std::size_t blockFrames, const std::function<std::size_t(AudioView)>& read,
+                   const std::function<void(ConstAudioView)>& write) {
     AudioBuffer block(channels, blockFrames);
     std::size_t toSkip = static_cast<std::size_t>(std::max(0, processor.latencyFrames()));
     std::size_t toFlush = toSkip;

@@ -41,8 +41,9 @@ std::unique_ptr<Processor> apply(Processor* existing, const Params& params) {
 
 void requireStereo(const ParamTable& p, const std::string& type, int channels) {
     if (channels != 2)
-        throw fileLineError(p.source, p.line, type + " needs a stereo signal (this one has " +
-                          std::to_string(channels) + " channel" + (channels == 1 ? "" : "s") + ")");
+        throw fileLineError(
+            p.source, p.line,
+            type + " needs a stereo signal (this one has " + std::to_string(channels) + " channel" + (channels == 1 ? "" : "s") + ")");
 }
 
 // One equaliser band from a table; `type` fixes the band type (single-filter inserts) or
@@ -105,9 +106,10 @@ double noteBeats(const ParamTable& p, const std::string& note) {
     unsigned denominator = 0;
     char modifier = 0;
     const int fields = std::sscanf(note.c_str(), "1/%u%c", &denominator, &modifier);
-    const bool valid = fields >= 1 && (denominator == 1 || denominator == 2 || denominator == 4 || denominator == 8 ||
-                                       denominator == 16 || denominator == 32) &&
-                       (fields == 1 || modifier == 'd' || modifier == 't');
+    const bool valid =
+        fields >= 1 &&
+        (denominator == 1 || denominator == 2 || denominator == 4 || denominator == 8 || denominator == 16 || denominator == 32) &&
+        (fields == 1 || modifier == 'd' || modifier == 't');
     if (!valid) p.fail("note", "note must be like \"1/4\", \"1/8d\" (dotted) or \"1/16t\" (triplet), got \"" + note + "\"");
     double beats = 4.0 / denominator;
     if (fields == 2) beats *= modifier == 'd' ? 1.5 : 2.0 / 3.0;
@@ -137,13 +139,12 @@ EqParams readEqBands(const ParamTable& p) {
 
 const std::map<std::string, EqBandType>& bandTypes() {
     static const std::map<std::string, EqBandType> types = {
-        {"peak", EqBandType::Peak},         {"low_shelf", EqBandType::LowShelf}, {"high_shelf", EqBandType::HighShelf},
-        {"lowpass", EqBandType::LowPass},   {"highpass", EqBandType::HighPass},  {"bandpass", EqBandType::BandPass},
-        {"notch", EqBandType::Notch},       {"tilt", EqBandType::Tilt},
+        {"peak", EqBandType::Peak},       {"low_shelf", EqBandType::LowShelf}, {"high_shelf", EqBandType::HighShelf},
+        {"lowpass", EqBandType::LowPass}, {"highpass", EqBandType::HighPass},  {"bandpass", EqBandType::BandPass},
+        {"notch", EqBandType::Notch},     {"tilt", EqBandType::Tilt},
     };
     return types;
 }
-
 
 const std::map<std::string, Factory>& factories() {
     static const std::map<std::string, Factory> table = [] {
@@ -158,7 +159,9 @@ const std::map<std::string, Factory>& factories() {
                 return apply<Equalizer>(existing, params);
             };
         }
-        f["eq"] = [](const ParamTable& p, int, const std::string&, Processor* existing) { return apply<Equalizer>(existing, readEqBands(p)); };
+        f["eq"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
+            return apply<Equalizer>(existing, readEqBands(p));
+        };
         f["linear_phase_eq"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
             LinearPhaseEqParams params;
             params.lengthFrames = p.integer("length_frames", 0, 0, 262145);
@@ -216,9 +219,10 @@ const std::map<std::string, Factory>& factories() {
             PanParams params;
             params.pan = p.number("pan", kRequired, -1.0, 1.0);
             const std::string law = p.choice("law", "-3dB", {"-3dB", "-4.5dB", "-6dB", "0dB"});
-            params.law = law == "-3dB" ? PanLaw::ConstantPower3dB
-                       : law == "-4.5dB" ? PanLaw::Compromise4_5dB
-                       : law == "-6dB" ? PanLaw::Linear6dB : PanLaw::Balance0dB;
+            params.law = law == "-3dB"     ? PanLaw::ConstantPower3dB
+                         : law == "-4.5dB" ? PanLaw::Compromise4_5dB
+                         : law == "-6dB"   ? PanLaw::Linear6dB
+                                           : PanLaw::Balance0dB;
             return apply<Pan>(existing, params);
         };
         f["width"] = [](const ParamTable& p, int channels, const std::string& type, Processor* existing) {
@@ -333,8 +337,7 @@ std::unique_ptr<Processor> createProcessor(const InsertSpec& insert, int channel
     if (it == factories().end()) {
         std::string names;
         for (const auto& name : processorTypeNames()) names += (names.empty() ? "" : ", ") + name;
-        throw fileLineError(insert.params.source, insert.params.line, "unknown insert type \"" +
-                          insert.type + "\" (known: " + names + ")");
+        throw fileLineError(insert.params.source, insert.params.line, "unknown insert type \"" + insert.type + "\" (known: " + names + ")");
     }
     auto processor = it->second(insert.params, channels, insert.type, nullptr);
     insert.params.rejectUnknownKeys("a " + insert.type + " insert");

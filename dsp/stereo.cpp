@@ -45,8 +45,7 @@ std::array<double, 2> panGains(double pan, PanLaw law) noexcept {
     const double linearLeft = (1.0 - pan) / 2.0, linearRight = (1.0 + pan) / 2.0;
     switch (law) {
     case PanLaw::ConstantPower3dB: return {std::cos(theta), std::sin(theta)};
-    case PanLaw::Compromise4_5dB:
-        return {std::sqrt(std::cos(theta) * linearLeft), std::sqrt(std::sin(theta) * linearRight)};
+    case PanLaw::Compromise4_5dB: return {std::sqrt(std::cos(theta) * linearLeft), std::sqrt(std::sin(theta) * linearRight)};
     case PanLaw::Linear6dB: return {linearLeft, linearRight};
     case PanLaw::Balance0dB: return {std::min(1.0, 1.0 - pan), std::min(1.0, 1.0 + pan)};
     }

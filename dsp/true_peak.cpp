@@ -95,8 +95,8 @@ constexpr std::size_t kTailSpan = 256;
 // pass `skipAtOrBelow` (span x bound + the group's tail bound) is written as its samples.
 // max(x, m) keeps m when x is NaN, so a NaN never becomes a reading.
 #if defined(BOUNCE_HAVE_AVX_KERNEL)
-__attribute__((target("avx"))) std::size_t screenAvx(const float* w, std::size_t count, const Screen& taps, float* out, float& samplePeakOut,
-                                                    float bound, const float* tails, float skipAtOrBelow) noexcept {
+__attribute__((target("avx"))) std::size_t screenAvx(const float* w, std::size_t count, const Screen& taps, float* out,
+                                                     float& samplePeakOut, float bound, const float* tails, float skipAtOrBelow) noexcept {
     constexpr int n = TruePeakDetector::kScreenTaps;
     const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     __m256 samplePeak = _mm256_set1_ps(samplePeakOut);
@@ -140,7 +140,7 @@ __attribute__((target("avx"))) std::size_t screenAvx(const float* w, std::size_t
 // vector); the running sum then carries one addition per block. `mins` and `maxs` get each
 // block's extremes. Returns the blocks done (a multiple of 4).
 __attribute__((target("avx"))) std::size_t alternatingSumsAvx(const float* x, std::size_t blocks, double& sum, double* mins,
-                                                             double* maxs) noexcept {
+                                                              double* maxs) noexcept {
     std::size_t b = 0;
     double running = sum;
     for (; b + 4 <= blocks; b += 4) {
@@ -156,10 +156,13 @@ __attribute__((target("avx"))) std::size_t alternatingSumsAvx(const float* x, st
         const __m256d c2 = _mm256_cvtps_pd(_mm256_castps256_ps128(u2)), c6 = _mm256_cvtps_pd(_mm256_extractf128_ps(u2, 1));
         const __m256d c3 = _mm256_cvtps_pd(_mm256_castps256_ps128(u3)), c7 = _mm256_cvtps_pd(_mm256_extractf128_ps(u3, 1));
         const __m256d l2 = _mm256_sub_pd(c0, c1), l4 = _mm256_add_pd(l2, _mm256_sub_pd(c2, c3));
-        const __m256d l6 = _mm256_add_pd(l4, _mm256_sub_pd(c4, c5)), l8 = _mm256_add_pd(l4, _mm256_add_pd(_mm256_sub_pd(c4, c5), _mm256_sub_pd(c6, c7)));
+        const __m256d l6 = _mm256_add_pd(l4, _mm256_sub_pd(c4, c5)),
+                      l8 = _mm256_add_pd(l4, _mm256_add_pd(_mm256_sub_pd(c4, c5), _mm256_sub_pd(c6, c7)));
         const __m256d l1 = c0, l3 = _mm256_add_pd(l2, c2), l5 = _mm256_add_pd(l4, c4), l7 = _mm256_add_pd(l6, c6);
-        const __m256d lo = _mm256_min_pd(_mm256_min_pd(_mm256_min_pd(l1, l2), _mm256_min_pd(l3, l4)), _mm256_min_pd(_mm256_min_pd(l5, l6), _mm256_min_pd(l7, l8)));
-        const __m256d hi = _mm256_max_pd(_mm256_max_pd(_mm256_max_pd(l1, l2), _mm256_max_pd(l3, l4)), _mm256_max_pd(_mm256_max_pd(l5, l6), _mm256_max_pd(l7, l8)));
+        const __m256d lo = _mm256_min_pd(_mm256_min_pd(_mm256_min_pd(l1, l2), _mm256_min_pd(l3, l4)),
+                                         _mm256_min_pd(_mm256_min_pd(l5, l6), _mm256_min_pd(l7, l8)));
+        const __m256d hi = _mm256_max_pd(_mm256_max_pd(_mm256_max_pd(l1, l2), _mm256_max_pd(l3, l4)),
+                                         _mm256_max_pd(_mm256_max_pd(l5, l6), _mm256_max_pd(l7, l8)));
         alignas(32) double total[4];
         _mm256_store_pd(total, l8);
         alignas(32) double start[4];
@@ -225,7 +228,8 @@ void screenKernel(const float* w, std::size_t count, const Screen& taps, float* 
         if (span * bound + tails[i >> 3] > skipAtOrBelow) {
             for (int p = 1; p < TruePeakDetector::kOversampling; ++p) {
                 float acc = 0.0f;
-                for (int k = 0; k < n; ++k) acc += taps[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)] * w[i + static_cast<std::size_t>(k)];
+                for (int k = 0; k < n; ++k)
+                    acc += taps[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)] * w[i + static_cast<std::size_t>(k)];
                 const float a = std::fabs(acc);
                 if (a > lane) lane = a;
             }
@@ -259,7 +263,8 @@ FilterBounds::FilterBounds() {
     constexpr int kZones = TruePeakDetector::kZones, kZoneRadius = TruePeakDetector::kZoneRadius;
     for (int p = 0; p < TruePeakDetector::kOversampling; ++p) {
         const auto h = windowedSinc(n, TruePeakDetector::kScreenKaiserBeta, static_cast<double>(p) / TruePeakDetector::kOversampling);
-        for (int k = 0; k < n; ++k) screen[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)] = static_cast<float>(h[static_cast<std::size_t>(k)]);
+        for (int k = 0; k < n; ++k)
+            screen[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)] = static_cast<float>(h[static_cast<std::size_t>(k)]);
     }
     // The bounds hold at every position between samples, not only on the grid: the most any
     // screen-like interpolator amplifies (its sum of |taps|) and the total variation of
@@ -288,7 +293,9 @@ FilterBounds::FilterBounds() {
             while (zone + 1 < kZones && reach > (kZoneRadius << zone)) ++zone;
             tv[static_cast<std::size_t>(zone)] += std::fabs(e(k) - e(k + 1));
         }
-        for (int z = 0; z < kZones; ++z) zoneVariation[static_cast<std::size_t>(z)] = std::max(zoneVariation[static_cast<std::size_t>(z)], tv[static_cast<std::size_t>(z)]);
+        for (int z = 0; z < kZones; ++z)
+            zoneVariation[static_cast<std::size_t>(z)] =
+                std::max(zoneVariation[static_cast<std::size_t>(z)], tv[static_cast<std::size_t>(z)]);
     }
     screenBound = static_cast<float>(std::max(most, static_cast<double>(kGridMiss)) * (1.0 + 1e-4));
     for (double& v : zoneVariation) v *= 1.0 + 1e-4;
@@ -556,7 +563,8 @@ void TruePeakDetector::processChunk(std::size_t count, float* peaks, float floor
     const auto centreOf = [&](std::uint64_t output) { return base + output >= d ? base + output - d : 0; };
     for (std::size_t from = 0; from < count; from += kTailSpan) {
         const std::size_t to = std::min(count, from + kTailSpan);
-        const float spanTail = mode_ == Mode::Reconstruction ? static_cast<float>(tailBound(centreOf(from), centreOf(to - 1))) * (1.0f + 1e-4f) : 0.0f;
+        const float spanTail =
+            mode_ == Mode::Reconstruction ? static_cast<float>(tailBound(centreOf(from), centreOf(to - 1))) * (1.0f + 1e-4f) : 0.0f;
         for (std::size_t g = from / 8; g * 8 < to; ++g) tails_[g] = spanTail;
     }
     std::size_t tightened = static_cast<std::size_t>(-1);
@@ -576,7 +584,8 @@ void TruePeakDetector::processChunk(std::size_t count, float* peaks, float floor
     if (mode_ == Mode::Reconstruction) {
         // The largest screen value of each group of 8 outputs (the groups share a tail bound).
         const std::size_t groups = (count + 7) / 8;
-        for (std::size_t g = 0; g < groups; ++g) groupMax_[g] = largestValue(lanes_.data() + g * 8, std::min<std::size_t>(8, count - g * 8));
+        for (std::size_t g = 0; g < groups; ++g)
+            groupMax_[g] = largestValue(lanes_.data() + g * 8, std::min<std::size_t>(8, count - g * 8));
         // For a reading, the chunk's own crest is at least its largest screen value less
         // that value's tail bound: nothing below that needs the reconstruction.
         float atLeast = running;

@@ -47,17 +47,19 @@ ParamTable paramTableFromToml(const toml::table& table, const std::string& sourc
                 const auto* row = element.as_array();
                 std::vector<double> numbers;
                 for (const auto& cell : row ? *row : toml::array{}) {
-                    if (const auto* f = cell.as_floating_point()) numbers.push_back(f->get());
-                    else if (const auto* i = cell.as_integer()) numbers.push_back(static_cast<double>(i->get()));
-                    else throw fileLineError(source, lineOf(cell), name + " holds numbers only");
+                    if (const auto* f = cell.as_floating_point())
+                        numbers.push_back(f->get());
+                    else if (const auto* i = cell.as_integer())
+                        numbers.push_back(static_cast<double>(i->get()));
+                    else
+                        throw fileLineError(source, lineOf(cell), name + " holds numbers only");
                 }
                 if (!row) throw fileLineError(source, lineOf(element), name + " must be an array of arrays");
                 rows.push_back(std::move(numbers));
             }
             entry.value = std::move(rows);
         } else {
-            throw fileLineError(source, entry.line, name +
-                              " must be a number, true/false, a string or [[" + name + "]] tables");
+            throw fileLineError(source, entry.line, name + " must be a number, true/false, a string or [[" + name + "]] tables");
         }
         params.entries.emplace(name, std::move(entry));
     }

@@ -42,8 +42,11 @@ MatchAmounts matchAmounts(const std::string& text) {
     for (const auto& item : commaList(text)) {
         const auto equals = item.find('=');
         const std::string key = item.substr(0, equals);
-        double* slot = key == "tone" ? &amounts.tone : key == "width" ? &amounts.width : key == "loudness" ? &amounts.loudness
-                     : key == "dynamics" ? &amounts.dynamics : nullptr;
+        double* slot = key == "tone"       ? &amounts.tone
+                       : key == "width"    ? &amounts.width
+                       : key == "loudness" ? &amounts.loudness
+                       : key == "dynamics" ? &amounts.dynamics
+                                           : nullptr;
         if (!slot || equals == std::string::npos) fail("match", "takes tone|width|loudness|dynamics=0..1, comma-separated", item);
         *slot = number("match", item.substr(equals + 1), 0.0, 1.0);
     }
@@ -59,9 +62,9 @@ bool flag(const std::string& name, const std::string& value) {
 }  // namespace
 
 const std::vector<std::string>& masterOptionNames() {
-    static const std::vector<std::string> names = {"target", "lufs",   "ceiling", "style",  "intensity", "rate",       "bits",
-                                                   "dither", "title",  "artist",  "album",  "date",      "isrc",       "genre",
-                                                   "track",  "artwork", "codec-safe", "set", "reference", "match", "dry-run", "strict"};
+    static const std::vector<std::string> names = {"target",     "lufs",   "ceiling",   "style", "intensity", "rate",  "bits",  "dither",
+                                                   "title",      "artist", "album",     "date",  "isrc",      "genre", "track", "artwork",
+                                                   "codec-safe", "set",    "reference", "match", "dry-run",   "strict"};
     return names;
 }
 
@@ -79,23 +82,30 @@ void applyMasterOption(MasterSettings& s, const std::string& name, const std::st
     } else if (name == "ceiling") {
         s.ceilingDbtp = number(name, value, -12.0, 0.0);
     } else if (name == "style") {
-        if (std::find(masterStyles().begin(), masterStyles().end(), value) == masterStyles().end()) fail(name, "must be " + masterStyleNames(), value);
+        if (std::find(masterStyles().begin(), masterStyles().end(), value) == masterStyles().end())
+            fail(name, "must be " + masterStyleNames(), value);
         s.style = value;
     } else if (name == "intensity") {
         s.intensity = number(name, value, 0.0, 1.0);
     } else if (name == "rate") {
         s.outputRate = number(name, value, 8000.0, 384000.0);
     } else if (name == "bits") {
-        if (std::find(outputBitsChoices().begin(), outputBitsChoices().end(), value) == outputBitsChoices().end()) fail(name, "must be 16, 24 or 32f", value);
+        if (std::find(outputBitsChoices().begin(), outputBitsChoices().end(), value) == outputBitsChoices().end())
+            fail(name, "must be 16, 24 or 32f", value);
         s.bits = value;
     } else if (name == "dither") {
         if (value != "tpdf" && value != "shaped") fail(name, "must be tpdf or shaped", value);
         s.dither = value;
-    } else if (name == "title" || name == "artist" || name == "album" || name == "date" || name == "genre" || name == "isrc" || name == "artwork") {
+    } else if (name == "title" || name == "artist" || name == "album" || name == "date" || name == "genre" || name == "isrc" ||
+               name == "artwork") {
         if (name == "isrc" && !isValidIsrc(value)) fail(name, "must be 12 characters of ISO 3901 (CC-XXX-YY-NNNNN)", value);
-        std::string Metadata::*member = name == "title" ? &Metadata::title : name == "artist" ? &Metadata::artist : name == "album" ? &Metadata::album
-                                      : name == "date" ? &Metadata::date : name == "genre" ? &Metadata::genre : name == "isrc" ? &Metadata::isrc
-                                                                                                                : &Metadata::artworkPath;
+        std::string Metadata::*member = name == "title"    ? &Metadata::title
+                                        : name == "artist" ? &Metadata::artist
+                                        : name == "album"  ? &Metadata::album
+                                        : name == "date"   ? &Metadata::date
+                                        : name == "genre"  ? &Metadata::genre
+                                        : name == "isrc"   ? &Metadata::isrc
+                                                           : &Metadata::artworkPath;
         s.metadata.*member = value;
     } else if (name == "track") {
         int n = 0, m = 0;

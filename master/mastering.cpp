@@ -23,7 +23,6 @@
 
 namespace bounce {
 
-
 namespace {
 
 constexpr std::size_t kBlockFrames = 4096;
@@ -175,8 +174,10 @@ public:
 
     SubsonicMeter(double sampleRate, int channels)
         : factor_(std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(sampleRate / 1400.0)))),
-          counts_(static_cast<std::size_t>(channels), 0), sums_(static_cast<std::size_t>(channels), 0.0),
-          low_(static_cast<std::size_t>(channels), 0.0), decimated_(kMaxBlockFrames / factor_ + 2) {
+          counts_(static_cast<std::size_t>(channels), 0),
+          sums_(static_cast<std::size_t>(channels), 0.0),
+          low_(static_cast<std::size_t>(channels), 0.0),
+          decimated_(kMaxBlockFrames / factor_ + 2) {
         const double lowRate = sampleRate / static_cast<double>(factor_);
         std::array<BiquadCoefficients, 4> lowPass{}, highPass{};
         const int lowSections = designButterworth(FilterType::LowPass, 8, 18.0, lowRate, false, lowPass);
@@ -237,10 +238,10 @@ private:
 // input (docs/master.md, "Only what the programme needs").
 struct ProgrammeNeeds {
     AnalysisResult input;
-    SpectrumProfile profile;                 // for reference matching and the phase of the bass
-    std::array<double, 3> bandLevelDb{};     // the multiband's detectors at unity gain, loudest reading
+    SpectrumProfile profile;              // for reference matching and the phase of the bass
+    std::array<double, 3> bandLevelDb{};  // the multiband's detectors at unity gain, loudest reading
     double subsonicDb = -std::numeric_limits<double>::infinity();
-    std::vector<double> dcOffset;            // per channel, the mean sample value
+    std::vector<double> dcOffset;  // per channel, the mean sample value
 };
 
 ProgrammeNeeds measureProgrammeNeeds(const std::string& path, const Style& style, double targetLufs) {
@@ -308,7 +309,9 @@ StagePlan planStages(const ProgrammeNeeds& needs, const Style& style, const std:
                       needs.subsonicDb, style.highpassHz, plan.highpassSlopeDbOct);
     } else {
         std::snprintf(text, sizeof text, "no high-pass: %s below 18 Hz (it runs from %.0f dB)",
-                      std::isfinite(needs.subsonicDb) ? (std::to_string(std::lround(needs.subsonicDb)) + " dB against the programme").c_str() : "nothing",
+                      std::isfinite(needs.subsonicDb)
+                          ? (std::to_string(std::lround(needs.subsonicDb)) + " dB against the programme").c_str()
+                          : "nothing",
                       kSubsonicGentleDb);
     }
     plan.eqWhy = text;
@@ -327,7 +330,8 @@ StagePlan planStages(const ProgrammeNeeds& needs, const Style& style, const std:
     } else if (dcDbfs >= kDcOffsetActionDbfs) {
         std::snprintf(text, sizeof text, "idle, bypassed (the offset, %.1f dBFS, goes with the high-pass)", dcDbfs);
     } else {
-        std::snprintf(text, sizeof text, "idle, bypassed (%s under %.0f dBFS)", std::isfinite(dcDbfs) ? "offset" : "no offset", kDcOffsetActionDbfs);
+        std::snprintf(text, sizeof text, "idle, bypassed (%s under %.0f dBFS)", std::isfinite(dcDbfs) ? "offset" : "no offset",
+                      kDcOffsetActionDbfs);
     }
     plan.dcWhy = text;
 
@@ -339,13 +343,15 @@ StagePlan planStages(const ProgrammeNeeds& needs, const Style& style, const std:
     double closest = -std::numeric_limits<double>::infinity();  // the band nearest its knee: level - knee start
     for (int b = 0; b < 3; ++b) {
         const CompressorParams& band = mb.bands[static_cast<std::size_t>(b)];
-        closest = std::max(closest, needs.bandLevelDb[static_cast<std::size_t>(b)] + gainDb + boost - (band.thresholdDb - band.kneeDb / 2.0));
+        closest =
+            std::max(closest, needs.bandLevelDb[static_cast<std::size_t>(b)] + gainDb + boost - (band.thresholdDb - band.kneeDb / 2.0));
     }
     plan.multiband = style.ratio > 1.0 && (matching || closest > -kIdleMarginDb);
     if (style.ratio <= 1.0) {
         plan.multibandWhy = "off, bypassed (ratio 1)";
     } else if (!plan.multiband) {
-        std::snprintf(text, sizeof text, "idle, bypassed (the band nearest its threshold stays %.1f dB under its knee at this gain)", -closest);
+        std::snprintf(text, sizeof text, "idle, bypassed (the band nearest its threshold stays %.1f dB under its knee at this gain)",
+                      -closest);
         plan.multibandWhy = text;
     } else {
         plan.multibandWhy = "3 bands, RMS detection";
@@ -366,7 +372,8 @@ StagePlan planStages(const ProgrammeNeeds& needs, const Style& style, const std:
                                  : -std::numeric_limits<double>::infinity();
     plan.limiter = limiterForced || !levelOnly || predicted > aimDbtp;
     if (!plan.limiter) {
-        std::snprintf(text, sizeof text, "idle, bypassed (the peak at this gain, %.2f dBTP, stays under the %.2f dBTP aim)", predicted, aimDbtp);
+        std::snprintf(text, sizeof text, "idle, bypassed (the peak at this gain, %.2f dBTP, stays under the %.2f dBTP aim)", predicted,
+                      aimDbtp);
         plan.limiterWhy = text;
     } else {
         plan.limiterWhy = "true peak, ideal reconstruction";
@@ -412,9 +419,13 @@ Chain buildChain(const Style& style, const StagePlan& plan, double targetLufs, d
     EqParams eq;
     eq.bandCount = 0;
     if (plan.highpassSlopeDbOct > 0)
-        eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {EqBandType::HighPass, style.highpassHz, 0.0, 0.7071, plan.highpassSlopeDbOct, true};
-    if (style.lowShelfDb != 0) eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {EqBandType::LowShelf, style.lowShelfHz, style.lowShelfDb, 0.7071, 12, true};
-    if (style.highShelfDb != 0) eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {EqBandType::HighShelf, style.highShelfHz, style.highShelfDb, 0.7071, 12, true};
+        eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {
+            EqBandType::HighPass, style.highpassHz, 0.0, 0.7071, plan.highpassSlopeDbOct, true};
+    if (style.lowShelfDb != 0)
+        eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {EqBandType::LowShelf, style.lowShelfHz, style.lowShelfDb, 0.7071, 12, true};
+    if (style.highShelfDb != 0)
+        eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {
+            EqBandType::HighShelf, style.highShelfHz, style.highShelfDb, 0.7071, 12, true};
     if (plan.equalizer) {
         auto equalizer = std::make_unique<Equalizer>();
         equalizer->setParams(eq);
@@ -504,10 +515,16 @@ Chain buildChain(const Style& style, const StagePlan& plan, double targetLufs, d
             stages->push_back(m);
         }
         MasterStage mbStage{"multiband_compression",
-                            {{"crossover_low_hz", 120.0}, {"crossover_high_hz", 2500.0}, {"ratio", style.ratio},
-                             {"threshold_db", targetLufs + style.thresholdOffsetDb}, {"attack_ms", style.attackMs},
-                             {"release_ms", style.releaseMs}, {"linear_phase", style.linearPhase >= 0.5 ? 1.0 : 0.0}},
-                            {}, plan.multibandWhy, plan.multiband};
+                            {{"crossover_low_hz", 120.0},
+                             {"crossover_high_hz", 2500.0},
+                             {"ratio", style.ratio},
+                             {"threshold_db", targetLufs + style.thresholdOffsetDb},
+                             {"attack_ms", style.attackMs},
+                             {"release_ms", style.releaseMs},
+                             {"linear_phase", style.linearPhase >= 0.5 ? 1.0 : 0.0}},
+                            {},
+                            plan.multibandWhy,
+                            plan.multiband};
         if (plan.multiband && style.linearPhase < 0.5) {
             // LR4 sums flat in magnitude but turns the phase: how far, at octave centres.
             Crossover lr4;
@@ -525,14 +542,23 @@ Chain buildChain(const Style& style, const StagePlan& plan, double targetLufs, d
         }
         stages->push_back(mbStage);
         if (style.saturationDriveDb > 0.0)
-            stages->push_back({"saturation", {{"drive_db", style.saturationDriveDb}, {"mix", style.saturationMix}}, {},
+            stages->push_back({"saturation",
+                               {{"drive_db", style.saturationDriveDb}, {"mix", style.saturationMix}},
+                               {},
                                style.saturation == SaturationType::Tube ? "tube, 8x oversampled" : "tape, 8x oversampled"});
         if (channels == 2)
-            stages->push_back({"width", {{"width", style.width}, {"mono_below_hz", style.monoBelowHz}}, {},
-                               widthActive ? (plan.widthWhy.empty() ? "mid/side" : plan.widthWhy) : "idle, bypassed (width 1, stereo lows kept)",
-                               widthActive});
-        stages->push_back({"limiter", {{"ceiling_dbtp", limiterCeiling}, {"lookahead_ms", style.limiterLookaheadMs}, {"release_ms", style.limiterReleaseMs}}, {},
-                           plan.limiterWhy, plan.limiter});
+            stages->push_back(
+                {"width",
+                 {{"width", style.width}, {"mono_below_hz", style.monoBelowHz}},
+                 {},
+                 widthActive ? (plan.widthWhy.empty() ? "mid/side" : plan.widthWhy) : "idle, bypassed (width 1, stereo lows kept)",
+                 widthActive});
+        stages->push_back(
+            {"limiter",
+             {{"ceiling_dbtp", limiterCeiling}, {"lookahead_ms", style.limiterLookaheadMs}, {"release_ms", style.limiterReleaseMs}},
+             {},
+             plan.limiterWhy,
+             plan.limiter});
     }
     return c;
 }
@@ -576,17 +602,15 @@ PassResult renderPass(const std::string& input, Chain& chain, double outputRate,
             analyzer.addFrames(out);
         }
     };
-    renderAligned(chain.chain, info.channels, kBlockFrames,
-                  [&](AudioView block) {
-                      return reader.read(block);
-                  },
-                  [&](ConstAudioView block) {
-                      if (resampler) {
-                          resampler->process(block, deliver);
-                      } else {
-                          deliver(block);
-                      }
-                  });
+    renderAligned(
+        chain.chain, info.channels, kBlockFrames, [&](AudioView block) { return reader.read(block); },
+        [&](ConstAudioView block) {
+            if (resampler) {
+                resampler->process(block, deliver);
+            } else {
+                deliver(block);
+            }
+        });
     if (resampler) resampler->flush(deliver);
     if (writer) writer->close();
     PassResult r;
@@ -633,7 +657,9 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     // Pass 0: the input's full analysis, and in the same read what each stage would have
     // to do (the multiband's band levels, subsonic content, DC offset).
     const SoundFileInfo info = SoundFileReader(inputPath).info();
-    if (info.channels > 2) throw ConfigError(inputPath + ": mastering takes mono or stereo files (this one has " + std::to_string(info.channels) + " channels)");
+    if (info.channels > 2)
+        throw ConfigError(inputPath + ": mastering takes mono or stereo files (this one has " + std::to_string(info.channels) +
+                          " channels)");
     std::optional<SpectrumProfile> inputProfile, referenceProfile;
     std::vector<SpectrumProfile> profiles;  // one per reference
     const ProgrammeNeeds needs = measureProgrammeNeeds(inputPath, style, result.targetLufs);
@@ -690,14 +716,17 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
             const double centre = octaveBandsHz()[*highest];
             style.monoBelowHz = std::min(std::round(2.0 * centre), 160.0);
             char text[240];
-            std::snprintf(text, sizeof text, "out-of-phase bass at %g Hz (correlation %.2f, as bounce check flags it): the side below %.0f Hz folded to mono",
+            std::snprintf(text, sizeof text,
+                          "out-of-phase bass at %g Hz (correlation %.2f, as bounce check flags it): the side below %.0f Hz folded to mono",
                           centre, phase.correlation[*highest], style.monoBelowHz);
             widthWhy = text;
             result.warnings.push_back(widthWhy);
         }
     }
     const ReferenceMatch* matchPtr = result.match ? &*result.match : nullptr;
-    const double outputRate = settings.outputRate > 0.0 ? settings.outputRate : target->sampleRate > 0.0 ? target->sampleRate : info.sampleRate;
+    const double outputRate = settings.outputRate > 0.0  ? settings.outputRate
+                              : target->sampleRate > 0.0 ? target->sampleRate
+                                                         : info.sampleRate;
     const std::string bits = !settings.bits.empty() ? settings.bits : !target->bits.empty() ? target->bits : "24";
     const FileFormat container = fileFormatForPath(outputPath);
     if (container != FileFormat::Wav && container != FileFormat::Flac && container != FileFormat::Aiff)
@@ -710,7 +739,8 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         for (const auto& codec : settings.codecSafeCodecs)
             if (std::find(roundTripCodecs().begin(), roundTripCodecs().end(), codec) == roundTripCodecs().end())
                 throw ConfigError("--codec-safe: unknown codec '" + codec + "' (aac, mp3 or opus)");
-        if (!ffmpegAvailable()) throw ConfigError("--codec-safe needs ffmpeg on the PATH to encode and decode the round trips (apt-get install ffmpeg)");
+        if (!ffmpegAvailable())
+            throw ConfigError("--codec-safe needs ffmpeg on the PATH to encode and decode the round trips (apt-get install ffmpeg)");
     }
 
     std::unique_ptr<AtomicOutputFile> output;
@@ -741,16 +771,20 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         bool havePrevious = false;
         result.reachedTarget = false;
         for (int p = 1; p <= kMaxPasses; ++p) {
-            plan = planStages(needs, style, settings.overrides, result.targetLufs, gain, std::min(aim, limiterCeiling), matchPtr != nullptr, limiterForced);
+            plan = planStages(needs, style, settings.overrides, result.targetLufs, gain, std::min(aim, limiterCeiling), matchPtr != nullptr,
+                              limiterForced);
             plan.widthWhy = widthWhy;
-            Chain chain = buildChain(style, plan, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, nullptr);
+            Chain chain =
+                buildChain(style, plan, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, nullptr);
             pass = renderPass(inputPath, chain, outputRate, format, container, ditherType, output ? &output->tempPath() : nullptr,
                               referenceProfile.has_value());
             ++result.passes;
             const double loudness = pass.output.integratedLufs.value_or(-120.0);
             const double truePeak = pass.output.truePeakDbtp.value_or(-120.0);
             phaseDone("render pass");
-            if (debug) std::fprintf(stderr, "pass %d: gain %.3f -> %.3f LUFS, %.3f dBTP, limiter %.2f dB\n", p, gain, loudness, truePeak, pass.limiterMaxDb);
+            if (debug)
+                std::fprintf(stderr, "pass %d: gain %.3f -> %.3f LUFS, %.3f dBTP, limiter %.2f dB\n", p, gain, loudness, truePeak,
+                             pass.limiterMaxDb);
             const bool loudnessOk = std::fabs(loudness - result.targetLufs) <= kLoudnessTolerance;
             const bool peakOk = truePeak <= aim;
             // Limiting harder than the ceiling needs costs loudness and density for nothing.
@@ -821,8 +855,9 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
             break;  // passed at the first aim: nothing was lowered
         } else if (round >= kMaxCodecRounds) {
             char text[200];
-            std::snprintf(text, sizeof text, "codec-safe: after %d rounds a decoded round trip still peaks at %+.2f dBTP, over the %.1f dBTP ceiling",
-                          round, worst, result.ceilingDbtp);
+            std::snprintf(text, sizeof text,
+                          "codec-safe: after %d rounds a decoded round trip still peaks at %+.2f dBTP, over the %.1f dBTP ceiling", round,
+                          worst, result.ceilingDbtp);
             result.warnings.push_back(text);
             break;
         } else {
@@ -843,7 +878,8 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
 
     // Describe the chain as it ran in the last pass.
     {
-        Chain described = buildChain(style, plan, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, &result.stages);
+        Chain described =
+            buildChain(style, plan, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, &result.stages);
         for (auto& stage : result.stages) {
             // The difference the stage made: its output against its input, time-aligned and
             // gain-matched, dB under that input (the floor of a float path is about -140).
@@ -855,12 +891,14 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
                 stage.settings["internal_ceiling_dbtp"] = limiterCeiling;
             }
             if (stage.name == "multiband_compression")
-                for (int b = 0; b < 3; ++b) stage.effect["band" + std::to_string(b + 1) + "_max_gain_reduction_db"] = pass.bandMaxDb[static_cast<std::size_t>(b)];
+                for (int b = 0; b < 3; ++b)
+                    stage.effect["band" + std::to_string(b + 1) + "_max_gain_reduction_db"] = pass.bandMaxDb[static_cast<std::size_t>(b)];
         }
         if (outputRate != info.sampleRate)
             result.stages.push_back({"resample", {{"from_hz", info.sampleRate}, {"to_hz", outputRate}}, {}, "soxr, very high quality"});
         if (format == SampleFormat::Pcm16)
-            result.stages.push_back({"dither", {{"bits", 16.0}}, {}, ditherType == DitherType::NoiseShaped ? "TPDF, noise-shaped" : "TPDF"});
+            result.stages.push_back(
+                {"dither", {{"bits", 16.0}}, {}, ditherType == DitherType::NoiseShaped ? "TPDF, noise-shaped" : "TPDF"});
     }
 
     // What each platform's normalisation will do to the delivered loudness.
@@ -873,8 +911,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     }
 
     // Honest warnings.
-    if (!result.reachedTarget)
-        result.warnings.push_back("the target was not reached within " + std::to_string(kMaxPasses) + " passes");
+    if (!result.reachedTarget) result.warnings.push_back("the target was not reached within " + std::to_string(kMaxPasses) + " passes");
     if (result.codecLoweringDb > 0.0) {
         char text[200];
         std::snprintf(text, sizeof text, "codec-safe: the ceiling was lowered by %.2f dB so that the lossy round trips stay under it",
@@ -897,7 +934,9 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     for (std::size_t c = 0; c < result.input.dcOffsetDbfs.size(); ++c)
         if (result.input.dcOffsetDbfs[c] && *result.input.dcOffsetDbfs[c] > -40.0)
             result.warnings.push_back("the input has DC offset in channel " + std::to_string(c + 1) +
-                                      (plan.dcRemoval ? " (taken away)" : plan.highpassSlopeDbOct > 0 ? " (removed by the high-pass)" : ""));
+                                      (plan.dcRemoval                ? " (taken away)"
+                                       : plan.highpassSlopeDbOct > 0 ? " (removed by the high-pass)"
+                                                                     : ""));
     if (result.output.correlation && *result.output.correlation < 0.0)
         result.warnings.push_back("left and right are out of phase on average (correlation below 0): the master will lose level in mono");
 
@@ -907,7 +946,8 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         result.distanceAfterDb = spectralDistanceDb(outputProfile, *referenceProfile);
         result.outputCrestDb = outputProfile.crestDb;
         result.outputWidth = outputProfile.overallWidth();
-        for (std::size_t i = 0; i < profiles.size(); ++i) result.references[i].distanceAfterDb = spectralDistanceDb(outputProfile, profiles[i]);
+        for (std::size_t i = 0; i < profiles.size(); ++i)
+            result.references[i].distanceAfterDb = spectralDistanceDb(outputProfile, profiles[i]);
         phaseDone("output profile");
     }
 

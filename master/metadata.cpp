@@ -91,10 +91,12 @@ bool isValidIsrc(const std::string& isrc) {
 
 void validateMetadata(const Metadata& m) {
     if (!m.isrc.empty() && !isValidIsrc(m.isrc))
-        throw ConfigError("--isrc must be 12 characters: 2 letters, 3 letters or digits, 7 digits (e.g. GBAYE2600001), got \"" + m.isrc + "\"");
+        throw ConfigError("--isrc must be 12 characters: 2 letters, 3 letters or digits, 7 digits (e.g. GBAYE2600001), got \"" + m.isrc +
+                          "\"");
     if (!m.artworkPath.empty()) {
         if (!std::filesystem::is_regular_file(m.artworkPath)) throw ConfigError("--artwork " + m.artworkPath + ": no such file");
-        if (artworkMimeType(readBytes(m.artworkPath)).empty()) throw ConfigError("--artwork " + m.artworkPath + ": not a JPEG or PNG image");
+        if (artworkMimeType(readBytes(m.artworkPath)).empty())
+            throw ConfigError("--artwork " + m.artworkPath + ": not a JPEG or PNG image");
     }
     if (m.trackNumber < 0 || m.trackTotal < 0 || (m.trackTotal > 0 && m.trackNumber > m.trackTotal))
         throw ConfigError("--track must be N or N/M with 1 <= N <= M");

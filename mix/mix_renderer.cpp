@@ -27,9 +27,10 @@ namespace bounce {
 namespace fs = std::filesystem;
 
 bool processorIsLinear(const std::string& type) {
-    static const std::set<std::string> linear = {"eq", "peak", "low_shelf", "high_shelf", "lowpass", "highpass", "bandpass",
-                                                 "notch", "tilt", "linear_phase_eq", "gain", "pan", "width", "polarity",
-                                                 "channel_delay", "delay", "reverb", "convolution_reverb"};
+    static const std::set<std::string> linear = {
+        "eq",       "peak",     "low_shelf",     "high_shelf",      "lowpass", "highpass",
+        "bandpass", "notch",    "tilt",          "linear_phase_eq", "gain",    "pan",
+        "width",    "polarity", "channel_delay", "delay",           "reverb",  "convolution_reverb"};
     return linear.count(type) != 0;
 }
 
@@ -109,7 +110,8 @@ public:
         channels_ = info.channels;
         const auto regionStart = static_cast<std::int64_t>(std::llround(track.regionStartSeconds * info.sampleRate));
         std::int64_t regionEnd = info.frames;
-        if (track.regionEndSeconds) regionEnd = std::min(regionEnd, static_cast<std::int64_t>(std::llround(*track.regionEndSeconds * info.sampleRate)));
+        if (track.regionEndSeconds)
+            regionEnd = std::min(regionEnd, static_cast<std::int64_t>(std::llround(*track.regionEndSeconds * info.sampleRate)));
         remaining_ = std::max<std::int64_t>(0, regionEnd - regionStart);
         if (regionStart > 0 && remaining_ > 0) reader_.seek(regionStart);
         startFrame_ = static_cast<std::uint64_t>(std::llround(track.startSeconds * sessionRate));
@@ -138,14 +140,17 @@ public:
 private:
     void pull(AudioView out) {
         if (!resampler_) {
-            const std::size_t got = remaining_ > 0 ? reader_.read(out.subView(0, std::min<std::size_t>(out.frames(), static_cast<std::size_t>(remaining_)))) : 0;
+            const std::size_t got =
+                remaining_ > 0 ? reader_.read(out.subView(0, std::min<std::size_t>(out.frames(), static_cast<std::size_t>(remaining_))))
+                               : 0;
             remaining_ -= static_cast<std::int64_t>(got);
             return;
         }
         // Keep the FIFO of resampled audio filled, then copy out.
         const auto sink = [this](ConstAudioView block) {
             for (int c = 0; c < channels_; ++c)
-                fifo_[static_cast<std::size_t>(c)].insert(fifo_[static_cast<std::size_t>(c)].end(), block.channel(c), block.channel(c) + block.frames());
+                fifo_[static_cast<std::size_t>(c)].insert(fifo_[static_cast<std::size_t>(c)].end(), block.channel(c),
+                                                          block.channel(c) + block.frames());
         };
         while (fifo_[0].size() - fifoRead_ < out.frames() && !flushed_) {
             const std::size_t want = std::min<std::size_t>(kBlockFrames, static_cast<std::size_t>(std::max<std::int64_t>(remaining_, 0)));
@@ -183,13 +188,13 @@ private:
 enum class NodeKind { Track, Bus, Return, Master };
 
 struct Connection {
-    int destination = -1;       // node index
+    int destination = -1;  // node index
     bool send = false;
     bool preFader = false;
     double levelDb = 0.0;
     std::unique_ptr<LaneCursor> levelLane;
     StereoDelay compensation;
-    AudioBuffer scratch;        // stereo, one block
+    AudioBuffer scratch;  // stereo, one block
 };
 
 // An automated insert parameter: the lane, and a copy of the insert's table to write into.
@@ -203,20 +208,20 @@ struct InsertLane {
 struct Node {
     NodeKind kind = NodeKind::Bus;
     std::string name;
-    int channels = 2;           // of the insert chain (tracks: the file's; others: 2)
+    int channels = 2;  // of the insert chain (tracks: the file's; others: 2)
     ProcessorChain inserts;
     double gainDb = 0.0;
     double pan = 0.0;
     PanLaw panLaw = PanLaw::ConstantPower3dB;
     double width = 1.0;
-    bool silent = false;        // muted (or not soloed)
+    bool silent = false;  // muted (or not soloed)
     std::unique_ptr<LaneCursor> gainLane, panLane;
     std::unique_ptr<TrackSource> source;
     const TrackSpec* track = nullptr;
-    double clipGain = 1.0;      // normalisation and polarity, before the inserts
-    AudioBuffer input;          // stereo sum of what reaches a bus, return or master
-    AudioBuffer work;           // `channels` wide: the insert chain runs here
-    AudioBuffer panned;         // stereo, before the fader
+    double clipGain = 1.0;        // normalisation and polarity, before the inserts
+    AudioBuffer input;            // stereo sum of what reaches a bus, return or master
+    AudioBuffer work;             // `channels` wide: the insert chain runs here
+    AudioBuffer panned;           // stereo, before the fader
     std::vector<double> faderDb;  // per frame of the block
     std::vector<Connection> outputs;
     std::vector<InsertLane> insertLanes;
@@ -355,7 +360,8 @@ public:
         }
         // Connections: main outputs and sends.
         for (const auto& t : session.tracks) connect(index(t.name), t.bus.empty() ? masterIndex() : index(t.bus), t.sends, t.automation);
-        for (const auto& b : session.buses) connect(index(b.name), b.output.empty() ? masterIndex() : index(b.output), b.sends, b.automation);
+        for (const auto& b : session.buses)
+            connect(index(b.name), b.output.empty() ? masterIndex() : index(b.output), b.sends, b.automation);
         for (const auto& r : session.returns) connect(index(r.name), masterIndex(), {}, r.automation);
 
         // Prepare, then balance latency in processing order.
@@ -439,8 +445,8 @@ public:
             const bool staticPan = !n.panLane && n.width == 1.0 && !n.gainLane;
             bool allFast = staticPan && !n.silent;
             for (const auto& c : n.outputs)
-                allFast = allFast && !c.levelLane && c.compensation.frames() == 0 &&
-                          !(stemInputs && c.destination == masterIndex() && !c.send);
+                allFast =
+                    allFast && !c.levelLane && c.compensation.frames() == 0 && !(stemInputs && c.destination == masterIndex() && !c.send);
             if (allFast) {
                 const bool mono = work.channels() == 1;
                 const auto pan = panGains(n.pan, mono ? n.panLaw : PanLaw::Balance0dB);
@@ -562,9 +568,8 @@ private:
         while (order.size() < session.buses.size()) {
             for (const auto& b : session.buses) {
                 if (placed.count(b.name)) continue;
-                const bool ready = std::none_of(session.buses.begin(), session.buses.end(), [&](const BusSpec& other) {
-                    return other.output == b.name && !placed.count(other.name);
-                });
+                const bool ready = std::none_of(session.buses.begin(), session.buses.end(),
+                                                [&](const BusSpec& other) { return other.output == b.name && !placed.count(other.name); });
                 if (ready) {
                     order.push_back(&b);
                     placed.insert(b.name);
@@ -610,7 +615,8 @@ private:
                 if (frame >= start && frame < start + length) {
                     const std::uint64_t into = frame - start, left = start + length - frame;
                     if (fadeIn > 0 && into < fadeIn) g *= fadeGain(t.fadeShape, static_cast<double>(into) / static_cast<double>(fadeIn));
-                    if (fadeOut > 0 && left <= fadeOut) g *= fadeGain(t.fadeShape, static_cast<double>(left - 1) / static_cast<double>(fadeOut));
+                    if (fadeOut > 0 && left <= fadeOut)
+                        g *= fadeGain(t.fadeShape, static_cast<double>(left - 1) / static_cast<double>(fadeOut));
                 }
             }
             if (g != 1.0)
@@ -784,8 +790,9 @@ MixResult renderMix(const Session& session, const MixRenderOptions& options) {
             stemDelays.back().prepare(linearMaster ? 0 : graph.master().inserts.latencyFrames());
         }
         if (!linearMaster && !session.master.inserts.empty())
-            result.notes.push_back("the master chain is not linear (it has dynamics or saturation), so the stems are taken "
-                                   "before it and sum to the mix before the master chain");
+            result.notes.push_back(
+                "the master chain is not linear (it has dynamics or saturation), so the stems are taken "
+                "before it and sum to the mix before the master chain");
     }
 
     // Render [0, to + latency): the master's latency is trimmed from the start.

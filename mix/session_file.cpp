@@ -31,14 +31,13 @@ double AutomationLane::valueAt(double seconds) const noexcept {
     if (points.empty()) return 0.0;
     if (seconds <= points.front().first) return points.front().second;
     if (seconds >= points.back().first) return points.back().second;
-    const auto next = std::upper_bound(points.begin(), points.end(), seconds,
-                                       [](double t, const std::pair<double, double>& p) { return t < p.first; });
+    const auto next =
+        std::upper_bound(points.begin(), points.end(), seconds, [](double t, const std::pair<double, double>& p) { return t < p.first; });
     const auto& [t1, v1] = *next;
     const auto& [t0, v0] = *(next - 1);
     if (curve == AutomationCurve::Hold || t1 <= t0) return v0;
     const double x = (seconds - t0) / (t1 - t0);
-    if (curve == AutomationCurve::Exponential && v0 != 0.0 && v1 != 0.0 && (v0 > 0.0) == (v1 > 0.0))
-        return v0 * std::pow(v1 / v0, x);
+    if (curve == AutomationCurve::Exponential && v0 != 0.0 && v1 != 0.0 && (v0 > 0.0) == (v1 > 0.0)) return v0 * std::pow(v1 / v0, x);
     return v0 + (v1 - v0) * x;
 }
 
@@ -86,15 +85,15 @@ struct Context {
     double tempoBpm = 120.0;
     int beatsPerBar = 4;
 
-    [[noreturn]] void fail(int line, const std::string& message) const {
-        throw fileLineError(path, line, message);
-    }
+    [[noreturn]] void fail(int line, const std::string& message) const { throw fileLineError(path, line, message); }
 };
 
 PanLaw readPanLaw(const ParamTable& t) {
     const std::string law = t.choice("pan_law", "-3dB", {"-3dB", "-4.5dB", "-6dB", "0dB"});
-    return law == "-3dB" ? PanLaw::ConstantPower3dB : law == "-4.5dB" ? PanLaw::Compromise4_5dB
-         : law == "-6dB" ? PanLaw::Linear6dB : PanLaw::Balance0dB;
+    return law == "-3dB"     ? PanLaw::ConstantPower3dB
+           : law == "-4.5dB" ? PanLaw::Compromise4_5dB
+           : law == "-6dB"   ? PanLaw::Linear6dB
+                             : PanLaw::Balance0dB;
 }
 
 // A time on the session timeline: seconds, or "bar:beat" (both 1-based, beat may be
@@ -110,8 +109,7 @@ double readTime(const ParamTable& t, const std::string& key, const Context& cont
         int bar = 0;
         double beat = 0.0;
         char tail = 0;
-        if (std::sscanf(text->c_str(), "%d:%lf%c", &bar, &beat, &tail) != 2 || bar < 1 || beat < 1.0 ||
-            beat >= context.beatsPerBar + 1.0)
+        if (std::sscanf(text->c_str(), "%d:%lf%c", &bar, &beat, &tail) != 2 || bar < 1 || beat < 1.0 || beat >= context.beatsPerBar + 1.0)
             t.fail(key, key + " must be seconds or \"bar:beat\" like \"5:1\" (got \"" + *text + "\")");
         const double beats = (bar - 1) * context.beatsPerBar + (beat - 1.0);
         return beats * 60.0 / context.tempoBpm;
@@ -169,7 +167,9 @@ std::vector<AutomationLane> readAutomation(const ParamTable& t, const std::set<s
             if (!processorIsAutomatable(target.type))
                 table.fail("param", lane.parameter + ": a " + target.type + " takes its parameters once, before the render");
             const std::string curve = table.choice("curve", "linear", {"linear", "exponential", "hold"});
-            lane.curve = curve == "linear" ? AutomationCurve::Linear : curve == "hold" ? AutomationCurve::Hold : AutomationCurve::Exponential;
+            lane.curve = curve == "linear" ? AutomationCurve::Linear
+                         : curve == "hold" ? AutomationCurve::Hold
+                                           : AutomationCurve::Exponential;
             const auto& rows = table.rows("points", 2);
             if (rows.empty()) table.fail("points", "points must list at least one [time_s, value]");
             for (const auto& row : rows) {
@@ -183,7 +183,8 @@ std::vector<AutomationLane> readAutomation(const ParamTable& t, const std::set<s
                 } catch (const ConfigError& e) {
                     const std::string message = e.what();
                     const auto colon = message.find(": ", message.find(':', message.find(':') + 1));
-                    table.fail("points", lane.parameter + " automation: " + (colon == std::string::npos ? message : message.substr(colon + 2)));
+                    table.fail("points",
+                               lane.parameter + " automation: " + (colon == std::string::npos ? message : message.substr(colon + 2)));
                 }
                 lane.points.emplace_back(row[0], row[1]);
             }
@@ -248,8 +249,7 @@ TrackSpec readTrack(const ParamTable& t, const Context& context) {
     track.regionStartSeconds = t.number("region_start_s", 0.0, 0.0, 1e7);
     if (t.has("region_end_s")) {
         track.regionEndSeconds = t.number("region_end_s", 0.0, 0.0, 1e7);
-        if (*track.regionEndSeconds <= track.regionStartSeconds)
-            t.fail("region_end_s", "region_end_s must be after region_start_s");
+        if (*track.regionEndSeconds <= track.regionStartSeconds) t.fail("region_end_s", "region_end_s must be after region_start_s");
     }
     track.gainDb = t.number("gain_db", 0.0, -96.0, 24.0);
     track.pan = t.number("pan", 0.0, -1.0, 1.0);
@@ -353,8 +353,9 @@ Session readSessionFile(const std::string& path) {
             if (!node.is_number()) context.fail(line, name + " must be a number");
             top.entries[name] = {node.is_integer() ? static_cast<double>(node.as_integer()->get()) : node.as_floating_point()->get(), line};
         } else {
-            context.fail(line, "unknown key '" + name + "' (a session holds sample_rate, tempo_bpm, beats_per_bar, tail_s, "
-                               "[[track]], [[bus]], [[return]] and [master])");
+            context.fail(line, "unknown key '" + name +
+                                   "' (a session holds sample_rate, tempo_bpm, beats_per_bar, tail_s, "
+                                   "[[track]], [[bus]], [[return]] and [master])");
         }
     }
     session.sampleRate = top.number("sample_rate", 0.0, 8000.0, 384000.0);

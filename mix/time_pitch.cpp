@@ -57,8 +57,7 @@ void renderTimePitch(const std::string& inputPath, long long startFrame, long lo
         stretcher.process(in.data(), got, last);
         drain();
     });
-    while (drain() >= 0) {
-    }
+    while (drain() >= 0) {}
     writer.close();
 }
 

@@ -46,8 +46,9 @@ std::string albumSummary(const AlbumResult& r) {
     std::string text;
     char line[512];
     for (const auto& t : r.tracks) {
-        std::snprintf(line, sizeof line, "  %2d  %7.2f s  %6.1f LUFS  %6.2f dBTP  %s\n", t.number, static_cast<double>(t.index01) / r.sampleRate,
-                      t.integratedLufs.value_or(-99.0), t.truePeakDbtp.value_or(-99.0), t.path.c_str());
+        std::snprintf(line, sizeof line, "  %2d  %7.2f s  %6.1f LUFS  %6.2f dBTP  %s\n", t.number,
+                      static_cast<double>(t.index01) / r.sampleRate, t.integratedLufs.value_or(-99.0), t.truePeakDbtp.value_or(-99.0),
+                      t.path.c_str());
         text += line;
     }
     std::snprintf(line, sizeof line, "album: %.1f LUFS, LRA %.1f LU, %.2f dBTP, %.1f min -> %s\n", r.integratedLufs.value_or(-99.0),

@@ -66,8 +66,8 @@ std::string analysisTable(const AnalysisResult& r) {
         out << line;
     };
     out << r.path << "\n";
-    std::snprintf(line, sizeof line, "%g Hz, %d channel%s, %.3f s", r.sampleRate, r.channels,
-                  r.channels == 1 ? "" : "s", r.durationSeconds);
+    std::snprintf(line, sizeof line, "%g Hz, %d channel%s, %.3f s", r.sampleRate, r.channels, r.channels == 1 ? "" : "s",
+                  r.durationSeconds);
     row("format", r.formatName.empty() ? std::string(line) : r.formatName + " — " + line);
     row("integrated loudness", formatted(r.integratedLufs, "LUFS"));
     row("loudness range", formatted(r.loudnessRangeLu, "LU"));
@@ -78,8 +78,7 @@ std::string analysisTable(const AnalysisResult& r) {
     row("RMS", formatted(r.rmsDbfs, "dBFS"));
     row("crest factor", formatted(r.crestDb, "dB"));
     std::string dc;
-    for (std::size_t c = 0; c < r.dcOffsetDbfs.size(); ++c)
-        dc += (c ? ", " : "") + formatted(r.dcOffsetDbfs[c], "");
+    for (std::size_t c = 0; c < r.dcOffsetDbfs.size(); ++c) dc += (c ? ", " : "") + formatted(r.dcOffsetDbfs[c], "");
     row("DC offset (dBFS)", dc.empty() ? "-" : dc);
     row("L/R correlation", formatted(r.correlation, "", 3));
     row("clipped samples", std::to_string(r.clippedSamples));
@@ -99,8 +98,7 @@ std::string loudnessCurveCsvRow(const LoudnessHop& hop) {
         if (v && std::isfinite(*v)) std::snprintf(text, sizeof text, "%.2f", *v);
         return std::string(text);
     };
-    std::snprintf(line, sizeof line, "%.1f,%s,%s\n", hop.endSeconds, field(hop.momentaryLufs).c_str(),
-                  field(hop.shortTermLufs).c_str());
+    std::snprintf(line, sizeof line, "%.1f,%s,%s\n", hop.endSeconds, field(hop.momentaryLufs).c_str(), field(hop.shortTermLufs).c_str());
     return line;
 }
 

@@ -57,17 +57,20 @@ std::string frame(const Axes& a, const std::vector<double>& xTicks, const std::v
                   const std::string& yUnit) {
     std::string svg;
     for (double t : yTicks) {
-        svg += "<line class=\"grid\" x1=\"" + number(kLeft) + "\" x2=\"" + number(kWidth - kRight) + "\" y1=\"" + number(a.y(t)) + "\" y2=\"" +
-               number(a.y(t)) + "\"/>";
-        svg += "<text class=\"tick\" x=\"" + number(kLeft - 6) + "\" y=\"" + number(a.y(t) + 4) + "\" text-anchor=\"end\">" + number(t, 0) + "</text>";
+        svg += "<line class=\"grid\" x1=\"" + number(kLeft) + "\" x2=\"" + number(kWidth - kRight) + "\" y1=\"" + number(a.y(t)) +
+               "\" y2=\"" + number(a.y(t)) + "\"/>";
+        svg += "<text class=\"tick\" x=\"" + number(kLeft - 6) + "\" y=\"" + number(a.y(t) + 4) + "\" text-anchor=\"end\">" + number(t, 0) +
+               "</text>";
     }
     for (double t : xTicks) {
-        svg += "<line class=\"grid\" y1=\"" + number(kTop) + "\" y2=\"" + number(kHeight - kBottom) + "\" x1=\"" + number(a.x(t)) + "\" x2=\"" +
-               number(a.x(t)) + "\"/>";
+        svg += "<line class=\"grid\" y1=\"" + number(kTop) + "\" y2=\"" + number(kHeight - kBottom) + "\" x1=\"" + number(a.x(t)) +
+               "\" x2=\"" + number(a.x(t)) + "\"/>";
         const std::string label = t >= 1000 && a.logX ? number(t / 1000.0, t >= 10000 ? 0 : 1) + "k" : number(t, 0);
-        svg += "<text class=\"tick\" x=\"" + number(a.x(t)) + "\" y=\"" + number(kHeight - kBottom + 16) + "\" text-anchor=\"middle\">" + label + "</text>";
+        svg += "<text class=\"tick\" x=\"" + number(a.x(t)) + "\" y=\"" + number(kHeight - kBottom + 16) + "\" text-anchor=\"middle\">" +
+               label + "</text>";
     }
-    svg += "<text class=\"unit\" x=\"" + number(kWidth - kRight) + "\" y=\"" + number(kHeight - 4) + "\" text-anchor=\"end\">" + escaped(xUnit) + "</text>";
+    svg += "<text class=\"unit\" x=\"" + number(kWidth - kRight) + "\" y=\"" + number(kHeight - 4) + "\" text-anchor=\"end\">" +
+           escaped(xUnit) + "</text>";
     svg += "<text class=\"unit\" x=\"4\" y=\"" + number(kTop - 4) + "\">" + escaped(yUnit) + "</text>";
     return svg;
 }
@@ -90,8 +93,8 @@ std::string polylines(const Axes& a, const std::vector<Series>& series) {
 
 std::string chart(const std::string& id, const std::string& title, const std::string& body, std::size_t dataPoints) {
     return "<section class=\"chart\" id=\"" + id + "\" data-points=\"" + std::to_string(dataPoints) + "\"><h2>" + escaped(title) +
-           "</h2><svg viewBox=\"0 0 " + number(kWidth, 0) + " " + number(kHeight, 0) + "\" width=\"100%\" role=\"img\" aria-label=\"" + escaped(title) + "\">" +
-           body + "</svg></section>\n";
+           "</h2><svg viewBox=\"0 0 " + number(kWidth, 0) + " " + number(kHeight, 0) + "\" width=\"100%\" role=\"img\" aria-label=\"" +
+           escaped(title) + "\">" + body + "</svg></section>\n";
 }
 
 std::vector<double> ticks(double from, double to, double step) {
@@ -106,23 +109,27 @@ const char* kColours[] = {"#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
 
 std::string checkToHtml(const CheckResult& r, double targetLufs) {
     const AnalysisResult& a = r.analysis;
-    std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">"
-                       "<title>bounce check: " + escaped(a.path) + "</title><style>"
-                       "body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:860px;color:#222}"
-                       "h1{font-size:20px}h2{font-size:15px;margin:18px 0 4px}svg{background:#fafafa;border:1px solid #ddd}"
-                       ".grid{stroke:#e4e4e4;stroke-width:1}.tick,.unit,.legend{font-size:11px;fill:#555}"
-                       "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 10px;text-align:right}"
-                       "th:first-child,td:first-child{text-align:left}.error{color:#b00}.warning{color:#a60}.info{color:#060}"
-                       "</style></head><body>\n";
-    html += "<h1>bounce check: " + escaped(a.path) + "</h1>\n<p id=\"summary\">" + number(a.integratedLufs.value_or(-99.0)) + " LUFS integrated, " +
-            number(a.truePeakDbtp.value_or(-99.0), 2) + " dBTP true peak, LRA " + number(a.loudnessRangeLu.value_or(0.0)) + " LU, " +
-            number(a.durationSeconds, 1) + " s</p>\n";
+    std::string html =
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">"
+        "<title>bounce check: " +
+        escaped(a.path) +
+        "</title><style>"
+        "body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:860px;color:#222}"
+        "h1{font-size:20px}h2{font-size:15px;margin:18px 0 4px}svg{background:#fafafa;border:1px solid #ddd}"
+        ".grid{stroke:#e4e4e4;stroke-width:1}.tick,.unit,.legend{font-size:11px;fill:#555}"
+        "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 10px;text-align:right}"
+        "th:first-child,td:first-child{text-align:left}.error{color:#b00}.warning{color:#a60}.info{color:#060}"
+        "</style></head><body>\n";
+    html += "<h1>bounce check: " + escaped(a.path) + "</h1>\n<p id=\"summary\">" + number(a.integratedLufs.value_or(-99.0)) +
+            " LUFS integrated, " + number(a.truePeakDbtp.value_or(-99.0), 2) + " dBTP true peak, LRA " +
+            number(a.loudnessRangeLu.value_or(0.0)) + " LU, " + number(a.durationSeconds, 1) + " s</p>\n";
 
     // Loudness over time.
     {
         const double end = std::max(a.durationSeconds, 1.0);
         Axes axes{0.0, end, -60.0, 0.0};
-        Series momentary{"momentary", "#1f77b4", {}, 1.0}, shortTerm{"short-term", "#ff7f0e", {}, 2.0}, target{"target", "#2ca02c", {}, 1.0, true};
+        Series momentary{"momentary", "#1f77b4", {}, 1.0}, shortTerm{"short-term", "#ff7f0e", {}, 2.0},
+            target{"target", "#2ca02c", {}, 1.0, true};
         // At most 2000 points a series: every k-th hop.
         const std::size_t step = std::max<std::size_t>(1, r.loudness.size() / 2000);
         for (std::size_t i = 0; i < r.loudness.size(); i += step) {
@@ -133,7 +140,13 @@ std::string checkToHtml(const CheckResult& r, double targetLufs) {
         target.points = {{0.0, targetLufs}, {end, targetLufs}};
         const std::vector<Series> series{momentary, shortTerm, target};
         html += chart("chart-loudness", "Loudness over time (LUFS)",
-                      frame(axes, ticks(0, end, end > 300 ? 60 : end > 60 ? 30 : 5), ticks(-60, 0, 10), "seconds", "LUFS") + polylines(axes, series),
+                      frame(axes,
+                            ticks(0, end,
+                                  end > 300  ? 60
+                                  : end > 60 ? 30
+                                             : 5),
+                            ticks(-60, 0, 10), "seconds", "LUFS") +
+                          polylines(axes, series),
                       momentary.points.size() + shortTerm.points.size());
     }
 
@@ -154,7 +167,8 @@ std::string checkToHtml(const CheckResult& r, double targetLufs) {
         std::size_t colour = 0, points = in.points.size();
         for (const auto& s : r.systems) {
             Series out{s.name, kColours[colour++ % 8], {}, 1.2};
-            for (std::size_t b = 0; b < s.thirdOctaveDb.size() && b < p.bandHz.size(); ++b) out.points.emplace_back(p.bandHz[b], s.thirdOctaveDb[b] - top);
+            for (std::size_t b = 0; b < s.thirdOctaveDb.size() && b < p.bandHz.size(); ++b)
+                out.points.emplace_back(p.bandHz[b], s.thirdOctaveDb[b] - top);
             points += out.points.size();
             series.push_back(out);
         }
@@ -165,8 +179,10 @@ std::string checkToHtml(const CheckResult& r, double targetLufs) {
             points += other.points.size();
             series.push_back(other);
         }
-        html += chart("chart-spectrum", "Third-octave spectrum (dB, input's loudest band = 0)",
-                      frame(axes, {31.5, 63, 125, 250, 500, 1000, 2000, 4000, 8000, 16000}, ticks(-60, 12, 12), "Hz", "dB") + polylines(axes, series), points);
+        html += chart(
+            "chart-spectrum", "Third-octave spectrum (dB, input's loudest band = 0)",
+            frame(axes, {31.5, 63, 125, 250, 500, 1000, 2000, 4000, 8000, 16000}, ticks(-60, 12, 12), "Hz", "dB") + polylines(axes, series),
+            points);
     }
 
     // Waveform overview with clip and near-full-scale markers.
@@ -179,13 +195,16 @@ std::string checkToHtml(const CheckResult& r, double targetLufs) {
             const auto& c = r.waveform[i];
             path += "M" + number(axes.x(static_cast<double>(i) + 0.5)) + " " + number(axes.y(c.max)) + "V" + number(axes.y(c.min));
             if (c.clipped || c.truePeakHigh) {
-                body += "<rect class=\"marker " + std::string(c.clipped ? "clip" : "near") + "\" x=\"" + number(axes.x(static_cast<double>(i))) +
-                        "\" y=\"" + number(kTop) + "\" width=\"2\" height=\"6\" fill=\"" + (c.clipped ? "#d00" : "#f90") + "\"/>";
+                body += "<rect class=\"marker " + std::string(c.clipped ? "clip" : "near") + "\" x=\"" +
+                        number(axes.x(static_cast<double>(i))) + "\" y=\"" + number(kTop) + "\" width=\"2\" height=\"6\" fill=\"" +
+                        (c.clipped ? "#d00" : "#f90") + "\"/>";
                 ++markers;
             }
         }
-        body += "<path class=\"series\" data-points=\"" + std::to_string(r.waveform.size()) + "\" stroke=\"#1f77b4\" stroke-width=\"1\" d=\"" + path + "\"/>";
-        html += chart("chart-waveform", "Waveform (red: clipped, orange: true peak above -1 dBTP; " + std::to_string(markers) + " marked)", body, r.waveform.size());
+        body += "<path class=\"series\" data-points=\"" + std::to_string(r.waveform.size()) +
+                "\" stroke=\"#1f77b4\" stroke-width=\"1\" d=\"" + path + "\"/>";
+        html += chart("chart-waveform", "Waveform (red: clipped, orange: true peak above -1 dBTP; " + std::to_string(markers) + " marked)",
+                      body, r.waveform.size());
     }
 
     // Stereo per band: correlation and what mono loses.
@@ -196,13 +215,14 @@ std::string checkToHtml(const CheckResult& r, double targetLufs) {
         for (std::size_t k = 0; k < bands.size() && k < r.bandCorrelation.size(); ++k) {
             const double x = axes.x(static_cast<double>(k) + 0.15), w = axes.x(static_cast<double>(k) + 0.85) - x;
             const double v = r.bandCorrelation[k];
-            body += "<rect class=\"bar\" data-band=\"" + number(bands[k], 1) + "\" data-value=\"" + number(v, 3) + "\" x=\"" + number(x) + "\" y=\"" +
-                    number(std::min(axes.y(v), axes.y(0))) + "\" width=\"" + number(w) + "\" height=\"" + number(std::fabs(axes.y(v) - axes.y(0))) +
-                    "\" fill=\"" + (v < 0 ? "#d62728" : "#1f77b4") + "\"/>";
-            body += "<text class=\"tick\" x=\"" + number(x + w / 2) + "\" y=\"" + number(kHeight - kBottom + 16) + "\" text-anchor=\"middle\">" +
+            body += "<rect class=\"bar\" data-band=\"" + number(bands[k], 1) + "\" data-value=\"" + number(v, 3) + "\" x=\"" + number(x) +
+                    "\" y=\"" + number(std::min(axes.y(v), axes.y(0))) + "\" width=\"" + number(w) + "\" height=\"" +
+                    number(std::fabs(axes.y(v) - axes.y(0))) + "\" fill=\"" + (v < 0 ? "#d62728" : "#1f77b4") + "\"/>";
+            body += "<text class=\"tick\" x=\"" + number(x + w / 2) + "\" y=\"" + number(kHeight - kBottom + 16) +
+                    "\" text-anchor=\"middle\">" +
                     (bands[k] >= 1000 ? number(bands[k] / 1000.0, 0) + "k" : number(bands[k], bands[k] < 100 ? 1 : 0)) + "</text>";
-            body += "<text class=\"legend\" x=\"" + number(x + w / 2) + "\" y=\"" + number(kHeight - kBottom - 4) + "\" text-anchor=\"middle\">" +
-                    number(r.monoLossDb[k], 1) + " dB</text>";
+            body += "<text class=\"legend\" x=\"" + number(x + w / 2) + "\" y=\"" + number(kHeight - kBottom - 4) +
+                    "\" text-anchor=\"middle\">" + number(r.monoLossDb[k], 1) + " dB</text>";
         }
         html += chart("chart-stereo", "Stereo correlation per octave band (labels: what mono loses)", body, bands.size());
     }
@@ -212,35 +232,43 @@ std::string checkToHtml(const CheckResult& r, double targetLufs) {
     for (double f : octaveBandsHz()) html += "<th>" + (f >= 1000 ? number(f / 1000.0, 0) + "k" : number(f, f < 100 ? 1 : 0)) + "</th>";
     html += "</tr>\n";
     for (const auto& s : r.systems) {
-        html += "<tr><td title=\"" + escaped(s.description) + "\">" + escaped(s.name) + "</td><td>" + number(s.loudnessChangeLu.value_or(0.0)) + " LU</td><td>" +
-                (s.bassAudible ? "audible" : "<b class=\"error\">lost</b>") + "</td><td>" + (s.presenceMasked ? "<b class=\"warning\">masked</b>" : "clear") + "</td>";
+        html += "<tr><td title=\"" + escaped(s.description) + "\">" + escaped(s.name) + "</td><td>" +
+                number(s.loudnessChangeLu.value_or(0.0)) + " LU</td><td>" + (s.bassAudible ? "audible" : "<b class=\"error\">lost</b>") +
+                "</td><td>" + (s.presenceMasked ? "<b class=\"warning\">masked</b>" : "clear") + "</td>";
         for (double g : s.bandGainDb) html += "<td>" + (g < -60 ? std::string("&minus;&infin;") : number(g)) + "</td>";
         html += "</tr>\n";
     }
-    html += "</table>\n<h2>Streaming platforms</h2><table id=\"platforms\"><tr><th>platform</th><th>target</th><th>playback gain</th><th></th></tr>\n";
+    html +=
+        "</table>\n<h2>Streaming platforms</h2><table id=\"platforms\"><tr><th>platform</th><th>target</th><th>playback "
+        "gain</th><th></th></tr>\n";
     for (const auto& p : r.platforms)
-        html += "<tr><td>" + escaped(p.platform) + "</td><td>" + number(p.targetLufs) + " LUFS</td><td>" + number(p.playbackGainDb) + " dB</td><td>" +
-                (p.playbackGainDb < -0.05 ? "turned down" : p.playbackGainDb > 0.05 ? (p.limitedByPeak ? "turned up, as far as its peak headroom allows" : "turned up") : "unchanged") +
+        html += "<tr><td>" + escaped(p.platform) + "</td><td>" + number(p.targetLufs) + " LUFS</td><td>" + number(p.playbackGainDb) +
+                " dB</td><td>" +
+                (p.playbackGainDb < -0.05  ? "turned down"
+                 : p.playbackGainDb > 0.05 ? (p.limitedByPeak ? "turned up, as far as its peak headroom allows" : "turned up")
+                                           : "unchanged") +
                 "</td></tr>\n";
     html += "</table>\n";
     if (!r.codecs.empty()) {
         html += "<h2>Lossy round trips</h2><table id=\"codecs\"><tr><th>codec</th><th>bitrate</th><th>true peak after decoding</th></tr>\n";
         for (const auto& c : r.codecs)
             html += "<tr><td>" + escaped(c.codec) + "</td><td>" + std::to_string(c.bitrateKbps) + " kbit/s</td><td>" +
-                    (c.available && c.truePeakDbtp ? number(*c.truePeakDbtp, 2) + " dBTP" : std::string("encoder not available")) + "</td></tr>\n";
+                    (c.available && c.truePeakDbtp ? number(*c.truePeakDbtp, 2) + " dBTP" : std::string("encoder not available")) +
+                    "</td></tr>\n";
         html += "</table>\n";
     }
     if (r.against) {
         const VersionComparison& v = *r.against;
         html += "<h2>Against " + escaped(v.path) + "</h2><table id=\"against\"><tr><th>lined up at</th><td>" + std::to_string(v.lagFrames) +
-                " frames</td></tr><tr><th>loudness change</th><td>" + number(v.loudnessChangeLu.value_or(0.0), 2) + " LU</td></tr><tr><th>width change</th><td>" +
-                number(v.widthChangeDb, 2) + " dB</td></tr><tr><th>null residual</th><td>" + number(v.nullResidualDbfs) + " dBFS (" +
-                number(v.matchedResidualDbfs) + " dBFS after " + number(v.matchedGainDb, 2) + " dB)</td></tr></table>\n";
+                " frames</td></tr><tr><th>loudness change</th><td>" + number(v.loudnessChangeLu.value_or(0.0), 2) +
+                " LU</td></tr><tr><th>width change</th><td>" + number(v.widthChangeDb, 2) + " dB</td></tr><tr><th>null residual</th><td>" +
+                number(v.nullResidualDbfs) + " dBFS (" + number(v.matchedResidualDbfs) + " dBFS after " + number(v.matchedGainDb, 2) +
+                " dB)</td></tr></table>\n";
     }
     html += "<h2>Findings</h2><ul id=\"findings\">\n";
     for (const auto& f : r.findings)
-        html += "<li class=\"" + std::string(severityName(f.severity)) + "\" data-code=\"" + escaped(f.code) + "\"><b>" + severityName(f.severity) + "</b>: " +
-                escaped(f.message) + "</li>\n";
+        html += "<li class=\"" + std::string(severityName(f.severity)) + "\" data-code=\"" + escaped(f.code) + "\"><b>" +
+                severityName(f.severity) + "</b>: " + escaped(f.message) + "</li>\n";
     html += "</ul>\n</body></html>\n";
     return html;
 }

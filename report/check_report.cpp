@@ -47,7 +47,9 @@ nlohmann::ordered_json checkToJson(const CheckResult& r) {
         platforms.push_back({{"platform", p.platform},
                              {"target_lufs", rounded(p.targetLufs, 1)},
                              {"playback_gain_db", rounded(p.playbackGainDb, 2)},
-                             {"turned", p.playbackGainDb < -0.05 ? "down" : p.playbackGainDb > 0.05 ? "up" : "unchanged"},
+                             {"turned", p.playbackGainDb < -0.05  ? "down"
+                                        : p.playbackGainDb > 0.05 ? "up"
+                                                                  : "unchanged"},
                              {"limited_by_true_peak", p.limitedByPeak}});
     out["platforms"] = platforms;
     nlohmann::ordered_json findings = nlohmann::ordered_json::array();
@@ -59,7 +61,10 @@ nlohmann::ordered_json checkToJson(const CheckResult& r) {
     out["findings"] = findings;
     nlohmann::ordered_json codecs = nlohmann::ordered_json::array();
     for (const auto& c : r.codecs)
-        codecs.push_back({{"codec", c.codec}, {"bitrate_kbps", c.bitrateKbps}, {"available", c.available}, {"true_peak_dbtp", rounded(c.truePeakDbtp, 2)}});
+        codecs.push_back({{"codec", c.codec},
+                          {"bitrate_kbps", c.bitrateKbps},
+                          {"available", c.available},
+                          {"true_peak_dbtp", rounded(c.truePeakDbtp, 2)}});
     out["codecs"] = codecs;
     if (r.against) {
         const VersionComparison& v = *r.against;
@@ -86,8 +91,9 @@ nlohmann::ordered_json checkToJson(const CheckResult& r) {
 std::string checkSummary(const CheckResult& r) {
     std::string text;
     char line[512];
-    std::snprintf(line, sizeof line, "%s: %.1f LUFS, %.2f dBTP, LRA %.1f LU\n", r.analysis.path.c_str(), r.analysis.integratedLufs.value_or(-99.0),
-                  r.analysis.truePeakDbtp.value_or(-99.0), r.analysis.loudnessRangeLu.value_or(0.0));
+    std::snprintf(line, sizeof line, "%s: %.1f LUFS, %.2f dBTP, LRA %.1f LU\n", r.analysis.path.c_str(),
+                  r.analysis.integratedLufs.value_or(-99.0), r.analysis.truePeakDbtp.value_or(-99.0),
+                  r.analysis.loudnessRangeLu.value_or(0.0));
     text += line;
     text += "\nsystem      loudness  bass     presence  band gains (dB) 63 Hz .. 8 kHz\n";
     for (const auto& s : r.systems) {
@@ -113,16 +119,19 @@ std::string checkSummary(const CheckResult& r) {
     }
     for (const auto& c : r.codecs) {
         if (!c.available) continue;
-        std::snprintf(line, sizeof line, "after %-4s %3d kbit/s: %+.2f dBTP\n", c.codec.c_str(), c.bitrateKbps, c.truePeakDbtp.value_or(-99.0));
+        std::snprintf(line, sizeof line, "after %-4s %3d kbit/s: %+.2f dBTP\n", c.codec.c_str(), c.bitrateKbps,
+                      c.truePeakDbtp.value_or(-99.0));
         text += line;
     }
     text += "\n";
     for (const auto& f : r.findings) text += std::string(severityName(f.severity)) + ": " + f.message + "\n";
     if (r.against) {
         const VersionComparison& v = *r.against;
-        std::snprintf(line, sizeof line, "\nagainst %s (lined up at %+lld frames): loudness %+.2f LU, width %+.2f dB, null residual %.1f dBFS (%.1f dBFS after %+.2f dB)\nband change (dB) 63 Hz .. 8 kHz:",
-                      v.path.c_str(), static_cast<long long>(v.lagFrames), v.loudnessChangeLu.value_or(0.0), v.widthChangeDb, v.nullResidualDbfs,
-                      v.matchedResidualDbfs, v.matchedGainDb);
+        std::snprintf(line, sizeof line,
+                      "\nagainst %s (lined up at %+lld frames): loudness %+.2f LU, width %+.2f dB, null residual %.1f dBFS (%.1f dBFS "
+                      "after %+.2f dB)\nband change (dB) 63 Hz .. 8 kHz:",
+                      v.path.c_str(), static_cast<long long>(v.lagFrames), v.loudnessChangeLu.value_or(0.0), v.widthChangeDb,
+                      v.nullResidualDbfs, v.matchedResidualDbfs, v.matchedGainDb);
         text += line;
         for (std::size_t k = 1; k + 1 < v.bandChangeDb.size(); ++k) {
             std::snprintf(line, sizeof line, " %+.2f", v.bandChangeDb[k]);

@@ -12,8 +12,10 @@ nlohmann::ordered_json matchCurveToJson(const ReferenceMatch& match) {
     nlohmann::ordered_json curve = nlohmann::ordered_json::array();
     for (std::size_t b = 0; b < match.bandHz.size(); ++b) {
         const double tone = match.toneDb[b];
-        curve.push_back({{"hz", rounded(match.bandHz[b], 2)}, {"mid_db", rounded(tone + match.midWidthDb[b], 2)},
-                         {"side_db", rounded(tone + match.sideWidthDb[b], 2)}, {"tone_db", rounded(tone, 2)},
+        curve.push_back({{"hz", rounded(match.bandHz[b], 2)},
+                         {"mid_db", rounded(tone + match.midWidthDb[b], 2)},
+                         {"side_db", rounded(tone + match.sideWidthDb[b], 2)},
+                         {"tone_db", rounded(tone, 2)},
                          {"width_change_db", rounded(match.widthChangeDb[b], 2)}});
     }
     return curve;
@@ -29,7 +31,8 @@ nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings&
     }
     nlohmann::ordered_json playback = nlohmann::ordered_json::array();
     for (const auto& p : r.playback)
-        playback.push_back({{"platform", p.platform}, {"target_lufs", p.targetLufs}, {"playback_gain_db", std::round(p.playbackGainDb * 100) / 100}});
+        playback.push_back(
+            {{"platform", p.platform}, {"target_lufs", p.targetLufs}, {"playback_gain_db", std::round(p.playbackGainDb * 100) / 100}});
     nlohmann::ordered_json json{
         {"target", {{"name", settings.target}, {"integrated_lufs", r.targetLufs}, {"ceiling_dbtp", r.ceilingDbtp}}},
         {"style", settings.style},
@@ -41,7 +44,8 @@ nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings&
         {"output", analysisToJson(r.output)},
         // How far the delivered file's true peak sits under the ceiling (our meter: within
         // 0.04 dB of an ideal reconstruction).
-        {"ceiling_margin_db", r.output.truePeakDbtp ? nlohmann::ordered_json(rounded(r.ceilingDbtp - *r.output.truePeakDbtp, 3)) : nlohmann::ordered_json(nullptr)},
+        {"ceiling_margin_db", r.output.truePeakDbtp ? nlohmann::ordered_json(rounded(r.ceilingDbtp - *r.output.truePeakDbtp, 3))
+                                                    : nlohmann::ordered_json(nullptr)},
         {"stages", stages},
         {"platform_playback", playback},
         {"warnings", r.warnings},
@@ -50,27 +54,43 @@ nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings&
         nlohmann::ordered_json codecs = nlohmann::ordered_json::array();
         for (const auto& c : r.codecChecks)
             codecs.push_back({{"codec", c.codec}, {"bitrate_kbps", c.bitrateKbps}, {"true_peak_dbtp", rounded(c.truePeakDbtp, 2)}});
-        json["codec_safe"] = {{"reached", r.codecSafeReached}, {"rounds", r.codecRounds}, {"ceiling_lowered_db", rounded(r.codecLoweringDb, 3)},
+        json["codec_safe"] = {{"reached", r.codecSafeReached},
+                              {"rounds", r.codecRounds},
+                              {"ceiling_lowered_db", rounded(r.codecLoweringDb, 3)},
                               {"round_trips", codecs}};
     }
     if (r.match) {
         const auto dryNull = [&](double v) { return settings.dryRun ? nlohmann::ordered_json(nullptr) : rounded(v, 2); };
         nlohmann::ordered_json refs = nlohmann::ordered_json::array();
         for (const auto& ref : r.references)
-            refs.push_back({{"path", ref.path}, {"integrated_lufs", rounded(ref.integratedLufs, 2)}, {"crest_db", rounded(ref.crestDb, 2)},
-                            {"width", rounded(ref.width, 2)}, {"distance_before_db", rounded(ref.distanceBeforeDb, 2)},
+            refs.push_back({{"path", ref.path},
+                            {"integrated_lufs", rounded(ref.integratedLufs, 2)},
+                            {"crest_db", rounded(ref.crestDb, 2)},
+                            {"width", rounded(ref.width, 2)},
+                            {"distance_before_db", rounded(ref.distanceBeforeDb, 2)},
                             {"distance_after_db", dryNull(ref.distanceAfterDb)}});
         const ReferenceMatch& m = *r.match;
         json["reference_match"] = {
-            {"amounts", {{"tone", settings.match.tone}, {"width", settings.match.width}, {"loudness", settings.match.loudness},
-                         {"dynamics", settings.match.dynamics}}},
+            {"amounts",
+             {{"tone", settings.match.tone},
+              {"width", settings.match.width},
+              {"loudness", settings.match.loudness},
+              {"dynamics", settings.match.dynamics}}},
             {"references", refs},
-            {"loudness_lufs", {{"input", rounded(m.inputLufs, 2)}, {"reference", rounded(m.referenceLufs, 2)},
-                               {"output", rounded(r.output.integratedLufs, 2)}}},
-            {"crest_db", {{"input", rounded(m.inputCrestDb, 2)}, {"reference", rounded(m.referenceCrestDb, 2)}, {"output", rounded(r.outputCrestDb, 2)}}},
-            {"width", {{"input", rounded(m.inputWidth, 2)}, {"reference", rounded(m.referenceWidth, 2)}, {"output", rounded(r.outputWidth, 2)}}},
-            {"distance_db", {{"before", rounded(r.distanceBeforeDb, 2)}, {"after", dryNull(r.distanceAfterDb)},
-                             {"measure", "third-octave RMS over 40 Hz-16 kHz, loudness-normalised"}}},
+            {"loudness_lufs",
+             {{"input", rounded(m.inputLufs, 2)},
+              {"reference", rounded(m.referenceLufs, 2)},
+              {"output", rounded(r.output.integratedLufs, 2)}}},
+            {"crest_db",
+             {{"input", rounded(m.inputCrestDb, 2)},
+              {"reference", rounded(m.referenceCrestDb, 2)},
+              {"output", rounded(r.outputCrestDb, 2)}}},
+            {"width",
+             {{"input", rounded(m.inputWidth, 2)}, {"reference", rounded(m.referenceWidth, 2)}, {"output", rounded(r.outputWidth, 2)}}},
+            {"distance_db",
+             {{"before", rounded(r.distanceBeforeDb, 2)},
+              {"after", dryNull(r.distanceAfterDb)},
+              {"measure", "third-octave RMS over 40 Hz-16 kHz, loudness-normalised"}}},
             {"curve", matchCurveToJson(m)},
         };
     }
@@ -104,11 +124,14 @@ std::string masterSummary(const MasterResult& r, bool dryRun) {
     }
     if (!differences.empty()) out << "  the difference each stage made, dB against its output: " << differences << "\n";
     if (r.match && dryRun) {
-        std::snprintf(line, sizeof line, "  reference match: distance %.2f dB now (third-octave RMS), width %.2f (reference %.2f); the result is measured when written\n",
+        std::snprintf(line, sizeof line,
+                      "  reference match: distance %.2f dB now (third-octave RMS), width %.2f (reference %.2f); the result is measured "
+                      "when written\n",
                       r.distanceBeforeDb, r.match->inputWidth, r.match->referenceWidth);
         out << line;
     } else if (r.match) {
-        std::snprintf(line, sizeof line, "  reference match: distance %.2f dB -> %.2f dB (third-octave RMS), width %.2f -> %.2f (reference %.2f)\n",
+        std::snprintf(line, sizeof line,
+                      "  reference match: distance %.2f dB -> %.2f dB (third-octave RMS), width %.2f -> %.2f (reference %.2f)\n",
                       r.distanceBeforeDb, r.distanceAfterDb, r.match->inputWidth, r.outputWidth, r.match->referenceWidth);
         out << line;
     }
@@ -118,8 +141,9 @@ std::string masterSummary(const MasterResult& r, bool dryRun) {
             std::snprintf(line, sizeof line, "%s%s %.2f", trips.empty() ? "" : ", ", c.codec.c_str(), c.truePeakDbtp.value_or(-999.0));
             trips += line;
         }
-        std::snprintf(line, sizeof line, "  codec-safe: decoded round trips %s dBTP; ceiling lowered %.2f dB in %d round%s%s\n", trips.c_str(),
-                      r.codecLoweringDb, r.codecRounds, r.codecRounds == 1 ? "" : "s", r.codecSafeReached ? "" : ", NOT all under");
+        std::snprintf(line, sizeof line, "  codec-safe: decoded round trips %s dBTP; ceiling lowered %.2f dB in %d round%s%s\n",
+                      trips.c_str(), r.codecLoweringDb, r.codecRounds, r.codecRounds == 1 ? "" : "s",
+                      r.codecSafeReached ? "" : ", NOT all under");
         out << line;
     }
     if (!dryRun && !r.output.path.empty()) out << "  wrote " << r.output.path << "\n";

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config python3
+  build-essential cmake pkg-config python3 clang-format
   libsndfile1-dev libsoxr-dev libfftw3-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev librubberband-dev libtag1-dev
   libgtest-dev libbenchmark-dev libcpp-httplib-dev

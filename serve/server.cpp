@@ -37,8 +37,8 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 // The options of `bounce master` a job takes, as form fields named like its flags.
-const std::set<std::string> kOptionFields = {"target", "lufs", "ceiling", "style", "intensity", "format", "bits", "dither",
-                                             "title", "artist", "album", "date", "isrc", "genre", "track"};
+const std::set<std::string> kOptionFields = {"target", "lufs",   "ceiling", "style", "intensity", "format", "bits", "dither",
+                                             "title",  "artist", "album",   "date",  "isrc",      "genre",  "track"};
 
 struct HttpError {
     int status;
@@ -58,7 +58,8 @@ Json validatedOptions(const std::map<std::string, std::string>& fields) {
     Json options = Json::object();
     MasterSettings scratch;
     for (const auto& [name, value] : fields) {
-        if (!kOptionFields.count(name)) throw HttpError{400, "unknown field '" + name + "' (the options of bounce master: target, lufs, ceiling, style, ...)"};
+        if (!kOptionFields.count(name))
+            throw HttpError{400, "unknown field '" + name + "' (the options of bounce master: target, lufs, ceiling, style, ...)"};
         if (name == "format") {
             if (value != "wav" && value != "flac" && value != "aiff") throw HttpError{400, "field 'format' must be wav, flac or aiff"};
         } else {
@@ -187,10 +188,13 @@ private:
         try {
             SoundFileReader reader(path.string());
             const SoundFileInfo info = reader.info();
-            if (info.channels > 2) throw HttpError{415, "field '" + field + "': " + std::to_string(info.channels) + " channels; mastering takes mono or stereo"};
+            if (info.channels > 2)
+                throw HttpError{415,
+                                "field '" + field + "': " + std::to_string(info.channels) + " channels; mastering takes mono or stereo"};
             if (info.frames <= 0) throw HttpError{415, "field '" + field + "': the file holds no audio"};
             if (static_cast<double>(info.frames) / info.sampleRate > settings_.maxDurationMinutes * 60.0)
-                throw HttpError{413, "field '" + field + "': longer than " + std::to_string(static_cast<int>(settings_.maxDurationMinutes)) + " minutes"};
+                throw HttpError{413, "field '" + field + "': longer than " +
+                                         std::to_string(static_cast<int>(settings_.maxDurationMinutes)) + " minutes"};
         } catch (const Error& e) {
             throw HttpError{415, "field '" + field + "' is not audio Bounce can read (WAV, FLAC, AIFF, Ogg, Opus, MP3)"};
         }
@@ -306,7 +310,8 @@ int runServer(const ServerSettings& settings) {
     const auto download = [&](const std::string& id, const std::string& name, const std::string& type, httplib::Response& res) {
         if (!service.exists(id)) return sendError(res, 404, "no such job");
         const fs::path path = service.folder(id) / name;
-        if (!fs::exists(path)) return sendError(res, 404, "not there (yet): " + service.readState(id).value("state", std::string("unknown")));
+        if (!fs::exists(path))
+            return sendError(res, 404, "not there (yet): " + service.readState(id).value("state", std::string("unknown")));
         std::ifstream in(path, std::ios::binary);
         res.set_content(std::string(std::istreambuf_iterator<char>(in), {}), type);
     };
@@ -343,9 +348,12 @@ int runServer(const ServerSettings& settings) {
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kWebPage, "text/html; charset=utf-8"); });
 
     if (!server.bind_to_port(settings.host, settings.port))
-        throw ConfigError("cannot listen on " + settings.host + ":" + std::to_string(settings.port) + " (in use, or not an address of this machine)");
+        throw ConfigError("cannot listen on " + settings.host + ":" + std::to_string(settings.port) +
+                          " (in use, or not an address of this machine)");
     std::cerr << "bounce serve: listening on http://" << settings.host << ":" << settings.port << "/ (data in " << settings.dataDir << ")"
-              << (settings.host == "127.0.0.1" || settings.host == "localhost" ? "; only this machine can reach it (--host 0.0.0.0 to open it)" : "")
+              << (settings.host == "127.0.0.1" || settings.host == "localhost"
+                      ? "; only this machine can reach it (--host 0.0.0.0 to open it)"
+                      : "")
               << std::endl;
     server.listen_after_bind();
     return 0;

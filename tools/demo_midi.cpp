@@ -47,8 +47,10 @@ std::vector<std::uint8_t> trackChunk(const Part* part, bool tempoTrack) {
     std::vector<Event> events;
     if (tempoTrack) {
         const std::uint32_t usPerQuarter = 60000000 / kBeatsPerMinute;
-        events.push_back({0, 0, {0xff, 0x51, 0x03, static_cast<std::uint8_t>(usPerQuarter >> 16),
-                                 static_cast<std::uint8_t>(usPerQuarter >> 8), static_cast<std::uint8_t>(usPerQuarter)}});
+        events.push_back({0,
+                          0,
+                          {0xff, 0x51, 0x03, static_cast<std::uint8_t>(usPerQuarter >> 16), static_cast<std::uint8_t>(usPerQuarter >> 8),
+                           static_cast<std::uint8_t>(usPerQuarter)}});
         events.push_back({0, 0, {0xff, 0x58, 0x04, 4, 2, 24, 8}});  // 4/4
     }
     if (part) {
@@ -56,13 +58,15 @@ std::vector<std::uint8_t> trackChunk(const Part* part, bool tempoTrack) {
         events.push_back({0, 0, {static_cast<std::uint8_t>(0xc0 | ch), static_cast<std::uint8_t>(part->program)}});
         events.push_back({0, 0, {static_cast<std::uint8_t>(0xb0 | ch), 7, static_cast<std::uint8_t>(part->volume)}});
         for (const auto& n : part->notes) {
-            events.push_back({n.tick, 1, {static_cast<std::uint8_t>(0x90 | ch), static_cast<std::uint8_t>(n.key), static_cast<std::uint8_t>(n.velocity)}});
+            events.push_back(
+                {n.tick,
+                 1,
+                 {static_cast<std::uint8_t>(0x90 | ch), static_cast<std::uint8_t>(n.key), static_cast<std::uint8_t>(n.velocity)}});
             events.push_back({n.tick + n.lengthTicks, 0, {static_cast<std::uint8_t>(0x80 | ch), static_cast<std::uint8_t>(n.key), 0}});
         }
     }
-    std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
-        return a.tick != b.tick ? a.tick < b.tick : a.order < b.order;
-    });
+    std::stable_sort(events.begin(), events.end(),
+                     [](const Event& a, const Event& b) { return a.tick != b.tick ? a.tick < b.tick : a.order < b.order; });
     std::vector<std::uint8_t> data;
     int now = 0;
     for (const auto& e : events) {

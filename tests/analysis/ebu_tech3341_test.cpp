@@ -44,8 +44,7 @@ TEST_P(Tech3341, Case3_RelativeGateExcludesQuietParts) {
 }
 
 TEST_P(Tech3341, Case4_AbsoluteAndRelativeGates) {
-    const auto audio =
-        toneSequence(rate(), 2, {{10.0, -72.0}, {10.0, -36.0}, {60.0, -23.0}, {10.0, -36.0}, {10.0, -72.0}});
+    const auto audio = toneSequence(rate(), 2, {{10.0, -72.0}, {10.0, -36.0}, {60.0, -23.0}, {10.0, -36.0}, {10.0, -72.0}});
     EXPECT_NEAR(*meterFor(audio.view(), rate()).integratedLufs(), -23.0, kLoudnessTolerance);
 }
 
@@ -89,17 +88,14 @@ struct PeakCase {
     int number;
     double fractionOfRate;  // tone frequency as a fraction of fs
     double phaseDegrees;
-    double peakDbfs;        // the sine's amplitude
+    double peakDbfs;  // the sine's amplitude
     double expectedDbtp;
 };
 
 // Tech 3341 Table 1, cases 15-19: sines whose samples miss the waveform's peaks.
 const PeakCase kPeakCases[] = {
-    {15, 1.0 / 4.0, 0.0, -6.0206, -6.0},
-    {16, 1.0 / 4.0, 45.0, -6.0206, -6.0},
-    {17, 1.0 / 6.0, 60.0, -6.0206, -6.0},
-    {18, 1.0 / 8.0, 67.5, -6.0206, -6.0},
-    {19, 1.0 / 4.0, 45.0, 3.0103, 3.0},  // samples at 0 dBFS, waveform at +3 dBTP
+    {15, 1.0 / 4.0, 0.0, -6.0206, -6.0},  {16, 1.0 / 4.0, 45.0, -6.0206, -6.0}, {17, 1.0 / 6.0, 60.0, -6.0206, -6.0},
+    {18, 1.0 / 8.0, 67.5, -6.0206, -6.0}, {19, 1.0 / 4.0, 45.0, 3.0103, 3.0},  // samples at 0 dBFS, waveform at +3 dBTP
 };
 
 AudioBuffer peakCaseSignal(const PeakCase& pc, double rate) {

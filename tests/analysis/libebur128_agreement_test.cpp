@@ -53,8 +53,8 @@ void expectAgreement(ConstAudioView audio, double rate, const char* what) {
     EXPECT_NEAR(*ours.loudnessRangeLu(), *peer.loudnessRangeLu, 0.1) << what;
     EXPECT_NEAR(truePeakDbtp(ours), peer.truePeakDbtp, 0.1) << what;
     std::printf("[ %s ] I %.3f vs %.3f LUFS, LRA %.3f vs %.3f LU, TP %.3f vs %.3f dBTP (bounce vs libebur128)\n", what,
-                *ours.integratedLufs(), *peer.integratedLufs, *ours.loudnessRangeLu(), *peer.loudnessRangeLu,
-                truePeakDbtp(ours), peer.truePeakDbtp);
+                *ours.integratedLufs(), *peer.integratedLufs, *ours.loudnessRangeLu(), *peer.loudnessRangeLu, truePeakDbtp(ours),
+                peer.truePeakDbtp);
 }
 
 TEST(Libebur128Agreement, StereoBursts48k) { expectAgreement(burstProgramme(48000, 2, 1).view(), 48000, "stereo 48k bursts"); }
@@ -80,16 +80,19 @@ TEST(Libebur128Agreement, TruePeakCasesWhereTheStandardWins) {
         int number;
         double fraction, phaseDegrees, amplitudeDb, expected;
     };
-    const Case cases[] = {{15, 0.25, 0, -6.0206, -6}, {16, 0.25, 45, -6.0206, -6}, {17, 1.0 / 6, 60, -6.0206, -6},
-                          {18, 0.125, 67.5, -6.0206, -6}, {19, 0.25, 45, 3.0103, 3}};
+    const Case cases[] = {{15, 0.25, 0, -6.0206, -6},
+                          {16, 0.25, 45, -6.0206, -6},
+                          {17, 1.0 / 6, 60, -6.0206, -6},
+                          {18, 0.125, 67.5, -6.0206, -6},
+                          {19, 0.25, 45, 3.0103, 3}};
     for (double rate : {48000.0, 44100.0}) {
         for (const auto& c : cases) {
             auto audio = sine(rate, 5.0, c.fraction * rate, c.amplitudeDb, 2, c.phaseDegrees * std::numbers::pi / 180);
             applyFades(audio, rate, 0.01);
             const double ours = truePeakDbtp(meterFor(audio.view(), rate));
             const double peer = measureWithLibebur128(audio.view(), rate).truePeakDbtp;
-            std::printf("[ case %d at %.0f Hz ] expected %+.2f dBTP: bounce %+.3f, libebur128 %+.3f\n", c.number, rate,
-                        c.expected, ours, peer);
+            std::printf("[ case %d at %.0f Hz ] expected %+.2f dBTP: bounce %+.3f, libebur128 %+.3f\n", c.number, rate, c.expected, ours,
+                        peer);
             EXPECT_LE(ours, c.expected + 0.2) << "case " << c.number;
             EXPECT_GE(ours, c.expected - 0.4) << "case " << c.number;
             if (std::fabs(ours - peer) > 0.1) {

@@ -8,8 +8,7 @@
 namespace bounce::test {
 
 // Runs a buffer through a fresh meter in blocks of `blockFrames`.
-inline LoudnessMeter meterFor(ConstAudioView audio, double sampleRate, std::vector<double> weights = {},
-                              std::size_t blockFrames = 4096) {
+inline LoudnessMeter meterFor(ConstAudioView audio, double sampleRate, std::vector<double> weights = {}, std::size_t blockFrames = 4096) {
     if (weights.empty()) weights = LoudnessMeter::channelWeightsFor(audio.channels());
     LoudnessMeter meter({sampleRate, weights, true});
     for (std::size_t start = 0; start < audio.frames(); start += blockFrames)

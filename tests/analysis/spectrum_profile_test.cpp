@@ -94,7 +94,11 @@ TEST_F(SpectrumProfileTest, MatchCurveUndoesAKnownEqAndNarrowing) {
         got.push_back(match.toneDb[b]);
         want.push_back(-bandResponseDb(eq, match.bandHz[b]));
     }
-    const auto mean = [](const std::vector<double>& v) { double s = 0; for (double x : v) s += x; return s / v.size(); };
+    const auto mean = [](const std::vector<double>& v) {
+        double s = 0;
+        for (double x : v) s += x;
+        return s / v.size();
+    };
     const double gotMean = mean(got), wantMean = mean(want);
     for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i] - gotMean, want[i] - wantMean, 1.0) << i;
     for (std::size_t b = 0; b < match.bandHz.size(); ++b) {
@@ -120,7 +124,8 @@ TEST_F(SpectrumProfileTest, MatchCurveUndoesAKnownEqAndNarrowing) {
     apply.setParams(match.curveEqParams());
     apply.prepare({kRate, 4096, 2});
     auto matched = coloured;
-    for (std::size_t i = 0; i < matched.frames(); i += 4096) apply.process(matched.view().subView(i, std::min<std::size_t>(4096, matched.frames() - i)));
+    for (std::size_t i = 0; i < matched.frames(); i += 4096)
+        apply.process(matched.view().subView(i, std::min<std::size_t>(4096, matched.frames() - i)));
     writeFile(dir_ + "/matched.wav", matched.view(), kRate);
     const double actual = *analyzeFile(dir_ + "/matched.wav").integratedLufs - *input.integratedLufs;
     EXPECT_NEAR(match.predictedLoudnessChangeDb(input), actual, 0.2);

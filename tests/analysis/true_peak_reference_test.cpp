@@ -37,16 +37,19 @@ double detectorDbtp(const AudioBuffer& a, TruePeakDetector::Mode mode, std::size
 TEST(TruePeakReference, ReadsHigherThanAPlain4xGridOnStressMaterial) {
     const auto corpus = broadbandStressCorpus(44100.0);
     double worst = 0.0;
-    for (const auto& s : corpus) worst = std::max(worst, idealTruePeakDbtp(s.audio.view()) - detectorDbtp(s.audio, TruePeakDetector::Mode::Screen));
+    for (const auto& s : corpus)
+        worst = std::max(worst, idealTruePeakDbtp(s.audio.view()) - detectorDbtp(s.audio, TruePeakDetector::Mode::Screen));
     EXPECT_GT(worst, 0.3);
 }
 
 // And it agrees with the standard's own figures: EBU Tech 3341 cases 15-19 (the tones are
 // long enough to reach their crests between samples).
 TEST(TruePeakReference, MatchesTech3341TruePeakCases) {
-    struct Case { double hz, amplitude, phaseDeg, expected; };
-    for (const Case& k : {Case{12000, 0.5, 0, -6.02}, Case{12000, 0.5, 45, -6.02}, Case{8000, 0.5, 60, -6.02},
-                          Case{6000, 0.5, 67.5, -6.02}, Case{12000, std::sqrt(2.0), 45, 3.01}}) {
+    struct Case {
+        double hz, amplitude, phaseDeg, expected;
+    };
+    for (const Case& k : {Case{12000, 0.5, 0, -6.02}, Case{12000, 0.5, 45, -6.02}, Case{8000, 0.5, 60, -6.02}, Case{6000, 0.5, 67.5, -6.02},
+                          Case{12000, std::sqrt(2.0), 45, 3.01}}) {
         auto tone = sine(48000.0, 1.0, k.hz, db(k.amplitude), 1, k.phaseDeg * std::numbers::pi / 180.0);
         applyFades(tone, 48000.0, 0.01);
         EXPECT_NEAR(idealTruePeakDbtp(tone.view()), k.expected, 0.01) << k.hz << " Hz " << k.phaseDeg;
@@ -78,7 +81,8 @@ INSTANTIATE_TEST_SUITE_P(Rates, StressCorpus, ::testing::Values(44100.0, 48000.0
 TEST(TruePeakReference, ReadingIsIndependentOfBlockSize) {
     for (const auto& s : broadbandStressCorpus(44100.0)) {
         const double whole = detectorDbtp(s.audio, TruePeakDetector::Mode::Reconstruction, 1 << 20);
-        for (std::size_t block : {1u, 37u, 1000u, 4096u}) EXPECT_EQ(detectorDbtp(s.audio, TruePeakDetector::Mode::Reconstruction, block), whole) << s.name << " " << block;
+        for (std::size_t block : {1u, 37u, 1000u, 4096u})
+            EXPECT_EQ(detectorDbtp(s.audio, TruePeakDetector::Mode::Reconstruction, block), whole) << s.name << " " << block;
     }
 }
 
@@ -89,7 +93,8 @@ TEST(TruePeakReference, SecondThreadGivesTheSameReading) {
     const auto noise = broadbandStressCorpus(48000.0);
     for (int c = 0; c < 2; ++c)
         for (std::size_t i = 0; i < stereo.frames(); ++i)
-            stereo.channel(c)[i] = noise[static_cast<std::size_t>(c)].audio.channel(0)[i % noise[static_cast<std::size_t>(c)].audio.frames()];
+            stereo.channel(c)[i] =
+                noise[static_cast<std::size_t>(c)].audio.channel(0)[i % noise[static_cast<std::size_t>(c)].audio.frames()];
     const auto measure = [&](bool secondThread, std::size_t block) {
         LoudnessMeter meter({48000.0, {1.0, 1.0}, true, secondThread});
         for (std::size_t i = 0; i < stereo.frames(); i += block)

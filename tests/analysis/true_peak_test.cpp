@@ -35,7 +35,8 @@ TEST(TruePeak, ReconstructionIsFlatTo049Fs) {
         const float* taps = TruePeakDetector::reconstructionTaps(f);
         for (double x = 0.0; x <= 0.49; x += 0.01) {
             std::complex<double> h = 0;
-            for (int k = 0; k < TruePeakDetector::kReconstructionTaps; ++k) h += static_cast<double>(taps[k]) * std::polar(1.0, -2.0 * std::numbers::pi * x * k);
+            for (int k = 0; k < TruePeakDetector::kReconstructionTaps; ++k)
+                h += static_cast<double>(taps[k]) * std::polar(1.0, -2.0 * std::numbers::pi * x * k);
             ASSERT_NEAR(20.0 * std::log10(std::abs(h)), 0.0, 0.001) << "position " << f << "/64, " << x << " fs";
         }
     }
@@ -47,8 +48,7 @@ TEST(TruePeak, NeverBelowSamplePeakAndIndependentOfBlockSize) {
     for (std::size_t block : {1u, 17u, 512u, 4096u}) {
         TruePeakDetector d;
         d.prepare(44100.0);
-        for (std::size_t i = 0; i < noise.frames(); i += block)
-            d.process(noise.channel(0) + i, std::min(block, noise.frames() - i));
+        for (std::size_t i = 0; i < noise.frames(); i += block) d.process(noise.channel(0) + i, std::min(block, noise.frames() - i));
         EXPECT_GE(d.peak(), d.samplePeak());
         if (reference < 0) reference = d.peak();
         EXPECT_FLOAT_EQ(d.peak(), reference) << "block " << block;
@@ -105,7 +105,8 @@ TEST(TruePeak, SkippingBelowTheFloorChangesNoDecision) {
             for (auto* d : {&a, &b, &c}) d->prepare(44100.0, mode);
             a.process(programme.channel(0), programme.frames(), full.data());
             b.process(programme.channel(0), programme.frames(), skipped.data(), floor);
-            for (std::size_t i = 0; i < programme.frames(); i += 300) c.process(programme.channel(0) + i, std::min<std::size_t>(300, programme.frames() - i));
+            for (std::size_t i = 0; i < programme.frames(); i += 300)
+                c.process(programme.channel(0) + i, std::min<std::size_t>(300, programme.frames() - i));
             setWideKernels(previous);
             std::size_t above = 0, below = 0;
             for (std::size_t i = 0; i < full.size(); ++i) {

@@ -14,13 +14,15 @@ AudioBuffer resampleAll(const AudioBuffer& input, double from, double to, std::s
     Resampler resampler(from, to, input.channels());
     std::vector<std::vector<float>> out(static_cast<std::size_t>(input.channels()));
     const auto sink = [&](ConstAudioView v) {
-        for (int c = 0; c < v.channels(); ++c) out[static_cast<std::size_t>(c)].insert(out[static_cast<std::size_t>(c)].end(), v.channel(c), v.channel(c) + v.frames());
+        for (int c = 0; c < v.channels(); ++c)
+            out[static_cast<std::size_t>(c)].insert(out[static_cast<std::size_t>(c)].end(), v.channel(c), v.channel(c) + v.frames());
     };
     for (std::size_t i = 0; i < input.frames(); i += block)
         resampler.process(input.view().subView(i, std::min(block, input.frames() - i)), sink);
     resampler.flush(sink);
     AudioBuffer result(input.channels(), out[0].size());
-    for (int c = 0; c < input.channels(); ++c) std::copy(out[static_cast<std::size_t>(c)].begin(), out[static_cast<std::size_t>(c)].end(), result.channel(c));
+    for (int c = 0; c < input.channels(); ++c)
+        std::copy(out[static_cast<std::size_t>(c)].begin(), out[static_cast<std::size_t>(c)].end(), result.channel(c));
     return result;
 }
 

@@ -86,8 +86,10 @@ TEST(SoundFile, OpusIsWrittenAndReadBack) {
 TEST(SoundFile, ReadsMp3AndExtensibleWavMadeByPeers) {
     if (!haveTool("ffmpeg") || !haveTool("sox")) GTEST_SKIP() << "ffmpeg or sox missing";
     const auto dir = makeTempDir("peers");
-    ASSERT_EQ(runCommand({"ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=1000:duration=1",
-                          "-ac", "2", dir + "/a.mp3"}).exitCode, 0);
+    ASSERT_EQ(
+        runCommand({"ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=1000:duration=1", "-ac", "2", dir + "/a.mp3"})
+            .exitCode,
+        0);
     SoundFileReader mp3(dir + "/a.mp3");
     EXPECT_EQ(mp3.info().format, FileFormat::Mp3);
     EXPECT_NEAR(static_cast<double>(mp3.info().frames) / mp3.info().sampleRate, 1.0, 0.1);

@@ -46,7 +46,8 @@ double documentedDb(const std::string& system, double f) {
     if (system == "phone") return butterworthDb(f, 300, 8, true) + peakDb(f, 3000, 6, 1.0) + butterworthDb(f, 12000, 2, false);
     if (system == "laptop") return butterworthDb(f, 180, 4, true) + peakDb(f, 4000, 4, 1.0) + butterworthDb(f, 15000, 2, false);
     if (system == "tv") return butterworthDb(f, 100, 4, true) + peakDb(f, 2500, 3, 1.0) + butterworthDb(f, 14000, 2, false);
-    if (system == "car") return butterworthDb(f, 30, 2, true) + shelfDb(f, 80, 6, true) + peakDb(f, 250, -3, 1.4) + shelfDb(f, 8000, -2, false);
+    if (system == "car")
+        return butterworthDb(f, 30, 2, true) + shelfDb(f, 80, 6, true) + peakDb(f, 250, -3, 1.4) + shelfDb(f, 8000, -2, false);
     if (system == "club") return butterworthDb(f, 30, 4, true) + shelfDb(f, 60, 6, true) + shelfDb(f, 10000, -2, false);
     return 0.0;
 }
@@ -95,7 +96,9 @@ protected:
     std::string dir_;
 };
 
-bool has(const std::vector<std::string>& codes, const std::string& code) { return std::find(codes.begin(), codes.end(), code) != codes.end(); }
+bool has(const std::vector<std::string>& codes, const std::string& code) {
+    return std::find(codes.begin(), codes.end(), code) != codes.end();
+}
 
 TEST_F(Check, EachDefectIsFlaggedAndACleanFileIsNot) {
     EXPECT_TRUE(codes("clean.wav", clean(8.0, 1)).empty());
@@ -210,17 +213,27 @@ TEST_F(Check, HtmlReportRendersInChromiumAndAgreesWithJson) {
     std::string browser;
     for (const char* name : {"chromium", "chromium-browser"})
         if (haveTool(name)) browser = name;
-    if (browser.empty()) GTEST_SKIP() << "Chromium is not installed (apt-get install chromium; scripts/install-deps.sh does): the HTML report is not rendered";
+    if (browser.empty())
+        GTEST_SKIP()
+            << "Chromium is not installed (apt-get install chromium; scripts/install-deps.sh does): the HTML report is not rendered";
     AudioBuffer audio = clean(6.0, 12);
     for (std::size_t i = 44100; i < 44100 + 50; ++i) audio.channel(0)[i] = 1.0f;  // a clip to mark
     writeFile(dir_ + "/in.wav", audio.view(), 44100);
     writeFile(dir_ + "/v2.wav", clean(6.0, 12).view(), 44100);
-    const auto r = runCommand({BOUNCE_CLI, "check", dir_ + "/in.wav", "--no-codecs", "--against", dir_ + "/v2.wav", "--report", dir_ + "/report.html", "--json",
-                               dir_ + "/report.json"});
+    const auto r = runCommand({BOUNCE_CLI, "check", dir_ + "/in.wav", "--no-codecs", "--against", dir_ + "/v2.wav", "--report",
+                               dir_ + "/report.html", "--json", dir_ + "/report.json"});
     ASSERT_EQ(r.exitCode, 1) << r.err;  // clipping is an error finding
-    const std::vector<std::string> flags = {"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                                            "--user-data-dir=" + dir_ + "/profile", "--enable-logging=stderr", "--v=0"};
+    const std::vector<std::string> flags = {"--headless",
+                                            "--no-sandbox",
+                                            "--disable-gpu",
+                                            "--disable-quic",
+                                            "--no-first-run",
+                                            "--disable-background-networking",
+                                            "--disable-component-update",
+                                            "--disable-sync",
+                                            "--user-data-dir=" + dir_ + "/profile",
+                                            "--enable-logging=stderr",
+                                            "--v=0"};
     std::vector<std::string> dump{browser};
     dump.insert(dump.end(), flags.begin(), flags.end());
     dump.push_back("--dump-dom");
@@ -242,7 +255,8 @@ TEST_F(Check, HtmlReportRendersInChromiumAndAgreesWithJson) {
             << id;
     }
     EXPECT_NE(dom.find("class=\"marker clip\""), std::string::npos);  // the clip is marked on the waveform
-    for (const char* id : {"id=\"systems\"", "id=\"platforms\"", "id=\"against\"", "id=\"findings\""}) EXPECT_NE(dom.find(id), std::string::npos) << id;
+    for (const char* id : {"id=\"systems\"", "id=\"platforms\"", "id=\"against\"", "id=\"findings\""})
+        EXPECT_NE(dom.find(id), std::string::npos) << id;
 
     // The same numbers: loudness and true peak in the summary, every finding's code.
     std::ifstream in(dir_ + "/report.json");
@@ -251,7 +265,8 @@ TEST_F(Check, HtmlReportRendersInChromiumAndAgreesWithJson) {
     std::snprintf(summary, sizeof summary, "%.1f LUFS integrated, %.2f dBTP", j["analysis"]["integrated_lufs"].get<double>(),
                   j["analysis"]["true_peak_dbtp"].get<double>());
     EXPECT_NE(dom.find(summary), std::string::npos) << summary;
-    for (const auto& f : j["findings"]) EXPECT_NE(dom.find("data-code=\"" + f["code"].get<std::string>() + "\""), std::string::npos) << f["code"];
+    for (const auto& f : j["findings"])
+        EXPECT_NE(dom.find("data-code=\"" + f["code"].get<std::string>() + "\""), std::string::npos) << f["code"];
 
     std::vector<std::string> shot{browser};
     shot.insert(shot.end(), flags.begin(), flags.end());
@@ -260,7 +275,8 @@ TEST_F(Check, HtmlReportRendersInChromiumAndAgreesWithJson) {
     shot.push_back("file://" + dir_ + "/report.html");
     ASSERT_EQ(runCommand(shot).exitCode, 0);
     EXPECT_GT(fs::file_size(dir_ + "/report.png"), 10000u);
-    if (const char* keep = std::getenv("BOUNCE_REPORT_SCREENSHOT")) fs::copy_file(dir_ + "/report.png", keep, fs::copy_options::overwrite_existing);
+    if (const char* keep = std::getenv("BOUNCE_REPORT_SCREENSHOT"))
+        fs::copy_file(dir_ + "/report.png", keep, fs::copy_options::overwrite_existing);
 }
 
 // A master right at full scale: after a lossy round trip (ffmpeg's AAC) the decoded file
@@ -272,7 +288,8 @@ TEST_F(Check, LossyRoundTripOversAreFlagged) {
     for (int c = 0; c < 2; ++c)
         for (std::size_t i = 0; i < hot.frames(); ++i) peak = std::max(peak, std::fabs(hot.channel(c)[i]));
     for (int c = 0; c < 2; ++c)
-        for (std::size_t i = 0; i < hot.frames(); ++i) hot.channel(c)[i] = std::clamp(hot.channel(c)[i] * (0.99f / peak) * 1.5f, -0.99f, 0.99f);
+        for (std::size_t i = 0; i < hot.frames(); ++i)
+            hot.channel(c)[i] = std::clamp(hot.channel(c)[i] * (0.99f / peak) * 1.5f, -0.99f, 0.99f);
     writeFile(dir_ + "/hot.wav", hot.view(), 44100);
     CheckSettings s;
     s.systems = {"car"};
@@ -288,7 +305,8 @@ TEST_F(Check, LossyRoundTripOversAreFlagged) {
 
 TEST_F(Check, CommandWritesPreviewsAndJson) {
     writeFile(dir_ + "/in.wav", clean(5.0, 10).view(), 44100);
-    const auto r = runCommand({BOUNCE_CLI, "check", dir_ + "/in.wav", "--no-codecs", "--systems", "phone,car", "--preview", dir_ + "/prev", "--json", dir_ + "/c.json"});
+    const auto r = runCommand({BOUNCE_CLI, "check", dir_ + "/in.wav", "--no-codecs", "--systems", "phone,car", "--preview", dir_ + "/prev",
+                               "--json", dir_ + "/c.json"});
     ASSERT_EQ(r.exitCode, 0) << r.err;
     std::ifstream in(dir_ + "/c.json");
     const auto j = nlohmann::json::parse(in);

@@ -50,9 +50,23 @@ TEST_F(AnalyzeCli, JsonHasExactlyTheDocumentedKeys) {
     std::vector<std::string> keys;
     for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
     std::sort(keys.begin(), keys.end());
-    std::vector<std::string> expected = {"path", "sample_rate", "channels", "duration_s", "integrated_lufs",
-        "loudness_range_lu", "max_momentary_lufs", "max_short_term_lufs", "sample_peak_dbfs", "true_peak_dbtp",
-        "rms_dbfs", "crest_db", "dc_offset_dbfs", "correlation", "clipped_samples", "leading_silence_s", "trailing_silence_s"};
+    std::vector<std::string> expected = {"path",
+                                         "sample_rate",
+                                         "channels",
+                                         "duration_s",
+                                         "integrated_lufs",
+                                         "loudness_range_lu",
+                                         "max_momentary_lufs",
+                                         "max_short_term_lufs",
+                                         "sample_peak_dbfs",
+                                         "true_peak_dbtp",
+                                         "rms_dbfs",
+                                         "crest_db",
+                                         "dc_offset_dbfs",
+                                         "correlation",
+                                         "clipped_samples",
+                                         "leading_silence_s",
+                                         "trailing_silence_s"};
     std::sort(expected.begin(), expected.end());
     EXPECT_EQ(keys, expected);
     EXPECT_NEAR(j["integrated_lufs"].get<double>(), -23.0, 0.1);
@@ -160,8 +174,8 @@ TEST_F(AnalyzeCli, EmptyAndOneFrameFilesHaveNullLoudness) {
 TEST_F(AnalyzeCli, SilentFileHasNullLoudnessAndFullSilence) {
     writeFile(path("silence.wav"), AudioBuffer(2, 48000 * 3).view(), 48000, SampleFormat::Pcm16);
     const auto j = analyzeJson(path("silence.wav"));
-    for (const char* key : {"integrated_lufs", "loudness_range_lu", "max_momentary_lufs", "max_short_term_lufs",
-                            "sample_peak_dbfs", "true_peak_dbtp", "rms_dbfs", "crest_db"})
+    for (const char* key : {"integrated_lufs", "loudness_range_lu", "max_momentary_lufs", "max_short_term_lufs", "sample_peak_dbfs",
+                            "true_peak_dbtp", "rms_dbfs", "crest_db"})
         EXPECT_TRUE(j[key].is_null()) << key;
     EXPECT_NEAR(j["leading_silence_s"].get<double>(), 3.0, 1e-6);
 }

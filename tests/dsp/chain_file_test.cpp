@@ -34,8 +34,8 @@ protected:
 };
 
 TEST_F(ChainFile, ReadsTheIssueExample) {
-    const auto inserts = readChainFile(write(
-        "[[insert]]\ntype = \"highpass\"\nfreq_hz = 80\nslope_db_oct = 24\n\n[[insert]]\ntype = \"gain\"\ngain_db = -1.0\n"));
+    const auto inserts = readChainFile(
+        write("[[insert]]\ntype = \"highpass\"\nfreq_hz = 80\nslope_db_oct = 24\n\n[[insert]]\ntype = \"gain\"\ngain_db = -1.0\n"));
     ASSERT_EQ(inserts.size(), 2u);
     EXPECT_EQ(inserts[0].type, "highpass");
     EXPECT_EQ(inserts[0].params.line, 1);
@@ -55,7 +55,9 @@ TEST_F(ChainFile, ErrorsNameTheLine) {
     EXPECT_NE(errorOf("[[insert]]\ntype = \"gain\"\ngain_db = = 3\n").find(path + ":3:"), std::string::npos);
     EXPECT_EQ(errorOf("[[insert]]\nfreq_hz = 80\n"), path + ":1: an insert needs a type (e.g. type = \"highpass\")");
     EXPECT_EQ(errorOf("title = \"x\"\n"), path + ":1: unknown key 'title' (a chain file holds [[insert]] tables)");
-    EXPECT_EQ(errorOf("[[insert]]\ntype = \"eq\"\n[[insert.band]]\ntype = \"peak\"\nfreq_hz = 100\ngain_db = 3\nwidth = 2\n").rfind(path + ":7: unknown key 'width' in an eq band", 0), 0u);
+    EXPECT_EQ(errorOf("[[insert]]\ntype = \"eq\"\n[[insert.band]]\ntype = \"peak\"\nfreq_hz = 100\ngain_db = 3\nwidth = 2\n")
+                  .rfind(path + ":7: unknown key 'width' in an eq band", 0),
+              0u);
 }
 
 TEST_F(ChainFile, ProcessCommandOutputLinesUpWithItsInput) {
@@ -69,7 +71,8 @@ TEST_F(ChainFile, ProcessCommandOutputLinesUpWithItsInput) {
     ASSERT_EQ(output.frames(), input.frames());
     double worst = 0;
     for (int c = 0; c < 2; ++c)
-        for (std::size_t i = 0; i < input.frames(); ++i) worst = std::max(worst, std::fabs(static_cast<double>(output.channel(c)[i]) - input.channel(c)[i]));
+        for (std::size_t i = 0; i < input.frames(); ++i)
+            worst = std::max(worst, std::fabs(static_cast<double>(output.channel(c)[i]) - input.channel(c)[i]));
     EXPECT_LT(20 * std::log10(worst + 1e-30), -120.0);
 }
 

@@ -68,7 +68,8 @@ TEST(Compressor, RmsDetectorOnASineFollowsTheCurve) {
         auto audio = sine(kRate, 3.0, 1000.0, peak, 1);
         c.process(audio.view());
         double outPeak = 0;
-        for (std::size_t i = audio.frames() - 4800; i < audio.frames(); ++i) outPeak = std::max(outPeak, static_cast<double>(std::fabs(audio.channel(0)[i])));
+        for (std::size_t i = audio.frames() - 4800; i < audio.frames(); ++i)
+            outPeak = std::max(outPeak, static_cast<double>(std::fabs(audio.channel(0)[i])));
         const double rms = peak - 3.0103;
         EXPECT_NEAR(20 * std::log10(outPeak) - peak, designOutputDb(rms, -24, 3, 0) - rms, 0.1) << peak;
     }
@@ -190,10 +191,10 @@ TEST(Gate, HysteresisHoldAndRange) {
         const auto i = static_cast<std::size_t>(seconds * kRate);
         return 20 * std::log10(audio.channel(0)[i] / input.channel(0)[i]);
     };
-    EXPECT_NEAR(gainAt(0.15), 0.0, 0.01);  // open
-    EXPECT_NEAR(gainAt(0.65), 0.0, 0.01);  // hysteresis: no chatter, still open
-    EXPECT_NEAR(gainAt(0.75), 0.0, 0.01);  // below: held open for 100 ms (+10 ms envelope)
-    EXPECT_NEAR(gainAt(1.15), -60.0, 0.1); // then closed to the range
+    EXPECT_NEAR(gainAt(0.15), 0.0, 0.01);   // open
+    EXPECT_NEAR(gainAt(0.65), 0.0, 0.01);   // hysteresis: no chatter, still open
+    EXPECT_NEAR(gainAt(0.75), 0.0, 0.01);   // below: held open for 100 ms (+10 ms envelope)
+    EXPECT_NEAR(gainAt(1.15), -60.0, 0.1);  // then closed to the range
 }
 
 TEST(Gate, ExpanderRatioBelowThreshold) {
@@ -316,46 +317,46 @@ TEST(Crossover, StereoPairPathEqualsTheOneChannelPathBitForBit) {
 }
 
 TEST(Compressor, SideBySideGroupEqualsEachAloneBitForBit) {
-  for (int compressors : {3, 8}) {
-    // Compressors (peak and RMS, different times) on different signals.
-    std::vector<AudioBuffer> together, alone;
-    std::vector<Compressor> group(static_cast<std::size_t>(compressors)), single(static_cast<std::size_t>(compressors));
-    for (int g = 0; g < compressors; ++g) {
-        CompressorParams p;
-        p.thresholdDb = -30.0 + 2.0 * g;
-        p.ratio = 2.0 + g;
-        p.attackMs = 1.0 + 4.0 * g;
-        p.releaseMs = 50.0 + 30.0 * g;
-        p.detector = g == 1 ? DetectorMode::Peak : DetectorMode::Rms;
-        p.makeupDb = 0.5 * g;
-        for (auto* c : {&group[static_cast<std::size_t>(g)], &single[static_cast<std::size_t>(g)]}) {
-            c->setParams(p);
-            c->prepare({kRate, 1024, 2});
-        }
-        together.push_back(pinkishNoise(kRate, 1.0, -12.0, 2, 11 + static_cast<std::uint64_t>(g)));
-        alone.push_back(pinkishNoise(kRate, 1.0, -12.0, 2, 11 + static_cast<std::uint64_t>(g)));
-    }
-    for (std::size_t start = 0; start < together[0].frames(); start += 1000) {
-        const std::size_t count = std::min<std::size_t>(1000, together[0].frames() - start);
-        std::vector<AudioView> views;
-        std::vector<Compressor*> pointers;
+    for (int compressors : {3, 8}) {
+        // Compressors (peak and RMS, different times) on different signals.
+        std::vector<AudioBuffer> together, alone;
+        std::vector<Compressor> group(static_cast<std::size_t>(compressors)), single(static_cast<std::size_t>(compressors));
         for (int g = 0; g < compressors; ++g) {
-            ASSERT_TRUE(group[static_cast<std::size_t>(g)].canProcessLinked()) << compressors << " compressors, compressor " << g;
-            views.push_back(together[static_cast<std::size_t>(g)].view().subView(start, count));
-            pointers.push_back(&group[static_cast<std::size_t>(g)]);
-            single[static_cast<std::size_t>(g)].process(alone[static_cast<std::size_t>(g)].view().subView(start, count));
+            CompressorParams p;
+            p.thresholdDb = -30.0 + 2.0 * g;
+            p.ratio = 2.0 + g;
+            p.attackMs = 1.0 + 4.0 * g;
+            p.releaseMs = 50.0 + 30.0 * g;
+            p.detector = g == 1 ? DetectorMode::Peak : DetectorMode::Rms;
+            p.makeupDb = 0.5 * g;
+            for (auto* c : {&group[static_cast<std::size_t>(g)], &single[static_cast<std::size_t>(g)]}) {
+                c->setParams(p);
+                c->prepare({kRate, 1024, 2});
+            }
+            together.push_back(pinkishNoise(kRate, 1.0, -12.0, 2, 11 + static_cast<std::uint64_t>(g)));
+            alone.push_back(pinkishNoise(kRate, 1.0, -12.0, 2, 11 + static_cast<std::uint64_t>(g)));
         }
-        Compressor::processLinkedGroup(pointers.data(), views.data(), compressors);
+        for (std::size_t start = 0; start < together[0].frames(); start += 1000) {
+            const std::size_t count = std::min<std::size_t>(1000, together[0].frames() - start);
+            std::vector<AudioView> views;
+            std::vector<Compressor*> pointers;
+            for (int g = 0; g < compressors; ++g) {
+                ASSERT_TRUE(group[static_cast<std::size_t>(g)].canProcessLinked()) << compressors << " compressors, compressor " << g;
+                views.push_back(together[static_cast<std::size_t>(g)].view().subView(start, count));
+                pointers.push_back(&group[static_cast<std::size_t>(g)]);
+                single[static_cast<std::size_t>(g)].process(alone[static_cast<std::size_t>(g)].view().subView(start, count));
+            }
+            Compressor::processLinkedGroup(pointers.data(), views.data(), compressors);
+        }
+        for (int g = 0; g < compressors; ++g) {
+            for (int c = 0; c < 2; ++c)
+                for (std::size_t i = 0; i < together[0].frames(); ++i)
+                    ASSERT_EQ(together[static_cast<std::size_t>(g)].channel(c)[i], alone[static_cast<std::size_t>(g)].channel(c)[i])
+                        << "compressor " << g << ", channel " << c << ", frame " << i;
+            EXPECT_GT(group[static_cast<std::size_t>(g)].maxGainReductionDb(), 1.0);
+            EXPECT_EQ(group[static_cast<std::size_t>(g)].maxGainReductionDb(), single[static_cast<std::size_t>(g)].maxGainReductionDb());
+        }
     }
-    for (int g = 0; g < compressors; ++g) {
-        for (int c = 0; c < 2; ++c)
-            for (std::size_t i = 0; i < together[0].frames(); ++i)
-                ASSERT_EQ(together[static_cast<std::size_t>(g)].channel(c)[i], alone[static_cast<std::size_t>(g)].channel(c)[i])
-                    << "compressor " << g << ", channel " << c << ", frame " << i;
-        EXPECT_GT(group[static_cast<std::size_t>(g)].maxGainReductionDb(), 1.0);
-        EXPECT_EQ(group[static_cast<std::size_t>(g)].maxGainReductionDb(), single[static_cast<std::size_t>(g)].maxGainReductionDb());
-    }
-  }
 }
 
 // A mix's tracks side by side (ProcessorChain::processSideBySide: compressors grouped,
@@ -403,7 +404,8 @@ TEST(ProcessorChain, SideBySideEqualsEachChainAloneBitForBit) {
     for (int i = 0; i < kChains; ++i)
         for (int c = 0; c < a[static_cast<std::size_t>(i)].channels(); ++c)
             for (std::size_t k = 0; k < a[0].frames(); ++k)
-                ASSERT_EQ(a[static_cast<std::size_t>(i)].channel(c)[k], b[static_cast<std::size_t>(i)].channel(c)[k]) << i << " " << c << " " << k;
+                ASSERT_EQ(a[static_cast<std::size_t>(i)].channel(c)[k], b[static_cast<std::size_t>(i)].channel(c)[k])
+                    << i << " " << c << " " << k;
 }
 
 TEST(Compressor, WideAndNarrowKernelsAgreeBitForBit) {
@@ -501,7 +503,8 @@ TEST(MultibandCompressor, LinearPhaseUnderThresholdNullsAgainstItsInput) {
             ASSERT_GT(latency, 1000);
             const auto x = pinkishNoise(rate, 3.0, -20.0, 2, 13);
             AudioBuffer y = x;
-            for (std::size_t start = 0; start < y.frames(); start += 1500) m.process(y.view().subView(start, std::min<std::size_t>(1500, y.frames() - start)));
+            for (std::size_t start = 0; start < y.frames(); start += 1500)
+                m.process(y.view().subView(start, std::min<std::size_t>(1500, y.frames() - start)));
             double signal = 0.0, residual = 0.0;
             for (int c = 0; c < 2; ++c)
                 for (std::size_t i = static_cast<std::size_t>(latency); i < y.frames(); ++i) {
@@ -532,7 +535,8 @@ TEST(MultibandCompressor, PreRingingAgainstPhaseRotationOnAKick) {
         AudioBuffer kick(1, frames), bass(1, frames);
         std::uint64_t state = 1;
         for (std::size_t i = 0; i < frames; ++i) {
-            bass.channel(0)[i] = static_cast<float>(bassAmplitude * std::sin(2.0 * std::numbers::pi * 45.0 * static_cast<double>(i) / rate));
+            bass.channel(0)[i] =
+                static_cast<float>(bassAmplitude * std::sin(2.0 * std::numbers::pi * 45.0 * static_cast<double>(i) / rate));
             if (i < onset) continue;
             const double t = static_cast<double>(i - onset) / rate;
             state = state * 6364136223846793005ull + 1442695040888963407ull;
@@ -587,11 +591,12 @@ TEST(MultibandCompressor, PreRingingAgainstPhaseRotationOnAKick) {
             return r;
         };
         const Result lr4 = run(CrossoverType::Lr4), linear = run(CrossoverType::LinearPhase);
-        std::printf("a kick over a compressed bass, through the mastering multiband (low band down %.1f dB):\n"
-                    "  LR4:          before the onset %7.1f dB re the kick's peak, its peak %+.2f dB, its residual %6.1f dB\n"
-                    "  linear phase: before the onset %7.1f dB re the kick's peak, its peak %+.2f dB, its residual %6.1f dB\n",
-                    lr4.lowBandReductionDb, lr4.preRingDb, lr4.peakChangeDb, lr4.residualDb, linear.preRingDb, linear.peakChangeDb,
-                    linear.residualDb);
+        std::printf(
+            "a kick over a compressed bass, through the mastering multiband (low band down %.1f dB):\n"
+            "  LR4:          before the onset %7.1f dB re the kick's peak, its peak %+.2f dB, its residual %6.1f dB\n"
+            "  linear phase: before the onset %7.1f dB re the kick's peak, its peak %+.2f dB, its residual %6.1f dB\n",
+            lr4.lowBandReductionDb, lr4.preRingDb, lr4.peakChangeDb, lr4.residualDb, linear.preRingDb, linear.peakChangeDb,
+            linear.residualDb);
         EXPECT_GT(lr4.lowBandReductionDb, 0.5);
         EXPECT_LT(lr4.preRingDb, -120.0);  // causal: nothing of the kick before it (rounding aside)
         // Some, under the kick by more the less the bands' gains differ.

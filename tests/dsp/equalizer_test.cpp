@@ -99,8 +99,10 @@ TEST(Equalizer, MatchedPeakFollowsTheAnalogPrototypeNearNyquist) {
     };
     double matchedWorst = 0, rbjWorst = 0;
     for (double f = 10000.0; f <= 20000.0; f += 250.0) {
-        matchedWorst = std::max(matchedWorst, std::fabs(designBiquad(FilterType::Peak, f0, q, gainDb, rate, true).magnitudeDb(f, rate) - analogDb(f)));
-        rbjWorst = std::max(rbjWorst, std::fabs(designBiquad(FilterType::Peak, f0, q, gainDb, rate, false).magnitudeDb(f, rate) - analogDb(f)));
+        matchedWorst =
+            std::max(matchedWorst, std::fabs(designBiquad(FilterType::Peak, f0, q, gainDb, rate, true).magnitudeDb(f, rate) - analogDb(f)));
+        rbjWorst =
+            std::max(rbjWorst, std::fabs(designBiquad(FilterType::Peak, f0, q, gainDb, rate, false).magnitudeDb(f, rate) - analogDb(f)));
     }
     EXPECT_LT(matchedWorst, 1.5);
     EXPECT_LT(matchedWorst, rbjWorst / 2);
@@ -185,7 +187,8 @@ TEST(Equalizer, RunAcrossEqualsEachAloneBitForBit) {
         for (std::size_t i = 0; i < a.size(); ++i)
             for (int c = 0; c < a[i].channels(); ++c)
                 for (std::size_t k = 0; k < a[i].frames(); ++k)
-                    ASSERT_EQ(a[i].channel(c)[k], b[i].channel(c)[k]) << "eq " << i << " channel " << c << " frame " << k << (wide ? " wide" : "");
+                    ASSERT_EQ(a[i].channel(c)[k], b[i].channel(c)[k])
+                        << "eq " << i << " channel " << c << " frame " << k << (wide ? " wide" : "");
     }
 }
 

@@ -25,17 +25,18 @@ AudioBuffer limitAligned(const AudioBuffer& input, double rate, const LimiterPar
     limiter.prepare({rate, 1024, input.channels()});
     AudioBuffer aligned(input.channels(), input.frames());
     std::size_t read = 0, written = 0;
-    renderAligned(limiter, input.channels(), 1024,
-                  [&](AudioView block) {
-                      const std::size_t n = std::min(block.frames(), input.frames() - read);
-                      for (int c = 0; c < input.channels(); ++c) std::copy_n(input.channel(c) + read, n, block.channel(c));
-                      read += n;
-                      return n;
-                  },
-                  [&](ConstAudioView block) {
-                      for (int c = 0; c < input.channels(); ++c) std::copy_n(block.channel(c), block.frames(), aligned.channel(c) + written);
-                      written += block.frames();
-                  });
+    renderAligned(
+        limiter, input.channels(), 1024,
+        [&](AudioView block) {
+            const std::size_t n = std::min(block.frames(), input.frames() - read);
+            for (int c = 0; c < input.channels(); ++c) std::copy_n(input.channel(c) + read, n, block.channel(c));
+            read += n;
+            return n;
+        },
+        [&](ConstAudioView block) {
+            for (int c = 0; c < input.channels(); ++c) std::copy_n(block.channel(c), block.frames(), aligned.channel(c) + written);
+            written += block.frames();
+        });
     return aligned;
 }
 

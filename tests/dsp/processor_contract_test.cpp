@@ -46,7 +46,8 @@ std::string contractImpulsePath() {
         const std::string file = makeTempDir("contract") + "/room.wav";
         auto ir = whiteNoise(48000, 0.3, 0.5, 2, 21);
         for (int c = 0; c < 2; ++c)
-            for (std::size_t i = 0; i < ir.frames(); ++i) ir.channel(c)[i] *= static_cast<float>(std::exp(-static_cast<double>(i) / 3000.0));
+            for (std::size_t i = 0; i < ir.frames(); ++i)
+                ir.channel(c)[i] *= static_cast<float>(std::exp(-static_cast<double>(i) / 3000.0));
         writeFile(file, ir.view(), 48000, SampleFormat::Float32);
         return file;
     }();
@@ -55,45 +56,139 @@ std::string contractImpulsePath() {
 
 std::vector<ContractCase> contractCases() {
     return {
-        {"highpass", "highpass", {{"freq_hz", 80.0}, {"slope_db_oct", 24.0}},
-         [](Processor& p) { EqParams e; e.bands[0] = {EqBandType::HighPass, 400, 0, 0.7071, 24, true}; e.bandCount = 1; static_cast<Equalizer&>(p).setParams(e); }},
-        {"peak", "peak", {{"freq_hz", 1000.0}, {"gain_db", 6.0}, {"q", 1.0}},
-         [](Processor& p) { EqParams e; e.bands[0] = {EqBandType::Peak, 1000, -12, 1.0, 12, true}; e.bandCount = 1; static_cast<Equalizer&>(p).setParams(e); }},
-        {"high_shelf", "high_shelf", {{"freq_hz", 6000.0}, {"gain_db", -4.0}},
-         [](Processor& p) { EqParams e; e.bands[0] = {EqBandType::HighShelf, 3000, 6, 0.7071, 12, true}; e.bandCount = 1; static_cast<Equalizer&>(p).setParams(e); }},
-        {"lowpass", "lowpass", {{"freq_hz", 8000.0}, {"slope_db_oct", 12.0}},
-         [](Processor& p) { EqParams e; e.bands[0] = {EqBandType::LowPass, 2000, 0, 0.7071, 12, true}; e.bandCount = 1; static_cast<Equalizer&>(p).setParams(e); }},
-        {"tilt", "tilt", {{"gain_db", 2.0}},
-         [](Processor& p) { EqParams e; e.bands[0] = {EqBandType::Tilt, 1000, -4, 0.7071, 12, true}; e.bandCount = 1; static_cast<Equalizer&>(p).setParams(e); }},
+        {"highpass",
+         "highpass",
+         {{"freq_hz", 80.0}, {"slope_db_oct", 24.0}},
+         [](Processor& p) {
+             EqParams e;
+             e.bands[0] = {EqBandType::HighPass, 400, 0, 0.7071, 24, true};
+             e.bandCount = 1;
+             static_cast<Equalizer&>(p).setParams(e);
+         }},
+        {"peak",
+         "peak",
+         {{"freq_hz", 1000.0}, {"gain_db", 6.0}, {"q", 1.0}},
+         [](Processor& p) {
+             EqParams e;
+             e.bands[0] = {EqBandType::Peak, 1000, -12, 1.0, 12, true};
+             e.bandCount = 1;
+             static_cast<Equalizer&>(p).setParams(e);
+         }},
+        {"high_shelf",
+         "high_shelf",
+         {{"freq_hz", 6000.0}, {"gain_db", -4.0}},
+         [](Processor& p) {
+             EqParams e;
+             e.bands[0] = {EqBandType::HighShelf, 3000, 6, 0.7071, 12, true};
+             e.bandCount = 1;
+             static_cast<Equalizer&>(p).setParams(e);
+         }},
+        {"lowpass",
+         "lowpass",
+         {{"freq_hz", 8000.0}, {"slope_db_oct", 12.0}},
+         [](Processor& p) {
+             EqParams e;
+             e.bands[0] = {EqBandType::LowPass, 2000, 0, 0.7071, 12, true};
+             e.bandCount = 1;
+             static_cast<Equalizer&>(p).setParams(e);
+         }},
+        {"tilt",
+         "tilt",
+         {{"gain_db", 2.0}},
+         [](Processor& p) {
+             EqParams e;
+             e.bands[0] = {EqBandType::Tilt, 1000, -4, 0.7071, 12, true};
+             e.bandCount = 1;
+             static_cast<Equalizer&>(p).setParams(e);
+         }},
         {"gain", "gain", {{"gain_db", -6.0}}, [](Processor& p) { static_cast<Gain&>(p).setParams({6.0}); }},
-        {"pan", "pan", {{"pan", -0.5}}, [](Processor& p) { static_cast<Pan&>(p).setParams({0.8, PanLaw::ConstantPower3dB}); }},
+        {"pan",
+         "pan",
+         {{"pan", -0.5}},
+         [](Processor& p) {
+             static_cast<Pan&>(p).setParams({0.8, PanLaw::ConstantPower3dB});
+         }},
         {"width", "width", {{"width", 1.0}}, [](Processor& p) { static_cast<Width&>(p).setParams({0.0}); }},
-        {"polarity", "polarity", {{"invert", false}},
-         [](Processor& p) { PolarityParams pp; pp.invert.fill(true); static_cast<Polarity&>(p).setParams(pp); }},
-        {"channel_delay", "channel_delay", {{"left_ms", 0.0}, {"right_ms", 5.0}},
-         [](Processor& p) { ChannelDelayParams d; d.delayMs[0] = 3.0; d.delayMs[1] = 0.0; static_cast<ChannelDelay&>(p).setParams(d); }, true},
+        {"polarity",
+         "polarity",
+         {{"invert", false}},
+         [](Processor& p) {
+             PolarityParams pp;
+             pp.invert.fill(true);
+             static_cast<Polarity&>(p).setParams(pp);
+         }},
+        {"channel_delay",
+         "channel_delay",
+         {{"left_ms", 0.0}, {"right_ms", 5.0}},
+         [](Processor& p) {
+             ChannelDelayParams d;
+             d.delayMs[0] = 3.0;
+             d.delayMs[1] = 0.0;
+             static_cast<ChannelDelay&>(p).setParams(d);
+         },
+         true},
         {"dither", "dither", {{"bits", 16.0}}, nullptr, true},
-        {"limiter", "limiter", {{"ceiling_dbtp", -1.0}},
-         [](Processor& p) { static_cast<TruePeakLimiter&>(p).setParams({-12.0, 2.0, 100.0}); }},
-        {"compressor", "compressor", {{"threshold_db", -30.0}, {"ratio", 4.0}, {"lookahead_ms", 1.0}},
-         [](Processor& p) { CompressorParams c; c.thresholdDb = -10; c.ratio = 2; c.lookaheadMs = 1.0; static_cast<Compressor&>(p).setParams(c); },
-         false, false, 1e-3f},
-        {"gate", "gate", {{"threshold_db", -60.0}},
-         [](Processor& p) { GateParams g; g.thresholdDb = -3.0; g.rangeDb = -20.0; static_cast<Gate&>(p).setParams(g); }, true},
-        {"de_esser", "de_esser", {{"threshold_db", -30.0}},
-         [](Processor& p) { DeEsserParams d; d.freqHz = 200.0; d.thresholdDb = -40.0; static_cast<DeEsser&>(p).setParams(d); },
-         false, false, 1e-3f},
-        {"multiband_compressor", "multiband_compressor",
-         {{"band", std::vector<ParamTable>{makeTable({{"up_to_hz", 200.0}, {"threshold_db", -30.0}}),
-                                           makeTable({{"up_to_hz", 3000.0}, {"threshold_db", -30.0}}),
-                                           makeTable({{"threshold_db", -30.0}})}}},
-         [](Processor& p) { MultibandCompressorParams m; m.crossoverHz = {200.0, 3000.0}; for (auto& b : m.bands) b.thresholdDb = -40; static_cast<MultibandCompressor&>(p).setParams(m); },
-         false, false, 1e-3f},
-        {"multiband_compressor_linear_phase", "multiband_compressor",
+        {"limiter",
+         "limiter",
+         {{"ceiling_dbtp", -1.0}},
+         [](Processor& p) {
+             static_cast<TruePeakLimiter&>(p).setParams({-12.0, 2.0, 100.0});
+         }},
+        {"compressor",
+         "compressor",
+         {{"threshold_db", -30.0}, {"ratio", 4.0}, {"lookahead_ms", 1.0}},
+         [](Processor& p) {
+             CompressorParams c;
+             c.thresholdDb = -10;
+             c.ratio = 2;
+             c.lookaheadMs = 1.0;
+             static_cast<Compressor&>(p).setParams(c);
+         },
+         false,
+         false,
+         1e-3f},
+        {"gate",
+         "gate",
+         {{"threshold_db", -60.0}},
+         [](Processor& p) {
+             GateParams g;
+             g.thresholdDb = -3.0;
+             g.rangeDb = -20.0;
+             static_cast<Gate&>(p).setParams(g);
+         },
+         true},
+        {"de_esser",
+         "de_esser",
+         {{"threshold_db", -30.0}},
+         [](Processor& p) {
+             DeEsserParams d;
+             d.freqHz = 200.0;
+             d.thresholdDb = -40.0;
+             static_cast<DeEsser&>(p).setParams(d);
+         },
+         false,
+         false,
+         1e-3f},
+        {"multiband_compressor",
+         "multiband_compressor",
+         {{"band",
+           std::vector<ParamTable>{makeTable({{"up_to_hz", 200.0}, {"threshold_db", -30.0}}),
+                                   makeTable({{"up_to_hz", 3000.0}, {"threshold_db", -30.0}}), makeTable({{"threshold_db", -30.0}})}}},
+         [](Processor& p) {
+             MultibandCompressorParams m;
+             m.crossoverHz = {200.0, 3000.0};
+             for (auto& b : m.bands) b.thresholdDb = -40;
+             static_cast<MultibandCompressor&>(p).setParams(m);
+         },
+         false,
+         false,
+         1e-3f},
+        {"multiband_compressor_linear_phase",
+         "multiband_compressor",
          {{"linear_phase", true},
-          {"band", std::vector<ParamTable>{makeTable({{"up_to_hz", 200.0}, {"threshold_db", -30.0}}),
-                                           makeTable({{"up_to_hz", 3000.0}, {"threshold_db", -30.0}}),
-                                           makeTable({{"threshold_db", -30.0}})}}},
+          {"band",
+           std::vector<ParamTable>{makeTable({{"up_to_hz", 200.0}, {"threshold_db", -30.0}}),
+                                   makeTable({{"up_to_hz", 3000.0}, {"threshold_db", -30.0}}), makeTable({{"threshold_db", -30.0}})}}},
          [](Processor& p) {
              MultibandCompressorParams m;
              m.crossoverHz = {200.0, 3000.0};
@@ -101,19 +196,57 @@ std::vector<ContractCase> contractCases() {
              for (auto& b : m.bands) b.thresholdDb = -40;
              static_cast<MultibandCompressor&>(p).setParams(m);
          },
-         false, false, 1e-3f},
-        {"delay", "delay", {{"time_ms", 120.0}, {"feedback", 0.4}, {"ping_pong", true}},
-         [](Processor& p) { DelayParams d; d.timeMs = 200; d.feedback = 0.6; d.mix = 0.5; static_cast<FeedbackDelay&>(p).setParams(d); }},
-        {"reverb", "reverb", {{"decay_s", 1.5}, {"predelay_ms", 5.0}},
-         [](Processor& p) { ReverbParams r; r.decayS = 1.5; r.predelayMs = 5.0; r.mix = 0.6; static_cast<AlgorithmicReverb&>(p).setParams(r); }},
-        {"linear_phase_eq", "linear_phase_eq",
+         false,
+         false,
+         1e-3f},
+        {"delay",
+         "delay",
+         {{"time_ms", 120.0}, {"feedback", 0.4}, {"ping_pong", true}},
+         [](Processor& p) {
+             DelayParams d;
+             d.timeMs = 200;
+             d.feedback = 0.6;
+             d.mix = 0.5;
+             static_cast<FeedbackDelay&>(p).setParams(d);
+         }},
+        {"reverb",
+         "reverb",
+         {{"decay_s", 1.5}, {"predelay_ms", 5.0}},
+         [](Processor& p) {
+             ReverbParams r;
+             r.decayS = 1.5;
+             r.predelayMs = 5.0;
+             r.mix = 0.6;
+             static_cast<AlgorithmicReverb&>(p).setParams(r);
+         }},
+        {"linear_phase_eq",
+         "linear_phase_eq",
          {{"band", std::vector<ParamTable>{makeTable({{"type", std::string("peak")}, {"freq_hz", 2000.0}, {"gain_db", 4.0}})}}},
-         nullptr, false, true},
-        {"convolution_reverb", "convolution_reverb", {{"impulse", contractImpulsePath()}, {"mix", 0.3}},
-         [](Processor& p) { ConvolutionReverbParams r; r.impulsePath = contractImpulsePath(); r.mix = 0.8; static_cast<ConvolutionReverb&>(p).setParams(r); }},
-        {"saturation", "saturation", {{"drive_db", 6.0}, {"style", std::string("tube")}},
-         [](Processor& p) { SaturationParams s; s.type = SaturationType::Tube; s.driveDb = 18; s.mix = 0.5; static_cast<Saturation&>(p).setParams(s); },
-         false, true, 1e-4f},
+         nullptr,
+         false,
+         true},
+        {"convolution_reverb",
+         "convolution_reverb",
+         {{"impulse", contractImpulsePath()}, {"mix", 0.3}},
+         [](Processor& p) {
+             ConvolutionReverbParams r;
+             r.impulsePath = contractImpulsePath();
+             r.mix = 0.8;
+             static_cast<ConvolutionReverb&>(p).setParams(r);
+         }},
+        {"saturation",
+         "saturation",
+         {{"drive_db", 6.0}, {"style", std::string("tube")}},
+         [](Processor& p) {
+             SaturationParams s;
+             s.type = SaturationType::Tube;
+             s.driveDb = 18;
+             s.mix = 0.5;
+             static_cast<Saturation&>(p).setParams(s);
+         },
+         false,
+         true,
+         1e-4f},
     };
 }
 

@@ -90,8 +90,7 @@ Harmonics harmonicsOf(const SaturationParams& params, double amplitude) {
     const auto x = steadySecond(audio, rate);
     MagnitudeSpectrum spectrum(x, rate, x.size());
     const double scale = 2.0 / static_cast<double>(x.size());
-    return {std::sqrt(spectrum.power(1000)) * scale, std::sqrt(spectrum.power(2000)) * scale,
-            std::sqrt(spectrum.power(3000)) * scale};
+    return {std::sqrt(spectrum.power(1000)) * scale, std::sqrt(spectrum.power(2000)) * scale, std::sqrt(spectrum.power(3000)) * scale};
 }
 
 TEST(Saturation, WideAndNarrowKernelsGiveTheSameBytes) {

@@ -213,7 +213,8 @@ TEST(FeedbackDelay, RepeatsAtTheTimeAndFallByTheFeedbackThroughItsFilters) {
     const auto rmsAround = [&](double seconds) {
         const auto start = static_cast<std::size_t>(seconds * rate);
         double sum = 0;
-        for (std::size_t i = start; i < start + static_cast<std::size_t>(0.02 * rate); ++i) sum += audio.channel(0)[i] * audio.channel(0)[i];
+        for (std::size_t i = start; i < start + static_cast<std::size_t>(0.02 * rate); ++i)
+            sum += audio.channel(0)[i] * audio.channel(0)[i];
         return std::sqrt(sum);
     };
     const double echo1 = rmsAround(0.375), echo2 = rmsAround(0.75), echo3 = rmsAround(1.125);
@@ -263,7 +264,10 @@ double rt60Seconds(const std::vector<double>& ir, double rate) {
     for (std::size_t i = 0; i < edc.size(); ++i) {
         const double db = 10 * std::log10(edc[i] / edc[0]);
         if (!t5 && db <= -5) t5 = i;
-        if (!t35 && db <= -35) { t35 = i; break; }
+        if (!t35 && db <= -35) {
+            t35 = i;
+            break;
+        }
     }
     return 2.0 * static_cast<double>(t35 - t5) / rate;  // 30 dB of decay, doubled
 }

@@ -85,7 +85,8 @@ gap_s = 0.0
             EXPECT_EQ(at, t["start_frame"].get<std::size_t>()) << "track " << t["number"];
         }
         for (int c = 0; c < 2; ++c)
-            for (std::size_t i = 0; i < part.frames(); ++i) ASSERT_EQ(part.channel(c)[i], whole.channel(c)[at + i]) << "track " << t["number"] << " frame " << i;
+            for (std::size_t i = 0; i < part.frames(); ++i)
+                ASSERT_EQ(part.channel(c)[i], whole.channel(c)[at + i]) << "track " << t["number"] << " frame " << i;
         at += part.frames();
     }
     EXPECT_EQ(at, whole.frames());
@@ -242,7 +243,7 @@ gap_s = 0
         if (number == 1) starts.push_back(sample);
     ASSERT_EQ(starts.size(), 3u);
     EXPECT_EQ(indexes.front(), std::make_pair(0, 0L));  // track 1's pre-gap
-    EXPECT_EQ(starts[0], 88200);                         // 2 s
+    EXPECT_EQ(starts[0], 88200);                        // 2 s
     for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(starts[i], rep["tracks"][i]["start_frame"].get<long>()) << "track " << i + 1;
     // The image holds silence in the pre-gaps and audio right from each INDEX 01.
     const AudioBuffer audio = readWholeFile(image);
@@ -303,8 +304,8 @@ TEST_F(Album, PeakMemoryDoesNotGrowWithTheAlbumsLength) {
     std::vector<long> rss;
     for (int seconds : {5, 90}) {
         const std::string s = std::to_string(seconds);
-        write("album.toml", "title = \"T\"\nartist = \"A\"\n[[track]]\nfile = \"a" + s + ".wav\"\ntitle = \"A\"\n[[track]]\nfile = \"b" + s +
-                                ".wav\"\ntitle = \"B\"\n");
+        write("album.toml", "title = \"T\"\nartist = \"A\"\n[[track]]\nfile = \"a" + s + ".wav\"\ntitle = \"A\"\n[[track]]\nfile = \"b" +
+                                s + ".wav\"\ntitle = \"B\"\n");
         fs::remove_all(dir_ + "/out");
         const auto r = album({});
         ASSERT_EQ(r.exitCode, 0) << r.err;
@@ -317,9 +318,11 @@ TEST_F(Album, PeakMemoryDoesNotGrowWithTheAlbumsLength) {
 // folder, neither outputs nor the mastered intermediates.
 TEST_F(Album, AnInterruptedRunLeavesNothing) {
     for (int i = 1; i <= 3; ++i)
-        writeFile(dir_ + "/s" + std::to_string(i) + ".wav", pinkishNoise(44100, 60.0, -20.0, 2, 30 + static_cast<std::uint64_t>(i)).view(), 44100);
-    write("album.toml", "title = \"T\"\nartist = \"A\"\n[[track]]\nfile = \"s1.wav\"\ntitle = \"A\"\n[[track]]\nfile = \"s2.wav\"\ntitle = \"B\"\n"
-                        "[[track]]\nfile = \"s3.wav\"\ntitle = \"C\"\n");
+        writeFile(dir_ + "/s" + std::to_string(i) + ".wav", pinkishNoise(44100, 60.0, -20.0, 2, 30 + static_cast<std::uint64_t>(i)).view(),
+                  44100);
+    write("album.toml",
+          "title = \"T\"\nartist = \"A\"\n[[track]]\nfile = \"s1.wav\"\ntitle = \"A\"\n[[track]]\nfile = \"s2.wav\"\ntitle = \"B\"\n"
+          "[[track]]\nfile = \"s3.wav\"\ntitle = \"C\"\n");
     for (int delayMs : {300, 900}) {
         const pid_t pid = ::fork();
         if (pid == 0) {
@@ -331,7 +334,8 @@ TEST_F(Album, AnInterruptedRunLeavesNothing) {
         int status = 0;
         ::waitpid(pid, &status, 0);
         if (fs::exists(dir_ + "/out"))
-            for (const auto& entry : fs::recursive_directory_iterator(dir_ + "/out")) ADD_FAILURE() << "left behind: " << entry.path() << " (after " << delayMs << " ms)";
+            for (const auto& entry : fs::recursive_directory_iterator(dir_ + "/out"))
+                ADD_FAILURE() << "left behind: " << entry.path() << " (after " << delayMs << " ms)";
         fs::remove_all(dir_ + "/out");
     }
 }
@@ -354,10 +358,10 @@ TEST(AlbumRedBook, EveryViolationIsCaught) {
         return redBookProblems(t, t.empty() ? 0 : t.back().end, isrcs, upc);
     };
     EXPECT_TRUE(problems(layout(12, 200, 2.0)).empty());
-    EXPECT_EQ(problems(layout(100, 10, 2.0)).size(), 1u);   // 100 tracks
-    EXPECT_EQ(problems(layout(3, 3.9, 2.0)).size(), 3u);    // each under 4 s
-    EXPECT_EQ(problems(layout(10, 480, 2.0)).size(), 1u);   // 80 minutes
-    EXPECT_EQ(problems(layout(3, 60, 0.0)).size(), 1u);     // no 2 s pre-gap
+    EXPECT_EQ(problems(layout(100, 10, 2.0)).size(), 1u);  // 100 tracks
+    EXPECT_EQ(problems(layout(3, 3.9, 2.0)).size(), 3u);   // each under 4 s
+    EXPECT_EQ(problems(layout(10, 480, 2.0)).size(), 1u);  // 80 minutes
+    EXPECT_EQ(problems(layout(3, 60, 0.0)).size(), 1u);    // no 2 s pre-gap
     EXPECT_EQ(problems(layout(3, 60, 2.0), {"XXA012600001", "BAD", ""}).size(), 1u);
     EXPECT_EQ(problems(layout(3, 60, 2.0), {}, "036000291453").size(), 1u);  // wrong check digit
     EXPECT_TRUE(problems(layout(3, 60, 2.0), {}, "036000291452").empty());
@@ -366,7 +370,8 @@ TEST(AlbumRedBook, EveryViolationIsCaught) {
 TEST_F(Album, ACdWithATrackUnderFourSecondsIsRefused) {
     writeFile(dir_ + "/a.wav", pinkishNoise(44100, 6.0, -18.0, 2, 11).view(), 44100);
     writeFile(dir_ + "/b.wav", pinkishNoise(44100, 3.0, -18.0, 2, 12).view(), 44100);
-    write("album.toml", "title = \"T\"\nartist = \"A\"\n[[track]]\nfile = \"a.wav\"\ntitle = \"A\"\n[[track]]\nfile = \"b.wav\"\ntitle = \"B\"\n");
+    write("album.toml",
+          "title = \"T\"\nartist = \"A\"\n[[track]]\nfile = \"a.wav\"\ntitle = \"A\"\n[[track]]\nfile = \"b.wav\"\ntitle = \"B\"\n");
     const auto r = album({"--cd"});
     EXPECT_EQ(r.exitCode, 2);
     EXPECT_NE(r.err.find("at least 4 s"), std::string::npos) << r.err;
@@ -382,7 +387,8 @@ TEST_F(Album, ManifestErrorsNameTheLine) {
         {"title = \"T\"\nartist = \"A\"\n[[track]]\nfile = \"missing.wav\"\ntitle = \"A\"\n", "album.toml:4:"},
         {"title = \"T\"\nartist = \"A\"\n[[track]]\nfile = \"a.wav\"\ntitle = \"A\"\nisrc = \"12\"\n", "album.toml:6:"},
         {"title = \"T\"\nartist = \"A\"\nupc = \"123\"\n[[track]]\nfile = \"a.wav\"\ntitle = \"A\"\n", "album.toml:3:"},
-        {"title = \"T\"\nartist = \"A\"\n[[track]]\nfile = \"a.wav\"\ntitle = \"A\"\ncrossfade_s = 2\n[[track]]\nfile = \"a.wav\"\ntitle = \"B\"\ngap_s = 1\n",
+        {"title = \"T\"\nartist = \"A\"\n[[track]]\nfile = \"a.wav\"\ntitle = \"A\"\ncrossfade_s = 2\n[[track]]\nfile = \"a.wav\"\ntitle = "
+         "\"B\"\ngap_s = 1\n",
          "album.toml:7:"},
         {"title = \"T\"\nartist = \"A\"\n[[track]\n", "album.toml:3:"},
     };

@@ -76,7 +76,8 @@ AudioBuffer makeProgramme(const Programme& p) {
         auto x = pinkishNoise(p.rate, p.seconds, -32.0, p.channels, 4);
         for (std::size_t i = 0; i < x.frames(); i += static_cast<std::size_t>(p.rate / 4))  // a hard click every 250 ms
             for (int c = 0; c < p.channels; ++c)
-                for (std::size_t k = 0; k < 40 && i + k < x.frames(); ++k) x.channel(c)[i + k] += (k % 2 ? -0.9f : 0.9f) * static_cast<float>(1.0 - k / 40.0);
+                for (std::size_t k = 0; k < 40 && i + k < x.frames(); ++k)
+                    x.channel(c)[i + k] += (k % 2 ? -0.9f : 0.9f) * static_cast<float>(1.0 - k / 40.0);
         return x;
     }
     if (name == "near-silent") return pinkishNoise(p.rate, p.seconds, -62.0, p.channels, 5);
@@ -116,7 +117,9 @@ TEST_P(MasterTargets, EveryTargetIsReachedAndNoCeilingCrossed) {
         double limitedDb = 0;
         for (const auto& stage : r.stages)
             if (stage.name == "limiter") limitedDb = stage.effect.at("max_gain_reduction_db");
-        if (limitedDb > 0.5) EXPECT_LT(target.ceilingDbtp - ideal, 0.1) << p.name << " -> " << target.name << ", limiter " << limitedDb << " dB";
+        if (limitedDb > 0.5) {
+            EXPECT_LT(target.ceilingDbtp - ideal, 0.1) << p.name << " -> " << target.name << ", limiter " << limitedDb << " dB";
+        }
         ASSERT_TRUE(r.output.truePeakDbtp);
         EXPECT_NEAR(*r.output.truePeakDbtp, ideal, 0.04) << p.name << " -> " << target.name;
         fs::remove(out);
@@ -166,10 +169,13 @@ TEST_F(MasterCli, CodecSafeKeepsTheDecodedRoundTripsUnderTheCeiling) {
     EXPECT_GT(r.codecLoweringDb, 0.0) << "this programme's round trips overshoot: the test needs them to";
     ASSERT_EQ(r.codecChecks.size(), 3u);
     double worst = -120.0;
-    for (const auto& [codec, encoder, extension, kbps] : {std::tuple{"aac", "aac", ".m4a", "256k"}, std::tuple{"mp3", "libmp3lame", ".mp3", "320k"},
-                                                          std::tuple{"opus", "libopus", ".opus", "160k"}}) {
+    for (const auto& [codec, encoder, extension, kbps] :
+         {std::tuple{"aac", "aac", ".m4a", "256k"}, std::tuple{"mp3", "libmp3lame", ".mp3", "320k"},
+          std::tuple{"opus", "libopus", ".opus", "160k"}}) {
         const std::string encoded = dir_ + "/rt" + extension, decoded = dir_ + "/rt-" + codec + ".wav";
-        ASSERT_EQ(runCommand({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", dir_ + "/safe.wav", "-c:a", encoder, "-b:a", kbps, encoded}).exitCode, 0);
+        ASSERT_EQ(runCommand({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", dir_ + "/safe.wav", "-c:a", encoder, "-b:a", kbps, encoded})
+                      .exitCode,
+                  0);
         ASSERT_EQ(runCommand({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", encoded, "-c:a", "pcm_f32le", decoded}).exitCode, 0);
         double rate = 0;
         const double peak = idealTruePeakDbtp(readWholeFile(decoded, &rate).view());
@@ -182,7 +188,8 @@ TEST_F(MasterCli, CodecSafeKeepsTheDecodedRoundTripsUnderTheCeiling) {
 }
 
 TEST_F(MasterCli, CodecSafeWithoutFfmpegFailsClearly) {
-    const auto r = runCommand({"/usr/bin/env", "PATH=/nonexistent", BOUNCE_CLI, "master", "--codec-safe", dir_ + "/mix.wav", "-o", dir_ + "/out.wav"});
+    const auto r =
+        runCommand({"/usr/bin/env", "PATH=/nonexistent", BOUNCE_CLI, "master", "--codec-safe", dir_ + "/mix.wav", "-o", dir_ + "/out.wav"});
     EXPECT_EQ(r.exitCode, 2);
     EXPECT_NE(r.err.find("ffmpeg"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(dir_ + "/out.wav"));
@@ -221,7 +228,9 @@ TEST_F(MasterCli, NeutralKeepsWideBass) {
     const MasterResult r = masterFile(dir_ + "/wide.wav", dir_ + "/wide.master.wav", s);
     double limited = 0;
     for (const auto& stage : r.stages) {
-        if (stage.name == "width") EXPECT_NE(stage.detail.find("bypassed"), std::string::npos) << stage.detail;
+        if (stage.name == "width") {
+            EXPECT_NE(stage.detail.find("bypassed"), std::string::npos) << stage.detail;
+        }
         if (stage.name == "limiter") limited = stage.effect.at("max_gain_reduction_db");
     }
     double outRate = 0;
@@ -306,7 +315,8 @@ TEST_F(MasterCli, AProgrammeNeedingOnlyGainComesBackAsThatGain) {
         ASSERT_EQ(y.channels(), x.channels());
         const auto g = static_cast<float>(std::pow(10.0, r.gainDb / 20.0));
         for (int c = 0; c < x.channels(); ++c)
-            for (std::size_t i = 0; i < x.frames(); ++i) ASSERT_EQ(y.channel(c)[i], x.channel(c)[i] * g) << "channel " << c << ", frame " << i;
+            for (std::size_t i = 0; i < x.frames(); ++i)
+                ASSERT_EQ(y.channel(c)[i], x.channel(c)[i] * g) << "channel " << c << ", frame " << i;
     }
 
     // The dense programme with a DC offset of -40 dBFS in one channel and -46 in the other.
@@ -402,14 +412,17 @@ TEST_F(MasterCli, AnIdleLimiterComesBackWhenRateConversionTakesTheMasterOver) {
     const MasterResult first = masterFile(dir_ + "/near.wav", dir_ + "/near.float.wav", settings);
     ASSERT_TRUE(first.output.truePeakDbtp);
     for (const auto& stage : first.stages)
-        if (stage.name == "limiter") ASSERT_FALSE(stage.active) << stage.detail;
+        if (stage.name == "limiter") {
+            ASSERT_FALSE(stage.active) << stage.detail;
+        }
     settings.outputRate = 48000;
     settings.ceilingDbtp = *first.output.truePeakDbtp + kDeliveredTruePeakGuardDb + 0.0002;
     const MasterResult r = masterFile(dir_ + "/near.wav", dir_ + "/near.16.wav", settings);
     bool limiterRan = false;
     for (const auto& stage : r.stages)
         if (stage.name == "limiter") limiterRan = stage.active;
-    EXPECT_TRUE(limiterRan) << std::setprecision(9) << *first.output.truePeakDbtp << " then " << r.output.truePeakDbtp.value_or(0) << ", ceiling " << *settings.ceilingDbtp;
+    EXPECT_TRUE(limiterRan) << std::setprecision(9) << *first.output.truePeakDbtp << " then " << r.output.truePeakDbtp.value_or(0)
+                            << ", ceiling " << *settings.ceilingDbtp;
     EXPECT_LE(idealTruePeakDbtp(readWholeFile(dir_ + "/near.16.wav").view()), *settings.ceilingDbtp);
 }
 
@@ -495,7 +508,9 @@ TEST_F(MasterCli, BitDepthRateAndDither) {
         ASSERT_EQ(r.exitCode, 0) << r.err;
         SoundFileReader reader(out);
         EXPECT_EQ(reader.info().sampleRate, 44100);
-        EXPECT_EQ(reader.info().sampleFormat, bits == "16" ? SampleFormat::Pcm16 : bits == "24" ? SampleFormat::Pcm24 : SampleFormat::Float32);
+        EXPECT_EQ(reader.info().sampleFormat, bits == "16"   ? SampleFormat::Pcm16
+                                              : bits == "24" ? SampleFormat::Pcm24
+                                                             : SampleFormat::Float32);
         const auto audio = readWholeFile(out);
         double power = 0;
         const std::size_t from = audio.frames() - 44100;  // the last second: silence in the input
@@ -516,15 +531,17 @@ std::string bytesOf(const std::string& path) {
 
 TEST_F(MasterCli, MetadataIsReadBackByTagLibAndFfprobeAndArtworkRoundTrips) {
     // A tiny PNG (1x1).
-    const unsigned char png[] = {0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1,
-                                 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0, 1, 0, 0,
-                                 5, 0, 1, 0x0D, 0x0A, 0x2D, 0xB4, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82};
+    const unsigned char png[] = {0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0,    0,    0,    0x0D, 0x49, 0x48, 0x44, 0x52, 0,
+                                 0,    0,    1,    0,    0,    0,    1,    8,    6,    0,    0,    0,    0x1F, 0x15, 0xC4, 0x89, 0,
+                                 0,    0,    0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0,    1,    0,    0,    5,    0,    1,
+                                 0x0D, 0x0A, 0x2D, 0xB4, 0,    0,    0,    0,    0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82};
     std::ofstream(dir_ + "/cover.png", std::ios::binary).write(reinterpret_cast<const char*>(png), sizeof png);
     for (const std::string ext : {"wav", "flac", "aiff"}) {
         const std::string out = dir_ + "/tagged." + ext;
-        const auto r = runCommand({BOUNCE_CLI, "master", dir_ + "/mix.wav", "-o", out, "--title", "Über Song", "--artist", "The Band",
-                                   "--album", "First", "--date", "2026", "--isrc", "GB-AYE-26-00001", "--genre", "Pop", "--track", "3/10",
-                                   "--artwork", dir_ + "/cover.png"});
+        const auto r = runCommand({BOUNCE_CLI,  "master",    dir_ + "/mix.wav",  "-o",      out,     "--title",
+                                   "Über Song", "--artist",  "The Band",         "--album", "First", "--date",
+                                   "2026",      "--isrc",    "GB-AYE-26-00001",  "--genre", "Pop",   "--track",
+                                   "3/10",      "--artwork", dir_ + "/cover.png"});
         ASSERT_EQ(r.exitCode, 0) << ext << ": " << r.err;
         TagLib::FileRef file(out.c_str());
         ASSERT_FALSE(file.isNull()) << ext;
@@ -574,8 +591,8 @@ TEST_F(MasterCli, MetadataIsReadBackByTagLibAndFfprobeAndArtworkRoundTrips) {
     EXPECT_NE(shown.out.find("GB-AYE-26-00001"), std::string::npos) << shown.out;
     // The FLAC's picture, byte for byte, through ffmpeg (attached picture stream).
     if (haveTool("ffmpeg")) {
-        const auto r = runCommand({"ffmpeg", "-nostdin", "-v", "error", "-i", dir_ + "/tagged.flac", "-map", "0:v", "-c", "copy", "-f", "image2",
-                                   dir_ + "/cover-out.png"});
+        const auto r = runCommand({"ffmpeg", "-nostdin", "-v", "error", "-i", dir_ + "/tagged.flac", "-map", "0:v", "-c", "copy", "-f",
+                                   "image2", dir_ + "/cover-out.png"});
         ASSERT_EQ(r.exitCode, 0) << r.err;
         EXPECT_EQ(bytesOf(dir_ + "/cover-out.png"), bytesOf(dir_ + "/cover.png"));
     }
@@ -585,10 +602,22 @@ TEST_F(MasterCli, MetadataIsReadBackByTagLibAndFfprobeAndArtworkRoundTrips) {
 // use: each name sets its field, repeatable ones add up, and a bad value names its option.
 TEST(MasterOptions, OneParseForTheCliAndTheService) {
     MasterSettings s;
-    for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-             {"target", "apple"}, {"lufs", "-16"}, {"ceiling", "-1.5"}, {"style", "warm"}, {"intensity", "0.25"}, {"rate", "48000"},
-             {"bits", "16"}, {"dither", "shaped"}, {"title", "T"}, {"isrc", "GB-AYE-26-00001"}, {"track", "3/12"}, {"codec-safe", "aac,opus"},
-             {"set", "width.width=1.1"}, {"set", "limiter.release_ms=80"}, {"match", "tone=0.5"}, {"strict", "true"}})
+    for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{{"target", "apple"},
+                                                                                      {"lufs", "-16"},
+                                                                                      {"ceiling", "-1.5"},
+                                                                                      {"style", "warm"},
+                                                                                      {"intensity", "0.25"},
+                                                                                      {"rate", "48000"},
+                                                                                      {"bits", "16"},
+                                                                                      {"dither", "shaped"},
+                                                                                      {"title", "T"},
+                                                                                      {"isrc", "GB-AYE-26-00001"},
+                                                                                      {"track", "3/12"},
+                                                                                      {"codec-safe", "aac,opus"},
+                                                                                      {"set", "width.width=1.1"},
+                                                                                      {"set", "limiter.release_ms=80"},
+                                                                                      {"match", "tone=0.5"},
+                                                                                      {"strict", "true"}})
         applyMasterOption(s, name, value);
     EXPECT_EQ(s.target, "apple");
     EXPECT_TRUE(s.targetGiven);
@@ -607,9 +636,16 @@ TEST(MasterOptions, OneParseForTheCliAndTheService) {
     EXPECT_EQ(s.overrides.size(), 2u);
     EXPECT_EQ(s.match.tone, 0.5);
     EXPECT_TRUE(s.strict);
-    for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-             {"lufs", "loud"}, {"lufs", "-3"}, {"style", "metal"}, {"bits", "20"}, {"track", "0"}, {"isrc", "123"}, {"set", "width"},
-             {"match", "colour=1"}, {"target", "radio"}, {"volume", "11"}}) {
+    for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{{"lufs", "loud"},
+                                                                                      {"lufs", "-3"},
+                                                                                      {"style", "metal"},
+                                                                                      {"bits", "20"},
+                                                                                      {"track", "0"},
+                                                                                      {"isrc", "123"},
+                                                                                      {"set", "width"},
+                                                                                      {"match", "colour=1"},
+                                                                                      {"target", "radio"},
+                                                                                      {"volume", "11"}}) {
         try {
             applyMasterOption(s, name, value);
             ADD_FAILURE() << name << "=" << value << " was taken";

@@ -131,7 +131,8 @@ TEST_F(MasterReference, TwentyMinuteInputInBoundedMemory) {
         for (int m = 0; m < 20; ++m) writer.write(minute.view());
         writer.close();
     }
-    const auto r = runCommand({BOUNCE_CLI, "master", dir_ + "/long.wav", "--reference", dir_ + "/ref96.wav", "--json", dir_ + "/long.json"});
+    const auto r =
+        runCommand({BOUNCE_CLI, "master", dir_ + "/long.wav", "--reference", dir_ + "/ref96.wav", "--json", dir_ + "/long.json"});
     ASSERT_EQ(r.exitCode, 0) << r.err;
     RecordProperty("peak_rss_kb", static_cast<int>(r.maxRssKb));
     EXPECT_LT(r.maxRssKb, 200 * 1024) << "peak RSS " << r.maxRssKb << " kB";

@@ -24,10 +24,10 @@ constexpr double kRate = 44100.0;
 
 TEST(AutomixLabels, RolesFromFileNames) {
     const std::vector<std::pair<std::string, std::string>> cases = {
-        {"Kick In.wav", "kick"},     {"snare_top.wav", "snare"},   {"OH_L.wav", "overhead"},  {"BV 2.wav", "backing"},
-        {"Lead Vox.wav", "vocal"},   {"leadvox.wav", "vocal"},     {"bass DI.wav", "bass"},   {"808.wav", "bass"},
-        {"Gtr Rhythm.wav", "guitar"}, {"Piano.wav", "keys"},        {"Strings.wav", "pad"},    {"riser_fx.wav", "fx"},
-        {"bassdrum.wav", "kick"},    {"HiHat.wav", "hat"},         {"Drums.wav", "drums"},    {"untitled 3.wav", ""},
+        {"Kick In.wav", "kick"},      {"snare_top.wav", "snare"}, {"OH_L.wav", "overhead"}, {"BV 2.wav", "backing"},
+        {"Lead Vox.wav", "vocal"},    {"leadvox.wav", "vocal"},   {"bass DI.wav", "bass"},  {"808.wav", "bass"},
+        {"Gtr Rhythm.wav", "guitar"}, {"Piano.wav", "keys"},      {"Strings.wav", "pad"},   {"riser_fx.wav", "fx"},
+        {"bassdrum.wav", "kick"},     {"HiHat.wav", "hat"},       {"Drums.wav", "drums"},   {"untitled 3.wav", ""},
     };
     for (const auto& [name, role] : cases) EXPECT_EQ(roleFromName(name), role) << name;
 }
@@ -75,7 +75,10 @@ AudioBuffer padLike(double seconds) {  // a sustained chord, slow attack
 
 class Automix : public ::testing::Test {
 protected:
-    void SetUp() override { dir_ = makeTempDir("automix"); fs::create_directories(dir_ + "/tracks"); }
+    void SetUp() override {
+        dir_ = makeTempDir("automix");
+        fs::create_directories(dir_ + "/tracks");
+    }
     void TearDown() override {
         if (!std::getenv("BOUNCE_KEEP_TEST_FILES")) fs::remove_all(dir_);
     }
@@ -163,8 +166,8 @@ TEST_F(Automix, RecoversTheBalanceOfTheProjectsRenderedSong) {
     std::map<std::string, double> applied;
     for (const char* part : {"drums", "bass", "keys", "pad", "lead", "vox"}) {
         const std::string wav = dir_ + "/tracks/" + part + ".wav";
-        const auto r = runCommand({"fluidsynth", "-q", "-ni", "-R", "0", "-C", "0", "-g", "0.2", "-r", "44100", "-T", "wav", "-O", "s24", "-F", wav, soundfont,
-                                   dir_ + "/midi/" + part + ".mid"});
+        const auto r = runCommand({"fluidsynth", "-q", "-ni", "-R", "0", "-C", "0", "-g", "0.2", "-r", "44100", "-T", "wav", "-O", "s24",
+                                   "-F", wav, soundfont, dir_ + "/midi/" + part + ".mid"});
         ASSERT_EQ(r.exitCode, 0) << r.err;
         double rate = 0;
         AudioBuffer audio = readWholeFile(wav, &rate);

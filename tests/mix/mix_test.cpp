@@ -73,9 +73,9 @@ name = "c"
 file = "c.wav"
 gain_db = -6
 )");
-    const auto r = runCommand({"sox", "-m", "-v", std::to_string(dbToGain(-3)), path("a.wav"), "-v", std::to_string(dbToGain(2)),
-                               path("b.wav"), "-v", std::to_string(dbToGain(-6)), path("c.wav"), "-e", "floating-point", "-b", "32",
-                               path("sox.wav")});
+    const auto r =
+        runCommand({"sox", "-m", "-v", std::to_string(dbToGain(-3)), path("a.wav"), "-v", std::to_string(dbToGain(2)), path("b.wav"), "-v",
+                    std::to_string(dbToGain(-6)), path("c.wav"), "-e", "floating-point", "-b", "32", path("sox.wav")});
     ASSERT_EQ(r.exitCode, 0) << r.err;
     const auto sox = readWholeFile(path("sox.wav"));
     ASSERT_EQ(mix.frames(), sox.frames());
@@ -123,7 +123,8 @@ type = "eq"
 type = "high_shelf"
 freq_hz = 8000
 gain_db = 2
-)", path("stems"));
+)",
+                            path("stems"));
     AudioBuffer sum(2, mix.frames());
     int count = 0;
     for (const auto& entry : fs::directory_iterator(path("stems"))) {
@@ -328,7 +329,7 @@ fade_shape = "linear"
     EXPECT_FLOAT_EQ(mix.channel(0)[0], 0.0f);
     EXPECT_NEAR(mix.channel(0)[2400], 0.25, 1e-6);  // halfway through a linear 0.1 s fade
     EXPECT_FLOAT_EQ(mix.channel(0)[12000], 0.5f);
-    EXPECT_FLOAT_EQ(mix.channel(0)[23999], 0.5f);   // the region is 0.5 s long
+    EXPECT_FLOAT_EQ(mix.channel(0)[23999], 0.5f);  // the region is 0.5 s long
     EXPECT_FLOAT_EQ(mix.channel(0)[24000], 0.0f);
 }
 
@@ -375,8 +376,9 @@ points = [[0.0, -6.0], [1.0, 6.0]]
 TEST_F(Mix, AutomationOfAnInsertIsCheckedAgainstItsRange) {
     writeFile(path("noise.wav"), pinkishNoise(48000, 1.0, -20, 2, 9).view(), 48000);
     try {
-        render("sample_rate = 48000\n[[track]]\nname = \"n\"\nfile = \"noise.wav\"\n[[track.insert]]\ntype = \"highpass\"\n"
-               "freq_hz = 80\n[[track.automation]]\nparam = \"insert.1.freq_hz\"\npoints = [[0, 80], [1, 0.5]]\n");
+        render(
+            "sample_rate = 48000\n[[track]]\nname = \"n\"\nfile = \"noise.wav\"\n[[track.insert]]\ntype = \"highpass\"\n"
+            "freq_hz = 80\n[[track.automation]]\nparam = \"insert.1.freq_hz\"\npoints = [[0, 80], [1, 0.5]]\n");
         FAIL() << "no error";
     } catch (const ConfigError& e) {
         EXPECT_NE(std::string(e.what()).find("session.toml:10: insert.1.freq_hz automation: freq_hz must be between 1 and 96000"),
@@ -404,8 +406,8 @@ double measuredFrequency(const AudioBuffer& audio, double rate, std::size_t from
 TEST_F(Mix, TimeStretchChangesTheLengthByTheRatio) {
     writeFile(path("tone.wav"), sine(48000, 2.0, 440, -6, 1).view(), 48000);
     for (double ratio : {0.8, 1.5}) {
-        const auto mix = render("sample_rate = 48000\ntail_s = 0\n[[track]]\nname = \"t\"\nfile = \"tone.wav\"\ntime_ratio = " +
-                                std::to_string(ratio) + "\n");
+        const auto mix = render(
+            "sample_rate = 48000\ntail_s = 0\n[[track]]\nname = \"t\"\nfile = \"tone.wav\"\ntime_ratio = " + std::to_string(ratio) + "\n");
         EXPECT_NEAR(static_cast<double>(mix.frames()) / 48000.0, 2.0 * ratio, 0.001) << ratio;
         // Stretched, not resampled: the pitch stays where it was.
         const auto n = mix.frames();
@@ -415,8 +417,9 @@ TEST_F(Mix, TimeStretchChangesTheLengthByTheRatio) {
 
 TEST_F(Mix, PitchShiftMovesASineToTheRightFrequency) {
     writeFile(path("tone.wav"), sine(48000, 2.0, 440, -6, 1).view(), 48000);
-    const auto mix = render("sample_rate = 48000\ntail_s = 0\n[[track]]\nname = \"t\"\nfile = \"tone.wav\"\n"
-                            "pitch_semitones = 7\ncents = -30\n");
+    const auto mix = render(
+        "sample_rate = 48000\ntail_s = 0\n[[track]]\nname = \"t\"\nfile = \"tone.wav\"\n"
+        "pitch_semitones = 7\ncents = -30\n");
     ASSERT_NEAR(static_cast<double>(mix.frames()), 96000.0, 48.0);  // same length
     const double expected = 440.0 * std::pow(2.0, 6.7 / 12.0);
     EXPECT_NEAR(1200 * std::log2(measuredFrequency(mix, 48000, 24000, 72000) / expected), 0.0, 1.0);
@@ -424,17 +427,20 @@ TEST_F(Mix, PitchShiftMovesASineToTheRightFrequency) {
 
 TEST_F(Mix, NormalisationBringsTracksToTheirTargets) {
     writeFile(path("quiet.wav"), sine(48000, 4.0, 997, -40, 2).view(), 48000);
-    const auto peak = render("sample_rate = 48000\ntail_s = 0\n[[track]]\nname = \"q\"\nfile = \"quiet.wav\"\n"
-                             "normalize = \"peak\"\nnormalize_target_db = -6\n");
+    const auto peak = render(
+        "sample_rate = 48000\ntail_s = 0\n[[track]]\nname = \"q\"\nfile = \"quiet.wav\"\n"
+        "normalize = \"peak\"\nnormalize_target_db = -6\n");
     double p = 0;
     for (std::size_t i = 0; i < peak.frames(); ++i) p = std::max(p, static_cast<double>(std::fabs(peak.channel(0)[i])));
     EXPECT_NEAR(20 * std::log10(p), -6.0, 0.01);
     MixRenderOptions options;
     options.outputPath = path("loud.wav");
     options.bits = "32f";
-    const auto result = renderMix(readSessionFile(writeSession(
-        "sample_rate = 48000\ntail_s = 0\n[[track]]\nname = \"q\"\nfile = \"quiet.wav\"\nnormalize = \"loudness\"\n"
-        "normalize_target_db = -20\n")), options);
+    const auto result =
+        renderMix(readSessionFile(writeSession(
+                      "sample_rate = 48000\ntail_s = 0\n[[track]]\nname = \"q\"\nfile = \"quiet.wav\"\nnormalize = \"loudness\"\n"
+                      "normalize_target_db = -20\n")),
+                  options);
     ASSERT_TRUE(result.analysis.integratedLufs.has_value());
     EXPECT_NEAR(*result.analysis.integratedLufs, -20.0, 0.05);
 }

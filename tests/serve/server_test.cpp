@@ -111,7 +111,8 @@ protected:
 };
 
 TEST_F(Serve, MastersAJobEndToEnd) {
-    auto r = submit({{"file", slurp(dir_ + "/mix.wav"), "../../escape.wav", "audio/wav"}, {"target", "apple", "", ""}, {"title", "Song", "", ""}});
+    auto r = submit(
+        {{"file", slurp(dir_ + "/mix.wav"), "../../escape.wav", "audio/wav"}, {"target", "apple", "", ""}, {"title", "Song", "", ""}});
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 201) << r->body;
     const std::string id = Json::parse(r->body)["id"];
@@ -162,7 +163,8 @@ TEST_F(Serve, BadRequestsGetClearErrors) {
     EXPECT_EQ(status({{"file", mix, "m.wav", "audio/wav"}, {"lufs", "loud", "", ""}}, "'lufs'"), 400);
     EXPECT_EQ(status({{"file", mix, "m.wav", "audio/wav"}, {"style", "metal", "", ""}}, "'style'"), 400);
     EXPECT_EQ(status({{"file", mix, "m.wav", "audio/wav"}, {"path", "/etc/passwd", "", ""}}, "unknown field 'path'"), 400);
-    for (const char* path : {"/api/jobs/../../etc/passwd", "/api/jobs/..%2F..%2Fetc%2Fpasswd/master", "/api/jobs/0123456789abcdef/master"}) {
+    for (const char* path :
+         {"/api/jobs/../../etc/passwd", "/api/jobs/..%2F..%2Fetc%2Fpasswd/master", "/api/jobs/0123456789abcdef/master"}) {
         auto r = client().Get(path);
         ASSERT_TRUE(r) << path;
         EXPECT_EQ(r->status, 404) << path;
@@ -207,13 +209,16 @@ TEST_F(Serve, ThePageIsSelfContainedAndRendersInChromium) {
     std::string browser;
     for (const char* name : {"chromium", "chromium-browser"})
         if (haveTool(name)) browser = name;
-    if (browser.empty()) GTEST_SKIP() << "Chromium is not installed (apt-get install chromium; scripts/install-deps.sh does): the page is not rendered";
-    const auto dom = runCommand({browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                                 "--disable-component-update", "--disable-sync", "--user-data-dir=" + dir_ + "/profile", "--enable-logging=stderr", "--v=0",
-                                 "--dump-dom", "http://127.0.0.1:" + std::to_string(port_) + "/"});
+    if (browser.empty())
+        GTEST_SKIP() << "Chromium is not installed (apt-get install chromium; scripts/install-deps.sh does): the page is not rendered";
+    const auto dom = runCommand({browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                                 "--user-data-dir=" + dir_ + "/profile", "--enable-logging=stderr", "--v=0", "--dump-dom",
+                                 "http://127.0.0.1:" + std::to_string(port_) + "/"});
     ASSERT_EQ(dom.exitCode, 0) << dom.err;
     EXPECT_EQ(dom.err.find("CONSOLE"), std::string::npos) << dom.err;
-    for (const char* id : {"drop", "file", "target", "style", "intensity", "format", "reference", "start", "progress", "ab", "audioA", "audioB", "report"})
+    for (const char* id :
+         {"drop", "file", "target", "style", "intensity", "format", "reference", "start", "progress", "ab", "audioA", "audioB", "report"})
         EXPECT_NE(dom.out.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
 }
 

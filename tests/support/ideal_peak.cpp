@@ -36,7 +36,8 @@ double idealTruePeak(const float* samples, std::size_t count) {
     fftw_plan forward, inverse, coarse;
     {
         std::lock_guard<std::mutex> lock(planMutex());
-        forward = fftw_plan_dft_r2c_1d(static_cast<int>(kSegment), in.data(), reinterpret_cast<fftw_complex*>(spectrum.data()), FFTW_ESTIMATE);
+        forward =
+            fftw_plan_dft_r2c_1d(static_cast<int>(kSegment), in.data(), reinterpret_cast<fftw_complex*>(spectrum.data()), FFTW_ESTIMATE);
         inverse = fftw_plan_dft_c2r_1d(static_cast<int>(kSegment * kFactor), reinterpret_cast<fftw_complex*>(wide.data()), out.data(),
                                        FFTW_ESTIMATE);
         coarse = fftw_plan_dft_c2r_1d(static_cast<int>(kSegment * kCoarseFactor), reinterpret_cast<fftw_complex*>(wide.data()), out.data(),

@@ -15,15 +15,13 @@
 
 namespace bounce::test {
 
-Libebur128Reading measureWithLibebur128(ConstAudioView audio, double sampleRate, const std::vector<int>& channelMap,
-                                        bool histogramMode) {
+Libebur128Reading measureWithLibebur128(ConstAudioView audio, double sampleRate, const std::vector<int>& channelMap, bool histogramMode) {
     const int channels = audio.channels();
     int mode = EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK | EBUR128_MODE_SAMPLE_PEAK | EBUR128_MODE_S;
     if (histogramMode) mode |= EBUR128_MODE_HISTOGRAM;
     ebur128_state* st = ebur128_init(static_cast<unsigned>(channels), static_cast<unsigned long>(sampleRate), mode);
     if (!st) throw std::runtime_error("ebur128_init failed");
-    for (std::size_t c = 0; c < channelMap.size(); ++c)
-        ebur128_set_channel(st, static_cast<unsigned>(c), channelMap[c]);
+    for (std::size_t c = 0; c < channelMap.size(); ++c) ebur128_set_channel(st, static_cast<unsigned>(c), channelMap[c]);
     constexpr std::size_t kBlock = 4096;
     std::vector<float> interleaved(kBlock * static_cast<std::size_t>(channels));
     Libebur128Reading reading;
@@ -102,8 +100,6 @@ CommandResult runCommand(const std::vector<std::string>& argv) {
     return result;
 }
 
-bool haveTool(const std::string& name) {
-    return runCommand({"sh", "-c", "command -v " + name + " >/dev/null 2>&1"}).exitCode == 0;
-}
+bool haveTool(const std::string& name) { return runCommand({"sh", "-c", "command -v " + name + " >/dev/null 2>&1"}).exitCode == 0; }
 
 }  // namespace bounce::test

@@ -13,7 +13,7 @@ namespace bounce::test {
 struct Libebur128Reading {
     std::optional<double> integratedLufs;
     std::optional<double> loudnessRangeLu;
-    double truePeakDbtp = -1e9;     // max over channels
+    double truePeakDbtp = -1e9;  // max over channels
     double samplePeakDbfs = -1e9;
     std::optional<double> maxShortTermLufs;
 };

@@ -15,8 +15,7 @@ namespace bounce::test {
 
 double dbToLinear(double db) { return std::pow(10.0, db / 20.0); }
 
-AudioBuffer sine(double sampleRate, double seconds, double freqHz, double peakDbfs, int channels,
-                 double phaseRadians) {
+AudioBuffer sine(double sampleRate, double seconds, double freqHz, double peakDbfs, int channels, double phaseRadians) {
     const auto frames = static_cast<std::size_t>(std::llround(seconds * sampleRate));
     AudioBuffer buffer(channels, frames);
     const double amplitude = dbToLinear(peakDbfs);
@@ -141,8 +140,7 @@ std::string makeTempDir(const std::string& tag) {
     return pattern;
 }
 
-void writeFile(const std::string& path, ConstAudioView audio, double sampleRate, SampleFormat format,
-               FileFormat container) {
+void writeFile(const std::string& path, ConstAudioView audio, double sampleRate, SampleFormat format, FileFormat container) {
     SoundFileWriter writer(path, {sampleRate, audio.channels(), container, format});
     writer.write(audio);
     writer.close();

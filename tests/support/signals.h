@@ -15,16 +15,14 @@ namespace bounce::test {
 double dbToLinear(double db);
 
 // A sine in every channel (the same samples), amplitude as a peak level in dBFS.
-AudioBuffer sine(double sampleRate, double seconds, double freqHz, double peakDbfs, int channels = 2,
-                 double phaseRadians = 0.0);
+AudioBuffer sine(double sampleRate, double seconds, double freqHz, double peakDbfs, int channels = 2, double phaseRadians = 0.0);
 
 struct ToneSegment {
     double seconds;
     double peakDbfs;
 };
 // A phase-continuous 1 kHz (or freqHz) sine whose level steps through the segments.
-AudioBuffer toneSequence(double sampleRate, int channels, const std::vector<ToneSegment>& segments,
-                         double freqHz = 1000.0);
+AudioBuffer toneSequence(double sampleRate, int channels, const std::vector<ToneSegment>& segments, double freqHz = 1000.0);
 
 // Deterministic white noise (uniform, +-amplitude) from a fixed seed.
 AudioBuffer whiteNoise(double sampleRate, double seconds, double peak, int channels, std::uint64_t seed);
@@ -50,8 +48,8 @@ AudioBuffer concatenate(const std::vector<const AudioBuffer*>& parts);
 // A fresh folder under the system temp folder, removed by the caller if it likes.
 std::string makeTempDir(const std::string& tag);
 
-void writeFile(const std::string& path, ConstAudioView audio, double sampleRate,
-               SampleFormat format = SampleFormat::Float32, FileFormat container = FileFormat::Wav);
+void writeFile(const std::string& path, ConstAudioView audio, double sampleRate, SampleFormat format = SampleFormat::Float32,
+               FileFormat container = FileFormat::Wav);
 
 AudioBuffer readWholeFile(const std::string& path, double* sampleRate = nullptr);
 

@@ -8,12 +8,10 @@
 
 namespace bounce::test {
 
-std::vector<double> impulseResponse(Processor& processor, int channels, std::size_t length, std::size_t blockFrames,
-                                    float amplitude) {
+std::vector<double> impulseResponse(Processor& processor, int channels, std::size_t length, std::size_t blockFrames, float amplitude) {
     AudioBuffer buffer(channels, length);
     for (int c = 0; c < channels; ++c) buffer.channel(c)[0] = amplitude;
-    for (std::size_t i = 0; i < length; i += blockFrames)
-        processor.process(buffer.view().subView(i, std::min(blockFrames, length - i)));
+    for (std::size_t i = 0; i < length; i += blockFrames) processor.process(buffer.view().subView(i, std::min(blockFrames, length - i)));
     return std::vector<double>(buffer.channel(0), buffer.channel(0) + length);
 }
 
@@ -23,8 +21,7 @@ MagnitudeSpectrum::MagnitudeSpectrum(const std::vector<double>& signal, double s
     std::vector<double> in(n, 0.0);
     std::copy(signal.begin(), signal.end(), in.begin());
     std::vector<std::complex<double>> out(n / 2 + 1);
-    fftw_plan plan = fftw_plan_dft_r2c_1d(static_cast<int>(n), in.data(), reinterpret_cast<fftw_complex*>(out.data()),
-                                          FFTW_ESTIMATE);
+    fftw_plan plan = fftw_plan_dft_r2c_1d(static_cast<int>(n), in.data(), reinterpret_cast<fftw_complex*>(out.data()), FFTW_ESTIMATE);
     fftw_execute(plan);
     fftw_destroy_plan(plan);
     power_.resize(out.size());

@@ -33,7 +33,8 @@ AudioBuffer square(double rate, double seconds, double hz) {
 
 AudioBuffer sawtooth(double rate, double seconds, double hz) {
     auto a = mono(static_cast<std::size_t>(rate * seconds));
-    for (std::size_t i = 0; i < a.frames(); ++i) a.channel(0)[i] = static_cast<float>(std::fmod(static_cast<double>(i) * hz / rate, 1.0) - 0.5);
+    for (std::size_t i = 0; i < a.frames(); ++i)
+        a.channel(0)[i] = static_cast<float>(std::fmod(static_cast<double>(i) * hz / rate, 1.0) - 0.5);
     return a;
 }
 
@@ -79,7 +80,8 @@ std::vector<StressSignal> broadbandStressCorpus(double rate) {
     {
         auto a = pinkishNoise(rate, 1.0, -14.0, 1, 4);
         auto tone = sine(rate, 1.0, 3000.0, -12.0, 1, 0.3);
-        for (std::size_t i = 0; i < a.frames(); ++i) a.channel(0)[i] = std::clamp(2.0f * (a.channel(0)[i] + tone.channel(0)[i]), -0.5f, 0.5f);
+        for (std::size_t i = 0; i < a.frames(); ++i)
+            a.channel(0)[i] = std::clamp(2.0f * (a.channel(0)[i] + tone.channel(0)[i]), -0.5f, 0.5f);
         corpus.push_back({"clipped programme", std::move(a)});
     }
     corpus.push_back({"square 997 Hz", square(rate, 0.5, 997.0)});

@@ -28,10 +28,10 @@ struct AlbumTrackSpec {
     std::optional<double> gapSeconds;  // silence before this track; default 2 s (0 before the first)
     double crossfadeSeconds = 0.0;     // overlap into the next track
     FadeShape crossfadeCurve = FadeShape::EqualPower;
-    bool trimSilence = false;          // cut digital silence (below -60 dBFS) at head and tail
-    std::string style;                 // mastering style; "": the album's
+    bool trimSilence = false;  // cut digital silence (below -60 dBFS) at head and tail
+    std::string style;         // mastering style; "": the album's
     std::optional<double> intensity;
-    double loudnessOffsetLu = 0.0;     // this track louder (+) or quieter (-) than the rule gives
+    double loudnessOffsetLu = 0.0;  // this track louder (+) or quieter (-) than the rule gives
 };
 
 struct AlbumManifest {
@@ -57,9 +57,9 @@ struct AlbumSettings {
     std::string target = "spotify";
     std::optional<double> lufs, ceilingDbtp;
     AlbumLoudness loudness = AlbumLoudness::Album;
-    bool cd = false;            // also a Red Book image: 44.1 kHz, 16 bits, dithered, and a CUE sheet
+    bool cd = false;             // also a Red Book image: 44.1 kHz, 16 bits, dithered, and a CUE sheet
     std::string format = "wav";  // per-track and continuous files: wav or flac
-    std::string bits;           // "16", "24", "32f"; "": the target's, else 24
+    std::string bits;            // "16", "24", "32f"; "": the target's, else 24
 };
 
 struct AlbumTrackResult {
@@ -69,8 +69,8 @@ struct AlbumTrackResult {
     std::uint64_t index01 = 0;        // where it starts
     std::uint64_t end = 0;            // where its file ends (the next track's start)
     double gapSeconds = 0.0;
-    double crossfadeSeconds = 0.0;    // into the next
-    std::optional<double> inputLufs;  // the song as given
+    double crossfadeSeconds = 0.0;                       // into the next
+    std::optional<double> inputLufs;                     // the song as given
     std::optional<double> integratedLufs, truePeakDbtp;  // as delivered (its file)
 };
 

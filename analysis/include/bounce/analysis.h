@@ -32,7 +32,7 @@ struct ChannelAnalysis {
     double samplePeak = 0.0;  // linear
     double truePeak = 0.0;    // linear
     double meanSquare = 0.0;
-    double dcOffset = 0.0;    // mean sample value
+    double dcOffset = 0.0;  // mean sample value
     std::uint64_t clippedSamples = 0;
 };
 
@@ -53,7 +53,7 @@ struct AnalysisResult {
     std::optional<double> rmsDbfs;
     std::optional<double> crestDb;
     std::vector<std::optional<double>> dcOffsetDbfs;  // per channel; nullopt for none at all
-    std::optional<double> correlation;  // L/R, -1 .. +1; nullopt for mono or a silent side
+    std::optional<double> correlation;                // L/R, -1 .. +1; nullopt for mono or a silent side
     std::uint64_t clippedSamples = 0;
     double leadingSilenceSeconds = 0.0;
     double trailingSilenceSeconds = 0.0;
@@ -70,8 +70,8 @@ struct AnalysisResult {
 class ProgramAnalyzer {
 public:
     // truePeakOnSecondThread: see LoudnessMeter::Settings (for whole files).
-    ProgramAnalyzer(double sampleRate, int channels, const std::vector<Speaker>& speakers = {},
-                    bool measureTruePeak = true, bool truePeakOnSecondThread = false);
+    ProgramAnalyzer(double sampleRate, int channels, const std::vector<Speaker>& speakers = {}, bool measureTruePeak = true,
+                    bool truePeakOnSecondThread = false);
     ~ProgramAnalyzer();
     ProgramAnalyzer(ProgramAnalyzer&&) noexcept;
     ProgramAnalyzer& operator=(ProgramAnalyzer&&) noexcept;
@@ -98,7 +98,7 @@ struct AnalyzeOptions {
     bool measureTruePeak = true;
     std::function<void(const LoudnessHop&)> onHop;  // for loudness curves
     SpectrumProfile* spectrumProfile = nullptr;     // filled in the same pass when given
-    std::function<void(ConstAudioView)> onBlock;     // each block as read: other measurements in the same pass
+    std::function<void(ConstAudioView)> onBlock;    // each block as read: other measurements in the same pass
 };
 
 // Reads the file once, in blocks. Throws bounce::Error (naming the file) when it cannot

@@ -11,9 +11,9 @@ namespace bounce {
 
 // A lossy round trip: encoded with ffmpeg, decoded, measured.
 struct CodecCheck {
-    std::string codec;               // "aac", "mp3", "opus"
+    std::string codec;  // "aac", "mp3", "opus"
     int bitrateKbps = 0;
-    bool available = false;          // ffmpeg and the encoder were there and worked
+    bool available = false;              // ffmpeg and the encoder were there and worked
     std::optional<double> truePeakDbtp;  // of the decoded file
 };
 

@@ -37,10 +37,10 @@ std::optional<double> lufsFromEnergy(double energy) noexcept;
 
 // The meter's state at the end of one 100 ms hop.
 struct LoudnessHop {
-    std::uint64_t index = 0;        // 0-based; hop i ends at frame (i + 1) * hopFrames
+    std::uint64_t index = 0;  // 0-based; hop i ends at frame (i + 1) * hopFrames
     double endSeconds = 0.0;
-    std::optional<double> momentaryLufs;   // once 400 ms have passed
-    std::optional<double> shortTermLufs;   // once 3 s have passed
+    std::optional<double> momentaryLufs;  // once 400 ms have passed
+    std::optional<double> shortTermLufs;  // once 3 s have passed
 };
 
 class LoudnessMeter {

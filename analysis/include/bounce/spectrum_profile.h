@@ -24,15 +24,15 @@
 namespace bounce {
 
 struct SpectrumProfile {
-    std::vector<double> bandHz;   // ISO third-octave centres, 25 Hz .. 20 kHz (those below Nyquist)
-    std::vector<double> midDb;    // mean power per band, dB
+    std::vector<double> bandHz;  // ISO third-octave centres, 25 Hz .. 20 kHz (those below Nyquist)
+    std::vector<double> midDb;   // mean power per band, dB
     std::vector<double> sideDb;
     std::optional<double> integratedLufs;
     std::optional<double> truePeakDbtp;
-    std::optional<double> crestDb;        // true peak - integrated loudness (PLR)
-    std::vector<double> widthRatio;       // side / mid power per band
+    std::optional<double> crestDb;   // true peak - integrated loudness (PLR)
+    std::vector<double> widthRatio;  // side / mid power per band
     double sampleRate = 0.0;
-    std::size_t framesUsed = 0;           // FFT frames that passed the gate
+    std::size_t framesUsed = 0;  // FFT frames that passed the gate
 
     // Side over mid power, the mean of the bands' ratios over 100 Hz .. 10 kHz: one number
     // for "how wide" (0 mono, about 1 for uncorrelated channels), independent of the tone.
@@ -109,7 +109,7 @@ struct ReferenceMatch {
     double inputLufs = 0.0, referenceLufs = 0.0;
     double inputCrestDb = 0.0, referenceCrestDb = 0.0;
     double inputWidth = 0.0, referenceWidth = 0.0;  // overallWidth()
-    double distanceDb = 0.0;  // spectralDistanceDb(input, reference)
+    double distanceDb = 0.0;                        // spectralDistanceDb(input, reference)
 
     // The curve between band centres (linear in log frequency, flat beyond the ends).
     double toneAtDb(double freqHz) const noexcept;
@@ -124,8 +124,7 @@ struct ReferenceMatch {
     MidSideCurveEqParams curveEqParams() const;
 };
 
-ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProfile& reference,
-                                const MatchAmounts& amounts);
+ReferenceMatch matchToReference(const SpectrumProfile& input, const SpectrumProfile& reference, const MatchAmounts& amounts);
 
 // Octave bands for reports: ISO centres 31.5 Hz .. 16 kHz.
 const std::vector<double>& octaveBandsHz();

@@ -16,18 +16,13 @@ template <typename Sample>
 class BasicAudioView {
 public:
     BasicAudioView() = default;
-    BasicAudioView(Sample* const* channelData, int numChannels, std::size_t numFrames,
-                   std::size_t frameOffset = 0) noexcept
-        : channels_(channelData), numChannels_(numChannels), numFrames_(numFrames),
-          offset_(frameOffset) {}
+    BasicAudioView(Sample* const* channelData, int numChannels, std::size_t numFrames, std::size_t frameOffset = 0) noexcept
+        : channels_(channelData), numChannels_(numChannels), numFrames_(numFrames), offset_(frameOffset) {}
 
     // A writable view converts to a read-only one, never the other way round.
-    template <typename Other,
-              typename = std::enable_if_t<std::is_same_v<const Other, Sample> &&
-                                          !std::is_same_v<Other, Sample>>>
+    template <typename Other, typename = std::enable_if_t<std::is_same_v<const Other, Sample> && !std::is_same_v<Other, Sample>>>
     BasicAudioView(const BasicAudioView<Other>& other) noexcept
-        : channels_(other.channelArray()), numChannels_(other.channels()),
-          numFrames_(other.frames()), offset_(other.frameOffset()) {}
+        : channels_(other.channelArray()), numChannels_(other.channels()), numFrames_(other.frames()), offset_(other.frameOffset()) {}
 
     int channels() const noexcept { return numChannels_; }
     std::size_t frames() const noexcept { return numFrames_; }
@@ -72,9 +67,7 @@ public:
     const float* channel(int index) const noexcept { return pointers_[index]; }
 
     AudioView view() noexcept { return AudioView(pointers_.data(), channels(), frames_); }
-    ConstAudioView view() const noexcept {
-        return ConstAudioView(constPointers_.data(), channels(), frames_);
-    }
+    ConstAudioView view() const noexcept { return ConstAudioView(constPointers_.data(), channels(), frames_); }
 
 private:
     void rebuildPointers();

@@ -21,8 +21,8 @@ class Resampler {
 public:
     using Sink = std::function<void(ConstAudioView)>;
 
-    Resampler(double inputRate, double outputRate, int channels,
-              ResamplerQuality quality = ResamplerQuality::VeryHigh, std::size_t maxBlockFrames = 4096);
+    Resampler(double inputRate, double outputRate, int channels, ResamplerQuality quality = ResamplerQuality::VeryHigh,
+              std::size_t maxBlockFrames = 4096);
     ~Resampler();
     Resampler(const Resampler&) = delete;
     Resampler& operator=(const Resampler&) = delete;

@@ -22,8 +22,20 @@ enum class FileFormat { Wav, Rf64, W64, Aiff, Flac, Ogg, Opus, Mp3, Other };
 // Loudspeaker positions a file may declare for its channels (WAVE_FORMAT_EXTENSIBLE,
 // CAF, ...). Unknown when the file says nothing.
 enum class Speaker {
-    Unknown, Mono, Left, Right, Center, Lfe, LeftSurround, RightSurround,
-    LeftBack, RightBack, CenterBack, LeftCenter, RightCenter, Other
+    Unknown,
+    Mono,
+    Left,
+    Right,
+    Center,
+    Lfe,
+    LeftSurround,
+    RightSurround,
+    LeftBack,
+    RightBack,
+    CenterBack,
+    LeftCenter,
+    RightCenter,
+    Other
 };
 
 struct SoundFileInfo {
@@ -33,8 +45,8 @@ struct SoundFileInfo {
     std::int64_t frames = 0;
     FileFormat format = FileFormat::Other;
     SampleFormat sampleFormat = SampleFormat::Other;
-    std::string formatName;       // e.g. "WAV (Microsoft), Signed 24 bit PCM"
-    std::vector<Speaker> speakers;  // empty when the file declares no layout
+    std::string formatName;             // e.g. "WAV (Microsoft), Signed 24 bit PCM"
+    std::vector<Speaker> speakers;      // empty when the file declares no layout
     std::vector<std::string> warnings;  // e.g. a truncated data chunk
 };
 

@@ -23,21 +23,21 @@ struct AutomixTrack {
     double pan = 0.0;
     std::optional<double> highpassHz;
     bool compressor = false;
-    std::optional<double> sendDb;      // to the reverb
+    std::optional<double> sendDb;  // to the reverb
     struct Cut {
         double freqHz = 0.0, gainDb = 0.0;  // a peak EQ cut, Q 1.4, at most 6 dB
-        std::string because;                 // the track it makes room for
-        double overDb = 0.0;                 // how far this track sat over it there
+        std::string because;                // the track it makes room for
+        double overDb = 0.0;                // how far this track sat over it there
     };
     std::vector<Cut> cuts;
-    std::vector<double> octaveDb;      // its level per octave band (31.5 Hz .. 16 kHz) after its gain
+    std::vector<double> octaveDb;  // its level per octave band (31.5 Hz .. 16 kHz) after its gain
     // Features (from the loudness-gated spectrum and the meter's hops).
     double centroidHz = 0.0, lowShare = 0.0, onsetsPerSecond = 0.0;
 };
 
 struct AutomixResult {
     std::vector<AutomixTrack> tracks;
-    std::string session;        // the TOML text
+    std::string session;  // the TOML text
     double sampleRate = 0.0;
     double estimatedMixLufs = 0.0;
     std::string leadRole;

@@ -35,7 +35,6 @@ struct PlaybackSystem {
 const std::vector<PlaybackSystem>& playbackSystems();
 const PlaybackSystem* findPlaybackSystem(const std::string& name);
 
-
 enum class Severity { Info, Warning, Error };
 
 struct Finding {
@@ -48,11 +47,11 @@ struct Finding {
 struct SystemCheck {
     std::string name, description;
     std::vector<double> thirdOctaveDb;  // its output's spectrum (mid + side power per band, as the input profile's bands)
-    std::vector<double> bandGainDb;  // per octaveBandsHz(): output over input power
+    std::vector<double> bandGainDb;     // per octaveBandsHz(): output over input power
     std::optional<double> loudnessChangeLu;
-    bool bassAudible = true;         // the low end's harmonics (80-500 Hz) within 20 dB of the loudest octave
-    bool presenceMasked = false;     // 1-4 kHz more than 10 dB under 250-500 Hz
-    std::string previewPath;         // when previews were written
+    bool bassAudible = true;      // the low end's harmonics (80-500 Hz) within 20 dB of the loudest octave
+    bool presenceMasked = false;  // 1-4 kHz more than 10 dB under 250-500 Hz
+    std::string previewPath;      // when previews were written
 };
 
 struct PlatformCheck {
@@ -65,14 +64,14 @@ struct PlatformCheck {
 // Two versions of a mix, lined up: what changed from the input to `path`.
 struct VersionComparison {
     std::string path;
-    std::int64_t lagFrames = 0;                // the other starts this many frames later (negative: earlier)
-    std::optional<double> loudnessChangeLu;    // other minus input
-    std::vector<double> bandChangeDb;          // per octave band, other over input
+    std::int64_t lagFrames = 0;              // the other starts this many frames later (negative: earlier)
+    std::optional<double> loudnessChangeLu;  // other minus input
+    std::vector<double> bandChangeDb;        // per octave band, other over input
     std::vector<double> thirdOctaveHz, thirdOctaveChangeDb;
-    double widthChangeDb = 0.0;                // change of the side/mid ratio (overallWidth)
-    double nullResidualDbfs = -200.0;          // RMS of the difference, lined up
-    double matchedResidualDbfs = -200.0;       // the same after the best single gain on the other
-    double matchedGainDb = 0.0;                // that gain
+    double widthChangeDb = 0.0;           // change of the side/mid ratio (overallWidth)
+    double nullResidualDbfs = -200.0;     // RMS of the difference, lined up
+    double matchedResidualDbfs = -200.0;  // the same after the best single gain on the other
+    double matchedGainDb = 0.0;           // that gain
 };
 
 // For plots: the meter's 100 ms hops, and the waveform in a fixed number of columns.
@@ -93,8 +92,8 @@ struct CheckResult {
     std::vector<LoudnessPoint> loudness;
     std::vector<WaveformColumn> waveform;
     SpectrumProfile profile;
-    std::vector<double> monoLossDb;         // per octave band
-    std::vector<double> bandCorrelation;    // per octave band, -1 .. 1 (nullopt bands: 1)
+    std::vector<double> monoLossDb;       // per octave band
+    std::vector<double> bandCorrelation;  // per octave band, -1 .. 1 (nullopt bands: 1)
     std::vector<SystemCheck> systems;
     std::vector<PlatformCheck> platforms;
     std::vector<Finding> findings;

@@ -28,8 +28,7 @@ struct BiquadCoefficients {
 
 // One second-order section. `q` is the quality factor (for shelves, the RBJ shelf Q;
 // 0.7071 gives the steepest monotonic shelf); `gainDb` is used by peak and shelves.
-BiquadCoefficients designBiquad(FilterType type, double freqHz, double q, double gainDb, double sampleRate,
-                                bool matched = true);
+BiquadCoefficients designBiquad(FilterType type, double freqHz, double q, double gainDb, double sampleRate, bool matched = true);
 
 // A first-order low- or high-pass (b2 = a2 = 0), bilinear, prewarped.
 BiquadCoefficients designFirstOrder(FilterType type, double freqHz, double sampleRate);

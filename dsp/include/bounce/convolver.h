@@ -45,8 +45,12 @@ private:
     void processPartition() noexcept;
     void processPartitionPair() noexcept;
     void accumulate(int stream) noexcept;
-    float* history(std::size_t slot, int stream) noexcept { return history_.data() + (slot * static_cast<std::size_t>(streams_) + static_cast<std::size_t>(stream)) * 2 * bins_; }
-    float* filter(std::size_t partition, int stream) noexcept { return filter_.data() + (partition * static_cast<std::size_t>(streams_) + static_cast<std::size_t>(stream)) * 2 * bins_; }
+    float* history(std::size_t slot, int stream) noexcept {
+        return history_.data() + (slot * static_cast<std::size_t>(streams_) + static_cast<std::size_t>(stream)) * 2 * bins_;
+    }
+    float* filter(std::size_t partition, int stream) noexcept {
+        return filter_.data() + (partition * static_cast<std::size_t>(streams_) + static_cast<std::size_t>(stream)) * 2 * bins_;
+    }
     void destroy() noexcept;
 
     int streams_ = 1;
@@ -55,8 +59,8 @@ private:
     std::size_t bins_ = 0;
     void* forward_ = nullptr;  // fftwf_plan
     void* inverse_ = nullptr;
-    float* timeBuffer_ = nullptr;                    // one stream: 2B reals; two: 2B complex (fftwf_malloc'd)
-    std::complex<float>* spectrum_ = nullptr;        // one stream: B + 1 bins; two: 2B
+    float* timeBuffer_ = nullptr;              // one stream: 2B reals; two: 2B complex (fftwf_malloc'd)
+    std::complex<float>* spectrum_ = nullptr;  // one stream: B + 1 bins; two: 2B
     // Spectra in split form (all real parts, then all imaginary parts, per partition and
     // stream) so the multiply-accumulate vectorises without shuffles.
     std::vector<float> filter_;       // partitions x streams x 2 (B + 1)

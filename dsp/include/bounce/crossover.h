@@ -90,7 +90,7 @@ private:
 enum class CrossoverType { Lr4, LinearPhase };
 
 struct MultibandCompressorParams {
-    int bandCount = 3;                                          // 2 .. 6
+    int bandCount = 3;  // 2 .. 6
     std::array<double, Crossover::kMaxBands - 1> crossoverHz{120.0, 2500.0, 8000.0, 12000.0, 16000.0};
     std::array<CompressorParams, Crossover::kMaxBands> bands{};  // lookahead: the first band's, for all
     CrossoverType crossover = CrossoverType::Lr4;                // takes effect at prepare()

@@ -38,9 +38,9 @@ struct CompressorParams {
     double releaseMs = 100.0;    // 1 .. 5000
     double makeupDb = 0.0;       // -24 .. 24
     DetectorMode detector = DetectorMode::Peak;
-    double rmsMs = 10.0;         // RMS averaging time constant
-    double stereoLink = 1.0;     // 0 independent .. 1 fully linked (loudest channel)
-    double lookaheadMs = 0.0;    // 0 .. 20, applied at prepare()
+    double rmsMs = 10.0;               // RMS averaging time constant
+    double stereoLink = 1.0;           // 0 independent .. 1 fully linked (loudest channel)
+    double lookaheadMs = 0.0;          // 0 .. 20, applied at prepare()
     double sidechainHighpassHz = 0.0;  // 0 = off; a 12 dB/oct high-pass on the detector
 };
 
@@ -94,7 +94,7 @@ private:
     std::vector<std::vector<float>> keys_;   // per channel detector input, one block
     std::vector<std::vector<float>> delay_;  // per channel ring, lookahead + 1
     std::size_t delayWrite_ = 0;
-    std::vector<double> levels_;             // per channel, this frame
+    std::vector<double> levels_;  // per channel, this frame
     double quietThresholdDb_ = 1e9, quietKneeDb_ = 1e9, quietBelow_ = 0.0;
     std::vector<float> work_;   // per-frame targets, then gains, for one sub-block
     std::vector<float> level_;  // per-frame RMS detector (mean square), for one sub-block
@@ -135,11 +135,11 @@ private:
 };
 
 struct DeEsserParams {
-    double freqHz = 7000.0;     // 1 .. 20 kHz: centre of the band that is detected and reduced
-    double q = 1.0;             // 0.3 .. 4: its width
+    double freqHz = 7000.0;  // 1 .. 20 kHz: centre of the band that is detected and reduced
+    double q = 1.0;          // 0.3 .. 4: its width
     double thresholdDb = -30.0;
     double ratio = 4.0;
-    double rangeDb = -12.0;     // the most reduction of the band
+    double rangeDb = -12.0;  // the most reduction of the band
     double attackMs = 1.0;
     double releaseMs = 60.0;
 };

@@ -19,10 +19,10 @@ enum class EqBandType { Peak, LowShelf, HighShelf, LowPass, HighPass, BandPass, 
 
 struct EqBand {
     EqBandType type = EqBandType::Peak;
-    double freqHz = 1000.0;   // centre, corner, or (tilt) pivot frequency
-    double gainDb = 0.0;      // peak, shelves; tilt: total change from lows to highs
-    double q = 0.7071;        // peak, band-pass, notch, shelves, 12 dB/oct pass filters
-    int slopeDbOct = 12;      // low/high-pass: 6, 12, ..., 48 (Butterworth; 12 uses q)
+    double freqHz = 1000.0;  // centre, corner, or (tilt) pivot frequency
+    double gainDb = 0.0;     // peak, shelves; tilt: total change from lows to highs
+    double q = 0.7071;       // peak, band-pass, notch, shelves, 12 dB/oct pass filters
+    int slopeDbOct = 12;     // low/high-pass: 6, 12, ..., 48 (Butterworth; 12 uses q)
     bool enabled = true;
 };
 

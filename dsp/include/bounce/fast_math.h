@@ -40,7 +40,8 @@ inline double exp2(double x) noexcept {
     const std::int64_t n = static_cast<std::int64_t>(x + 1024.5) - 1024;
     const double f = (x - static_cast<double>(n)) * 0.6931471805599453;  // |f| <= ln2 / 2
     // e^f by its Taylor series to f^8 (|error| < 5e-10 relative).
-    const double e = 1 + f * (1 + f * (1.0 / 2 + f * (1.0 / 6 + f * (1.0 / 24 + f * (1.0 / 120 + f * (1.0 / 720 + f * (1.0 / 5040 + f / 40320)))))));
+    const double e =
+        1 + f * (1 + f * (1.0 / 2 + f * (1.0 / 6 + f * (1.0 / 24 + f * (1.0 / 120 + f * (1.0 / 720 + f * (1.0 / 5040 + f / 40320)))))));
     const std::uint64_t scaleBits = static_cast<std::uint64_t>(n + 1023) << 52;
     double scale;
     std::memcpy(&scale, &scaleBits, sizeof scale);
@@ -157,9 +158,11 @@ inline __m128 tanhx4(__m128 x) noexcept {
     const __m128 e = exp2x4(_mm_mul_ps(a, _mm_set1_ps(2.8853900818f)));  // 2 / ln 2
     const __m128 large = _mm_sub_ps(_mm_set1_ps(1.0f), _mm_div_ps(_mm_set1_ps(2.0f), _mm_add_ps(e, _mm_set1_ps(1.0f))));
     const __m128 a2 = _mm_mul_ps(a, a);
-    const __m128 small = _mm_mul_ps(a, _mm_add_ps(_mm_set1_ps(1.0f),
-        _mm_mul_ps(a2, _mm_add_ps(_mm_set1_ps(-1.0f / 3), _mm_mul_ps(a2, _mm_add_ps(_mm_set1_ps(2.0f / 15),
-        _mm_mul_ps(a2, _mm_set1_ps(-17.0f / 315))))))));
+    const __m128 small = _mm_mul_ps(
+        a, _mm_add_ps(
+               _mm_set1_ps(1.0f),
+               _mm_mul_ps(a2, _mm_add_ps(_mm_set1_ps(-1.0f / 3),
+                                         _mm_mul_ps(a2, _mm_add_ps(_mm_set1_ps(2.0f / 15), _mm_mul_ps(a2, _mm_set1_ps(-17.0f / 315))))))));
     const __m128 useSmall = _mm_cmplt_ps(a, _mm_set1_ps(0.125f));
     const __m128 t = _mm_or_ps(_mm_and_ps(useSmall, small), _mm_andnot_ps(useSmall, large));
     return _mm_or_ps(t, sign);

@@ -37,8 +37,7 @@ public:
     double number(const std::string& key, double fallback, double min, double max) const;
     int integer(const std::string& key, int fallback, int min, int max) const;
     bool flag(const std::string& key, bool fallback) const;
-    std::string choice(const std::string& key, const std::string& fallback,
-                       std::initializer_list<const char*> allowed) const;
+    std::string choice(const std::string& key, const std::string& fallback, std::initializer_list<const char*> allowed) const;
     std::string choice(const std::string& key, const std::string& fallback, const std::vector<std::string>& allowed) const;
     std::string text(const std::string& key, const std::string& fallback) const;
     // Nested [[key]] tables (e.g. an equaliser's bands); empty when absent.

@@ -83,7 +83,7 @@ private:
         int maxBlock = 4096;
         std::vector<TruePeakDetector> detectors;
         std::vector<std::vector<float>> peaks;  // per channel, one block
-        std::vector<DelayLine> delay;  // per channel, latency frames
+        std::vector<DelayLine> delay;           // per channel, latency frames
         std::vector<double> minValues;
         std::vector<std::uint64_t> minIndices;
         std::size_t minHead = 0, minSize = 0;
@@ -108,9 +108,9 @@ private:
         // In place; `threshold` (linear) is the sample level from which the guard acts.
         void process(AudioView io, double threshold) noexcept;
         int latency = 0;
-        std::vector<Convolver> lowPass;       // per channel
-        std::vector<DelayLine> dryDelay;      // per channel, latency frames
-        std::vector<DelayLine> lowPassDelay;  // per channel, latency - the low-pass's own
+        std::vector<Convolver> lowPass;             // per channel
+        std::vector<DelayLine> dryDelay;            // per channel, latency frames
+        std::vector<DelayLine> lowPassDelay;        // per channel, latency - the low-pass's own
         std::vector<std::vector<float>> lowPassed;  // per channel, one block
         std::vector<float> amount;                  // one block: the guard's share, 0 .. 1
         std::vector<unsigned char> held;            // ring of the last kRampFrames 'held' flags
@@ -121,8 +121,8 @@ private:
         bool anyLoud = false;
     };
     Guard guard_;
-    std::uint64_t inputFrames_ = 0;              // since reset()
-    std::uint64_t inputEnd_ = UINT64_MAX;        // once told
+    std::uint64_t inputFrames_ = 0;        // since reset()
+    std::uint64_t inputEnd_ = UINT64_MAX;  // once told
     Stage safety_;
     Stage final_;
 };

@@ -38,7 +38,7 @@ private:
     // multiply-add per tap m, newest input first.
     std::vector<float> upMatrix_;
     int upLanes_ = 4;
-    std::vector<float> down_;                   // reversed
+    std::vector<float> down_;  // reversed
     struct Channel {
         std::vector<float> input;        // [history tapsPerPhase-1 | block]
         std::vector<float> oversampled;  // [history taps-1 | block * factor]

@@ -38,7 +38,7 @@ private:
 // prepared `processor` into `write`, trimming the processor's latency at the start and
 // flushing it with silence at the end: output frame n lines up with input frame n, and
 // the output is exactly as long as the input.
-void renderAligned(Processor& processor, int channels, std::size_t blockFrames,
-                   const std::function<std::size_t(AudioView)>& read, const std::function<void(ConstAudioView)>& write);
+void renderAligned(Processor& processor, int channels, std::size_t blockFrames, const std::function<std::size_t(AudioView)>& read,
+                   const std::function<void(ConstAudioView)>& write);
 
 }  // namespace bounce

@@ -22,11 +22,11 @@ enum class SaturationType { Tape, Tube };
 
 struct SaturationParams {
     SaturationType type = SaturationType::Tape;
-    double driveDb = 6.0;    // 0 .. 36
-    double mix = 1.0;        // 0 dry .. 1 wet
-    double bias = 0.3;       // tube only, 0 .. 1
-    double outputDb = 0.0;   // -24 .. 24
-    int oversampling = 8;    // 2, 4, 8, 16; applied at prepare()
+    double driveDb = 6.0;   // 0 .. 36
+    double mix = 1.0;       // 0 dry .. 1 wet
+    double bias = 0.3;      // tube only, 0 .. 1
+    double outputDb = 0.0;  // -24 .. 24
+    int oversampling = 8;   // 2, 4, 8, 16; applied at prepare()
 };
 
 class Saturation final : public Processor {
@@ -47,10 +47,10 @@ private:
     SmoothedValue mix_{SmoothedValue::Curve::Linear};
     SmoothedValue output_{SmoothedValue::Curve::Linear};
     SmoothedValue bias_{SmoothedValue::Curve::Linear};
-    std::vector<float> driveBlock_;  // per input frame of the current block
-    std::vector<float> biasBlock_;   // per input frame
-    std::vector<float> tanhBias_;    // per input frame
-    std::vector<float> normBlock_;   // per input frame
+    std::vector<float> driveBlock_;        // per input frame of the current block
+    std::vector<float> biasBlock_;         // per input frame
+    std::vector<float> tanhBias_;          // per input frame
+    std::vector<float> normBlock_;         // per input frame
     std::vector<std::vector<float>> dry_;  // per channel ring, latency + 1
     std::vector<float> wet_;               // one channel, one block
     std::size_t dryWrite_ = 0;

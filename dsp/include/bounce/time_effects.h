@@ -53,14 +53,14 @@ private:
 // ---------------------------------------------------------------- Algorithmic reverb
 
 struct ReverbParams {
-    double predelayMs = 10.0;   // 0 .. 500
-    double size = 0.7;          // 0.1 .. 1: scales the delay lengths (room size, echo density)
-    double decayS = 1.8;        // 0.1 .. 20: RT60 at mid frequencies
+    double predelayMs = 10.0;     // 0 .. 500
+    double size = 0.7;            // 0.1 .. 1: scales the delay lengths (room size, echo density)
+    double decayS = 1.8;          // 0.1 .. 20: RT60 at mid frequencies
     double lowDecayRatio = 1.0;   // RT60 below ~200 Hz relative to mid (0.25 .. 4)
     double highDecayRatio = 0.5;  // RT60 above the damping frequency relative to mid (0.1 .. 1)
-    double dampingHz = 6000.0;  // where the high decay takes over
-    double width = 1.0;         // 0 mono .. 1 full stereo wet
-    double mix = 0.25;          // 0 .. 1
+    double dampingHz = 6000.0;    // where the high decay takes over
+    double width = 1.0;           // 0 mono .. 1 full stereo wet
+    double mix = 0.25;            // 0 .. 1
 };
 
 // Feedback delay network (Jot and Chaigne 1991; Stautner and Puckette 1982): 8 delay lines
@@ -97,12 +97,12 @@ private:
 // ---------------------------------------------------------------- Convolution reverb
 
 struct ConvolutionReverbParams {
-    std::string impulsePath;     // a sound file; resampled with soxr when its rate differs
-    double mix = 0.3;            // 0 .. 1
-    double predelayMs = 0.0;     // 0 .. 500
-    bool normalize = true;       // scale the response to unit energy
-    int partitionFrames = 0;     // convolution block and latency; 0: chosen from the length
-                                 // (at least 1024, at most 8 partitions: offline speed)
+    std::string impulsePath;  // a sound file; resampled with soxr when its rate differs
+    double mix = 0.3;         // 0 .. 1
+    double predelayMs = 0.0;  // 0 .. 500
+    bool normalize = true;    // scale the response to unit energy
+    int partitionFrames = 0;  // convolution block and latency; 0: chosen from the length
+                              // (at least 1024, at most 8 partitions: offline speed)
 };
 
 // Partitioned FFT convolution with a recorded response. The response's channels map onto
@@ -114,7 +114,10 @@ public:
     void reset() noexcept override;
     void process(AudioView io) noexcept override;
     int latencyFrames() const noexcept override { return convolvers_.empty() ? 0 : convolvers_[0].latencyFrames(); }
-    void setParams(const ConvolutionReverbParams& params) noexcept { params_ = params; mix_.setTarget(params.mix); }
+    void setParams(const ConvolutionReverbParams& params) noexcept {
+        params_ = params;
+        mix_.setTarget(params.mix);
+    }
 
 private:
     ProcessSpec spec_;

@@ -42,12 +42,12 @@ namespace bounce {
 
 class TruePeakDetector {
 public:
-    static constexpr int kOversampling = 4;         // the screen's grid
-    static constexpr int kScreenTaps = 32;          // per phase
+    static constexpr int kOversampling = 4;  // the screen's grid
+    static constexpr int kScreenTaps = 32;   // per phase
     static constexpr double kScreenKaiserBeta = 6.5;
     static constexpr int kReconstructionTaps = 4096;
     static constexpr double kReconstructionKaiserBeta = 9.0;
-    static constexpr int kFinePhases = 64;          // reconstruction positions per sample
+    static constexpr int kFinePhases = 64;  // reconstruction positions per sample
     // The tail bound in zones: zone j holds the taps within kZoneRadius << j of the centre
     // (and beyond zone j - 1); the partial sums' range over each zone's reach is read from
     // summaries of blocks of kZoneRadius/4 << j samples, kept in rings of kRingSamples.
@@ -116,8 +116,8 @@ private:
     std::size_t offset_ = 0;
     static constexpr std::size_t kWindowChunks = 8;
     const float* win() const noexcept { return window_.data() + offset_; }
-    std::vector<float> lanes_;   // per output of a chunk
-    std::vector<float> tails_;   // per 8 outputs of a chunk: the tail bound
+    std::vector<float> lanes_;     // per output of a chunk
+    std::vector<float> tails_;     // per 8 outputs of a chunk: the tail bound
     std::vector<float> groupMax_;  // per 8 outputs of a chunk: the largest screen value
     std::uint64_t samplesIn_ = 0;  // absolute index of the next fresh sample
     double partialSum_ = 0.0;

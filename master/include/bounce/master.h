@@ -59,8 +59,8 @@ struct Metadata {
     // FLAC's Vorbis comment.
     std::vector<std::pair<std::string, std::string>> extraTags;
     bool empty() const noexcept {
-        return title.empty() && artist.empty() && album.empty() && date.empty() && isrc.empty() && genre.empty() &&
-               trackNumber == 0 && artworkPath.empty() && extraTags.empty();
+        return title.empty() && artist.empty() && album.empty() && date.empty() && isrc.empty() && genre.empty() && trackNumber == 0 &&
+               artworkPath.empty() && extraTags.empty();
     }
 };
 
@@ -71,15 +71,15 @@ constexpr double kDeliveredTruePeakGuardDb = 0.04;
 
 struct MasterSettings {
     std::string target = "spotify";
-    std::optional<double> lufs;         // overrides the target's loudness
-    std::optional<double> ceilingDbtp;  // overrides the target's ceiling
-    std::string style = "neutral";      // one of masterStyles()
-    double intensity = 0.5;             // 0 .. 1: how far the style goes
-    double outputRate = 0.0;            // 0: the target's, else the input's
-    std::string bits;                   // "16", "24", "32f"; "": the target's, else 24
-    std::string dither = "tpdf";        // tpdf or shaped (only when reducing to 16/24 bits)
-    double maxLimiterReductionDb = 8.0; // beyond this the target is called unreachable
-    bool strict = false;                // unreachable: fail instead of doing it anyway
+    std::optional<double> lufs;          // overrides the target's loudness
+    std::optional<double> ceilingDbtp;   // overrides the target's ceiling
+    std::string style = "neutral";       // one of masterStyles()
+    double intensity = 0.5;              // 0 .. 1: how far the style goes
+    double outputRate = 0.0;             // 0: the target's, else the input's
+    std::string bits;                    // "16", "24", "32f"; "": the target's, else 24
+    std::string dither = "tpdf";         // tpdf or shaped (only when reducing to 16/24 bits)
+    double maxLimiterReductionDb = 8.0;  // beyond this the target is called unreachable
+    bool strict = false;                 // unreachable: fail instead of doing it anyway
     bool dryRun = false;
     // Per-stage settings over the style's: "stage.key" -> value (docs/master.md lists them).
     std::map<std::string, double> overrides;
@@ -101,8 +101,8 @@ struct MasterStage {
     std::string name;
     std::map<std::string, double> settings;  // numbers, in the processors' units
     std::map<std::string, double> effect;    // e.g. max_gain_reduction_db
-    std::string detail;                       // what it did and why, or why it was bypassed
-    bool active = true;                       // false: not in the signal path (nothing to do)
+    std::string detail;                      // what it did and why, or why it was bypassed
+    bool active = true;                      // false: not in the signal path (nothing to do)
 };
 
 struct PlatformPlayback {
@@ -113,9 +113,9 @@ struct PlatformPlayback {
 
 struct MasterResult {
     AnalysisResult input;
-    AnalysisResult output;             // the delivered file (or, dry run, what it would be)
+    AnalysisResult output;  // the delivered file (or, dry run, what it would be)
     double targetLufs = 0.0, ceilingDbtp = 0.0;
-    double gainDb = 0.0;               // the make-up gain before the chain
+    double gainDb = 0.0;  // the make-up gain before the chain
     int passes = 0;
     bool reachedTarget = false;
     std::vector<MasterStage> stages;
@@ -130,7 +130,7 @@ struct MasterResult {
         double distanceBeforeDb = 0.0, distanceAfterDb = 0.0;  // input / output to this one
     };
     std::vector<Reference> references;
-    std::optional<ReferenceMatch> match;      // the curves applied (after the amounts)
+    std::optional<ReferenceMatch> match;                   // the curves applied (after the amounts)
     double distanceBeforeDb = 0.0, distanceAfterDb = 0.0;  // to the references' average
     std::optional<double> outputCrestDb;
     double outputWidth = 0.0;

@@ -22,18 +22,18 @@ namespace bounce {
 
 struct MixRenderOptions {
     std::string outputPath;
-    std::string stemsFolder;             // empty: no stems
+    std::string stemsFolder;  // empty: no stems
     double startSeconds = 0.0;
-    std::optional<double> endSeconds;    // default: the end of the song plus the session's tail
-    std::string bits;                    // "16", "24", "32f"; empty: the session's [master] bits
-    bool progress = false;               // "mixing 42%" on stderr
+    std::optional<double> endSeconds;  // default: the end of the song plus the session's tail
+    std::string bits;                  // "16", "24", "32f"; empty: the session's [master] bits
+    bool progress = false;             // "mixing 42%" on stderr
 };
 
 struct MixResult {
-    AnalysisResult analysis;             // of the mix as written
-    std::vector<std::string> stems;      // paths written
-    std::vector<std::string> notes;      // things the user should know (e.g. stems taken before a nonlinear master)
-    int latencyFrames = 0;               // compensated through the graph to the master
+    AnalysisResult analysis;         // of the mix as written
+    std::vector<std::string> stems;  // paths written
+    std::vector<std::string> notes;  // things the user should know (e.g. stems taken before a nonlinear master)
+    int latencyFrames = 0;           // compensated through the graph to the master
 };
 
 // Throws ConfigError for option mistakes, Error for audio failures. Writes every output to

@@ -31,7 +31,7 @@ struct AutomationLane {
 };
 
 struct SendSpec {
-    std::string to;        // a return's name
+    std::string to;  // a return's name
     double levelDb = 0.0;
     bool preFader = false;
     int line = 0;
@@ -46,15 +46,15 @@ enum class NormalizeMode { None, Peak, Loudness };
 
 struct TrackSpec {
     std::string name;
-    std::string file;          // resolved path
-    std::string role;          // vocal, drums, kick, snare, bass, guitar, keys, synth, fx, ...
-    double startSeconds = 0.0;     // where the region starts on the session timeline
-    double regionStartSeconds = 0.0;  // where in the file the region starts
+    std::string file;                        // resolved path
+    std::string role;                        // vocal, drums, kick, snare, bass, guitar, keys, synth, fx, ...
+    double startSeconds = 0.0;               // where the region starts on the session timeline
+    double regionStartSeconds = 0.0;         // where in the file the region starts
     std::optional<double> regionEndSeconds;  // where in the file it ends (end of file by default)
     double gainDb = 0.0;
     double pan = 0.0;
     PanLaw panLaw = PanLaw::ConstantPower3dB;
-    double width = 1.0;        // stereo files only
+    double width = 1.0;  // stereo files only
     bool invertPolarity = false;
     bool mute = false;
     bool solo = false;
@@ -63,10 +63,10 @@ struct TrackSpec {
     FadeShape fadeShape = FadeShape::EqualPower;
     NormalizeMode normalize = NormalizeMode::None;
     double normalizeTargetDb = -18.0;  // dBFS sample peak, or LUFS
-    std::string bus;           // "" = master
+    std::string bus;                   // "" = master
     // Pitch and time (Rubber Band R3, offline): the region is changed before it is mixed.
-    double pitchSemitones = 0.0;   // semitones plus cents / 100
-    double timeRatio = 1.0;        // output length / input length
+    double pitchSemitones = 0.0;  // semitones plus cents / 100
+    double timeRatio = 1.0;       // output length / input length
     bool preserveFormants = false;
     std::vector<InsertSpec> inserts;
     std::vector<SendSpec> sends;
@@ -82,7 +82,7 @@ struct BusSpec {
     double pan = 0.0;
     PanLaw panLaw = PanLaw::ConstantPower3dB;
     bool mute = false;
-    std::string output;        // another bus, or "" for master
+    std::string output;  // another bus, or "" for master
     std::vector<InsertSpec> inserts;
     std::vector<SendSpec> sends;
     std::vector<AutomationLane> automation;

@@ -13,8 +13,8 @@
 namespace bounce {
 
 struct TimePitchParams {
-    double timeRatio = 1.0;      // output length / input length, 0.25 .. 4
-    double pitchSemitones = 0.0; // -24 .. 24, cents included
+    double timeRatio = 1.0;       // output length / input length, 0.25 .. 4
+    double pitchSemitones = 0.0;  // -24 .. 24, cents included
     bool preserveFormants = false;
 };
 
