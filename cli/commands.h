@@ -4,7 +4,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <functional>
+#include <string>
 
 namespace bounce::cli {
 
@@ -12,6 +14,21 @@ namespace bounce::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;  // the work failed (unreadable input, ...)
 inline constexpr int kExitUsage = 2;   // the command line or a settings file is wrong
+
+// "\rmixing 42%" on stderr while a job runs, the line cleared when it is done: for a
+// terminal (the caller checks isatty).
+inline std::function<void(double)> terminalProgress(std::string label) {
+    return [label = std::move(label), last = -1](double fraction) mutable {
+        const int percent = static_cast<int>(fraction * 100.0 + 0.5);
+        if (percent == last) return;
+        last = percent;
+        if (percent >= 100) {
+            std::fprintf(stderr, "\r%*s\r", static_cast<int>(label.size()) + 6, "");
+        } else {
+            std::fprintf(stderr, "\r%s %3d%%", label.c_str(), percent);
+        }
+    };
+}
 
 std::function<int()> addAnalyzeCommand(CLI::App& app);
 std::function<int()> addProcessCommand(CLI::App& app);

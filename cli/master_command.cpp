@@ -14,6 +14,8 @@
 #include <map>
 #include <memory>
 
+#include <unistd.h>
+
 namespace bounce::cli {
 namespace {
 
@@ -34,6 +36,7 @@ int runMaster(MasterArgs args) {
     if (args.codecSafeGiven) applyMasterOption(s, "codec-safe", args.codecSafe);
     applyMasterOption(s, "dry-run", args.dryRun ? "true" : "false");
     applyMasterOption(s, "strict", args.strict ? "true" : "false");
+    if (::isatty(2)) s.onProgress = terminalProgress("mastering");
     std::string output = args.output;
     if (output.empty()) {
         const std::filesystem::path in(args.input);

@@ -1,5 +1,7 @@
 #include "commands.h"
 
+#include <unistd.h>
+
 #include "bounce/error.h"
 #include "bounce/mix_renderer.h"
 #include "bounce/session.h"
@@ -44,7 +46,7 @@ int runMix(const MixArgs& args) {
     options.startSeconds = args.start;
     if (args.end >= 0.0) options.endSeconds = args.end;
     options.bits = args.bits;
-    options.progress = true;
+    if (::isatty(2)) options.onProgress = terminalProgress("mixing");
     const MixResult result = renderMix(session, options);
 
     const AnalysisResult& a = result.analysis;

@@ -667,6 +667,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     const std::optional<double> inputLufs = needs.input.integratedLufs;
     if (!settings.references.empty()) inputProfile = needs.profile;
     phaseDone("input analysis");
+    if (settings.onProgress) settings.onProgress(0.2);
     if (!inputLufs) throw Error(inputPath + ": the input is silent (no block above -70 LUFS); there is nothing to master");
     if (!settings.references.empty()) {
         for (const auto& path : settings.references) {
@@ -782,6 +783,8 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
             const double loudness = pass.output.integratedLufs.value_or(-120.0);
             const double truePeak = pass.output.truePeakDbtp.value_or(-120.0);
             phaseDone("render pass");
+            // Passes until the target is met are not known ahead: each takes half the rest.
+            if (settings.onProgress) settings.onProgress(1.0 - 0.8 * std::pow(0.5, result.passes));
             if (debug)
                 std::fprintf(stderr, "pass %d: gain %.3f -> %.3f LUFS, %.3f dBTP, limiter %.2f dB\n", p, gain, loudness, truePeak,
                              pass.limiterMaxDb);
@@ -955,6 +958,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         if (!settings.metadata.empty()) writeMetadata(output->tempPath(), settings.metadata);
         output->commit();
     }
+    if (settings.onProgress) settings.onProgress(1.0);
     return result;
 }
 

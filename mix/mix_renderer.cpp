@@ -21,7 +21,6 @@
 #include <memory>
 #include <numbers>
 #include <set>
-#include <unistd.h>
 
 namespace bounce {
 namespace fs = std::filesystem;
@@ -799,7 +798,6 @@ MixResult renderMix(const Session& session, const MixRenderOptions& options) {
     const auto latency = static_cast<std::uint64_t>(graph.latency());
     const std::uint64_t total = to + latency;
     graph.inputEndsAt(to);
-    const bool tty = options.progress && ::isatty(2);
     int lastPercent = -1;
     for (std::uint64_t at = 0; at < total; at += kBlockFrames) {
         const auto frames = static_cast<std::size_t>(std::min<std::uint64_t>(kBlockFrames, total - at));
@@ -832,15 +830,12 @@ MixResult renderMix(const Session& session, const MixRenderOptions& options) {
             mix.write(ConstAudioView(graph.master().work.view()).subView(offset, count));
             for (std::size_t s = 0; s < stems.size(); ++s) stems[s]->write(ConstAudioView(stemInputs[s].view()).subView(offset, count));
         }
-        if (tty) {
+        if (options.onProgress) {
             const int percent = static_cast<int>(100 * (at + frames) / total);
-            if (percent != lastPercent) {
-                std::fprintf(stderr, "\rmixing %3d%%", percent);
-                lastPercent = percent;
-            }
+            if (percent != lastPercent) options.onProgress(percent / 100.0);
+            lastPercent = percent;
         }
     }
-    if (tty) std::fprintf(stderr, "\r            \r");
     for (auto& s : stems) s->close();
     result.analysis = mix.close();
     return result;

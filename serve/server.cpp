@@ -238,6 +238,10 @@ private:
             if (options.value("reference", false)) settings.references = {(dir / "reference").string()};
             const std::string ext = options.value("format", std::string("wav"));
             const std::string master = (dir / ("master." + ext)).string();
+            settings.onProgress = [&](double fraction) {
+                const int progress = 10 + static_cast<int>(70.0 * fraction);
+                if (progress > 10 && progress < 80) writeState(id, {{"state", "running"}, {"progress", progress}});
+            };
             const MasterResult result = masterFile((dir / "input").string(), master, settings);
             {
                 AtomicOutputFile report((dir / "report.json").string());

@@ -21,6 +21,7 @@
 #include <taglib/tag.h>
 #include <taglib/tpropertymap.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -600,6 +601,21 @@ TEST_F(MasterCli, MetadataIsReadBackByTagLibAndFfprobeAndArtworkRoundTrips) {
 
 // The one parse of bounce master's options (issue 17), which the CLI and the service both
 // use: each name sets its field, repeatable ones add up, and a bad value names its option.
+// Progress is reported, never printed by the library: the fractions rise from the input's
+// analysis to 1 when the file is written (the CLI shows them on a terminal, the service in
+// its job state).
+TEST_F(MasterCli, ProgressRisesToOneThroughTheCallback) {
+    writeFile(dir_ + "/p.wav", finishedNoise(44100, 3.0, -20.0, 2, 81).view(), 44100, SampleFormat::Float32);
+    MasterSettings s;
+    std::vector<double> seen;
+    s.onProgress = [&](double f) { seen.push_back(f); };
+    masterFile(dir_ + "/p.wav", dir_ + "/p.master.wav", s);
+    ASSERT_GE(seen.size(), 3u);
+    EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+    EXPECT_GT(seen.front(), 0.0);
+    EXPECT_EQ(seen.back(), 1.0);
+}
+
 TEST(MasterOptions, OneParseForTheCliAndTheService) {
     MasterSettings s;
     for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{{"target", "apple"},

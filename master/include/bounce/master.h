@@ -20,6 +20,7 @@
 
 #include "bounce/analysis.h"
 #include "bounce/codec_round_trip.h"
+#include "bounce/progress.h"
 #include "bounce/sound_file.h"
 #include "bounce/spectrum_profile.h"
 
@@ -93,6 +94,7 @@ struct MasterSettings {
     // Codec-safe delivery: the decoded round trips through these lossy codecs (names from
     // roundTripCodecs(), check.h) must also stay at or below the ceiling; the ceiling is
     // lowered only as much as that needs. Needs ffmpeg.
+    ProgressCallback onProgress;  // the fraction done (the input's analysis, then each pass)
     bool codecSafe = false;
     std::vector<std::string> codecSafeCodecs;  // empty: all of roundTripCodecs()
 };

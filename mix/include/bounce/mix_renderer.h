@@ -11,6 +11,7 @@
 // song's length. Same session, same bytes.
 #pragma once
 
+#include "bounce/progress.h"
 #include "bounce/analysis.h"
 #include "bounce/session.h"
 
@@ -26,7 +27,7 @@ struct MixRenderOptions {
     double startSeconds = 0.0;
     std::optional<double> endSeconds;  // default: the end of the song plus the session's tail
     std::string bits;                  // "16", "24", "32f"; empty: the session's [master] bits
-    bool progress = false;             // "mixing 42%" on stderr
+    ProgressCallback onProgress;       // the fraction rendered
 };
 
 struct MixResult {
