@@ -628,16 +628,11 @@ PassResult renderPass(const std::string& input, Chain& chain, double outputRate,
 
 }  // namespace
 
-MasterResult masterFile(const std::string& inputPath, const std::string& outputPath, const MasterSettings& settings) {
-    MasterResult result;
-    // BOUNCE_DEBUG_MASTER=1 prints each pass and how long each phase took.
-    const bool debug = std::getenv("BOUNCE_DEBUG_MASTER") != nullptr;
-    auto phaseStart = std::chrono::steady_clock::now();
-    const auto phaseDone = [&](const char* what) {
-        const auto now = std::chrono::steady_clock::now();
-        if (debug) std::fprintf(stderr, "%-22s %.3f s\n", what, std::chrono::duration<double>(now - phaseStart).count());
-        phaseStart = now;
-    };
+namespace {
+
+// The target, and the loudness and ceiling asked for (the target's unless overridden),
+// checked; into result.
+const LoudnessTarget* resolveTarget(const MasterSettings& settings, MasterResult& result) {
     const LoudnessTarget* target = findLoudnessTarget(settings.target);
     if (!target) {
         std::string names;
@@ -650,6 +645,120 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     for (double amount : {settings.match.tone, settings.match.width, settings.match.loudness, settings.match.dynamics})
         if (!(amount >= 0.0 && amount <= 1.0)) throw ConfigError("--match amounts must be between 0 and 1");
     if (result.ceilingDbtp < -12.0 || result.ceilingDbtp > 0.0) throw ConfigError("--ceiling must be between -12 and 0 dBTP");
+    return target;
+}
+
+// Neutral leaves the stereo alone, but for bass that bounce check would flag as out of
+// phase (it cancels in mono: on a club system, a phone, a vinyl cut): then the side is
+// folded to mono below twice the flagged octave's centre (the width stage's 24 dB/oct
+// high-pass on the side takes the octave down 30 dB or more), at most 160 Hz, and the
+// report says so. Not where a style, --set or a reference decides the width of the lows.
+// Returns why the width stage runs ("" when it was not asked to).
+std::string foldOutOfPhaseBass(const ProgrammeNeeds& needs, const MasterSettings& settings, int channels, Style& style,
+                               MasterResult& result) {
+    std::string widthWhy;
+    if (channels == 2 && style.monoBelowHz == 0.0 && !settings.overrides.count("width.mono_below_hz") && settings.references.empty()) {
+        const PhaseFindings phase = phaseFindings(needs.profile);
+        std::optional<std::size_t> highest;
+        for (std::size_t k : phase.outOfPhase)
+            if (octaveBandsHz()[k] <= kOutOfPhaseBassUpToHz) highest = k;
+        if (highest) {
+            const double centre = octaveBandsHz()[*highest];
+            style.monoBelowHz = std::min(std::round(2.0 * centre), 160.0);
+            char text[240];
+            std::snprintf(text, sizeof text,
+                          "out-of-phase bass at %g Hz (correlation %.2f, as bounce check flags it): the side below %.0f Hz folded to mono",
+                          centre, phase.correlation[*highest], style.monoBelowHz);
+            widthWhy = text;
+            result.warnings.push_back(widthWhy);
+        }
+    }
+    return widthWhy;
+}
+
+// The report's stages: the chain as it ran in the last pass, every stage with what it did
+// (the bypassed ones too), then the conversions after it.
+void describeStages(MasterResult& result, const Style& style, const StagePlan& plan, double limiterCeiling, double gain,
+                    const SoundFileInfo& info, double outputRate, SampleFormat format, DitherType ditherType,
+                    const ReferenceMatch* matchPtr, const PassResult& pass) {
+    Chain described =
+        buildChain(style, plan, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, &result.stages);
+    for (auto& stage : result.stages) {
+        // The difference the stage made: its output against its time-aligned, gain-matched
+        // input, dB against the output (DifferenceProbe; -200: none at all).
+        if (const auto it = pass.residualDb.find(stage.name); it != pass.residualDb.end() && stage.active)
+            stage.effect["residual_db"] = std::isfinite(it->second) ? std::round(std::max(it->second, -200.0) * 10.0) / 10.0 : -200.0;
+        if (stage.name == "limiter") {
+            stage.effect["max_gain_reduction_db"] = pass.limiterMaxDb;
+            stage.effect["mean_gain_reduction_db"] = pass.limiterMeanDb;
+            stage.settings["internal_ceiling_dbtp"] = limiterCeiling;
+        }
+        if (stage.name == "multiband_compression")
+            for (int b = 0; b < 3; ++b)
+                stage.effect["band" + std::to_string(b + 1) + "_max_gain_reduction_db"] = pass.bandMaxDb[static_cast<std::size_t>(b)];
+    }
+    if (outputRate != info.sampleRate)
+        result.stages.push_back({"resample", {{"from_hz", info.sampleRate}, {"to_hz", outputRate}}, {}, "soxr, very high quality"});
+    if (format == SampleFormat::Pcm16)
+        result.stages.push_back({"dither", {{"bits", 16.0}}, {}, ditherType == DitherType::NoiseShaped ? "TPDF, noise-shaped" : "TPDF"});
+}
+
+// What each platform's normalisation will do to the delivered loudness.
+std::vector<PlatformPlayback> platformPlayback(const AnalysisResult& output) {
+    std::vector<PlatformPlayback> playback;
+    if (!output.integratedLufs) return playback;
+    for (const auto& t : loudnessTargets()) {
+        if (t.name == "cd" || t.name.find('-') != std::string::npos) continue;
+        playback.push_back({t.name, t.integratedLufs, t.integratedLufs - *output.integratedLufs});
+    }
+    return playback;
+}
+
+// Honest warnings: what the user should know about the input and what was done to it.
+void addWarnings(MasterResult& result, const MasterSettings& settings, const StagePlan& plan, double limiterMaxDb, int channels) {
+    if (!result.reachedTarget) result.warnings.push_back("the target was not reached within " + std::to_string(kMaxPasses) + " passes");
+    if (result.codecLoweringDb > 0.0) {
+        char text[200];
+        std::snprintf(text, sizeof text, "codec-safe: the ceiling was lowered by %.2f dB so that the lossy round trips stay under it",
+                      result.codecLoweringDb);
+        result.warnings.push_back(text);
+    }
+    if (limiterMaxDb > settings.maxLimiterReductionDb) {
+        char text[200];
+        std::snprintf(text, sizeof text,
+                      "reaching %.1f LUFS takes up to %.1f dB of limiting (more than %.0f dB): this programme is too dynamic for "
+                      "that target; the master does what was asked",
+                      result.targetLufs, limiterMaxDb, settings.maxLimiterReductionDb);
+        result.warnings.push_back(text);
+        if (settings.strict) throw Error(std::string("target unreachable with --strict: ") + text);
+    }
+    if (result.match && channels == 1 && settings.match.width > 0.0 && result.match->referenceWidth > 0.01)
+        result.warnings.push_back("the input is mono: the references' width cannot be matched (the master stays mono)");
+    if (result.input.clippedSamples > 0)
+        result.warnings.push_back("the input clips (" + std::to_string(result.input.clippedSamples) + " samples in full-scale runs)");
+    for (std::size_t c = 0; c < result.input.dcOffsetDbfs.size(); ++c)
+        if (result.input.dcOffsetDbfs[c] && *result.input.dcOffsetDbfs[c] > -40.0)
+            result.warnings.push_back("the input has DC offset in channel " + std::to_string(c + 1) +
+                                      (plan.dcRemoval                ? " (taken away)"
+                                       : plan.highpassSlopeDbOct > 0 ? " (removed by the high-pass)"
+                                                                     : ""));
+    if (result.output.correlation && *result.output.correlation < 0.0)
+        result.warnings.push_back("left and right are out of phase on average (correlation below 0): the master will lose level in mono");
+}
+
+}  // namespace
+
+MasterResult masterFile(const std::string& inputPath, const std::string& outputPath, const MasterSettings& settings) {
+    MasterResult result;
+    // BOUNCE_DEBUG_MASTER=1 prints each pass and how long each phase took.
+    const bool debug = std::getenv("BOUNCE_DEBUG_MASTER") != nullptr;
+    auto phaseStart = std::chrono::steady_clock::now();
+    const auto phaseDone = [&](const char* what) {
+        const auto now = std::chrono::steady_clock::now();
+        if (debug) std::fprintf(stderr, "%-22s %.3f s\n", what, std::chrono::duration<double>(now - phaseStart).count());
+        phaseStart = now;
+    };
+    const LoudnessTarget* target = resolveTarget(settings, result);
     Style style = styleFor(settings.style, settings.intensity);
     applyOverrides(style, settings.overrides);
     validateMetadata(settings.metadata);
@@ -701,29 +810,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
             style.thresholdOffsetDb -= settings.match.dynamics * 0.5 * denser;
         }
     }
-    // Neutral leaves the stereo alone, but for bass that bounce check would flag as out of
-    // phase (it cancels in mono: on a club system, a phone, a vinyl cut): then the side is
-    // folded to mono below twice the flagged octave's centre (the width stage's 24 dB/oct
-    // high-pass on the side takes the octave down 30 dB or more), at most 160 Hz, and the
-    // report says so. Not
-    // where a style, --set or a reference decides the width of the lows.
-    std::string widthWhy;
-    if (info.channels == 2 && style.monoBelowHz == 0.0 && !settings.overrides.count("width.mono_below_hz") && settings.references.empty()) {
-        const PhaseFindings phase = phaseFindings(needs.profile);
-        std::optional<std::size_t> highest;
-        for (std::size_t k : phase.outOfPhase)
-            if (octaveBandsHz()[k] <= kOutOfPhaseBassUpToHz) highest = k;
-        if (highest) {
-            const double centre = octaveBandsHz()[*highest];
-            style.monoBelowHz = std::min(std::round(2.0 * centre), 160.0);
-            char text[240];
-            std::snprintf(text, sizeof text,
-                          "out-of-phase bass at %g Hz (correlation %.2f, as bounce check flags it): the side below %.0f Hz folded to mono",
-                          centre, phase.correlation[*highest], style.monoBelowHz);
-            widthWhy = text;
-            result.warnings.push_back(widthWhy);
-        }
-    }
+    const std::string widthWhy = foldOutOfPhaseBass(needs, settings, info.channels, style, result);
     const ReferenceMatch* matchPtr = result.match ? &*result.match : nullptr;
     const double outputRate = settings.outputRate > 0.0  ? settings.outputRate
                               : target->sampleRate > 0.0 ? target->sampleRate
@@ -879,69 +966,11 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     result.output = pass.output;
     result.output.path = settings.dryRun ? std::string() : outputPath;
 
-    // Describe the chain as it ran in the last pass.
-    {
-        Chain described =
-            buildChain(style, plan, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, &result.stages);
-        for (auto& stage : result.stages) {
-            // The difference the stage made: its output against its input, time-aligned and
-            // gain-matched, dB under that input (the floor of a float path is about -140).
-            if (const auto it = pass.residualDb.find(stage.name); it != pass.residualDb.end() && stage.active)
-                stage.effect["residual_db"] = std::isfinite(it->second) ? std::round(std::max(it->second, -200.0) * 10.0) / 10.0 : -200.0;
-            if (stage.name == "limiter") {
-                stage.effect["max_gain_reduction_db"] = pass.limiterMaxDb;
-                stage.effect["mean_gain_reduction_db"] = pass.limiterMeanDb;
-                stage.settings["internal_ceiling_dbtp"] = limiterCeiling;
-            }
-            if (stage.name == "multiband_compression")
-                for (int b = 0; b < 3; ++b)
-                    stage.effect["band" + std::to_string(b + 1) + "_max_gain_reduction_db"] = pass.bandMaxDb[static_cast<std::size_t>(b)];
-        }
-        if (outputRate != info.sampleRate)
-            result.stages.push_back({"resample", {{"from_hz", info.sampleRate}, {"to_hz", outputRate}}, {}, "soxr, very high quality"});
-        if (format == SampleFormat::Pcm16)
-            result.stages.push_back(
-                {"dither", {{"bits", 16.0}}, {}, ditherType == DitherType::NoiseShaped ? "TPDF, noise-shaped" : "TPDF"});
-    }
+    describeStages(result, style, plan, limiterCeiling, gain, info, outputRate, format, ditherType, matchPtr, pass);
 
-    // What each platform's normalisation will do to the delivered loudness.
-    if (result.output.integratedLufs) {
-        std::set<std::string> seen;
-        for (const auto& t : loudnessTargets()) {
-            if (t.name == "cd" || t.name.find('-') != std::string::npos) continue;
-            result.playback.push_back({t.name, t.integratedLufs, t.integratedLufs - *result.output.integratedLufs});
-        }
-    }
+    result.playback = platformPlayback(result.output);
 
-    // Honest warnings.
-    if (!result.reachedTarget) result.warnings.push_back("the target was not reached within " + std::to_string(kMaxPasses) + " passes");
-    if (result.codecLoweringDb > 0.0) {
-        char text[200];
-        std::snprintf(text, sizeof text, "codec-safe: the ceiling was lowered by %.2f dB so that the lossy round trips stay under it",
-                      result.codecLoweringDb);
-        result.warnings.push_back(text);
-    }
-    if (pass.limiterMaxDb > settings.maxLimiterReductionDb) {
-        char text[200];
-        std::snprintf(text, sizeof text,
-                      "reaching %.1f LUFS takes up to %.1f dB of limiting (more than %.0f dB): this programme is too dynamic for "
-                      "that target; the master does what was asked",
-                      result.targetLufs, pass.limiterMaxDb, settings.maxLimiterReductionDb);
-        result.warnings.push_back(text);
-        if (settings.strict) throw Error(std::string("target unreachable with --strict: ") + text);
-    }
-    if (result.match && info.channels == 1 && settings.match.width > 0.0 && result.match->referenceWidth > 0.01)
-        result.warnings.push_back("the input is mono: the references' width cannot be matched (the master stays mono)");
-    if (result.input.clippedSamples > 0)
-        result.warnings.push_back("the input clips (" + std::to_string(result.input.clippedSamples) + " samples in full-scale runs)");
-    for (std::size_t c = 0; c < result.input.dcOffsetDbfs.size(); ++c)
-        if (result.input.dcOffsetDbfs[c] && *result.input.dcOffsetDbfs[c] > -40.0)
-            result.warnings.push_back("the input has DC offset in channel " + std::to_string(c + 1) +
-                                      (plan.dcRemoval                ? " (taken away)"
-                                       : plan.highpassSlopeDbOct > 0 ? " (removed by the high-pass)"
-                                                                     : ""));
-    if (result.output.correlation && *result.output.correlation < 0.0)
-        result.warnings.push_back("left and right are out of phase on average (correlation below 0): the master will lose level in mono");
+    addWarnings(result, settings, plan, pass.limiterMaxDb, info.channels);
 
     // The delivered file against the references (dry runs have no file to measure).
     if (referenceProfile && output) {
