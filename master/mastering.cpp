@@ -676,6 +676,43 @@ std::string foldOutOfPhaseBass(const ProgrammeNeeds& needs, const MasterSettings
     return widthWhy;
 }
 
+// Reference matching: each reference's profile (and what it lacks), their average, the
+// curves to match it, and what the references decide: the loudness (unless given), the
+// width of the lows, how dense the multiband makes the programme. Returns the average.
+SpectrumProfile matchReferences(const MasterSettings& settings, const SpectrumProfile& inputProfile, double inputLufs, Style& style,
+                                MasterResult& result, std::vector<SpectrumProfile>& profiles) {
+    for (const auto& path : settings.references) {
+        profiles.push_back(analyzeSpectrumProfile(path));
+        if (!profiles.back().integratedLufs) throw Error(path + ": the reference is silent; there is nothing to match");
+        if (!profiles.back().bandHz.empty() && profiles.back().bandHz.back() < 12000.0 &&
+            inputProfile.bandHz.size() > profiles.back().bandHz.size()) {
+            char text[200];
+            std::snprintf(text, sizeof text, "%s: a %.0f Hz file has nothing above %.1f kHz: the tone above is left as it is", path.c_str(),
+                          profiles.back().sampleRate, profiles.back().sampleRate / 2000.0);
+            result.warnings.push_back(text);
+        }
+        result.references.push_back({path, profiles.back().integratedLufs, profiles.back().crestDb, profiles.back().overallWidth(),
+                                     spectralDistanceDb(inputProfile, profiles.back()), 0.0});
+    }
+    SpectrumProfile referenceProfile = averageProfiles(profiles);
+    result.match = matchToReference(inputProfile, referenceProfile, settings.match);
+    result.distanceBeforeDb = result.match->distanceDb;
+    if (!settings.lufs && !settings.targetGiven) {
+        result.targetLufs = inputLufs + settings.match.loudness * (*referenceProfile.integratedLufs - inputLufs);
+        result.targetLufs = std::clamp(result.targetLufs, -40.0, -5.0);
+    }
+    // The references decide the width, the low end's too: the style's mono-lows stage
+    // would undo a reference's wide lows (unless asked for with --set).
+    if (!settings.overrides.count("width.mono_below_hz")) style.monoBelowHz = 0.0;
+    // Dynamics: a reference denser than the input (lower peak-to-loudness ratio) pulls
+    // the multiband thresholds down, half a dB per dB of crest difference at full amount.
+    if (inputProfile.crestDb && referenceProfile.crestDb) {
+        const double denser = std::clamp(*inputProfile.crestDb - *referenceProfile.crestDb, 0.0, 12.0);
+        style.thresholdOffsetDb -= settings.match.dynamics * 0.5 * denser;
+    }
+    return referenceProfile;
+}
+
 // The report's stages: the chain as it ran in the last pass, every stage with what it did
 // (the bypassed ones too), then the conversions after it.
 void describeStages(MasterResult& result, const Style& style, const StagePlan& plan, double limiterCeiling, double gain,
@@ -779,36 +816,8 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     if (settings.onProgress) settings.onProgress(0.2);
     if (!inputLufs) throw Error(inputPath + ": the input is silent (no block above -70 LUFS); there is nothing to master");
     if (!settings.references.empty()) {
-        for (const auto& path : settings.references) {
-            profiles.push_back(analyzeSpectrumProfile(path));
-            if (!profiles.back().integratedLufs) throw Error(path + ": the reference is silent; there is nothing to match");
-            if (!profiles.back().bandHz.empty() && profiles.back().bandHz.back() < 12000.0 &&
-                inputProfile->bandHz.size() > profiles.back().bandHz.size()) {
-                char text[200];
-                std::snprintf(text, sizeof text, "%s: a %.0f Hz file has nothing above %.1f kHz: the tone above is left as it is",
-                              path.c_str(), profiles.back().sampleRate, profiles.back().sampleRate / 2000.0);
-                result.warnings.push_back(text);
-            }
-            result.references.push_back({path, profiles.back().integratedLufs, profiles.back().crestDb, profiles.back().overallWidth(),
-                                         spectralDistanceDb(*inputProfile, profiles.back()), 0.0});
-        }
+        referenceProfile = matchReferences(settings, *inputProfile, *inputLufs, style, result, profiles);
         phaseDone("reference analysis");
-        referenceProfile = averageProfiles(profiles);
-        result.match = matchToReference(*inputProfile, *referenceProfile, settings.match);
-        result.distanceBeforeDb = result.match->distanceDb;
-        if (!settings.lufs && !settings.targetGiven) {
-            result.targetLufs = *inputLufs + settings.match.loudness * (*referenceProfile->integratedLufs - *inputLufs);
-            result.targetLufs = std::clamp(result.targetLufs, -40.0, -5.0);
-        }
-        // The references decide the width, the low end's too: the style's mono-lows stage
-        // would undo a reference's wide lows (unless asked for with --set).
-        if (!settings.overrides.count("width.mono_below_hz")) style.monoBelowHz = 0.0;
-        // Dynamics: a reference denser than the input (lower peak-to-loudness ratio) pulls
-        // the multiband thresholds down, half a dB per dB of crest difference at full amount.
-        if (inputProfile->crestDb && referenceProfile->crestDb) {
-            const double denser = std::clamp(*inputProfile->crestDb - *referenceProfile->crestDb, 0.0, 12.0);
-            style.thresholdOffsetDb -= settings.match.dynamics * 0.5 * denser;
-        }
     }
     const std::string widthWhy = foldOutOfPhaseBass(needs, settings, info.channels, style, result);
     const ReferenceMatch* matchPtr = result.match ? &*result.match : nullptr;
