@@ -713,6 +713,63 @@ SpectrumProfile matchReferences(const MasterSettings& settings, const SpectrumPr
     return referenceProfile;
 }
 
+// Codec-safe delivery's search for the highest aim whose lossy round trips stay under the
+// ceiling (docs/master.md, the loop, step 4): down from the file's peak by the decoded over
+// and a twentieth of a dB (twice that, four times... while a step leaves the worst round
+// trip where it was: an encoder's overs need not sit on the file's highest peaks); once
+// one aim passes and another fails, bisection to a tenth of a dB; at most kMaxCodecRounds
+// rounds, and one more to deliver the best.
+class CodecAimSearch {
+public:
+    explicit CodecAimSearch(double targetDbtp) : target_(targetDbtp) {}
+
+    // After round `round`, whose file peaked at `effective` and whose worst round trip read
+    // `worst`: the next aim, or nullopt when this render is the one to deliver. `warning` is
+    // set when the rounds ran out with a round trip still over.
+    std::optional<double> next(int round, double effective, double worst, std::string& warning) {
+        const bool passed = worst <= target_;
+        if (passed) {
+            passing_ = std::max(passing_, effective);
+            anyPassed_ = true;
+        } else {
+            failing_ = std::min(failing_, effective);
+            anyFailed_ = true;
+        }
+        if (finalRound_) return std::nullopt;
+        double next = 0.0;
+        if (anyPassed_ && anyFailed_) {
+            // Bracketed: bisect while the bracket is wider than a tenth of a dB, then deliver
+            // the highest aim that passed.
+            if (failing_ - passing_ <= kCodecBracketDb || round + 1 >= kMaxCodecRounds) {
+                if (passed && effective == passing_) return std::nullopt;  // this render is that one
+                next = passing_;
+                finalRound_ = true;
+            } else {
+                next = 0.5 * (passing_ + failing_);
+            }
+        } else if (passed) {
+            return std::nullopt;  // passed at the first aim: nothing was lowered
+        } else if (round >= kMaxCodecRounds) {
+            char text[200];
+            std::snprintf(text, sizeof text,
+                          "codec-safe: after %d rounds a decoded round trip still peaks at %+.2f dBTP, over the %.1f dBTP ceiling", round,
+                          worst, target_ + kDeliveredTruePeakGuardDb);
+            warning = text;
+            return std::nullopt;
+        } else {
+            if (round > 1 && worst >= previousWorst_ - 0.01) stepScale_ *= 2.0;
+            next = effective - ((worst - target_) + kCodecStepDb) * stepScale_;
+        }
+        previousWorst_ = worst;
+        return next;
+    }
+
+private:
+    double target_, stepScale_ = 1.0, previousWorst_ = 0.0;
+    double passing_ = -120.0, failing_ = 0.0;  // the highest aim that passed, the lowest that failed
+    bool anyPassed_ = false, anyFailed_ = false, finalRound_ = false;
+};
+
 // The report's stages: the chain as it ran in the last pass, every stage with what it did
 // (the bypassed ones too), then the conversions after it.
 void describeStages(MasterResult& result, const Style& style, const StagePlan& plan, double limiterCeiling, double gain,
@@ -855,9 +912,8 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     // a tenth of a dB. At most kMaxCodecRounds rounds, and one to deliver the best.
     double gain = result.targetLufs - *inputLufs;
     if (result.match) gain -= result.match->predictedLoudnessChangeDb(*inputProfile);
-    double codecLoweringDb = 0.0, codecStepScale = 1.0, previousWorst = 0.0;
-    std::optional<double> passingAim, failingAim;  // the highest aim that passed, the lowest that failed
-    bool finalRound = false;
+    double codecLoweringDb = 0.0;
+    CodecAimSearch codecSearch(result.ceilingDbtp - kDeliveredTruePeakGuardDb);
     double limiterCeiling = result.ceilingDbtp - kDeliveredTruePeakGuardDb;
     bool limiterForced = false;  // a delivered peak over the aim brought an idle limiter back
     StagePlan plan;
@@ -929,46 +985,15 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         if (debug) std::fprintf(stderr, "codec round %d: worst decoded %.3f dBTP\n", round, worst);
         // The same guard as the file's own peak: the decoded files are read by this meter.
         const double target = result.ceilingDbtp - kDeliveredTruePeakGuardDb;
-        const bool passed = worst <= target;
         // Where the file's peak actually is (under the aim when the limiter was idle).
         const double effective = std::min(pass.output.truePeakDbtp.value_or(aim), aim);
-        if (passed) {
-            result.codecSafeReached = true;
-            passingAim = std::max(passingAim.value_or(-120.0), effective);
-        } else {
-            failingAim = std::min(failingAim.value_or(0.0), effective);
-        }
-        if (finalRound) break;
-        double next = 0.0;
-        if (passingAim && failingAim) {
-            // Bracketed: bisect while the bracket is wider than a tenth of a dB, then deliver
-            // the highest aim that passed.
-            if (*failingAim - *passingAim <= kCodecBracketDb || round + 1 >= kMaxCodecRounds) {
-                if (passed && effective == *passingAim) break;  // this render is that one
-                next = *passingAim;
-                finalRound = true;
-            } else {
-                next = 0.5 * (*passingAim + *failingAim);
-            }
-        } else if (passed) {
-            break;  // passed at the first aim: nothing was lowered
-        } else if (round >= kMaxCodecRounds) {
-            char text[200];
-            std::snprintf(text, sizeof text,
-                          "codec-safe: after %d rounds a decoded round trip still peaks at %+.2f dBTP, over the %.1f dBTP ceiling", round,
-                          worst, result.ceilingDbtp);
-            result.warnings.push_back(text);
-            break;
-        } else {
-            // Down from the file's peak by the decoded over. A codec's overs need not sit on
-            // the file's highest peaks (a dense passage under them can decode higher), so a
-            // step that left the worst round trip where it was doubles.
-            if (round > 1 && worst >= previousWorst - 0.01) codecStepScale *= 2.0;
-            next = effective - ((worst - target) + kCodecStepDb) * codecStepScale;
-        }
-        previousWorst = worst;
-        codecLoweringDb = target - next;
-        limiterCeiling = next;
+        if (worst <= target) result.codecSafeReached = true;
+        std::string warning;
+        const std::optional<double> next = codecSearch.next(round, effective, worst, warning);
+        if (!warning.empty()) result.warnings.push_back(warning);
+        if (!next) break;
+        codecLoweringDb = target - *next;
+        limiterCeiling = *next;
     }
     result.codecLoweringDb = codecLoweringDb;
     result.gainDb = gain;
