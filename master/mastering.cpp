@@ -241,7 +241,6 @@ struct ProgrammeNeeds {
     SpectrumProfile profile;              // for reference matching and the phase of the bass
     std::array<double, 3> bandLevelDb{};  // the multiband's detectors at unity gain, loudest reading
     double subsonicDb = -std::numeric_limits<double>::infinity();
-    std::vector<double> dcOffset;  // per channel, the mean sample value
 };
 
 ProgrammeNeeds measureProgrammeNeeds(const std::string& path, const Style& style, double targetLufs) {
@@ -269,7 +268,6 @@ ProgrammeNeeds measureProgrammeNeeds(const std::string& path, const Style& style
     for (int b = 0; b < 3; ++b) needs.bandLevelDb[static_cast<std::size_t>(b)] = multiband.maxDetectorLevelDb(b);
     needs.subsonicDb = needs.input.integratedLufs ? subsonic.levelDb(needs.input.perChannel, needs.input.frames)
                                                   : -std::numeric_limits<double>::infinity();
-    for (const auto& ch : needs.input.perChannel) needs.dcOffset.push_back(ch.dcOffset);
     return needs;
 }
 
@@ -321,9 +319,11 @@ StagePlan planStages(const ProgrammeNeeds& needs, const Style& style, const std:
 
     // A static DC offset: taken away (the high-pass, when it runs, removes it anyway).
     double largestDc = 0.0;
-    for (double dc : needs.dcOffset) largestDc = std::max(largestDc, std::fabs(dc));
+    for (const auto& ch : needs.input.perChannel) {
+        largestDc = std::max(largestDc, std::fabs(ch.dcOffset));
+        plan.dcOffset.push_back(ch.dcOffset);
+    }
     const double dcDbfs = largestDc > 0.0 ? 20.0 * std::log10(largestDc) : -std::numeric_limits<double>::infinity();
-    plan.dcOffset = needs.dcOffset;
     if (dcDbfs >= kDcOffsetActionDbfs && plan.highpassSlopeDbOct == 0) {
         plan.dcRemoval = true;
         std::snprintf(text, sizeof text, "a static offset of %.1f dBFS taken away (the measured mean of each channel)", dcDbfs);
@@ -362,14 +362,8 @@ StagePlan planStages(const ProgrammeNeeds& needs, const Style& style, const std:
     // is measured after every pass, and a peak over brings the limiter back.
     const bool widthActive = needs.input.channels == 2 && (style.width != 1.0 || style.monoBelowHz > 0.0);
     const bool levelOnly = !plan.equalizer && !plan.multiband && !matching && style.saturationDriveDb <= 0.0 && !widthActive;
-    const double truePeak = needs.input.perChannel.empty() ? 0.0 : [&] {
-        double most = 0.0;
-        for (const auto& ch : needs.input.perChannel) most = std::max(most, ch.truePeak);
-        return most;
-    }();
-    const double predicted = truePeak + (plan.dcRemoval ? largestDc : 0.0) > 0.0
-                                 ? 20.0 * std::log10(truePeak + (plan.dcRemoval ? largestDc : 0.0)) + gainDb
-                                 : -std::numeric_limits<double>::infinity();
+    // The peak at this gain: the input's (a removed offset can move it by at most itself).
+    const double predicted = gainToDb(dbToGain(needs.input.truePeakDbtp.value_or(-200.0)) + (plan.dcRemoval ? largestDc : 0.0)) + gainDb;
     plan.limiter = limiterForced || !levelOnly || predicted > aimDbtp;
     if (!plan.limiter) {
         std::snprintf(text, sizeof text, "idle, bypassed (the peak at this gain, %.2f dBTP, stays under the %.2f dBTP aim)", predicted,
@@ -770,13 +764,10 @@ private:
     bool anyPassed_ = false, anyFailed_ = false, finalRound_ = false;
 };
 
-// The report's stages: the chain as it ran in the last pass, every stage with what it did
-// (the bypassed ones too), then the conversions after it.
-void describeStages(MasterResult& result, const Style& style, const StagePlan& plan, double limiterCeiling, double gain,
-                    const SoundFileInfo& info, double outputRate, SampleFormat format, DitherType ditherType,
-                    const ReferenceMatch* matchPtr, const PassResult& pass) {
-    Chain described =
-        buildChain(style, plan, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, &result.stages);
+// The report's stages (as the delivered pass built them, the bypassed ones too): what each
+// did in that pass, then the conversions after the chain.
+void describeStages(MasterResult& result, double limiterCeiling, const SoundFileInfo& info, double outputRate, SampleFormat format,
+                    DitherType ditherType, const PassResult& pass) {
     for (auto& stage : result.stages) {
         // The difference the stage made: its output against its time-aligned, gain-matched
         // input, dB against the output (DifferenceProbe; -200: none at all).
@@ -918,6 +909,10 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     bool limiterForced = false;  // a delivered peak over the aim brought an idle limiter back
     StagePlan plan;
     PassResult pass;
+    // What the delivered render ran with (the loop may change gain and ceiling after its
+    // last pass when it gives up).
+    std::vector<MasterStage> renderedStages;
+    double renderedGain = gain, renderedCeiling = limiterCeiling;
     for (int round = 1;; ++round) {
         const double aim = result.ceilingDbtp - kDeliveredTruePeakGuardDb - codecLoweringDb;
         double previousGain = 0.0, previousLoudness = 0.0;
@@ -927,8 +922,12 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
             plan = planStages(needs, style, settings.overrides, result.targetLufs, gain, std::min(aim, limiterCeiling), matchPtr != nullptr,
                               limiterForced);
             plan.widthWhy = widthWhy;
+            // The stages are described as this pass builds them: the report says what ran.
+            renderedStages.clear();
             Chain chain =
-                buildChain(style, plan, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, nullptr);
+                buildChain(style, plan, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, &renderedStages);
+            renderedGain = gain;
+            renderedCeiling = limiterCeiling;
             pass = renderPass(inputPath, chain, outputRate, format, container, ditherType, output ? &output->tempPath() : nullptr,
                               referenceProfile.has_value());
             ++result.passes;
@@ -996,11 +995,11 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         limiterCeiling = *next;
     }
     result.codecLoweringDb = codecLoweringDb;
-    result.gainDb = gain;
+    result.gainDb = renderedGain;
     result.output = pass.output;
     result.output.path = settings.dryRun ? std::string() : outputPath;
-
-    describeStages(result, style, plan, limiterCeiling, gain, info, outputRate, format, ditherType, matchPtr, pass);
+    result.stages = std::move(renderedStages);
+    describeStages(result, renderedCeiling, info, outputRate, format, ditherType, pass);
 
     result.playback = platformPlayback(result.output);
 

@@ -484,8 +484,11 @@ TEST_F(MasterCli, DefaultsBesideTheInputAndTheReport) {
 }
 
 TEST_F(MasterCli, StageSettingsAreSettableAndReported) {
+    // The multiband forced to work (thresholds 12 dB under the target) with LR4 crossovers:
+    // the report then gives their phase rotation.
     const auto r = runCommand({BOUNCE_CLI, "master", dir_ + "/mix.wav", "-o", dir_ + "/set.wav", "--set", "width.width=1.3", "--set",
-                               "saturation.drive_db=2", "--set", "eq.highpass_hz=30", "--json", dir_ + "/set.json"});
+                               "saturation.drive_db=2", "--set", "eq.highpass_hz=30", "--set", "multiband.linear_phase=0", "--set",
+                               "multiband.threshold_offset_db=-12", "--json", dir_ + "/set.json"});
     ASSERT_EQ(r.exitCode, 0) << r.err;
     std::ifstream in(dir_ + "/set.json");
     const auto j = nlohmann::json::parse(in);
@@ -494,6 +497,12 @@ TEST_F(MasterCli, StageSettingsAreSettableAndReported) {
     EXPECT_DOUBLE_EQ(stages["width"]["settings"]["width"].get<double>(), 1.3);
     EXPECT_DOUBLE_EQ(stages["saturation"]["settings"]["drive_db"].get<double>(), 2.0);
     EXPECT_DOUBLE_EQ(stages["corrective_eq"]["settings"]["highpass_hz"].get<double>(), 30.0);
+    const auto& multiband = stages["multiband_compression"];
+    ASSERT_TRUE(multiband["active"].get<bool>()) << multiband.dump();
+    EXPECT_EQ(multiband["settings"]["linear_phase"].get<double>(), 0.0);
+    // LR4 at 120 Hz and 2.5 kHz: -180 degrees at the first split, -360 per split far above.
+    EXPECT_NEAR(multiband["effect"]["phase_rotation_deg_at_125_hz"].get<double>(), -190.0, 15.0) << multiband.dump();
+    EXPECT_NEAR(multiband["effect"]["phase_rotation_deg_at_16000_hz"].get<double>(), -700.0, 25.0) << multiband.dump();
     EXPECT_NEAR(j["output"]["integrated_lufs"].get<double>(), -14.0, 0.2);
 }
 

@@ -93,7 +93,9 @@ struct MultibandCompressorParams {
     int bandCount = 3;  // 2 .. 6
     std::array<double, Crossover::kMaxBands - 1> crossoverHz{120.0, 2500.0, 8000.0, 12000.0, 16000.0};
     std::array<CompressorParams, Crossover::kMaxBands> bands{};  // lookahead: the first band's, for all
-    CrossoverType crossover = CrossoverType::Lr4;                // takes effect at prepare()
+    // Takes effect at prepare(), and so do the split frequencies of the linear-phase
+    // crossover (its FIRs are designed there; setParams moves LR4's splits at once).
+    CrossoverType crossover = CrossoverType::Lr4;
 };
 
 class MultibandCompressor final : public Processor {
