@@ -5,6 +5,7 @@
 #include "bounce/error.h"
 #include "bounce/limiter.h"
 #include "bounce/master.h"
+#include "bounce/output_writer.h"
 #include "bounce/sound_file.h"
 #include "bounce/toml_params.h"
 
@@ -240,50 +241,58 @@ std::string formatDb(double db) {
     return text;
 }
 
-}  // namespace
+// What the album is delivered as.
+struct AlbumFormat {
+    FileFormat container = FileFormat::Wav;
+    SampleFormat sampleFormat = SampleFormat::Pcm24;
+    double rate = 0.0;
+};
 
-AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& settings) {
-    AlbumResult result;
+// The target, ceiling, container, bits and rate: CD's with --cd, else the target's, else
+// the first song's.
+AlbumFormat resolveAlbumFormat(const AlbumManifest& manifest, const AlbumSettings& settings, AlbumResult& result) {
     const LoudnessTarget* target = findLoudnessTarget(settings.target);
     if (!target) throw ConfigError("--target: unknown target \"" + settings.target + "\" (bounce master --help lists them)");
     result.targetLufs = settings.lufs.value_or(target->integratedLufs);
     result.ceilingDbtp = settings.ceilingDbtp.value_or(target->ceilingDbtp);
     if (settings.format != "wav" && settings.format != "flac") throw ConfigError("--format must be wav or flac");
     const std::string bits = !settings.bits.empty() ? settings.bits : !target->bits.empty() ? target->bits : "24";
-    const FileFormat container = settings.format == "flac" ? FileFormat::Flac : FileFormat::Wav;
-    const SampleFormat sampleFormat = outputSampleFormat(bits, container);
+    AlbumFormat f;
+    f.container = settings.format == "flac" ? FileFormat::Flac : FileFormat::Wav;
+    f.sampleFormat = outputSampleFormat(bits, f.container);
+    f.rate = settings.cd                ? kCdRate
+             : target->sampleRate > 0.0 ? target->sampleRate
+                                        : SoundFileReader(manifest.tracks.front().file).info().sampleRate;
+    result.sampleRate = f.rate;
+    return f;
+}
+
+// The loudness rule: each song's target (album mode keeps the songs' differences).
+std::vector<double> songTargets(const AlbumManifest& manifest, const AlbumSettings& settings, std::vector<double>& inputLufs,
+                                double targetLufs) {
     const std::size_t count = manifest.tracks.size();
-
-    // The album's rate: CD's with --cd, else the target's, else the first song's.
-    const double rate = settings.cd                ? kCdRate
-                        : target->sampleRate > 0.0 ? target->sampleRate
-                                                   : SoundFileReader(manifest.tracks.front().file).info().sampleRate;
-    result.sampleRate = rate;
-    fs::create_directories(settings.outputDir);
-    std::vector<std::string> inputs;
-    for (const auto& t : manifest.tracks) inputs.push_back(t.file);
-    inputs.push_back(manifest.path);
-
-    // Loudness rule: each song's target.
-    std::vector<double> inputLufs(count), songTarget(count);
+    inputLufs.assign(count, 0.0);
     for (std::size_t i = 0; i < count; ++i) {
         const auto lufs = integratedLoudnessOf(manifest.tracks[i].file);
         if (!lufs) throw Error(manifest.tracks[i].file + ": the song is silent (no block above -70 LUFS)");
         inputLufs[i] = *lufs;
     }
     const double loudest = *std::max_element(inputLufs.begin(), inputLufs.end());
+    std::vector<double> targets(count);
     for (std::size_t i = 0; i < count; ++i) {
         const double relative = settings.loudness == AlbumLoudness::Album ? inputLufs[i] - loudest : 0.0;
-        songTarget[i] = std::clamp(result.targetLufs + relative + manifest.tracks[i].loudnessOffsetLu, -40.0, -5.0);
+        targets[i] = std::clamp(targetLufs + relative + manifest.tracks[i].loudnessOffsetLu, -40.0, -5.0);
     }
+    return targets;
+}
 
-    // Master every song to a float file at the album's rate, in a scratch folder that goes
-    // however the render ends (an interrupt included: ScratchPath).
-    const fs::path scratchFolder = fs::path(settings.outputDir) / ".bounce-album-work";
-    fs::remove_all(scratchFolder);
-    fs::create_directories(scratchFolder);
-    ScratchPath scratch(scratchFolder.string());
-    std::vector<std::unique_ptr<ScratchPath>> intermediates;
+// Masters every song to a float file at the album's rate in `scratchFolder`, and places
+// it (trimmed of silence where asked); one AlbumTrackResult per song into result.
+std::vector<Placement> masterSongs(const AlbumManifest& manifest, const AlbumSettings& settings, double rate, const fs::path& scratchFolder,
+                                   std::vector<std::unique_ptr<ScratchPath>>& intermediates, AlbumResult& result) {
+    const std::size_t count = manifest.tracks.size();
+    std::vector<double> inputLufs;
+    const std::vector<double> songTarget = songTargets(manifest, settings, inputLufs, result.targetLufs);
     std::vector<Placement> songs(count);
     std::vector<double> delivered(count);
     for (std::size_t i = 0; i < count; ++i) {
@@ -331,9 +340,15 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
         for (std::size_t i = 0; i < count; ++i)
             songs[i].gain = static_cast<float>(std::pow(10.0, (songTarget[i] - delivered[i] - highest) / 20.0));
     }
+    return songs;
+}
 
-    // Layout. With --cd every INDEX falls on a CD frame: a gap is lengthened to end on one,
-    // a gapless start is rounded to the nearest.
+// The layout: gaps, crossfades and INDEX marks. With --cd every INDEX falls on a CD
+// frame: a gap is lengthened to end on one, a gapless start is rounded to the nearest;
+// and the layout must be a valid Red Book disc. Returns the album's length in frames.
+std::uint64_t layOut(const AlbumManifest& manifest, const AlbumSettings& settings, double rate, std::vector<Placement>& songs,
+                     AlbumResult& result) {
+    const std::size_t count = manifest.tracks.size();
     std::uint64_t position = 0;
     for (std::size_t i = 0; i < count; ++i) {
         const AlbumTrackSpec& t = manifest.tracks[i];
@@ -372,150 +387,117 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
             throw ConfigError(text);
         }
     }
+    return total;
+}
 
-    // Outputs, all written from one stream.
-    const std::string extension = "." + settings.format;
-    const std::string albumName = safeName(manifest.artist + " - " + manifest.title);
-    std::vector<std::unique_ptr<AtomicOutputFile>> trackOutputs;
-    for (std::size_t i = 0; i < count; ++i) {
-        char number[24];
-        std::snprintf(number, sizeof number, "%02zu", i + 1);
-        result.tracks[i].path =
-            (fs::path(settings.outputDir) / (std::string(number) + " - " + safeName(result.tracks[i].title) + extension)).string();
-        trackOutputs.push_back(std::make_unique<AtomicOutputFile>(result.tracks[i].path, inputs));
-    }
-    result.continuousPath = (fs::path(settings.outputDir) / (albumName + extension)).string();
-    AtomicOutputFile continuousOutput(result.continuousPath, inputs);
-    std::unique_ptr<AtomicOutputFile> cdOutput, cueOutput;
-    if (settings.cd) {
-        result.cdPath = (fs::path(settings.outputDir) / (albumName + " (CD).wav")).string();
-        result.cuePath = (fs::path(settings.outputDir) / (albumName + " (CD).cue")).string();
-        cdOutput = std::make_unique<AtomicOutputFile>(result.cdPath, inputs);
-        cueOutput = std::make_unique<AtomicOutputFile>(result.cuePath, inputs);
+// The album's files, all written from one stream: a file per track (cut at the track
+// boundaries), the continuous file, and with --cd the 16-bit image and its CUE sheet.
+// All are opened (and checked against the inputs) before the long render, and committed
+// together after tagging. The stream is dithered once, here, ahead of the writers: the
+// tracks and the continuous file must hold the same samples.
+class AlbumOutputs {
+public:
+    AlbumOutputs(const AlbumManifest& manifest, const AlbumSettings& settings, const AlbumFormat& format,
+                 const std::vector<std::string>& inputs, AlbumResult& result)
+        : result_(result), format_(format), albumAnalyzer_(format.rate, 2) {
+        const std::string extension = "." + settings.format;
+        const std::string albumName = safeName(manifest.artist + " - " + manifest.title);
+        for (std::size_t i = 0; i < result.tracks.size(); ++i) {
+            char number[24];
+            std::snprintf(number, sizeof number, "%02zu", i + 1);
+            result.tracks[i].path =
+                (fs::path(settings.outputDir) / (std::string(number) + " - " + safeName(result.tracks[i].title) + extension)).string();
+            tracks_.push_back(std::make_unique<AtomicOutputFile>(result.tracks[i].path, inputs));
+        }
+        result.continuousPath = (fs::path(settings.outputDir) / (albumName + extension)).string();
+        continuous_ = std::make_unique<AtomicOutputFile>(result.continuousPath, inputs);
+        if (settings.cd) {
+            result.cdPath = (fs::path(settings.outputDir) / (albumName + " (CD).wav")).string();
+            result.cuePath = (fs::path(settings.outputDir) / (albumName + " (CD).cue")).string();
+            cd_ = std::make_unique<AtomicOutputFile>(result.cdPath, inputs);
+            cue_ = std::make_unique<AtomicOutputFile>(result.cuePath, inputs);
+        }
+        if (format.sampleFormat == SampleFormat::Pcm16) {
+            dither_.setParams({16, DitherType::Tpdf});
+            dither_.prepare({format.rate, static_cast<int>(kBlock), 2});
+        }
+        continuousWriter_ = writerInto(*continuous_, format.sampleFormat, DitherType::None);
+        // The image is a copy of a 16-bit album, or dithered to 16 bits on its own.
+        if (cd_)
+            cdWriter_ =
+                writerInto(*cd_, SampleFormat::Pcm16, format.sampleFormat == SampleFormat::Pcm16 ? DitherType::None : DitherType::Tpdf);
     }
 
-    TruePeakLimiter limiter;
-    // The songs are under the ceiling already; the limiter only acts where a crossfade
-    // sums over it (aiming under the ceiling by the master's guard for the meter's error).
-    limiter.setParams({result.ceilingDbtp - kDeliveredTruePeakGuardDb, 1.5, 50.0});
-    limiter.prepare({rate, static_cast<int>(kBlock), 2});
-    const auto latency = static_cast<std::uint64_t>(limiter.latencyFrames());
-    limiter.inputEndsIn(total);  // the delivered stream is cut there
-    std::unique_ptr<Dither> dither, cdDither;
-    if (sampleFormat == SampleFormat::Pcm16) {
-        dither = std::make_unique<Dither>();
-        dither->setParams({16, DitherType::Tpdf});
-        dither->prepare({rate, static_cast<int>(kBlock), 2});
-    }
-    if (settings.cd) {
-        cdDither = std::make_unique<Dither>();
-        cdDither->setParams({16, DitherType::Tpdf});
-        cdDither->prepare({rate, static_cast<int>(kBlock), 2});
-    }
-    SoundFileWriter continuous(continuousOutput.tempPath(), {rate, 2, container, sampleFormat});
-    std::unique_ptr<SoundFileWriter> cd;
-    if (settings.cd)
-        cd = std::make_unique<SoundFileWriter>(cdOutput->tempPath(), SoundFileSpec{rate, 2, FileFormat::Wav, SampleFormat::Pcm16});
-    std::unique_ptr<SoundFileWriter> trackWriter;
-    std::unique_ptr<ProgramAnalyzer> trackAnalyzer;
-    ProgramAnalyzer albumAnalyzer(rate, 2);
-    std::size_t current = 0;    // the per-track file being written
-    std::uint64_t written = 0;  // frames delivered so far
-    AudioBuffer mix(2, kBlock), delivered16(2, kBlock);
-
-    const auto finishTrack = [&](std::size_t i) {
-        trackWriter->close();
-        const AnalysisResult a = trackAnalyzer->result();
-        result.tracks[i].integratedLufs = a.integratedLufs;
-        result.tracks[i].truePeakDbtp = a.truePeakDbtp;
-        trackWriter.reset();
-        trackAnalyzer.reset();
-    };
-    const auto deliver = [&](AudioView block) {
-        if (dither) dither->process(block);
-        continuous.write(block);
-        albumAnalyzer.addFrames(block);
+    void deliver(AudioView block) {
+        if (format_.sampleFormat == SampleFormat::Pcm16) dither_.process(block);
+        continuousWriter_->write(block);
+        albumAnalyzer_.addFrames(block);
         for (std::size_t done = 0; done < block.frames();) {
             // Cut at the next track boundary.
-            if (!trackWriter) {
-                trackWriter =
-                    std::make_unique<SoundFileWriter>(trackOutputs[current]->tempPath(), SoundFileSpec{rate, 2, container, sampleFormat});
-                trackAnalyzer = std::make_unique<ProgramAnalyzer>(rate, 2);
-            }
-            const std::uint64_t boundary = result.tracks[current].end;
-            const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(block.frames() - done, boundary - written));
-            const ConstAudioView part = ConstAudioView(block).subView(done, n);
-            trackWriter->write(part);
-            trackAnalyzer->addFrames(part);
+            if (!trackWriter_) trackWriter_ = writerInto(*tracks_[current_], format_.sampleFormat, DitherType::None, true);
+            const std::uint64_t boundary = result_.tracks[current_].end;
+            const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(block.frames() - done, boundary - written_));
+            trackWriter_->write(ConstAudioView(block).subView(done, n));
             done += n;
-            written += n;
-            if (written == boundary && current + 1 < count) finishTrack(current++);
+            written_ += n;
+            if (written_ == boundary && current_ + 1 < tracks_.size()) finishTrack();
         }
-        if (cd) {
-            AudioView copy = delivered16.view().subView(0, block.frames());
-            for (int c = 0; c < 2; ++c) std::copy_n(block.channel(c), block.frames(), copy.channel(c));
-            if (!dither) cdDither->process(copy);
-            cd->write(copy);
-        }
-    };
-
-    // The stream: the songs summed on the timeline, then the limiter; its latency is
-    // trimmed at the start and flushed with silence at the end.
-    std::uint64_t produced = 0;
-    for (std::uint64_t at = 0; at < total + latency; at += kBlock) {
-        const std::size_t frames = static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, total + latency - at));
-        AudioView block = mix.view().subView(0, frames);
-        for (int c = 0; c < 2; ++c) std::fill_n(block.channel(c), frames, 0.0f);
-        for (Placement& s : songs) {
-            if (s.end() <= at || s.start >= at + frames || at >= total) continue;
-            if (!s.reader) {
-                s.reader = std::make_unique<SoundFileReader>(s.masteredPath);
-                if (s.skip > 0) s.reader->seek(static_cast<std::int64_t>(s.skip));
-            }
-            const std::uint64_t from = std::max(at, s.start), to = std::min(at + frames, s.end());
-            const auto n = static_cast<std::size_t>(to - from);
-            AudioBuffer& buffer = s.scratch;
-            if (s.reader->info().channels == 2) {
-                const std::size_t got = s.reader->read(buffer.view().subView(0, n));
-                for (int c = 0; c < 2; ++c) std::fill(buffer.channel(c) + got, buffer.channel(c) + n, 0.0f);
-            } else {
-                // A mono song: read into the left, copy to the right.
-                float* pointers[1] = {buffer.channel(0)};
-                const std::size_t got = s.reader->read(AudioView(pointers, 1, n));
-                std::fill(buffer.channel(0) + got, buffer.channel(0) + n, 0.0f);
-                std::copy_n(buffer.channel(0), n, buffer.channel(1));
-            }
-            for (std::size_t k = 0; k < n; ++k) {
-                const std::uint64_t into = from + k - s.start, left = s.end() - (from + k);
-                double g = s.gain;
-                if (into < s.fadeIn) g *= fadeGain(s.fadeInShape, (static_cast<double>(into) + 0.5) / static_cast<double>(s.fadeIn));
-                if (left <= s.fadeOut) g *= fadeGain(s.fadeOutShape, (static_cast<double>(left) - 0.5) / static_cast<double>(s.fadeOut));
-                const std::size_t out = static_cast<std::size_t>(from + k - at);
-                block.channel(0)[out] += static_cast<float>(buffer.channel(0)[k] * g);
-                block.channel(1)[out] += static_cast<float>(buffer.channel(1)[k] * g);
-            }
-            if (to == s.end()) s.reader.reset();
-        }
-        limiter.process(block);
-        // Drop the limiter's latency from the front.
-        const std::uint64_t skip = produced < latency ? std::min<std::uint64_t>(latency - produced, frames) : 0;
-        produced += frames;
-        const std::uint64_t keep = std::min<std::uint64_t>(frames - skip, total - written);
-        if (keep > 0) deliver(block.subView(static_cast<std::size_t>(skip), static_cast<std::size_t>(keep)));
+        if (cdWriter_) cdWriter_->write(block);
     }
-    finishTrack(current);
-    continuous.close();
-    if (cd) cd->close();
 
-    const AnalysisResult album = albumAnalyzer.result();
-    result.integratedLufs = album.integratedLufs;
-    result.loudnessRangeLu = album.loudnessRangeLu;
-    result.truePeakDbtp = album.truePeakDbtp;
+    std::uint64_t written() const noexcept { return written_; }
 
-    // Tags: ReplayGain 2.0 (reference -18 LUFS, peaks linear) and, in FLAC, R128 gains
-    // (Q7.8 dB relative to -23 LUFS, as Opus and EBU R128 players read them).
-    const double albumLufs = album.integratedLufs.value_or(result.targetLufs);
-    const double albumPeak = std::pow(10.0, album.truePeakDbtp.value_or(0.0) / 20.0);
+    // Closes the files (not yet committed) and reports each track's and the album's loudness.
+    void finish() {
+        finishTrack();
+        continuousWriter_->close();
+        if (cdWriter_) cdWriter_->close();
+        const AnalysisResult album = albumAnalyzer_.result();
+        result_.integratedLufs = album.integratedLufs;
+        result_.loudnessRangeLu = album.loudnessRangeLu;
+        result_.truePeakDbtp = album.truePeakDbtp;
+    }
+
+    void tagAndCommit(const AlbumManifest& manifest);
+
+private:
+    std::unique_ptr<OutputWriter> writerInto(AtomicOutputFile& file, SampleFormat sampleFormat, DitherType dither, bool measure = false) {
+        OutputSpec spec;
+        spec.into = &file;
+        spec.path = file.targetPath();
+        spec.inputRate = format_.rate;
+        spec.container = &file == cd_.get() ? FileFormat::Wav : format_.container;
+        spec.sampleFormat = sampleFormat;
+        spec.dither = dither;
+        spec.blockFrames = kBlock;
+        return std::make_unique<OutputWriter>(spec, measure ? std::make_unique<ProgramAnalyzer>(format_.rate, 2) : nullptr);
+    }
+
+    void finishTrack() {
+        const AnalysisResult a = trackWriter_->close();
+        result_.tracks[current_].integratedLufs = a.integratedLufs;
+        result_.tracks[current_].truePeakDbtp = a.truePeakDbtp;
+        trackWriter_.reset();
+        ++current_;
+    }
+
+    AlbumResult& result_;
+    AlbumFormat format_;
+    std::vector<std::unique_ptr<AtomicOutputFile>> tracks_;
+    std::unique_ptr<AtomicOutputFile> continuous_, cd_, cue_;
+    Dither dither_;
+    std::unique_ptr<OutputWriter> continuousWriter_, cdWriter_, trackWriter_;
+    ProgramAnalyzer albumAnalyzer_;
+    std::size_t current_ = 0;    // the per-track file being written
+    std::uint64_t written_ = 0;  // frames delivered so far
+};
+
+// Tags: ReplayGain 2.0 (reference -18 LUFS, peaks linear) and, in FLAC, R128 gains (Q7.8
+// dB relative to -23 LUFS, as Opus and EBU R128 players read them); then the CUE sheet,
+// and every file renamed into place.
+void AlbumOutputs::tagAndCommit(const AlbumManifest& manifest) {
+    const double albumLufs = result_.integratedLufs.value_or(result_.targetLufs);
+    const double albumPeak = std::pow(10.0, result_.truePeakDbtp.value_or(0.0) / 20.0);
     Metadata whole;  // the album's tags; each track's start from them
     whole.title = manifest.title;
     whole.artist = manifest.artist;
@@ -523,14 +505,14 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
     whole.date = manifest.date;
     whole.genre = manifest.genre;
     whole.artworkPath = manifest.artworkPath;
-    for (std::size_t i = 0; i < count; ++i) {
-        const AlbumTrackResult& r = result.tracks[i];
+    for (std::size_t i = 0; i < tracks_.size(); ++i) {
+        const AlbumTrackResult& r = result_.tracks[i];
         Metadata md = whole;
         md.title = r.title;
         md.artist = r.artist;
         md.isrc = manifest.tracks[i].isrc;
         md.trackNumber = r.number;
-        md.trackTotal = static_cast<int>(count);
+        md.trackTotal = static_cast<int>(tracks_.size());
         const double trackLufs = r.integratedLufs.value_or(albumLufs);
         char peak[32];
         std::snprintf(peak, sizeof peak, "%.6f", std::pow(10.0, r.truePeakDbtp.value_or(0.0) / 20.0));
@@ -540,22 +522,107 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
                         {"REPLAYGAIN_TRACK_PEAK", peak},
                         {"REPLAYGAIN_ALBUM_GAIN", formatDb(-18.0 - albumLufs)},
                         {"REPLAYGAIN_ALBUM_PEAK", albumPeakText}};
-        if (container == FileFormat::Flac) {
+        if (format_.container == FileFormat::Flac) {
             md.extraTags.push_back({"R128_TRACK_GAIN", std::to_string(std::lround(256.0 * (-23.0 - trackLufs)))});
             md.extraTags.push_back({"R128_ALBUM_GAIN", std::to_string(std::lround(256.0 * (-23.0 - albumLufs)))});
         }
-        writeMetadata(trackOutputs[i]->tempPath(), md);
+        writeMetadata(tracks_[i]->tempPath(), md);
     }
-    writeMetadata(continuousOutput.tempPath(), whole);
-    if (cueOutput) {
-        std::ofstream cue(cueOutput->tempPath(), std::ios::binary);
-        cue << cueSheet(manifest, result.tracks, fs::path(result.cdPath).filename().string());
-        if (!cue.good()) throw Error(result.cuePath + ": could not write the CUE sheet");
+    writeMetadata(continuous_->tempPath(), whole);
+    if (cue_) {
+        std::ofstream cue(cue_->tempPath(), std::ios::binary);
+        cue << cueSheet(manifest, result_.tracks, fs::path(result_.cdPath).filename().string());
+        if (!cue.good()) throw Error(result_.cuePath + ": could not write the CUE sheet");
     }
-    for (auto& o : trackOutputs) o->commit();
-    continuousOutput.commit();
-    if (cdOutput) cdOutput->commit();
-    if (cueOutput) cueOutput->commit();
+    for (auto& o : tracks_) o->commit();
+    continuous_->commit();
+    if (cd_) cd_->commit();
+    if (cue_) cue_->commit();
+}
+
+// Adds the part of `song` that plays in [at, at + block's length) into block, faded.
+void addSong(Placement& song, std::uint64_t at, AudioView block) {
+    const std::uint64_t from = std::max(at, song.start), to = std::min(at + block.frames(), song.end());
+    if (from >= to) return;
+    if (!song.reader) {
+        song.reader = std::make_unique<SoundFileReader>(song.masteredPath);
+        if (song.skip > 0) song.reader->seek(static_cast<std::int64_t>(song.skip));
+    }
+    const auto n = static_cast<std::size_t>(to - from);
+    AudioBuffer& buffer = song.scratch;
+    if (song.reader->info().channels == 2) {
+        const std::size_t got = song.reader->read(buffer.view().subView(0, n));
+        for (int c = 0; c < 2; ++c) std::fill(buffer.channel(c) + got, buffer.channel(c) + n, 0.0f);
+    } else {
+        // A mono song: read into the left, copy to the right.
+        float* pointers[1] = {buffer.channel(0)};
+        const std::size_t got = song.reader->read(AudioView(pointers, 1, n));
+        std::fill(buffer.channel(0) + got, buffer.channel(0) + n, 0.0f);
+        std::copy_n(buffer.channel(0), n, buffer.channel(1));
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+        const std::uint64_t into = from + k - song.start, left = song.end() - (from + k);
+        double g = song.gain;
+        if (into < song.fadeIn) g *= fadeGain(song.fadeInShape, (static_cast<double>(into) + 0.5) / static_cast<double>(song.fadeIn));
+        if (left <= song.fadeOut) g *= fadeGain(song.fadeOutShape, (static_cast<double>(left) - 0.5) / static_cast<double>(song.fadeOut));
+        const auto out = static_cast<std::size_t>(from + k - at);
+        block.channel(0)[out] += static_cast<float>(buffer.channel(0)[k] * g);
+        block.channel(1)[out] += static_cast<float>(buffer.channel(1)[k] * g);
+    }
+    if (to == song.end()) song.reader.reset();
+}
+
+// The stream: the songs summed on the timeline, then the limiter (the songs are under the
+// ceiling already; it only acts where a crossfade sums over it, aiming under the ceiling
+// by the master's guard for the meter's error); its latency is trimmed at the start and
+// flushed with silence at the end.
+void streamAlbum(std::vector<Placement>& songs, std::uint64_t total, double ceilingDbtp, double rate, AlbumOutputs& outputs) {
+    TruePeakLimiter limiter;
+    limiter.setParams({ceilingDbtp - kDeliveredTruePeakGuardDb, 1.5, 50.0});
+    limiter.prepare({rate, static_cast<int>(kBlock), 2});
+    const auto latency = static_cast<std::uint64_t>(limiter.latencyFrames());
+    limiter.inputEndsIn(total);  // the delivered stream is cut there
+    AudioBuffer mix(2, kBlock);
+    std::uint64_t produced = 0;
+    for (std::uint64_t at = 0; at < total + latency; at += kBlock) {
+        const auto frames = static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, total + latency - at));
+        AudioView block = mix.view().subView(0, frames);
+        for (int c = 0; c < 2; ++c) std::fill_n(block.channel(c), frames, 0.0f);
+        if (at < total)
+            for (Placement& s : songs) addSong(s, at, block);
+        limiter.process(block);
+        // Drop the limiter's latency from the front.
+        const std::uint64_t skip = produced < latency ? std::min<std::uint64_t>(latency - produced, frames) : 0;
+        produced += frames;
+        const std::uint64_t keep = std::min<std::uint64_t>(frames - skip, total - outputs.written());
+        if (keep > 0) outputs.deliver(block.subView(static_cast<std::size_t>(skip), static_cast<std::size_t>(keep)));
+    }
+}
+
+}  // namespace
+
+AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& settings) {
+    AlbumResult result;
+    const AlbumFormat format = resolveAlbumFormat(manifest, settings, result);
+    fs::create_directories(settings.outputDir);
+    std::vector<std::string> inputs;
+    for (const auto& t : manifest.tracks) inputs.push_back(t.file);
+    inputs.push_back(manifest.path);
+
+    // The songs are mastered into a scratch folder that goes however the render ends (an
+    // interrupt included: ScratchPath).
+    const fs::path scratchFolder = fs::path(settings.outputDir) / ".bounce-album-work";
+    fs::remove_all(scratchFolder);
+    fs::create_directories(scratchFolder);
+    ScratchPath scratch(scratchFolder.string());
+    std::vector<std::unique_ptr<ScratchPath>> intermediates;
+    std::vector<Placement> songs = masterSongs(manifest, settings, format.rate, scratchFolder, intermediates, result);
+    const std::uint64_t total = layOut(manifest, settings, format.rate, songs, result);
+
+    AlbumOutputs outputs(manifest, settings, format, inputs, result);
+    streamAlbum(songs, total, result.ceilingDbtp, format.rate, outputs);
+    outputs.finish();
+    outputs.tagAndCommit(manifest);
     return result;
 }
 

@@ -1,6 +1,6 @@
 #include "bounce/check.h"
 
-#include "bounce/atomic_output.h"
+#include "bounce/output_writer.h"
 #include "bounce/error.h"
 #include "bounce/limiter.h"
 #include "bounce/master.h"
@@ -41,8 +41,7 @@ struct SystemStream {
     Equalizer eq;
     std::unique_ptr<TruePeakLimiter> limiter;
     std::unique_ptr<ProgramAnalyzer> analyzer;
-    std::unique_ptr<AtomicOutputFile> output;
-    std::unique_ptr<SoundFileWriter> writer;
+    std::unique_ptr<OutputWriter> preview;  // 24-bit, undithered: a preview, not a delivery
     AudioBuffer work;
     std::uint64_t latencyLeft = 0;
 };
@@ -226,9 +225,15 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
         if (!settings.previewDir.empty()) {
             const std::string preview =
                 (fs::path(settings.previewDir) / (fs::path(path).stem().string() + "." + chosen[i]->name + ".wav")).string();
-            s.output = std::make_unique<AtomicOutputFile>(preview, std::vector<std::string>{path});
-            s.writer = std::make_unique<SoundFileWriter>(s.output->tempPath(),
-                                                         SoundFileSpec{rate, channels, FileFormat::Wav, SampleFormat::Pcm24});
+            OutputSpec spec;
+            spec.path = preview;
+            spec.inputs = {path};
+            spec.inputRate = rate;
+            spec.channels = channels;
+            spec.sampleFormat = SampleFormat::Pcm24;
+            spec.dither = DitherType::None;
+            spec.blockFrames = kBlock;
+            s.preview = std::make_unique<OutputWriter>(spec);
         }
     }
 
@@ -271,7 +276,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
             s.latencyLeft -= skip;
             const ConstAudioView out = ConstAudioView(w).subView(skip, w.frames() - skip);
             s.analyzer->addFrames(out);
-            if (s.writer) s.writer->write(out);
+            if (s.preview) s.preview->write(out);
         }
     };
     while (const std::size_t n = reader.read(block.view())) {
@@ -313,7 +318,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
             for (int c = 0; c < channels; ++c) std::fill_n(w.channel(c), w.frames(), 0.0f);
             s.limiter->process(w);
             s.analyzer->addFrames(w);
-            if (s.writer) s.writer->write(w);
+            if (s.preview) s.preview->write(w);
             left -= w.frames();
         }
     }
@@ -346,10 +351,8 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
         for (std::size_t k = 0; k < octaves.size(); ++k) outLoudest = std::max(outLoudest, octaveBandPower(outProfile, k));
         c.bassAudible = outProfile.powerBetween(80.0, 500.0) >= outLoudest * dbToPower(-20.0);
         c.presenceMasked = outProfile.powerBetween(1000.0, 4000.0) < outProfile.powerBetween(250.0, 500.0) * dbToPower(-10.0);
-        if (s.writer) {
-            s.writer->close();
-            s.output->commit();
-            c.previewPath = s.output->targetPath();
+        if (s.preview) {
+            c.previewPath = s.preview->close().path;
         }
         r.systems.push_back(c);
     }

@@ -1,9 +1,8 @@
 #include "commands.h"
 
-#include "bounce/atomic_output.h"
 #include "bounce/chain_file.h"
-#include "bounce/dither.h"
 #include "bounce/error.h"
+#include "bounce/output_writer.h"
 #include "bounce/processor_chain.h"
 #include "bounce/processor_registry.h"
 #include "bounce/sound_file.h"
@@ -37,33 +36,27 @@ int runProcess(const ProcessArgs& args) {
     ProcessorChain chain;
     for (const auto& insert : inserts) chain.add(createProcessor(insert, info.channels));
 
-    const FileFormat format = fileFormatForPath(args.output);
-    const SampleFormat sampleFormat = sampleFormatFor(args.bits, format);
-    const bool integer = sampleFormat == SampleFormat::Pcm16 || sampleFormat == SampleFormat::Pcm24;
-    if (integer) {
-        // The final quantisation, and the only one: dither goes last.
-        auto dither = std::make_unique<Dither>();
-        DitherParams params;
-        params.bits = sampleFormat == SampleFormat::Pcm16 ? 16 : 24;
-        params.type = args.dither == "shaped" ? DitherType::NoiseShaped : args.dither == "none" ? DitherType::None : DitherType::Tpdf;
-        dither->setParams(params);
-        chain.add(std::move(dither));
-    }
-
     constexpr std::size_t kBlockFrames = 4096;
     chain.prepare({info.sampleRate, static_cast<int>(kBlockFrames), info.channels});
 
-    AtomicOutputFile output(args.output, {args.input});
-    SoundFileWriter writer(output.tempPath(), {info.sampleRate, info.channels, format, sampleFormat});
+    // 16- and 24-bit outputs are dithered as the last step, the only quantisation.
+    OutputSpec spec;
+    spec.path = args.output;
+    spec.inputs = {args.input};
+    spec.inputRate = info.sampleRate;
+    spec.channels = info.channels;
+    spec.container = fileFormatForPath(args.output);
+    spec.sampleFormat = sampleFormatFor(args.bits, spec.container);
+    spec.dither = args.dither == "shaped" ? DitherType::NoiseShaped : args.dither == "none" ? DitherType::None : DitherType::Tpdf;
+    OutputWriter output(spec);
     std::uint64_t frames = 0;
     renderAligned(
         chain, info.channels, kBlockFrames, [&](AudioView block) { return reader.read(block); },
         [&](ConstAudioView block) {
-            writer.write(block);
+            output.write(block);
             frames += block.frames();
         });
-    writer.close();
-    output.commit();
+    output.close();
     std::cout << args.output << ": " << frames << " frames, " << inserts.size() << " insert" << (inserts.size() == 1 ? "" : "s")
               << ", latency " << chain.latencyFrames() << " frames compensated\n";
     return kExitOk;

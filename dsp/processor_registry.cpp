@@ -11,22 +11,140 @@
 #include "bounce/saturation.h"
 #include "bounce/stereo.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <functional>
 #include <limits>
 #include <map>
+#include <stdexcept>
+#include <sstream>
 
 namespace bounce {
+
+// ---- reading a table against its descriptors ----
+
+const ParamDescriptor* ProcessorDescriptor::param(const std::string& key) const {
+    for (const auto& p : params)
+        if (p.key == key) return &p;
+    return nullptr;
+}
+
+const ParamDescriptor& ParamReader::descriptor(const std::string& key) const {
+    for (const auto& p : params_)
+        if (p.key == key) return p;
+    // A factory asked for a key its descriptor does not list: a bug here, not in the file.
+    throw std::logic_error("processor registry: no descriptor for key " + key);
+}
+
+double ParamReader::number(const std::string& key) const {
+    const auto& d = descriptor(key);
+    return table_.number(key, d.required ? std::numeric_limits<double>::quiet_NaN() : d.defaultValue, d.minValue, d.maxValue);
+}
+
+double ParamReader::requiredNumber(const std::string& key) const {
+    const auto& d = descriptor(key);
+    return table_.number(key, std::numeric_limits<double>::quiet_NaN(), d.minValue, d.maxValue);
+}
+
+int ParamReader::integer(const std::string& key) const {
+    const auto& d = descriptor(key);
+    const int value = table_.integer(key, static_cast<int>(d.defaultValue), static_cast<int>(d.minValue), static_cast<int>(d.maxValue));
+    if (!d.allowed.empty() && std::find(d.allowed.begin(), d.allowed.end(), static_cast<double>(value)) == d.allowed.end()) {
+        std::ostringstream list;
+        for (std::size_t i = 0; i < d.allowed.size(); ++i)
+            list << (i == 0 ? "" : i + 1 == d.allowed.size() ? " or " : ", ") << d.allowed[i];
+        table_.fail(key, key + " must be " + list.str() + " (got " + std::to_string(value) + ")");
+    }
+    return value;
+}
+
+bool ParamReader::flag(const std::string& key) const { return table_.flag(key, descriptor(key).defaultValue != 0.0); }
+
+bool ParamReader::flag(const std::string& key, bool fallback) const {
+    descriptor(key);
+    return table_.flag(key, fallback);
+}
+
+std::string ParamReader::choice(const std::string& key) const {
+    const auto& d = descriptor(key);
+    return table_.choice(key, d.defaultText, d.choices);
+}
+
+std::string ParamReader::text(const std::string& key) const {
+    const auto& d = descriptor(key);
+    const std::string value = table_.text(key, d.defaultText);
+    if (d.required && value.empty()) table_.fail(key, key + " is required" + (d.note.empty() ? "" : " (" + d.note + ")"));
+    return value;
+}
+
 namespace {
 
-constexpr double kRequired = std::numeric_limits<double>::quiet_NaN();
 constexpr double kMaxFreqHz = 96000.0;
 
-// Builds a processor from its table, or (with `existing`) applies the table to one built
-// before, so creation and automation read parameters the same way.
-using Factory = std::function<std::unique_ptr<Processor>(const ParamTable&, int channels, const std::string& type, Processor* existing)>;
+// ---- descriptor builders: one line per key ----
+
+ParamDescriptor number(std::string key, std::string unit, double fallback, double min, double max, std::string note = {}) {
+    ParamDescriptor d;
+    d.key = std::move(key);
+    d.unit = std::move(unit);
+    d.defaultValue = fallback;
+    d.minValue = min;
+    d.maxValue = max;
+    d.note = std::move(note);
+    return d;
+}
+
+ParamDescriptor required(std::string key, std::string unit, double min, double max, std::string note = {}) {
+    ParamDescriptor d = number(std::move(key), std::move(unit), 0.0, min, max, std::move(note));
+    d.required = true;
+    return d;
+}
+
+ParamDescriptor integer(std::string key, std::string unit, int fallback, int min, int max, std::vector<double> allowed = {},
+                        std::string note = {}) {
+    ParamDescriptor d = number(std::move(key), std::move(unit), fallback, min, max, std::move(note));
+    d.kind = ParamKind::Integer;
+    d.allowed = std::move(allowed);
+    return d;
+}
+
+ParamDescriptor flag(std::string key, bool fallback, std::string note = {}) {
+    ParamDescriptor d;
+    d.key = std::move(key);
+    d.kind = ParamKind::Flag;
+    d.defaultValue = fallback ? 1.0 : 0.0;
+    d.note = std::move(note);
+    return d;
+}
+
+ParamDescriptor choice(std::string key, std::vector<std::string> choices, std::string fallback, std::string note = {}) {
+    ParamDescriptor d;
+    d.key = std::move(key);
+    d.kind = ParamKind::Choice;
+    d.choices = std::move(choices);
+    d.defaultText = std::move(fallback);
+    d.note = std::move(note);
+    return d;
+}
+
+ParamDescriptor text(std::string key, bool isRequired, std::string fallback, std::string note) {
+    ParamDescriptor d;
+    d.key = std::move(key);
+    d.kind = ParamKind::Text;
+    d.required = isRequired;
+    d.defaultText = std::move(fallback);
+    d.note = std::move(note);
+    return d;
+}
+
+ParamDescriptor tables(std::string key, std::string note) {
+    ParamDescriptor d;
+    d.key = std::move(key);
+    d.kind = ParamKind::Tables;
+    d.note = std::move(note);
+    return d;
+}
 
 template <typename T, typename Params>
 std::unique_ptr<Processor> apply(Processor* existing, const Params& params) {
@@ -39,66 +157,108 @@ std::unique_ptr<Processor> apply(Processor* existing, const Params& params) {
     return created;
 }
 
-void requireStereo(const ParamTable& p, const std::string& type, int channels) {
-    if (channels != 2)
-        throw fileLineError(
-            p.source, p.line,
-            type + " needs a stereo signal (this one has " + std::to_string(channels) + " channel" + (channels == 1 ? "" : "s") + ")");
-}
+struct BandType {
+    const char* name;
+    EqBandType type;
+};
+constexpr BandType kBandTypes[] = {
+    {"peak", EqBandType::Peak},       {"low_shelf", EqBandType::LowShelf}, {"high_shelf", EqBandType::HighShelf},
+    {"lowpass", EqBandType::LowPass}, {"highpass", EqBandType::HighPass},  {"bandpass", EqBandType::BandPass},
+    {"notch", EqBandType::Notch},     {"tilt", EqBandType::Tilt},
+};
 
-// One equaliser band from a table; `type` fixes the band type (single-filter inserts) or
-// is read from the table's own `type` key (bands of an "eq").
-EqBand readBand(const ParamTable& p, EqBandType type) {
-    EqBand band;
-    band.type = type;
+// The keys of one filter (a single-filter insert, or a band of an eq).
+std::vector<ParamDescriptor> filterParams(EqBandType type) {
+    const EqBand defaults;
     switch (type) {
     case EqBandType::LowPass:
-    case EqBandType::HighPass: {
-        band.freqHz = p.number("freq_hz", kRequired, 1.0, kMaxFreqHz);
-        band.slopeDbOct = p.integer("slope_db_oct", 12, 6, 48);
-        if (band.slopeDbOct % 6 != 0) p.fail("slope_db_oct", "slope_db_oct must be a multiple of 6 (6 to 48)");
-        band.q = p.number("q", 0.7071, 0.1, 20.0);
-        break;
-    }
+    case EqBandType::HighPass:
+        return {required("freq_hz", "Hz", 1.0, kMaxFreqHz),
+                integer("slope_db_oct", "dB/oct", defaults.slopeDbOct, 6, 48, {6, 12, 18, 24, 30, 36, 42, 48}, "Butterworth above 12"),
+                number("q", "", defaults.q, 0.1, 20.0, "only at 12 dB/oct"), flag("enabled", defaults.enabled)};
     case EqBandType::Peak:
-        band.freqHz = p.number("freq_hz", kRequired, 1.0, kMaxFreqHz);
-        band.gainDb = p.number("gain_db", kRequired, -48.0, 48.0);
-        band.q = p.number("q", 0.7071, 0.05, 40.0);
-        break;
+        return {required("freq_hz", "Hz", 1.0, kMaxFreqHz), required("gain_db", "dB", -48.0, 48.0), number("q", "", defaults.q, 0.05, 40.0),
+                flag("enabled", defaults.enabled)};
     case EqBandType::LowShelf:
     case EqBandType::HighShelf:
-        band.freqHz = p.number("freq_hz", kRequired, 1.0, kMaxFreqHz);
-        band.gainDb = p.number("gain_db", kRequired, -48.0, 48.0);
-        band.q = p.number("q", 0.7071, 0.1, 4.0);
-        break;
+        return {required("freq_hz", "Hz", 1.0, kMaxFreqHz), required("gain_db", "dB", -48.0, 48.0), number("q", "", defaults.q, 0.1, 4.0),
+                flag("enabled", defaults.enabled)};
     case EqBandType::BandPass:
     case EqBandType::Notch:
-        band.freqHz = p.number("freq_hz", kRequired, 1.0, kMaxFreqHz);
-        band.q = p.number("q", 0.7071, 0.05, 40.0);
-        break;
+        return {required("freq_hz", "Hz", 1.0, kMaxFreqHz), number("q", "", defaults.q, 0.05, 40.0), flag("enabled", defaults.enabled)};
     case EqBandType::Tilt:
-        band.freqHz = p.number("freq_hz", 1000.0, 20.0, 20000.0);
-        band.gainDb = p.number("gain_db", kRequired, -12.0, 12.0);
-        break;
+        return {number("freq_hz", "Hz", 1000.0, 20.0, 20000.0, "the pivot"),
+                required("gain_db", "dB", -12.0, 12.0, "total change from lows to highs"), flag("enabled", defaults.enabled)};
     }
-    band.enabled = p.flag("enabled", true);
+    return {};
+}
+
+EqBand readBand(const ParamReader& r, EqBandType type) {
+    EqBand band;
+    band.type = type;
+    band.freqHz = r.number("freq_hz");
+    if (type != EqBandType::BandPass && type != EqBandType::Notch && type != EqBandType::LowPass && type != EqBandType::HighPass)
+        band.gainDb = r.number("gain_db");
+    if (type == EqBandType::LowPass || type == EqBandType::HighPass) band.slopeDbOct = r.integer("slope_db_oct");
+    if (type != EqBandType::Tilt) band.q = r.number("q");
+    band.enabled = r.flag("enabled");
     return band;
 }
 
-CompressorParams readCompressor(const ParamTable& p) {
+EqParams readEqBands(const ParamReader& r) {
+    const ParamTable& p = r.table();
+    EqParams params;
+    params.matched = r.flag("matched");
+    const auto& bands = p.tables("band");
+    if (bands.size() > static_cast<std::size_t>(EqParams::kMaxBands))
+        p.fail("band", "an eq has at most " + std::to_string(EqParams::kMaxBands) + " bands");
+    for (const auto& table : bands) {
+        const std::string typeName = table.text("type", "");
+        const BandType* found = nullptr;
+        std::string names;
+        for (const auto& b : kBandTypes) {
+            names += (names.empty() ? "" : ", ") + std::string(b.name);
+            if (typeName == b.name) found = &b;
+        }
+        if (!found) table.fail("type", "band type must be one of " + names + " (got \"" + typeName + "\")");
+        const auto& keys = findProcessorDescriptor(found->name)->params;
+        params.bands[static_cast<std::size_t>(params.bandCount++)] = readBand(ParamReader(table, keys), found->type);
+        table.rejectUnknownKeys("an eq band");
+    }
+    return params;
+}
+
+CompressorParams readCompressor(const ParamReader& r) {
     CompressorParams c;
-    c.thresholdDb = p.number("threshold_db", -18.0, -80.0, 0.0);
-    c.ratio = p.number("ratio", 4.0, 1.0, 100.0);
-    c.kneeDb = p.number("knee_db", 6.0, 0.0, 24.0);
-    c.attackMs = p.number("attack_ms", 10.0, 0.01, 500.0);
-    c.releaseMs = p.number("release_ms", 100.0, 1.0, 5000.0);
-    c.makeupDb = p.number("makeup_db", 0.0, -24.0, 24.0);
-    c.detector = p.choice("detector", "peak", {"peak", "rms"}) == "rms" ? DetectorMode::Rms : DetectorMode::Peak;
-    c.rmsMs = p.number("rms_ms", 10.0, 0.1, 1000.0);
-    c.stereoLink = p.number("stereo_link", 1.0, 0.0, 1.0);
-    c.lookaheadMs = p.number("lookahead_ms", 0.0, 0.0, 20.0);
-    c.sidechainHighpassHz = p.number("sidechain_hpf_hz", 0.0, 0.0, 2000.0);
+    c.thresholdDb = r.number("threshold_db");
+    c.ratio = r.number("ratio");
+    c.kneeDb = r.number("knee_db");
+    c.attackMs = r.number("attack_ms");
+    c.releaseMs = r.number("release_ms");
+    c.makeupDb = r.number("makeup_db");
+    c.detector = r.choice("detector") == "rms" ? DetectorMode::Rms : DetectorMode::Peak;
+    c.rmsMs = r.number("rms_ms");
+    c.stereoLink = r.number("stereo_link");
+    c.lookaheadMs = r.number("lookahead_ms");
+    c.sidechainHighpassHz = r.number("sidechain_hpf_hz");
     return c;
+}
+
+std::vector<ParamDescriptor> compressorParams() {
+    const CompressorParams c;
+    return {
+        number("threshold_db", "dBFS", c.thresholdDb, -80.0, 0.0),
+        number("ratio", "", c.ratio, 1.0, 100.0),
+        number("knee_db", "dB", c.kneeDb, 0.0, 24.0, "soft knee, quadratic"),
+        number("attack_ms", "ms", c.attackMs, 0.01, 500.0),
+        number("release_ms", "ms", c.releaseMs, 1.0, 5000.0),
+        number("makeup_db", "dB", c.makeupDb, -24.0, 24.0),
+        choice("detector", {"peak", "rms"}, c.detector == DetectorMode::Rms ? "rms" : "peak"),
+        number("rms_ms", "ms", c.rmsMs, 0.1, 1000.0, "RMS averaging time constant"),
+        number("stereo_link", "", c.stereoLink, 0.0, 1.0, "1: the loudest channel drives all; 0: independent"),
+        number("lookahead_ms", "ms", c.lookaheadMs, 0.0, 20.0, "applied at prepare; the latency"),
+        number("sidechain_hpf_hz", "Hz", c.sidechainHighpassHz, 0.0, 2000.0, "0: off; a 12 dB/oct high-pass on the detector"),
+    };
 }
 
 // A note value as in "1/8", "1/8d" (dotted), "1/16t" (triplet), in quarter-note beats.
@@ -116,249 +276,376 @@ double noteBeats(const ParamTable& p, const std::string& note) {
     return beats;
 }
 
-const std::map<std::string, EqBandType>& bandTypes();
-EqBand readBand(const ParamTable& p, EqBandType type);
+void requireStereo(const ParamTable& p, const std::string& type, int channels) {
+    if (channels != 2)
+        throw fileLineError(
+            p.source, p.line,
+            type + " needs a stereo signal (this one has " + std::to_string(channels) + " channel" + (channels == 1 ? "" : "s") + ")");
+}
 
-EqParams readEqBands(const ParamTable& p) {
-    EqParams params;
-    params.matched = p.flag("matched", true);
-    const auto& bands = p.tables("band");
-    if (bands.size() > static_cast<std::size_t>(EqParams::kMaxBands))
-        p.fail("band", "an eq has at most " + std::to_string(EqParams::kMaxBands) + " bands");
-    for (const auto& table : bands) {
-        std::string names;
-        for (const auto& [name, t] : bandTypes()) names += (names.empty() ? "" : ", ") + name;
-        const std::string typeName = table.text("type", "");
-        const auto it = bandTypes().find(typeName);
-        if (it == bandTypes().end()) table.fail("type", "band type must be one of " + names + " (got \"" + typeName + "\")");
-        params.bands[static_cast<std::size_t>(params.bandCount++)] = readBand(table, it->second);
-        table.rejectUnknownKeys("an eq band");
+ProcessorDescriptor describe(std::string type, bool linear, std::vector<ParamDescriptor> params, ProcessorFactory factory) {
+    ProcessorDescriptor d;
+    d.type = std::move(type);
+    d.linear = linear;
+    d.params = std::move(params);
+    d.factory = std::move(factory);
+    return d;
+}
+
+constexpr bool kLinear = true;
+constexpr bool kNonlinear = false;
+
+void addFilters(std::vector<ProcessorDescriptor>& all) {
+    for (const auto& b : kBandTypes) {
+        const EqBandType type = b.type;
+        auto keys = filterParams(type);
+        keys.push_back(flag("matched", EqParams{}.matched, "Vicanek designs where they exist"));
+        all.push_back(describe(b.name, kLinear, std::move(keys), [type](const ParamReader& r, int, Processor* existing) {
+            EqParams params;
+            params.bands[0] = readBand(r, type);
+            params.bandCount = 1;
+            params.matched = r.flag("matched");
+            return apply<Equalizer>(existing, params);
+        }));
     }
-    return params;
-}
-
-const std::map<std::string, EqBandType>& bandTypes() {
-    static const std::map<std::string, EqBandType> types = {
-        {"peak", EqBandType::Peak},       {"low_shelf", EqBandType::LowShelf}, {"high_shelf", EqBandType::HighShelf},
-        {"lowpass", EqBandType::LowPass}, {"highpass", EqBandType::HighPass},  {"bandpass", EqBandType::BandPass},
-        {"notch", EqBandType::Notch},     {"tilt", EqBandType::Tilt},
-    };
-    return types;
-}
-
-const std::map<std::string, Factory>& factories() {
-    static const std::map<std::string, Factory> table = [] {
-        std::map<std::string, Factory> f;
-        for (const auto& [name, bandType] : bandTypes()) {
-            const EqBandType type = bandType;
-            f[name] = [type](const ParamTable& p, int, const std::string&, Processor* existing) {
-                EqParams params;
-                params.bands[0] = readBand(p, type);
-                params.bandCount = 1;
-                params.matched = p.flag("matched", true);
-                return apply<Equalizer>(existing, params);
-            };
-        }
-        f["eq"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
-            return apply<Equalizer>(existing, readEqBands(p));
-        };
-        f["linear_phase_eq"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
+    all.push_back(describe("eq", kLinear,
+                           {flag("matched", EqParams{}.matched, "applies to all bands"),
+                            tables("band", "up to 16 filters in series: a `type` and that filter's keys")},
+                           [](const ParamReader& r, int, Processor* existing) { return apply<Equalizer>(existing, readEqBands(r)); }));
+    ProcessorDescriptor linearPhase = describe(
+        "linear_phase_eq", kLinear,
+        {integer("length_frames", "frames", LinearPhaseEqParams{}.lengthFrames, 0, 262145, {}, "0: about 0.34 s (16385 taps at 48 kHz)"),
+         flag("matched", EqParams{}.matched), tables("band", "as for eq")},
+        [](const ParamReader& r, int, Processor* existing) {
             LinearPhaseEqParams params;
-            params.lengthFrames = p.integer("length_frames", 0, 0, 262145);
-            params.eq = readEqBands(p);
+            params.lengthFrames = r.integer("length_frames");
+            params.eq = readEqBands(r);
             return apply<LinearPhaseEq>(existing, params);
-        };
-        f["delay"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
-            DelayParams d;
-            d.timeMs = p.number("time_ms", 375.0, 1.0, FeedbackDelay::kMaxTimeMs);
-            d.bpm = p.number("bpm", 0.0, 0.0, 400.0);
-            if (p.has("note")) {
-                if (d.bpm <= 0.0) p.fail("note", "note needs bpm (the tempo it is a fraction of)");
-                d.noteBeats = noteBeats(p, p.text("note", "1/8"));
-            } else if (d.bpm > 0.0) {
-                p.fail("bpm", "bpm needs note (e.g. note = \"1/8d\")");
-            }
-            d.feedback = p.number("feedback", 0.35, 0.0, 0.98);
-            d.highCutHz = p.number("high_cut_hz", 8000.0, 200.0, 24000.0);
-            d.lowCutHz = p.number("low_cut_hz", 80.0, 10.0, 2000.0);
-            d.pingPong = p.flag("ping_pong", false);
-            d.mix = p.number("mix", 0.3, 0.0, 1.0);
-            return apply<FeedbackDelay>(existing, d);
-        };
-        f["reverb"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
-            ReverbParams r;
-            r.predelayMs = p.number("predelay_ms", 10.0, 0.0, 500.0);
-            r.size = p.number("size", 0.7, 0.1, 1.0);
-            r.decayS = p.number("decay_s", 1.8, 0.1, 20.0);
-            r.lowDecayRatio = p.number("low_decay_ratio", 1.0, 0.25, 4.0);
-            r.highDecayRatio = p.number("high_decay_ratio", 0.5, 0.1, 1.0);
-            r.dampingHz = p.number("damping_hz", 6000.0, 1000.0, 20000.0);
-            r.width = p.number("width", 1.0, 0.0, 1.0);
-            r.mix = p.number("mix", 0.25, 0.0, 1.0);
-            return apply<AlgorithmicReverb>(existing, r);
-        };
-        f["convolution_reverb"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
-            ConvolutionReverbParams r;
-            const std::string file = p.text("impulse", "");
-            if (file.empty()) p.fail("impulse", "impulse is required (a sound file of the room's response)");
-            // A relative path is relative to the file the insert was written in.
-            std::filesystem::path path(file);
-            if (path.is_relative()) path = std::filesystem::path(p.source).parent_path() / path;
-            if (!std::filesystem::is_regular_file(path)) p.fail("impulse", "impulse: no such file " + path.string());
-            r.impulsePath = path.string();
-            r.mix = p.number("mix", 0.3, 0.0, 1.0);
-            r.predelayMs = p.number("predelay_ms", 0.0, 0.0, 500.0);
-            r.normalize = p.flag("normalize", true);
-            return apply<ConvolutionReverb>(existing, r);
-        };
-        f["gain"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
-            return apply<Gain>(existing, GainParams{p.number("gain_db", kRequired, -96.0, 48.0)});
-        };
-        f["pan"] = [](const ParamTable& p, int channels, const std::string& type, Processor* existing) {
-            requireStereo(p, type, channels);
+        });
+    linearPhase.automatable = false;
+    all.push_back(std::move(linearPhase));
+}
+
+void addDynamics(std::vector<ProcessorDescriptor>& all) {
+    all.push_back(describe("compressor", kNonlinear, compressorParams(),
+                           [](const ParamReader& r, int, Processor* existing) { return apply<Compressor>(existing, readCompressor(r)); }));
+
+    ProcessorDescriptor multiband =
+        describe("multiband_compressor", kNonlinear,
+                 {flag("linear_phase", false, "linear-phase crossovers (latency); false: Linkwitz-Riley 4th order"),
+                  tables("band", "2 to 6 bands, low to high: a compressor's keys, and up_to_hz")},
+                 [](const ParamReader& r, int, Processor* existing) {
+                     const ParamTable& p = r.table();
+                     const auto& bandKeys = findProcessorDescriptor("multiband_compressor")->tableParams;
+                     MultibandCompressorParams params;
+                     params.crossover = r.flag("linear_phase") ? CrossoverType::LinearPhase : CrossoverType::Lr4;
+                     const auto& bands = p.tables("band");
+                     if (bands.size() < 2 || bands.size() > static_cast<std::size_t>(Crossover::kMaxBands))
+                         p.fail("band", "a multiband_compressor has 2 to 6 [[insert.band]] tables");
+                     params.bandCount = static_cast<int>(bands.size());
+                     double previous = 0.0;
+                     for (std::size_t b = 0; b < bands.size(); ++b) {
+                         const ParamTable& band = bands[b];
+                         const ParamReader bandReader(band, bandKeys);
+                         if (b + 1 < bands.size()) {
+                             const double upTo = bandReader.requiredNumber("up_to_hz");
+                             if (upTo <= previous) band.fail("up_to_hz", "up_to_hz must rise from band to band");
+                             params.crossoverHz[b] = previous = upTo;
+                         } else if (band.has("up_to_hz")) {
+                             band.fail("up_to_hz", "the last band has no up_to_hz (it reaches Nyquist)");
+                         }
+                         params.bands[b] = readCompressor(bandReader);
+                         band.rejectUnknownKeys("a multiband_compressor band");
+                     }
+                     return apply<MultibandCompressor>(existing, params);
+                 });
+    multiband.tableParams = compressorParams();
+    multiband.tableParams.insert(multiband.tableParams.begin(),
+                                 required("up_to_hz", "Hz", 20.0, 20000.0, "the band's upper crossover; not in the last band"));
+    all.push_back(std::move(multiband));
+
+    const GateParams g;
+    all.push_back(
+        describe("gate", kNonlinear,
+                 {number("threshold_db", "dBFS", g.thresholdDb, -100.0, 0.0, "opens at or above"),
+                  number("hysteresis_db", "dB", g.hysteresisDb, 0.0, 24.0, "closes below threshold - hysteresis"),
+                  number("ratio", "", g.ratio, 1.0, 100.0, "expansion below the threshold; 100 acts as a gate"),
+                  number("range_db", "dB", g.rangeDb, -120.0, 0.0, "the most attenuation"),
+                  number("attack_ms", "ms", g.attackMs, 0.01, 500.0, "opening"), number("hold_ms", "ms", g.holdMs, 0.0, 2000.0),
+                  number("release_ms", "ms", g.releaseMs, 1.0, 5000.0, "closing"), number("stereo_link", "", g.stereoLink, 0.0, 1.0)},
+                 [](const ParamReader& r, int, Processor* existing) {
+                     GateParams params;
+                     params.thresholdDb = r.number("threshold_db");
+                     params.hysteresisDb = r.number("hysteresis_db");
+                     params.ratio = r.number("ratio");
+                     params.rangeDb = r.number("range_db");
+                     params.attackMs = r.number("attack_ms");
+                     params.holdMs = r.number("hold_ms");
+                     params.releaseMs = r.number("release_ms");
+                     params.stereoLink = r.number("stereo_link");
+                     return apply<Gate>(existing, params);
+                 }));
+
+    const DeEsserParams e;
+    all.push_back(describe("de_esser", kNonlinear,
+                           {number("freq_hz", "Hz", e.freqHz, 1000.0, 20000.0), number("q", "", e.q, 0.3, 4.0),
+                            number("threshold_db", "dBFS", e.thresholdDb, -80.0, 0.0), number("ratio", "", e.ratio, 1.0, 100.0),
+                            number("range_db", "dB", e.rangeDb, -48.0, 0.0), number("attack_ms", "ms", e.attackMs, 0.01, 100.0),
+                            number("release_ms", "ms", e.releaseMs, 1.0, 2000.0)},
+                           [](const ParamReader& r, int, Processor* existing) {
+                               DeEsserParams params;
+                               params.freqHz = r.number("freq_hz");
+                               params.q = r.number("q");
+                               params.thresholdDb = r.number("threshold_db");
+                               params.ratio = r.number("ratio");
+                               params.rangeDb = r.number("range_db");
+                               params.attackMs = r.number("attack_ms");
+                               params.releaseMs = r.number("release_ms");
+                               return apply<DeEsser>(existing, params);
+                           }));
+
+    const LimiterParams l;
+    all.push_back(describe("limiter", kNonlinear,
+                           {number("ceiling_dbtp", "dBTP", l.ceilingDbtp, -24.0, 0.0),
+                            number("lookahead_ms", "ms", l.lookaheadMs, 0.5, 20.0, "attack; applied at prepare"),
+                            number("release_ms", "ms", l.releaseMs, 1.0, 2000.0, "time constant")},
+                           [](const ParamReader& r, int, Processor* existing) {
+                               LimiterParams params;
+                               params.ceilingDbtp = r.number("ceiling_dbtp");
+                               params.lookaheadMs = r.number("lookahead_ms");
+                               params.releaseMs = r.number("release_ms");
+                               return apply<TruePeakLimiter>(existing, params);
+                           }));
+}
+
+void addSaturation(std::vector<ProcessorDescriptor>& all) {
+    const SaturationParams s;
+    all.push_back(
+        describe("saturation", kNonlinear,
+                 {choice("style", {"tape", "tube"}, s.type == SaturationType::Tube ? "tube" : "tape"),
+                  number("drive_db", "dB", s.driveDb, 0.0, 36.0), number("mix", "", s.mix, 0.0, 1.0, "the dry path is latency-aligned"),
+                  number("bias", "", s.bias, 0.0, 1.0, "tube"), number("output_db", "dB", s.outputDb, -24.0, 24.0),
+                  integer("oversampling", "x", s.oversampling, 2, 16, {2, 4, 8, 16}, "applied at prepare")},
+                 [](const ParamReader& r, int, Processor* existing) {
+                     SaturationParams params;
+                     params.type = r.choice("style") == "tube" ? SaturationType::Tube : SaturationType::Tape;
+                     params.driveDb = r.number("drive_db");
+                     params.mix = r.number("mix");
+                     params.bias = r.number("bias");
+                     params.outputDb = r.number("output_db");
+                     params.oversampling = r.integer("oversampling");
+                     return apply<Saturation>(existing, params);
+                 }));
+}
+
+void addLevelAndStereo(std::vector<ProcessorDescriptor>& all) {
+    all.push_back(describe("gain", kLinear, {required("gain_db", "dB", -96.0, 48.0)}, [](const ParamReader& r, int, Processor* existing) {
+        return apply<Gain>(existing, GainParams{r.number("gain_db")});
+    }));
+
+    ProcessorDescriptor pan = describe(
+        "pan", kLinear,
+        {required("pan", "", -1.0, 1.0, "-1 left .. 1 right"),
+         choice("law", {"-3dB", "-4.5dB", "-6dB", "0dB"}, "-3dB", "the level at the centre: constant power, compromise, linear, balance")},
+        [](const ParamReader& r, int channels, Processor* existing) {
+            requireStereo(r.table(), "pan", channels);
             PanParams params;
-            params.pan = p.number("pan", kRequired, -1.0, 1.0);
-            const std::string law = p.choice("law", "-3dB", {"-3dB", "-4.5dB", "-6dB", "0dB"});
+            params.pan = r.number("pan");
+            const std::string law = r.choice("law");
             params.law = law == "-3dB"     ? PanLaw::ConstantPower3dB
                          : law == "-4.5dB" ? PanLaw::Compromise4_5dB
                          : law == "-6dB"   ? PanLaw::Linear6dB
                                            : PanLaw::Balance0dB;
             return apply<Pan>(existing, params);
-        };
-        f["width"] = [](const ParamTable& p, int channels, const std::string& type, Processor* existing) {
-            requireStereo(p, type, channels);
-            return apply<Width>(existing, WidthParams{p.number("width", kRequired, 0.0, 4.0), p.number("mono_below_hz", 0.0, 0.0, 500.0)});
-        };
-        f["polarity"] = [](const ParamTable& p, int channels, const std::string&, Processor* existing) {
-            PolarityParams params;
-            const bool all = p.flag("invert", false);
-            for (int c = 0; c < channels && c < 8; ++c) params.invert[static_cast<std::size_t>(c)] = all;
-            if (p.has("invert_left") || p.has("invert_right")) {
-                requireStereo(p, "invert_left/invert_right", channels);
-                params.invert[0] = p.flag("invert_left", all);
-                params.invert[1] = p.flag("invert_right", all);
+        });
+    pan.stereoOnly = true;
+    all.push_back(std::move(pan));
+
+    ProcessorDescriptor width =
+        describe("width", kLinear,
+                 {required("width", "", 0.0, 4.0, "0 mono, 1 unchanged; mid/side, the side scaled"),
+                  number("mono_below_hz", "Hz", WidthParams{}.monoBelowHz, 0.0, 500.0, "0: off; else the side is high-passed (24 dB/oct)")},
+                 [](const ParamReader& r, int channels, Processor* existing) {
+                     requireStereo(r.table(), "width", channels);
+                     return apply<Width>(existing, WidthParams{r.number("width"), r.number("mono_below_hz")});
+                 });
+    width.stereoOnly = true;
+    all.push_back(std::move(width));
+
+    all.push_back(describe("polarity", kLinear,
+                           {flag("invert", false, "every channel; the flip is faded through zero over 20 ms"),
+                            flag("invert_left", false, "stereo; default: invert"), flag("invert_right", false, "stereo; default: invert")},
+                           [](const ParamReader& r, int channels, Processor* existing) {
+                               const ParamTable& p = r.table();
+                               PolarityParams params;
+                               const bool all = r.flag("invert");
+                               for (int c = 0; c < channels && c < 8; ++c) params.invert[static_cast<std::size_t>(c)] = all;
+                               if (p.has("invert_left") || p.has("invert_right")) {
+                                   requireStereo(p, "invert_left/invert_right", channels);
+                                   params.invert[0] = r.flag("invert_left", all);
+                                   params.invert[1] = r.flag("invert_right", all);
+                               }
+                               return apply<Polarity>(existing, params);
+                           }));
+
+    all.push_back(describe("channel_delay", kLinear,
+                           {number("left_ms", "ms", 0.0, 0.0, ChannelDelay::kMaxDelayMs, "stereo"),
+                            number("right_ms", "ms", 0.0, 0.0, ChannelDelay::kMaxDelayMs, "stereo"),
+                            number("delay_ms", "ms", 0.0, 0.0, ChannelDelay::kMaxDelayMs, "other channel counts: required")},
+                           [](const ParamReader& r, int channels, Processor* existing) {
+                               ChannelDelayParams params;
+                               if (channels == 2) {
+                                   params.delayMs[0] = r.number("left_ms");
+                                   params.delayMs[1] = r.number("right_ms");
+                               } else {
+                                   const double ms = r.requiredNumber("delay_ms");
+                                   for (auto& d : params.delayMs) d = ms;
+                               }
+                               return apply<ChannelDelay>(existing, params);
+                           }));
+}
+
+void addTimeEffects(std::vector<ProcessorDescriptor>& all) {
+    const DelayParams d;
+    all.push_back(describe(
+        "delay", kLinear,
+        {number("time_ms", "ms", d.timeMs, 1.0, FeedbackDelay::kMaxTimeMs, "ignored when bpm and note are given"),
+         number("bpm", "", d.bpm, 0.0, 400.0, "with note: the time is that note at this tempo"),
+         text("note", false, "", "\"1/4\", \"1/8d\" (dotted), \"1/16t\" (triplet); needs bpm"),
+         number("feedback", "", d.feedback, 0.0, 0.98), number("high_cut_hz", "Hz", d.highCutHz, 200.0, 24000.0, "in the feedback path"),
+         number("low_cut_hz", "Hz", d.lowCutHz, 10.0, 2000.0, "in the feedback path"),
+         flag("ping_pong", d.pingPong, "repeats alternate left and right"), number("mix", "", d.mix, 0.0, 1.0)},
+        [](const ParamReader& r, int, Processor* existing) {
+            const ParamTable& p = r.table();
+            DelayParams params;
+            params.timeMs = r.number("time_ms");
+            params.bpm = r.number("bpm");
+            if (p.has("note")) {
+                if (params.bpm <= 0.0) p.fail("note", "note needs bpm (the tempo it is a fraction of)");
+                params.noteBeats = noteBeats(p, r.text("note"));
+            } else if (params.bpm > 0.0) {
+                p.fail("bpm", "bpm needs note (e.g. note = \"1/8d\")");
             }
-            return apply<Polarity>(existing, params);
-        };
-        f["channel_delay"] = [](const ParamTable& p, int channels, const std::string&, Processor* existing) {
-            ChannelDelayParams params;
-            if (channels == 2) {
-                params.delayMs[0] = p.number("left_ms", 0.0, 0.0, ChannelDelay::kMaxDelayMs);
-                params.delayMs[1] = p.number("right_ms", 0.0, 0.0, ChannelDelay::kMaxDelayMs);
-            } else {
-                const double ms = p.number("delay_ms", kRequired, 0.0, ChannelDelay::kMaxDelayMs);
-                for (auto& d : params.delayMs) d = ms;
-            }
-            return apply<ChannelDelay>(existing, params);
-        };
-        f["limiter"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
-            LimiterParams params;
-            params.ceilingDbtp = p.number("ceiling_dbtp", -1.0, -24.0, 0.0);
-            params.lookaheadMs = p.number("lookahead_ms", 2.0, 0.5, 20.0);
-            params.releaseMs = p.number("release_ms", 100.0, 1.0, 2000.0);
-            return apply<TruePeakLimiter>(existing, params);
-        };
-        f["saturation"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
-            SaturationParams params;
-            params.type = p.choice("style", "tape", {"tape", "tube"}) == "tube" ? SaturationType::Tube : SaturationType::Tape;
-            params.driveDb = p.number("drive_db", 6.0, 0.0, 36.0);
-            params.mix = p.number("mix", 1.0, 0.0, 1.0);
-            params.bias = p.number("bias", 0.3, 0.0, 1.0);
-            params.outputDb = p.number("output_db", 0.0, -24.0, 24.0);
-            params.oversampling = p.integer("oversampling", 8, 2, 16);
-            if (params.oversampling != 2 && params.oversampling != 4 && params.oversampling != 8 && params.oversampling != 16)
-                p.fail("oversampling", "oversampling must be 2, 4, 8 or 16");
-            return apply<Saturation>(existing, params);
-        };
-        f["compressor"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
-            return apply<Compressor>(existing, readCompressor(p));
-        };
-        f["multiband_compressor"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
-            MultibandCompressorParams params;
-            params.crossover = p.flag("linear_phase", false) ? CrossoverType::LinearPhase : CrossoverType::Lr4;
-            const auto& bands = p.tables("band");
-            if (bands.size() < 2 || bands.size() > static_cast<std::size_t>(Crossover::kMaxBands))
-                p.fail("band", "a multiband_compressor has 2 to 6 [[insert.band]] tables");
-            params.bandCount = static_cast<int>(bands.size());
-            double previous = 0.0;
-            for (std::size_t b = 0; b < bands.size(); ++b) {
-                const ParamTable& band = bands[b];
-                if (b + 1 < bands.size()) {
-                    const double upTo = band.number("up_to_hz", kRequired, 20.0, 20000.0);
-                    if (upTo <= previous) band.fail("up_to_hz", "up_to_hz must rise from band to band");
-                    params.crossoverHz[b] = previous = upTo;
-                } else if (band.has("up_to_hz")) {
-                    band.fail("up_to_hz", "the last band has no up_to_hz (it reaches Nyquist)");
-                }
-                params.bands[b] = readCompressor(band);
-                band.rejectUnknownKeys("a multiband_compressor band");
-            }
-            return apply<MultibandCompressor>(existing, params);
-        };
-        f["gate"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
-            GateParams g;
-            g.thresholdDb = p.number("threshold_db", -50.0, -100.0, 0.0);
-            g.hysteresisDb = p.number("hysteresis_db", 6.0, 0.0, 24.0);
-            g.ratio = p.number("ratio", 10.0, 1.0, 100.0);
-            g.rangeDb = p.number("range_db", -60.0, -120.0, 0.0);
-            g.attackMs = p.number("attack_ms", 0.5, 0.01, 500.0);
-            g.holdMs = p.number("hold_ms", 50.0, 0.0, 2000.0);
-            g.releaseMs = p.number("release_ms", 100.0, 1.0, 5000.0);
-            g.stereoLink = p.number("stereo_link", 1.0, 0.0, 1.0);
-            return apply<Gate>(existing, g);
-        };
-        f["de_esser"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
-            DeEsserParams d;
-            d.freqHz = p.number("freq_hz", 7000.0, 1000.0, 20000.0);
-            d.q = p.number("q", 1.0, 0.3, 4.0);
-            d.thresholdDb = p.number("threshold_db", -30.0, -80.0, 0.0);
-            d.ratio = p.number("ratio", 4.0, 1.0, 100.0);
-            d.rangeDb = p.number("range_db", -12.0, -48.0, 0.0);
-            d.attackMs = p.number("attack_ms", 1.0, 0.01, 100.0);
-            d.releaseMs = p.number("release_ms", 60.0, 1.0, 2000.0);
-            return apply<DeEsser>(existing, d);
-        };
-        f["dither"] = [](const ParamTable& p, int, const std::string&, Processor* existing) {
+            params.feedback = r.number("feedback");
+            params.highCutHz = r.number("high_cut_hz");
+            params.lowCutHz = r.number("low_cut_hz");
+            params.pingPong = r.flag("ping_pong");
+            params.mix = r.number("mix");
+            return apply<FeedbackDelay>(existing, params);
+        }));
+
+    const ReverbParams v;
+    all.push_back(describe("reverb", kLinear,
+                           {number("predelay_ms", "ms", v.predelayMs, 0.0, 500.0),
+                            number("size", "", v.size, 0.1, 1.0, "scales the delay lengths (room size, echo density)"),
+                            number("decay_s", "s", v.decayS, 0.1, 20.0, "RT60 at mid frequencies"),
+                            number("low_decay_ratio", "", v.lowDecayRatio, 0.25, 4.0, "RT60 below about 200 Hz, relative to mid"),
+                            number("high_decay_ratio", "", v.highDecayRatio, 0.1, 1.0, "RT60 above damping_hz, relative to mid"),
+                            number("damping_hz", "Hz", v.dampingHz, 1000.0, 20000.0),
+                            number("width", "", v.width, 0.0, 1.0, "0 mono .. 1 full stereo wet"), number("mix", "", v.mix, 0.0, 1.0)},
+                           [](const ParamReader& r, int, Processor* existing) {
+                               ReverbParams params;
+                               params.predelayMs = r.number("predelay_ms");
+                               params.size = r.number("size");
+                               params.decayS = r.number("decay_s");
+                               params.lowDecayRatio = r.number("low_decay_ratio");
+                               params.highDecayRatio = r.number("high_decay_ratio");
+                               params.dampingHz = r.number("damping_hz");
+                               params.width = r.number("width");
+                               params.mix = r.number("mix");
+                               return apply<AlgorithmicReverb>(existing, params);
+                           }));
+
+    const ConvolutionReverbParams c;
+    ProcessorDescriptor convolution =
+        describe("convolution_reverb", kLinear,
+                 {text("impulse", true, "", "a sound file of the room's response, relative to the file it is named in"),
+                  number("mix", "", c.mix, 0.0, 1.0), number("predelay_ms", "ms", c.predelayMs, 0.0, 500.0),
+                  flag("normalize", c.normalize, "scale the response to unit energy")},
+                 [](const ParamReader& r, int, Processor* existing) {
+                     const ParamTable& p = r.table();
+                     ConvolutionReverbParams params;
+                     // A relative path is relative to the file the insert was written in.
+                     std::filesystem::path path(r.text("impulse"));
+                     if (path.is_relative()) path = std::filesystem::path(p.source).parent_path() / path;
+                     if (!std::filesystem::is_regular_file(path)) p.fail("impulse", "impulse: no such file " + path.string());
+                     params.impulsePath = path.string();
+                     params.mix = r.number("mix");
+                     params.predelayMs = r.number("predelay_ms");
+                     params.normalize = r.flag("normalize");
+                     return apply<ConvolutionReverb>(existing, params);
+                 });
+    convolution.automatable = false;
+    all.push_back(std::move(convolution));
+}
+
+void addDither(std::vector<ProcessorDescriptor>& all) {
+    all.push_back(describe(
+        "dither", kNonlinear, {integer("bits", "bits", DitherParams{}.bits, 8, 24), choice("shape", {"tpdf", "shaped", "none"}, "tpdf")},
+        [](const ParamReader& r, int, Processor* existing) {
             DitherParams params;
-            params.bits = p.integer("bits", 24, 8, 24);
-            const std::string type = p.choice("shape", "tpdf", {"tpdf", "shaped", "none"});
+            params.bits = r.integer("bits");
+            const std::string type = r.choice("shape");
             params.type = type == "tpdf" ? DitherType::Tpdf : type == "shaped" ? DitherType::NoiseShaped : DitherType::None;
             return apply<Dither>(existing, params);
-        };
-        return f;
-    }();
-    return table;
+        }));
 }
 
 }  // namespace
 
+const std::vector<ProcessorDescriptor>& processorDescriptors() {
+    static const std::vector<ProcessorDescriptor> all = [] {
+        std::vector<ProcessorDescriptor> d;
+        addFilters(d);
+        addDynamics(d);
+        addSaturation(d);
+        addLevelAndStereo(d);
+        addTimeEffects(d);
+        addDither(d);
+        return d;
+    }();
+    return all;
+}
+
+const ProcessorDescriptor* findProcessorDescriptor(const std::string& type) {
+    for (const auto& d : processorDescriptors())
+        if (d.type == type) return &d;
+    return nullptr;
+}
+
+std::vector<std::string> processorTypeNames() {
+    std::vector<std::string> names;
+    for (const auto& d : processorDescriptors()) names.push_back(d.type);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
 std::unique_ptr<Processor> createProcessor(const InsertSpec& insert, int channels) {
-    const auto it = factories().find(insert.type);
-    if (it == factories().end()) {
+    const ProcessorDescriptor* d = findProcessorDescriptor(insert.type);
+    if (!d) {
         std::string names;
         for (const auto& name : processorTypeNames()) names += (names.empty() ? "" : ", ") + name;
         throw fileLineError(insert.params.source, insert.params.line, "unknown insert type \"" + insert.type + "\" (known: " + names + ")");
     }
-    auto processor = it->second(insert.params, channels, insert.type, nullptr);
+    auto processor = d->factory(ParamReader(insert.params, d->params), channels, nullptr);
     insert.params.rejectUnknownKeys("a " + insert.type + " insert");
     return processor;
 }
 
 bool processorIsAutomatable(const std::string& type) {
-    // These take their parameters when prepared (filter designs that need FFTs or files).
-    return type != "linear_phase_eq" && type != "convolution_reverb" && factories().count(type) != 0;
+    const ProcessorDescriptor* d = findProcessorDescriptor(type);
+    return d && d->automatable;
+}
+
+bool processorIsLinear(const std::string& type) {
+    const ProcessorDescriptor* d = findProcessorDescriptor(type);
+    return d && d->linear;
 }
 
 void configureProcessor(Processor& processor, const InsertSpec& insert, int channels) {
-    const auto it = factories().find(insert.type);
-    if (it == factories().end() || !processorIsAutomatable(insert.type)) return;
-    it->second(insert.params, channels, insert.type, &processor);
-}
-
-std::vector<std::string> processorTypeNames() {
-    std::vector<std::string> names;
-    for (const auto& [name, factory] : factories()) names.push_back(name);
-    return names;
+    const ProcessorDescriptor* d = findProcessorDescriptor(insert.type);
+    if (!d || !d->automatable) return;
+    d->factory(ParamReader(insert.params, d->params), channels, &processor);
 }
 
 }  // namespace bounce

@@ -9,7 +9,7 @@
 #include "bounce/limiter.h"
 #include "bounce/linear_phase_eq.h"
 #include "bounce/processor_chain.h"
-#include "bounce/resampler.h"
+#include "bounce/output_writer.h"
 #include "bounce/saturation.h"
 #include "bounce/stereo.h"
 
@@ -565,51 +565,34 @@ struct PassResult {
     std::map<std::string, double> residualDb;  // per stage that ran: the difference it made
 };
 
-// One pass over the input: chain, rate conversion, dither, (writer), analysis of what is
-// delivered.
+// One pass over the input: the chain, then the delivery (rate conversion, dither, the
+// writer when `into` is given, the analysis of what is delivered).
 PassResult renderPass(const std::string& input, Chain& chain, double outputRate, SampleFormat format, FileFormat container,
-                      DitherType ditherType, const std::string* writePath, bool profileOutput) {
+                      DitherType ditherType, AtomicOutputFile* into, bool profileOutput) {
     SoundFileReader reader(input);
     const SoundFileInfo& info = reader.info();
-    std::unique_ptr<Resampler> resampler;
-    if (outputRate != info.sampleRate) resampler = std::make_unique<Resampler>(info.sampleRate, outputRate, info.channels);
-    std::unique_ptr<Dither> dither;
-    // Dither when the bit depth drops to 16: 24-bit rounding error sits at -144 dBFS,
-    // below any converter's own noise, so 24-bit and float outputs are not dithered.
-    if (format == SampleFormat::Pcm16) {
-        dither = std::make_unique<Dither>();
-        dither->setParams({16, ditherType});
-        dither->prepare({outputRate, static_cast<int>(kBlockFrames), info.channels});
-    }
-    std::unique_ptr<SoundFileWriter> writer;
-    if (writePath) writer = std::make_unique<SoundFileWriter>(*writePath, SoundFileSpec{outputRate, info.channels, container, format});
-    ProgramAnalyzer analyzer(outputRate, info.channels, {}, true, true);  // the true peak on a second core
-    if (profileOutput) analyzer.enableSpectrumProfile();
-    AudioBuffer scratch(info.channels, kBlockFrames);
-    const auto deliver = [&](ConstAudioView block) {
-        for (std::size_t start = 0; start < block.frames(); start += kBlockFrames) {
-            const std::size_t n = std::min(kBlockFrames, block.frames() - start);
-            AudioView out = scratch.view().subView(0, n);
-            for (int c = 0; c < info.channels; ++c) std::copy_n(block.channel(c) + start, n, out.channel(c));
-            if (dither) dither->process(out);
-            if (writer) writer->write(out);
-            analyzer.addFrames(out);
-        }
-    };
+    OutputSpec spec;
+    spec.into = into;
+    spec.path = into ? into->targetPath() : "";
+    spec.inputRate = info.sampleRate;
+    spec.outputRate = outputRate;
+    spec.channels = info.channels;
+    spec.container = container;
+    spec.sampleFormat = format;
+    spec.dither = ditherType;
+    spec.ditherAt24Bits = false;  // docs/master.md: 24-bit and float outputs are not dithered
+    spec.blockFrames = kBlockFrames;
+    auto measure =
+        std::make_unique<ProgramAnalyzer>(outputRate, info.channels, std::vector<Speaker>{}, true, true);  // true peak on a second core
+    if (profileOutput) measure->enableSpectrumProfile();
+    OutputWriter delivery(spec, std::move(measure));
     renderAligned(
         chain.chain, info.channels, kBlockFrames, [&](AudioView block) { return reader.read(block); },
-        [&](ConstAudioView block) {
-            if (resampler) {
-                resampler->process(block, deliver);
-            } else {
-                deliver(block);
-            }
-        });
-    if (resampler) resampler->flush(deliver);
-    if (writer) writer->close();
+        [&](ConstAudioView block) { delivery.write(block); });
     PassResult r;
-    r.output = analyzer.result();
-    if (profileOutput) r.outputProfile = analyzer.spectrumProfile(r.output);
+    r.output = delivery.close();
+    r.output.path.clear();
+    if (profileOutput) r.outputProfile = delivery.analyzer()->spectrumProfile(r.output);
     if (chain.limiter) {
         r.limiterMaxDb = chain.limiter->maxGainReductionDb();
         r.limiterMeanDb = chain.limiter->meanGainReductionDb();
@@ -928,8 +911,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
                 buildChain(style, plan, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, &renderedStages);
             renderedGain = gain;
             renderedCeiling = limiterCeiling;
-            pass = renderPass(inputPath, chain, outputRate, format, container, ditherType, output ? &output->tempPath() : nullptr,
-                              referenceProfile.has_value());
+            pass = renderPass(inputPath, chain, outputRate, format, container, ditherType, output.get(), referenceProfile.has_value());
             ++result.passes;
             const double loudness = pass.output.integratedLufs.value_or(-120.0);
             const double truePeak = pass.output.truePeakDbtp.value_or(-120.0);

@@ -1,7 +1,7 @@
 #include "bounce/mix_renderer.h"
 
 #include "bounce/atomic_output.h"
-#include "bounce/dither.h"
+#include "bounce/output_writer.h"
 #include "bounce/error.h"
 #include "bounce/processor_chain.h"
 #include "bounce/processor_registry.h"
@@ -24,14 +24,6 @@
 
 namespace bounce {
 namespace fs = std::filesystem;
-
-bool processorIsLinear(const std::string& type) {
-    static const std::set<std::string> linear = {
-        "eq",       "peak",     "low_shelf",     "high_shelf",      "lowpass", "highpass",
-        "bandpass", "notch",    "tilt",          "linear_phase_eq", "gain",    "pan",
-        "width",    "polarity", "channel_delay", "delay",           "reverb",  "convolution_reverb"};
-    return linear.count(type) != 0;
-}
 
 namespace {
 
@@ -673,64 +665,21 @@ private:
     std::vector<AudioView> sideBySideViews_;
 };
 
-// One output file: optional rate conversion, dither to the final bits, the writer, and
-// (for the mix) the analysis of exactly what is written.
-class OutputStream {
-public:
-    OutputStream(const std::string& path, const std::vector<std::string>& inputs, double sessionRate, double outputRate,
-                 const std::string& bits, bool analyse)
-        : file_(path, inputs) {
-        const FileFormat format = fileFormatForPath(path);
-        if (format == FileFormat::Other || format == FileFormat::Mp3)
-            throw ConfigError(path + ": unknown output format (use .wav, .w64, .aiff or .flac)");
-        const SampleFormat sampleFormat = outputSampleFormat(bits, format);
-        writer_ = std::make_unique<SoundFileWriter>(file_.tempPath(), SoundFileSpec{outputRate, 2, format, sampleFormat});
-        if (outputRate != sessionRate) resampler_ = std::make_unique<Resampler>(sessionRate, outputRate, 2);
-        if (sampleFormat == SampleFormat::Pcm16 || sampleFormat == SampleFormat::Pcm24) {
-            dither_ = std::make_unique<Dither>();
-            dither_->setParams({sampleFormat == SampleFormat::Pcm16 ? 16 : 24, DitherType::Tpdf});
-            dither_->prepare({outputRate, static_cast<int>(kBlockFrames), 2});
-        }
-        if (analyse) analyzer_ = std::make_unique<ProgramAnalyzer>(outputRate, 2);
-        scratch_.resize(2, 4096);
-    }
-
-    void write(ConstAudioView block) {
-        if (resampler_) {
-            resampler_->process(block, [this](ConstAudioView out) { finish(out); });
-        } else {
-            finish(block);
-        }
-    }
-
-    AnalysisResult close() {
-        if (resampler_) resampler_->flush([this](ConstAudioView out) { finish(out); });
-        writer_->close();
-        file_.commit();
-        AnalysisResult r = analyzer_ ? analyzer_->result() : AnalysisResult{};
-        r.path = file_.targetPath();
-        return r;
-    }
-
-private:
-    void finish(ConstAudioView block) {
-        for (std::size_t start = 0; start < block.frames(); start += scratch_.frames()) {
-            const std::size_t n = std::min(scratch_.frames(), block.frames() - start);
-            AudioView out = scratch_.view().subView(0, n);
-            for (int c = 0; c < 2; ++c) std::copy_n(block.channel(c) + start, n, out.channel(c));
-            if (dither_) dither_->process(out);
-            writer_->write(out);
-            if (analyzer_) analyzer_->addFrames(out);
-        }
-    }
-
-    AtomicOutputFile file_;
-    std::unique_ptr<SoundFileWriter> writer_;
-    std::unique_ptr<Resampler> resampler_;
-    std::unique_ptr<Dither> dither_;
-    std::unique_ptr<ProgramAnalyzer> analyzer_;
-    AudioBuffer scratch_;
-};
+// One output file of the mix (the mix, or a stem) at the session's bits and rate, 16 and
+// 24 bits TPDF-dithered; the mix is measured as written.
+std::unique_ptr<OutputWriter> openOutput(const std::string& path, const std::vector<std::string>& inputs, double sessionRate,
+                                         double outputRate, const std::string& bits, bool analyse) {
+    OutputSpec spec;
+    spec.path = path;
+    spec.inputs = inputs;
+    spec.container = fileFormatForPath(path);
+    if (spec.container == FileFormat::Other || spec.container == FileFormat::Mp3)
+        throw ConfigError(path + ": unknown output format (use .wav, .w64, .aiff or .flac)");
+    spec.sampleFormat = outputSampleFormat(bits, spec.container);
+    spec.inputRate = sessionRate;
+    spec.outputRate = outputRate;
+    return std::make_unique<OutputWriter>(spec, analyse ? std::make_unique<ProgramAnalyzer>(outputRate, 2) : nullptr);
+}
 
 std::string stemFileName(const std::string& name, const std::string& extension) {
     std::string safe;
@@ -757,13 +706,13 @@ MixResult renderMix(const Session& session, const MixRenderOptions& options) {
     std::vector<std::string> inputs;
     for (const auto& t : session.tracks) inputs.push_back(t.file);
     inputs.push_back(session.path);
-    OutputStream mix(options.outputPath, inputs, rate, outputRate, bits, true);
+    const auto mix = openOutput(options.outputPath, inputs, rate, outputRate, bits, true);
 
     // Stems: what each direct input of the master delivers; through copies of the master
     // chain when it is linear (then the stems sum to the mix), before it otherwise.
     const auto stemNames = graph.stemNames();
     std::vector<AudioBuffer> stemInputs;
-    std::vector<std::unique_ptr<OutputStream>> stems;
+    std::vector<std::unique_ptr<OutputWriter>> stems;
     std::vector<std::unique_ptr<ProcessorChain>> stemChains;
     const bool linearMaster = std::all_of(session.master.inserts.begin(), session.master.inserts.end(),
                                           [](const InsertSpec& i) { return processorIsLinear(i.type); });
@@ -777,7 +726,7 @@ MixResult renderMix(const Session& session, const MixRenderOptions& options) {
         for (const auto& name : stemNames) {
             stemInputs.emplace_back(2, kBlockFrames);
             const std::string path = (fs::path(options.stemsFolder) / stemFileName(name, extension)).string();
-            stems.push_back(std::make_unique<OutputStream>(path, inputs, rate, outputRate, bits, false));
+            stems.push_back(openOutput(path, inputs, rate, outputRate, bits, false));
             result.stems.push_back(path);
             auto chain = std::make_unique<ProcessorChain>();
             if (linearMaster)
@@ -827,7 +776,7 @@ MixResult renderMix(const Session& session, const MixRenderOptions& options) {
         if (first < last) {
             const std::size_t offset = skip + static_cast<std::size_t>(first - outStart);
             const auto count = static_cast<std::size_t>(last - first);
-            mix.write(ConstAudioView(graph.master().work.view()).subView(offset, count));
+            mix->write(ConstAudioView(graph.master().work.view()).subView(offset, count));
             for (std::size_t s = 0; s < stems.size(); ++s) stems[s]->write(ConstAudioView(stemInputs[s].view()).subView(offset, count));
         }
         if (options.onProgress) {
@@ -837,7 +786,7 @@ MixResult renderMix(const Session& session, const MixRenderOptions& options) {
         }
     }
     for (auto& s : stems) s->close();
-    result.analysis = mix.close();
+    result.analysis = mix->close();
     return result;
 }
 

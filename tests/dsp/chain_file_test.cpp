@@ -49,7 +49,7 @@ TEST_F(ChainFile, ErrorsNameTheLine) {
     EXPECT_EQ(errorOf("[[insert]]\ntype = \"highpass\"\nfreq_hz = 80\nslope = 24\n").rfind(path + ":4: unknown key 'slope'", 0), 0u);
     EXPECT_EQ(errorOf("[[insert]]\ntype = \"highpass\"\nfreq_hz = \"80\"\n"), path + ":3: freq_hz must be a number");
     EXPECT_EQ(errorOf("[[insert]]\ntype = \"highpass\"\nfreq_hz = 80\nslope_db_oct = 27\n"),
-              path + ":4: slope_db_oct must be a multiple of 6 (6 to 48)");
+              path + ":4: slope_db_oct must be 6, 12, 18, 24, 30, 36, 42 or 48 (got 27)");
     EXPECT_EQ(errorOf("\n[[insert]]\ntype = \"gain\"\ngain_db = 100\n"), path + ":4: gain_db must be between -96 and 48 (got 100)");
     EXPECT_EQ(errorOf("[[insert]]\ntype = \"width\"\nwidth = 1.5\n", 1), path + ":1: width needs a stereo signal (this one has 1 channel)");
     EXPECT_NE(errorOf("[[insert]]\ntype = \"gain\"\ngain_db = = 3\n").find(path + ":3:"), std::string::npos);

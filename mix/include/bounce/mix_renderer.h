@@ -41,8 +41,4 @@ struct MixResult {
 // a temporary name and renames it at the end, so a failure leaves nothing half-written.
 MixResult renderMix(const Session& session, const MixRenderOptions& options);
 
-// Whether a processor type is linear (a sum through it equals the sum of its outputs):
-// decides whether stems can be rendered through the master chain.
-bool processorIsLinear(const std::string& type);
-
 }  // namespace bounce

@@ -1,0 +1,54 @@
+#include "bounce/output_writer.h"
+
+#include <algorithm>
+
+namespace bounce {
+
+OutputWriter::OutputWriter(const OutputSpec& spec, std::unique_ptr<ProgramAnalyzer> analyzer)
+    : outputRate_(spec.outputRate > 0.0 ? spec.outputRate : spec.inputRate), analyzer_(std::move(analyzer)) {
+    if (!spec.path.empty() && !spec.into) file_ = std::make_unique<AtomicOutputFile>(spec.path, spec.inputs);
+    if (AtomicOutputFile* target = spec.into ? spec.into : file_.get()) {
+        targetPath_ = target->targetPath();
+        writer_ = std::make_unique<SoundFileWriter>(target->tempPath(),
+                                                    SoundFileSpec{outputRate_, spec.channels, spec.container, spec.sampleFormat});
+    }
+    if (outputRate_ != spec.inputRate) resampler_ = std::make_unique<Resampler>(spec.inputRate, outputRate_, spec.channels);
+    const bool dithered = spec.dither != DitherType::None &&
+                          (spec.sampleFormat == SampleFormat::Pcm16 || (spec.sampleFormat == SampleFormat::Pcm24 && spec.ditherAt24Bits));
+    if (dithered) {
+        dither_ = std::make_unique<Dither>();
+        dither_->setParams({spec.sampleFormat == SampleFormat::Pcm16 ? 16 : 24, spec.dither});
+        dither_->prepare({outputRate_, static_cast<int>(spec.blockFrames), spec.channels});
+    }
+    scratch_.resize(spec.channels, spec.blockFrames);
+}
+
+void OutputWriter::write(ConstAudioView block) {
+    if (resampler_) {
+        resampler_->process(block, [this](ConstAudioView out) { deliver(out); });
+    } else {
+        deliver(block);
+    }
+}
+
+void OutputWriter::deliver(ConstAudioView block) {
+    for (std::size_t start = 0; start < block.frames(); start += scratch_.frames()) {
+        const std::size_t n = std::min(scratch_.frames(), block.frames() - start);
+        AudioView out = scratch_.view().subView(0, n);
+        for (int c = 0; c < scratch_.channels(); ++c) std::copy_n(block.channel(c) + start, n, out.channel(c));
+        if (dither_) dither_->process(out);
+        if (writer_) writer_->write(out);
+        if (analyzer_) analyzer_->addFrames(out);
+    }
+}
+
+AnalysisResult OutputWriter::close() {
+    if (resampler_) resampler_->flush([this](ConstAudioView out) { deliver(out); });
+    if (writer_) writer_->close();
+    if (file_) file_->commit();
+    AnalysisResult r = analyzer_ ? analyzer_->result() : AnalysisResult{};
+    r.path = targetPath_;
+    return r;
+}
+
+}  // namespace bounce
