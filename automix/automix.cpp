@@ -1,7 +1,6 @@
 #include "bounce/automix.h"
 
 #include "bounce/analysis.h"
-#include "bounce/check.h"
 #include "bounce/error.h"
 #include "bounce/sound_file.h"
 #include "bounce/spectrum_profile.h"
@@ -155,7 +154,9 @@ std::string roleFromName(const std::string& fileName) {
     return "";
 }
 
-AutomixResult automix(const std::string& folder, const std::string& sessionDir) {
+namespace {
+
+std::vector<fs::path> audioFilesIn(const std::string& folder) {
     if (!fs::is_directory(folder)) throw ConfigError(folder + ": not a folder");
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(folder)) {
@@ -165,110 +166,100 @@ AutomixResult automix(const std::string& folder, const std::string& sessionDir) 
     }
     std::sort(files.begin(), files.end());
     if (files.empty()) throw ConfigError(folder + ": no audio files (wav, flac, aiff) to mix");
+    return files;
+}
 
-    AutomixResult result;
-    std::set<std::string> names;
-    for (const auto& file : files) {
-        AutomixTrack t;
-        t.file = fs::relative(fs::absolute(file), fs::absolute(sessionDir.empty() ? "." : sessionDir)).generic_string();
-        std::string name = file.stem().string();
-        for (int n = 2; names.count(name); ++n) name = file.stem().string() + "_" + std::to_string(n);
-        names.insert(name);
-        t.name = name;
-
-        // One pass: loudness (gated: the parts where it plays), spectrum, onsets.
-        SoundFileReader reader(file.string());
-        const SoundFileInfo info = reader.info();
-        if (result.sampleRate == 0.0) result.sampleRate = info.sampleRate;
-        t.channels = info.channels;
-        if (info.channels > 2)
-            throw ConfigError(file.string() + ": " + std::to_string(info.channels) + " channels; a mix takes mono or stereo tracks");
-        ProgramAnalyzer analyzer(info.sampleRate, info.channels, info.speakers, false);
-        analyzer.enableSpectrumProfile();
-        OnsetCounter onsets(info.sampleRate);
-        AudioBuffer block(info.channels, 8192);
-        std::uint64_t frames = 0;
-        while (const std::size_t n = reader.read(block.view())) {
-            const ConstAudioView in = ConstAudioView(block.view()).subView(0, n);
-            analyzer.addFrames(in);
-            onsets.add(in);
-            frames += n;
-        }
-        const AnalysisResult analysis = finishFileAnalysis(analyzer, info, frames);
-        const SpectrumProfile profile = analyzer.spectrumProfile(analysis);
-        t.activeLufs = analysis.integratedLufs;
-        double weighted = 0;
-        std::vector<double> bandPower;  // each third-octave band's power
-        for (std::size_t b = 0; b < profile.bandHz.size(); ++b) {
-            bandPower.push_back(profile.powerBetween(profile.bandHz[b], profile.bandHz[b]));
-            weighted += bandPower.back() * profile.bandHz[b];
-        }
-        const double total = profile.powerBetween(0.0, 1e9), low = profile.powerBetween(0.0, 150.0);
-        for (double centre : octaveBandsHz())
-            t.octaveDb.push_back(powerToDb(profile.powerBetween(centre / std::sqrt(2.0), centre * std::sqrt(2.0))));
-        t.centroidHz = total > 0 ? weighted / total : 0.0;
-        t.lowShare = total > 0 ? low / total : 0.0;
-        t.onsetsPerSecond = onsets.perSecond(analysis.durationSeconds);
-
-        // Role: the name first, then the sound.
-        t.role = roleFromName(file.filename().string());
-        if (!t.role.empty()) {
-            t.roleReason = "file name '" + file.stem().string() + "'";
-        } else {
-            const bool percussive = t.onsetsPerSecond >= 1.0;
-            if (t.lowShare > 0.5)
-                t.role = percussive ? "kick" : "bass";
-            else if (percussive && t.centroidHz > 4000.0)
-                t.role = "hat";
-            else if (percussive)
-                t.role = "perc";
-            else if (t.centroidHz < 2000.0)
-                t.role = "pad";
-            else
-                t.role = "keys";
-            t.roleReason = "its sound: " + fixed(t.onsetsPerSecond) + " onsets/s, " + fixed(100.0 * t.lowShare, 0) +
-                           " % of its energy below 150 Hz, centroid " + fixed(t.centroidHz, 0) + " Hz";
-        }
-        const RoleRule& rule = ruleFor(t.role);
-        t.bus = rule.bus;
-        t.compressor = rule.compressor;
-        t.sendDb = rule.sendDb;
-        // High-pass below where the track has anything: 0.1 % of its energy (-30 dB) lies
-        // under the corner's band; the corner a little under that, 30 Hz to the role's cap.
-        if (rule.highpass && total > 0) {
-            double cumulative = 0;
-            for (std::size_t b = 0; b < bandPower.size(); ++b) {
-                cumulative += bandPower[b];
-                if (cumulative >= 0.001 * total) {
-                    t.highpassHz = std::clamp(std::round(0.7 * profile.bandHz[b] / 5.0) * 5.0, 30.0, maxHighpassHz(t.role));
-                    break;
-                }
-            }
-        }
-        result.tracks.push_back(t);
+// One pass over a track: loudness (gated: the parts where it plays), spectrum, onsets;
+// into t. Returns its spectrum profile. `sampleRate` is set by the first track.
+SpectrumProfile measureTrack(const fs::path& file, AutomixTrack& t, double& sampleRate) {
+    SoundFileReader reader(file.string());
+    const SoundFileInfo info = reader.info();
+    if (sampleRate == 0.0) sampleRate = info.sampleRate;
+    t.channels = info.channels;
+    if (info.channels > 2)
+        throw ConfigError(file.string() + ": " + std::to_string(info.channels) + " channels; a mix takes mono or stereo tracks");
+    ProgramAnalyzer analyzer(info.sampleRate, info.channels, info.speakers, false);
+    analyzer.enableSpectrumProfile();
+    OnsetCounter onsets(info.sampleRate);
+    AudioBuffer block(info.channels, 8192);
+    std::uint64_t frames = 0;
+    while (const std::size_t n = reader.read(block.view())) {
+        const ConstAudioView in = ConstAudioView(block.view()).subView(0, n);
+        analyzer.addFrames(in);
+        onsets.add(in);
+        frames += n;
     }
+    const AnalysisResult analysis = finishFileAnalysis(analyzer, info, frames);
+    SpectrumProfile profile = analyzer.spectrumProfile(analysis);
+    t.activeLufs = analysis.integratedLufs;
+    double weighted = 0;
+    for (std::size_t b = 0; b < profile.bandHz.size(); ++b)
+        weighted += profile.powerBetween(profile.bandHz[b], profile.bandHz[b]) * profile.bandHz[b];
+    const double total = profile.powerBetween(0.0, 1e9), low = profile.powerBetween(0.0, 150.0);
+    for (double centre : octaveBandsHz())
+        t.octaveDb.push_back(powerToDb(profile.powerBetween(centre / std::sqrt(2.0), centre * std::sqrt(2.0))));
+    t.centroidHz = total > 0 ? weighted / total : 0.0;
+    t.lowShare = total > 0 ? low / total : 0.0;
+    t.onsetsPerSecond = onsets.perSecond(analysis.durationSeconds);
+    return profile;
+}
 
-    // The lead: a vocal, else a lead line, else the first present of keys, guitar, pad, bass, kick.
+// Role: the name first, then the sound.
+void assignRole(const fs::path& file, AutomixTrack& t) {
+    t.role = roleFromName(file.filename().string());
+    if (!t.role.empty()) {
+        t.roleReason = "file name '" + file.stem().string() + "'";
+        return;
+    }
+    const bool percussive = t.onsetsPerSecond >= 1.0;
+    if (t.lowShare > 0.5)
+        t.role = percussive ? "kick" : "bass";
+    else if (percussive && t.centroidHz > 4000.0)
+        t.role = "hat";
+    else if (percussive)
+        t.role = "perc";
+    else if (t.centroidHz < 2000.0)
+        t.role = "pad";
+    else
+        t.role = "keys";
+    t.roleReason = "its sound: " + fixed(t.onsetsPerSecond) + " onsets/s, " + fixed(100.0 * t.lowShare, 0) +
+                   " % of its energy below 150 Hz, centroid " + fixed(t.centroidHz, 0) + " Hz";
+}
+
+// High-pass below where the track has anything: 0.1 % of its energy (-30 dB) lies under
+// the corner's band; the corner a little under that, 30 Hz to the role's cap.
+std::optional<double> highpassFor(const SpectrumProfile& profile, const std::string& role) {
+    const double total = profile.powerBetween(0.0, 1e9);
+    if (!ruleFor(role).highpass || total <= 0) return std::nullopt;
+    double cumulative = 0;
+    for (std::size_t b = 0; b < profile.bandHz.size(); ++b) {
+        cumulative += profile.powerBetween(profile.bandHz[b], profile.bandHz[b]);
+        if (cumulative >= 0.001 * total) return std::clamp(std::round(0.7 * profile.bandHz[b] / 5.0) * 5.0, 30.0, maxHighpassHz(role));
+    }
+    return std::nullopt;
+}
+
+// The lead: a vocal, else a lead line, else the first present of keys, guitar, pad, bass, kick.
+std::string chooseLead(const std::vector<AutomixTrack>& tracks) {
     std::set<std::string> present;
-    for (const auto& t : result.tracks) present.insert(t.role);
+    for (const auto& t : tracks) present.insert(t.role);
     for (const char* role : {"vocal", "lead", "keys", "guitar", "pad", "bass", "kick", "snare"})
-        if (present.count(role)) {
-            result.leadRole = role;
-            break;
-        }
-    if (result.leadRole.empty()) result.leadRole = result.tracks.front().role;
-    const double leadLevel = ruleFor(result.leadRole).levelLu;
+        if (present.count(role)) return role;
+    return tracks.front().role;
+}
 
-    // Balance: each track's active loudness to its role's level relative to the lead, then
-    // all together so that the mix (powers of unrelated tracks add) is near -20 LUFS,
-    // leaving the master its headroom.
+// Balance: each track's active loudness to its role's level relative to the lead, then all
+// together so that the mix (powers of unrelated tracks add) is near -20 LUFS, leaving the
+// master its headroom. Panning: stereo files balanced at the centre; mono ones by role,
+// alternating sides within a role, pulled in by their low-frequency share (lows stay
+// central).
+void balanceAndPan(AutomixResult& result) {
+    const double leadLevel = ruleFor(result.leadRole).levelLu;
     double power = 0;
     for (const auto& t : result.tracks)
         if (t.activeLufs) power += std::pow(10.0, (ruleFor(t.role).levelLu - leadLevel) / 10.0);
     const double shift = -20.0 - powerToDb(power);
     result.estimatedMixLufs = -20.0;
-    // Panning: stereo files balanced at the centre; mono ones by role, alternating sides
-    // within a role, pulled in by their low-frequency share (lows stay central).
     std::map<std::string, int> seen;
     for (auto& t : result.tracks) {
         const RoleRule& rule = ruleFor(t.role);
@@ -285,51 +276,89 @@ AutomixResult automix(const std::string& folder, const std::string& sessionDir) 
             t.pan = std::round(side * std::min(width, 0.9) * (1.0 - t.lowShare) * 100.0) / 100.0;
         }
     }
+}
 
-    // Masking: in the bands where the ear is most sensitive to it (250 Hz .. 4 kHz), a
-    // track of lower priority that sits over one of higher priority, both with real energy
-    // there, is cut: 3 dB more than it is over, at most 6 dB, at most two bands a track.
-    {
-        const auto priority = [](const std::string& role) {
-            const char* order[] = {"vocal",   "lead", "kick", "snare", "bass",     "drums", "guitar", "keys",
-                                   "backing", "pad",  "perc", "tom",   "overhead", "hat",   "room",   "fx"};
-            for (int i = 0; i < 16; ++i)
-                if (role == order[i]) return i;
-            return 16;
-        };
-        const std::vector<double> centres = {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0};
-        for (auto& low : result.tracks) {
-            if (!low.activeLufs) continue;
-            struct Candidate {
-                double over;
-                std::size_t band;
-                const AutomixTrack* high;
-            };
-            std::vector<Candidate> candidates;
-            for (std::size_t k = 3; k <= 7; ++k) {
-                const double lowLevel = low.octaveDb[k] + low.gainDb;
-                const double lowTop = *std::max_element(low.octaveDb.begin(), low.octaveDb.end()) + low.gainDb;
-                if (lowLevel < lowTop - 12.0) continue;  // not where this track lives
-                for (const auto& high : result.tracks) {
-                    if (&high == &low || !high.activeLufs || priority(high.role) >= priority(low.role)) continue;
-                    const double highLevel = high.octaveDb[k] + high.gainDb;
-                    const double highTop = *std::max_element(high.octaveDb.begin(), high.octaveDb.end()) + high.gainDb;
-                    if (highLevel < highTop - 12.0) continue;
-                    if (lowLevel > highLevel) candidates.push_back({lowLevel - highLevel, k, &high});
-                }
-            }
-            std::sort(candidates.begin(), candidates.end(),
-                      [](const Candidate& a, const Candidate& b) { return a.over != b.over ? a.over > b.over : a.band < b.band; });
-            std::set<std::size_t> used;
-            for (const auto& c : candidates) {
-                if (used.count(c.band) || used.size() == 2) continue;
-                used.insert(c.band);
-                low.cuts.push_back({centres[c.band], -std::min(6.0, std::round((c.over + 3.0) * 2.0) / 2.0), c.high->name, c.over});
+int maskingPriority(const std::string& role) {
+    const char* order[] = {"vocal",   "lead", "kick", "snare", "bass",     "drums", "guitar", "keys",
+                           "backing", "pad",  "perc", "tom",   "overhead", "hat",   "room",   "fx"};
+    for (int i = 0; i < 16; ++i)
+        if (role == order[i]) return i;
+    return 16;
+}
+
+// Masking: in the bands where the ear is most sensitive to it (250 Hz .. 4 kHz), a track
+// of lower priority that sits over one of higher priority, both with real energy there,
+// is cut: 3 dB more than it is over, at most 6 dB, at most two bands a track.
+void cutMasking(std::vector<AutomixTrack>& tracks) {
+    const std::vector<double> centres = {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0};
+    struct Candidate {
+        double over;
+        std::size_t band;
+        const AutomixTrack* high;
+    };
+    for (auto& low : tracks) {
+        if (!low.activeLufs) continue;
+        std::vector<Candidate> candidates;
+        for (std::size_t k = 3; k <= 7; ++k) {
+            const double lowLevel = low.octaveDb[k] + low.gainDb;
+            const double lowTop = *std::max_element(low.octaveDb.begin(), low.octaveDb.end()) + low.gainDb;
+            if (lowLevel < lowTop - 12.0) continue;  // not where this track lives
+            for (const auto& high : tracks) {
+                if (&high == &low || !high.activeLufs || maskingPriority(high.role) >= maskingPriority(low.role)) continue;
+                const double highLevel = high.octaveDb[k] + high.gainDb;
+                const double highTop = *std::max_element(high.octaveDb.begin(), high.octaveDb.end()) + high.gainDb;
+                if (highLevel < highTop - 12.0) continue;
+                if (lowLevel > highLevel) candidates.push_back({lowLevel - highLevel, k, &high});
             }
         }
+        std::sort(candidates.begin(), candidates.end(),
+                  [](const Candidate& a, const Candidate& b) { return a.over != b.over ? a.over > b.over : a.band < b.band; });
+        std::set<std::size_t> used;
+        for (const auto& c : candidates) {
+            if (used.count(c.band) || used.size() == 2) continue;
+            used.insert(c.band);
+            low.cuts.push_back({centres[c.band], -std::min(6.0, std::round((c.over + 3.0) * 2.0) / 2.0), c.high->name, c.over});
+        }
     }
+}
 
-    // The session text.
+// One track of the session text, with a comment for every decision.
+std::string trackText(const AutomixTrack& t, double leadLevel) {
+    const RoleRule& rule = ruleFor(t.role);
+    std::string s = "\n# " + t.file + ": " + t.role + " (" + t.roleReason + ")";
+    if (t.activeLufs) {
+        s += "; plays at " + fixed(*t.activeLufs) + " LUFS, set to " + fixed(*t.activeLufs + t.gainDb) + " LUFS (lead " +
+             (rule.levelLu - leadLevel >= 0 ? "+" : "") + fixed(rule.levelLu - leadLevel) + " LU)";
+    } else {
+        s += "; silent, left at 0 dB";
+    }
+    s +=
+        "\n[[track]]\nname = \"" + t.name + "\"\nfile = \"" + t.file + "\"\nrole = \"" + t.role + "\"\ngain_db = " + fixed(t.gainDb) + "\n";
+    if (t.pan != 0.0) s += "pan = " + fixed(t.pan, 2) + "\n";
+    s += "bus = \"" + t.bus + "\"\n";
+    if (t.highpassHz) {
+        s += "# high-pass from its spectrum (0.1 % of its energy lies below about " + fixed(*t.highpassHz / 0.7, 0) + " Hz; capped for a " +
+             t.role + ")\n";
+        s += "[[track.insert]]\ntype = \"highpass\"\nfreq_hz = " + fixed(*t.highpassHz, 0) + "\nslope_db_oct = 12\n";
+    }
+    for (const auto& cut : t.cuts) {
+        s += "# masking: at " + fixed(cut.freqHz, 0) + " Hz it sits " + fixed(cut.overDb) + " dB over '" + cut.because +
+             "' (a higher priority): room for it\n";
+        s += "[[track.insert]]\ntype = \"peak\"\nfreq_hz = " + fixed(cut.freqHz, 0) + "\ngain_db = " + fixed(cut.gainDb) + "\nq = 1.4\n";
+    }
+    if (t.compressor && t.activeLufs) {
+        const bool bass = t.role == "bass";
+        s += std::string("# ") + (bass ? "bass: steady level under the mix" : "voice: even out the phrases") +
+             "; threshold a little above where it plays\n";
+        s += "[[track.insert]]\ntype = \"compressor\"\nthreshold_db = " + fixed(std::round(*t.activeLufs + 6.0)) +
+             "\nratio = " + (bass ? "4" : "3") + "\nattack_ms = " + (bass ? "15" : "10") + "\nrelease_ms = " + (bass ? "120" : "100") +
+             "\n";
+    }
+    if (t.sendDb) s += "[[track.send]]\nto = \"reverb\"\nlevel_db = " + fixed(*t.sendDb, 0) + "\n";
+    return s;
+}
+
+std::string sessionText(const AutomixResult& result, const std::string& folder) {
     std::string s;
     s += "# A first mix proposed by `bounce automix` from " + fs::path(folder).filename().string() + "/ (docs/automix.md).\n";
     s += "# Every number below is a starting point: edit freely and render with `bounce mix`.\n";
@@ -337,40 +366,10 @@ AutomixResult automix(const std::string& folder, const std::string& sessionDir) 
     s += "# toward the role table's level relative to the lead, the whole aiming at about -20 LUFS.\n\n";
     s += "sample_rate = " + fixed(result.sampleRate, 0) + "\ntail_s = 2.0\n";
     std::set<std::string> buses;
+    const double leadLevel = ruleFor(result.leadRole).levelLu;
     for (const auto& t : result.tracks) {
-        const RoleRule& rule = ruleFor(t.role);
         buses.insert(t.bus);
-        s += "\n# " + t.file + ": " + t.role + " (" + t.roleReason + ")";
-        if (t.activeLufs) {
-            s += "; plays at " + fixed(*t.activeLufs) + " LUFS, set to " + fixed(*t.activeLufs + t.gainDb) + " LUFS (lead " +
-                 (rule.levelLu - leadLevel >= 0 ? "+" : "") + fixed(rule.levelLu - leadLevel) + " LU)";
-        } else {
-            s += "; silent, left at 0 dB";
-        }
-        s += "\n[[track]]\nname = \"" + t.name + "\"\nfile = \"" + t.file + "\"\nrole = \"" + t.role + "\"\ngain_db = " + fixed(t.gainDb) +
-             "\n";
-        if (t.pan != 0.0) s += "pan = " + fixed(t.pan, 2) + "\n";
-        s += "bus = \"" + t.bus + "\"\n";
-        if (t.highpassHz) {
-            s += "# high-pass from its spectrum (0.1 % of its energy lies below about " + fixed(*t.highpassHz / 0.7, 0) +
-                 " Hz; capped for a " + t.role + ")\n";
-            s += "[[track.insert]]\ntype = \"highpass\"\nfreq_hz = " + fixed(*t.highpassHz, 0) + "\nslope_db_oct = 12\n";
-        }
-        for (const auto& cut : t.cuts) {
-            s += "# masking: at " + fixed(cut.freqHz, 0) + " Hz it sits " + fixed(cut.overDb) + " dB over '" + cut.because +
-                 "' (a higher priority): room for it\n";
-            s +=
-                "[[track.insert]]\ntype = \"peak\"\nfreq_hz = " + fixed(cut.freqHz, 0) + "\ngain_db = " + fixed(cut.gainDb) + "\nq = 1.4\n";
-        }
-        if (t.compressor && t.activeLufs) {
-            const bool bass = t.role == "bass";
-            s += std::string("# ") + (bass ? "bass: steady level under the mix" : "voice: even out the phrases") +
-                 "; threshold a little above where it plays\n";
-            s += "[[track.insert]]\ntype = \"compressor\"\nthreshold_db = " + fixed(std::round(*t.activeLufs + 6.0)) +
-                 "\nratio = " + (bass ? "4" : "3") + "\nattack_ms = " + (bass ? "15" : "10") + "\nrelease_ms = " + (bass ? "120" : "100") +
-                 "\n";
-        }
-        if (t.sendDb) s += "[[track.send]]\nto = \"reverb\"\nlevel_db = " + fixed(*t.sendDb, 0) + "\n";
+        s += trackText(t, leadLevel);
     }
     for (const auto& bus : buses) {
         s += "\n[[bus]]\nname = \"" + bus + "\"\ngain_db = 0.0\n";
@@ -381,7 +380,35 @@ AutomixResult automix(const std::string& folder, const std::string& sessionDir) 
     }
     s += "\n# one shared space: every role that sends, at its role's level\n[[return]]\nname = \"reverb\"\n";
     s += "[[return.insert]]\ntype = \"reverb\"\ndecay_s = 1.8\nmix = 1.0\n";
-    result.session = s;
+    return s;
+}
+
+}  // namespace
+
+AutomixResult automix(const std::string& folder, const std::string& sessionDir) {
+    const std::vector<fs::path> files = audioFilesIn(folder);
+    AutomixResult result;
+    std::set<std::string> names;
+    for (const auto& file : files) {
+        AutomixTrack t;
+        t.file = fs::relative(fs::absolute(file), fs::absolute(sessionDir.empty() ? "." : sessionDir)).generic_string();
+        std::string name = file.stem().string();
+        for (int n = 2; names.count(name); ++n) name = file.stem().string() + "_" + std::to_string(n);
+        names.insert(name);
+        t.name = name;
+        const SpectrumProfile profile = measureTrack(file, t, result.sampleRate);
+        assignRole(file, t);
+        const RoleRule& rule = ruleFor(t.role);
+        t.bus = rule.bus;
+        t.compressor = rule.compressor;
+        t.sendDb = rule.sendDb;
+        t.highpassHz = highpassFor(profile, t.role);
+        result.tracks.push_back(t);
+    }
+    result.leadRole = chooseLead(result.tracks);
+    balanceAndPan(result);
+    cutMasking(result.tracks);
+    result.session = sessionText(result, folder);
     return result;
 }
 

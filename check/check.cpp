@@ -159,116 +159,180 @@ const PlaybackSystem* findPlaybackSystem(const std::string& name) {
     return nullptr;
 }
 
-CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
+namespace {
+
+constexpr std::size_t kBlock = 4096;
+
+std::vector<const PlaybackSystem*> chooseSystems(const CheckSettings& settings) {
     std::vector<const PlaybackSystem*> chosen;
     if (settings.systems.empty()) {
         for (const auto& s : playbackSystems()) chosen.push_back(&s);
-    } else {
-        for (const auto& name : settings.systems) {
-            const PlaybackSystem* s = findPlaybackSystem(name);
-            if (!s) {
-                std::string names;
-                for (const auto& known : playbackSystems()) names += (names.empty() ? "" : ", ") + known.name;
-                throw ConfigError("--systems: unknown system \"" + name + "\" (known: " + names + ")");
-            }
-            chosen.push_back(s);
-        }
+        return chosen;
     }
-    SoundFileReader reader(path);
-    const SoundFileInfo info = reader.info();
-    const double rate = info.sampleRate;
-    const int channels = info.channels;
-    constexpr std::size_t kBlock = 4096;
-    if (!settings.previewDir.empty()) fs::create_directories(settings.previewDir);
+    for (const auto& name : settings.systems) {
+        const PlaybackSystem* s = findPlaybackSystem(name);
+        if (!s) {
+            std::string names;
+            for (const auto& known : playbackSystems()) names += (names.empty() ? "" : ", ") + known.name;
+            throw ConfigError("--systems: unknown system \"" + name + "\" (known: " + names + ")");
+        }
+        chosen.push_back(s);
+    }
+    return chosen;
+}
 
-    ProgramAnalyzer input(rate, channels, info.speakers);
-    input.enableSpectrumProfile();
-    // Long silences inside the programme, from the meter's 100 ms hops.
-    std::uint64_t quietHops = 0, loudHops = 0;
-    double longestQuietS = 0.0, longestQuietAt = 0.0;
-    std::vector<LoudnessPoint> loudnessCurve;
-    input.setHopCallback([&](const LoudnessHop& hop) {
-        loudnessCurve.push_back({hop.endSeconds, hop.momentaryLufs, hop.shortTermLufs});
+// The loudness curve, and the longest silence inside the programme, from the meter's
+// 100 ms hops.
+class HopWatcher {
+public:
+    void onHop(const LoudnessHop& hop) {
+        curve.push_back({hop.endSeconds, hop.momentaryLufs, hop.shortTermLufs});
         const bool quiet = !hop.momentaryLufs || *hop.momentaryLufs < -60.0;
         if (!quiet) {
-            if (loudHops > 0 && quietHops > 0) {
-                const double seconds = static_cast<double>(quietHops) * 0.1;
+            if (loudHops_ > 0 && quietHops_ > 0) {
+                const double seconds = static_cast<double>(quietHops_) * 0.1;
                 if (seconds > longestQuietS) {
                     longestQuietS = seconds;
                     longestQuietAt = hop.endSeconds - seconds;
                 }
             }
-            ++loudHops;
-            quietHops = 0;
-        } else if (loudHops > 0) {
-            ++quietHops;
-        }
-    });
-
-    std::vector<SystemStream> streams(chosen.size());
-    for (std::size_t i = 0; i < chosen.size(); ++i) {
-        SystemStream& s = streams[i];
-        s.system = chosen[i];
-        s.eq.setParams(chosen[i]->response);
-        s.eq.prepare({rate, static_cast<int>(kBlock), channels});
-        if (chosen[i]->headroomDbfs < 0.0) {
-            s.limiter = std::make_unique<TruePeakLimiter>();
-            s.limiter->setParams({chosen[i]->headroomDbfs, 2.0, 100.0});
-            s.limiter->prepare({rate, static_cast<int>(kBlock), channels});
-            s.latencyLeft = static_cast<std::uint64_t>(s.limiter->latencyFrames());
-        }
-        // Loudness and spectrum only: a system's true peak is not reported.
-        s.analyzer = std::make_unique<ProgramAnalyzer>(rate, channels, std::vector<Speaker>{}, false);
-        s.analyzer->enableSpectrumProfile();
-        s.analyzer->disableStatistics();
-        s.work.resize(channels, kBlock);
-        if (!settings.previewDir.empty()) {
-            const std::string preview =
-                (fs::path(settings.previewDir) / (fs::path(path).stem().string() + "." + chosen[i]->name + ".wav")).string();
-            OutputSpec spec;
-            spec.path = preview;
-            spec.inputs = {path};
-            spec.inputRate = rate;
-            spec.channels = channels;
-            spec.sampleFormat = SampleFormat::Pcm24;
-            spec.dither = DitherType::None;
-            spec.blockFrames = kBlock;
-            s.preview = std::make_unique<OutputWriter>(spec);
+            ++loudHops_;
+            quietHops_ = 0;
+        } else if (loudHops_ > 0) {
+            ++quietHops_;
         }
     }
 
-    // The last 10 ms, for a tail cut mid-signal.
-    const auto tailFrames = static_cast<std::size_t>(0.01 * rate);
-    std::vector<float> tail(tailFrames * static_cast<std::size_t>(channels), 0.0f);
-    std::size_t tailWrite = 0;
-    AudioBuffer block(channels, kBlock);
-    std::uint64_t framesRead = 0;
-    // Waveform columns over the length the header promises (a longer file piles into the last).
-    constexpr std::size_t kColumns = 800;
-    std::vector<WaveformColumn> columns(kColumns);
-    const double framesPerColumn = std::max(1.0, static_cast<double>(std::max<std::int64_t>(info.frames, 1)) / kColumns);
-    // Per-sample true peaks for the waveform's markers; only whether they pass -1 dBTP
-    // matters, so the detector may skip what cannot (TruePeakDetector's floor).
-    const float markAbove = static_cast<float>(std::pow(10.0, -1.0 / 20.0));
-    std::vector<TruePeakDetector> truePeaks(static_cast<std::size_t>(channels));
-    for (auto& d : truePeaks) d.prepare(rate);
-    std::vector<float> peaks(kBlock);
-    std::vector<Equalizer*> equalizers;
-    std::vector<AudioView> views;
-    const auto runSystems = [&](ConstAudioView in) {
-        // The responses side by side (Equalizer::processAcross: their recursions overlap).
-        equalizers.clear();
-        views.clear();
-        for (SystemStream& s : streams) {
-            AudioView w = s.work.view().subView(0, in.frames());
-            for (int c = 0; c < channels; ++c) std::copy_n(in.channel(c), in.frames(), w.channel(c));
-            equalizers.push_back(&s.eq);
-            views.push_back(w);
+    std::vector<LoudnessPoint> curve;
+    double longestQuietS = 0.0, longestQuietAt = 0.0;
+
+private:
+    std::uint64_t quietHops_ = 0, loudHops_ = 0;
+};
+
+// The waveform's 800 columns over the length the header promises (a longer file piles
+// into the last), their clip and true-peak marks, and the last 10 ms (a tail cut
+// mid-signal).
+class WaveformWatcher {
+public:
+    static constexpr std::size_t kColumns = 800;
+
+    explicit WaveformWatcher(const SoundFileInfo& info)
+        : columns(kColumns),
+          channels_(info.channels),
+          framesPerColumn_(std::max(1.0, static_cast<double>(std::max<std::int64_t>(info.frames, 1)) / kColumns)),
+          tailFrames_(static_cast<std::size_t>(0.01 * info.sampleRate)),
+          tail_(tailFrames_ * static_cast<std::size_t>(info.channels), 0.0f),
+          truePeaks_(static_cast<std::size_t>(info.channels)),
+          peaks_(kBlock) {
+        for (auto& d : truePeaks_) d.prepare(info.sampleRate);
+    }
+
+    void add(ConstAudioView in) {
+        const std::size_t n = in.frames();
+        for (std::size_t k = 0; k < n; ++k) {
+            WaveformColumn& col = columnAt(frames_ + k);
+            for (int c = 0; c < channels_; ++c) {
+                const float v = in.channel(c)[k];
+                if (!std::isfinite(v)) continue;
+                col.min = std::min(col.min, v);
+                col.max = std::max(col.max, v);
+                if (std::fabs(v) >= kFullScaleThreshold) col.clipped = true;
+            }
+            for (int c = 0; c < channels_; ++c)
+                tail_[tailWrite_ * static_cast<std::size_t>(channels_) + static_cast<std::size_t>(c)] = in.channel(c)[k];
+            tailWrite_ = tailWrite_ + 1 == tailFrames_ ? 0 : tailWrite_ + 1;
         }
-        Equalizer::processAcross(equalizers.data(), views.data(), static_cast<int>(equalizers.size()));
+        // Per-sample true peaks for the markers; only whether they pass -1 dBTP matters, so
+        // the detector may skip what cannot (TruePeakDetector's floor).
+        const float markAbove = static_cast<float>(std::pow(10.0, -1.0 / 20.0));
+        for (int c = 0; c < channels_; ++c) {
+            TruePeakDetector& detector = truePeaks_[static_cast<std::size_t>(c)];
+            detector.process(in.channel(c), n, peaks_.data(), markAbove);
+            // Peaks lag the input by the interpolator's delay.
+            const auto delay = static_cast<std::uint64_t>(detector.delayFrames());
+            for (std::size_t k = 0; k < n; ++k)
+                if (peaks_[k] > markAbove) columnAt(frames_ + k >= delay ? frames_ + k - delay : 0).truePeakHigh = true;
+        }
+        frames_ += n;
+    }
+
+    std::uint64_t frames() const noexcept { return frames_; }
+    // The RMS level of the last 10 ms, or nullopt when the file is shorter.
+    std::optional<double> tailDbfs() const {
+        if (frames_ <= tailFrames_) return std::nullopt;
+        double squares = 0;
+        for (float v : tail_) squares += static_cast<double>(v) * v;
+        return powerToDb(squares / static_cast<double>(std::max<std::size_t>(tail_.size(), 1)));
+    }
+
+    std::vector<WaveformColumn> columns;
+
+private:
+    WaveformColumn& columnAt(std::uint64_t frame) {
+        return columns[std::min(kColumns - 1, static_cast<std::size_t>(static_cast<double>(frame) / framesPerColumn_))];
+    }
+
+    int channels_;
+    double framesPerColumn_;
+    std::size_t tailFrames_;
+    std::vector<float> tail_;
+    std::size_t tailWrite_ = 0;
+    std::vector<TruePeakDetector> truePeaks_;
+    std::vector<float> peaks_;
+    std::uint64_t frames_ = 0;
+};
+
+// The chosen playback systems, run side by side over the programme.
+class SystemBank {
+public:
+    SystemBank(const std::vector<const PlaybackSystem*>& chosen, double rate, int channels, const std::string& path,
+               const std::string& previewDir)
+        : streams(chosen.size()), channels_(channels) {
+        for (std::size_t i = 0; i < chosen.size(); ++i) {
+            SystemStream& s = streams[i];
+            s.system = chosen[i];
+            s.eq.setParams(chosen[i]->response);
+            s.eq.prepare({rate, static_cast<int>(kBlock), channels});
+            if (chosen[i]->headroomDbfs < 0.0) {
+                s.limiter = std::make_unique<TruePeakLimiter>();
+                s.limiter->setParams({chosen[i]->headroomDbfs, 2.0, 100.0});
+                s.limiter->prepare({rate, static_cast<int>(kBlock), channels});
+                s.latencyLeft = static_cast<std::uint64_t>(s.limiter->latencyFrames());
+            }
+            // Loudness and spectrum only: a system's true peak is not reported.
+            s.analyzer = std::make_unique<ProgramAnalyzer>(rate, channels, std::vector<Speaker>{}, false);
+            s.analyzer->enableSpectrumProfile();
+            s.analyzer->disableStatistics();
+            s.work.resize(channels, kBlock);
+            if (!previewDir.empty()) {
+                OutputSpec spec;
+                spec.path = (fs::path(previewDir) / (fs::path(path).stem().string() + "." + chosen[i]->name + ".wav")).string();
+                spec.inputs = {path};
+                spec.inputRate = rate;
+                spec.channels = channels;
+                spec.sampleFormat = SampleFormat::Pcm24;
+                spec.dither = DitherType::None;
+                spec.blockFrames = kBlock;
+                s.preview = std::make_unique<OutputWriter>(spec);
+            }
+        }
+    }
+
+    void process(ConstAudioView in) {
+        // The responses side by side (Equalizer::processAcross: their recursions overlap).
+        equalizers_.clear();
+        views_.clear();
         for (SystemStream& s : streams) {
             AudioView w = s.work.view().subView(0, in.frames());
-            if (s.system->mono && channels == 2)
+            for (int c = 0; c < channels_; ++c) std::copy_n(in.channel(c), in.frames(), w.channel(c));
+            equalizers_.push_back(&s.eq);
+            views_.push_back(w);
+        }
+        Equalizer::processAcross(equalizers_.data(), views_.data(), static_cast<int>(equalizers_.size()));
+        for (SystemStream& s : streams) {
+            AudioView w = s.work.view().subView(0, in.frames());
+            if (s.system->mono && channels_ == 2)
                 for (std::size_t k = 0; k < w.frames(); ++k) w.channel(0)[k] = w.channel(1)[k] = 0.5f * (w.channel(0)[k] + w.channel(1)[k]);
             if (s.limiter) s.limiter->process(w);
             // The limiter's look-ahead: its first output frames are silence before the start.
@@ -278,63 +342,36 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
             s.analyzer->addFrames(out);
             if (s.preview) s.preview->write(out);
         }
-    };
-    while (const std::size_t n = reader.read(block.view())) {
-        const ConstAudioView in = ConstAudioView(block.view()).subView(0, n);
-        input.addFrames(in);
-        for (std::size_t k = 0; k < n; ++k) {
-            WaveformColumn& col =
-                columns[std::min(kColumns - 1, static_cast<std::size_t>(static_cast<double>(framesRead + k) / framesPerColumn))];
-            for (int c = 0; c < channels; ++c) {
-                const float v = in.channel(c)[k];
-                if (!std::isfinite(v)) continue;
-                col.min = std::min(col.min, v);
-                col.max = std::max(col.max, v);
-                if (std::fabs(v) >= kFullScaleThreshold) col.clipped = true;
-            }
-            for (int c = 0; c < channels; ++c)
-                tail[tailWrite * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)] = in.channel(c)[k];
-            tailWrite = tailWrite + 1 == tailFrames ? 0 : tailWrite + 1;
-        }
-        for (int c = 0; c < channels; ++c) {
-            truePeaks[static_cast<std::size_t>(c)].process(in.channel(c), n, peaks.data(), markAbove);
-            for (std::size_t k = 0; k < n; ++k) {
-                if (peaks[k] <= markAbove) continue;
-                // Peaks lag the input by the interpolator's delay.
-                const auto delay = static_cast<std::uint64_t>(truePeaks[static_cast<std::size_t>(c)].delayFrames());
-                const std::uint64_t frame = framesRead + k >= delay ? framesRead + k - delay : 0;
-                columns[std::min(kColumns - 1, static_cast<std::size_t>(static_cast<double>(frame) / framesPerColumn))].truePeakHigh = true;
-            }
-        }
-        runSystems(in);
-        framesRead += n;
     }
-    // Flush the limiters' look-ahead with silence.
-    for (SystemStream& s : streams) {
-        if (!s.limiter) continue;
-        s.limiter->inputEndsIn(0);
-        for (auto left = static_cast<std::size_t>(s.limiter->latencyFrames()); left > 0;) {
-            AudioView w = s.work.view().subView(0, std::min(left, kBlock));
-            for (int c = 0; c < channels; ++c) std::fill_n(w.channel(c), w.frames(), 0.0f);
-            s.limiter->process(w);
-            s.analyzer->addFrames(w);
-            if (s.preview) s.preview->write(w);
-            left -= w.frames();
+
+    // Flushes the limiters' look-ahead with silence.
+    void flush() {
+        for (SystemStream& s : streams) {
+            if (!s.limiter) continue;
+            s.limiter->inputEndsIn(0);
+            for (auto left = static_cast<std::size_t>(s.limiter->latencyFrames()); left > 0;) {
+                AudioView w = s.work.view().subView(0, std::min(left, kBlock));
+                for (int c = 0; c < channels_; ++c) std::fill_n(w.channel(c), w.frames(), 0.0f);
+                s.limiter->process(w);
+                s.analyzer->addFrames(w);
+                if (s.preview) s.preview->write(w);
+                left -= w.frames();
+            }
         }
     }
 
-    CheckResult r;
-    r.analysis = finishFileAnalysis(input, info, framesRead);
-    r.loudness = std::move(loudnessCurve);
-    r.waveform = std::move(columns);
-    r.profile = input.spectrumProfile(r.analysis);
+    std::vector<SystemStream> streams;
+
+private:
+    int channels_;
+    std::vector<Equalizer*> equalizers_;
+    std::vector<AudioView> views_;
+};
+
+// What each system does to the programme, octave by octave, against its input (r.profile).
+std::vector<SystemCheck> systemChecks(std::vector<SystemStream>& streams, const CheckResult& r) {
     const auto& octaves = octaveBandsHz();
-    const PhaseFindings phase = phaseFindings(r.profile);
-    r.bandCorrelation = phase.correlation;
-    for (std::size_t k = 0; k < octaves.size(); ++k) {
-        const double m = octaveBandPower(r.profile, k, true, false), s = octaveBandPower(r.profile, k, false, true);
-        r.monoLossDb.push_back(m + s > 0 ? powerToDb(m / (m + s)) : 0.0);
-    }
+    std::vector<SystemCheck> checks;
     for (SystemStream& s : streams) {
         SystemCheck c;
         c.name = s.system->name;
@@ -351,117 +388,186 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
         for (std::size_t k = 0; k < octaves.size(); ++k) outLoudest = std::max(outLoudest, octaveBandPower(outProfile, k));
         c.bassAudible = outProfile.powerBetween(80.0, 500.0) >= outLoudest * dbToPower(-20.0);
         c.presenceMasked = outProfile.powerBetween(1000.0, 4000.0) < outProfile.powerBetween(250.0, 500.0) * dbToPower(-10.0);
-        if (s.preview) {
-            c.previewPath = s.preview->close().path;
-        }
-        r.systems.push_back(c);
+        if (s.preview) c.previewPath = s.preview->close().path;
+        checks.push_back(c);
     }
+    return checks;
+}
 
-    // Platforms: what each one's normalisation does to this file.
+// Platforms: what each one's normalisation does to this file.
+std::vector<PlatformCheck> platformChecks(const AnalysisResult& a) {
+    std::vector<PlatformCheck> checks;
     for (const char* name : {"spotify", "apple", "youtube", "tidal", "amazon", "deezer", "soundcloud"}) {
         const LoudnessTarget* t = findLoudnessTarget(name);
-        if (!t || !r.analysis.integratedLufs) continue;
+        if (!t || !a.integratedLufs) continue;
         PlatformCheck p;
         p.platform = t->name;
         p.targetLufs = t->integratedLufs;
-        p.playbackGainDb = t->integratedLufs - *r.analysis.integratedLufs;
-        p.limitedByPeak = p.playbackGainDb > 0.0 && r.analysis.truePeakDbtp && *r.analysis.truePeakDbtp + p.playbackGainDb > t->ceilingDbtp;
-        r.platforms.push_back(p);
+        p.playbackGainDb = t->integratedLufs - *a.integratedLufs;
+        p.limitedByPeak = p.playbackGainDb > 0.0 && a.truePeakDbtp && *a.truePeakDbtp + p.playbackGainDb > t->ceilingDbtp;
+        checks.push_back(p);
+    }
+    return checks;
+}
+
+// What the programme measured against the delivery rules, and what is left of its
+// stereo in mono.
+class FindingsWriter {
+public:
+    explicit FindingsWriter(CheckResult& r) : r_(r) {}
+
+    void add(Severity s, const char* code, const std::string& message, std::optional<double> at = std::nullopt) {
+        r_.findings.push_back({s, code, message, at});
     }
 
-    // QC findings.
-    char text[256];
-    const auto add = [&r](Severity s, const char* code, const std::string& message, std::optional<double> at = std::nullopt) {
-        r.findings.push_back({s, code, message, at});
-    };
-    const AnalysisResult& a = r.analysis;
-    if (a.truePeakDbtp && *a.truePeakDbtp > 0.0) {
-        std::snprintf(text, sizeof text, "true peak %+.2f dBTP: over full scale, it will clip on playback", *a.truePeakDbtp);
-        add(Severity::Error, "true_peak_over", text);
-    } else if (a.truePeakDbtp && *a.truePeakDbtp > -1.0) {
-        std::snprintf(text, sizeof text, "true peak %+.2f dBTP: above -1 dBTP, lossy encoding may clip it", *a.truePeakDbtp);
-        add(Severity::Warning, "true_peak_high", text);
-    }
-    if (a.clippedSamples > 0)
-        add(Severity::Error, "clipping", std::to_string(a.clippedSamples) + " samples in clipped runs (3 or more at full scale)");
-    for (std::size_t c = 0; c < a.dcOffsetDbfs.size(); ++c)
-        if (a.dcOffsetDbfs[c] && *a.dcOffsetDbfs[c] > -40.0) {
-            std::snprintf(text, sizeof text, "DC offset of %.1f dBFS in channel %zu", *a.dcOffsetDbfs[c], c + 1);
-            add(Severity::Warning, "dc_offset", text);
+    void levels() {
+        const AnalysisResult& a = r_.analysis;
+        if (a.truePeakDbtp && *a.truePeakDbtp > 0.0) {
+            std::snprintf(text_, sizeof text_, "true peak %+.2f dBTP: over full scale, it will clip on playback", *a.truePeakDbtp);
+            add(Severity::Error, "true_peak_over", text_);
+        } else if (a.truePeakDbtp && *a.truePeakDbtp > -1.0) {
+            std::snprintf(text_, sizeof text_, "true peak %+.2f dBTP: above -1 dBTP, lossy encoding may clip it", *a.truePeakDbtp);
+            add(Severity::Warning, "true_peak_high", text_);
         }
-    if (channels == 2) {
+        if (a.clippedSamples > 0)
+            add(Severity::Error, "clipping", std::to_string(a.clippedSamples) + " samples in clipped runs (3 or more at full scale)");
+        for (std::size_t c = 0; c < a.dcOffsetDbfs.size(); ++c)
+            if (a.dcOffsetDbfs[c] && *a.dcOffsetDbfs[c] > -40.0) {
+                std::snprintf(text_, sizeof text_, "DC offset of %.1f dBFS in channel %zu", *a.dcOffsetDbfs[c], c + 1);
+                add(Severity::Warning, "dc_offset", text_);
+            }
+    }
+
+    void stereo(const PhaseFindings& phase) {
         if (phase.inverted) {
-            std::snprintf(text, sizeof text,
+            std::snprintf(text_, sizeof text_,
                           "left and right are opposed in %d of %d bands (correlation %.2f): one channel's polarity is probably inverted",
-                          phase.opposed, phase.judged, a.correlation.value_or(0.0));
-            add(Severity::Error, "inverted_polarity", text);
-        } else {
-            for (std::size_t k : phase.outOfPhase) {
-                const bool bass = octaves[k] <= kOutOfPhaseBassUpToHz;
-                std::snprintf(text, sizeof text, "%s: out of phase at %g Hz (correlation %.2f); mono loses %.1f dB there",
-                              bass ? "out-of-phase bass" : "phase problem", octaves[k], r.bandCorrelation[k], -r.monoLossDb[k]);
-                add(bass ? Severity::Error : Severity::Warning, bass ? "out_of_phase_bass" : "phase", text);
-            }
+                          phase.opposed, phase.judged, r_.analysis.correlation.value_or(0.0));
+            add(Severity::Error, "inverted_polarity", text_);
+            return;
+        }
+        const auto& octaves = octaveBandsHz();
+        for (std::size_t k : phase.outOfPhase) {
+            const bool bass = octaves[k] <= kOutOfPhaseBassUpToHz;
+            std::snprintf(text_, sizeof text_, "%s: out of phase at %g Hz (correlation %.2f); mono loses %.1f dB there",
+                          bass ? "out-of-phase bass" : "phase problem", octaves[k], r_.bandCorrelation[k], -r_.monoLossDb[k]);
+            add(bass ? Severity::Error : Severity::Warning, bass ? "out_of_phase_bass" : "phase", text_);
         }
     }
-    if (a.leadingSilenceSeconds > 2.0) {
-        std::snprintf(text, sizeof text, "%.1f s of silence at the start", a.leadingSilenceSeconds);
-        add(Severity::Warning, "leading_silence", text, 0.0);
-    }
-    if (a.trailingSilenceSeconds > 4.0) {
-        std::snprintf(text, sizeof text, "%.1f s of silence at the end", a.trailingSilenceSeconds);
-        add(Severity::Warning, "trailing_silence", text, a.durationSeconds - a.trailingSilenceSeconds);
-    }
-    if (longestQuietS >= 2.0) {
-        std::snprintf(text, sizeof text, "%.1f s of silence inside the programme, from %.1f s", longestQuietS, longestQuietAt);
-        add(Severity::Warning, "long_silence", text, longestQuietAt);
-    }
-    double tailSquares = 0;
-    for (float v : tail) tailSquares += static_cast<double>(v) * v;
-    const double tailDbfs = powerToDb(tailSquares / static_cast<double>(std::max<std::size_t>(tail.size(), 1)));
-    if (framesRead > tailFrames && tailDbfs > -40.0) {
-        std::snprintf(text, sizeof text,
-                      "the audio is still at %.1f dBFS RMS in its last 10 ms: the end is cut mid-signal (no fade or tail)", tailDbfs);
-        add(Severity::Warning, "truncated_tail", text, a.durationSeconds);
-    }
-    if (settings.codecs) {
-        r.codecs = codecRoundTrips(path);
-        for (const auto& c : r.codecs)
-            if (c.truePeakDbtp && *c.truePeakDbtp > 0.0) {
-                std::snprintf(text, sizeof text, "after %s at %d kbit/s the true peak is %+.2f dBTP: the decoded file clips",
-                              c.codec.c_str(), c.bitrateKbps, *c.truePeakDbtp);
-                add(Severity::Warning, "codec_over", text);
-            }
-    }
-    if (r.findings.empty()) add(Severity::Info, "clean", "no problems found");
 
-    if (!settings.againstPath.empty()) {
-        VersionComparison v;
-        v.path = settings.againstPath;
-        const SoundFileInfo otherInfo = SoundFileReader(v.path).info();
-        if (otherInfo.sampleRate != rate)
-            throw ConfigError("--against: " + v.path + " is at " + std::to_string(static_cast<int>(otherInfo.sampleRate)) + " Hz, " + path +
-                              " at " + std::to_string(static_cast<int>(rate)) + " Hz: compare versions at one rate");
-        AnalysisResult otherAnalysis;
-        const SpectrumProfile other = analyzeSpectrumProfile(v.path, &otherAnalysis);
-        if (otherAnalysis.integratedLufs && r.analysis.integratedLufs)
-            v.loudnessChangeLu = *otherAnalysis.integratedLufs - *r.analysis.integratedLufs;
-        for (std::size_t k = 0; k < octaves.size(); ++k) {
-            const double before = octaveBandPower(r.profile, k), after = octaveBandPower(other, k);
-            v.bandChangeDb.push_back(before > 0 && after > 0 ? powerToDb(after / before) : 0.0);
+    void edges(const HopWatcher& hops, const WaveformWatcher& waveform) {
+        const AnalysisResult& a = r_.analysis;
+        if (a.leadingSilenceSeconds > 2.0) {
+            std::snprintf(text_, sizeof text_, "%.1f s of silence at the start", a.leadingSilenceSeconds);
+            add(Severity::Warning, "leading_silence", text_, 0.0);
         }
-        for (std::size_t b = 0; b < r.profile.bandHz.size() && b < other.bandHz.size(); ++b) {
-            v.thirdOctaveHz.push_back(r.profile.bandHz[b]);
-            v.thirdOctaveChangeDb.push_back(other.totalDb(b) - r.profile.totalDb(b));
+        if (a.trailingSilenceSeconds > 4.0) {
+            std::snprintf(text_, sizeof text_, "%.1f s of silence at the end", a.trailingSilenceSeconds);
+            add(Severity::Warning, "trailing_silence", text_, a.durationSeconds - a.trailingSilenceSeconds);
         }
-        const double w0 = r.profile.overallWidth(), w1 = other.overallWidth();
-        v.widthChangeDb = w0 > 0 && w1 > 0 ? 10.0 * std::log10(w1 / w0) : 0.0;
-        // Line them up on their first 30 s (versions differ by an edit's offset, not more
-        // than 10 s), then compare the whole overlap.
-        v.lagFrames = alignmentLag(monoExcerpt(path, 30.0), monoExcerpt(v.path, 30.0), static_cast<std::int64_t>(10.0 * rate));
-        measureResidual(path, v.path, v.lagFrames, v);
-        r.against = v;
+        if (hops.longestQuietS >= 2.0) {
+            std::snprintf(text_, sizeof text_, "%.1f s of silence inside the programme, from %.1f s", hops.longestQuietS,
+                          hops.longestQuietAt);
+            add(Severity::Warning, "long_silence", text_, hops.longestQuietAt);
+        }
+        if (const auto tail = waveform.tailDbfs(); tail && *tail > -40.0) {
+            std::snprintf(text_, sizeof text_,
+                          "the audio is still at %.1f dBFS RMS in its last 10 ms: the end is cut mid-signal (no fade or tail)", *tail);
+            add(Severity::Warning, "truncated_tail", text_, a.durationSeconds);
+        }
     }
+
+    void codecs(const std::string& path) {
+        r_.codecs = codecRoundTrips(path);
+        for (const auto& c : r_.codecs)
+            if (c.truePeakDbtp && *c.truePeakDbtp > 0.0) {
+                std::snprintf(text_, sizeof text_, "after %s at %d kbit/s the true peak is %+.2f dBTP: the decoded file clips",
+                              c.codec.c_str(), c.bitrateKbps, *c.truePeakDbtp);
+                add(Severity::Warning, "codec_over", text_);
+            }
+    }
+
+private:
+    CheckResult& r_;
+    char text_[256] = {};
+};
+
+// Another version of the same programme (--against): loudness, tone and width changes,
+// and, lined up, what is left of their difference.
+VersionComparison compareVersions(const std::string& path, const std::string& otherPath, double rate, const CheckResult& r) {
+    VersionComparison v;
+    v.path = otherPath;
+    const SoundFileInfo otherInfo = SoundFileReader(v.path).info();
+    if (otherInfo.sampleRate != rate)
+        throw ConfigError("--against: " + v.path + " is at " + std::to_string(static_cast<int>(otherInfo.sampleRate)) + " Hz, " + path +
+                          " at " + std::to_string(static_cast<int>(rate)) + " Hz: compare versions at one rate");
+    AnalysisResult otherAnalysis;
+    const SpectrumProfile other = analyzeSpectrumProfile(v.path, &otherAnalysis);
+    if (otherAnalysis.integratedLufs && r.analysis.integratedLufs)
+        v.loudnessChangeLu = *otherAnalysis.integratedLufs - *r.analysis.integratedLufs;
+    for (std::size_t k = 0; k < octaveBandsHz().size(); ++k) {
+        const double before = octaveBandPower(r.profile, k), after = octaveBandPower(other, k);
+        v.bandChangeDb.push_back(before > 0 && after > 0 ? powerToDb(after / before) : 0.0);
+    }
+    for (std::size_t b = 0; b < r.profile.bandHz.size() && b < other.bandHz.size(); ++b) {
+        v.thirdOctaveHz.push_back(r.profile.bandHz[b]);
+        v.thirdOctaveChangeDb.push_back(other.totalDb(b) - r.profile.totalDb(b));
+    }
+    const double w0 = r.profile.overallWidth(), w1 = other.overallWidth();
+    v.widthChangeDb = w0 > 0 && w1 > 0 ? 10.0 * std::log10(w1 / w0) : 0.0;
+    // Line them up on their first 30 s (versions differ by an edit's offset, not more
+    // than 10 s), then compare the whole overlap.
+    v.lagFrames = alignmentLag(monoExcerpt(path, 30.0), monoExcerpt(v.path, 30.0), static_cast<std::int64_t>(10.0 * rate));
+    measureResidual(path, v.path, v.lagFrames, v);
+    return v;
+}
+
+}  // namespace
+
+CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
+    const std::vector<const PlaybackSystem*> chosen = chooseSystems(settings);
+    SoundFileReader reader(path);
+    const SoundFileInfo info = reader.info();
+    if (!settings.previewDir.empty()) fs::create_directories(settings.previewDir);
+
+    // One pass: the programme measured, its waveform drawn, the systems played.
+    ProgramAnalyzer input(info.sampleRate, info.channels, info.speakers);
+    input.enableSpectrumProfile();
+    HopWatcher hops;
+    input.setHopCallback([&hops](const LoudnessHop& hop) { hops.onHop(hop); });
+    WaveformWatcher waveform(info);
+    SystemBank systems(chosen, info.sampleRate, info.channels, path, settings.previewDir);
+    AudioBuffer block(info.channels, kBlock);
+    while (const std::size_t n = reader.read(block.view())) {
+        const ConstAudioView in = ConstAudioView(block.view()).subView(0, n);
+        input.addFrames(in);
+        waveform.add(in);
+        systems.process(in);
+    }
+    systems.flush();
+
+    CheckResult r;
+    r.analysis = finishFileAnalysis(input, info, waveform.frames());
+    r.loudness = std::move(hops.curve);
+    r.waveform = std::move(waveform.columns);
+    r.profile = input.spectrumProfile(r.analysis);
+    const PhaseFindings phase = phaseFindings(r.profile);
+    r.bandCorrelation = phase.correlation;
+    for (std::size_t k = 0; k < octaveBandsHz().size(); ++k) {
+        const double m = octaveBandPower(r.profile, k, true, false), s = octaveBandPower(r.profile, k, false, true);
+        r.monoLossDb.push_back(m + s > 0 ? powerToDb(m / (m + s)) : 0.0);
+    }
+    r.systems = systemChecks(systems.streams, r);
+    r.platforms = platformChecks(r.analysis);
+
+    FindingsWriter findings(r);
+    findings.levels();
+    if (info.channels == 2) findings.stereo(phase);
+    findings.edges(hops, waveform);
+    if (settings.codecs) findings.codecs(path);
+    if (r.findings.empty()) findings.add(Severity::Info, "clean", "no problems found");
+
+    if (!settings.againstPath.empty()) r.against = compareVersions(path, settings.againstPath, info.sampleRate, r);
     return r;
 }
 

@@ -816,16 +816,186 @@ void addWarnings(MasterResult& result, const MasterSettings& settings, const Sta
 
 }  // namespace
 
+namespace {
+
+// BOUNCE_DEBUG_MASTER=1 prints each pass and how long each phase took.
+class PhaseTimer {
+public:
+    PhaseTimer() : debug_(std::getenv("BOUNCE_DEBUG_MASTER") != nullptr), start_(std::chrono::steady_clock::now()) {}
+    bool debug() const noexcept { return debug_; }
+    void done(const char* what) {
+        const auto now = std::chrono::steady_clock::now();
+        if (debug_) std::fprintf(stderr, "%-22s %.3f s\n", what, std::chrono::duration<double>(now - start_).count());
+        start_ = now;
+    }
+
+private:
+    bool debug_;
+    std::chrono::steady_clock::time_point start_;
+};
+
+// How the master is delivered: rate, container, sample format and dither.
+struct Delivery {
+    double rate = 0.0;
+    FileFormat container = FileFormat::Wav;
+    SampleFormat format = SampleFormat::Pcm24;
+    DitherType dither = DitherType::Tpdf;
+};
+
+Delivery resolveDelivery(const MasterSettings& settings, const LoudnessTarget& target, const SoundFileInfo& info,
+                         const std::string& outputPath) {
+    Delivery d;
+    d.rate = settings.outputRate > 0.0 ? settings.outputRate : target.sampleRate > 0.0 ? target.sampleRate : info.sampleRate;
+    const std::string bits = !settings.bits.empty() ? settings.bits : !target.bits.empty() ? target.bits : "24";
+    d.container = fileFormatForPath(outputPath);
+    if (d.container != FileFormat::Wav && d.container != FileFormat::Flac && d.container != FileFormat::Aiff)
+        throw ConfigError(outputPath + ": masters are written as .wav, .flac or .aiff");
+    d.format = outputSampleFormat(bits, d.container);
+    d.dither = settings.dither == "shaped" ? DitherType::NoiseShaped : DitherType::Tpdf;
+    return d;
+}
+
+void checkCodecSafeSettings(const MasterSettings& settings) {
+    if (!settings.codecSafe) return;
+    if (settings.dryRun) throw ConfigError("--codec-safe measures the written file: it cannot be combined with --dry-run");
+    for (const auto& codec : settings.codecSafeCodecs)
+        if (std::find(roundTripCodecs().begin(), roundTripCodecs().end(), codec) == roundTripCodecs().end())
+            throw ConfigError("--codec-safe: unknown codec '" + codec + "' (aac, mp3 or opus)");
+    if (!ffmpegAvailable())
+        throw ConfigError("--codec-safe needs ffmpeg on the PATH to encode and decode the round trips (apt-get install ffmpeg)");
+}
+
+// The closed loop: render passes, each measured as delivered, until the loudness is
+// within kLoudnessTolerance of the target with the true peak under the aim (and not
+// limited needlessly far under it). What the last pass rendered is kept for the report.
+class LoudnessLoop {
+public:
+    struct Inputs {
+        const std::string& inputPath;
+        const SoundFileInfo& info;
+        const ProgrammeNeeds& needs;
+        const Style& style;
+        const MasterSettings& settings;
+        const ReferenceMatch* match;
+        const std::string& widthWhy;
+        const Delivery& delivery;
+        AtomicOutputFile* output;
+        bool profileOutput;
+    };
+
+    LoudnessLoop(const Inputs& in, double gainDb, double limiterCeiling) : in_(in), gain_(gainDb), limiterCeiling_(limiterCeiling) {}
+
+    // Passes (at most kMaxPasses) toward the target under `aim` dBTP; result.passes and
+    // result.reachedTarget updated.
+    void run(double aim, MasterResult& result, PhaseTimer& timer);
+
+    void setLimiterCeiling(double dbtp) { limiterCeiling_ = dbtp; }
+    const PassResult& pass() const noexcept { return pass_; }
+    const StagePlan& plan() const noexcept { return plan_; }
+    // What the delivered render ran with (the loop may change gain and ceiling after its
+    // last pass when it gives up).
+    std::vector<MasterStage> renderedStages;
+    double renderedGain = 0.0, renderedCeiling = 0.0;
+
+private:
+    // The next gain: a secant step, as the limiter makes loudness grow more slowly than gain.
+    void stepGain(double loudness, double targetLufs);
+
+    const Inputs& in_;
+    double gain_;
+    double limiterCeiling_;
+    bool limiterForced_ = false;  // a delivered peak over the aim brought an idle limiter back
+    double previousGain_ = 0.0, previousLoudness_ = 0.0;
+    bool havePrevious_ = false;
+    StagePlan plan_;
+    PassResult pass_;
+};
+
+void LoudnessLoop::run(double aim, MasterResult& result, PhaseTimer& timer) {
+    havePrevious_ = false;
+    result.reachedTarget = false;
+    for (int p = 1; p <= kMaxPasses; ++p) {
+        plan_ = planStages(in_.needs, in_.style, in_.settings.overrides, result.targetLufs, gain_, std::min(aim, limiterCeiling_),
+                           in_.match != nullptr, limiterForced_);
+        plan_.widthWhy = in_.widthWhy;
+        // The stages are described as this pass builds them: the report says what ran.
+        renderedStages.clear();
+        Chain chain = buildChain(in_.style, plan_, result.targetLufs, limiterCeiling_, gain_, in_.info.sampleRate, in_.info.channels,
+                                 in_.match, &renderedStages);
+        renderedGain = gain_;
+        renderedCeiling = limiterCeiling_;
+        pass_ = renderPass(in_.inputPath, chain, in_.delivery.rate, in_.delivery.format, in_.delivery.container, in_.delivery.dither,
+                           in_.output, in_.profileOutput);
+        ++result.passes;
+        const double loudness = pass_.output.integratedLufs.value_or(-120.0);
+        const double truePeak = pass_.output.truePeakDbtp.value_or(-120.0);
+        timer.done("render pass");
+        // Passes until the target is met are not known ahead: each takes half the rest.
+        if (in_.settings.onProgress) in_.settings.onProgress(1.0 - 0.8 * std::pow(0.5, result.passes));
+        if (timer.debug())
+            std::fprintf(stderr, "pass %d: gain %.3f -> %.3f LUFS, %.3f dBTP, limiter %.2f dB\n", p, gain_, loudness, truePeak,
+                         pass_.limiterMaxDb);
+        const bool loudnessOk = std::fabs(loudness - result.targetLufs) <= kLoudnessTolerance;
+        const bool peakOk = truePeak <= aim;
+        // Limiting harder than the ceiling needs costs loudness and density for nothing.
+        const bool limited = pass_.limiterMaxDb > 0.01;
+        const bool marginOk = !limited || truePeak >= aim - kCeilingMarginWindowDb;
+        if (loudnessOk && peakOk && marginOk) {
+            result.reachedTarget = true;
+            return;
+        }
+        if (!peakOk && !plan_.limiter) {
+            limiterForced_ = true;  // rate conversion or dither took an idle master over
+        } else if (!peakOk) {
+            limiterCeiling_ -= (truePeak - aim) + 0.005;
+        }
+        if (!marginOk) limiterCeiling_ = std::min(limiterCeiling_ + (aim - truePeak) - kCeilingMarginWindowDb / 2, 0.0);
+        if (!loudnessOk) stepGain(loudness, result.targetLufs);
+        if (pass_.limiterMaxDb > 30.0 && !loudnessOk) return;  // it will not get there
+    }
+}
+
+void LoudnessLoop::stepGain(double loudness, double targetLufs) {
+    double slope = 1.0;
+    if (havePrevious_ && gain_ != previousGain_) {
+        // More gain never makes a master quieter on one ceiling; a secant that says it did
+        // spans a lowered ceiling (a new curve), and its clamped slope would throw the gain
+        // far off: step as if unlimited instead.
+        const double secant = (loudness - previousLoudness_) / (gain_ - previousGain_);
+        if (secant > 0.0) slope = std::clamp(secant, 0.1, 1.2);
+    }
+    previousGain_ = gain_;
+    previousLoudness_ = loudness;
+    havePrevious_ = true;
+    gain_ += (targetLufs - loudness) / slope;
+}
+
+// The delivered file's lossy round trips, decoded and measured: the worst true peak.
+double worstCodecPeak(const std::string& deliveredPath, const MasterSettings& settings, int round, MasterResult& result) {
+    result.codecChecks = codecRoundTrips(deliveredPath, settings.codecSafeCodecs);
+    result.codecRounds = round;
+    double worst = -120.0;
+    for (const auto& c : result.codecChecks) {
+        if (!c.available) throw Error("--codec-safe: ffmpeg could not round-trip " + c.codec + " (is its encoder in this ffmpeg build?)");
+        worst = std::max(worst, c.truePeakDbtp.value_or(-120.0));
+    }
+    return worst;
+}
+
+// The delivered file against the references.
+void compareWithReferences(const SpectrumProfile& outputProfile, const SpectrumProfile& referenceProfile,
+                           const std::vector<SpectrumProfile>& profiles, MasterResult& result) {
+    result.distanceAfterDb = spectralDistanceDb(outputProfile, referenceProfile);
+    result.outputCrestDb = outputProfile.crestDb;
+    result.outputWidth = outputProfile.overallWidth();
+    for (std::size_t i = 0; i < profiles.size(); ++i) result.references[i].distanceAfterDb = spectralDistanceDb(outputProfile, profiles[i]);
+}
+
+}  // namespace
+
 MasterResult masterFile(const std::string& inputPath, const std::string& outputPath, const MasterSettings& settings) {
     MasterResult result;
-    // BOUNCE_DEBUG_MASTER=1 prints each pass and how long each phase took.
-    const bool debug = std::getenv("BOUNCE_DEBUG_MASTER") != nullptr;
-    auto phaseStart = std::chrono::steady_clock::now();
-    const auto phaseDone = [&](const char* what) {
-        const auto now = std::chrono::steady_clock::now();
-        if (debug) std::fprintf(stderr, "%-22s %.3f s\n", what, std::chrono::duration<double>(now - phaseStart).count());
-        phaseStart = now;
-    };
+    PhaseTimer timer;
     const LoudnessTarget* target = resolveTarget(settings, result);
     Style style = styleFor(settings.style, settings.intensity);
     applyOverrides(style, settings.overrides);
@@ -837,40 +1007,21 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     if (info.channels > 2)
         throw ConfigError(inputPath + ": mastering takes mono or stereo files (this one has " + std::to_string(info.channels) +
                           " channels)");
-    std::optional<SpectrumProfile> inputProfile, referenceProfile;
-    std::vector<SpectrumProfile> profiles;  // one per reference
     const ProgrammeNeeds needs = measureProgrammeNeeds(inputPath, style, result.targetLufs);
     result.input = needs.input;
     const std::optional<double> inputLufs = needs.input.integratedLufs;
-    if (!settings.references.empty()) inputProfile = needs.profile;
-    phaseDone("input analysis");
+    timer.done("input analysis");
     if (settings.onProgress) settings.onProgress(0.2);
     if (!inputLufs) throw Error(inputPath + ": the input is silent (no block above -70 LUFS); there is nothing to master");
+    std::optional<SpectrumProfile> referenceProfile;
+    std::vector<SpectrumProfile> profiles;  // one per reference
     if (!settings.references.empty()) {
-        referenceProfile = matchReferences(settings, *inputProfile, *inputLufs, style, result, profiles);
-        phaseDone("reference analysis");
+        referenceProfile = matchReferences(settings, needs.profile, *inputLufs, style, result, profiles);
+        timer.done("reference analysis");
     }
     const std::string widthWhy = foldOutOfPhaseBass(needs, settings, info.channels, style, result);
-    const ReferenceMatch* matchPtr = result.match ? &*result.match : nullptr;
-    const double outputRate = settings.outputRate > 0.0  ? settings.outputRate
-                              : target->sampleRate > 0.0 ? target->sampleRate
-                                                         : info.sampleRate;
-    const std::string bits = !settings.bits.empty() ? settings.bits : !target->bits.empty() ? target->bits : "24";
-    const FileFormat container = fileFormatForPath(outputPath);
-    if (container != FileFormat::Wav && container != FileFormat::Flac && container != FileFormat::Aiff)
-        throw ConfigError(outputPath + ": masters are written as .wav, .flac or .aiff");
-    const SampleFormat format = outputSampleFormat(bits, container);
-    const DitherType ditherType = settings.dither == "shaped" ? DitherType::NoiseShaped : DitherType::Tpdf;
-
-    if (settings.codecSafe) {
-        if (settings.dryRun) throw ConfigError("--codec-safe measures the written file: it cannot be combined with --dry-run");
-        for (const auto& codec : settings.codecSafeCodecs)
-            if (std::find(roundTripCodecs().begin(), roundTripCodecs().end(), codec) == roundTripCodecs().end())
-                throw ConfigError("--codec-safe: unknown codec '" + codec + "' (aac, mp3 or opus)");
-        if (!ffmpegAvailable())
-            throw ConfigError("--codec-safe needs ffmpeg on the PATH to encode and decode the round trips (apt-get install ffmpeg)");
-    }
-
+    const Delivery delivery = resolveDelivery(settings, *target, info, outputPath);
+    checkCodecSafeSettings(settings);
     std::unique_ptr<AtomicOutputFile> output;
     if (!settings.dryRun) {
         std::vector<std::string> inputs{inputPath};
@@ -880,124 +1031,52 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
 
     // The closed loop. With --codec-safe, an outer loop round it: the delivered file's lossy
     // round trips are decoded and measured, and while one crosses the ceiling (less the
-    // meter's guard) the aim comes down from the file's peak by that over and a twentieth of
-    // a dB (twice that, four times... while a step leaves the round trips where they were);
-    // once one aim passes and another fails, bisection finds the highest that passes within
-    // a tenth of a dB. At most kMaxCodecRounds rounds, and one to deliver the best.
+    // meter's guard) the aim comes down (CodecAimSearch). At most kMaxCodecRounds rounds,
+    // and one to deliver the best.
     double gain = result.targetLufs - *inputLufs;
-    if (result.match) gain -= result.match->predictedLoudnessChangeDb(*inputProfile);
+    if (result.match) gain -= result.match->predictedLoudnessChangeDb(needs.profile);
+    const double guardedCeiling = result.ceilingDbtp - kDeliveredTruePeakGuardDb;
+    const LoudnessLoop::Inputs loopInputs{inputPath,    info,
+                                          needs,        style,
+                                          settings,     result.match ? &*result.match : nullptr,
+                                          widthWhy,     delivery,
+                                          output.get(), referenceProfile.has_value()};
+    LoudnessLoop loop(loopInputs, gain, guardedCeiling);
+    CodecAimSearch codecSearch(guardedCeiling);
     double codecLoweringDb = 0.0;
-    CodecAimSearch codecSearch(result.ceilingDbtp - kDeliveredTruePeakGuardDb);
-    double limiterCeiling = result.ceilingDbtp - kDeliveredTruePeakGuardDb;
-    bool limiterForced = false;  // a delivered peak over the aim brought an idle limiter back
-    StagePlan plan;
-    PassResult pass;
-    // What the delivered render ran with (the loop may change gain and ceiling after its
-    // last pass when it gives up).
-    std::vector<MasterStage> renderedStages;
-    double renderedGain = gain, renderedCeiling = limiterCeiling;
     for (int round = 1;; ++round) {
-        const double aim = result.ceilingDbtp - kDeliveredTruePeakGuardDb - codecLoweringDb;
-        double previousGain = 0.0, previousLoudness = 0.0;
-        bool havePrevious = false;
-        result.reachedTarget = false;
-        for (int p = 1; p <= kMaxPasses; ++p) {
-            plan = planStages(needs, style, settings.overrides, result.targetLufs, gain, std::min(aim, limiterCeiling), matchPtr != nullptr,
-                              limiterForced);
-            plan.widthWhy = widthWhy;
-            // The stages are described as this pass builds them: the report says what ran.
-            renderedStages.clear();
-            Chain chain =
-                buildChain(style, plan, result.targetLufs, limiterCeiling, gain, info.sampleRate, info.channels, matchPtr, &renderedStages);
-            renderedGain = gain;
-            renderedCeiling = limiterCeiling;
-            pass = renderPass(inputPath, chain, outputRate, format, container, ditherType, output.get(), referenceProfile.has_value());
-            ++result.passes;
-            const double loudness = pass.output.integratedLufs.value_or(-120.0);
-            const double truePeak = pass.output.truePeakDbtp.value_or(-120.0);
-            phaseDone("render pass");
-            // Passes until the target is met are not known ahead: each takes half the rest.
-            if (settings.onProgress) settings.onProgress(1.0 - 0.8 * std::pow(0.5, result.passes));
-            if (debug)
-                std::fprintf(stderr, "pass %d: gain %.3f -> %.3f LUFS, %.3f dBTP, limiter %.2f dB\n", p, gain, loudness, truePeak,
-                             pass.limiterMaxDb);
-            const bool loudnessOk = std::fabs(loudness - result.targetLufs) <= kLoudnessTolerance;
-            const bool peakOk = truePeak <= aim;
-            // Limiting harder than the ceiling needs costs loudness and density for nothing.
-            const bool limited = pass.limiterMaxDb > 0.01;
-            const bool marginOk = !limited || truePeak >= aim - kCeilingMarginWindowDb;
-            if (loudnessOk && peakOk && marginOk) {
-                result.reachedTarget = true;
-                break;
-            }
-            if (!peakOk && !plan.limiter) {
-                limiterForced = true;  // rate conversion or dither took an idle master over
-            } else if (!peakOk) {
-                limiterCeiling -= (truePeak - aim) + 0.005;
-            }
-            if (!marginOk) limiterCeiling = std::min(limiterCeiling + (aim - truePeak) - kCeilingMarginWindowDb / 2, 0.0);
-            if (!loudnessOk) {
-                // Secant step: the limiter makes loudness grow more slowly than gain.
-                double slope = 1.0;
-                if (havePrevious && gain != previousGain) {
-                    // More gain never makes a master quieter on one ceiling; a secant that says it
-                    // did spans a lowered ceiling (a new curve), and its clamped slope would throw
-                    // the gain far off: step as if unlimited instead.
-                    const double secant = (loudness - previousLoudness) / (gain - previousGain);
-                    if (secant > 0.0) slope = std::clamp(secant, 0.1, 1.2);
-                }
-                previousGain = gain;
-                previousLoudness = loudness;
-                havePrevious = true;
-                gain += (result.targetLufs - loudness) / slope;
-            }
-            if (pass.limiterMaxDb > 30.0 && !loudnessOk) break;  // it will not get there
-        }
+        const double aim = guardedCeiling - codecLoweringDb;
+        loop.run(aim, result, timer);
         if (!settings.codecSafe) break;
-        result.codecChecks = codecRoundTrips(output->tempPath(), settings.codecSafeCodecs);
-        result.codecRounds = round;
-        double worst = -120.0;
-        for (const auto& c : result.codecChecks) {
-            if (!c.available)
-                throw Error("--codec-safe: ffmpeg could not round-trip " + c.codec + " (is its encoder in this ffmpeg build?)");
-            worst = std::max(worst, c.truePeakDbtp.value_or(-120.0));
-        }
-        phaseDone("codec round trips");
-        if (debug) std::fprintf(stderr, "codec round %d: worst decoded %.3f dBTP\n", round, worst);
+        const double worst = worstCodecPeak(output->tempPath(), settings, round, result);
+        timer.done("codec round trips");
+        if (timer.debug()) std::fprintf(stderr, "codec round %d: worst decoded %.3f dBTP\n", round, worst);
         // The same guard as the file's own peak: the decoded files are read by this meter.
-        const double target = result.ceilingDbtp - kDeliveredTruePeakGuardDb;
         // Where the file's peak actually is (under the aim when the limiter was idle).
-        const double effective = std::min(pass.output.truePeakDbtp.value_or(aim), aim);
-        if (worst <= target) result.codecSafeReached = true;
+        const double effective = std::min(loop.pass().output.truePeakDbtp.value_or(aim), aim);
+        if (worst <= guardedCeiling) result.codecSafeReached = true;
         std::string warning;
         const std::optional<double> next = codecSearch.next(round, effective, worst, warning);
         if (!warning.empty()) result.warnings.push_back(warning);
         if (!next) break;
-        codecLoweringDb = target - *next;
-        limiterCeiling = *next;
+        codecLoweringDb = guardedCeiling - *next;
+        loop.setLimiterCeiling(*next);
     }
+
+    const PassResult& pass = loop.pass();
     result.codecLoweringDb = codecLoweringDb;
-    result.gainDb = renderedGain;
+    result.gainDb = loop.renderedGain;
     result.output = pass.output;
     result.output.path = settings.dryRun ? std::string() : outputPath;
-    result.stages = std::move(renderedStages);
-    describeStages(result, renderedCeiling, info, outputRate, format, ditherType, pass);
-
+    result.stages = std::move(loop.renderedStages);
+    describeStages(result, loop.renderedCeiling, info, delivery.rate, delivery.format, delivery.dither, pass);
     result.playback = platformPlayback(result.output);
-
-    addWarnings(result, settings, plan, pass.limiterMaxDb, info.channels);
-
-    // The delivered file against the references (dry runs have no file to measure).
+    addWarnings(result, settings, loop.plan(), pass.limiterMaxDb, info.channels);
+    // Dry runs have no file to measure against the references.
     if (referenceProfile && output) {
-        const SpectrumProfile& outputProfile = *pass.outputProfile;
-        result.distanceAfterDb = spectralDistanceDb(outputProfile, *referenceProfile);
-        result.outputCrestDb = outputProfile.crestDb;
-        result.outputWidth = outputProfile.overallWidth();
-        for (std::size_t i = 0; i < profiles.size(); ++i)
-            result.references[i].distanceAfterDb = spectralDistanceDb(outputProfile, profiles[i]);
-        phaseDone("output profile");
+        compareWithReferences(*pass.outputProfile, *referenceProfile, profiles, result);
+        timer.done("output profile");
     }
-
     if (output) {
         if (!settings.metadata.empty()) writeMetadata(output->tempPath(), settings.metadata);
         output->commit();
