@@ -290,7 +290,7 @@ int maskingPriority(const std::string& role) {
 // of lower priority that sits over one of higher priority, both with real energy there,
 // is cut: 3 dB more than it is over, at most 6 dB, at most two bands a track.
 void cutMasking(std::vector<AutomixTrack>& tracks) {
-    const std::vector<double> centres = {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0};
+    const std::vector<double>& centres = octaveBandsHz();
     struct Candidate {
         double over;
         std::size_t band;

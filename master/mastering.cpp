@@ -393,6 +393,128 @@ struct Chain {
     }
 };
 
+// The corrective EQ the plan asks for: the high-pass, the style's shelves.
+EqParams correctiveEq(const Style& style, const StagePlan& plan) {
+    EqParams eq;
+    eq.bandCount = 0;
+    if (plan.highpassSlopeDbOct > 0)
+        eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {
+            EqBandType::HighPass, style.highpassHz, 0.0, 0.7071, plan.highpassSlopeDbOct, true};
+    if (style.lowShelfDb != 0)
+        eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {EqBandType::LowShelf, style.lowShelfHz, style.lowShelfDb, 0.7071, 12, true};
+    if (style.highShelfDb != 0)
+        eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {
+            EqBandType::HighShelf, style.highShelfHz, style.highShelfDb, 0.7071, 12, true};
+    return eq;
+}
+
+// A width of 1 with stereo lows changes nothing: not in the signal path (mid/side and
+// back again is not bit-exact in float).
+bool widthActive(const Style& style, int channels) { return channels == 2 && (style.width != 1.0 || style.monoBelowHz > 0.0); }
+
+MasterStage eqStage(const Style& style, const StagePlan& plan, double sampleRate) {
+    MasterStage stage{"corrective_eq", {}, {}, plan.eqWhy, plan.equalizer};
+    if (plan.highpassSlopeDbOct > 0) {
+        stage.settings["highpass_hz"] = style.highpassHz;
+        stage.settings["highpass_slope_db_oct"] = plan.highpassSlopeDbOct;
+    }
+    if (style.lowShelfDb != 0) {
+        stage.settings["low_shelf_hz"] = style.lowShelfHz;
+        stage.settings["low_shelf_db"] = style.lowShelfDb;
+    }
+    if (style.highShelfDb != 0) {
+        stage.settings["high_shelf_hz"] = style.highShelfHz;
+        stage.settings["high_shelf_db"] = style.highShelfDb;
+    }
+    if (plan.equalizer) {
+        // The curve applied, at the octave-band centres.
+        Equalizer probe;
+        probe.setParams(correctiveEq(style, plan));
+        probe.prepare({sampleRate, 16, 1});
+        for (double f : octaveBandsHz()) {
+            char key[32];
+            std::snprintf(key, sizeof key, "response_db_at_%g_hz", f);
+            stage.effect[key] = std::round(probe.magnitudeDb(f) * 100.0) / 100.0;
+        }
+    }
+    return stage;
+}
+
+MasterStage referenceStage(const ReferenceMatch& match) {
+    MasterStage m{"reference_match", {}, {}, "linear-phase mid/side curve measured against the reference(s)"};
+    for (double f : octaveBandsHz()) {
+        char key[40];
+        std::snprintf(key, sizeof key, "tone_db_at_%g_hz", f);
+        m.effect[key] = std::round(match.toneAtDb(f) * 100.0) / 100.0;
+        std::snprintf(key, sizeof key, "mid_width_db_at_%g_hz", f);
+        m.effect[key] = std::round(match.midWidthAtDb(f) * 100.0) / 100.0;
+        std::snprintf(key, sizeof key, "side_width_db_at_%g_hz", f);
+        m.effect[key] = std::round(match.sideWidthAtDb(f) * 100.0) / 100.0;
+    }
+    return m;
+}
+
+MasterStage multibandStage(const Style& style, const StagePlan& plan, double targetLufs, double sampleRate) {
+    MasterStage stage{"multiband_compression",
+                      {{"crossover_low_hz", 120.0},
+                       {"crossover_high_hz", 2500.0},
+                       {"ratio", style.ratio},
+                       {"threshold_db", targetLufs + style.thresholdOffsetDb},
+                       {"attack_ms", style.attackMs},
+                       {"release_ms", style.releaseMs},
+                       {"linear_phase", style.linearPhase >= 0.5 ? 1.0 : 0.0}},
+                      {},
+                      plan.multibandWhy,
+                      plan.multiband};
+    if (plan.multiband && style.linearPhase < 0.5) {
+        // LR4 sums flat in magnitude but turns the phase: how far, at octave centres.
+        Crossover lr4;
+        lr4.prepare(1, sampleRate);
+        const double splits[] = {120.0, 2500.0};
+        lr4.setFrequencies(splits, 2);
+        for (double f : octaveBandsHz()) {
+            char key[48];
+            std::snprintf(key, sizeof key, "phase_rotation_deg_at_%g_hz", f);
+            stage.effect[key] = std::round(lr4.sumPhaseDegrees(f));
+        }
+        stage.detail += ", LR4 crossovers (they turn the phase)";
+    } else if (plan.multiband) {
+        stage.detail += ", linear-phase crossovers";
+    }
+    return stage;
+}
+
+// Every stage of the chain as the report shows it, those bypassed too.
+void describeChain(std::vector<MasterStage>& stages, const Style& style, const StagePlan& plan, double targetLufs, double limiterCeiling,
+                   double gainDb, double sampleRate, int channels, const ReferenceMatch* match) {
+    MasterStage dcStage{"dc_offset", {}, {}, plan.dcWhy, plan.dcRemoval};
+    for (std::size_t ch = 0; ch < plan.dcOffset.size(); ++ch)
+        dcStage.settings["offset_channel" + std::to_string(ch + 1)] = plan.dcRemoval ? plan.dcOffset[ch] : 0.0;
+    stages.push_back(dcStage);
+    stages.push_back({"gain", {{"gain_db", gainDb}}, {}, "make-up gain towards the target"});
+    stages.push_back(eqStage(style, plan, sampleRate));
+    if (match) stages.push_back(referenceStage(*match));
+    stages.push_back(multibandStage(style, plan, targetLufs, sampleRate));
+    if (style.saturationDriveDb > 0.0)
+        stages.push_back({"saturation",
+                          {{"drive_db", style.saturationDriveDb}, {"mix", style.saturationMix}},
+                          {},
+                          style.saturation == SaturationType::Tube ? "tube, 8x oversampled" : "tape, 8x oversampled"});
+    const bool width = widthActive(style, channels);
+    if (channels == 2)
+        stages.push_back({"width",
+                          {{"width", style.width}, {"mono_below_hz", style.monoBelowHz}},
+                          {},
+                          width ? (plan.widthWhy.empty() ? "mid/side" : plan.widthWhy) : "idle, bypassed (width 1, stereo lows kept)",
+                          width});
+    stages.push_back(
+        {"limiter",
+         {{"ceiling_dbtp", limiterCeiling}, {"lookahead_ms", style.limiterLookaheadMs}, {"release_ms", style.limiterReleaseMs}},
+         {},
+         plan.limiterWhy,
+         plan.limiter});
+}
+
 // Builds the chain for one pass (only the stages the plan runs); describes every stage in
 // `stages` when given, those bypassed too.
 Chain buildChain(const Style& style, const StagePlan& plan, double targetLufs, double limiterCeiling, double gainDb, double sampleRate,
@@ -409,23 +531,11 @@ Chain buildChain(const Style& style, const StagePlan& plan, double targetLufs, d
     gain->setParams({gainDb});
     c.gain = gain.get();
     c.chain.add(std::move(gain));
-
-    EqParams eq;
-    eq.bandCount = 0;
-    if (plan.highpassSlopeDbOct > 0)
-        eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {
-            EqBandType::HighPass, style.highpassHz, 0.0, 0.7071, plan.highpassSlopeDbOct, true};
-    if (style.lowShelfDb != 0)
-        eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {EqBandType::LowShelf, style.lowShelfHz, style.lowShelfDb, 0.7071, 12, true};
-    if (style.highShelfDb != 0)
-        eq.bands[static_cast<std::size_t>(eq.bandCount++)] = {
-            EqBandType::HighShelf, style.highShelfHz, style.highShelfDb, 0.7071, 12, true};
     if (plan.equalizer) {
         auto equalizer = std::make_unique<Equalizer>();
-        equalizer->setParams(eq);
+        equalizer->setParams(correctiveEq(style, plan));
         c.addProbed("corrective_eq", std::move(equalizer));
     }
-
     // Reference matching: the measured tone curve on mid and side, plus the side's width
     // gain, as one linear-phase mid/side EQ.
     if (match) {
@@ -433,13 +543,11 @@ Chain buildChain(const Style& style, const StagePlan& plan, double targetLufs, d
         matchEq->setParams(match->curveEqParams());
         c.addProbed("reference_match", std::move(matchEq));
     }
-
     if (plan.multiband) {
         auto multiband = std::make_unique<MultibandCompressor>();
         multiband->setParams(multibandParams(style, targetLufs));
         c.multiband = c.addProbed("multiband_compression", std::move(multiband));
     }
-
     if (style.saturationDriveDb > 0.0) {
         SaturationParams sat;
         sat.type = style.saturation;
@@ -449,10 +557,7 @@ Chain buildChain(const Style& style, const StagePlan& plan, double targetLufs, d
         saturation->setParams(sat);
         c.addProbed("saturation", std::move(saturation));
     }
-    // A width of 1 with stereo lows changes nothing: not in the signal path (mid/side and
-    // back again is not bit-exact in float).
-    const bool widthActive = channels == 2 && (style.width != 1.0 || style.monoBelowHz > 0.0);
-    if (widthActive) {
+    if (widthActive(style, channels)) {
         auto width = std::make_unique<Width>();
         width->setParams({style.width, style.monoBelowHz});
         c.addProbed("width", std::move(width));
@@ -463,97 +568,7 @@ Chain buildChain(const Style& style, const StagePlan& plan, double targetLufs, d
         c.limiter = c.addProbed("limiter", std::move(limiter));
     }
     c.chain.prepare({sampleRate, static_cast<int>(kBlockFrames), channels});
-
-    if (stages) {
-        MasterStage dcStage{"dc_offset", {}, {}, plan.dcWhy, plan.dcRemoval};
-        for (std::size_t ch = 0; ch < plan.dcOffset.size(); ++ch)
-            dcStage.settings["offset_channel" + std::to_string(ch + 1)] = plan.dcRemoval ? plan.dcOffset[ch] : 0.0;
-        stages->push_back(dcStage);
-        stages->push_back({"gain", {{"gain_db", gainDb}}, {}, "make-up gain towards the target"});
-        MasterStage eqStage{"corrective_eq", {}, {}, plan.eqWhy, plan.equalizer};
-        if (plan.highpassSlopeDbOct > 0) {
-            eqStage.settings["highpass_hz"] = style.highpassHz;
-            eqStage.settings["highpass_slope_db_oct"] = plan.highpassSlopeDbOct;
-        }
-        if (style.lowShelfDb != 0) {
-            eqStage.settings["low_shelf_hz"] = style.lowShelfHz;
-            eqStage.settings["low_shelf_db"] = style.lowShelfDb;
-        }
-        if (style.highShelfDb != 0) {
-            eqStage.settings["high_shelf_hz"] = style.highShelfHz;
-            eqStage.settings["high_shelf_db"] = style.highShelfDb;
-        }
-        if (plan.equalizer) {
-            // The curve applied, at the octave-band centres.
-            Equalizer probe;
-            probe.setParams(eq);
-            probe.prepare({sampleRate, 16, 1});
-            for (double f : {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0}) {
-                char key[32];
-                std::snprintf(key, sizeof key, "response_db_at_%g_hz", f);
-                eqStage.effect[key] = std::round(probe.magnitudeDb(f) * 100.0) / 100.0;
-            }
-        }
-        stages->push_back(eqStage);
-        if (match) {
-            MasterStage m{"reference_match", {}, {}, "linear-phase mid/side curve measured against the reference(s)"};
-            for (double f : {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0}) {
-                char key[40];
-                std::snprintf(key, sizeof key, "tone_db_at_%g_hz", f);
-                m.effect[key] = std::round(match->toneAtDb(f) * 100.0) / 100.0;
-                std::snprintf(key, sizeof key, "mid_width_db_at_%g_hz", f);
-                m.effect[key] = std::round(match->midWidthAtDb(f) * 100.0) / 100.0;
-                std::snprintf(key, sizeof key, "side_width_db_at_%g_hz", f);
-                m.effect[key] = std::round(match->sideWidthAtDb(f) * 100.0) / 100.0;
-            }
-            stages->push_back(m);
-        }
-        MasterStage mbStage{"multiband_compression",
-                            {{"crossover_low_hz", 120.0},
-                             {"crossover_high_hz", 2500.0},
-                             {"ratio", style.ratio},
-                             {"threshold_db", targetLufs + style.thresholdOffsetDb},
-                             {"attack_ms", style.attackMs},
-                             {"release_ms", style.releaseMs},
-                             {"linear_phase", style.linearPhase >= 0.5 ? 1.0 : 0.0}},
-                            {},
-                            plan.multibandWhy,
-                            plan.multiband};
-        if (plan.multiband && style.linearPhase < 0.5) {
-            // LR4 sums flat in magnitude but turns the phase: how far, at octave centres.
-            Crossover lr4;
-            lr4.prepare(1, sampleRate);
-            const double splits[] = {120.0, 2500.0};
-            lr4.setFrequencies(splits, 2);
-            for (double f : {31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0}) {
-                char key[48];
-                std::snprintf(key, sizeof key, "phase_rotation_deg_at_%g_hz", f);
-                mbStage.effect[key] = std::round(lr4.sumPhaseDegrees(f));
-            }
-            mbStage.detail += ", LR4 crossovers (they turn the phase)";
-        } else if (plan.multiband) {
-            mbStage.detail += ", linear-phase crossovers";
-        }
-        stages->push_back(mbStage);
-        if (style.saturationDriveDb > 0.0)
-            stages->push_back({"saturation",
-                               {{"drive_db", style.saturationDriveDb}, {"mix", style.saturationMix}},
-                               {},
-                               style.saturation == SaturationType::Tube ? "tube, 8x oversampled" : "tape, 8x oversampled"});
-        if (channels == 2)
-            stages->push_back(
-                {"width",
-                 {{"width", style.width}, {"mono_below_hz", style.monoBelowHz}},
-                 {},
-                 widthActive ? (plan.widthWhy.empty() ? "mid/side" : plan.widthWhy) : "idle, bypassed (width 1, stereo lows kept)",
-                 widthActive});
-        stages->push_back(
-            {"limiter",
-             {{"ceiling_dbtp", limiterCeiling}, {"lookahead_ms", style.limiterLookaheadMs}, {"release_ms", style.limiterReleaseMs}},
-             {},
-             plan.limiterWhy,
-             plan.limiter});
-    }
+    if (stages) describeChain(*stages, style, plan, targetLufs, limiterCeiling, gainDb, sampleRate, channels, match);
     return c;
 }
 
@@ -982,6 +997,35 @@ double worstCodecPeak(const std::string& deliveredPath, const MasterSettings& se
     return worst;
 }
 
+// The closed loop. With --codec-safe, an outer loop round it: the delivered file's lossy
+// round trips are decoded and measured, and while one crosses the ceiling (less the
+// meter's guard) the aim comes down (CodecAimSearch). At most kMaxCodecRounds rounds, and
+// one to deliver the best.
+void runClosedLoop(LoudnessLoop& loop, const MasterSettings& settings, AtomicOutputFile* output, MasterResult& result, PhaseTimer& timer) {
+    const double guardedCeiling = result.ceilingDbtp - kDeliveredTruePeakGuardDb;
+    CodecAimSearch codecSearch(guardedCeiling);
+    double codecLoweringDb = 0.0;
+    for (int round = 1;; ++round) {
+        const double aim = guardedCeiling - codecLoweringDb;
+        loop.run(aim, result, timer);
+        if (!settings.codecSafe) break;
+        const double worst = worstCodecPeak(output->tempPath(), settings, round, result);
+        timer.done("codec round trips");
+        if (timer.debug()) std::fprintf(stderr, "codec round %d: worst decoded %.3f dBTP\n", round, worst);
+        // The same guard as the file's own peak: the decoded files are read by this meter.
+        // Where the file's peak actually is (under the aim when the limiter was idle).
+        const double effective = std::min(loop.pass().output.truePeakDbtp.value_or(aim), aim);
+        if (worst <= guardedCeiling) result.codecSafeReached = true;
+        std::string warning;
+        const std::optional<double> next = codecSearch.next(round, effective, worst, warning);
+        if (!warning.empty()) result.warnings.push_back(warning);
+        if (!next) break;
+        codecLoweringDb = guardedCeiling - *next;
+        loop.setLimiterCeiling(*next);
+    }
+    result.codecLoweringDb = codecLoweringDb;
+}
+
 // The delivered file against the references.
 void compareWithReferences(const SpectrumProfile& outputProfile, const SpectrumProfile& referenceProfile,
                            const std::vector<SpectrumProfile>& profiles, MasterResult& result) {
@@ -1029,42 +1073,17 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         output = std::make_unique<AtomicOutputFile>(outputPath, inputs);
     }
 
-    // The closed loop. With --codec-safe, an outer loop round it: the delivered file's lossy
-    // round trips are decoded and measured, and while one crosses the ceiling (less the
-    // meter's guard) the aim comes down (CodecAimSearch). At most kMaxCodecRounds rounds,
-    // and one to deliver the best.
     double gain = result.targetLufs - *inputLufs;
     if (result.match) gain -= result.match->predictedLoudnessChangeDb(needs.profile);
-    const double guardedCeiling = result.ceilingDbtp - kDeliveredTruePeakGuardDb;
     const LoudnessLoop::Inputs loopInputs{inputPath,    info,
                                           needs,        style,
                                           settings,     result.match ? &*result.match : nullptr,
                                           widthWhy,     delivery,
                                           output.get(), referenceProfile.has_value()};
-    LoudnessLoop loop(loopInputs, gain, guardedCeiling);
-    CodecAimSearch codecSearch(guardedCeiling);
-    double codecLoweringDb = 0.0;
-    for (int round = 1;; ++round) {
-        const double aim = guardedCeiling - codecLoweringDb;
-        loop.run(aim, result, timer);
-        if (!settings.codecSafe) break;
-        const double worst = worstCodecPeak(output->tempPath(), settings, round, result);
-        timer.done("codec round trips");
-        if (timer.debug()) std::fprintf(stderr, "codec round %d: worst decoded %.3f dBTP\n", round, worst);
-        // The same guard as the file's own peak: the decoded files are read by this meter.
-        // Where the file's peak actually is (under the aim when the limiter was idle).
-        const double effective = std::min(loop.pass().output.truePeakDbtp.value_or(aim), aim);
-        if (worst <= guardedCeiling) result.codecSafeReached = true;
-        std::string warning;
-        const std::optional<double> next = codecSearch.next(round, effective, worst, warning);
-        if (!warning.empty()) result.warnings.push_back(warning);
-        if (!next) break;
-        codecLoweringDb = guardedCeiling - *next;
-        loop.setLimiterCeiling(*next);
-    }
+    LoudnessLoop loop(loopInputs, gain, result.ceilingDbtp - kDeliveredTruePeakGuardDb);
+    runClosedLoop(loop, settings, output.get(), result, timer);
 
     const PassResult& pass = loop.pass();
-    result.codecLoweringDb = codecLoweringDb;
     result.gainDb = loop.renderedGain;
     result.output = pass.output;
     result.output.path = settings.dryRun ? std::string() : outputPath;

@@ -283,18 +283,28 @@ TrackSpec readTrack(const ParamTable& t, const Context& context) {
     return track;
 }
 
+// The keys every strip has: name (not the master's), gain_db, pan, pan_law, mute (not the
+// master's), and its inserts. `what` names it in messages ("bus", "return").
+void readStrip(const ParamTable& t, const Context& context, const std::string& what, StripSpec& strip) {
+    strip.line = t.line;
+    if (what != "master") {
+        strip.name = t.text("name", "");
+        if (strip.name.empty()) context.fail(t.line, "a " + what + " needs a name");
+        strip.pan = t.number("pan", 0.0, -1.0, 1.0);
+        strip.panLaw = readPanLaw(t);
+        strip.mute = t.flag("mute", false);
+    } else {
+        strip.name = "master";
+    }
+    strip.gainDb = t.number("gain_db", 0.0, -96.0, 24.0);
+    strip.inserts = readInserts(t, 2);
+}
+
 BusSpec readBus(const ParamTable& t, const Context& context) {
     BusSpec bus;
-    bus.line = t.line;
-    bus.name = t.text("name", "");
-    if (bus.name.empty()) context.fail(t.line, "a bus needs a name");
-    bus.gainDb = t.number("gain_db", 0.0, -96.0, 24.0);
-    bus.pan = t.number("pan", 0.0, -1.0, 1.0);
-    bus.panLaw = readPanLaw(t);
-    bus.mute = t.flag("mute", false);
+    readStrip(t, context, "bus", bus);
     bus.output = t.text("output", "");
     if (bus.output == "master") bus.output.clear();
-    bus.inserts = readInserts(t, 2);
     bus.sends = readSends(t);
     bus.automation = readAutomation(t, sendParameters(bus.sends, {"gain_db", "pan"}), &bus.inserts);
     t.rejectUnknownKeys("bus '" + bus.name + "'");
@@ -303,35 +313,36 @@ BusSpec readBus(const ParamTable& t, const Context& context) {
 
 ReturnSpec readReturn(const ParamTable& t, const Context& context) {
     ReturnSpec r;
-    r.line = t.line;
-    r.name = t.text("name", "");
-    if (r.name.empty()) context.fail(t.line, "a return needs a name");
-    r.gainDb = t.number("gain_db", 0.0, -96.0, 24.0);
-    r.pan = t.number("pan", 0.0, -1.0, 1.0);
-    r.panLaw = readPanLaw(t);
-    r.mute = t.flag("mute", false);
-    r.inserts = readInserts(t, 2);
+    readStrip(t, context, "return", r);
     r.automation = readAutomation(t, {"gain_db", "pan"}, &r.inserts);
     t.rejectUnknownKeys("return '" + r.name + "'");
     return r;
 }
 
-}  // namespace
+MasterSpec readMaster(const ParamTable& m, const Context& context) {
+    MasterSpec master;
+    readStrip(m, context, "master", master);
+    master.automation = readAutomation(m, {"gain_db"}, &master.inserts);
+    master.outputSampleRate = m.number("sample_rate", 0.0, 0.0, 384000.0);
+    if (master.outputSampleRate != 0.0 && master.outputSampleRate < 8000.0)
+        m.fail("sample_rate", "the output sample_rate must be between 8000 and 384000 Hz");
+    master.bits = m.choice("bits", "24", outputBitsChoices());
+    m.rejectUnknownKeys("[master]");
+    return master;
+}
 
-Session readSessionFile(const std::string& path) {
-    const toml::table root = readTomlFile(path, "session file");
-    Context context;
-    context.path = path;
-    context.folder = fs::path(path).parent_path();
-    Session session;
-    session.path = path;
-
-    // Scalars first (tempo is needed to read bar:beat times), then the tables.
+// The file's top level: the scalars (tempo is needed to read bar:beat times, so they are
+// read first) and the tables, each kind in its list.
+struct SessionTables {
     ParamTable top;
-    top.source = path;
-    top.line = 1;
-    std::vector<ParamTable> trackTables, busTables, returnTables;
-    std::optional<ParamTable> masterTable;
+    std::vector<ParamTable> tracks, buses, returns;
+    std::optional<ParamTable> master;
+};
+
+SessionTables sessionTables(const toml::table& root, const std::string& path, const Context& context) {
+    SessionTables tables;
+    tables.top.source = path;
+    tables.top.line = 1;
     for (const auto& [key, node] : root) {
         const std::string name(key.str());
         const int line = static_cast<int>(node.source().begin.line);
@@ -341,50 +352,29 @@ Session readSessionFile(const std::string& path) {
             for (const auto& element : *array) into.push_back(paramTableFromToml(*element.as_table(), path));
         };
         if (name == "track") {
-            tablesOf(trackTables);
+            tablesOf(tables.tracks);
         } else if (name == "bus") {
-            tablesOf(busTables);
+            tablesOf(tables.buses);
         } else if (name == "return") {
-            tablesOf(returnTables);
+            tablesOf(tables.returns);
         } else if (name == "master") {
             if (!node.is_table()) context.fail(line, "master must be a [master] table");
-            masterTable = paramTableFromToml(*node.as_table(), path);
+            tables.master = paramTableFromToml(*node.as_table(), path);
         } else if (name == "sample_rate" || name == "tempo_bpm" || name == "beats_per_bar" || name == "tail_s") {
             if (!node.is_number()) context.fail(line, name + " must be a number");
-            top.entries[name] = {node.is_integer() ? static_cast<double>(node.as_integer()->get()) : node.as_floating_point()->get(), line};
+            tables.top.entries[name] = {node.is_integer() ? static_cast<double>(node.as_integer()->get()) : node.as_floating_point()->get(),
+                                        line};
         } else {
             context.fail(line, "unknown key '" + name +
                                    "' (a session holds sample_rate, tempo_bpm, beats_per_bar, tail_s, "
                                    "[[track]], [[bus]], [[return]] and [master])");
         }
     }
-    session.sampleRate = top.number("sample_rate", 0.0, 8000.0, 384000.0);
-    if (session.sampleRate != std::floor(session.sampleRate)) top.fail("sample_rate", "sample_rate must be a whole number of Hz");
-    session.tempoBpm = context.tempoBpm = top.number("tempo_bpm", 120.0, 20.0, 400.0);
-    session.beatsPerBar = context.beatsPerBar = top.integer("beats_per_bar", 4, 1, 32);
-    session.tailSeconds = top.number("tail_s", 2.0, 0.0, 60.0);
+    return tables;
+}
 
-    for (const auto& t : trackTables) session.tracks.push_back(readTrack(t, context));
-    for (const auto& t : busTables) session.buses.push_back(readBus(t, context));
-    for (const auto& t : returnTables) session.returns.push_back(readReturn(t, context));
-    if (masterTable) {
-        const ParamTable& m = *masterTable;
-        session.master.gainDb = m.number("gain_db", 0.0, -96.0, 24.0);
-        session.master.inserts = readInserts(m, 2);
-        session.master.automation = readAutomation(m, {"gain_db"}, &session.master.inserts);
-        session.master.outputSampleRate = m.number("sample_rate", 0.0, 0.0, 384000.0);
-        if (session.master.outputSampleRate != 0.0 && session.master.outputSampleRate < 8000.0)
-            m.fail("sample_rate", "the output sample_rate must be between 8000 and 384000 Hz");
-        session.master.bits = m.choice("bits", "24", outputBitsChoices());
-        m.rejectUnknownKeys("[master]");
-    }
-    if (session.tracks.empty()) context.fail(1, "a session needs at least one [[track]]");
-    if (session.sampleRate == 0.0) {
-        // Not given: the rate of the first track's file.
-        session.sampleRate = SoundFileReader(session.tracks.front().file).info().sampleRate;
-    }
-
-    // Names are unique; every reference resolves; buses form no cycle.
+// Names are unique; every reference resolves; buses form no cycle.
+void checkRouting(const Session& session, const Context& context) {
     std::map<std::string, int> buses, returns, tracks;
     for (const auto& t : session.tracks)
         if (!tracks.emplace(t.name, t.line).second) context.fail(t.line, "a second track named '" + t.name + "'");
@@ -422,6 +412,35 @@ Session readSessionFile(const std::string& path) {
             at = std::find_if(session.buses.begin(), session.buses.end(), [&](const BusSpec& x) { return x.name == at; })->output;
         }
     }
+}
+
+}  // namespace
+
+Session readSessionFile(const std::string& path) {
+    const toml::table root = readTomlFile(path, "session file");
+    Context context;
+    context.path = path;
+    context.folder = fs::path(path).parent_path();
+    Session session;
+    session.path = path;
+    const SessionTables tables = sessionTables(root, path, context);
+    const ParamTable& top = tables.top;
+    session.sampleRate = top.number("sample_rate", 0.0, 8000.0, 384000.0);
+    if (session.sampleRate != std::floor(session.sampleRate)) top.fail("sample_rate", "sample_rate must be a whole number of Hz");
+    session.tempoBpm = context.tempoBpm = top.number("tempo_bpm", 120.0, 20.0, 400.0);
+    session.beatsPerBar = context.beatsPerBar = top.integer("beats_per_bar", 4, 1, 32);
+    session.tailSeconds = top.number("tail_s", 2.0, 0.0, 60.0);
+
+    for (const auto& t : tables.tracks) session.tracks.push_back(readTrack(t, context));
+    for (const auto& t : tables.buses) session.buses.push_back(readBus(t, context));
+    for (const auto& t : tables.returns) session.returns.push_back(readReturn(t, context));
+    if (tables.master) session.master = readMaster(*tables.master, context);
+    if (session.tracks.empty()) context.fail(1, "a session needs at least one [[track]]");
+    if (session.sampleRate == 0.0) {
+        // Not given: the rate of the first track's file.
+        session.sampleRate = SoundFileReader(session.tracks.front().file).info().sampleRate;
+    }
+    checkRouting(session, context);
     return session;
 }
 

@@ -179,10 +179,8 @@ std::string checkToHtml(const CheckResult& r, double targetLufs) {
             points += other.points.size();
             series.push_back(other);
         }
-        html += chart(
-            "chart-spectrum", "Third-octave spectrum (dB, input's loudest band = 0)",
-            frame(axes, {31.5, 63, 125, 250, 500, 1000, 2000, 4000, 8000, 16000}, ticks(-60, 12, 12), "Hz", "dB") + polylines(axes, series),
-            points);
+        html += chart("chart-spectrum", "Third-octave spectrum (dB, input's loudest band = 0)",
+                      frame(axes, octaveBandsHz(), ticks(-60, 12, 12), "Hz", "dB") + polylines(axes, series), points);
     }
 
     // Waveform overview with clip and near-full-scale markers.

@@ -76,36 +76,31 @@ struct TrackSpec {
     bool changesPitchOrTime() const noexcept { return pitchSemitones != 0.0 || timeRatio != 1.0; }
 };
 
-struct BusSpec {
+// What a bus, a return and the master share: a name, a fader, a pan (or balance), a mute,
+// inserts and the automation of all these. Read by one function and built into the graph
+// by one function.
+struct StripSpec {
     std::string name;
     double gainDb = 0.0;
     double pan = 0.0;
     PanLaw panLaw = PanLaw::ConstantPower3dB;
     bool mute = false;
-    std::string output;  // another bus, or "" for master
     std::vector<InsertSpec> inserts;
-    std::vector<SendSpec> sends;
     std::vector<AutomationLane> automation;
     int line = 0;
+};
+
+struct BusSpec : StripSpec {
+    std::string output;  // another bus, or "" for master
+    std::vector<SendSpec> sends;
 };
 
 // An effect return: fed by sends, runs its inserts (usually one reverb or delay at
 // mix = 1), and goes to master.
-struct ReturnSpec {
-    std::string name;
-    double gainDb = 0.0;
-    double pan = 0.0;
-    PanLaw panLaw = PanLaw::ConstantPower3dB;
-    bool mute = false;
-    std::vector<InsertSpec> inserts;
-    std::vector<AutomationLane> automation;
-    int line = 0;
-};
+struct ReturnSpec : StripSpec {};
 
-struct MasterSpec {
-    double gainDb = 0.0;
-    std::vector<InsertSpec> inserts;
-    std::vector<AutomationLane> automation;
+// The master strip has no pan or mute (a session file cannot set them).
+struct MasterSpec : StripSpec {
     double outputSampleRate = 0.0;  // 0: the session's
     std::string bits = "24";        // "16", "24" or "32f"
 };
