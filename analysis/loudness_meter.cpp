@@ -2,6 +2,7 @@
 
 #include "bounce/denormals.h"
 #include "bounce/k_weighting.h"
+#include "bounce/simd.h"
 
 #include <algorithm>
 #include <array>
@@ -90,7 +91,7 @@ private:
 };
 
 #if defined(__GNUC__)
-using Double2 = double __attribute__((vector_size(16)));
+using simd::Double2;
 #endif
 
 // The K-weighting cascade in direct form I, double precision (the 38 Hz

@@ -73,7 +73,7 @@ std::function<int()> addMasterCommand(CLI::App& app) {
     option("ceiling", "True-peak ceiling in dBTP (overrides the target's)");
     option("style", masterStyleNames());
     option("intensity", "How far the style goes, 0 .. 1");
-    option("bits", "16, 24 or 32f (16 and 24 are dithered)");
+    option("bits", "16, 24 or 32f (16 is dithered; 24-bit rounding sits below any converter's noise)");
     option("dither", "tpdf or shaped");
     option("rate", "Output sample rate in Hz");
     option("title", "Title");

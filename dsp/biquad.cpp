@@ -1,5 +1,7 @@
 #include "bounce/biquad.h"
 
+#include "bounce/simd.h"
+
 #include <algorithm>
 #include <cmath>
 #include <complex>
@@ -220,7 +222,7 @@ void BiquadCascade::setSections(const BiquadCoefficients* sections, int count) n
 namespace {
 
 #if defined(__GNUC__)
-using Double2 = double __attribute__((vector_size(16)));
+using simd::Double2;
 #endif
 
 // All sections per sample, with the states in locals: section k of sample n and section

@@ -37,7 +37,7 @@ void Crossover::setFrequencies(const double* frequencies, int count) noexcept {
 namespace {
 
 #if defined(__GNUC__)
-using Double2 = double __attribute__((vector_size(16)));
+using simd::Double2;
 bool finite(Double2 v) noexcept { return std::isfinite(v[0]) && std::isfinite(v[1]); }
 #endif
 bool finite(double v) noexcept { return std::isfinite(v); }
@@ -99,7 +99,7 @@ void runCrossover(int splits, const BiquadCoefficients* lowPass, const BiquadCoe
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define BOUNCE_HAVE_AVX_CROSSOVER 1
-using Double4 = double __attribute__((vector_size(32)));
+using simd::Double4;
 
 // The stereo pair with AVX (chosen at run time): each split's low-pass and high-pass run
 // in one 4-lane vector [LP left, LP right, HP left, HP right], both of their sections in

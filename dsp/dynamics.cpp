@@ -213,12 +213,10 @@ void smoothGroup(float* const* work, std::size_t frames, const double* attack, c
 #if defined(__GNUC__)
 // The same two recursions two lanes at a time (SSE2 through GCC's vector extension): lane
 // for lane the scalar code's arithmetic in the same order, so the bytes are the same.
-using Double2 = double __attribute__((vector_size(16)));
-using Mask2 = long long __attribute__((vector_size(16)));
+using simd::Double2;
+using simd::Mask2;
 
-inline Double2 select(Mask2 mask, Double2 yes, Double2 no) noexcept {
-    return reinterpret_cast<Double2>((mask & reinterpret_cast<Mask2>(yes)) | (~mask & reinterpret_cast<Mask2>(no)));
-}
+using simd::select;
 
 // Stereo RMS detectors of N compressors: left and right of one compressor in one vector.
 template <int N>
@@ -289,64 +287,82 @@ void smoothGroupPairs(float* const* work, std::size_t frames, const double* atta
 }
 #endif
 
-#if defined(BOUNCE_HAVE_AVX2_MATH)
-// linkedTargets' and applyLinkedGains' loops eight frames wide (AVX2, chosen at run time):
-// the same operations per lane as the 4-wide SSE loops, so the same bits.
-__attribute__((target("avx2"))) void targetsAvx2(AudioView io, std::size_t start, std::size_t frames, bool rms, const float* level,
-                                                 float* work, float quietBelow, float threshold, float slopeValue, float halfKneeValue,
-                                                 float inverseTwiceKneeValue) noexcept {
-    const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    const __m256 infinity = _mm256_set1_ps(HUGE_VALF);
-    const __m256 quiet = _mm256_set1_ps(quietBelow);
-    const __m256 thresholdV = _mm256_set1_ps(threshold);
-    const __m256 slope = _mm256_set1_ps(slopeValue);
-    const __m256 halfKnee = _mm256_set1_ps(halfKneeValue);
-    const __m256 inverseTwiceKnee = _mm256_set1_ps(inverseTwiceKneeValue);
-    const __m256 dbPerOctave = _mm256_set1_ps(rms ? 3.0103f : 6.0205999f);
-    for (std::size_t i = 0; i < frames; i += 8) {
-        const std::size_t lanes = std::min<std::size_t>(8, frames - i);
-        __m256 peak = _mm256_setzero_ps();
+#if defined(__GNUC__)
+// linkedTargets' and applyLinkedGains' loops, W frames at a time: 4 (SSE2) or 8 (AVX2,
+// chosen at run time), one body, so the same bits. The last group may be short: it runs
+// through the same lanes (padded), so a frame's result never depends on where a block
+// boundary fell; work_ and level_ have spare floats for its stores.
+template <int W>
+BOUNCE_KERNEL void linkedTargetsBody(AudioView io, std::size_t start, std::size_t frames, bool rms, const float* level, float* work,
+                                     float quietBelow, float threshold, float slope, float halfKnee, float inverseTwiceKnee) noexcept {
+    using F = typename simd::FloatLanes<W>::F;
+    using I = typename simd::FloatLanes<W>::I;
+    // For RMS the level is a mean square: 10 log10 (and the quiet bound squared by the caller).
+    const F dbPerOctave = simd::splat<F>(rms ? 3.0103f : 6.0205999f);
+    for (std::size_t i = 0; i < frames; i += W) {
+        const std::size_t lanes = std::min<std::size_t>(W, frames - i);
+        F peak{};
         if (rms) {
-            peak = _mm256_loadu_ps(level + i);  // padded
-        } else
+            peak = simd::load<F>(level + i);
+        } else {
             for (int c = 0; c < io.channels(); ++c) {
-                __m256 raw;
-                if (lanes == 8) {
-                    raw = _mm256_loadu_ps(io.channel(c) + start + i);
+                F raw;
+                if (lanes == W) {
+                    raw = simd::load<F>(io.channel(c) + start + i);
                 } else {
-                    alignas(32) float padded[8] = {};
+                    float padded[W] = {};
                     std::copy_n(io.channel(c) + start + i, lanes, padded);
-                    raw = _mm256_load_ps(padded);
+                    raw = simd::load<F>(padded);
                 }
-                const __m256 x = _mm256_and_ps(raw, absMask);
-                peak = _mm256_max_ps(_mm256_and_ps(x, _mm256_cmp_ps(x, infinity, _CMP_LT_OS)), peak);
+                const F x = (F)((I)raw & 0x7fffffff);
+                // NaN lanes: max keeps `peak`; infinite lanes are masked out.
+                peak = simd::maxps(simd::select(x < HUGE_VALF, x, F{}), peak);
             }
-        const __m256 over = _mm256_sub_ps(_mm256_mul_ps(dbPerOctave, fast::log2x8(peak)), thresholdV);
-        const __m256 hard = _mm256_mul_ps(slope, over);
-        const __m256 shifted = _mm256_add_ps(over, halfKnee);
-        const __m256 soft = _mm256_mul_ps(_mm256_mul_ps(slope, _mm256_mul_ps(shifted, shifted)), inverseTwiceKnee);
-        const __m256 aboveKnee = _mm256_cmp_ps(over, halfKnee, _CMP_GT_OS);
-        const __m256 inKnee = _mm256_andnot_ps(aboveKnee, _mm256_cmp_ps(over, _mm256_sub_ps(_mm256_setzero_ps(), halfKnee), _CMP_GE_OS));
-        __m256 change = _mm256_or_ps(_mm256_and_ps(aboveKnee, hard), _mm256_and_ps(inKnee, soft));
-        change = _mm256_andnot_ps(_mm256_cmp_ps(peak, quiet, _CMP_LT_OS), change);
-        _mm256_storeu_ps(work + i, _mm256_sub_ps(_mm256_setzero_ps(), change));
+        }
+        const F over = dbPerOctave * fast::log2v(peak) - threshold;
+        const F hard = slope * over;
+        const F shifted = over + halfKnee;
+        const F soft = slope * (shifted * shifted) * inverseTwiceKnee;
+        // Gain change: 0 below the knee, soft inside it, hard above (eq. 4).
+        const I aboveKnee = over > halfKnee;
+        const I inKnee = ~aboveKnee & (over >= F{} - halfKnee);
+        F change = (F)((aboveKnee & (I)hard) | (inKnee & (I)soft));
+        change = simd::select(peak < quietBelow, F{}, change);
+        simd::store(work + i, F{} - change);
     }
 }
 
-__attribute__((target("avx2"))) void gainsAvx2(AudioView io, std::size_t start, std::size_t frames, float* work) noexcept {
-    for (std::size_t i = 0; i < frames; i += 8) _mm256_storeu_ps(work + i, fast::exp2x8(_mm256_loadu_ps(work + i)));
-    const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    const __m256 infinity = _mm256_set1_ps(HUGE_VALF);
+template <int W>
+BOUNCE_KERNEL void linkedGainsBody(AudioView io, std::size_t start, std::size_t frames, float* work) noexcept {
+    using F = typename simd::FloatLanes<W>::F;
+    using I = typename simd::FloatLanes<W>::I;
+    for (std::size_t i = 0; i < frames; i += W) simd::store(work + i, fast::exp2v(simd::load<F>(work + i)));
+    // Non-finite samples become silence (|x| < infinity is false for NaN and infinity).
     for (int c = 0; c < io.channels(); ++c) {
         float* x = io.channel(c) + start;
         std::size_t k = 0;
-        for (; k + 8 <= frames; k += 8) {
-            const __m256 v = _mm256_loadu_ps(x + k);
-            const __m256 finite = _mm256_cmp_ps(_mm256_and_ps(v, absMask), infinity, _CMP_LT_OS);
-            _mm256_storeu_ps(x + k, _mm256_and_ps(finite, _mm256_mul_ps(v, _mm256_loadu_ps(work + k))));
+        for (; k + W <= frames; k += W) {
+            const F v = simd::load<F>(x + k);
+            const I finite = (F)((I)v & 0x7fffffff) < HUGE_VALF;
+            simd::store(x + k, simd::select(finite, v * simd::load<F>(work + k), F{}));
         }
         for (; k < frames; ++k) x[k] = std::isfinite(x[k]) ? x[k] * work[k] : 0.0f;
     }
+}
+
+void linkedTargets4(AudioView io, std::size_t start, std::size_t frames, bool rms, const float* level, float* work, float quietBelow,
+                    float threshold, float slope, float halfKnee, float inverseTwiceKnee) noexcept {
+    linkedTargetsBody<4>(io, start, frames, rms, level, work, quietBelow, threshold, slope, halfKnee, inverseTwiceKnee);
+}
+BOUNCE_WIDE_AVX2 void linkedTargets8(AudioView io, std::size_t start, std::size_t frames, bool rms, const float* level, float* work,
+                                     float quietBelow, float threshold, float slope, float halfKnee, float inverseTwiceKnee) noexcept {
+    linkedTargetsBody<8>(io, start, frames, rms, level, work, quietBelow, threshold, slope, halfKnee, inverseTwiceKnee);
+}
+void linkedGains4(AudioView io, std::size_t start, std::size_t frames, float* work) noexcept {
+    linkedGainsBody<4>(io, start, frames, work);
+}
+BOUNCE_WIDE_AVX2 void linkedGains8(AudioView io, std::size_t start, std::size_t frames, float* work) noexcept {
+    linkedGainsBody<8>(io, start, frames, work);
 }
 #endif
 
@@ -482,61 +498,13 @@ void Compressor::trackLoudest(AudioView io, std::size_t start, std::size_t frame
 // frame's detector level: the louder channel's peak, or level_ (mean square) for RMS.
 void Compressor::linkedTargets(AudioView io, std::size_t start, std::size_t frames, bool rms, double threshold, double ratio, double knee,
                                double quietBelow) noexcept {
-    const int channels = io.channels();
     float* work = work_.data();
     trackLoudest(io, start, frames, rms);
-#if defined(BOUNCE_HAVE_AVX2_MATH)
-    if (wideIntegerKernels()) {
-        targetsAvx2(io, start, frames, rms, level_.data(), work, static_cast<float>(rms ? quietBelow * quietBelow : quietBelow),
-                    static_cast<float>(threshold), static_cast<float>(1.0 / ratio - 1.0), static_cast<float>(knee / 2.0),
-                    knee > 0.0 ? static_cast<float>(1.0 / (2.0 * knee)) : 0.0f);
-        return;
-    }
-#endif
-#if defined(__SSE2__)
-    const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
-    const __m128 infinity = _mm_set1_ps(HUGE_VALF);
-    // For RMS the level is a mean square: 10 log10, and the quiet bound squared.
-    const __m128 quiet = _mm_set1_ps(static_cast<float>(rms ? quietBelow * quietBelow : quietBelow));
-    const __m128 thresholdV = _mm_set1_ps(static_cast<float>(threshold));
-    const __m128 slope = _mm_set1_ps(static_cast<float>(1.0 / ratio - 1.0));
-    const __m128 halfKnee = _mm_set1_ps(static_cast<float>(knee / 2.0));
-    const __m128 inverseTwiceKnee = _mm_set1_ps(knee > 0.0 ? static_cast<float>(1.0 / (2.0 * knee)) : 0.0f);
-    const __m128 dbPerOctave = _mm_set1_ps(6.0205999f);
-    const __m128 dbPerOctaveRms = _mm_set1_ps(3.0103f);
-    for (std::size_t i = 0; i < frames; i += 4) {
-        // The last group may be short: it runs through the same lanes (padded), so a
-        // frame's result never depends on where a block boundary fell.
-        const std::size_t lanes = std::min<std::size_t>(4, frames - i);
-        __m128 peak = _mm_setzero_ps();
-        if (rms) {
-            peak = _mm_loadu_ps(level_.data() + i);  // level_ is padded like work_
-        } else
-            for (int c = 0; c < channels; ++c) {
-                __m128 raw;
-                if (lanes == 4) {
-                    raw = _mm_loadu_ps(io.channel(c) + start + i);
-                } else {
-                    alignas(16) float padded[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-                    std::copy_n(io.channel(c) + start + i, lanes, padded);
-                    raw = _mm_load_ps(padded);
-                }
-                const __m128 x = _mm_and_ps(raw, absMask);
-                // NaN lanes: max keeps `peak`; infinite lanes are masked out.
-                peak = _mm_max_ps(_mm_and_ps(x, _mm_cmplt_ps(x, infinity)), peak);
-            }
-        const __m128 over = _mm_sub_ps(_mm_mul_ps(rms ? dbPerOctaveRms : dbPerOctave, fast::log2x4(peak)), thresholdV);
-        const __m128 hard = _mm_mul_ps(slope, over);
-        const __m128 shifted = _mm_add_ps(over, halfKnee);
-        const __m128 soft = _mm_mul_ps(_mm_mul_ps(slope, _mm_mul_ps(shifted, shifted)), inverseTwiceKnee);
-        // Gain change: 0 below the knee, soft inside it, hard above (eq. 4).
-        const __m128 aboveKnee = _mm_cmpgt_ps(over, halfKnee);
-        const __m128 inKnee = _mm_andnot_ps(aboveKnee, _mm_cmpge_ps(over, _mm_sub_ps(_mm_setzero_ps(), halfKnee)));
-        __m128 change = _mm_or_ps(_mm_and_ps(aboveKnee, hard), _mm_and_ps(inKnee, soft));
-        change = _mm_andnot_ps(_mm_cmplt_ps(peak, quiet), change);
-        // work_ has 4 spare floats, so a short last group may store all four lanes.
-        _mm_storeu_ps(work + i, _mm_sub_ps(_mm_setzero_ps(), change));
-    }
+#if defined(__GNUC__)
+    const auto targets = wideIntegerKernels() ? linkedTargets8 : linkedTargets4;
+    targets(io, start, frames, rms, level_.data(), work, static_cast<float>(rms ? quietBelow * quietBelow : quietBelow),
+            static_cast<float>(threshold), static_cast<float>(1.0 / ratio - 1.0), static_cast<float>(knee / 2.0),
+            knee > 0.0 ? static_cast<float>(1.0 / (2.0 * knee)) : 0.0f);
 #else
     for (std::size_t i = 0; i < frames; ++i) {
         double peak = 0.0;
@@ -556,28 +524,8 @@ void Compressor::linkedTargets(AudioView io, std::size_t start, std::size_t fram
 // work_ holds log2 gains: turn them into gains and apply them to every channel.
 void Compressor::applyLinkedGains(AudioView io, std::size_t start, std::size_t frames) noexcept {
     float* work = work_.data();
-#if defined(BOUNCE_HAVE_AVX2_MATH)
-    if (wideIntegerKernels()) {
-        gainsAvx2(io, start, frames, work);
-        return;
-    }
-#endif
-#if defined(__SSE2__)
-    // work_ is padded to a multiple of 4, so the last group needs no special case.
-    for (std::size_t i = 0; i < frames; i += 4) _mm_storeu_ps(work + i, fast::exp2x4(_mm_loadu_ps(work + i)));
-    // Non-finite samples become silence (|x| < infinity is false for NaN and infinity).
-    const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
-    const __m128 infinity = _mm_set1_ps(HUGE_VALF);
-    for (int c = 0; c < io.channels(); ++c) {
-        float* x = io.channel(c) + start;
-        std::size_t k = 0;
-        for (; k + 4 <= frames; k += 4) {
-            const __m128 v = _mm_loadu_ps(x + k);
-            const __m128 finite = _mm_cmplt_ps(_mm_and_ps(v, absMask), infinity);
-            _mm_storeu_ps(x + k, _mm_and_ps(finite, _mm_mul_ps(v, _mm_loadu_ps(work + k))));
-        }
-        for (; k < frames; ++k) x[k] = std::isfinite(x[k]) ? x[k] * work[k] : 0.0f;
-    }
+#if defined(__GNUC__)
+    (wideIntegerKernels() ? linkedGains8 : linkedGains4)(io, start, frames, work);
 #else
     for (std::size_t i = 0; i < frames; ++i) work[i] = static_cast<float>(fast::exp2(work[i]));
     for (int c = 0; c < io.channels(); ++c) {

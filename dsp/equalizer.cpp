@@ -170,7 +170,7 @@ int Equalizer::activeCascades(std::array<BiquadCascade*, EqParams::kMaxBands>& o
 namespace {
 
 #if defined(__GNUC__)
-using Double2 = double __attribute__((vector_size(16)));
+using simd::Double2;
 
 // One lane of processAcross: a channel of an equaliser at rest.
 struct EqLane {
@@ -180,7 +180,7 @@ struct EqLane {
     float* samples = nullptr;
 };
 
-using Double4 = double __attribute__((vector_size(32)));
+using simd::Double4;
 
 // J vectors of W lanes (V holds W doubles), S sections each, per sample: BiquadCascade's
 // transposed direct form II, lane for lane in the same order (no FMA), so each lane's

@@ -26,20 +26,49 @@ constexpr double kTransitionFraction = 0.093;
 
 namespace {
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define BOUNCE_HAVE_AVX_DOT 1
-// Eight products per step in one register; lanes 0-3 and 4-7 accumulate exactly as the SSE
-// version's two registers do, and the reduction adds them in the same order.
-__attribute__((target("avx"))) float dotProductAvx(const float* a, const float* b, int n) noexcept {
+#if defined(__GNUC__)
+// Eight products per step, in one 8-lane vector or two 4-lane ones: lane j of the sum
+// holds the products j, j + 8, j + 16, ... either way, and the reduction adds the lanes in
+// one order, so both widths give the same bits.
+template <int W>
+BOUNCE_KERNEL float dotProductBody(const float* a, const float* b, int n) noexcept {
+    using F = typename simd::FloatLanes<W>::F;
+    constexpr int kVectors = 8 / W;
+    F acc[kVectors] = {};
     int i = 0;
-    __m256 s = _mm256_setzero_ps();
-    for (; i + 8 <= n; i += 8) s = _mm256_add_ps(s, _mm256_mul_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
-    const __m128 pair = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-    alignas(16) float lanes[4];
-    _mm_store_ps(lanes, pair);
-    float sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    for (; i + 8 <= n; i += 8)
+        for (int v = 0; v < kVectors; ++v) acc[v] = acc[v] + simd::load<F>(a + i + v * W) * simd::load<F>(b + i + v * W);
+    float lanes[8];
+    for (int v = 0; v < kVectors; ++v) simd::store(lanes + v * W, acc[v]);
+    const float pair[4] = {lanes[0] + lanes[4], lanes[1] + lanes[5], lanes[2] + lanes[6], lanes[3] + lanes[7]};
+    float sum = (pair[0] + pair[1]) + (pair[2] + pair[3]);
     for (; i < n; ++i) sum += a[i] * b[i];
     return sum;
+}
+
+float dotProduct4(const float* a, const float* b, int n) noexcept { return dotProductBody<4>(a, b, n); }
+BOUNCE_WIDE_AVX float dotProduct8(const float* a, const float* b, int n) noexcept { return dotProductBody<8>(a, b, n); }
+
+// One input frame's `factor` outputs: W phases per vector, per phase the sum over m in
+// one order, so both widths give the same bits.
+template <int W>
+BOUNCE_KERNEL void upsampleFrameBody(const float* matrix, int lanes, int taps, const float* newest, float* out, int factor) noexcept {
+    using F = typename simd::FloatLanes<W>::F;
+    for (int group = 0; group < lanes; group += W) {
+        F acc{};
+        for (int m = 0; m < taps; ++m) acc = acc + simd::load<F>(matrix + m * lanes + group) * newest[-m];
+        float result[W];
+        simd::store(result, acc);
+        for (int p = 0; p < W && group + p < factor; ++p) out[group + p] = result[p];
+    }
+}
+
+void upsampleFrames4(const float* matrix, int lanes, int taps, const float* newest, float* out, int factor, std::size_t frames) noexcept {
+    for (std::size_t i = 0; i < frames; ++i) upsampleFrameBody<4>(matrix, lanes, taps, newest + i, out + i * factor, factor);
+}
+BOUNCE_WIDE_AVX void upsampleFrames8(const float* matrix, int lanes, int taps, const float* newest, float* out, int factor,
+                                     std::size_t frames) noexcept {
+    for (std::size_t i = 0; i < frames; ++i) upsampleFrameBody<8>(matrix, lanes, taps, newest + i, out + i * factor, factor);
 }
 #endif
 
@@ -83,23 +112,13 @@ float largestValue(const float* x, std::size_t n) noexcept {
 }
 
 float dotProduct(const float* a, const float* b, int n) noexcept {
-#if defined(BOUNCE_HAVE_AVX_DOT)
-    if (wideKernels()) return dotProductAvx(a, b, n);
-#endif
-    int i = 0;
+#if defined(__GNUC__)
+    return wideKernels() ? dotProduct8(a, b, n) : dotProduct4(a, b, n);
+#else
     float sum = 0.0f;
-#if defined(__SSE2__)
-    __m128 s0 = _mm_setzero_ps(), s1 = _mm_setzero_ps();
-    for (; i + 8 <= n; i += 8) {
-        s0 = _mm_add_ps(s0, _mm_mul_ps(_mm_loadu_ps(a + i), _mm_loadu_ps(b + i)));
-        s1 = _mm_add_ps(s1, _mm_mul_ps(_mm_loadu_ps(a + i + 4), _mm_loadu_ps(b + i + 4)));
-    }
-    alignas(16) float lanes[4];
-    _mm_store_ps(lanes, _mm_add_ps(s0, s1));
-    sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-#endif
-    for (; i < n; ++i) sum += a[i] * b[i];
+    for (int i = 0; i < n; ++i) sum += a[i] * b[i];
     return sum;
+#endif
 }
 
 void Oversampler::prepare(int channels, int factor, int maxBlockFrames) {
@@ -144,26 +163,6 @@ void Oversampler::reset() noexcept {
     }
 }
 
-namespace {
-
-#if defined(BOUNCE_HAVE_AVX_DOT)
-// Eight phases per register; per phase the same sum over m, in the same order, as the SSE
-// version: bit-identical.
-__attribute__((target("avx"))) void upsampleAvx(const float* matrix, int lanes, int taps, const float* newest, float* out,
-                                                int factor) noexcept {
-    for (int group = 0; group < lanes; group += 8) {
-        __m256 acc = _mm256_setzero_ps();
-        for (int m = 0; m < taps; ++m)
-            acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(matrix + m * lanes + group), _mm256_set1_ps(newest[-m])));
-        alignas(32) float result[8];
-        _mm256_store_ps(result, acc);
-        for (int p = 0; p < 8 && group + p < factor; ++p) out[group + p] = result[p];
-    }
-}
-#endif
-
-}  // namespace
-
 float* Oversampler::upsample(int channel, const float* input, std::size_t frames) noexcept {
     Channel& c = channels_[static_cast<std::size_t>(channel)];
     const std::size_t history = static_cast<std::size_t>(tapsPerPhase_ - 1);
@@ -171,32 +170,24 @@ float* Oversampler::upsample(int channel, const float* input, std::size_t frames
     for (std::size_t i = 0; i < frames; ++i) in[history + i] = std::isfinite(input[i]) ? input[i] : 0.0f;
     float* out = c.oversampled.data() + (taps_ - 1);
     const float* matrix = upMatrix_.data();
-#if defined(BOUNCE_HAVE_AVX_DOT)
+#if defined(__GNUC__)
+    // Eight phases per vector where there are eight (factors 8 and 16) and the CPU has AVX.
     if (wideKernels() && upLanes_ >= 8) {
-        for (std::size_t i = 0; i < frames; ++i)
-            upsampleAvx(matrix, upLanes_, tapsPerPhase_, in + history + i, out + i * static_cast<std::size_t>(factor_), factor_);
-        std::memmove(in, in + frames, history * sizeof(float));
-        return out;
+        upsampleFrames8(matrix, upLanes_, tapsPerPhase_, in + history, out, factor_, frames);
+    } else {
+        upsampleFrames4(matrix, upLanes_, tapsPerPhase_, in + history, out, factor_, frames);
     }
-#endif
+#else
     for (std::size_t i = 0; i < frames; ++i) {
         const float* newest = in + history + i;
         float* o = out + i * static_cast<std::size_t>(factor_);
-        for (int group = 0; group < upLanes_; group += 4) {
-#if defined(__SSE2__)
-            __m128 acc = _mm_setzero_ps();
-            for (int m = 0; m < tapsPerPhase_; ++m)
-                acc = _mm_add_ps(acc, _mm_mul_ps(_mm_loadu_ps(matrix + m * upLanes_ + group), _mm_set1_ps(newest[-m])));
-            alignas(16) float result[4];
-            _mm_store_ps(result, acc);
-#else
-            float result[4] = {};
-            for (int m = 0; m < tapsPerPhase_; ++m)
-                for (int p = 0; p < 4; ++p) result[p] += matrix[m * upLanes_ + group + p] * newest[-m];
-#endif
-            for (int p = 0; p < 4 && group + p < factor_; ++p) o[group + p] = result[p];
+        for (int p = 0; p < factor_; ++p) {
+            float result = 0.0f;
+            for (int m = 0; m < tapsPerPhase_; ++m) result += matrix[m * upLanes_ + p] * newest[-m];
+            o[p] = result;
         }
     }
+#endif
     std::memmove(in, in + frames, history * sizeof(float));
     return out;
 }

@@ -55,18 +55,19 @@ void Saturation::reset() noexcept {
 void Saturation::shape(float* samples, std::size_t count, int factor, bool tube) noexcept {
     const std::size_t perFrame = static_cast<std::size_t>(factor);
     const std::size_t frames = count / perFrame;
-#if defined(__SSE2__)
+#if defined(__GNUC__)
+    using simd::Float4;
     if (perFrame % 4 == 0) {
         // Whole groups of four within one frame: its drive and bias broadcast.
         for (std::size_t f = 0; f < frames; ++f) {
-            const __m128 d = _mm_set1_ps(driveBlock_[f]);
-            const __m128 b = _mm_set1_ps(tube ? biasBlock_[f] : 0.0f);
-            const __m128 tb = _mm_set1_ps(tube ? tanhBias_[f] : 0.0f);
-            const __m128 norm = _mm_set1_ps(normBlock_[f]);
+            const Float4 d = simd::splat<Float4>(driveBlock_[f]);
+            const Float4 b = simd::splat<Float4>(tube ? biasBlock_[f] : 0.0f);
+            const Float4 tb = simd::splat<Float4>(tube ? tanhBias_[f] : 0.0f);
+            const Float4 norm = simd::splat<Float4>(normBlock_[f]);
             for (std::size_t k = 0; k < perFrame; k += 4) {
                 float* s = samples + f * perFrame + k;
-                const __m128 y = fast::tanhx4(_mm_add_ps(_mm_mul_ps(d, _mm_loadu_ps(s)), b));
-                _mm_storeu_ps(s, _mm_mul_ps(_mm_sub_ps(y, tb), norm));
+                const Float4 y = fast::tanhv(d * simd::load<Float4>(s) + b);
+                simd::store(s, (y - tb) * norm);
             }
         }
         return;
@@ -74,15 +75,15 @@ void Saturation::shape(float* samples, std::size_t count, int factor, bool tube)
     // Factor 2: lanes from two frames; the last frame of an odd count is padded.
     for (std::size_t f = 0; f < frames; f += 2) {
         const std::size_t g = std::min(f + 1, frames - 1);
-        const __m128 d = _mm_set_ps(driveBlock_[g], driveBlock_[g], driveBlock_[f], driveBlock_[f]);
-        const __m128 b = tube ? _mm_set_ps(biasBlock_[g], biasBlock_[g], biasBlock_[f], biasBlock_[f]) : _mm_setzero_ps();
-        const __m128 tb = tube ? _mm_set_ps(tanhBias_[g], tanhBias_[g], tanhBias_[f], tanhBias_[f]) : _mm_setzero_ps();
-        const __m128 norm = _mm_set_ps(normBlock_[g], normBlock_[g], normBlock_[f], normBlock_[f]);
-        alignas(16) float x[4] = {};
+        const Float4 d = {driveBlock_[f], driveBlock_[f], driveBlock_[g], driveBlock_[g]};
+        const Float4 b = tube ? Float4{biasBlock_[f], biasBlock_[f], biasBlock_[g], biasBlock_[g]} : Float4{};
+        const Float4 tb = tube ? Float4{tanhBias_[f], tanhBias_[f], tanhBias_[g], tanhBias_[g]} : Float4{};
+        const Float4 norm = {normBlock_[f], normBlock_[f], normBlock_[g], normBlock_[g]};
+        float x[4] = {};
         const std::size_t lanes = std::min<std::size_t>(4, count - f * perFrame);
         std::copy_n(samples + f * perFrame, lanes, x);
-        alignas(16) float y[4];
-        _mm_store_ps(y, _mm_mul_ps(_mm_sub_ps(fast::tanhx4(_mm_add_ps(_mm_mul_ps(d, _mm_load_ps(x)), b)), tb), norm));
+        float y[4];
+        simd::store(y, (fast::tanhv(d * simd::load<Float4>(x) + b) - tb) * norm);
         std::copy_n(y, lanes, samples + f * perFrame);
     }
 #else

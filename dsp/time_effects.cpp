@@ -5,6 +5,7 @@
 #include "bounce/error.h"
 #include "bounce/resampler.h"
 #include "bounce/sound_file.h"
+#include "bounce/simd.h"
 
 #include <algorithm>
 #include <cmath>
@@ -209,7 +210,7 @@ void AlgorithmicReverb::reset() noexcept {
 namespace {
 
 #if defined(__GNUC__)
-using Double4 = double __attribute__((vector_size(32)));
+using simd::Double4;
 
 // The FDN's per-sample loop, its eight lines as two 4-lane vectors (absorption filters,
 // feedback, taps). Compiled for AVX and for the x86-64 baseline, picked at load time; the

@@ -94,42 +94,67 @@ constexpr std::size_t kTailSpan = 256;
 // A group whose inputs are small enough that neither the screen nor the reconstruction can
 // pass `skipAtOrBelow` (span x bound + the group's tail bound) is written as its samples.
 // max(x, m) keeps m when x is NaN, so a NaN never becomes a reading.
-#if defined(BOUNCE_HAVE_AVX_KERNEL)
-__attribute__((target("avx"))) std::size_t screenAvx(const float* w, std::size_t count, const Screen& taps, float* out,
-                                                     float& samplePeakOut, float bound, const float* tails, float skipAtOrBelow) noexcept {
+#if defined(__GNUC__)
+template <typename F>
+BOUNCE_KERNEL F absv(F v) noexcept {
+    using I = typename simd::FloatLanes<sizeof(F) / sizeof(float)>::I;
+    return (F)((I)v & 0x7fffffff);
+}
+
+// The largest lane, in MAXPS's order (8 lanes: halves first; then as SSE's movehl and
+// max_ss), so the bits do not depend on the width.
+BOUNCE_KERNEL float largestLane(simd::Float4 m) noexcept {
+    m = simd::maxps(m, __builtin_shufflevector(m, m, 2, 3, 2, 3));
+    return m[0] > m[1] ? m[0] : m[1];
+}
+BOUNCE_KERNEL float largestLane(simd::Float8 m) noexcept {
+    return largestLane(simd::maxps(__builtin_shufflevector(m, m, 0, 1, 2, 3), __builtin_shufflevector(m, m, 4, 5, 6, 7)));
+}
+
+// Outputs from `start` in groups of W; returns where the groups end.
+template <int W>
+BOUNCE_KERNEL std::size_t screenBody(std::size_t start, const float* w, std::size_t count, const Screen& taps, float* out,
+                                     float& samplePeakOut, float bound, const float* tails, float skipAtOrBelow) noexcept {
+    using F = typename simd::FloatLanes<W>::F;
     constexpr int n = TruePeakDetector::kScreenTaps;
-    const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    __m256 samplePeak = _mm256_set1_ps(samplePeakOut);
-    std::size_t i = 0;
-    for (; i + 8 <= count; i += 8) {
-        __m256 lane = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(w + i + n / 2 - 1), absMask), _mm256_setzero_ps());
-        samplePeak = _mm256_max_ps(lane, samplePeak);
-        // The 8 outputs read w[i .. i + n + 6].
-        __m256 span = _mm256_and_ps(_mm256_loadu_ps(w + i + n - 1), absMask);
-        for (int k = 0; k < n; k += 8) span = _mm256_max_ps(span, _mm256_and_ps(_mm256_loadu_ps(w + i + k), absMask));
-        __m128 half = _mm_max_ps(_mm256_castps256_ps128(span), _mm256_extractf128_ps(span, 1));
-        half = _mm_max_ps(half, _mm_movehl_ps(half, half));
-        half = _mm_max_ss(half, _mm_shuffle_ps(half, half, 1));
-        if (_mm_cvtss_f32(half) * bound + tails[i >> 3] <= skipAtOrBelow) {
-            _mm256_storeu_ps(out + i, lane);
+    F samplePeak = simd::splat<F>(samplePeakOut);
+    std::size_t i = start;
+    for (; i + W <= count; i += W) {
+        F lane = simd::maxps(absv(simd::load<F>(w + i + n / 2 - 1)), F{});
+        samplePeak = simd::maxps(lane, samplePeak);
+        // The W outputs read w[i .. i + n + W - 2].
+        F span = absv(simd::load<F>(w + i + n - 1));
+        for (int k = 0; k < n; k += W) span = simd::maxps(span, absv(simd::load<F>(w + i + k)));
+        if (largestLane(span) * bound + tails[i >> 3] <= skipAtOrBelow) {
+            simd::store(out + i, lane);
             continue;
         }
-        __m256 a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+        F a1{}, a2{}, a3{};
         for (int k = 0; k < n; ++k) {
-            const __m256 x = _mm256_loadu_ps(w + i + k);
-            a1 = _mm256_add_ps(a1, _mm256_mul_ps(_mm256_set1_ps(taps[1][static_cast<std::size_t>(k)]), x));
-            a2 = _mm256_add_ps(a2, _mm256_mul_ps(_mm256_set1_ps(taps[2][static_cast<std::size_t>(k)]), x));
-            a3 = _mm256_add_ps(a3, _mm256_mul_ps(_mm256_set1_ps(taps[3][static_cast<std::size_t>(k)]), x));
+            const F x = simd::load<F>(w + i + k);
+            a1 = a1 + taps[1][static_cast<std::size_t>(k)] * x;
+            a2 = a2 + taps[2][static_cast<std::size_t>(k)] * x;
+            a3 = a3 + taps[3][static_cast<std::size_t>(k)] * x;
         }
-        lane = _mm256_max_ps(_mm256_and_ps(a1, absMask), lane);
-        lane = _mm256_max_ps(_mm256_and_ps(a2, absMask), lane);
-        lane = _mm256_max_ps(_mm256_and_ps(a3, absMask), lane);
-        _mm256_storeu_ps(out + i, lane);
+        lane = simd::maxps(absv(a1), lane);
+        lane = simd::maxps(absv(a2), lane);
+        lane = simd::maxps(absv(a3), lane);
+        simd::store(out + i, lane);
     }
-    alignas(32) float lanes[8];
-    _mm256_store_ps(lanes, samplePeak);
+    // The lanes are never NaN (max with 0 above), so their order does not matter.
+    float lanes[W];
+    simd::store(lanes, samplePeak);
     for (float v : lanes) samplePeakOut = std::max(samplePeakOut, v);
     return i;
+}
+
+std::size_t screen4(std::size_t start, const float* w, std::size_t count, const Screen& taps, float* out, float& samplePeakOut, float bound,
+                    const float* tails, float skipAtOrBelow) noexcept {
+    return screenBody<4>(start, w, count, taps, out, samplePeakOut, bound, tails, skipAtOrBelow);
+}
+BOUNCE_WIDE_AVX std::size_t screen8(std::size_t start, const float* w, std::size_t count, const Screen& taps, float* out,
+                                    float& samplePeakOut, float bound, const float* tails, float skipAtOrBelow) noexcept {
+    return screenBody<8>(start, w, count, taps, out, samplePeakOut, bound, tails, skipAtOrBelow);
 }
 #endif
 
@@ -185,39 +210,10 @@ void screenKernel(const float* w, std::size_t count, const Screen& taps, float* 
                   float skipAtOrBelow) noexcept {
     constexpr int n = TruePeakDetector::kScreenTaps;
     std::size_t i = 0;
-#if defined(BOUNCE_HAVE_AVX_KERNEL)
-    if (wideKernels()) i = screenAvx(w, count, taps, out, samplePeakOut, bound, tails, skipAtOrBelow);
-#endif
-#if defined(__SSE2__)
-    const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
-    __m128 samplePeak = _mm_set1_ps(samplePeakOut);
-    for (; i + 4 <= count; i += 4) {
-        __m128 lane = _mm_max_ps(_mm_and_ps(_mm_loadu_ps(w + i + n / 2 - 1), absMask), _mm_setzero_ps());
-        samplePeak = _mm_max_ps(lane, samplePeak);
-        // The 4 outputs read w[i .. i + n + 2].
-        __m128 span = _mm_and_ps(_mm_loadu_ps(w + i + n - 1), absMask);
-        for (int k = 0; k < n; k += 4) span = _mm_max_ps(span, _mm_and_ps(_mm_loadu_ps(w + i + k), absMask));
-        span = _mm_max_ps(span, _mm_movehl_ps(span, span));
-        span = _mm_max_ss(span, _mm_shuffle_ps(span, span, 1));
-        if (_mm_cvtss_f32(span) * bound + tails[i >> 3] <= skipAtOrBelow) {
-            _mm_storeu_ps(out + i, lane);
-            continue;
-        }
-        __m128 a1 = _mm_setzero_ps(), a2 = _mm_setzero_ps(), a3 = _mm_setzero_ps();
-        for (int k = 0; k < n; ++k) {
-            const __m128 x = _mm_loadu_ps(w + i + k);
-            a1 = _mm_add_ps(a1, _mm_mul_ps(_mm_set1_ps(taps[1][static_cast<std::size_t>(k)]), x));
-            a2 = _mm_add_ps(a2, _mm_mul_ps(_mm_set1_ps(taps[2][static_cast<std::size_t>(k)]), x));
-            a3 = _mm_add_ps(a3, _mm_mul_ps(_mm_set1_ps(taps[3][static_cast<std::size_t>(k)]), x));
-        }
-        lane = _mm_max_ps(_mm_and_ps(a1, absMask), lane);
-        lane = _mm_max_ps(_mm_and_ps(a2, absMask), lane);
-        lane = _mm_max_ps(_mm_and_ps(a3, absMask), lane);
-        _mm_storeu_ps(out + i, lane);
-    }
-    alignas(16) float lanes[4];
-    _mm_store_ps(lanes, samplePeak);
-    samplePeakOut = std::max(samplePeakOut, std::max(std::max(lanes[0], lanes[1]), std::max(lanes[2], lanes[3])));
+#if defined(__GNUC__)
+    // Groups of 8 where the CPU has AVX, then of 4, then one by one.
+    if (wideKernels()) i = screen8(i, w, count, taps, out, samplePeakOut, bound, tails, skipAtOrBelow);
+    i = screen4(i, w, count, taps, out, samplePeakOut, bound, tails, skipAtOrBelow);
 #endif
     for (; i < count; ++i) {
         const float s = std::fabs(w[i + n / 2 - 1]);

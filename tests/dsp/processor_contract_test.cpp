@@ -133,7 +133,9 @@ TEST(ProcessorRegistry, EveryInsertTypeHasAContractCase) {
         // A type that takes automation must show that a jump does not click.
         if (d.automatable && d.type != "dither")
             for (const auto& c : cases)
-                if (c.type == d.type) EXPECT_FALSE(c.jump.empty()) << c.name << " is automatable but has no jump";
+                if (c.type == d.type) {
+                    EXPECT_FALSE(c.jump.empty()) << c.name << " is automatable but has no jump";
+                }
     }
 }
 

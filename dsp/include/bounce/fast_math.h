@@ -54,118 +54,71 @@ inline double dbToGain(double db) noexcept { return exp2(db * 0.1660964047443681
 
 }  // namespace bounce::fast
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
+#if defined(__GNUC__)
+#include "bounce/simd.h"
 
 namespace bounce::fast {
 
-// Four single-precision log2 / exp2 at once (SSE2). Relative error about 1e-7, i.e.
-// below 1e-5 dB: for gain computers working a block of frames at a time.
-inline __m128 log2x4(__m128 x) noexcept {
-    const __m128i bits = _mm_castps_si128(x);
-    __m128i exponent = _mm_sub_epi32(_mm_srli_epi32(bits, 23), _mm_set1_epi32(127));
-    __m128 m = _mm_castsi128_ps(_mm_or_si128(_mm_and_si128(bits, _mm_set1_epi32(0x007fffff)), _mm_set1_epi32(0x3f800000)));
+// log2, exp2 and tanh on a vector of single-precision lanes (4 or 8: simd::FloatLanes),
+// for gain computers and waveshapers working a block at a time. One body for every width,
+// the same operations in the same order per lane, so the same bits whichever width runs.
+// Relative error about 1e-7 (log2, exp2; below 1e-5 dB) and 1e-6 (tanh).
+template <typename F>
+BOUNCE_KERNEL F log2v(F x) noexcept {
+    using I = typename simd::FloatLanes<sizeof(F) / sizeof(float)>::I;
+    using U = typename simd::FloatLanes<sizeof(F) / sizeof(float)>::U;
+    const U bits = (U)x;
+    I exponent = (I)(bits >> 23) - 127;
+    F m = (F)((bits & 0x007fffffu) | 0x3f800000u);
     // Reduce m from [1, 2) to [sqrt(1/2), sqrt(2)).
-    const __m128 big = _mm_cmpgt_ps(m, _mm_set1_ps(1.41421356f));
-    m = _mm_or_ps(_mm_and_ps(big, _mm_mul_ps(m, _mm_set1_ps(0.5f))), _mm_andnot_ps(big, m));
-    exponent = _mm_sub_epi32(exponent, _mm_castps_si128(big));  // big lanes are -1 as integers
-    const __m128 one = _mm_set1_ps(1.0f);
-    const __m128 t = _mm_div_ps(_mm_sub_ps(m, one), _mm_add_ps(m, one));
-    const __m128 t2 = _mm_mul_ps(t, t);
-    __m128 series = _mm_set1_ps(2.0f / 9);
-    series = _mm_add_ps(_mm_mul_ps(series, t2), _mm_set1_ps(2.0f / 7));
-    series = _mm_add_ps(_mm_mul_ps(series, t2), _mm_set1_ps(2.0f / 5));
-    series = _mm_add_ps(_mm_mul_ps(series, t2), _mm_set1_ps(2.0f / 3));
-    series = _mm_add_ps(_mm_mul_ps(series, t2), _mm_set1_ps(2.0f));
-    series = _mm_mul_ps(series, t);
-    return _mm_add_ps(_mm_cvtepi32_ps(exponent), _mm_mul_ps(series, _mm_set1_ps(1.44269504f)));
+    const I big = m > 1.41421356f;
+    m = simd::select(big, m * 0.5f, m);
+    exponent -= big;  // big lanes are -1
+    // log(m) = 2 atanh(t), t = (m - 1) / (m + 1)
+    const F t = (m - 1.0f) / (m + 1.0f);
+    const F t2 = t * t;
+    F series = t2 * (2.0f / 9) + 2.0f / 7;
+    series = series * t2 + 2.0f / 5;
+    series = series * t2 + 2.0f / 3;
+    series = series * t2 + 2.0f;
+    series = series * t;
+    return __builtin_convertvector(exponent, F) + series * 1.44269504f;
 }
 
-inline __m128 exp2x4(__m128 x) noexcept {
-    x = _mm_min_ps(_mm_max_ps(x, _mm_set1_ps(-126.0f)), _mm_set1_ps(126.0f));
-    const __m128i n = _mm_cvtps_epi32(x);  // round to nearest (the default MXCSR mode)
-    const __m128 f = _mm_mul_ps(_mm_sub_ps(x, _mm_cvtepi32_ps(n)), _mm_set1_ps(0.69314718f));
+template <typename F>
+BOUNCE_KERNEL F exp2v(F x) noexcept {
+    using I = typename simd::FloatLanes<sizeof(F) / sizeof(float)>::I;
+    x = simd::minps(simd::maxps(x, F{} - 126.0f), F{} + 126.0f);
+    // Round to nearest, ties to even (as CVTPS2DQ in the default mode): adding and taking
+    // away 1.5 x 2^23 leaves the integer nearest |x| <= 2^22.
+    const F rounded = (x + 12582912.0f) - 12582912.0f;
+    const I n = __builtin_convertvector(rounded, I);
+    const F f = (x - rounded) * 0.69314718f;
     // e^f, |f| <= ln2 / 2, Taylor to f^6.
-    __m128 e = _mm_set1_ps(1.0f / 720);
-    e = _mm_add_ps(_mm_mul_ps(e, f), _mm_set1_ps(1.0f / 120));
-    e = _mm_add_ps(_mm_mul_ps(e, f), _mm_set1_ps(1.0f / 24));
-    e = _mm_add_ps(_mm_mul_ps(e, f), _mm_set1_ps(1.0f / 6));
-    e = _mm_add_ps(_mm_mul_ps(e, f), _mm_set1_ps(0.5f));
-    e = _mm_add_ps(_mm_mul_ps(e, f), _mm_set1_ps(1.0f));
-    e = _mm_add_ps(_mm_mul_ps(e, f), _mm_set1_ps(1.0f));
-    const __m128 scale = _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(n, _mm_set1_epi32(127)), 23));
-    return _mm_mul_ps(e, scale);
+    F e = f * (1.0f / 720) + 1.0f / 120;
+    e = e * f + 1.0f / 24;
+    e = e * f + 1.0f / 6;
+    e = e * f + 0.5f;
+    e = e * f + 1.0f;
+    e = e * f + 1.0f;
+    const F scale = (F)((n + 127) << 23);
+    return e * scale;
 }
 
-}  // namespace bounce::fast
-#endif
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define BOUNCE_HAVE_AVX2_MATH 1
-
-namespace bounce::fast {
-
-// log2x4 and exp2x4 eight lanes wide, for AVX2 CPUs (chosen at run time): the same
-// operations in the same order per lane, so the same bits.
-__attribute__((target("avx2"))) inline __m256 log2x8(__m256 x) noexcept {
-    const __m256i bits = _mm256_castps_si256(x);
-    __m256i exponent = _mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(127));
-    __m256 m = _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x3f800000)));
-    const __m256 big = _mm256_cmp_ps(m, _mm256_set1_ps(1.41421356f), _CMP_GT_OQ);
-    m = _mm256_or_ps(_mm256_and_ps(big, _mm256_mul_ps(m, _mm256_set1_ps(0.5f))), _mm256_andnot_ps(big, m));
-    exponent = _mm256_sub_epi32(exponent, _mm256_castps_si256(big));
-    const __m256 one = _mm256_set1_ps(1.0f);
-    const __m256 t = _mm256_div_ps(_mm256_sub_ps(m, one), _mm256_add_ps(m, one));
-    const __m256 t2 = _mm256_mul_ps(t, t);
-    __m256 series = _mm256_set1_ps(2.0f / 9);
-    series = _mm256_add_ps(_mm256_mul_ps(series, t2), _mm256_set1_ps(2.0f / 7));
-    series = _mm256_add_ps(_mm256_mul_ps(series, t2), _mm256_set1_ps(2.0f / 5));
-    series = _mm256_add_ps(_mm256_mul_ps(series, t2), _mm256_set1_ps(2.0f / 3));
-    series = _mm256_add_ps(_mm256_mul_ps(series, t2), _mm256_set1_ps(2.0f));
-    series = _mm256_mul_ps(series, t);
-    return _mm256_add_ps(_mm256_cvtepi32_ps(exponent), _mm256_mul_ps(series, _mm256_set1_ps(1.44269504f)));
-}
-
-__attribute__((target("avx2"))) inline __m256 exp2x8(__m256 x) noexcept {
-    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-126.0f)), _mm256_set1_ps(126.0f));
-    const __m256i n = _mm256_cvtps_epi32(x);
-    const __m256 f = _mm256_mul_ps(_mm256_sub_ps(x, _mm256_cvtepi32_ps(n)), _mm256_set1_ps(0.69314718f));
-    __m256 e = _mm256_set1_ps(1.0f / 720);
-    e = _mm256_add_ps(_mm256_mul_ps(e, f), _mm256_set1_ps(1.0f / 120));
-    e = _mm256_add_ps(_mm256_mul_ps(e, f), _mm256_set1_ps(1.0f / 24));
-    e = _mm256_add_ps(_mm256_mul_ps(e, f), _mm256_set1_ps(1.0f / 6));
-    e = _mm256_add_ps(_mm256_mul_ps(e, f), _mm256_set1_ps(0.5f));
-    e = _mm256_add_ps(_mm256_mul_ps(e, f), _mm256_set1_ps(1.0f));
-    e = _mm256_add_ps(_mm256_mul_ps(e, f), _mm256_set1_ps(1.0f));
-    const __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
-    return _mm256_mul_ps(e, scale);
-}
-
-}  // namespace bounce::fast
-#endif
-
-#if defined(__SSE2__)
-namespace bounce::fast {
-
-// Four tanh at once, odd by construction (computed on |x|, sign restored), relative error
-// about 1e-6: for waveshapers, where libm's tanh per oversampled sample is the cost.
-inline __m128 tanhx4(__m128 x) noexcept {
-    const __m128 signMask = _mm_set1_ps(-0.0f);
-    const __m128 sign = _mm_and_ps(x, signMask);
-    const __m128 a = _mm_min_ps(_mm_andnot_ps(signMask, x), _mm_set1_ps(9.0f));
+// Odd by construction (computed on |x|, sign restored).
+template <typename F>
+BOUNCE_KERNEL F tanhv(F x) noexcept {
+    using I = typename simd::FloatLanes<sizeof(F) / sizeof(float)>::I;
+    const I signMask = I{} + static_cast<std::int32_t>(0x80000000u);
+    const I sign = (I)x & signMask;
+    const F a = simd::minps((F)(~signMask & (I)x), F{} + 9.0f);
     // tanh a = 1 - 2 / (e^(2a) + 1); near 0 that cancels, so use the series there.
-    const __m128 e = exp2x4(_mm_mul_ps(a, _mm_set1_ps(2.8853900818f)));  // 2 / ln 2
-    const __m128 large = _mm_sub_ps(_mm_set1_ps(1.0f), _mm_div_ps(_mm_set1_ps(2.0f), _mm_add_ps(e, _mm_set1_ps(1.0f))));
-    const __m128 a2 = _mm_mul_ps(a, a);
-    const __m128 small = _mm_mul_ps(
-        a, _mm_add_ps(
-               _mm_set1_ps(1.0f),
-               _mm_mul_ps(a2, _mm_add_ps(_mm_set1_ps(-1.0f / 3),
-                                         _mm_mul_ps(a2, _mm_add_ps(_mm_set1_ps(2.0f / 15), _mm_mul_ps(a2, _mm_set1_ps(-17.0f / 315))))))));
-    const __m128 useSmall = _mm_cmplt_ps(a, _mm_set1_ps(0.125f));
-    const __m128 t = _mm_or_ps(_mm_and_ps(useSmall, small), _mm_andnot_ps(useSmall, large));
-    return _mm_or_ps(t, sign);
+    const F e = exp2v(a * 2.8853900818f);  // 2 / ln 2
+    const F large = 1.0f - 2.0f / (e + 1.0f);
+    const F a2 = a * a;
+    const F small = a * (1.0f + a2 * (-1.0f / 3 + a2 * (2.0f / 15 + a2 * (-17.0f / 315))));
+    const F t = simd::select(a < 0.125f, small, large);
+    return (F)((I)t | sign);
 }
 
 }  // namespace bounce::fast
