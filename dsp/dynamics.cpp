@@ -93,6 +93,17 @@ double Compressor::maxDetectorLevelDb() const noexcept {
     return params_.detector == DetectorMode::Rms ? 10.0 * std::log10(loudestLevel_) : 20.0 * std::log10(loudestLevel_);
 }
 
+// The detector's input (the signal or the external key) from `start`, made finite and
+// high-passed, into keys_.
+void Compressor::filterKeys(ConstAudioView source, std::size_t start, std::size_t frames) noexcept {
+    for (int c = 0; c < source.channels(); ++c) {
+        float* k = keys_[static_cast<std::size_t>(c)].data();
+        const float* x = source.channel(c) + start;
+        for (std::size_t i = 0; i < frames; ++i) k[i] = std::isfinite(x[i]) ? x[i] : 0.0f;
+        sidechainFilter_.process(k, frames, c);
+    }
+}
+
 void Compressor::process(AudioView io, ConstAudioView key) noexcept {
     ScopedFlushDenormals flushDenormals;
     const int channels = io.channels();
@@ -107,12 +118,7 @@ void Compressor::process(AudioView io, ConstAudioView key) noexcept {
     }
     for (std::size_t start = 0; start < io.frames(); start += static_cast<std::size_t>(spec_.maxBlockFrames)) {
         const std::size_t frames = std::min(io.frames() - start, static_cast<std::size_t>(spec_.maxBlockFrames));
-        for (int c = 0; c < channels; ++c) {
-            float* k = keys_[static_cast<std::size_t>(c)].data();
-            const float* source = external ? key.channel(c) + start : io.channel(c) + start;
-            for (std::size_t i = 0; i < frames; ++i) k[i] = std::isfinite(source[i]) ? source[i] : 0.0f;
-            sidechainFilter_.process(k, frames, c);
-        }
+        filterKeys(external ? key : ConstAudioView(io), start, frames);
         for (std::size_t i = 0; i < frames; ++i) {
             const double threshold = threshold_.next(), ratio = ratio_.next(), knee = knee_.next(), makeup = makeup_.next();
             // Below the knee the curve is flat: no logarithm needed there.
@@ -366,6 +372,56 @@ BOUNCE_WIDE_AVX2 void linkedGains8(AudioView io, std::size_t start, std::size_t 
 }
 #endif
 
+// The RMS detectors of a linked group: level[g][i] = the louder channel's mean square.
+void rmsLevels(const AudioView* ios, std::size_t start, std::size_t frames, int count, int channels, const bool* rms,
+               const double* rmsCoefficient, double (*meanSquare)[8], float* const* level) noexcept {
+#if defined(__GNUC__)
+    if (channels == 2 && count == 3) return rmsGroupStereo<3>(ios, start, frames, rms, rmsCoefficient, meanSquare, level);
+    if (channels == 2 && count == 2) return rmsGroupStereo<2>(ios, start, frames, rms, rmsCoefficient, meanSquare, level);
+#endif
+    // Any other shape, plainly: the states go through memory.
+    for (std::size_t i = 0; i < frames; ++i) {
+        for (int g = 0; g < count; ++g) {
+            if (!rms[g]) continue;
+            double loudest = 0.0;
+            for (int ch = 0; ch < channels; ++ch) {
+                const float v = ios[g].channel(ch)[start + i];
+                const double x = std::isfinite(v) ? v : 0.0;
+                double& ms = meanSquare[g][ch];
+                ms = rmsCoefficient[g] * ms + (1.0 - rmsCoefficient[g]) * x * x;
+                loudest = std::max(loudest, ms);
+            }
+            level[g][i] = static_cast<float>(loudest);
+        }
+    }
+}
+
+// The gain smoothers of a linked group, side by side (in pairs where the vector extension
+// is there).
+void smoothLinkedGroup(int count, float* const* work, std::size_t frames, const double* attack, const double* release, const double* makeup,
+                       double* state, double* maxReduction, double* sumReduction) noexcept {
+    switch (count) {
+    case 1: smoothGroup<1>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+#if defined(__GNUC__)
+    case 2: smoothGroupPairs<2>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+    case 3: smoothGroupPairs<3>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+    case 4: smoothGroupPairs<4>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+    case 5: smoothGroupPairs<5>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+    case 6: smoothGroupPairs<6>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+    case 7: smoothGroupPairs<7>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+    default: smoothGroupPairs<8>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+#else
+    case 2: smoothGroup<2>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+    case 3: smoothGroup<3>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+    case 4: smoothGroup<4>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+    case 5: smoothGroup<5>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+    case 6: smoothGroup<6>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+    case 7: smoothGroup<7>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+    default: smoothGroup<8>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
+#endif
+    }
+}
+
 }  // namespace
 
 bool Compressor::canProcessLinked() const noexcept {
@@ -420,30 +476,7 @@ void Compressor::processLinkedGroup(Compressor* const* group, const AudioView* i
         if (anyRms) {
             float* level[kMaxGroup];
             for (int g = 0; g < count; ++g) level[g] = group[g]->level_.data();
-#if defined(__GNUC__)
-            if (channels == 2 && count == 3) {
-                rmsGroupStereo<3>(ios, start, frames, rms, rmsCoefficient, meanSquare, level);
-            } else if (channels == 2 && count == 2) {
-                rmsGroupStereo<2>(ios, start, frames, rms, rmsCoefficient, meanSquare, level);
-            } else
-#endif
-            {
-                // Any other shape, plainly: the states go through memory.
-                for (std::size_t i = 0; i < frames; ++i) {
-                    for (int g = 0; g < count; ++g) {
-                        if (!rms[g]) continue;
-                        double loudest = 0.0;
-                        for (int ch = 0; ch < channels; ++ch) {
-                            const float v = ios[g].channel(ch)[start + i];
-                            const double x = std::isfinite(v) ? v : 0.0;
-                            double& ms = meanSquare[g][ch];
-                            ms = rmsCoefficient[g] * ms + (1.0 - rmsCoefficient[g]) * x * x;
-                            loudest = std::max(loudest, ms);
-                        }
-                        level[g][i] = static_cast<float>(loudest);
-                    }
-                }
-            }
+            rmsLevels(ios, start, frames, count, channels, rms, rmsCoefficient, meanSquare, level);
         }
         if (detectOnly) {
             for (int g = 0; g < count; ++g) group[g]->trackLoudest(ios[g], start, frames, rms[g]);
@@ -453,26 +486,7 @@ void Compressor::processLinkedGroup(Compressor* const* group, const AudioView* i
             group[g]->linkedTargets(ios[g], start, frames, rms[g], threshold[g], ratio[g], knee[g], quietBelow[g]);
         float* work[kMaxGroup];
         for (int g = 0; g < count; ++g) work[g] = group[g]->work_.data();
-        switch (count) {
-        case 1: smoothGroup<1>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-#if defined(__GNUC__)
-        case 2: smoothGroupPairs<2>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-        case 3: smoothGroupPairs<3>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-        case 4: smoothGroupPairs<4>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-        case 5: smoothGroupPairs<5>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-        case 6: smoothGroupPairs<6>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-        case 7: smoothGroupPairs<7>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-        default: smoothGroupPairs<8>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-#else
-        case 2: smoothGroup<2>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-        case 3: smoothGroup<3>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-        case 4: smoothGroup<4>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-        case 5: smoothGroup<5>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-        case 6: smoothGroup<6>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-        case 7: smoothGroup<7>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-        default: smoothGroup<8>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-#endif
-        }
+        smoothLinkedGroup(count, work, frames, attack, release, makeup, state, maxReduction, sumReduction);
         for (int g = 0; g < count; ++g) group[g]->applyLinkedGains(ios[g], start, frames);
     }
     for (int g = 0; g < count; ++g) {

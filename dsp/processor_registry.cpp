@@ -326,7 +326,7 @@ void addFilters(std::vector<ProcessorDescriptor>& all) {
     all.push_back(std::move(linearPhase));
 }
 
-void addDynamics(std::vector<ProcessorDescriptor>& all) {
+void addCompressors(std::vector<ProcessorDescriptor>& all) {
     all.push_back(describe("compressor", kNonlinear, compressorParams(),
                            [](const ParamReader& r, int, Processor* existing) { return apply<Compressor>(existing, readCompressor(r)); }));
 
@@ -363,7 +363,9 @@ void addDynamics(std::vector<ProcessorDescriptor>& all) {
     multiband.tableParams.insert(multiband.tableParams.begin(),
                                  required("up_to_hz", "Hz", 20.0, 20000.0, "the band's upper crossover; not in the last band"));
     all.push_back(std::move(multiband));
+}
 
+void addGateDeEsserAndLimiter(std::vector<ProcessorDescriptor>& all) {
     const GateParams g;
     all.push_back(
         describe("gate", kNonlinear,
@@ -597,7 +599,8 @@ const std::vector<ProcessorDescriptor>& processorDescriptors() {
     static const std::vector<ProcessorDescriptor> all = [] {
         std::vector<ProcessorDescriptor> d;
         addFilters(d);
-        addDynamics(d);
+        addCompressors(d);
+        addGateDeEsserAndLimiter(d);
         addSaturation(d);
         addLevelAndStereo(d);
         addTimeEffects(d);

@@ -475,86 +475,103 @@ float TruePeakDetector::refine(std::size_t i, float threshold, float tail) noexc
 void TruePeakDetector::processChunk(std::size_t count, float* peaks, float floor) noexcept {
     constexpr int n = kScreenTaps;
     const std::uint64_t base = samplesIn_;
+    if (mode_ == Mode::Reconstruction) summarisePartialSums(base, count);
+    samplesIn_ += count;
+    setTailBounds(base, count);
+    const float threshold = peaks ? floor : peak_;
+    float* out = peaks && mode_ == Mode::Screen ? peaks : lanes_.data();
+    const float* w = win() + (history_ - static_cast<std::size_t>(delay_) - (n / 2 - 1));
+    screenKernel(w, count, screen_, out, samplePeak_, screenBound_, tails_.data(), threshold);
+
     if (mode_ == Mode::Reconstruction) {
-        // The alternating partial sums of the fresh samples, summarised per block at every
-        // zone's block size (a block may span chunks: it starts over at its first sample).
-        const float* fresh = win() + history_;
-        auto& mins = zoneMin_[0];
-        auto& maxs = zoneMax_[0];
-        const std::size_t mask = mins.size() - 1;
-        double sum = partialSum_;
-        std::size_t i = 0;
-        while (i < count) {
-            const std::uint64_t j = base + i;
-            const std::size_t b = (j >> 3) & mask;
+        peak_ = refineGroups(base, count, peaks, floor);
+    } else {
+        for (std::size_t i = 0; i < count; ++i) peak_ = std::max(peak_, out[i]);
+    }
+}
+
+// The alternating partial sums of the fresh samples, summarised per block at every zone's
+// block size (a block may span chunks: it starts over at its first sample): what
+// tailBound() reads.
+void TruePeakDetector::summarisePartialSums(std::uint64_t base, std::size_t count) noexcept {
+    const float* fresh = win() + history_;
+    auto& mins = zoneMin_[0];
+    auto& maxs = zoneMax_[0];
+    const std::size_t mask = mins.size() - 1;
+    double sum = partialSum_;
+    std::size_t i = 0;
+    while (i < count) {
+        const std::uint64_t j = base + i;
+        const std::size_t b = (j >> 3) & mask;
 #if defined(BOUNCE_HAVE_AVX_KERNEL)
-            if ((j & 7) == 0 && i + 32 <= count && wideKernels()) {
-                // Whole blocks, four at a time, into a scratch run of slots.
-                const std::size_t blocks = std::min<std::size_t>((count - i) / 8, blockScratchMin_.size());
-                const std::size_t done = alternatingSumsAvx(fresh + i, blocks, sum, blockScratchMin_.data(), blockScratchMax_.data());
-                for (std::size_t k = 0; k < done; ++k) {
-                    mins[(b + k) & mask] = blockScratchMin_[k];
-                    maxs[(b + k) & mask] = blockScratchMax_[k];
-                }
-                i += 8 * done;
-                continue;
+        if ((j & 7) == 0 && i + 32 <= count && wideKernels()) {
+            // Whole blocks, four at a time, into a scratch run of slots.
+            const std::size_t blocks = std::min<std::size_t>((count - i) / 8, blockScratchMin_.size());
+            const std::size_t done = alternatingSumsAvx(fresh + i, blocks, sum, blockScratchMin_.data(), blockScratchMax_.data());
+            for (std::size_t k = 0; k < done; ++k) {
+                mins[(b + k) & mask] = blockScratchMin_[k];
+                maxs[(b + k) & mask] = blockScratchMax_[k];
             }
-#endif
-            if ((j & 7) == 0 && i + 8 <= count) {
-                // A whole block: its sums relative to its start (the even ones from pair
-                // differences, a dependency chain of 2 adds instead of 8; the odd ones from
-                // those), then the start added to the extremes: the arithmetic of
-                // alternatingSumsAvx, so both give the same bits.
-                double x[8];
-                for (int k = 0; k < 8; ++k) x[k] = static_cast<double>(fresh[i + static_cast<std::size_t>(k)]);
-                const double l2 = x[0] - x[1], l4 = l2 + (x[2] - x[3]), l6 = l4 + (x[4] - x[5]), l8 = l4 + ((x[4] - x[5]) + (x[6] - x[7]));
-                const double l1 = x[0], l3 = l2 + x[2], l5 = l4 + x[4], l7 = l6 + x[6];
-                // As _mm256_min_pd and _mm256_max_pd (the second operand where either is NaN).
-                const auto mn = [](double a, double c) { return a < c ? a : c; };
-                const auto mx = [](double a, double c) { return a > c ? a : c; };
-                mins[b] = sum + mn(mn(mn(l1, l2), mn(l3, l4)), mn(mn(l5, l6), mn(l7, l8)));
-                maxs[b] = sum + mx(mx(mx(l1, l2), mx(l3, l4)), mx(mx(l5, l6), mx(l7, l8)));
-                sum += l8;
-                i += 8;
-                continue;
-            }
-            // The rest of this block of 8 (all of it, unless the chunk cuts it).
-            const std::size_t end = std::min(count, i + (8 - (j & 7)));
-            double lo = (j & 7) == 0 ? 1e300 : mins[b], hi = (j & 7) == 0 ? -1e300 : maxs[b];
-            // Samples at even absolute indices add, odd ones subtract.
-            double sign = (j & 1) ? -1.0 : 1.0;
-            for (; i < end; ++i, sign = -sign) {
-                sum += sign * static_cast<double>(fresh[i]);
-                lo = std::min(lo, sum);
-                hi = std::max(hi, sum);
-            }
-            mins[b] = lo;
-            maxs[b] = hi;
+            i += 8 * done;
+            continue;
         }
-        partialSum_ = sum;
-        // Coarser blocks from their two halves, for the blocks this chunk touched.
-        for (int z = 1; z < kZones; ++z) {
-            const int shift = 3 + z;
-            const auto& fineMin = zoneMin_[static_cast<std::size_t>(z - 1)];
-            const auto& fineMax = zoneMax_[static_cast<std::size_t>(z - 1)];
-            auto& mins = zoneMin_[static_cast<std::size_t>(z)];
-            auto& maxs = zoneMax_[static_cast<std::size_t>(z)];
-            const std::uint64_t newest = base + count - 1;
-            for (std::uint64_t b = base >> shift; b <= newest >> shift; ++b) {
-                const std::uint64_t left = 2 * b, right = 2 * b + 1;
-                const std::size_t slot = b & (mins.size() - 1), l = left & (fineMin.size() - 1), r = right & (fineMin.size() - 1);
-                double lo = fineMin[l], hi = fineMax[l];
-                if ((right << (shift - 1)) <= newest) lo = std::min(lo, fineMin[r]), hi = std::max(hi, fineMax[r]);
-                mins[slot] = lo;
-                maxs[slot] = hi;
-            }
+#endif
+        if ((j & 7) == 0 && i + 8 <= count) {
+            // A whole block: its sums relative to its start (the even ones from pair
+            // differences, a dependency chain of 2 adds instead of 8; the odd ones from
+            // those), then the start added to the extremes: the arithmetic of
+            // alternatingSumsAvx, so both give the same bits.
+            double x[8];
+            for (int k = 0; k < 8; ++k) x[k] = static_cast<double>(fresh[i + static_cast<std::size_t>(k)]);
+            const double l2 = x[0] - x[1], l4 = l2 + (x[2] - x[3]), l6 = l4 + (x[4] - x[5]), l8 = l4 + ((x[4] - x[5]) + (x[6] - x[7]));
+            const double l1 = x[0], l3 = l2 + x[2], l5 = l4 + x[4], l7 = l6 + x[6];
+            // As _mm256_min_pd and _mm256_max_pd (the second operand where either is NaN).
+            const auto mn = [](double a, double c) { return a < c ? a : c; };
+            const auto mx = [](double a, double c) { return a > c ? a : c; };
+            mins[b] = sum + mn(mn(mn(l1, l2), mn(l3, l4)), mn(mn(l5, l6), mn(l7, l8)));
+            maxs[b] = sum + mx(mx(mx(l1, l2), mx(l3, l4)), mx(mx(l5, l6), mx(l7, l8)));
+            sum += l8;
+            i += 8;
+            continue;
+        }
+        // The rest of this block of 8 (all of it, unless the chunk cuts it).
+        const std::size_t end = std::min(count, i + (8 - (j & 7)));
+        double lo = (j & 7) == 0 ? 1e300 : mins[b], hi = (j & 7) == 0 ? -1e300 : maxs[b];
+        // Samples at even absolute indices add, odd ones subtract.
+        double sign = (j & 1) ? -1.0 : 1.0;
+        for (; i < end; ++i, sign = -sign) {
+            sum += sign * static_cast<double>(fresh[i]);
+            lo = std::min(lo, sum);
+            hi = std::max(hi, sum);
+        }
+        mins[b] = lo;
+        maxs[b] = hi;
+    }
+    partialSum_ = sum;
+    // Coarser blocks from their two halves, for the blocks this chunk touched.
+    for (int z = 1; z < kZones; ++z) {
+        const int shift = 3 + z;
+        const auto& fineMin = zoneMin_[static_cast<std::size_t>(z - 1)];
+        const auto& fineMax = zoneMax_[static_cast<std::size_t>(z - 1)];
+        auto& mins = zoneMin_[static_cast<std::size_t>(z)];
+        auto& maxs = zoneMax_[static_cast<std::size_t>(z)];
+        const std::uint64_t newest = base + count - 1;
+        for (std::uint64_t b = base >> shift; b <= newest >> shift; ++b) {
+            const std::uint64_t left = 2 * b, right = 2 * b + 1;
+            const std::size_t slot = b & (mins.size() - 1), l = left & (fineMin.size() - 1), r = right & (fineMin.size() - 1);
+            double lo = fineMin[l], hi = fineMax[l];
+            if ((right << (shift - 1)) <= newest) lo = std::min(lo, fineMin[r]), hi = std::max(hi, fineMax[r]);
+            mins[slot] = lo;
+            maxs[slot] = hi;
         }
     }
-    samplesIn_ += count;
-    // The tail bound for the centres of each kTailSpan outputs (from base - delay) as a whole:
-    // looser than per group, and enough to skip most of a programme (spans of a whole chunk
-    // skipped less: bounce analyze took 7 % longer). A group that this bound does not settle
-    // gets its own, tighter bound below (groupTail).
+}
+
+// The tail bound for the centres of each kTailSpan outputs (from base - delay) as a whole:
+// looser than per group, and enough to skip most of a programme (spans of a whole chunk
+// skipped less: bounce analyze took 7 % longer). A group that this bound does not settle
+// gets its own, tighter bound (refineGroups).
+void TruePeakDetector::setTailBounds(std::uint64_t base, std::size_t count) noexcept {
     const auto d = static_cast<std::uint64_t>(delay_);
     const auto centreOf = [&](std::uint64_t output) { return base + output >= d ? base + output - d : 0; };
     for (std::size_t from = 0; from < count; from += kTailSpan) {
@@ -563,6 +580,14 @@ void TruePeakDetector::processChunk(std::size_t count, float* peaks, float floor
             mode_ == Mode::Reconstruction ? static_cast<float>(tailBound(centreOf(from), centreOf(to - 1))) * (1.0f + 1e-4f) : 0.0f;
         for (std::size_t g = from / 8; g * 8 < to; ++g) tails_[g] = spanTail;
     }
+}
+
+// The screen's values (lanes_) made readings: groups of 8 whose screen value and tail bound
+// cannot reach the reading (or the caller's floor) stand; in the others each output that
+// might is refined on the reconstruction. Returns the new reading.
+float TruePeakDetector::refineGroups(std::uint64_t base, std::size_t count, float* peaks, float floor) noexcept {
+    const auto d = static_cast<std::uint64_t>(delay_);
+    const auto centreOf = [&](std::uint64_t output) { return base + output >= d ? base + output - d : 0; };
     std::size_t tightened = static_cast<std::size_t>(-1);
     const auto groupTail = [&](std::size_t g) {
         if (g != tightened) {
@@ -571,46 +596,36 @@ void TruePeakDetector::processChunk(std::size_t count, float* peaks, float floor
         }
         return tails_[g];
     };
-    const float threshold = peaks ? floor : peak_;
-    float* out = peaks && mode_ == Mode::Screen ? peaks : lanes_.data();
-    const float* w = win() + (history_ - static_cast<std::size_t>(delay_) - (n / 2 - 1));
-    screenKernel(w, count, screen_, out, samplePeak_, screenBound_, tails_.data(), threshold);
-
     float running = peak_;
-    if (mode_ == Mode::Reconstruction) {
-        // The largest screen value of each group of 8 outputs (the groups share a tail bound).
-        const std::size_t groups = (count + 7) / 8;
-        for (std::size_t g = 0; g < groups; ++g)
-            groupMax_[g] = largestValue(lanes_.data() + g * 8, std::min<std::size_t>(8, count - g * 8));
-        // For a reading, the chunk's own crest is at least its largest screen value less
-        // that value's tail bound: nothing below that needs the reconstruction.
-        float atLeast = running;
-        if (!peaks)
-            for (std::size_t g = 0; g < groups; ++g) atLeast = std::max(atLeast, groupMax_[g] - tails_[g]);
-        for (std::size_t g = 0; g < groups; ++g) {
-            const std::size_t end = std::min(count, g * 8 + 8);
-            if (groupMax_[g] * kGridMiss + tails_[g] <= (peaks ? floor : std::max(running, atLeast))) {
-                // Nothing in the group can reach the reading (or the caller's floor): its
-                // screen values stand.
-                running = std::max(running, groupMax_[g]);
-                if (peaks) std::copy(lanes_.data() + g * 8, lanes_.data() + end, peaks + g * 8);
-                continue;
-            }
-            for (std::size_t i = g * 8; i < end; ++i) {
-                const float limit = peaks ? floor : std::max(running, atLeast);
-                float lane = lanes_[i];
-                if (lane * kGridMiss + tails_[g] > limit) {
-                    const float tail = groupTail(g);
-                    if (lane * kGridMiss + tail > limit) lane = refine(i, limit, tail);
-                }
-                running = std::max(running, lane);
-                if (peaks) peaks[i] = lane;
-            }
+    // The largest screen value of each group of 8 outputs (the groups share a tail bound).
+    const std::size_t groups = (count + 7) / 8;
+    for (std::size_t g = 0; g < groups; ++g) groupMax_[g] = largestValue(lanes_.data() + g * 8, std::min<std::size_t>(8, count - g * 8));
+    // For a reading, the chunk's own crest is at least its largest screen value less
+    // that value's tail bound: nothing below that needs the reconstruction.
+    float atLeast = running;
+    if (!peaks)
+        for (std::size_t g = 0; g < groups; ++g) atLeast = std::max(atLeast, groupMax_[g] - tails_[g]);
+    for (std::size_t g = 0; g < groups; ++g) {
+        const std::size_t end = std::min(count, g * 8 + 8);
+        if (groupMax_[g] * kGridMiss + tails_[g] <= (peaks ? floor : std::max(running, atLeast))) {
+            // Nothing in the group can reach the reading (or the caller's floor): its
+            // screen values stand.
+            running = std::max(running, groupMax_[g]);
+            if (peaks) std::copy(lanes_.data() + g * 8, lanes_.data() + end, peaks + g * 8);
+            continue;
         }
-    } else {
-        for (std::size_t i = 0; i < count; ++i) running = std::max(running, out[i]);
+        for (std::size_t i = g * 8; i < end; ++i) {
+            const float limit = peaks ? floor : std::max(running, atLeast);
+            float lane = lanes_[i];
+            if (lane * kGridMiss + tails_[g] > limit) {
+                const float tail = groupTail(g);
+                if (lane * kGridMiss + tail > limit) lane = refine(i, limit, tail);
+            }
+            running = std::max(running, lane);
+            if (peaks) peaks[i] = lane;
+        }
     }
-    peak_ = running;
+    return running;
 }
 
 double TruePeakDetector::samplePeak() const noexcept {

@@ -292,12 +292,15 @@ struct StagePlan {
     std::string widthWhy;  // why the width stage runs (when it does)
 };
 
-StagePlan planStages(const ProgrammeNeeds& needs, const Style& style, const std::map<std::string, double>& overrides, double targetLufs,
-                     double gainDb, double aimDbtp, bool matching, bool limiterForced) {
-    StagePlan plan;
+// A width of 1 with stereo lows changes nothing: not in the signal path (mid/side and
+// back again is not bit-exact in float).
+bool widthActive(const Style& style, int channels) { return channels == 2 && (style.width != 1.0 || style.monoBelowHz > 0.0); }
+
+// The subsonic high-pass: where asked for (--set eq.highpass_hz) at 24 dB/oct; else only
+// where there is content below 18 Hz, and then the gentlest slope that does it. Decides the
+// corrective EQ.
+void planHighpass(const ProgrammeNeeds& needs, const Style& style, const std::map<std::string, double>& overrides, StagePlan& plan) {
     char text[240];
-    // The subsonic high-pass: where asked for (--set eq.highpass_hz) at 24 dB/oct; else only
-    // where there is content below 18 Hz, and then the gentlest slope that does it.
     if (overrides.count("eq.highpass_hz")) {
         plan.highpassSlopeDbOct = 24;
         std::snprintf(text, sizeof text, "high-pass at %.0f Hz, 24 dB/oct, as set", style.highpassHz);
@@ -316,8 +319,12 @@ StagePlan planStages(const ProgrammeNeeds& needs, const Style& style, const std:
     if (style.lowShelfDb != 0 || style.highShelfDb != 0) plan.eqWhy += std::string("; the style's shelves");
     plan.equalizer = plan.highpassSlopeDbOct > 0 || style.lowShelfDb != 0 || style.highShelfDb != 0;
     if (!plan.equalizer) plan.eqWhy = "idle, bypassed (" + plan.eqWhy + ", no tone change)";
+}
 
-    // A static DC offset: taken away (the high-pass, when it runs, removes it anyway).
+// A static DC offset: taken away (the high-pass, when it runs, removes it anyway). Returns
+// the largest offset (linear).
+double planDcRemoval(const ProgrammeNeeds& needs, StagePlan& plan) {
+    char text[240];
     double largestDc = 0.0;
     for (const auto& ch : needs.input.perChannel) {
         largestDc = std::max(largestDc, std::fabs(ch.dcOffset));
@@ -334,6 +341,15 @@ StagePlan planStages(const ProgrammeNeeds& needs, const Style& style, const std:
                       kDcOffsetActionDbfs);
     }
     plan.dcWhy = text;
+    return largestDc;
+}
+
+StagePlan planStages(const ProgrammeNeeds& needs, const Style& style, const std::map<std::string, double>& overrides, double targetLufs,
+                     double gainDb, double aimDbtp, bool matching, bool limiterForced) {
+    StagePlan plan;
+    char text[240];
+    planHighpass(needs, style, overrides, plan);
+    const double largestDc = planDcRemoval(needs, plan);
 
     // The multiband compressor is idle when no band's detector reaches where its knee starts
     // at this gain (the levels move with the gain dB for dB; a shelf's boost is added, and
@@ -360,8 +376,8 @@ StagePlan planStages(const ProgrammeNeeds& needs, const Style& style, const std:
     // The limiter is idle when the chain before it is linear and level-only (gain, a DC
     // offset taken away) and the peak at this gain stays under the aim; the delivered file
     // is measured after every pass, and a peak over brings the limiter back.
-    const bool widthActive = needs.input.channels == 2 && (style.width != 1.0 || style.monoBelowHz > 0.0);
-    const bool levelOnly = !plan.equalizer && !plan.multiband && !matching && style.saturationDriveDb <= 0.0 && !widthActive;
+    const bool levelOnly =
+        !plan.equalizer && !plan.multiband && !matching && style.saturationDriveDb <= 0.0 && !widthActive(style, needs.input.channels);
     // The peak at this gain: the input's (a removed offset can move it by at most itself).
     const double predicted = gainToDb(dbToGain(needs.input.truePeakDbtp.value_or(-200.0)) + (plan.dcRemoval ? largestDc : 0.0)) + gainDb;
     plan.limiter = limiterForced || !levelOnly || predicted > aimDbtp;
@@ -407,10 +423,6 @@ EqParams correctiveEq(const Style& style, const StagePlan& plan) {
             EqBandType::HighShelf, style.highShelfHz, style.highShelfDb, 0.7071, 12, true};
     return eq;
 }
-
-// A width of 1 with stereo lows changes nothing: not in the signal path (mid/side and
-// back again is not bit-exact in float).
-bool widthActive(const Style& style, int channels) { return channels == 2 && (style.width != 1.0 || style.monoBelowHz > 0.0); }
 
 MasterStage eqStage(const Style& style, const StagePlan& plan, double sampleRate) {
     MasterStage stage{"corrective_eq", {}, {}, plan.eqWhy, plan.equalizer};

@@ -105,127 +105,111 @@ std::vector<double> ticks(double from, double to, double step) {
 
 const char* kColours[] = {"#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"};
 
-}  // namespace
-
-std::string checkToHtml(const CheckResult& r, double targetLufs) {
+// Loudness over time: momentary, short-term and the target.
+std::string loudnessChart(const CheckResult& r, double targetLufs) {
     const AnalysisResult& a = r.analysis;
-    std::string html =
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">"
-        "<title>bounce check: " +
-        escaped(a.path) +
-        "</title><style>"
-        "body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:860px;color:#222}"
-        "h1{font-size:20px}h2{font-size:15px;margin:18px 0 4px}svg{background:#fafafa;border:1px solid #ddd}"
-        ".grid{stroke:#e4e4e4;stroke-width:1}.tick,.unit,.legend{font-size:11px;fill:#555}"
-        "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 10px;text-align:right}"
-        "th:first-child,td:first-child{text-align:left}.error{color:#b00}.warning{color:#a60}.info{color:#060}"
-        "</style></head><body>\n";
-    html += "<h1>bounce check: " + escaped(a.path) + "</h1>\n<p id=\"summary\">" + number(a.integratedLufs.value_or(-99.0)) +
-            " LUFS integrated, " + number(a.truePeakDbtp.value_or(-99.0), 2) + " dBTP true peak, LRA " +
-            number(a.loudnessRangeLu.value_or(0.0)) + " LU, " + number(a.durationSeconds, 1) + " s</p>\n";
-
-    // Loudness over time.
-    {
-        const double end = std::max(a.durationSeconds, 1.0);
-        Axes axes{0.0, end, -60.0, 0.0};
-        Series momentary{"momentary", "#1f77b4", {}, 1.0}, shortTerm{"short-term", "#ff7f0e", {}, 2.0},
-            target{"target", "#2ca02c", {}, 1.0, true};
-        // At most 2000 points a series: every k-th hop.
-        const std::size_t step = std::max<std::size_t>(1, r.loudness.size() / 2000);
-        for (std::size_t i = 0; i < r.loudness.size(); i += step) {
-            const auto& p = r.loudness[i];
-            if (p.momentaryLufs) momentary.points.emplace_back(p.seconds, std::max(*p.momentaryLufs, -60.0));
-            if (p.shortTermLufs) shortTerm.points.emplace_back(p.seconds, std::max(*p.shortTermLufs, -60.0));
-        }
-        target.points = {{0.0, targetLufs}, {end, targetLufs}};
-        const std::vector<Series> series{momentary, shortTerm, target};
-        html += chart("chart-loudness", "Loudness over time (LUFS)",
-                      frame(axes,
-                            ticks(0, end,
-                                  end > 300  ? 60
-                                  : end > 60 ? 30
-                                             : 5),
-                            ticks(-60, 0, 10), "seconds", "LUFS") +
-                          polylines(axes, series),
-                      momentary.points.size() + shortTerm.points.size());
+    const double end = std::max(a.durationSeconds, 1.0);
+    Axes axes{0.0, end, -60.0, 0.0};
+    Series momentary{"momentary", "#1f77b4", {}, 1.0}, shortTerm{"short-term", "#ff7f0e", {}, 2.0},
+        target{"target", "#2ca02c", {}, 1.0, true};
+    // At most 2000 points a series: every k-th hop.
+    const std::size_t step = std::max<std::size_t>(1, r.loudness.size() / 2000);
+    for (std::size_t i = 0; i < r.loudness.size(); i += step) {
+        const auto& p = r.loudness[i];
+        if (p.momentaryLufs) momentary.points.emplace_back(p.seconds, std::max(*p.momentaryLufs, -60.0));
+        if (p.shortTermLufs) shortTerm.points.emplace_back(p.seconds, std::max(*p.shortTermLufs, -60.0));
     }
+    target.points = {{0.0, targetLufs}, {end, targetLufs}};
+    const std::vector<Series> series{momentary, shortTerm, target};
+    return chart("chart-loudness", "Loudness over time (LUFS)",
+                 frame(axes,
+                       ticks(0, end,
+                             end > 300  ? 60
+                             : end > 60 ? 30
+                                        : 5),
+                       ticks(-60, 0, 10), "seconds", "LUFS") +
+                     polylines(axes, series),
+                 momentary.points.size() + shortTerm.points.size());
+}
 
-    // Spectrum: the input and what each system makes of it, and the other version.
-    {
-        const SpectrumProfile& p = r.profile;
-        double top = -300;
-        std::vector<double> inputDb;
-        for (std::size_t b = 0; b < p.bandHz.size(); ++b) {
-            inputDb.push_back(p.totalDb(b));
-            top = std::max(top, inputDb.back());
-        }
-        Axes axes{20.0, 20000.0, -60.0, 12.0, true};
-        std::vector<Series> series;
-        Series in{"input", "#1f77b4", {}, 2.5};
-        for (std::size_t b = 0; b < p.bandHz.size(); ++b) in.points.emplace_back(p.bandHz[b], inputDb[b] - top);
-        series.push_back(in);
-        std::size_t colour = 0, points = in.points.size();
-        for (const auto& s : r.systems) {
-            Series out{s.name, kColours[colour++ % 8], {}, 1.2};
-            for (std::size_t b = 0; b < s.thirdOctaveDb.size() && b < p.bandHz.size(); ++b)
-                out.points.emplace_back(p.bandHz[b], s.thirdOctaveDb[b] - top);
-            points += out.points.size();
-            series.push_back(out);
-        }
-        if (r.against) {
-            Series other{"other version", "#000000", {}, 1.5, true};
-            for (std::size_t b = 0; b < r.against->thirdOctaveHz.size() && b < inputDb.size(); ++b)
-                other.points.emplace_back(r.against->thirdOctaveHz[b], inputDb[b] + r.against->thirdOctaveChangeDb[b] - top);
-            points += other.points.size();
-            series.push_back(other);
-        }
-        html += chart("chart-spectrum", "Third-octave spectrum (dB, input's loudest band = 0)",
-                      frame(axes, octaveBandsHz(), ticks(-60, 12, 12), "Hz", "dB") + polylines(axes, series), points);
+// Spectrum: the input and what each system makes of it, and the other version.
+std::string spectrumChart(const CheckResult& r) {
+    const SpectrumProfile& p = r.profile;
+    double top = -300;
+    std::vector<double> inputDb;
+    for (std::size_t b = 0; b < p.bandHz.size(); ++b) {
+        inputDb.push_back(p.totalDb(b));
+        top = std::max(top, inputDb.back());
     }
-
-    // Waveform overview with clip and near-full-scale markers.
-    {
-        Axes axes{0.0, static_cast<double>(std::max<std::size_t>(r.waveform.size(), 1)), -1.0, 1.0};
-        std::string body = frame(axes, {}, {-1, 0, 1}, "", "");
-        std::string path;
-        std::size_t markers = 0;
-        for (std::size_t i = 0; i < r.waveform.size(); ++i) {
-            const auto& c = r.waveform[i];
-            path += "M" + number(axes.x(static_cast<double>(i) + 0.5)) + " " + number(axes.y(c.max)) + "V" + number(axes.y(c.min));
-            if (c.clipped || c.truePeakHigh) {
-                body += "<rect class=\"marker " + std::string(c.clipped ? "clip" : "near") + "\" x=\"" +
-                        number(axes.x(static_cast<double>(i))) + "\" y=\"" + number(kTop) + "\" width=\"2\" height=\"6\" fill=\"" +
-                        (c.clipped ? "#d00" : "#f90") + "\"/>";
-                ++markers;
-            }
-        }
-        body += "<path class=\"series\" data-points=\"" + std::to_string(r.waveform.size()) +
-                "\" stroke=\"#1f77b4\" stroke-width=\"1\" d=\"" + path + "\"/>";
-        html += chart("chart-waveform", "Waveform (red: clipped, orange: true peak above -1 dBTP; " + std::to_string(markers) + " marked)",
-                      body, r.waveform.size());
+    Axes axes{20.0, 20000.0, -60.0, 12.0, true};
+    std::vector<Series> series;
+    Series in{"input", "#1f77b4", {}, 2.5};
+    for (std::size_t b = 0; b < p.bandHz.size(); ++b) in.points.emplace_back(p.bandHz[b], inputDb[b] - top);
+    series.push_back(in);
+    std::size_t colour = 0, points = in.points.size();
+    for (const auto& s : r.systems) {
+        Series out{s.name, kColours[colour++ % 8], {}, 1.2};
+        for (std::size_t b = 0; b < s.thirdOctaveDb.size() && b < p.bandHz.size(); ++b)
+            out.points.emplace_back(p.bandHz[b], s.thirdOctaveDb[b] - top);
+        points += out.points.size();
+        series.push_back(out);
     }
-
-    // Stereo per band: correlation and what mono loses.
-    {
-        const auto& bands = octaveBandsHz();
-        Axes axes{0.0, static_cast<double>(bands.size()), -1.0, 1.0};
-        std::string body = frame(axes, {}, {-1, 0, 1}, "octave band", "correlation");
-        for (std::size_t k = 0; k < bands.size() && k < r.bandCorrelation.size(); ++k) {
-            const double x = axes.x(static_cast<double>(k) + 0.15), w = axes.x(static_cast<double>(k) + 0.85) - x;
-            const double v = r.bandCorrelation[k];
-            body += "<rect class=\"bar\" data-band=\"" + number(bands[k], 1) + "\" data-value=\"" + number(v, 3) + "\" x=\"" + number(x) +
-                    "\" y=\"" + number(std::min(axes.y(v), axes.y(0))) + "\" width=\"" + number(w) + "\" height=\"" +
-                    number(std::fabs(axes.y(v) - axes.y(0))) + "\" fill=\"" + (v < 0 ? "#d62728" : "#1f77b4") + "\"/>";
-            body += "<text class=\"tick\" x=\"" + number(x + w / 2) + "\" y=\"" + number(kHeight - kBottom + 16) +
-                    "\" text-anchor=\"middle\">" +
-                    (bands[k] >= 1000 ? number(bands[k] / 1000.0, 0) + "k" : number(bands[k], bands[k] < 100 ? 1 : 0)) + "</text>";
-            body += "<text class=\"legend\" x=\"" + number(x + w / 2) + "\" y=\"" + number(kHeight - kBottom - 4) +
-                    "\" text-anchor=\"middle\">" + number(r.monoLossDb[k], 1) + " dB</text>";
-        }
-        html += chart("chart-stereo", "Stereo correlation per octave band (labels: what mono loses)", body, bands.size());
+    if (r.against) {
+        Series other{"other version", "#000000", {}, 1.5, true};
+        for (std::size_t b = 0; b < r.against->thirdOctaveHz.size() && b < inputDb.size(); ++b)
+            other.points.emplace_back(r.against->thirdOctaveHz[b], inputDb[b] + r.against->thirdOctaveChangeDb[b] - top);
+        points += other.points.size();
+        series.push_back(other);
     }
+    return chart("chart-spectrum", "Third-octave spectrum (dB, input's loudest band = 0)",
+                 frame(axes, octaveBandsHz(), ticks(-60, 12, 12), "Hz", "dB") + polylines(axes, series), points);
+}
 
-    // Systems table, platforms, versions, findings.
+// Waveform overview with clip and near-full-scale markers.
+std::string waveformChart(const CheckResult& r) {
+    Axes axes{0.0, static_cast<double>(std::max<std::size_t>(r.waveform.size(), 1)), -1.0, 1.0};
+    std::string body = frame(axes, {}, {-1, 0, 1}, "", "");
+    std::string path;
+    std::size_t markers = 0;
+    for (std::size_t i = 0; i < r.waveform.size(); ++i) {
+        const auto& c = r.waveform[i];
+        path += "M" + number(axes.x(static_cast<double>(i) + 0.5)) + " " + number(axes.y(c.max)) + "V" + number(axes.y(c.min));
+        if (c.clipped || c.truePeakHigh) {
+            body += "<rect class=\"marker " + std::string(c.clipped ? "clip" : "near") + "\" x=\"" +
+                    number(axes.x(static_cast<double>(i))) + "\" y=\"" + number(kTop) + "\" width=\"2\" height=\"6\" fill=\"" +
+                    (c.clipped ? "#d00" : "#f90") + "\"/>";
+            ++markers;
+        }
+    }
+    body += "<path class=\"series\" data-points=\"" + std::to_string(r.waveform.size()) + "\" stroke=\"#1f77b4\" stroke-width=\"1\" d=\"" +
+            path + "\"/>";
+    return chart("chart-waveform", "Waveform (red: clipped, orange: true peak above -1 dBTP; " + std::to_string(markers) + " marked)", body,
+                 r.waveform.size());
+}
+
+// Stereo per band: correlation and what mono loses.
+std::string stereoChart(const CheckResult& r) {
+    const auto& bands = octaveBandsHz();
+    Axes axes{0.0, static_cast<double>(bands.size()), -1.0, 1.0};
+    std::string body = frame(axes, {}, {-1, 0, 1}, "octave band", "correlation");
+    for (std::size_t k = 0; k < bands.size() && k < r.bandCorrelation.size(); ++k) {
+        const double x = axes.x(static_cast<double>(k) + 0.15), w = axes.x(static_cast<double>(k) + 0.85) - x;
+        const double v = r.bandCorrelation[k];
+        body += "<rect class=\"bar\" data-band=\"" + number(bands[k], 1) + "\" data-value=\"" + number(v, 3) + "\" x=\"" + number(x) +
+                "\" y=\"" + number(std::min(axes.y(v), axes.y(0))) + "\" width=\"" + number(w) + "\" height=\"" +
+                number(std::fabs(axes.y(v) - axes.y(0))) + "\" fill=\"" + (v < 0 ? "#d62728" : "#1f77b4") + "\"/>";
+        body += "<text class=\"tick\" x=\"" + number(x + w / 2) + "\" y=\"" + number(kHeight - kBottom + 16) +
+                "\" text-anchor=\"middle\">" +
+                (bands[k] >= 1000 ? number(bands[k] / 1000.0, 0) + "k" : number(bands[k], bands[k] < 100 ? 1 : 0)) + "</text>";
+        body += "<text class=\"legend\" x=\"" + number(x + w / 2) + "\" y=\"" + number(kHeight - kBottom - 4) +
+                "\" text-anchor=\"middle\">" + number(r.monoLossDb[k], 1) + " dB</text>";
+    }
+    return chart("chart-stereo", "Stereo correlation per octave band (labels: what mono loses)", body, bands.size());
+}
+
+// Systems, platforms, lossy round trips, the other version.
+std::string tables(const CheckResult& r) {
+    std::string html;
     html += "<h2>Playback systems</h2><table id=\"systems\"><tr><th>system</th><th>loudness</th><th>bass</th><th>presence</th>";
     for (double f : octaveBandsHz()) html += "<th>" + (f >= 1000 ? number(f / 1000.0, 0) + "k" : number(f, f < 100 ? 1 : 0)) + "</th>";
     html += "</tr>\n";
@@ -263,6 +247,29 @@ std::string checkToHtml(const CheckResult& r, double targetLufs) {
                 number(v.nullResidualDbfs) + " dBFS (" + number(v.matchedResidualDbfs) + " dBFS after " + number(v.matchedGainDb, 2) +
                 " dB)</td></tr></table>\n";
     }
+    return html;
+}
+
+}  // namespace
+
+std::string checkToHtml(const CheckResult& r, double targetLufs) {
+    const AnalysisResult& a = r.analysis;
+    std::string html =
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">"
+        "<title>bounce check: " +
+        escaped(a.path) +
+        "</title><style>"
+        "body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:860px;color:#222}"
+        "h1{font-size:20px}h2{font-size:15px;margin:18px 0 4px}svg{background:#fafafa;border:1px solid #ddd}"
+        ".grid{stroke:#e4e4e4;stroke-width:1}.tick,.unit,.legend{font-size:11px;fill:#555}"
+        "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 10px;text-align:right}"
+        "th:first-child,td:first-child{text-align:left}.error{color:#b00}.warning{color:#a60}.info{color:#060}"
+        "</style></head><body>\n";
+    html += "<h1>bounce check: " + escaped(a.path) + "</h1>\n<p id=\"summary\">" + number(a.integratedLufs.value_or(-99.0)) +
+            " LUFS integrated, " + number(a.truePeakDbtp.value_or(-99.0), 2) + " dBTP true peak, LRA " +
+            number(a.loudnessRangeLu.value_or(0.0)) + " LU, " + number(a.durationSeconds, 1) + " s</p>\n";
+
+    html += loudnessChart(r, targetLufs) + spectrumChart(r) + waveformChart(r) + stereoChart(r) + tables(r);
     html += "<h2>Findings</h2><ul id=\"findings\">\n";
     for (const auto& f : r.findings)
         html += "<li class=\"" + std::string(severityName(f.severity)) + "\" data-code=\"" + escaped(f.code) + "\"><b>" +

@@ -82,6 +82,7 @@ private:
                        double quietBelow) noexcept;
     void applyLinkedGains(AudioView io, std::size_t start, std::size_t frames) noexcept;
     void trackLoudest(AudioView io, std::size_t start, std::size_t frames, bool rms) noexcept;
+    void filterKeys(ConstAudioView source, std::size_t start, std::size_t frames) noexcept;
 
     ProcessSpec spec_;
     CompressorParams params_;

@@ -92,6 +92,11 @@ private:
     static constexpr int kRingSamples = 8192;  // >= history + chunk
 
     void processChunk(std::size_t count, float* peaks, float floor) noexcept;
+    // processChunk's phases: the partial sums tailBound() reads, the tail bounds per group
+    // of 8 outputs, and the refinement of the screen's values into readings.
+    void summarisePartialSums(std::uint64_t base, std::size_t count) noexcept;
+    void setTailBounds(std::uint64_t base, std::size_t count) noexcept;
+    float refineGroups(std::uint64_t base, std::size_t count, float* peaks, float floor) noexcept;
     // Upper bound of |reconstruction - screen| for outputs whose centres lie in
     // [first, last] (absolute sample indices).
     double tailBound(std::uint64_t first, std::uint64_t last) const noexcept;
