@@ -32,6 +32,11 @@ void OutputWriter::write(ConstAudioView block) {
 }
 
 void OutputWriter::deliver(ConstAudioView block) {
+    if (!dither_) {  // nothing changes the samples: no copy
+        if (writer_) writer_->write(block);
+        if (analyzer_) analyzer_->addFrames(block);
+        return;
+    }
     for (std::size_t start = 0; start < block.frames(); start += scratch_.frames()) {
         const std::size_t n = std::min(scratch_.frames(), block.frames() - start);
         AudioView out = scratch_.view().subView(0, n);
