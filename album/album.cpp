@@ -255,6 +255,9 @@ AlbumFormat resolveAlbumFormat(const AlbumManifest& manifest, const AlbumSetting
     if (!target) throw ConfigError("--target: unknown target \"" + settings.target + "\" (bounce master --help lists them)");
     result.targetLufs = settings.lufs.value_or(target->integratedLufs);
     result.ceilingDbtp = settings.ceilingDbtp.value_or(target->ceilingDbtp);
+    // Checked before any song is mastered (NaN fails too).
+    if (!(result.targetLufs >= -40.0 && result.targetLufs <= -5.0)) throw ConfigError("--lufs must be between -40 and -5");
+    if (!(result.ceilingDbtp >= -12.0 && result.ceilingDbtp <= 0.0)) throw ConfigError("--ceiling must be between -12 and 0 dBTP");
     if (settings.format != "wav" && settings.format != "flac") throw ConfigError("--format must be wav or flac");
     const std::string bits = !settings.bits.empty() ? settings.bits : !target->bits.empty() ? target->bits : "24";
     AlbumFormat f;
@@ -532,7 +535,8 @@ void AlbumOutputs::tagAndCommit(const AlbumManifest& manifest) {
     if (cue_) {
         std::ofstream cue(cue_->tempPath(), std::ios::binary);
         cue << cueSheet(manifest, result_.tracks, fs::path(result_.cdPath).filename().string());
-        if (!cue.good()) throw Error(result_.cuePath + ": could not write the CUE sheet");
+        cue.close();  // a full disk may only show here
+        if (!cue) throw Error(result_.cuePath + ": could not write the CUE sheet");
     }
     for (auto& o : tracks_) o->commit();
     continuous_->commit();
@@ -601,13 +605,19 @@ void streamAlbum(std::vector<Placement>& songs, std::uint64_t total, double ceil
 
 }  // namespace
 
+std::vector<std::string> albumInputs(const AlbumManifest& manifest) {
+    std::vector<std::string> inputs;
+    for (const auto& t : manifest.tracks) inputs.push_back(t.file);
+    inputs.push_back(manifest.path);
+    if (!manifest.artworkPath.empty()) inputs.push_back(manifest.artworkPath);
+    return inputs;
+}
+
 AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& settings) {
     AlbumResult result;
     const AlbumFormat format = resolveAlbumFormat(manifest, settings, result);
     fs::create_directories(settings.outputDir);
-    std::vector<std::string> inputs;
-    for (const auto& t : manifest.tracks) inputs.push_back(t.file);
-    inputs.push_back(manifest.path);
+    const std::vector<std::string> inputs = albumInputs(manifest);
 
     // The songs are mastered into a scratch folder that goes however the render ends (an
     // interrupt included: ScratchPath).

@@ -6,9 +6,12 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace bounce {
@@ -66,9 +69,19 @@ AtomicOutputFile::AtomicOutputFile(std::string targetPath, const std::vector<std
     if (fs::is_directory(target, ec)) throw Error(targetPath_ + ": is a directory");
     const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
     if (!fs::is_directory(folder, ec)) throw Error(targetPath_ + ": folder " + folder.string() + " does not exist");
-    // Keep the extension last so that libraries choosing a format by name still see it.
-    tempPath_ =
-        (folder / ("." + target.stem().string() + ".bounce-tmp-" + std::to_string(::getpid()) + target.extension().string())).string();
+    // A name no one can predict, created here with O_EXCL (mkstemps), so that a file or a
+    // symbolic link planted in advance is never written through; the extension stays last
+    // so that libraries choosing a format by name still see it.
+    const std::string extension = target.extension().string();
+    std::string pattern = (folder / ("." + target.stem().string() + ".bounce-XXXXXX" + extension)).string();
+    const int fd = ::mkstemps(pattern.data(), static_cast<int>(extension.size()));
+    if (fd < 0) throw Error(targetPath_ + ": cannot create a temporary beside it (" + std::strerror(errno) + ")");
+    // mkstemps makes it 0600; a finished output gets the usual 0666 less the umask.
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    ::fchmod(fd, 0666 & ~mask);
+    ::close(fd);
+    tempPath_ = pattern;
     registerTemporary(tempPath_.c_str());
 }
 
@@ -87,6 +100,17 @@ void AtomicOutputFile::commit() {
     if (ec) throw Error(targetPath_ + ": cannot move the finished output into place (" + ec.message() + ")");
     committed_ = true;
     unregisterTemporary(tempPath_.c_str());
+}
+
+void writeTextFile(const std::string& path, const std::string& text, const std::vector<std::string>& inputs) {
+    AtomicOutputFile output(path, inputs);
+    std::FILE* file = std::fopen(output.tempPath().c_str(), "wb");
+    if (!file) throw Error(path + ": cannot write (" + std::strerror(errno) + ")");
+    const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size() && std::fflush(file) == 0;
+    const int error = written ? 0 : errno;
+    // A full disk may only show at close (the data were buffered): that is checked too.
+    if (std::fclose(file) != 0 || !written) throw Error(path + ": cannot write (" + std::strerror(error ? error : errno) + ")");
+    output.commit();
 }
 
 ScratchPath::ScratchPath(std::string path) : path_(std::move(path)) { registerTemporary(path_.c_str()); }

@@ -287,7 +287,7 @@ private:
 class SystemBank {
 public:
     SystemBank(const std::vector<const PlaybackSystem*>& chosen, double rate, int channels, const std::string& path,
-               const std::string& previewDir)
+               const std::string& againstPath, const std::string& previewDir)
         : streams(chosen.size()), channels_(channels) {
         for (std::size_t i = 0; i < chosen.size(); ++i) {
             SystemStream& s = streams[i];
@@ -308,7 +308,7 @@ public:
             if (!previewDir.empty()) {
                 OutputSpec spec;
                 spec.path = (fs::path(previewDir) / (fs::path(path).stem().string() + "." + chosen[i]->name + ".wav")).string();
-                spec.inputs = {path};
+                spec.inputs = {path, againstPath};
                 spec.inputRate = rate;
                 spec.channels = channels;
                 spec.sampleFormat = SampleFormat::Pcm24;
@@ -536,7 +536,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     HopWatcher hops;
     input.setHopCallback([&hops](const LoudnessHop& hop) { hops.onHop(hop); });
     WaveformWatcher waveform(info);
-    SystemBank systems(chosen, info.sampleRate, info.channels, path, settings.previewDir);
+    SystemBank systems(chosen, info.sampleRate, info.channels, path, settings.againstPath, settings.previewDir);
     AudioBuffer block(info.channels, kBlock);
     while (const std::size_t n = reader.read(block.view())) {
         const ConstAudioView in = ConstAudioView(block.view()).subView(0, n);

@@ -4,7 +4,6 @@
 #include "bounce/album_report.h"
 #include "bounce/atomic_output.h"
 
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -30,11 +29,11 @@ int runAlbum(const AlbumArgs& a) {
     s.bits = a.bits;
     const AlbumResult result = renderAlbum(manifest, s);
     if (!a.jsonPath.empty()) {
-        std::vector<std::string> inputs{a.manifest};
-        for (const auto& t : manifest.tracks) inputs.push_back(t.file);
-        AtomicOutputFile report(a.jsonPath, inputs);
-        std::ofstream(report.tempPath()) << albumToJson(result).dump(2) << "\n";
-        report.commit();
+        std::vector<std::string> inputs = albumInputs(manifest);
+        for (const auto& t : result.tracks) inputs.push_back(t.path);
+        for (const auto& path : {result.continuousPath, result.cdPath, result.cuePath})
+            if (!path.empty()) inputs.push_back(path);
+        writeTextFile(a.jsonPath, albumToJson(result).dump(2) + "\n", inputs);
     }
     std::cout << albumSummary(result);
     return kExitOk;

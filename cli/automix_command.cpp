@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -24,11 +23,10 @@ int runAutomix(const AutomixArgs& a) {
     namespace fs = std::filesystem;
     const std::string sessionDir = fs::path(a.output).parent_path().string();
     const AutomixResult result = automix(a.folder, sessionDir);
-    {
-        AtomicOutputFile session(a.output);
-        std::ofstream(session.tempPath()) << result.session;
-        session.commit();
-    }
+    // Every track is an input: nothing this run writes may replace one.
+    std::vector<std::string> inputs;
+    for (const auto& t : result.tracks) inputs.push_back((fs::path(sessionDir.empty() ? "." : sessionDir) / t.file).string());
+    writeTextFile(a.output, result.session, inputs);
     for (const auto& t : result.tracks) {
         std::printf("  %-20s %-9s %-7s %+6.1f dB  pan %+5.2f%s  (%s)\n", t.name.c_str(), t.role.c_str(), t.bus.c_str(), t.gainDb, t.pan,
                     t.highpassHz ? ("  HP " + std::to_string(static_cast<int>(*t.highpassHz)) + " Hz").c_str() : "", t.roleReason.c_str());
@@ -55,9 +53,8 @@ int runAutomix(const AutomixArgs& a) {
                               {"low_share", rounded(t.lowShare, 3)},
                               {"onsets_per_s", rounded(t.onsetsPerSecond, 2)}});
         out["tracks"] = tracks;
-        AtomicOutputFile report(a.jsonPath);
-        std::ofstream(report.tempPath()) << out.dump(2) << "\n";
-        report.commit();
+        inputs.push_back(a.output);
+        writeTextFile(a.jsonPath, out.dump(2) + "\n", inputs);
     }
     if (!a.render.empty()) {
         const Session session = readSessionFile(a.output);

@@ -4,7 +4,6 @@
 #include "bounce/check.h"
 #include "bounce/check_report.h"
 
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -25,16 +24,15 @@ int runCheck(const CheckArgs& a) {
     std::stringstream list(a.systems);
     for (std::string name; std::getline(list, name, ',');)
         if (!name.empty()) s.systems.push_back(name);
+    // A report may not replace an input, nor the other report: refused before any work.
+    if (!a.jsonPath.empty()) ensureNotAnInput(a.jsonPath, {a.input, a.against, a.reportPath});
+    if (!a.reportPath.empty()) ensureNotAnInput(a.reportPath, {a.input, a.against});
     const CheckResult result = checkFile(a.input, s);
     if (!a.jsonPath.empty()) {
-        AtomicOutputFile report(a.jsonPath, {a.input, a.against});
-        std::ofstream(report.tempPath()) << checkToJson(result).dump(2) << "\n";
-        report.commit();
+        writeTextFile(a.jsonPath, checkToJson(result).dump(2) + "\n", {a.input, a.against});
     }
     if (!a.reportPath.empty()) {
-        AtomicOutputFile report(a.reportPath, {a.input, a.against});
-        std::ofstream(report.tempPath()) << checkToHtml(result);
-        report.commit();
+        writeTextFile(a.reportPath, checkToHtml(result), {a.input, a.against});
     }
     std::cout << checkSummary(result);
     for (const auto& f : result.findings)

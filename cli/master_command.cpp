@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -44,13 +43,15 @@ int runMaster(MasterArgs args) {
     } else if (!args.format.empty() && std::filesystem::path(output).extension() != "." + args.format) {
         throw ConfigError("--format " + args.format + " does not match the output name " + output);
     }
+    // The report may not replace an input or the master itself: refused before any work.
+    std::vector<std::string> reportInputs = masterInputs(args.input, s);
+    reportInputs.push_back(output);
+    if (!args.jsonPath.empty()) ensureNotAnInput(args.jsonPath, reportInputs);
     const MasterResult result = masterFile(args.input, output, s);
     std::cout << masterSummary(result, s.dryRun);
     for (const auto& w : result.warnings) std::cerr << "bounce: warning: " << w << "\n";
     if (!args.jsonPath.empty()) {
-        AtomicOutputFile report(args.jsonPath, {args.input, output});
-        std::ofstream(report.tempPath()) << masterToJson(result, s).dump(2) << "\n";
-        report.commit();
+        writeTextFile(args.jsonPath, masterToJson(result, s).dump(2) + "\n", reportInputs);
     }
     return kExitOk;
 }

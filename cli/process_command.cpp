@@ -42,7 +42,11 @@ int runProcess(const ProcessArgs& args) {
     // 16- and 24-bit outputs are dithered as the last step, the only quantisation.
     OutputSpec spec;
     spec.path = args.output;
-    spec.inputs = {args.input};
+    // Nothing this run reads may be replaced: the input, the chain file, the files its
+    // inserts name (impulse responses).
+    spec.inputs = {args.input, args.chainPath};
+    for (const auto& insert : inserts)
+        for (const auto& file : insertInputFiles(insert)) spec.inputs.push_back(file);
     spec.inputRate = info.sampleRate;
     spec.channels = info.channels;
     spec.container = fileFormatForPath(args.output);

@@ -138,6 +138,19 @@ ParamDescriptor text(std::string key, bool isRequired, std::string fallback, std
     return d;
 }
 
+ParamDescriptor file(std::string key, std::string note) {
+    ParamDescriptor d = text(std::move(key), true, "", std::move(note));
+    d.isFile = true;
+    return d;
+}
+
+// A file parameter's path: a relative one is relative to the file the insert was written in.
+std::string resolvedFile(const ParamTable& p, const std::string& value) {
+    std::filesystem::path path(value);
+    if (path.is_relative()) path = std::filesystem::path(p.source).parent_path() / path;
+    return path.string();
+}
+
 ParamDescriptor tables(std::string key, std::string note) {
     ParamDescriptor d;
     d.key = std::move(key);
@@ -559,24 +572,20 @@ void addTimeEffects(std::vector<ProcessorDescriptor>& all) {
                            }));
 
     const ConvolutionReverbParams c;
-    ProcessorDescriptor convolution =
-        describe("convolution_reverb", kLinear,
-                 {text("impulse", true, "", "a sound file of the room's response, relative to the file it is named in"),
-                  number("mix", "", c.mix, 0.0, 1.0), number("predelay_ms", "ms", c.predelayMs, 0.0, 500.0),
-                  flag("normalize", c.normalize, "scale the response to unit energy")},
-                 [](const ParamReader& r, int, Processor* existing) {
-                     const ParamTable& p = r.table();
-                     ConvolutionReverbParams params;
-                     // A relative path is relative to the file the insert was written in.
-                     std::filesystem::path path(r.text("impulse"));
-                     if (path.is_relative()) path = std::filesystem::path(p.source).parent_path() / path;
-                     if (!std::filesystem::is_regular_file(path)) p.fail("impulse", "impulse: no such file " + path.string());
-                     params.impulsePath = path.string();
-                     params.mix = r.number("mix");
-                     params.predelayMs = r.number("predelay_ms");
-                     params.normalize = r.flag("normalize");
-                     return apply<ConvolutionReverb>(existing, params);
-                 });
+    ProcessorDescriptor convolution = describe(
+        "convolution_reverb", kLinear,
+        {file("impulse", "a sound file of the room's response, relative to the file it is named in"), number("mix", "", c.mix, 0.0, 1.0),
+         number("predelay_ms", "ms", c.predelayMs, 0.0, 500.0), flag("normalize", c.normalize, "scale the response to unit energy")},
+        [](const ParamReader& r, int, Processor* existing) {
+            const ParamTable& p = r.table();
+            ConvolutionReverbParams params;
+            params.impulsePath = resolvedFile(p, r.text("impulse"));
+            if (!std::filesystem::is_regular_file(params.impulsePath)) p.fail("impulse", "impulse: no such file " + params.impulsePath);
+            params.mix = r.number("mix");
+            params.predelayMs = r.number("predelay_ms");
+            params.normalize = r.flag("normalize");
+            return apply<ConvolutionReverb>(existing, params);
+        });
     convolution.automatable = false;
     all.push_back(std::move(convolution));
 }
@@ -643,6 +652,18 @@ bool processorIsAutomatable(const std::string& type) {
 bool processorIsLinear(const std::string& type) {
     const ProcessorDescriptor* d = findProcessorDescriptor(type);
     return d && d->linear;
+}
+
+std::vector<std::string> insertInputFiles(const InsertSpec& insert) {
+    std::vector<std::string> files;
+    const ProcessorDescriptor* d = findProcessorDescriptor(insert.type);
+    if (!d) return files;
+    for (const auto& p : d->params) {
+        if (!p.isFile || !insert.params.has(p.key)) continue;
+        const auto* value = std::get_if<std::string>(&insert.params.entries.at(p.key).value);
+        if (value && !value->empty()) files.push_back(resolvedFile(insert.params, *value));
+    }
+    return files;
 }
 
 void configureProcessor(Processor& processor, const InsertSpec& insert, int channels) {

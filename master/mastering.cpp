@@ -645,10 +645,11 @@ const LoudnessTarget* resolveTarget(const MasterSettings& settings, MasterResult
     }
     result.targetLufs = settings.lufs.value_or(target->integratedLufs);
     result.ceilingDbtp = settings.ceilingDbtp.value_or(target->ceilingDbtp);
-    if (result.targetLufs < -40.0 || result.targetLufs > -5.0) throw ConfigError("--lufs must be between -40 and -5");
+    // Written so that NaN fails too (a library caller may pass one).
+    if (!(result.targetLufs >= -40.0 && result.targetLufs <= -5.0)) throw ConfigError("--lufs must be between -40 and -5");
     for (double amount : {settings.match.tone, settings.match.width, settings.match.loudness, settings.match.dynamics})
         if (!(amount >= 0.0 && amount <= 1.0)) throw ConfigError("--match amounts must be between 0 and 1");
-    if (result.ceilingDbtp < -12.0 || result.ceilingDbtp > 0.0) throw ConfigError("--ceiling must be between -12 and 0 dBTP");
+    if (!(result.ceilingDbtp >= -12.0 && result.ceilingDbtp <= 0.0)) throw ConfigError("--ceiling must be between -12 and 0 dBTP");
     return target;
 }
 
@@ -1049,6 +1050,13 @@ void compareWithReferences(const SpectrumProfile& outputProfile, const SpectrumP
 
 }  // namespace
 
+std::vector<std::string> masterInputs(const std::string& inputPath, const MasterSettings& settings) {
+    std::vector<std::string> inputs{inputPath};
+    inputs.insert(inputs.end(), settings.references.begin(), settings.references.end());
+    if (!settings.metadata.artworkPath.empty()) inputs.push_back(settings.metadata.artworkPath);
+    return inputs;
+}
+
 MasterResult masterFile(const std::string& inputPath, const std::string& outputPath, const MasterSettings& settings) {
     MasterResult result;
     PhaseTimer timer;
@@ -1079,11 +1087,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     const Delivery delivery = resolveDelivery(settings, *target, info, outputPath);
     checkCodecSafeSettings(settings);
     std::unique_ptr<AtomicOutputFile> output;
-    if (!settings.dryRun) {
-        std::vector<std::string> inputs{inputPath};
-        inputs.insert(inputs.end(), settings.references.begin(), settings.references.end());
-        output = std::make_unique<AtomicOutputFile>(outputPath, inputs);
-    }
+    if (!settings.dryRun) output = std::make_unique<AtomicOutputFile>(outputPath, masterInputs(inputPath, settings));
 
     double gain = result.targetLufs - *inputLufs;
     if (result.match) gain -= result.match->predictedLoudnessChangeDb(needs.profile);

@@ -134,6 +134,22 @@ private:
 
 }  // namespace
 
+std::vector<std::string> sessionInputs(const Session& session) {
+    std::vector<std::string> inputs{session.path};
+    const auto addInserts = [&inputs](const std::vector<InsertSpec>& inserts) {
+        for (const auto& insert : inserts)
+            for (const auto& file : insertInputFiles(insert)) inputs.push_back(file);
+    };
+    for (const auto& t : session.tracks) {
+        inputs.push_back(t.file);
+        addInserts(t.inserts);
+    }
+    for (const auto& b : session.buses) addInserts(b.inserts);
+    for (const auto& r : session.returns) addInserts(r.inserts);
+    addInserts(session.master.inserts);
+    return inputs;
+}
+
 MixResult renderMix(const Session& session, const MixRenderOptions& options) {
     const ScratchFolder scratch;
     mixing::MixGraph graph(session, scratch.path());
@@ -148,9 +164,7 @@ MixResult renderMix(const Session& session, const MixRenderOptions& options) {
     const std::uint64_t to = options.endSeconds ? static_cast<std::uint64_t>(std::llround(*options.endSeconds * rate)) : songEnd;
     if (to <= from) throw ConfigError("--end must come after --start");
 
-    std::vector<std::string> inputs;
-    for (const auto& t : session.tracks) inputs.push_back(t.file);
-    inputs.push_back(session.path);
+    const std::vector<std::string> inputs = sessionInputs(session);
     const auto mix = openOutput(options.outputPath, inputs, rate, outputRate, bits, true);
     std::unique_ptr<StemOutputs> stems;
     if (!options.stemsFolder.empty()) stems = std::make_unique<StemOutputs>(session, options, graph, inputs, outputRate, bits, result);

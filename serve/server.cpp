@@ -128,9 +128,7 @@ public:
     }
     void writeState(const std::string& id, const Json& state) const {
         std::lock_guard<std::mutex> lock(stateMutex_);
-        AtomicOutputFile out((root_ / id / "state.json").string());
-        std::ofstream(out.tempPath()) << state.dump() << "\n";
-        out.commit();
+        writeTextFile((root_ / id / "state.json").string(), state.dump() + "\n");
     }
 
     std::string create(const httplib::Request& req) {
@@ -151,7 +149,7 @@ public:
                 store(dir / "reference", req.get_file_value("reference").content, "reference");
                 options["reference"] = true;
             }
-            std::ofstream(dir / "options.json") << options.dump() << "\n";
+            writeTextFile((dir / "options.json").string(), options.dump() + "\n");
             writeState(id, {{"state", "queued"}, {"progress", 0}});
         } catch (...) {
             std::error_code ignored;
@@ -243,21 +241,13 @@ private:
                 if (progress > 10 && progress < 80) writeState(id, {{"state", "running"}, {"progress", progress}});
             };
             const MasterResult result = masterFile((dir / "input").string(), master, settings);
-            {
-                AtomicOutputFile report((dir / "report.json").string());
-                std::ofstream(report.tempPath()) << masterToJson(result, settings).dump(2) << "\n";
-                report.commit();
-            }
+            writeTextFile((dir / "report.json").string(), masterToJson(result, settings).dump(2) + "\n");
             writeState(id, {{"state", "running"}, {"progress", 80}});
             CheckSettings check;
             check.codecs = false;
             check.previewDir = (dir / "previews").string();
             const CheckResult checked = checkFile(master, check);
-            {
-                AtomicOutputFile report((dir / "report.html").string());
-                std::ofstream(report.tempPath()) << checkToHtml(checked, result.targetLufs);
-                report.commit();
-            }
+            writeTextFile((dir / "report.html").string(), checkToHtml(checked, result.targetLufs));
             writeState(id, {{"state", "done"},
                             {"progress", 100},
                             {"master", "master." + ext},

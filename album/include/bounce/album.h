@@ -89,6 +89,10 @@ struct AlbumResult {
 // Throws ConfigError for bad settings and Red Book violations (with cd), Error for audio.
 AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& settings);
 
+// Every file an album run reads (the songs, the manifest, the artwork): what none of its
+// outputs, reports included, may replace.
+std::vector<std::string> albumInputs(const AlbumManifest& manifest);
+
 // Red Book (IEC 60908) limits on a CD layout at 44.1 kHz: at most 99 tracks, each at
 // least 4 s, at most 79.8 minutes in all, a 2 s pre-gap before the first track, ISRCs of
 // 12 characters (ISO 3901) and a 13-digit catalogue number. Returns one message per

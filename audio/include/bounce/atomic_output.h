@@ -1,7 +1,8 @@
 // Outputs appear whole or not at all.
 //
-// An AtomicOutputFile hands out a temporary path beside the target (same folder, so the
-// final rename is atomic on POSIX file systems); commit() renames it onto the target. If
+// An AtomicOutputFile creates a temporary beside the target (same folder, so the final
+// rename is atomic on POSIX file systems; a random name made with O_EXCL, so nothing
+// planted in advance, a symbolic link included, is written through); commit() renames it onto the target. If
 // the object dies uncommitted (an exception, an early return) the temporary is removed,
 // and a SIGINT/SIGTERM handler installed by installOutputCleanupOnSignal() removes every
 // temporary still open, so an interrupted run leaves nothing half-written.
@@ -35,6 +36,10 @@ private:
     std::string tempPath_;
     bool committed_ = false;
 };
+
+// Writes `text` to `path` through an AtomicOutputFile (not one of `inputs`), every write
+// and the close checked: a full disk is an error naming the file, never an empty report.
+void writeTextFile(const std::string& path, const std::string& text, const std::vector<std::string>& inputs = {});
 
 // An intermediate that is not an output (a scratch file, or a folder of them created
 // before its files' ScratchPaths): removed when this dies, and by the signal handler if

@@ -28,6 +28,7 @@ struct ParamDescriptor {
     std::vector<double> allowed;       // Integer: the only values allowed (empty: any in range)
     std::vector<std::string> choices;  // Choice: the names allowed
     std::string defaultText;           // Choice, Text
+    bool isFile = false;               // Text: a path, relative to the file the insert is written in
     std::string note;                  // what the key does, for the docs
 };
 
@@ -87,6 +88,10 @@ std::unique_ptr<Processor> createProcessor(const InsertSpec& insert, int channel
 // built from the same type. Does not allocate once every key has been read once.
 // Processors that are not automatable are left as they are.
 bool processorIsAutomatable(const std::string& type);
+
+// The files an insert reads (its file parameters, resolved): inputs of the run, which no
+// output may replace.
+std::vector<std::string> insertInputFiles(const InsertSpec& insert);
 bool processorIsLinear(const std::string& type);
 void configureProcessor(Processor& processor, const InsertSpec& insert, int channels);
 

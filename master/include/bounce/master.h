@@ -157,6 +157,10 @@ void writeMetadata(const std::string& path, const Metadata& metadata);
 // Throws ConfigError for bad settings (unknown target or style, bad ISRC, artwork that is
 // not JPEG/PNG, the output being the input) and Error for audio failures; with strict,
 // also when the target is unreachable. Writes to a temporary name and renames at the end.
+// Every file a master run reads (the input, the references, the artwork): what none of
+// its outputs, reports included, may replace.
+std::vector<std::string> masterInputs(const std::string& inputPath, const MasterSettings& settings);
+
 MasterResult masterFile(const std::string& inputPath, const std::string& outputPath, const MasterSettings& settings);
 
 }  // namespace bounce

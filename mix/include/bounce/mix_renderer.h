@@ -41,4 +41,8 @@ struct MixResult {
 // a temporary name and renames it at the end, so a failure leaves nothing half-written.
 MixResult renderMix(const Session& session, const MixRenderOptions& options);
 
+// Every file a mix reads (the session file, its tracks, the files its inserts name): what
+// none of its outputs may replace.
+std::vector<std::string> sessionInputs(const Session& session);
+
 }  // namespace bounce
