@@ -10,6 +10,9 @@
 #include "bounce/toml_params.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <cerrno>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -621,9 +624,10 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
 
     // The songs are mastered into a scratch folder that goes however the render ends (an
     // interrupt included: ScratchPath).
-    const fs::path scratchFolder = fs::path(settings.outputDir) / ".bounce-album-work";
-    fs::remove_all(scratchFolder);
-    fs::create_directories(scratchFolder);
+    // A name of this run's own (mkdtemp): a second run into the same folder has its own.
+    std::string pattern = (fs::path(settings.outputDir) / ".bounce-album-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) throw Error(settings.outputDir + ": cannot create a scratch folder (" + std::strerror(errno) + ")");
+    const fs::path scratchFolder = pattern;
     ScratchPath scratch(scratchFolder.string());
     std::vector<std::unique_ptr<ScratchPath>> intermediates;
     std::vector<Placement> songs = masterSongs(manifest, settings, format.rate, scratchFolder, intermediates, result);

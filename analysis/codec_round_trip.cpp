@@ -1,5 +1,7 @@
 #include "bounce/codec_round_trip.h"
 
+#include "bounce/atomic_output.h"
+
 #include "bounce/analysis.h"
 #include "bounce/error.h"
 
@@ -34,6 +36,7 @@ int runTool(const std::vector<std::string>& argv) {
     const int started = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (started != 0) return -1;
+    const ChildProcessGuard guard(pid);  // stopped if the run is interrupted
     int status = 0;
     if (waitpid(pid, &status, 0) < 0) return -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -66,24 +69,24 @@ std::vector<CodecCheck> codecRoundTrips(const std::string& path, const std::vect
     std::vector<CodecCheck> out;
     std::string folder = (fs::temp_directory_path() / "bounce-check-XXXXXX").string();
     if (!mkdtemp(folder.data())) return out;
+    // The folder and everything in it go however the run ends (an interrupt included).
+    const ScratchPath scratch(folder);
     for (const auto& c : kCodecs) {
         if (!only.empty() && std::find(only.begin(), only.end(), c.name) == only.end()) continue;
         CodecCheck check;
         check.codec = c.name;
         check.bitrateKbps = c.kbps;
-        const std::string encoded = folder + "/encoded" + c.extension, decoded = folder + "/decoded.wav";
+        const ScratchPath encoded(folder + "/encoded" + c.extension), decoded(folder + "/decoded.wav");
         if (runTool({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", path, "-c:a", c.encoder, "-b:a", std::to_string(c.kbps) + "k",
-                     encoded}) == 0 &&
-            runTool({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", encoded, "-c:a", "pcm_f32le", decoded}) == 0) {
+                     encoded.path()}) == 0 &&
+            runTool({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", encoded.path(), "-c:a", "pcm_f32le", decoded.path()}) == 0) {
             try {
-                check.truePeakDbtp = analyzeFile(decoded).truePeakDbtp;
+                check.truePeakDbtp = analyzeFile(decoded.path()).truePeakDbtp;
                 check.available = true;
             } catch (const Error&) {}
         }
         out.push_back(check);
     }
-    std::error_code ignored;
-    fs::remove_all(folder, ignored);
     return out;
 }
 

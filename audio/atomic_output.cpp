@@ -2,7 +2,6 @@
 
 #include "bounce/error.h"
 
-#include <array>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -19,35 +18,53 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Temporaries a signal handler may need to remove. Fixed-size and lock-free because a
-// signal handler may not allocate or lock; a slot holds a pointer to a live string's
-// buffer, published with release order and cleared before the string dies.
-constexpr std::size_t kMaxOpenOutputs = 256;
-std::array<std::atomic<const char*>, kMaxOpenOutputs> gOpenTemporaries{};
+// What a signal handler must clean up: temporaries and scratch paths (files unlinked,
+// folders removed once empty) and child processes (stopped). A handler may not allocate
+// or lock, so each is a node of a list that only grows: registering pushes a node (or
+// reuses a free one) with atomics, unregistering clears its value, and the handler walks
+// the list newest first (so a scratch folder's files go before the folder). The list
+// holds as many as are open at once; nothing limits the count.
+struct CleanupNode {
+    std::atomic<const char*> path{nullptr};
+    std::atomic<pid_t> child{0};
+    std::atomic<bool> used{true};
+    CleanupNode* next = nullptr;
+};
+std::atomic<CleanupNode*> gCleanup{nullptr};
 
-void registerTemporary(const char* path) {
-    for (auto& slot : gOpenTemporaries) {
-        const char* expected = nullptr;
-        if (slot.compare_exchange_strong(expected, path, std::memory_order_release)) return;
+CleanupNode* claimNode() {
+    for (CleanupNode* n = gCleanup.load(std::memory_order_acquire); n; n = n->next) {
+        bool expected = false;
+        if (n->used.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) return n;
     }
+    auto* node = new CleanupNode;  // never freed: reused while the program runs
+    node->next = gCleanup.load(std::memory_order_relaxed);
+    while (!gCleanup.compare_exchange_weak(node->next, node, std::memory_order_release, std::memory_order_relaxed)) {}
+    return node;
 }
 
+void registerTemporary(const char* path) { claimNode()->path.store(path, std::memory_order_release); }
+
 void unregisterTemporary(const char* path) {
-    for (auto& slot : gOpenTemporaries) {
+    for (CleanupNode* n = gCleanup.load(std::memory_order_acquire); n; n = n->next) {
         const char* expected = path;
-        if (slot.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel)) return;
+        if (n->path.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel)) {
+            n->used.store(false, std::memory_order_release);
+            return;
+        }
     }
 }
 
 extern "C" void removeTemporariesAndExit(int signalNumber) {
-    // Files first, then (now empty) scratch folders: unlink and rmdir are both
-    // async-signal-safe, and each fails harmlessly on the other kind.
-    for (auto& slot : gOpenTemporaries) {
-        if (const char* path = slot.load(std::memory_order_acquire)) ::unlink(path);
-    }
-    for (auto& slot : gOpenTemporaries) {
-        if (const char* path = slot.load(std::memory_order_acquire)) ::rmdir(path);
-    }
+    // Children first (they may be writing into a scratch folder), then files, then the
+    // (now empty) folders: kill, unlink and rmdir are all async-signal-safe, and unlink and
+    // rmdir each fail harmlessly on the other kind.
+    for (CleanupNode* n = gCleanup.load(std::memory_order_acquire); n; n = n->next)
+        if (const pid_t child = n->child.load(std::memory_order_acquire)) ::kill(child, SIGTERM);
+    for (CleanupNode* n = gCleanup.load(std::memory_order_acquire); n; n = n->next)
+        if (const char* path = n->path.load(std::memory_order_acquire)) ::unlink(path);
+    for (CleanupNode* n = gCleanup.load(std::memory_order_acquire); n; n = n->next)
+        if (const char* path = n->path.load(std::memory_order_acquire)) ::rmdir(path);
     ::_exit(128 + signalNumber);
 }
 
@@ -121,12 +138,21 @@ ScratchPath::~ScratchPath() {
     fs::remove_all(path_, ignored);
 }
 
+ChildProcessGuard::ChildProcessGuard(pid_t pid) : node_(claimNode()) {
+    static_cast<CleanupNode*>(node_)->child.store(pid, std::memory_order_release);
+}
+
+ChildProcessGuard::~ChildProcessGuard() {
+    auto* node = static_cast<CleanupNode*>(node_);
+    node->child.store(0, std::memory_order_release);
+    node->used.store(false, std::memory_order_release);
+}
+
 void installOutputCleanupOnSignal() {
     struct sigaction action {};
     action.sa_handler = removeTemporariesAndExit;
     sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, nullptr);
-    sigaction(SIGTERM, &action, nullptr);
+    for (int signalNumber : {SIGINT, SIGTERM, SIGHUP}) sigaction(signalNumber, &action, nullptr);
 }
 
 }  // namespace bounce

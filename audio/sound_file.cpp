@@ -136,6 +136,20 @@ SoundFileReader::SoundFileReader(const std::string& path) {
     }
     interleaved_.resize(kChunkFrames * static_cast<std::size_t>(sfInfo.channels));
     info_.warnings = headerWarnings(file_);
+    if (sfInfo.frames < 0 || sfInfo.frames == SF_COUNT_MAX) countUnknownLength();
+}
+
+// A header that does not say how long the audio is (a FLAC stream's total_samples = 0, a
+// WAV written to a pipe) reads as "as long as can be": read the file to its real end once
+// and come back, so that every length computed from it is the true one. A stream that
+// cannot be read twice (a pipe) keeps the unknown length, and is read to its end.
+void SoundFileReader::countUnknownLength() {
+    if (sf_seek(file_, 0, SEEK_CUR) < 0) return;  // not seekable
+    sf_count_t frames = 0;
+    for (sf_count_t got; (got = sf_readf_float(file_, interleaved_.data(), static_cast<sf_count_t>(kChunkFrames))) > 0;) frames += got;
+    if (sf_seek(file_, 0, SEEK_SET) < 0) throw Error(info_.path + ": cannot read it again after measuring its length");
+    info_.frames = frames;
+    info_.warnings.push_back("the header does not give the length; read to the end: " + std::to_string(frames) + " frames");
 }
 
 SoundFileReader::~SoundFileReader() {

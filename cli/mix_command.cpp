@@ -21,6 +21,7 @@ struct MixArgs {
     std::string stems;
     double start = 0.0;
     double end = -1.0;
+    double maxLength = 24.0 * 3600.0;
     std::string format;
     std::string bits;
 };
@@ -44,6 +45,7 @@ int runMix(const MixArgs& args) {
         throw ConfigError("--format " + args.format + " does not match the output name " + options.outputPath);
     options.stemsFolder = args.stems;
     options.startSeconds = args.start;
+    options.maxSeconds = args.maxLength;
     if (args.end >= 0.0) options.endSeconds = args.end;
     options.bits = args.bits;
     if (::isatty(2)) options.onProgress = terminalProgress("mixing");
@@ -72,6 +74,8 @@ std::function<int()> addMixCommand(CLI::App& app) {
     cmd->add_option("--stems", args->stems, "Write one file per bus, return and ungrouped track into this folder");
     cmd->add_option("--start", args->start, "Render from this time (seconds)")->check(CLI::NonNegativeNumber);
     cmd->add_option("--end", args->end, "Render up to this time (seconds)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--max-length", args->maxLength, "The longest mix to render, in seconds (default 86400: 24 h)")
+        ->check(CLI::Range(1.0, 7.0 * 24 * 3600));
     cmd->add_option("--format", args->format, "wav or flac")->check(CLI::IsMember({"wav", "flac"}));
     cmd->add_option("--bits", args->bits, "16, 24 (dithered) or 32f; default: the session's [master] bits")
         ->check(CLI::IsMember(outputBitsChoices()));

@@ -572,20 +572,22 @@ void addTimeEffects(std::vector<ProcessorDescriptor>& all) {
                            }));
 
     const ConvolutionReverbParams c;
-    ProcessorDescriptor convolution = describe(
-        "convolution_reverb", kLinear,
-        {file("impulse", "a sound file of the room's response, relative to the file it is named in"), number("mix", "", c.mix, 0.0, 1.0),
-         number("predelay_ms", "ms", c.predelayMs, 0.0, 500.0), flag("normalize", c.normalize, "scale the response to unit energy")},
-        [](const ParamReader& r, int, Processor* existing) {
-            const ParamTable& p = r.table();
-            ConvolutionReverbParams params;
-            params.impulsePath = resolvedFile(p, r.text("impulse"));
-            if (!std::filesystem::is_regular_file(params.impulsePath)) p.fail("impulse", "impulse: no such file " + params.impulsePath);
-            params.mix = r.number("mix");
-            params.predelayMs = r.number("predelay_ms");
-            params.normalize = r.flag("normalize");
-            return apply<ConvolutionReverb>(existing, params);
-        });
+    ProcessorDescriptor convolution =
+        describe("convolution_reverb", kLinear,
+                 {file("impulse", "a sound file of the room's response (at most 60 s), relative to the file it is named in"),
+                  number("mix", "", c.mix, 0.0, 1.0), number("predelay_ms", "ms", c.predelayMs, 0.0, 500.0),
+                  flag("normalize", c.normalize, "scale the response to unit energy")},
+                 [](const ParamReader& r, int, Processor* existing) {
+                     const ParamTable& p = r.table();
+                     ConvolutionReverbParams params;
+                     params.impulsePath = resolvedFile(p, r.text("impulse"));
+                     if (!std::filesystem::is_regular_file(params.impulsePath))
+                         p.fail("impulse", "impulse: no such file " + params.impulsePath);
+                     params.mix = r.number("mix");
+                     params.predelayMs = r.number("predelay_ms");
+                     params.normalize = r.flag("normalize");
+                     return apply<ConvolutionReverb>(existing, params);
+                 });
     convolution.automatable = false;
     all.push_back(std::move(convolution));
 }

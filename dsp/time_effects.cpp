@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numbers>
 
 namespace bounce {
@@ -320,24 +321,34 @@ void ConvolutionReverb::prepare(const ProcessSpec& spec) {
     spec_ = spec;
     SoundFileReader reader(params_.impulsePath);
     const SoundFileInfo info = reader.info();
-    AudioBuffer raw(info.channels, static_cast<std::size_t>(std::max<std::int64_t>(info.frames, 0)));
-    const std::size_t got = reader.read(raw.view());
-    if (got == 0) throw Error(params_.impulsePath + ": the impulse response is empty");
-
-    // Resample the response to the session's rate (soxr, very high quality).
+    // Read in blocks, never sized from the header (a 20 KB file may claim hours), and at
+    // most kMaxImpulseSeconds: a response longer than that is not a room. Resampled to the
+    // session's rate on the way (soxr, very high quality).
+    const auto most = static_cast<std::size_t>(kMaxImpulseSeconds * info.sampleRate);
     std::vector<std::vector<float>> response(static_cast<std::size_t>(info.channels));
     const auto append = [&](ConstAudioView block) {
         for (int c = 0; c < block.channels(); ++c)
             response[static_cast<std::size_t>(c)].insert(response[static_cast<std::size_t>(c)].end(), block.channel(c),
                                                          block.channel(c) + block.frames());
     };
-    if (info.sampleRate == spec.sampleRate) {
-        append(ConstAudioView(raw.view()).subView(0, got));
-    } else {
-        Resampler resampler(info.sampleRate, spec.sampleRate, info.channels);
-        resampler.process(ConstAudioView(raw.view()).subView(0, got), append);
-        resampler.flush(append);
+    std::unique_ptr<Resampler> resampler;
+    if (info.sampleRate != spec.sampleRate) resampler = std::make_unique<Resampler>(info.sampleRate, spec.sampleRate, info.channels);
+    AudioBuffer block(info.channels, 4096);
+    std::size_t got = 0;
+    while (const std::size_t n = reader.read(block.view())) {
+        got += n;
+        if (got > most)
+            throw Error(params_.impulsePath + ": the impulse response is longer than " +
+                        std::to_string(static_cast<int>(kMaxImpulseSeconds)) + " s");
+        const ConstAudioView part = ConstAudioView(block.view()).subView(0, n);
+        if (resampler) {
+            resampler->process(part, append);
+        } else {
+            append(part);
+        }
     }
+    if (got == 0) throw Error(params_.impulsePath + ": the impulse response is empty");
+    if (resampler) resampler->flush(append);
     if (params_.normalize) {
         double energy = 0.0;
         for (const auto& ch : response)

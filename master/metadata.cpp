@@ -15,6 +15,7 @@
 #include <taglib/xiphcomment.h>
 
 #include <cctype>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -89,12 +90,19 @@ bool isValidIsrc(const std::string& isrc) {
     return ok;
 }
 
+constexpr std::uintmax_t kMaxArtworkBytes = 16u * 1024 * 1024;
+
 void validateMetadata(const Metadata& m) {
     if (!m.isrc.empty() && !isValidIsrc(m.isrc))
         throw ConfigError("--isrc must be 12 characters: 2 letters, 3 letters or digits, 7 digits (e.g. GBAYE2600001), got \"" + m.isrc +
                           "\"");
     if (!m.artworkPath.empty()) {
         if (!std::filesystem::is_regular_file(m.artworkPath)) throw ConfigError("--artwork " + m.artworkPath + ": no such file");
+        // A picture frame's size is a 28-bit number in ID3v2 (256 MB), and a cover is a few
+        // hundred KB: anything near that is a mistake, refused before it is read.
+        std::error_code ec;
+        if (std::filesystem::file_size(m.artworkPath, ec) > kMaxArtworkBytes)
+            throw ConfigError("--artwork " + m.artworkPath + ": larger than " + std::to_string(kMaxArtworkBytes / (1024 * 1024)) + " MB");
         if (artworkMimeType(readBytes(m.artworkPath)).empty())
             throw ConfigError("--artwork " + m.artworkPath + ": not a JPEG or PNG image");
     }

@@ -1,5 +1,6 @@
 #include "mix_graph.h"
 
+#include "bounce/atomic_output.h"
 #include "bounce/error.h"
 #include "bounce/fast_math.h"
 #include "bounce/processor_registry.h"
@@ -59,6 +60,7 @@ void MixGraph::addTrack(const TrackSpec& t, const std::string& scratchFolder, bo
         if (scratchFolder.empty()) throw Error("mix: cannot create a temporary folder for pitch and time changes");
         TrackSpec changed = t;
         changed.file = (fs::path(scratchFolder) / (std::to_string(nodes_.size()) + ".wav")).string();
+        scratchFiles_.push_back(std::make_unique<ScratchPath>(changed.file));
         changed.regionStartSeconds = 0.0;
         changed.regionEndSeconds.reset();
         const SoundFileInfo info = SoundFileReader(t.file).info();
@@ -173,6 +175,13 @@ std::vector<const BusSpec*> MixGraph::busesInOrder(const Session& session) {
 
 void MixGraph::inputEndsAt(std::uint64_t timelineEnd) noexcept {
     for (auto& n : nodes_) n.inserts.inputEndsIn(timelineEnd + static_cast<std::uint64_t>(n.inputLatency));
+}
+
+std::vector<std::pair<const TrackSpec*, std::uint64_t>> MixGraph::trackEnds() const {
+    std::vector<std::pair<const TrackSpec*, std::uint64_t>> ends;
+    for (const auto& n : nodes_)
+        if (n.source) ends.emplace_back(n.track, n.source->endFrame());
+    return ends;
 }
 
 std::uint64_t MixGraph::songEndFrame() const {

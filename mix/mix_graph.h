@@ -8,6 +8,7 @@
 // each node's inserts, pan and fader into its destinations.
 #pragma once
 
+#include "bounce/atomic_output.h"
 #include "bounce/audio_buffer.h"
 #include "bounce/delay_line.h"
 #include "bounce/processor_chain.h"
@@ -96,6 +97,8 @@ public:
     // of it where it reaches them (after their input latency).
     void inputEndsAt(std::uint64_t timelineEnd) noexcept;
     std::uint64_t songEndFrame() const;
+    // Each track and the timeline frame where it ends.
+    std::vector<std::pair<const TrackSpec*, std::uint64_t>> trackEnds() const;
     // Names of the master's direct inputs (the stems), in node order.
     std::vector<std::string> stemNames() const;
 
@@ -127,6 +130,7 @@ private:
 
     double rate_;
     std::vector<Node> nodes_;
+    std::vector<std::unique_ptr<ScratchPath>> scratchFiles_;  // the pitch- and time-changed regions
     // processSideBySide()'s lists, kept to avoid allocating per block.
     std::vector<ProcessorChain*> sideBySideChains_;
     std::vector<AudioView> sideBySideViews_;

@@ -1,5 +1,6 @@
 #include "bounce/mix_renderer.h"
 
+#include "bounce/atomic_output.h"
 #include "bounce/error.h"
 #include "bounce/output_writer.h"
 #include "bounce/processor_registry.h"
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 
@@ -19,21 +21,19 @@ using mixing::kBlockFrames;
 
 namespace {
 
-// A folder for the pitch- and time-changed regions of one render, removed with it.
+// A folder for the pitch- and time-changed regions of one render, removed with it, and by
+// the signal handler if the run is interrupted (a ScratchPath; its files are registered
+// by the graph as it writes them).
 class ScratchFolder {
 public:
     ScratchFolder() {
         std::string pattern = (fs::temp_directory_path() / "bounce-mix-XXXXXX").string();
-        if (::mkdtemp(pattern.data())) path_ = pattern;
+        if (::mkdtemp(pattern.data())) folder_ = std::make_unique<ScratchPath>(pattern);
     }
-    ~ScratchFolder() {
-        std::error_code ec;
-        if (!path_.empty()) fs::remove_all(path_, ec);
-    }
-    const std::string& path() const { return path_; }
+    std::string path() const { return folder_ ? folder_->path() : std::string(); }
 
 private:
-    std::string path_;
+    std::unique_ptr<ScratchPath> folder_;
 };
 
 // One output file of the mix (the mix, or a stem) at the session's bits and rate, 16 and
@@ -132,6 +132,26 @@ private:
     std::vector<mixing::StereoDelay> delays_;
 };
 
+// Every track ends within options.maxSeconds, and so does --end: a track placed a billion
+// seconds in, or a file whose header claims more than it holds, would otherwise render
+// (and write) without end.
+void checkLength(const Session& session, const mixing::MixGraph& graph, const MixRenderOptions& options) {
+    const double rate = session.sampleRate;
+    const auto limit = static_cast<std::uint64_t>(options.maxSeconds * rate);
+    char text[200];
+    for (const auto& [track, endFrame] : graph.trackEnds()) {
+        if (endFrame <= limit) continue;
+        std::snprintf(text, sizeof text, "track '%s' ends at %.1f s; a mix may last %.0f s (bounce mix --max-length allows more)",
+                      track->name.c_str(), static_cast<double>(endFrame) / rate, options.maxSeconds);
+        throw fileLineError(session.path, track->line, text);
+    }
+    if (options.endSeconds && *options.endSeconds > options.maxSeconds) {
+        std::snprintf(text, sizeof text, "--end %.1f s is beyond the %.0f s a mix may last (--max-length allows more)", *options.endSeconds,
+                      options.maxSeconds);
+        throw ConfigError(text);
+    }
+}
+
 }  // namespace
 
 std::vector<std::string> sessionInputs(const Session& session) {
@@ -159,6 +179,7 @@ MixResult renderMix(const Session& session, const MixRenderOptions& options) {
     const double rate = session.sampleRate;
     const double outputRate = session.master.outputSampleRate > 0.0 ? session.master.outputSampleRate : rate;
     const std::string bits = options.bits.empty() ? session.master.bits : options.bits;
+    checkLength(session, graph, options);
     const auto songEnd = graph.songEndFrame() + static_cast<std::uint64_t>(session.tailSeconds * rate);
     const auto from = static_cast<std::uint64_t>(std::llround(options.startSeconds * rate));
     const std::uint64_t to = options.endSeconds ? static_cast<std::uint64_t>(std::llround(*options.endSeconds * rate)) : songEnd;

@@ -8,11 +8,20 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <map>
 #include <sstream>
+#include <thread>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 // The corpus below leaves a case's optional fields (setup, mayAppear) out where it has none.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -54,6 +63,18 @@ void writeFixtures(const std::string& dir) {
     writeText(dir + "/album.toml", "title = \"A\"\nartist = \"B\"\n[[track]]\nfile = \"in.wav\"\ntitle = \"One\"\n");
     fs::create_directories(dir + "/tracks");
     writeFile(dir + "/tracks/vocal.wav", tone.view(), 44100.0, SampleFormat::Pcm24);
+}
+
+// A FLAC file whose STREAMINFO claims `totalSamples` (36 bits; 0 means "unknown").
+void writeFlacClaiming(const std::string& path, double seconds, std::uint64_t totalSamples) {
+    writeFile(path, sine(44100.0, seconds, 440.0, -12.0, 2).view(), 44100.0, SampleFormat::Pcm16, FileFormat::Flac);
+    std::string bytes = readBytes(path);
+    ASSERT_EQ(bytes.substr(0, 4), "fLaC");
+    // STREAMINFO's body starts at byte 8; the sample count is the low 4 bits of byte 13 and
+    // bytes 14 to 17.
+    bytes[8 + 13] = static_cast<char>((static_cast<unsigned char>(bytes[8 + 13]) & 0xF0) | ((totalSamples >> 32) & 0x0F));
+    for (int k = 0; k < 4; ++k) bytes[8 + 14 + static_cast<std::size_t>(k)] = static_cast<char>((totalSamples >> (24 - 8 * k)) & 0xFF);
+    std::ofstream(path, std::ios::binary) << bytes;
 }
 
 std::string expand(std::string text, const std::string& dir) {
@@ -127,6 +148,26 @@ std::vector<BadInputCase> corpus() {
          1,
          "{dir}/notes.txt",
          [](const std::string& d) { writeText(d + "/notes.txt", "la la la\n"); }},
+        // Lengths that would render without end, and allocations sized by a header (defects 1, 5).
+        {"mix_track_starts_beyond_a_day",
+         {"mix", "{dir}/far.toml", "-o", "{dir}/out.wav"},
+         2,
+         "{dir}/far.toml:1: track 'vox' ends at",
+         [](const std::string& d) { writeText(d + "/far.toml", "[[track]]\nname = \"vox\"\nfile = \"in.wav\"\nstart = 1e9\n"); }},
+        {"mix_end_beyond_a_day", {"mix", "{dir}/session.toml", "-o", "{dir}/out.wav", "--end", "1e6"}, 2, "--end"},
+        {"process_impulse_longer_than_a_minute",
+         {"process", "{dir}/in.wav", "-o", "{dir}/out.wav", "--chain", "{dir}/room.toml"},
+         1,
+         "{dir}/long.wav: the impulse response is longer than 60 s",
+         [](const std::string& d) {
+             writeFile(d + "/long.wav", AudioBuffer(1, 61 * 8000).view(), 8000.0, SampleFormat::Pcm16);
+             writeText(d + "/room.toml", "[[insert]]\ntype = \"convolution_reverb\"\nimpulse = \"long.wav\"\n");
+         }},
+        {"master_artwork_too_large",
+         {"master", "{dir}/in.wav", "-o", "{dir}/out.wav", "--artwork", "{dir}/big.jpg"},
+         2,
+         "{dir}/big.jpg: larger than 16 MB",
+         [](const std::string& d) { writeText(d + "/big.jpg", "\xFF\xD8\xFF\xE0" + std::string(17 * 1024 * 1024, '\0')); }},
     };
 }
 
@@ -164,6 +205,27 @@ TEST_P(BadInput, RefusedInOneLineLeavingNothingBehind) {
 
 INSTANTIATE_TEST_SUITE_P(Corpus, BadInput, ::testing::ValuesIn(corpus()), [](const auto& info) { return info.param.name; });
 
+// A header that does not give the length (FLAC, total_samples = 0) is read to its real end
+// (the mix used to write without end), and one that claims hours in a small file does not
+// make the convolution reverb allocate them.
+TEST(Lengths, UnknownAndOverstatedLengthsAreReadAsTheyAre) {
+    const std::string dir = makeTempDir("lengths");
+    writeFlacClaiming(dir + "/unknown.flac", 3.0, 0);
+    std::ofstream(dir + "/s.toml") << "tail_s = 1.0\n[[track]]\nname = \"u\"\nfile = \"unknown.flac\"\n";
+    const auto mixed = runCommand({"timeout", "60", kBounce, "mix", dir + "/s.toml", "-o", dir + "/m.wav"});
+    ASSERT_EQ(mixed.exitCode, 0) << mixed.err;
+    double rate = 0;
+    EXPECT_EQ(readWholeFile(dir + "/m.wav", &rate).frames(), 4u * 44100u);
+
+    writeFlacClaiming(dir + "/claims.flac", 0.5, (1ull << 36) - 1);  // 0.5 s claiming 17 days
+    std::ofstream(dir + "/room.toml") << "[[insert]]\ntype = \"convolution_reverb\"\nimpulse = \"claims.flac\"\n";
+    writeFile(dir + "/in.wav", sine(44100.0, 2.0, 440.0, -12.0, 2).view(), 44100.0, SampleFormat::Pcm24);
+    const auto processed = runCommand({kBounce, "process", dir + "/in.wav", "-o", dir + "/p.wav", "--chain", dir + "/room.toml"});
+    EXPECT_EQ(processed.exitCode, 0) << processed.err;
+    EXPECT_LT(processed.maxRssKb, 200 * 1024) << "the claimed length was allocated";
+    fs::remove_all(dir);
+}
+
 // A pipe is read once: the tag reader does not reopen it (it used to, read-write, and hang).
 TEST(Pipes, AnalyzeReadsAPipeWithoutHanging) {
     if (!haveTool("timeout")) GTEST_SKIP() << "no timeout(1)";
@@ -172,6 +234,91 @@ TEST(Pipes, AnalyzeReadsAPipeWithoutHanging) {
     const auto r = runCommand({"timeout", "30", "sh", "-c", "cat '" + dir + "/in.wav' | '" + kBounce + "' analyze --json /dev/stdin"});
     EXPECT_EQ(r.exitCode, 0) << r.err;
     EXPECT_NE(r.out.find("\"integrated_lufs\""), std::string::npos) << r.out;
+    fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace bounce::test
+
+namespace bounce::test {
+namespace {
+
+// Starts bounce with `args` and TMPDIR set to `tmp`, interrupts it with `signal` after
+// `afterMs`, and returns its exit status (-1 if it had already ended).
+int interruptAfter(const std::vector<std::string>& args, const std::string& tmp, int signal, int afterMs) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::setenv("TMPDIR", tmp.c_str(), 1);
+        std::vector<char*> argv{const_cast<char*>(kBounce.c_str())};
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::freopen("/dev/null", "w", stdout);
+        ::freopen("/dev/null", "w", stderr);
+        ::execv(kBounce.c_str(), argv.data());
+        ::_exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(afterMs));
+    ::kill(pid, signal);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Processes whose command line mentions `text` (children left running).
+int processesMentioning(const std::string& text) {
+    int count = 0;
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+        std::stringstream cmdline;
+        cmdline << in.rdbuf();
+        if (cmdline.str().find(text) != std::string::npos) ++count;
+    }
+    return count;
+}
+
+// An interrupted check stops its encoders and removes its scratch folder (defect 7).
+TEST(Interrupts, CheckStopsItsEncodersAndLeavesNoScratch) {
+    if (!haveTool("ffmpeg")) GTEST_SKIP() << "no ffmpeg";
+    const std::string dir = makeTempDir("interrupt-check"), tmp = dir + "/tmp";
+    fs::create_directories(tmp);
+    const std::string input = dir + "/long-interrupt-input.wav";
+    writeFile(input, pinkishNoise(44100.0, 240.0, -18.0, 2, 5).view(), 44100.0, SampleFormat::Pcm24);
+    // The round trips start after the analysis pass (about a second on this file).
+    const int code = interruptAfter({"check", input, "--json", dir + "/r.json"}, tmp, SIGHUP, 2500);
+    EXPECT_EQ(code, 128 + SIGHUP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(processesMentioning("long-interrupt-input"), 0) << "an encoder is still running";
+    EXPECT_TRUE(fs::is_empty(tmp)) << "a scratch folder was left in TMPDIR";
+    EXPECT_FALSE(fs::exists(dir + "/r.json"));
+    fs::remove_all(dir);
+}
+
+// An interrupted mix removes the folder of its pitch-changed regions (defect 7).
+TEST(Interrupts, MixLeavesNoScratch) {
+    const std::string dir = makeTempDir("interrupt-mix"), tmp = dir + "/tmp";
+    fs::create_directories(tmp);
+    writeFile(dir + "/a.wav", pinkishNoise(44100.0, 120.0, -18.0, 2, 6).view(), 44100.0, SampleFormat::Pcm24);
+    std::ofstream(dir + "/s.toml") << "[[track]]\nname = \"a\"\nfile = \"a.wav\"\npitch_semitones = 2\n";
+    const int code = interruptAfter({"mix", dir + "/s.toml", "-o", dir + "/m.wav"}, tmp, SIGINT, 1500);
+    EXPECT_EQ(code, 128 + SIGINT);
+    EXPECT_TRUE(fs::is_empty(tmp)) << "a scratch folder was left in TMPDIR";
+    EXPECT_FALSE(fs::exists(dir + "/m.wav"));
+    fs::remove_all(dir);
+}
+
+// Two albums rendered into one folder at once do not take each other's scratch (defect 8).
+TEST(Interrupts, TwoAlbumsIntoOneFolderAtOnce) {
+    const std::string dir = makeTempDir("two-albums");
+    writeFile(dir + "/a.wav", pinkishNoise(44100.0, 20.0, -18.0, 2, 7).view(), 44100.0, SampleFormat::Pcm24);
+    std::ofstream(dir + "/album.toml") << "title = \"A\"\nartist = \"B\"\n[[track]]\nfile = \"a.wav\"\ntitle = \"One\"\n";
+    const auto run = [&] { return runCommand({kBounce, "album", dir + "/album.toml", "-o", dir + "/out"}); };
+    auto second = std::async(std::launch::async, run);
+    const auto first = run();
+    const auto other = second.get();
+    EXPECT_EQ(first.exitCode, 0) << first.err;
+    EXPECT_EQ(other.exitCode, 0) << other.err;
+    for (const auto& entry : fs::directory_iterator(dir + "/out"))
+        EXPECT_EQ(entry.path().filename().string().find(".bounce-"), std::string::npos) << entry.path() << " was left";
     fs::remove_all(dir);
 }
 

@@ -722,7 +722,7 @@ TEST_F(MasterCli, SixtyMinuteFileMastersInUnder200MB) {
 
 TEST_F(MasterCli, AnInterruptedRunLeavesNoOutput) {
     writeFile(dir_ + "/long.wav", pinkishNoise(44100, 240.0, -20, 2, 9).view(), 44100, SampleFormat::Float32);
-    for (int signal : {SIGINT, SIGTERM}) {
+    for (int signal : {SIGINT, SIGTERM, SIGHUP}) {
         const pid_t pid = ::fork();
         if (pid == 0) {
             ::execl(BOUNCE_CLI, BOUNCE_CLI, "master", (dir_ + "/long.wav").c_str(), "-o", (dir_ + "/long.master.wav").c_str(), nullptr);
@@ -734,7 +734,7 @@ TEST_F(MasterCli, AnInterruptedRunLeavesNoOutput) {
         ::waitpid(pid, &status, 0);
         EXPECT_FALSE(fs::exists(dir_ + "/long.master.wav"));
         for (const auto& entry : fs::directory_iterator(dir_))
-            EXPECT_EQ(entry.path().filename().string().find(".bounce-tmp"), std::string::npos) << entry.path();
+            EXPECT_EQ(entry.path().filename().string().find(".bounce-"), std::string::npos) << entry.path();
     }
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace bounce {
@@ -56,7 +57,21 @@ private:
     std::string path_;
 };
 
-// Removes open temporaries on SIGINT/SIGTERM, then exits with 128 + signal number.
+// A child process of the run (an encoder): stopped (SIGTERM) if the run is interrupted
+// while it lives.
+class ChildProcessGuard {
+public:
+    explicit ChildProcessGuard(pid_t pid);
+    ~ChildProcessGuard();
+    ChildProcessGuard(const ChildProcessGuard&) = delete;
+    ChildProcessGuard& operator=(const ChildProcessGuard&) = delete;
+
+private:
+    void* node_;
+};
+
+// On SIGINT, SIGTERM or SIGHUP: stops the run's child processes, removes its open
+// temporaries and scratch paths, then exits with 128 + the signal number.
 void installOutputCleanupOnSignal();
 
 }  // namespace bounce

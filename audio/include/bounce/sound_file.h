@@ -68,6 +68,7 @@ public:
     void seek(std::int64_t frame);
 
 private:
+    void countUnknownLength();
     SoundFileInfo info_;
     sf_private_tag* file_ = nullptr;
     std::vector<float> interleaved_;

@@ -110,6 +110,8 @@ struct ConvolutionReverbParams {
 // in prepare(), which throws bounce::Error for an unreadable file.
 class ConvolutionReverb final : public Processor {
 public:
+    static constexpr double kMaxImpulseSeconds = 60.0;  // a longer response is refused at prepare
+
     void prepare(const ProcessSpec& spec) override;
     void reset() noexcept override;
     void process(AudioView io) noexcept override;

@@ -28,6 +28,9 @@ struct MixRenderOptions {
     std::optional<double> endSeconds;  // default: the end of the song plus the session's tail
     std::string bits;                  // "16", "24", "32f"; empty: the session's [master] bits
     ProgressCallback onProgress;       // the fraction rendered
+    // The longest mix rendered: a track placed (or a header claiming a length) beyond it is
+    // an error, not an endless render. 24 hours unless asked for more.
+    double maxSeconds = 24.0 * 3600.0;
 };
 
 struct MixResult {
