@@ -396,6 +396,45 @@ std::uint64_t layOut(const AlbumManifest& manifest, const AlbumSettings& setting
     return total;
 }
 
+// The names of the album's files: "NN - Title.ext" per track, "Artist - Title.ext" for the
+// whole, and with --cd the image and its CUE sheet.
+struct AlbumOutputNames {
+    std::vector<std::string> tracks;
+    std::string continuous, cd, cue;
+};
+
+AlbumOutputNames albumOutputNames(const AlbumManifest& manifest, const AlbumSettings& settings) {
+    AlbumOutputNames names;
+    const std::string extension = "." + settings.format;
+    const std::string albumName = safeName(manifest.artist + " - " + manifest.title);
+    for (std::size_t i = 0; i < manifest.tracks.size(); ++i) {
+        char number[24];
+        std::snprintf(number, sizeof number, "%02zu", i + 1);
+        names.tracks.push_back(
+            (fs::path(settings.outputDir) / (std::string(number) + " - " + safeName(manifest.tracks[i].title) + extension)).string());
+    }
+    names.continuous = (fs::path(settings.outputDir) / (albumName + extension)).string();
+    if (settings.cd) {
+        names.cd = (fs::path(settings.outputDir) / (albumName + " (CD).wav")).string();
+        names.cue = (fs::path(settings.outputDir) / (albumName + " (CD).cue")).string();
+    }
+    return names;
+}
+
+// Two outputs with one name would share a file (and one would be lost): refused before
+// anything is mastered, naming both.
+void checkOutputNamesDiffer(const AlbumManifest& manifest, const AlbumSettings& settings) {
+    const AlbumOutputNames names = albumOutputNames(manifest, settings);
+    std::vector<std::pair<std::string, std::string>> all;  // path, what
+    for (std::size_t i = 0; i < names.tracks.size(); ++i) all.emplace_back(names.tracks[i], "track " + std::to_string(i + 1));
+    all.emplace_back(names.continuous, "the album file");
+    for (std::size_t i = 0; i < all.size(); ++i)
+        for (std::size_t j = i + 1; j < all.size(); ++j)
+            if (all[i].first == all[j].first)
+                throw ConfigError(all[i].first + ": " + all[i].second + " and " + all[j].second +
+                                  " would have this name; give one another title (or the album another artist)");
+}
+
 // The album's files, all written from one stream: a file per track (cut at the track
 // boundaries), the continuous file, and with --cd the 16-bit image and its CUE sheet.
 // All are opened (and checked against the inputs) before the long render, and committed
@@ -406,20 +445,16 @@ public:
     AlbumOutputs(const AlbumManifest& manifest, const AlbumSettings& settings, const AlbumFormat& format,
                  const std::vector<std::string>& inputs, AlbumResult& result)
         : result_(result), format_(format), albumAnalyzer_(format.rate, 2) {
-        const std::string extension = "." + settings.format;
-        const std::string albumName = safeName(manifest.artist + " - " + manifest.title);
+        const AlbumOutputNames names = albumOutputNames(manifest, settings);
         for (std::size_t i = 0; i < result.tracks.size(); ++i) {
-            char number[24];
-            std::snprintf(number, sizeof number, "%02zu", i + 1);
-            result.tracks[i].path =
-                (fs::path(settings.outputDir) / (std::string(number) + " - " + safeName(result.tracks[i].title) + extension)).string();
+            result.tracks[i].path = names.tracks[i];
             tracks_.push_back(std::make_unique<AtomicOutputFile>(result.tracks[i].path, inputs));
         }
-        result.continuousPath = (fs::path(settings.outputDir) / (albumName + extension)).string();
+        result.continuousPath = names.continuous;
         continuous_ = std::make_unique<AtomicOutputFile>(result.continuousPath, inputs);
         if (settings.cd) {
-            result.cdPath = (fs::path(settings.outputDir) / (albumName + " (CD).wav")).string();
-            result.cuePath = (fs::path(settings.outputDir) / (albumName + " (CD).cue")).string();
+            result.cdPath = names.cd;
+            result.cuePath = names.cue;
             cd_ = std::make_unique<AtomicOutputFile>(result.cdPath, inputs);
             cue_ = std::make_unique<AtomicOutputFile>(result.cuePath, inputs);
         }
@@ -619,6 +654,7 @@ std::vector<std::string> albumInputs(const AlbumManifest& manifest) {
 AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& settings) {
     AlbumResult result;
     const AlbumFormat format = resolveAlbumFormat(manifest, settings, result);
+    checkOutputNamesDiffer(manifest, settings);
     fs::create_directories(settings.outputDir);
     const std::vector<std::string> inputs = albumInputs(manifest);
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <cstdio>
 #include <filesystem>
@@ -211,6 +212,8 @@ std::size_t SoundFileReader::read(AudioView destination) {
                     const float* in = interleaved_.data() + c;
                     for (std::size_t i = 0; i < static_cast<std::size_t>(got); ++i) out[i] = in[i * channels];
                 }
+                // Only float files can hold NaN or infinity.
+                if (refuseNonFinite_) refuseNonFiniteSamples(destination, done, static_cast<std::size_t>(got));
             }
         }
         if (got < 0) throw Error(info_.path + ": read error (" + sf_strerror(file_) + ")");
@@ -220,13 +223,28 @@ std::size_t SoundFileReader::read(AudioView destination) {
         }
         const auto frames = static_cast<std::size_t>(got);
         done += frames;
+        framesRead_ += frames;
         if (frames < want) break;
     }
     return done;
 }
 
+void SoundFileReader::refuseNonFiniteSamples(AudioView block, std::size_t offset, std::size_t frames) const {
+    for (int c = 0; c < block.channels(); ++c) {
+        const float* x = block.channel(c) + offset;
+        for (std::size_t i = 0; i < frames; ++i) {
+            if (std::isfinite(x[i])) continue;
+            char where[96];
+            std::snprintf(where, sizeof where, "at %.3f s in channel %d",
+                          static_cast<double>(framesRead_ + i) / static_cast<double>(info_.sampleRate), c + 1);
+            throw Error(info_.path + ": holds a non-finite sample (NaN or infinity) " + where + "; cannot use it");
+        }
+    }
+}
+
 void SoundFileReader::seek(std::int64_t frame) {
     if (sf_seek(file_, frame, SEEK_SET) < 0) throw Error(info_.path + ": cannot seek to frame " + std::to_string(frame));
+    framesRead_ = static_cast<std::uint64_t>(frame);
 }
 
 const std::vector<std::string>& outputBitsChoices() {

@@ -31,6 +31,7 @@ SampleFormat sampleFormatFor(const std::string& bits, FileFormat format) {
 int runProcess(const ProcessArgs& args) {
     const auto inserts = readChainFile(args.chainPath);
     SoundFileReader reader(args.input);
+    reader.refuseNonFinite();  // as analyze and master do: NaN is not audio
     const SoundFileInfo& info = reader.info();
 
     ProcessorChain chain;

@@ -72,9 +72,19 @@ public:
         fs::create_directories(options.stemsFolder, ec);
         if (!fs::is_directory(options.stemsFolder)) throw ConfigError(options.stemsFolder + ": cannot create the stems folder");
         const std::string extension = fs::path(options.outputPath).extension().string();
-        for (const auto& name : graph.stemNames()) {
+        // Two stems whose names become one file name ("a b" and "a_b") would share it.
+        const auto names = graph.stemNames();
+        for (std::size_t i = 0; i < names.size(); ++i)
+            for (std::size_t j = i + 1; j < names.size(); ++j)
+                if (stemFileName(names[i], extension) == stemFileName(names[j], extension))
+                    throw ConfigError(session.path + ": the stems of '" + names[i] + "' and '" + names[j] + "' would both be " +
+                                      stemFileName(names[i], extension) + "; rename one");
+        for (const auto& name : names) {
             inputs_.emplace_back(2, kBlockFrames);
             const std::string path = (fs::path(options.stemsFolder) / stemFileName(name, extension)).string();
+            std::error_code ec;
+            if (fs::weakly_canonical(path, ec) == fs::weakly_canonical(options.outputPath, ec))
+                throw ConfigError(path + ": the stem of '" + name + "' would replace the mix; write the mix elsewhere");
             writers_.push_back(openOutput(path, inputs, rate_, outputRate, bits, false));
             result.stems.push_back(path);
             auto chain = std::make_unique<ProcessorChain>();

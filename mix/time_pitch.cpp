@@ -17,6 +17,7 @@ void renderTimePitch(const std::string& inputPath, long long startFrame, long lo
     using RubberBand::RubberBandStretcher;
     constexpr std::size_t kBlock = 4096;
     SoundFileReader reader(inputPath);
+    reader.refuseNonFinite();
     const SoundFileInfo info = reader.info();
     const auto frames = static_cast<std::size_t>(std::max(0LL, endFrame - startFrame));
     RubberBandStretcher::Options options = RubberBandStretcher::OptionProcessOffline | RubberBandStretcher::OptionEngineFiner;

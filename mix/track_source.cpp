@@ -9,6 +9,7 @@ namespace bounce::mixing {
 
 TrackSource::TrackSource(const TrackSpec& track, double sessionRate, std::size_t maxBlockFrames)
     : reader_(track.file), maxBlockFrames_(maxBlockFrames) {
+    reader_.refuseNonFinite();
     const SoundFileInfo& info = reader_.info();
     channels_ = info.channels;
     const auto regionStart = static_cast<std::int64_t>(std::llround(track.regionStartSeconds * info.sampleRate));

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -75,6 +76,13 @@ void writeFlacClaiming(const std::string& path, double seconds, std::uint64_t to
     bytes[8 + 13] = static_cast<char>((static_cast<unsigned char>(bytes[8 + 13]) & 0xF0) | ((totalSamples >> 32) & 0x0F));
     for (int k = 0; k < 4; ++k) bytes[8 + 14 + static_cast<std::size_t>(k)] = static_cast<char>((totalSamples >> (24 - 8 * k)) & 0xFF);
     std::ofstream(path, std::ios::binary) << bytes;
+}
+
+// A float file with a NaN half a second in, in its right channel.
+void writeNanFile(const std::string& path) {
+    auto tone = sine(44100.0, 1.0, 440.0, -12.0, 2);
+    tone.channel(1)[22050] = std::numeric_limits<float>::quiet_NaN();
+    writeFile(path, tone.view(), 44100.0, SampleFormat::Float32);
 }
 
 std::string expand(std::string text, const std::string& dir) {
@@ -163,6 +171,98 @@ std::vector<BadInputCase> corpus() {
              writeFile(d + "/long.wav", AudioBuffer(1, 61 * 8000).view(), 8000.0, SampleFormat::Pcm16);
              writeText(d + "/room.toml", "[[insert]]\ntype = \"convolution_reverb\"\nimpulse = \"long.wav\"\n");
          }},
+        // More wrong input, one line each.
+        {"process_empty_input",
+         {"process", "{dir}/empty.wav", "-o", "{dir}/out.wav", "--chain", "{dir}/chain.toml"},
+         1,
+         "{dir}/empty.wav",
+         [](const std::string& d) { writeText(d + "/empty.wav", ""); }},
+        {"process_missing_chain", {"process", "{dir}/in.wav", "-o", "{dir}/out.wav", "--chain", "{dir}/none.toml"}, 2, "{dir}/none.toml"},
+        {"process_value_out_of_range",
+         {"process", "{dir}/in.wav", "-o", "{dir}/out.wav", "--chain", "{dir}/loud.toml"},
+         2,
+         "{dir}/loud.toml:3: gain_db must be between -96 and 48",
+         [](const std::string& d) { writeText(d + "/loud.toml", "[[insert]]\ntype = \"gain\"\ngain_db = 100\n"); }},
+        {"mix_missing_session", {"mix", "{dir}/none.toml", "-o", "{dir}/out.wav"}, 2, "{dir}/none.toml"},
+        {"mix_missing_track_file",
+         {"mix", "{dir}/gone.toml", "-o", "{dir}/out.wav"},
+         2,
+         "{dir}/gone.toml:3",
+         [](const std::string& d) { writeText(d + "/gone.toml", "[[track]]\nname = \"a\"\nfile = \"gone.wav\"\n"); }},
+        {"mix_send_to_unknown_return",
+         {"mix", "{dir}/send.toml", "-o", "{dir}/out.wav"},
+         2,
+         "{dir}/send.toml:4: send to unknown return",
+         [](const std::string& d) {
+             writeText(d + "/send.toml", "[[track]]\nname = \"a\"\nfile = \"in.wav\"\n[[track.send]]\nto = \"hall\"\n");
+         }},
+        {"mix_buses_in_a_cycle",
+         {"mix", "{dir}/cycle.toml", "-o", "{dir}/out.wav"},
+         2,
+         "buses feed each other in a cycle",
+         [](const std::string& d) {
+             writeText(d + "/cycle.toml",
+                       "[[track]]\nname = \"a\"\nfile = \"in.wav\"\nbus = \"x\"\n[[bus]]\nname = \"x\"\noutput = \"y\"\n"
+                       "[[bus]]\nname = \"y\"\noutput = \"x\"\n");
+         }},
+        {"master_directory_as_input", {"master", "{dir}/tracks", "-o", "{dir}/out.wav"}, 1, "{dir}/tracks: is a directory"},
+        {"master_unknown_style", {"master", "{dir}/in.wav", "-o", "{dir}/out.wav", "--style", "shiny"}, 2, "--style"},
+        {"master_four_channels",
+         {"master", "{dir}/quad.wav", "-o", "{dir}/out.wav"},
+         2,
+         "{dir}/quad.wav: mastering takes mono or stereo",
+         [](const std::string& d) { writeFile(d + "/quad.wav", sine(44100.0, 1.0, 440.0, -12.0, 4).view(), 44100.0); }},
+        {"check_unknown_system", {"check", "{dir}/in.wav", "--systems", "radio", "--no-codecs"}, 2, "--systems: unknown system \"radio\""},
+        {"album_manifest_syntax_error",
+         {"album", "{dir}/bad.toml", "-o", "{dir}/out"},
+         2,
+         "{dir}/bad.toml:1",
+         [](const std::string& d) { writeText(d + "/bad.toml", "title = = \"A\"\n"); }},
+        {"automix_empty_folder",
+         {"automix", "{dir}/nothing", "-o", "{dir}/s.toml"},
+         2,
+         "{dir}/nothing: no audio files",
+         [](const std::string& d) { fs::create_directories(d + "/nothing"); }},
+        {"automix_missing_folder", {"automix", "{dir}/gone", "-o", "{dir}/s.toml"}, 2, "{dir}/gone: not a folder"},
+        // Outputs that would share a name (defect 4).
+        {"album_file_named_like_a_track",
+         {"album", "{dir}/clash.toml", "-o", "{dir}/out"},
+         2,
+         "track 1 and the album file",
+         [](const std::string& d) {
+             writeText(d + "/clash.toml", "title = \"Song\"\nartist = \"01\"\n[[track]]\nfile = \"in.wav\"\ntitle = \"Song\"\n");
+         }},
+        {"mix_stems_share_a_name",
+         {"mix", "{dir}/clash.toml", "-o", "{dir}/out.wav", "--stems", "{dir}/stems"},
+         2,
+         "would both be a_b.wav",
+         [](const std::string& d) {
+             writeText(d + "/clash.toml", "[[track]]\nname = \"a b\"\nfile = \"in.wav\"\n[[track]]\nname = \"a_b\"\nfile = \"in.wav\"\n");
+         },
+         {"stems"}},
+        {"mix_stem_would_replace_the_mix",
+         {"mix", "{dir}/session.toml", "-o", "{dir}/vox.wav", "--stems", "{dir}"},
+         2,
+         "would replace the mix"},
+        // NaN is not audio, in every command (defect 9).
+        {"process_nan_input",
+         {"process", "{dir}/nan.wav", "-o", "{dir}/out.wav", "--chain", "{dir}/chain.toml"},
+         1,
+         "{dir}/nan.wav: holds a non-finite sample (NaN or infinity) at 0.500 s in channel 2",
+         [](const std::string& d) { writeNanFile(d + "/nan.wav"); }},
+        {"mix_nan_track",
+         {"mix", "{dir}/nan.toml", "-o", "{dir}/out.wav"},
+         1,
+         "{dir}/nan.wav: holds a non-finite sample",
+         [](const std::string& d) {
+             writeNanFile(d + "/nan.wav");
+             writeText(d + "/nan.toml", "[[track]]\nname = \"n\"\nfile = \"nan.wav\"\n");
+         }},
+        {"master_nan_input",
+         {"master", "{dir}/nan.wav", "-o", "{dir}/out.wav"},
+         1,
+         "{dir}/nan.wav: holds",
+         [](const std::string& d) { writeNanFile(d + "/nan.wav"); }},
         {"master_artwork_too_large",
          {"master", "{dir}/in.wav", "-o", "{dir}/out.wav", "--artwork", "{dir}/big.jpg"},
          2,

@@ -64,11 +64,17 @@ public:
     // Reads up to destination.frames() frames into the destination's channels (which must
     // match the file's channel count); returns the frames read, 0 at the end of the file.
     std::size_t read(AudioView destination);
+    // From now on, a NaN or infinite sample read is an error naming the file, the time and
+    // the channel (what every command that renders a file does: process, mix).
+    void refuseNonFinite() noexcept { refuseNonFinite_ = true; }
 
     void seek(std::int64_t frame);
 
 private:
     void countUnknownLength();
+    void refuseNonFiniteSamples(AudioView block, std::size_t offset, std::size_t frames) const;
+    bool refuseNonFinite_ = false;
+    std::uint64_t framesRead_ = 0;  // since the last seek
     SoundFileInfo info_;
     sf_private_tag* file_ = nullptr;
     std::vector<float> interleaved_;
