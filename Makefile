@@ -6,7 +6,10 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SANITIZE_DIR ?= build-sanitize
 SANITIZE ?= address,undefined
 
-.PHONY: all deps configure build test test-sanitize demo bench clean
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 600
+
+.PHONY: all deps configure build test test-sanitize fuzz fuzz-ci demo bench clean
 
 all: build
 
@@ -29,6 +32,18 @@ test-sanitize: deps
 	@cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	@cd $(SANITIZE_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
+# The libFuzzer targets (fuzz/: the session, chain and album parsers, the audio reader,
+# the service's job fields), built with clang, ASan and UBSan, FUZZ_SECONDS each (10 min).
+fuzz: deps
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOUNCE_FUZZ=ON -DBOUNCE_BUILD_BENCH=OFF \
+		-DBUILD_TESTING=OFF >/dev/null
+	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_session fuzz_chain fuzz_album fuzz_audio fuzz_job_fields
+	@bash scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+# CI's run: a minute per target.
+fuzz-ci:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=60
+
 demo: build
 	@bash scripts/demo.sh $(BUILD_DIR)
 
@@ -36,4 +51,4 @@ bench: build
 	@bash scripts/bench.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) demo-out
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR) demo-out

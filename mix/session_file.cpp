@@ -343,8 +343,11 @@ SessionTables sessionTables(const toml::table& root, const std::string& path, co
     SessionTables tables;
     tables.top.source = path;
     tables.top.line = 1;
-    for (const auto& [key, node] : root) {
-        const std::string name(key.str());
+    for (const auto& entry : root) {
+        // Named, not a structured binding: the lambda below captures it (clang 14 cannot
+        // capture a binding).
+        const toml::node& node = entry.second;
+        const std::string name(entry.first.str());
         const int line = static_cast<int>(node.source().begin.line);
         const auto tablesOf = [&](std::vector<ParamTable>& into) {
             const auto* array = node.as_array();

@@ -84,6 +84,18 @@ MasterSettings settingsFrom(const Json& o) {
     return s;
 }
 
+}  // namespace
+
+void checkJobFields(const std::map<std::string, std::string>& fields) {
+    try {
+        settingsFrom(validatedOptions(fields));
+    } catch (const HttpError& e) {
+        throw ConfigError(e.message);
+    }
+}
+
+namespace {
+
 class Service {
 public:
     explicit Service(const ServerSettings& settings) : settings_(settings), root_(fs::path(settings.dataDir) / "jobs") {

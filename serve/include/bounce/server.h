@@ -8,6 +8,7 @@
 // names, so a restart keeps finished jobs (and marks the ones that were running failed).
 #pragma once
 
+#include <map>
 #include <string>
 
 namespace bounce {
@@ -24,5 +25,10 @@ struct ServerSettings {
 // Serves until SIGINT or SIGTERM; returns the exit code. Throws ConfigError when it
 // cannot listen.
 int runServer(const ServerSettings& settings);
+
+// A job's option fields checked as the service checks them before queueing it (the
+// options of bounce master, by name), then parsed as the job would parse them. Throws
+// ConfigError naming the field. Used by the service, and by its fuzzer.
+void checkJobFields(const std::map<std::string, std::string>& fields);
 
 }  // namespace bounce
