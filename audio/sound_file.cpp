@@ -123,21 +123,29 @@ SoundFileReader::SoundFileReader(const std::string& path) {
         throw Error(path + ": sound file declares " + std::to_string(sfInfo.channels) + " channels at " +
                     std::to_string(sfInfo.samplerate) + " Hz");
     }
-    info_.path = path;
-    info_.sampleRate = sfInfo.samplerate;
-    info_.channels = sfInfo.channels;
-    info_.frames = sfInfo.frames;
-    info_.format = fileFormatOf(sfInfo.format);
-    info_.sampleFormat = sampleFormatOf(sfInfo.format);
-    info_.formatName = formatNameOf(sfInfo.format);
+    // From here a throw would skip the destructor: close the file on the way out (the
+    // audio fuzzer found the leak: a FLAC whose length cannot be measured).
+    try {
+        info_.path = path;
+        info_.sampleRate = sfInfo.samplerate;
+        info_.channels = sfInfo.channels;
+        info_.frames = sfInfo.frames;
+        info_.format = fileFormatOf(sfInfo.format);
+        info_.sampleFormat = sampleFormatOf(sfInfo.format);
+        info_.formatName = formatNameOf(sfInfo.format);
 
-    std::vector<int> map(static_cast<std::size_t>(sfInfo.channels), 0);
-    if (sf_command(file_, SFC_GET_CHANNEL_MAP_INFO, map.data(), static_cast<int>(map.size() * sizeof(int))) == SF_TRUE) {
-        for (int channel : map) info_.speakers.push_back(speakerOf(channel));
+        std::vector<int> map(static_cast<std::size_t>(sfInfo.channels), 0);
+        if (sf_command(file_, SFC_GET_CHANNEL_MAP_INFO, map.data(), static_cast<int>(map.size() * sizeof(int))) == SF_TRUE) {
+            for (int channel : map) info_.speakers.push_back(speakerOf(channel));
+        }
+        interleaved_.resize(kChunkFrames * static_cast<std::size_t>(sfInfo.channels));
+        info_.warnings = headerWarnings(file_);
+        if (sfInfo.frames < 0 || sfInfo.frames == SF_COUNT_MAX) countUnknownLength();
+    } catch (...) {
+        sf_close(file_);
+        file_ = nullptr;
+        throw;
     }
-    interleaved_.resize(kChunkFrames * static_cast<std::size_t>(sfInfo.channels));
-    info_.warnings = headerWarnings(file_);
-    if (sfInfo.frames < 0 || sfInfo.frames == SF_COUNT_MAX) countUnknownLength();
 }
 
 // A header that does not say how long the audio is (a FLAC stream's total_samples = 0, a
