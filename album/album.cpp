@@ -254,13 +254,11 @@ struct AlbumFormat {
 // The target, ceiling, container, bits and rate: CD's with --cd, else the target's, else
 // the first song's.
 AlbumFormat resolveAlbumFormat(const AlbumManifest& manifest, const AlbumSettings& settings, AlbumResult& result) {
-    const LoudnessTarget* target = findLoudnessTarget(settings.target);
-    if (!target) throw ConfigError("--target: unknown target \"" + settings.target + "\" (bounce master --help lists them)");
-    result.targetLufs = settings.lufs.value_or(target->integratedLufs);
-    result.ceilingDbtp = settings.ceilingDbtp.value_or(target->ceilingDbtp);
-    // Checked before any song is mastered (NaN fails too).
-    if (!(result.targetLufs >= -40.0 && result.targetLufs <= -5.0)) throw ConfigError("--lufs must be between -40 and -5");
-    if (!(result.ceilingDbtp >= -12.0 && result.ceilingDbtp <= 0.0)) throw ConfigError("--ceiling must be between -12 and 0 dBTP");
+    // Checked before any song is mastered.
+    const LoudnessAim aim = resolveLoudnessAim(settings.target, settings.lufs, settings.ceilingDbtp);
+    const LoudnessTarget* target = aim.target;
+    result.targetLufs = aim.lufs;
+    result.ceilingDbtp = aim.ceilingDbtp;
     if (settings.format != "wav" && settings.format != "flac") throw ConfigError("--format must be wav or flac");
     const std::string bits = !settings.bits.empty() ? settings.bits : !target->bits.empty() ? target->bits : "24";
     AlbumFormat f;
@@ -287,7 +285,7 @@ std::vector<double> songTargets(const AlbumManifest& manifest, const AlbumSettin
     std::vector<double> targets(count);
     for (std::size_t i = 0; i < count; ++i) {
         const double relative = settings.loudness == AlbumLoudness::Album ? inputLufs[i] - loudest : 0.0;
-        targets[i] = std::clamp(targetLufs + relative + manifest.tracks[i].loudnessOffsetLu, -40.0, -5.0);
+        targets[i] = std::clamp(targetLufs + relative + manifest.tracks[i].loudnessOffsetLu, kMinTargetLufs, kMaxTargetLufs);
     }
     return targets;
 }
@@ -462,11 +460,11 @@ public:
             dither_.setParams({16, DitherType::Tpdf});
             dither_.prepare({format.rate, static_cast<int>(kBlock), 2});
         }
-        continuousWriter_ = writerInto(*continuous_, format.sampleFormat, DitherType::None);
+        continuousWriter_ = writerInto(*continuous_, format.container, format.sampleFormat, DitherType::None);
         // The image is a copy of a 16-bit album, or dithered to 16 bits on its own.
         if (cd_)
-            cdWriter_ =
-                writerInto(*cd_, SampleFormat::Pcm16, format.sampleFormat == SampleFormat::Pcm16 ? DitherType::None : DitherType::Tpdf);
+            cdWriter_ = writerInto(*cd_, FileFormat::Wav, SampleFormat::Pcm16,
+                                   format.sampleFormat == SampleFormat::Pcm16 ? DitherType::None : DitherType::Tpdf);
     }
 
     void deliver(AudioView block) {
@@ -475,7 +473,8 @@ public:
         albumAnalyzer_.addFrames(block);
         for (std::size_t done = 0; done < block.frames();) {
             // Cut at the next track boundary.
-            if (!trackWriter_) trackWriter_ = writerInto(*tracks_[current_], format_.sampleFormat, DitherType::None, true);
+            if (!trackWriter_)
+                trackWriter_ = writerInto(*tracks_[current_], format_.container, format_.sampleFormat, DitherType::None, true);
             const std::uint64_t boundary = result_.tracks[current_].end;
             const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(block.frames() - done, boundary - written_));
             trackWriter_->write(ConstAudioView(block).subView(done, n));
@@ -502,12 +501,12 @@ public:
     void tagAndCommit(const AlbumManifest& manifest);
 
 private:
-    std::unique_ptr<OutputWriter> writerInto(AtomicOutputFile& file, SampleFormat sampleFormat, DitherType dither, bool measure = false) {
+    std::unique_ptr<OutputWriter> writerInto(AtomicOutputFile& file, FileFormat container, SampleFormat sampleFormat, DitherType dither,
+                                             bool measure = false) {
         OutputSpec spec;
         spec.into = &file;
-        spec.path = file.targetPath();
         spec.inputRate = format_.rate;
-        spec.container = &file == cd_.get() ? FileFormat::Wav : format_.container;
+        spec.container = container;
         spec.sampleFormat = sampleFormat;
         spec.dither = dither;
         spec.blockFrames = kBlock;

@@ -396,30 +396,23 @@ void rmsLevels(const AudioView* ios, std::size_t start, std::size_t frames, int 
     }
 }
 
-// The gain smoothers of a linked group, side by side (in pairs where the vector extension
-// is there).
+// The gain smoothers of a linked group, side by side: in pairs of vector lanes where the
+// vector extension is there, one by one otherwise.
+template <int N>
+void smoothGroupOf(float* const* work, std::size_t frames, const double* attack, const double* release, const double* makeup, double* state,
+                   double* maxReduction, double* sumReduction) noexcept {
+#if defined(__GNUC__)
+    if constexpr (N > 1) return smoothGroupPairs<N>(work, frames, attack, release, makeup, state, maxReduction, sumReduction);
+#endif
+    smoothGroup<N>(work, frames, attack, release, makeup, state, maxReduction, sumReduction);
+}
+
 void smoothLinkedGroup(int count, float* const* work, std::size_t frames, const double* attack, const double* release, const double* makeup,
                        double* state, double* maxReduction, double* sumReduction) noexcept {
-    switch (count) {
-    case 1: smoothGroup<1>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-#if defined(__GNUC__)
-    case 2: smoothGroupPairs<2>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-    case 3: smoothGroupPairs<3>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-    case 4: smoothGroupPairs<4>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-    case 5: smoothGroupPairs<5>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-    case 6: smoothGroupPairs<6>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-    case 7: smoothGroupPairs<7>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-    default: smoothGroupPairs<8>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-#else
-    case 2: smoothGroup<2>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-    case 3: smoothGroup<3>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-    case 4: smoothGroup<4>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-    case 5: smoothGroup<5>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-    case 6: smoothGroup<6>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-    case 7: smoothGroup<7>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-    default: smoothGroup<8>(work, frames, attack, release, makeup, state, maxReduction, sumReduction); break;
-#endif
-    }
+    using Smooth = void (*)(float* const*, std::size_t, const double*, const double*, const double*, double*, double*, double*) noexcept;
+    static constexpr Smooth kByCount[] = {smoothGroupOf<1>, smoothGroupOf<2>, smoothGroupOf<3>, smoothGroupOf<4>,
+                                          smoothGroupOf<5>, smoothGroupOf<6>, smoothGroupOf<7>, smoothGroupOf<8>};
+    kByCount[std::clamp(count, 1, 8) - 1](work, frames, attack, release, makeup, state, maxReduction, sumReduction);
 }
 
 }  // namespace

@@ -24,13 +24,13 @@ std::size_t editDistance(const std::string& a, const std::string& b) {
     return row[b.size()];
 }
 
-std::string formatNumber(double v) {
+}  // namespace
+
+std::string formatParamNumber(double v) {
     std::ostringstream out;
     out << v;
     return out.str();
 }
-
-}  // namespace
 
 std::string ParamTable::where(const std::string& key) const {
     const auto it = entries.find(key);
@@ -54,13 +54,14 @@ double ParamTable::number(const std::string& key, double fallback, double min, d
     const double* v = std::get_if<double>(&it->second.value);
     if (!v) fail(key, key + " must be a number");
     if (!std::isfinite(*v) || *v < min || *v > max)
-        fail(key, key + " must be between " + formatNumber(min) + " and " + formatNumber(max) + " (got " + formatNumber(*v) + ")");
+        fail(key, key + " must be between " + formatParamNumber(min) + " and " + formatParamNumber(max) + " (got " + formatParamNumber(*v) +
+                      ")");
     return *v;
 }
 
 int ParamTable::integer(const std::string& key, int fallback, int min, int max) const {
     const double v = number(key, fallback, min, max);
-    if (v != std::floor(v)) fail(key, key + " must be a whole number (got " + formatNumber(v) + ")");
+    if (v != std::floor(v)) fail(key, key + " must be a whole number (got " + formatParamNumber(v) + ")");
     return static_cast<int>(v);
 }
 

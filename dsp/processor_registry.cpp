@@ -18,17 +18,10 @@
 #include <limits>
 #include <map>
 #include <stdexcept>
-#include <sstream>
 
 namespace bounce {
 
 // ---- reading a table against its descriptors ----
-
-const ParamDescriptor* ProcessorDescriptor::param(const std::string& key) const {
-    for (const auto& p : params)
-        if (p.key == key) return &p;
-    return nullptr;
-}
 
 const ParamDescriptor& ParamReader::descriptor(const std::string& key) const {
     for (const auto& p : params_)
@@ -51,10 +44,10 @@ int ParamReader::integer(const std::string& key) const {
     const auto& d = descriptor(key);
     const int value = table_.integer(key, static_cast<int>(d.defaultValue), static_cast<int>(d.minValue), static_cast<int>(d.maxValue));
     if (!d.allowed.empty() && std::find(d.allowed.begin(), d.allowed.end(), static_cast<double>(value)) == d.allowed.end()) {
-        std::ostringstream list;
+        std::string list;
         for (std::size_t i = 0; i < d.allowed.size(); ++i)
-            list << (i == 0 ? "" : i + 1 == d.allowed.size() ? " or " : ", ") << d.allowed[i];
-        table_.fail(key, key + " must be " + list.str() + " (got " + std::to_string(value) + ")");
+            list += (i == 0 ? "" : i + 1 == d.allowed.size() ? " or " : ", ") + formatParamNumber(d.allowed[i]);
+        table_.fail(key, key + " must be " + list + " (got " + std::to_string(value) + ")");
     }
     return value;
 }
@@ -206,6 +199,17 @@ std::vector<ParamDescriptor> filterParams(EqBandType type) {
     return {};
 }
 
+// filterParams() made once per band type: what the bands of an eq are read against
+// (automation reads them every 32 frames).
+const std::vector<ParamDescriptor>& filterKeys(EqBandType type) {
+    static const std::vector<std::vector<ParamDescriptor>> keys = [] {
+        std::vector<std::vector<ParamDescriptor>> all;
+        for (int t = 0; t <= static_cast<int>(EqBandType::Tilt); ++t) all.push_back(filterParams(static_cast<EqBandType>(t)));
+        return all;
+    }();
+    return keys[static_cast<std::size_t>(type)];
+}
+
 EqBand readBand(const ParamReader& r, EqBandType type) {
     EqBand band;
     band.type = type;
@@ -234,7 +238,7 @@ EqParams readEqBands(const ParamReader& r) {
             if (typeName == b.name) found = &b;
         }
         if (!found) table.fail("type", "band type must be one of " + names + " (got \"" + typeName + "\")");
-        const auto& keys = findProcessorDescriptor(found->name)->params;
+        const auto& keys = filterKeys(found->type);
         params.bands[static_cast<std::size_t>(params.bandCount++)] = readBand(ParamReader(table, keys), found->type);
         table.rejectUnknownKeys("an eq band");
     }
@@ -272,6 +276,16 @@ std::vector<ParamDescriptor> compressorParams() {
         number("lookahead_ms", "ms", c.lookaheadMs, 0.0, 20.0, "applied at prepare; the latency"),
         number("sidechain_hpf_hz", "Hz", c.sidechainHighpassHz, 0.0, 2000.0, "0: off; a 12 dB/oct high-pass on the detector"),
     };
+}
+
+// The keys of a multiband compressor's band: its upper crossover, then a compressor's.
+const std::vector<ParamDescriptor>& multibandBandKeys() {
+    static const std::vector<ParamDescriptor> keys = [] {
+        std::vector<ParamDescriptor> k = compressorParams();
+        k.insert(k.begin(), required("up_to_hz", "Hz", 20.0, 20000.0, "the band's upper crossover; not in the last band"));
+        return k;
+    }();
+    return keys;
 }
 
 // A note value as in "1/8", "1/8d" (dotted), "1/16t" (triplet), in quarter-note beats.
@@ -349,7 +363,7 @@ void addCompressors(std::vector<ProcessorDescriptor>& all) {
                   tables("band", "2 to 6 bands, low to high: a compressor's keys, and up_to_hz")},
                  [](const ParamReader& r, int, Processor* existing) {
                      const ParamTable& p = r.table();
-                     const auto& bandKeys = findProcessorDescriptor("multiband_compressor")->tableParams;
+                     const auto& bandKeys = multibandBandKeys();
                      MultibandCompressorParams params;
                      params.crossover = r.flag("linear_phase") ? CrossoverType::LinearPhase : CrossoverType::Lr4;
                      const auto& bands = p.tables("band");
@@ -372,9 +386,7 @@ void addCompressors(std::vector<ProcessorDescriptor>& all) {
                      }
                      return apply<MultibandCompressor>(existing, params);
                  });
-    multiband.tableParams = compressorParams();
-    multiband.tableParams.insert(multiband.tableParams.begin(),
-                                 required("up_to_hz", "Hz", 20.0, 20000.0, "the band's upper crossover; not in the last band"));
+    multiband.tableParams = multibandBandKeys();
     all.push_back(std::move(multiband));
 }
 
@@ -669,9 +681,11 @@ std::vector<std::string> insertInputFiles(const InsertSpec& insert) {
 }
 
 void configureProcessor(Processor& processor, const InsertSpec& insert, int channels) {
-    const ProcessorDescriptor* d = findProcessorDescriptor(insert.type);
-    if (!d || !d->automatable) return;
-    d->factory(ParamReader(insert.params, d->params), channels, &processor);
+    if (const ProcessorDescriptor* d = findProcessorDescriptor(insert.type)) configureProcessor(processor, *d, insert, channels);
+}
+
+void configureProcessor(Processor& processor, const ProcessorDescriptor& descriptor, const InsertSpec& insert, int channels) {
+    if (descriptor.automatable) descriptor.factory(ParamReader(insert.params, descriptor.params), channels, &processor);
 }
 
 }  // namespace bounce

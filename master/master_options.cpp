@@ -78,9 +78,9 @@ void applyMasterOption(MasterSettings& s, const std::string& name, const std::st
         s.target = value;
         s.targetGiven = true;
     } else if (name == "lufs") {
-        s.lufs = number(name, value, -40.0, -5.0);
+        s.lufs = number(name, value, kMinTargetLufs, kMaxTargetLufs);
     } else if (name == "ceiling") {
-        s.ceilingDbtp = number(name, value, -12.0, 0.0);
+        s.ceilingDbtp = number(name, value, kMinCeilingDbtp, kMaxCeilingDbtp);
     } else if (name == "style") {
         if (std::find(masterStyles().begin(), masterStyles().end(), value) == masterStyles().end())
             fail(name, "must be " + masterStyleNames(), value);

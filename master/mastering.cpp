@@ -599,8 +599,7 @@ PassResult renderPass(const std::string& input, Chain& chain, double outputRate,
     SoundFileReader reader(input);
     const SoundFileInfo& info = reader.info();
     OutputSpec spec;
-    spec.into = into;
-    spec.path = into ? into->targetPath() : "";
+    spec.into = into;  // none: measure only
     spec.inputRate = info.sampleRate;
     spec.outputRate = outputRate;
     spec.channels = info.channels;
@@ -618,7 +617,6 @@ PassResult renderPass(const std::string& input, Chain& chain, double outputRate,
         [&](ConstAudioView block) { delivery.write(block); });
     PassResult r;
     r.output = delivery.close();
-    r.output.path.clear();
     if (profileOutput) r.outputProfile = delivery.analyzer()->spectrumProfile(r.output);
     if (chain.limiter) {
         r.limiterMaxDb = chain.limiter->maxGainReductionDb();
@@ -637,20 +635,12 @@ namespace {
 // The target, and the loudness and ceiling asked for (the target's unless overridden),
 // checked; into result.
 const LoudnessTarget* resolveTarget(const MasterSettings& settings, MasterResult& result) {
-    const LoudnessTarget* target = findLoudnessTarget(settings.target);
-    if (!target) {
-        std::string names;
-        for (const auto& t : loudnessTargets()) names += (names.empty() ? "" : ", ") + t.name;
-        throw ConfigError("--target must be one of " + names + " (got \"" + settings.target + "\")");
-    }
-    result.targetLufs = settings.lufs.value_or(target->integratedLufs);
-    result.ceilingDbtp = settings.ceilingDbtp.value_or(target->ceilingDbtp);
-    // Written so that NaN fails too (a library caller may pass one).
-    if (!(result.targetLufs >= -40.0 && result.targetLufs <= -5.0)) throw ConfigError("--lufs must be between -40 and -5");
+    const LoudnessAim aim = resolveLoudnessAim(settings.target, settings.lufs, settings.ceilingDbtp);
+    result.targetLufs = aim.lufs;
+    result.ceilingDbtp = aim.ceilingDbtp;
     for (double amount : {settings.match.tone, settings.match.width, settings.match.loudness, settings.match.dynamics})
         if (!(amount >= 0.0 && amount <= 1.0)) throw ConfigError("--match amounts must be between 0 and 1");
-    if (!(result.ceilingDbtp >= -12.0 && result.ceilingDbtp <= 0.0)) throw ConfigError("--ceiling must be between -12 and 0 dBTP");
-    return target;
+    return aim.target;
 }
 
 // Neutral leaves the stereo alone, but for bass that bounce check would flag as out of
@@ -704,7 +694,7 @@ SpectrumProfile matchReferences(const MasterSettings& settings, const SpectrumPr
     result.distanceBeforeDb = result.match->distanceDb;
     if (!settings.lufs && !settings.targetGiven) {
         result.targetLufs = inputLufs + settings.match.loudness * (*referenceProfile.integratedLufs - inputLufs);
-        result.targetLufs = std::clamp(result.targetLufs, -40.0, -5.0);
+        result.targetLufs = std::clamp(result.targetLufs, kMinTargetLufs, kMaxTargetLufs);
     }
     // The references decide the width, the low end's too: the style's mono-lows stage
     // would undo a reference's wide lows (unless asked for with --set).

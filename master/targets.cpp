@@ -1,5 +1,9 @@
 #include "bounce/master.h"
 
+#include "bounce/error.h"
+
+#include <cstdio>
+
 namespace bounce {
 
 // The one table of delivery targets. Sources in docs/targets.md.
@@ -25,6 +29,28 @@ const LoudnessTarget* findLoudnessTarget(const std::string& name) {
     for (const auto& t : loudnessTargets())
         if (t.name == name) return &t;
     return nullptr;
+}
+
+LoudnessAim resolveLoudnessAim(const std::string& target, std::optional<double> lufs, std::optional<double> ceilingDbtp) {
+    LoudnessAim aim;
+    aim.target = findLoudnessTarget(target);
+    if (!aim.target) {
+        std::string names;
+        for (const auto& t : loudnessTargets()) names += (names.empty() ? "" : ", ") + t.name;
+        throw ConfigError("--target must be one of " + names + " (got \"" + target + "\")");
+    }
+    aim.lufs = lufs.value_or(aim.target->integratedLufs);
+    aim.ceilingDbtp = ceilingDbtp.value_or(aim.target->ceilingDbtp);
+    char text[80];
+    if (!(aim.lufs >= kMinTargetLufs && aim.lufs <= kMaxTargetLufs)) {
+        std::snprintf(text, sizeof text, "--lufs must be between %g and %g", kMinTargetLufs, kMaxTargetLufs);
+        throw ConfigError(text);
+    }
+    if (!(aim.ceilingDbtp >= kMinCeilingDbtp && aim.ceilingDbtp <= kMaxCeilingDbtp)) {
+        std::snprintf(text, sizeof text, "--ceiling must be between %g and %g dBTP", kMinCeilingDbtp, kMaxCeilingDbtp);
+        throw ConfigError(text);
+    }
+    return aim;
 }
 
 }  // namespace bounce

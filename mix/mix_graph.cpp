@@ -24,6 +24,8 @@ std::vector<InsertLane> insertLanesFor(const std::vector<AutomationLane>& lanes,
         l.path = path->second;
         l.cursor = std::make_unique<LaneCursor>(&lane, rate);
         l.spec = inserts[path->first];
+        l.descriptor = findProcessorDescriptor(l.spec.type);
+        if (!l.descriptor) continue;  // the session reader refused it already
         result.push_back(std::move(l));
     }
     return result;
@@ -87,7 +89,7 @@ void MixGraph::addTrack(const TrackSpec& t, const std::string& scratchFolder, bo
 
 // A bus, a return or the master: one shape (StripSpec), stereo.
 void MixGraph::addStrip(NodeKind kind, const StripSpec& strip) {
-    Node& n = add(kind, kind == NodeKind::Master ? std::string("master") : strip.name);
+    Node& n = add(kind, strip.name);
     n.gainDb = strip.gainDb;
     n.pan = strip.pan;
     n.panLaw = strip.panLaw;
@@ -341,7 +343,7 @@ void MixGraph::processInserts(Node& n, AudioView work, std::uint64_t at) {
         const std::size_t frames = std::min(kInsertAutomationFrames, work.frames() - start);
         for (auto& lane : n.insertLanes) {
             setInsertParameter(lane.spec, lane.path, lane.cursor->valueAt(at + start));
-            configureProcessor(n.inserts.at(lane.insert), lane.spec, n.channels);
+            configureProcessor(n.inserts.at(lane.insert), *lane.descriptor, lane.spec, n.channels);
         }
         n.inserts.process(work.subView(start, frames));
     }

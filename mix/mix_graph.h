@@ -12,6 +12,7 @@
 #include "bounce/audio_buffer.h"
 #include "bounce/delay_line.h"
 #include "bounce/processor_chain.h"
+#include "bounce/processor_registry.h"
 #include "bounce/session.h"
 #include "lane_cursor.h"
 #include "track_source.h"
@@ -60,6 +61,7 @@ struct InsertLane {
     std::vector<std::string> path;
     std::unique_ptr<LaneCursor> cursor;
     InsertSpec spec;
+    const ProcessorDescriptor* descriptor = nullptr;  // spec.type's, found once
 };
 
 struct Node {

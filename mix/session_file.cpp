@@ -283,8 +283,8 @@ TrackSpec readTrack(const ParamTable& t, const Context& context) {
     return track;
 }
 
-// The keys every strip has: name (not the master's), gain_db, pan, pan_law, mute (not the
-// master's), and its inserts. `what` names it in messages ("bus", "return").
+// The keys every strip has: gain_db and the inserts; and but for the master's, a name,
+// pan, pan_law and mute. `what` names it in messages ("bus", "return").
 void readStrip(const ParamTable& t, const Context& context, const std::string& what, StripSpec& strip) {
     strip.line = t.line;
     if (what != "master") {
@@ -293,8 +293,6 @@ void readStrip(const ParamTable& t, const Context& context, const std::string& w
         strip.pan = t.number("pan", 0.0, -1.0, 1.0);
         strip.panLaw = readPanLaw(t);
         strip.mute = t.flag("mute", false);
-    } else {
-        strip.name = "master";
     }
     strip.gainDb = t.number("gain_db", 0.0, -96.0, 24.0);
     strip.inserts = readInserts(t, 2);

@@ -10,12 +10,6 @@
 namespace bounce {
 namespace {
 
-std::string formatNumber(double v) {
-    std::ostringstream out;
-    out << v;
-    return out.str();
-}
-
 std::string quotedList(const std::vector<std::string>& names) {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "" : ", ") + ("\"" + n + "\"");
@@ -32,11 +26,11 @@ std::string unitOf(const ParamDescriptor& p) {
 
 std::string rangeOf(const ParamDescriptor& p) {
     switch (p.kind) {
-    case ParamKind::Number: return formatNumber(p.minValue) + " .. " + formatNumber(p.maxValue);
+    case ParamKind::Number: return formatParamNumber(p.minValue) + " .. " + formatParamNumber(p.maxValue);
     case ParamKind::Integer: {
-        if (p.allowed.empty()) return formatNumber(p.minValue) + " .. " + formatNumber(p.maxValue);
+        if (p.allowed.empty()) return formatParamNumber(p.minValue) + " .. " + formatParamNumber(p.maxValue);
         std::string out;
-        for (double v : p.allowed) out += (out.empty() ? "" : ", ") + formatNumber(v);
+        for (double v : p.allowed) out += (out.empty() ? "" : ", ") + formatParamNumber(v);
         return out;
     }
     case ParamKind::Choice: return quotedList(p.choices);
@@ -48,7 +42,7 @@ std::string defaultOf(const ParamDescriptor& p) {
     if (p.required) return "required";
     switch (p.kind) {
     case ParamKind::Number:
-    case ParamKind::Integer: return formatNumber(p.defaultValue);
+    case ParamKind::Integer: return formatParamNumber(p.defaultValue);
     case ParamKind::Flag: return p.defaultValue != 0.0 ? "true" : "false";
     case ParamKind::Choice: return "\"" + p.defaultText + "\"";
     case ParamKind::Text: return p.defaultText.empty() ? "none" : "\"" + p.defaultText + "\"";

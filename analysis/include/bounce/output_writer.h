@@ -19,10 +19,11 @@
 namespace bounce {
 
 struct OutputSpec {
-    std::string path;                 // the target; empty: measure only, write nothing
+    std::string path;                 // the target; empty (and no `into`): measure only, write nothing
     std::vector<std::string> inputs;  // files the target must not be
-    // Write into this output's temporary instead, and leave the commit to its owner (who
-    // tags or checks the file first, or writes it again in a later pass).
+    // Or write into this output's temporary (path and inputs are then its), and leave the
+    // commit to its owner (who tags or checks the file first, or writes it again in a later
+    // pass).
     AtomicOutputFile* into = nullptr;
     double inputRate = 48000.0;
     double outputRate = 0.0;  // 0: the input rate

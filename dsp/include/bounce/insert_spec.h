@@ -57,6 +57,10 @@ private:
     mutable std::map<std::string, bool> read_;
 };
 
+// A parameter's number as messages and docs/processors.md print it (shortest form: 0.7071,
+// 96000, -0.5): one formatter, so the docs' ranges read as the errors do.
+std::string formatParamNumber(double v);
+
 struct InsertSpec {
     std::string type;
     ParamTable params;  // everything but `type`

@@ -49,8 +49,6 @@ struct ProcessorDescriptor {
     // bands of an eq take the keys of their own filter type instead.
     std::vector<ParamDescriptor> tableParams;
     ProcessorFactory factory;
-
-    const ParamDescriptor* param(const std::string& key) const;
 };
 
 // Reads a parameter table against descriptors: the range, default and allowed values come
@@ -94,5 +92,8 @@ bool processorIsAutomatable(const std::string& type);
 std::vector<std::string> insertInputFiles(const InsertSpec& insert);
 bool processorIsLinear(const std::string& type);
 void configureProcessor(Processor& processor, const InsertSpec& insert, int channels);
+// The same with the type's descriptor found once (the mix's automation calls this every 32
+// frames: no search by name there).
+void configureProcessor(Processor& processor, const ProcessorDescriptor& descriptor, const InsertSpec& insert, int channels);
 
 }  // namespace bounce

@@ -52,6 +52,19 @@ std::string masterStyleNames();
 // nullptr when unknown.
 const LoudnessTarget* findLoudnessTarget(const std::string& name);
 
+// What a master or an album may aim at (--lufs, --ceiling).
+constexpr double kMinTargetLufs = -40.0, kMaxTargetLufs = -5.0;
+constexpr double kMinCeilingDbtp = -12.0, kMaxCeilingDbtp = 0.0;
+
+// A run's aim: the named target's loudness and ceiling unless overridden, checked (NaN
+// fails too: a library caller may pass one). Throws ConfigError naming the option.
+struct LoudnessAim {
+    const LoudnessTarget* target = nullptr;
+    double lufs = 0.0;
+    double ceilingDbtp = 0.0;
+};
+LoudnessAim resolveLoudnessAim(const std::string& target, std::optional<double> lufs, std::optional<double> ceilingDbtp);
+
 struct Metadata {
     std::string title, artist, album, date, isrc, genre;
     int trackNumber = 0, trackTotal = 0;

@@ -99,8 +99,9 @@ struct BusSpec : StripSpec {
 // mix = 1), and goes to master.
 struct ReturnSpec : StripSpec {};
 
-// The master strip has no pan or mute (a session file cannot set them).
+// The master strip has no pan or mute (a session file cannot set them), and its name.
 struct MasterSpec : StripSpec {
+    MasterSpec() { name = "master"; }
     double outputSampleRate = 0.0;  // 0: the session's
     std::string bits = "24";        // "16", "24" or "32f"
 };
