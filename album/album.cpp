@@ -17,7 +17,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 
 namespace bounce {
@@ -28,7 +27,6 @@ namespace {
 constexpr double kCdRate = 44100.0;
 constexpr std::uint64_t kCdFrame = 588;  // samples per CD frame (1/75 s at 44.1 kHz)
 constexpr double kDefaultGapSeconds = 2.0;
-constexpr double kTrimBelowDbfs = -60.0;
 constexpr std::size_t kBlock = 4096;
 
 std::string trimmed(std::string s) {
@@ -441,20 +439,20 @@ void checkOutputNamesDiffer(const AlbumManifest& manifest, const AlbumSettings& 
 class AlbumOutputs {
 public:
     AlbumOutputs(const AlbumManifest& manifest, const AlbumSettings& settings, const AlbumFormat& format,
-                 const std::vector<std::string>& inputs, AlbumResult& result)
-        : result_(result), format_(format), albumAnalyzer_(format.rate, 2) {
+                 const std::vector<std::string>& inputs, OutputSet& set, AlbumResult& result)
+        : result_(result), format_(format), set_(set), albumAnalyzer_(format.rate, 2) {
         const AlbumOutputNames names = albumOutputNames(manifest, settings);
         for (std::size_t i = 0; i < result.tracks.size(); ++i) {
             result.tracks[i].path = names.tracks[i];
-            tracks_.push_back(std::make_unique<AtomicOutputFile>(result.tracks[i].path, inputs));
+            tracks_.push_back(&set.add(result.tracks[i].path, inputs));
         }
         result.continuousPath = names.continuous;
-        continuous_ = std::make_unique<AtomicOutputFile>(result.continuousPath, inputs);
+        continuous_ = &set.add(result.continuousPath, inputs);
         if (settings.cd) {
             result.cdPath = names.cd;
             result.cuePath = names.cue;
-            cd_ = std::make_unique<AtomicOutputFile>(result.cdPath, inputs);
-            cue_ = std::make_unique<AtomicOutputFile>(result.cuePath, inputs);
+            cd_ = &set.add(result.cdPath, inputs);
+            cue_ = &set.add(result.cuePath, inputs);
         }
         if (format.sampleFormat == SampleFormat::Pcm16) {
             dither_.setParams({16, DitherType::Tpdf});
@@ -523,8 +521,11 @@ private:
 
     AlbumResult& result_;
     AlbumFormat format_;
-    std::vector<std::unique_ptr<AtomicOutputFile>> tracks_;
-    std::unique_ptr<AtomicOutputFile> continuous_, cd_, cue_;
+    OutputSet& set_;  // every file below: committed together
+    std::vector<AtomicOutputFile*> tracks_;
+    AtomicOutputFile* continuous_ = nullptr;
+    AtomicOutputFile* cd_ = nullptr;
+    AtomicOutputFile* cue_ = nullptr;
     Dither dither_;
     std::unique_ptr<OutputWriter> continuousWriter_, cdWriter_, trackWriter_;
     ProgramAnalyzer albumAnalyzer_;
@@ -534,7 +535,7 @@ private:
 
 // Tags: ReplayGain 2.0 (reference -18 LUFS, peaks linear) and, in FLAC, R128 gains (Q7.8
 // dB relative to -23 LUFS, as Opus and EBU R128 players read them); then the CUE sheet,
-// and every file renamed into place.
+// and every file moved into place, all or none.
 void AlbumOutputs::tagAndCommit(const AlbumManifest& manifest) {
     const double albumLufs = result_.integratedLufs.value_or(result_.targetLufs);
     const double albumPeak = std::pow(10.0, result_.truePeakDbtp.value_or(0.0) / 20.0);
@@ -570,15 +571,11 @@ void AlbumOutputs::tagAndCommit(const AlbumManifest& manifest) {
     }
     writeMetadata(continuous_->tempPath(), whole);
     if (cue_) {
-        std::ofstream cue(cue_->tempPath(), std::ios::binary);
-        cue << cueSheet(manifest, result_.tracks, fs::path(result_.cdPath).filename().string());
-        cue.close();  // a full disk may only show here
-        if (!cue) throw Error(result_.cuePath + ": could not write the CUE sheet");
+        TextOutput cue(*cue_);
+        cue.write(cueSheet(manifest, result_.tracks, fs::path(result_.cdPath).filename().string()));
+        cue.close();
     }
-    for (auto& o : tracks_) o->commit();
-    continuous_->commit();
-    if (cd_) cd_->commit();
-    if (cue_) cue_->commit();
+    set_.commit();
 }
 
 // Adds the part of `song` that plays in [at, at + block's length) into block, faded.
@@ -654,7 +651,8 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
     AlbumResult result;
     const AlbumFormat format = resolveAlbumFormat(manifest, settings, result);
     checkOutputNamesDiffer(manifest, settings);
-    fs::create_directories(settings.outputDir);
+    OutputSet delivered;  // declared first, so that it goes last: the folder it made is empty by then
+    delivered.createFolder(settings.outputDir);
     const std::vector<std::string> inputs = albumInputs(manifest);
 
     // The songs are mastered into a scratch folder that goes however the render ends (an
@@ -668,7 +666,7 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
     std::vector<Placement> songs = masterSongs(manifest, settings, format.rate, scratchFolder, intermediates, result);
     const std::uint64_t total = layOut(manifest, settings, format.rate, songs, result);
 
-    AlbumOutputs outputs(manifest, settings, format, inputs, result);
+    AlbumOutputs outputs(manifest, settings, format, inputs, delivered, result);
     streamAlbum(songs, total, result.ceilingDbtp, format.rate, outputs);
     outputs.finish();
     outputs.tagAndCommit(manifest);

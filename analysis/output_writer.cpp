@@ -5,7 +5,7 @@
 namespace bounce {
 
 OutputWriter::OutputWriter(const OutputSpec& spec, std::unique_ptr<ProgramAnalyzer> analyzer)
-    : outputRate_(spec.outputRate > 0.0 ? spec.outputRate : spec.inputRate), analyzer_(std::move(analyzer)) {
+    : outputRate_(spec.outputRate > 0.0 ? spec.outputRate : spec.inputRate), set_(spec.set), analyzer_(std::move(analyzer)) {
     if (!spec.path.empty() && !spec.into) file_ = std::make_unique<AtomicOutputFile>(spec.path, spec.inputs);
     if (AtomicOutputFile* target = spec.into ? spec.into : file_.get()) {
         targetPath_ = target->targetPath();
@@ -50,7 +50,11 @@ void OutputWriter::deliver(ConstAudioView block) {
 AnalysisResult OutputWriter::close() {
     if (resampler_) resampler_->flush([this](ConstAudioView out) { deliver(out); });
     if (writer_) writer_->close();
-    if (file_) file_->commit();
+    if (file_ && set_) {
+        set_->adopt(std::move(file_));
+    } else if (file_) {
+        file_->commit();
+    }
     AnalysisResult r = analyzer_ ? analyzer_->result() : AnalysisResult{};
     r.path = targetPath_;
     return r;

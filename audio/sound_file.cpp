@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <cstdio>
+#include <fcntl.h>
 #include <filesystem>
 #include <sstream>
 #include <system_error>
@@ -140,7 +141,11 @@ SoundFileReader::SoundFileReader(const std::string& path) {
         }
         interleaved_.resize(kChunkFrames * static_cast<std::size_t>(sfInfo.channels));
         info_.warnings = headerWarnings(file_);
-        if (sfInfo.frames < 0 || sfInfo.frames == SF_COUNT_MAX) countUnknownLength();
+        if (sfInfo.frames < 0 || sfInfo.frames == SF_COUNT_MAX) {
+            countUnknownLength();
+        } else if (info_.format == FileFormat::Flac && sfInfo.frames > 0) {
+            checkClaimedLength();
+        }
     } catch (...) {
         sf_close(file_);
         file_ = nullptr;
@@ -159,6 +164,28 @@ void SoundFileReader::countUnknownLength() {
     if (sf_seek(file_, 0, SEEK_SET) < 0) throw Error(info_.path + ": cannot read it again after measuring its length");
     info_.frames = frames;
     info_.warnings.push_back("the header does not give the length; read to the end: " + std::to_string(frames) + " frames");
+}
+
+// A FLAC stream's STREAMINFO gives its length, and a cut file (a download that stopped)
+// keeps claiming it: every length planned from it (a mix's end, a time stretch) would run
+// on in silence, or fail part-way. libsndfile reads a WAV's length from the data it holds,
+// so only FLAC needs this. One seek to the claimed last frame tells (libFLAC finds it by
+// a bisection over the frame headers: a few reads, not a decode); if it is not there, the
+// file is opened again (a failed seek leaves the decoder unusable) and read to its end.
+void SoundFileReader::checkClaimedLength() {
+    if (sf_seek(file_, 0, SEEK_CUR) < 0) return;  // not seekable
+    const sf_count_t claimed = info_.frames;
+    if (sf_seek(file_, claimed - 1, SEEK_SET) == claimed - 1 && sf_readf_float(file_, interleaved_.data(), 1) == 1) {
+        if (sf_seek(file_, 0, SEEK_SET) < 0) throw Error(info_.path + ": cannot read it again after checking its length");
+        return;
+    }
+    sf_close(file_);
+    SF_INFO again{};
+    file_ = sf_open(info_.path.c_str(), SFM_READ, &again);
+    if (!file_) throw Error(info_.path + ": cannot read it again after checking its length");
+    countUnknownLength();
+    info_.warnings.back() = "truncated: the header claims " + std::to_string(claimed) + " frames, the file holds " +
+                            std::to_string(info_.frames) + "; reading what is there";
 }
 
 SoundFileReader::~SoundFileReader() {
@@ -329,8 +356,17 @@ SoundFileWriter::SoundFileWriter(const std::string& path, const SoundFileSpec& s
     if (!sf_format_check(&sfInfo))
         throw Error(path + ": this format cannot hold " + std::to_string(spec.channels) + " channels at " +
                     std::to_string(sfInfo.samplerate) + " Hz with that sample format");
-    file_ = sf_open(path.c_str(), SFM_WRITE, &sfInfo);
-    if (!file_) throw Error(path + ": cannot create (" + sf_strerror(nullptr) + ")");
+    // Opened here rather than by libsndfile, with O_NOFOLLOW: an output's temporary is the
+    // regular file AtomicOutputFile made, never a link put in its place.
+    // The descriptor stays ours (close_desc false): libsndfile closes it on some failures
+    // and not others, and its close is checked below.
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd_ < 0) throw Error(path + ": cannot create (" + std::strerror(errno) + ")");
+    file_ = sf_open_fd(fd_, SFM_WRITE, &sfInfo, SF_FALSE);
+    if (!file_) {
+        ::close(fd_);
+        throw Error(path + ": cannot create (" + sf_strerror(nullptr) + ")");
+    }
     if ((sfInfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RF64) sf_command(file_, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
     sf_command(file_, SFC_SET_CLIPPING, nullptr, SF_TRUE);
     interleaved_.resize(kChunkFrames * static_cast<std::size_t>(spec.channels));
@@ -366,7 +402,10 @@ void SoundFileWriter::close() {
     SNDFILE* file = file_;
     file_ = nullptr;
     sf_write_sync(file);
-    if (sf_close(file) != 0) throw Error(path_ + ": could not finish writing the file");
+    const bool closed = sf_close(file) == 0;
+    const bool released = ::close(fd_) == 0;
+    fd_ = -1;
+    if (!closed || !released) throw Error(path_ + ": could not finish writing the file");
 }
 
 }  // namespace bounce

@@ -287,7 +287,7 @@ private:
 class SystemBank {
 public:
     SystemBank(const std::vector<const PlaybackSystem*>& chosen, double rate, int channels, const std::string& path,
-               const std::string& againstPath, const std::string& previewDir)
+               const std::string& againstPath, const std::string& previewDir, OutputSet& previews)
         : streams(chosen.size()), channels_(channels) {
         for (std::size_t i = 0; i < chosen.size(); ++i) {
             SystemStream& s = streams[i];
@@ -314,6 +314,7 @@ public:
                 spec.sampleFormat = SampleFormat::Pcm24;
                 spec.dither = DitherType::None;
                 spec.blockFrames = kBlock;
+                spec.set = &previews;
                 s.preview = std::make_unique<OutputWriter>(spec);
             }
         }
@@ -528,7 +529,8 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     const std::vector<const PlaybackSystem*> chosen = chooseSystems(settings);
     SoundFileReader reader(path);
     const SoundFileInfo info = reader.info();
-    if (!settings.previewDir.empty()) fs::create_directories(settings.previewDir);
+    OutputSet previews;  // all of them at the end, or none
+    if (!settings.previewDir.empty()) previews.createFolder(settings.previewDir);
 
     // One pass: the programme measured, its waveform drawn, the systems played.
     ProgramAnalyzer input(info.sampleRate, info.channels, info.speakers);
@@ -536,7 +538,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     HopWatcher hops;
     input.setHopCallback([&hops](const LoudnessHop& hop) { hops.onHop(hop); });
     WaveformWatcher waveform(info);
-    SystemBank systems(chosen, info.sampleRate, info.channels, path, settings.againstPath, settings.previewDir);
+    SystemBank systems(chosen, info.sampleRate, info.channels, path, settings.againstPath, settings.previewDir, previews);
     AudioBuffer block(info.channels, kBlock);
     while (const std::size_t n = reader.read(block.view())) {
         const ConstAudioView in = ConstAudioView(block.view()).subView(0, n);
@@ -568,6 +570,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     if (r.findings.empty()) findings.add(Severity::Info, "clean", "no problems found");
 
     if (!settings.againstPath.empty()) r.against = compareVersions(path, settings.againstPath, info.sampleRate, r);
+    previews.commit();
     return r;
 }
 

@@ -5,7 +5,6 @@
 #include "bounce/atomic_output.h"
 #include "bounce/error.h"
 
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -29,21 +28,14 @@ int runAnalyze(const AnalyzeArgs& args) {
     for (const auto& path : args.files) {
         try {
             AnalyzeOptions options;
-            std::unique_ptr<AtomicOutputFile> curveFile;
-            std::ofstream curve;
+            std::unique_ptr<TextOutput> curve;
             if (!args.curvePath.empty()) {
-                curveFile = std::make_unique<AtomicOutputFile>(args.curvePath, args.files);
-                curve.open(curveFile->tempPath());
-                if (!curve) throw Error(args.curvePath + ": cannot create");
-                curve << loudnessCurveCsvHeader();
-                options.onHop = [&curve](const LoudnessHop& hop) { curve << loudnessCurveCsvRow(hop); };
+                curve = std::make_unique<TextOutput>(args.curvePath, args.files);
+                curve->write(loudnessCurveCsvHeader());
+                options.onHop = [&curve](const LoudnessHop& hop) { curve->write(loudnessCurveCsvRow(hop)); };
             }
             const AnalysisResult result = analyzeFile(path, options);
-            if (curveFile) {
-                curve.close();
-                if (!curve) throw Error(args.curvePath + ": write failed");
-                curveFile->commit();
-            }
+            if (curve) curve->commit();
             for (const auto& warning : result.warnings) std::cerr << "bounce: " << path << ": warning: " << warning << "\n";
             if (args.json)
                 std::cout << analysisToJson(result).dump() << "\n";

@@ -38,11 +38,12 @@ private:
 
 // One output file of the mix (the mix, or a stem) at the session's bits and rate, 16 and
 // 24 bits TPDF-dithered; the mix is measured as written.
-std::unique_ptr<OutputWriter> openOutput(const std::string& path, const std::vector<std::string>& inputs, double sessionRate,
-                                         double outputRate, const std::string& bits, bool analyse) {
+std::unique_ptr<OutputWriter> openOutput(const std::string& path, const std::vector<std::string>& inputs, OutputSet& set,
+                                         double sessionRate, double outputRate, const std::string& bits, bool analyse) {
     OutputSpec spec;
     spec.path = path;
     spec.inputs = inputs;
+    spec.set = &set;
     spec.container = fileFormatForPath(path);
     if (spec.container == FileFormat::Other || spec.container == FileFormat::Mp3)
         throw ConfigError(path + ": unknown output format (use .wav, .w64, .aiff or .flac)");
@@ -64,13 +65,11 @@ std::string stemFileName(const std::string& name, const std::string& extension) 
 class StemOutputs {
 public:
     StemOutputs(const Session& session, const MixRenderOptions& options, mixing::MixGraph& graph, const std::vector<std::string>& inputs,
-                double outputRate, const std::string& bits, MixResult& result)
+                OutputSet& set, double outputRate, const std::string& bits, MixResult& result)
         : session_(session), rate_(session.sampleRate) {
         linearMaster_ = std::all_of(session.master.inserts.begin(), session.master.inserts.end(),
                                     [](const InsertSpec& i) { return processorIsLinear(i.type); });
-        std::error_code ec;
-        fs::create_directories(options.stemsFolder, ec);
-        if (!fs::is_directory(options.stemsFolder)) throw ConfigError(options.stemsFolder + ": cannot create the stems folder");
+        set.createFolder(options.stemsFolder);
         const std::string extension = fs::path(options.outputPath).extension().string();
         // Two stems whose names become one file name ("a b" and "a_b") would share it.
         const auto names = graph.stemNames();
@@ -85,7 +84,7 @@ public:
             std::error_code ec;
             if (fs::weakly_canonical(path, ec) == fs::weakly_canonical(options.outputPath, ec))
                 throw ConfigError(path + ": the stem of '" + name + "' would replace the mix; write the mix elsewhere");
-            writers_.push_back(openOutput(path, inputs, rate_, outputRate, bits, false));
+            writers_.push_back(openOutput(path, inputs, set, rate_, outputRate, bits, false));
             result.stems.push_back(path);
             auto chain = std::make_unique<ProcessorChain>();
             if (linearMaster_)
@@ -195,10 +194,13 @@ MixResult renderMix(const Session& session, const MixRenderOptions& options) {
     const std::uint64_t to = options.endSeconds ? static_cast<std::uint64_t>(std::llround(*options.endSeconds * rate)) : songEnd;
     if (to <= from) throw ConfigError("--end must come after --start");
 
+    // The mix and its stems appear together, or none of them.
+    OutputSet outputs;
     const std::vector<std::string> inputs = sessionInputs(session);
-    const auto mix = openOutput(options.outputPath, inputs, rate, outputRate, bits, true);
+    const auto mix = openOutput(options.outputPath, inputs, outputs, rate, outputRate, bits, true);
     std::unique_ptr<StemOutputs> stems;
-    if (!options.stemsFolder.empty()) stems = std::make_unique<StemOutputs>(session, options, graph, inputs, outputRate, bits, result);
+    if (!options.stemsFolder.empty())
+        stems = std::make_unique<StemOutputs>(session, options, graph, inputs, outputs, outputRate, bits, result);
 
     // Render [0, to + latency): the master's latency is trimmed from the start.
     const auto latency = static_cast<std::uint64_t>(graph.latency());
@@ -229,6 +231,7 @@ MixResult renderMix(const Session& session, const MixRenderOptions& options) {
     }
     if (stems) stems->close();
     result.analysis = mix->close();
+    outputs.commit();
     return result;
 }
 

@@ -90,10 +90,18 @@ std::string expand(std::string text, const std::string& dir) {
     return text;
 }
 
+// Every file's bytes, and every folder (its name with a trailing '/'): a folder a failed
+// run created and left counts as left behind.
 std::map<std::string, std::string> snapshot(const std::string& dir) {
     std::map<std::string, std::string> files;
-    for (const auto& entry : fs::recursive_directory_iterator(dir))
-        if (entry.is_regular_file() || entry.is_symlink()) files[fs::relative(entry.path(), dir).string()] = readBytes(entry.path());
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+        const std::string name = fs::relative(entry.path(), dir).string();
+        if (entry.is_symlink() || entry.is_regular_file()) {
+            files[name] = readBytes(entry.path());
+        } else if (entry.is_directory()) {
+            files[name + "/"] = "";
+        }
+    }
     return files;
 }
 
@@ -238,8 +246,7 @@ std::vector<BadInputCase> corpus() {
          "would both be a_b.wav",
          [](const std::string& d) {
              writeText(d + "/clash.toml", "[[track]]\nname = \"a b\"\nfile = \"in.wav\"\n[[track]]\nname = \"a_b\"\nfile = \"in.wav\"\n");
-         },
-         {"stems"}},
+         }},
         {"mix_stem_would_replace_the_mix",
          {"mix", "{dir}/session.toml", "-o", "{dir}/vox.wav", "--stems", "{dir}"},
          2,
@@ -263,6 +270,31 @@ std::vector<BadInputCase> corpus() {
          1,
          "{dir}/nan.wav: holds",
          [](const std::string& d) { writeNanFile(d + "/nan.wav"); }},
+        // Outputs that belong together appear together or not at all, and a folder the run
+        // made for them goes too (defect 4): failures found late, after files were written.
+        {"mix_stems_none_when_a_track_fails_late",
+         {"mix", "{dir}/nan.toml", "-o", "{dir}/out.wav", "--stems", "{dir}/new/stems"},
+         1,
+         "{dir}/nan.wav: holds a non-finite sample",
+         [](const std::string& d) {
+             writeNanFile(d + "/nan.wav");
+             writeText(d + "/nan.toml", "[[track]]\nname = \"v\"\nfile = \"in.wav\"\n[[track]]\nname = \"n\"\nfile = \"nan.wav\"\n");
+         }},
+        {"check_previews_none_when_the_comparison_fails",
+         {"check", "{dir}/in.wav", "--no-codecs", "--preview", "{dir}/previews", "--against", "{dir}/other-rate.wav"},
+         2,
+         "--against: {dir}/other-rate.wav is at 48000 Hz",
+         [](const std::string& d) { writeFile(d + "/other-rate.wav", sine(48000.0, 2.0, 440.0, -12.0, 2).view(), 48000.0); }},
+        {"album_folder_gone_when_a_track_fails",
+         {"album", "{dir}/nan-album.toml", "-o", "{dir}/out"},
+         1,
+         "{dir}/nan.wav: holds",
+         [](const std::string& d) {
+             writeNanFile(d + "/nan.wav");
+             writeText(d + "/nan-album.toml",
+                       "title = \"A\"\nartist = \"B\"\n[[track]]\nfile = \"in.wav\"\ntitle = \"One\"\n[[track]]\nfile = \"nan.wav\"\n"
+                       "title = \"Two\"\n");
+         }},
         {"master_artwork_too_large",
          {"master", "{dir}/in.wav", "-o", "{dir}/out.wav", "--artwork", "{dir}/big.jpg"},
          2,
@@ -306,8 +338,9 @@ TEST_P(BadInput, RefusedInOneLineLeavingNothingBehind) {
 INSTANTIATE_TEST_SUITE_P(Corpus, BadInput, ::testing::ValuesIn(corpus()), [](const auto& info) { return info.param.name; });
 
 // A header that does not give the length (FLAC, total_samples = 0) is read to its real end
-// (the mix used to write without end), and one that claims hours in a small file does not
-// make the convolution reverb allocate them.
+// (the mix used to write without end), one that claims more than the file holds is taken
+// at what it holds, and one that claims hours in a small file does not make the
+// convolution reverb allocate them.
 TEST(Lengths, UnknownAndOverstatedLengthsAreReadAsTheyAre) {
     const std::string dir = makeTempDir("lengths");
     writeFlacClaiming(dir + "/unknown.flac", 3.0, 0);
@@ -316,6 +349,15 @@ TEST(Lengths, UnknownAndOverstatedLengthsAreReadAsTheyAre) {
     ASSERT_EQ(mixed.exitCode, 0) << mixed.err;
     double rate = 0;
     EXPECT_EQ(readWholeFile(dir + "/m.wav", &rate).frames(), 4u * 44100u);
+
+    // A cut FLAC (3 s claiming 60) mixes, and time-stretches, as the 3 s it holds: the mix
+    // does not run on in silence to the claimed end.
+    writeFlacClaiming(dir + "/cut.flac", 3.0, 60u * 44100u);
+    std::ofstream(dir + "/cut.toml") << "tail_s = 1.0\n[[track]]\nname = \"c\"\nfile = \"cut.flac\"\n"
+                                        "[[track]]\nname = \"slow\"\nfile = \"cut.flac\"\ntime_ratio = 1.5\n";
+    const auto cut = runCommand({"timeout", "60", kBounce, "mix", dir + "/cut.toml", "-o", dir + "/cut.wav"});
+    ASSERT_EQ(cut.exitCode, 0) << cut.err;
+    EXPECT_NEAR(static_cast<double>(readWholeFile(dir + "/cut.wav", &rate).frames()), 5.5 * 44100.0, 0.05 * 44100.0);
 
     writeFlacClaiming(dir + "/claims.flac", 0.5, (1ull << 36) - 1);  // 0.5 s claiming 17 days
     std::ofstream(dir + "/room.toml") << "[[insert]]\ntype = \"convolution_reverb\"\nimpulse = \"claims.flac\"\n";

@@ -25,6 +25,9 @@ struct OutputSpec {
     // commit to its owner (who tags or checks the file first, or writes it again in a later
     // pass).
     AtomicOutputFile* into = nullptr;
+    // Or, with a path, commit with the rest of this set (close() hands the file over):
+    // outputs that belong together appear together.
+    OutputSet* set = nullptr;
     double inputRate = 48000.0;
     double outputRate = 0.0;  // 0: the input rate
     int channels = 2;
@@ -50,7 +53,7 @@ public:
     // Resample, dither, write, measure. Any number of frames.
     void write(ConstAudioView block);
     // Drains the resampler, closes the file and renames it onto the target (unless it was
-    // written `into` another's output); returns the measurement of what was written (its
+    // written `into` another's output, or belongs to a set); returns the measurement of what was written (its
     // path set). Uncommitted on an exception.
     AnalysisResult close();
 
@@ -63,6 +66,7 @@ private:
     double outputRate_;
     std::string targetPath_;
     std::unique_ptr<AtomicOutputFile> file_;
+    OutputSet* set_;
     std::unique_ptr<SoundFileWriter> writer_;
     std::unique_ptr<Resampler> resampler_;
     std::unique_ptr<Dither> dither_;

@@ -8,6 +8,9 @@
 // temporary still open, so an interrupted run leaves nothing half-written.
 #pragma once
 
+#include <cstdio>
+#include <deque>
+#include <memory>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -38,8 +41,67 @@ private:
     bool committed_ = false;
 };
 
-// Writes `text` to `path` through an AtomicOutputFile (not one of `inputs`), every write
-// and the close checked: a full disk is an error naming the file, never an empty report.
+// A run's outputs that belong together (an album's files, a mix and its stems, check's
+// previews): each is written to its own temporary, then commit() moves them all into
+// place, or none. If a move fails, the set puts back what it had moved (a file it replaced
+// is restored from a hard link kept for the length of the commit; on a file system
+// without hard links it can only remove) and throws; an interrupt during the commit does
+// the same. A set that dies uncommitted removes its temporaries, and the folders it
+// created if they are empty.
+class OutputSet {
+public:
+    OutputSet() = default;
+    ~OutputSet();
+    OutputSet(const OutputSet&) = delete;
+    OutputSet& operator=(const OutputSet&) = delete;
+
+    // Creates `folder` (and its missing parents) for this set's outputs.
+    void createFolder(const std::string& folder);
+    // A new output of the set (see AtomicOutputFile).
+    AtomicOutputFile& add(std::string targetPath, const std::vector<std::string>& inputs = {});
+    // An output written elsewhere (OutputWriter with OutputSpec::set) joins the set.
+    void adopt(std::unique_ptr<AtomicOutputFile> file);
+    // Moves every output into place, or none (see above). Throws bounce::Error.
+    void commit();
+
+private:
+    void rollBack(std::size_t moved, const std::vector<std::string>& backups);
+
+    std::vector<std::unique_ptr<AtomicOutputFile>> files_;
+    std::deque<std::string> folders_;  // created by this set, outermost first (a deque: the signal handler holds their c_str())
+    std::vector<void*> nodes_;         // the signal handler's record of each move during commit()
+    bool committed_ = false;
+};
+
+// Text written into an output's temporary as it comes (a loudness curve, a CUE sheet),
+// opened without following a link, every write and the close checked: a full disk is an
+// error naming the file, never an empty or cut report.
+class TextOutput {
+public:
+    // Into a temporary of its own for `targetPath` (not one of `inputs`), committed by commit().
+    explicit TextOutput(std::string targetPath, const std::vector<std::string>& inputs = {});
+    // Into `file`'s temporary; its owner commits it.
+    explicit TextOutput(AtomicOutputFile& file);
+    ~TextOutput();
+    TextOutput(const TextOutput&) = delete;
+    TextOutput& operator=(const TextOutput&) = delete;
+
+    void write(const std::string& text);
+    // Flushes and closes (checked). Throws bounce::Error naming the target.
+    void close();
+    // close(), then the output of its own moved into place.
+    void commit();
+
+private:
+    void open();
+
+    std::unique_ptr<AtomicOutputFile> own_;
+    AtomicOutputFile* file_;
+    std::FILE* stream_ = nullptr;
+    int error_ = 0;  // the first failed write's errno
+};
+
+// Writes `text` to `path` through a TextOutput of its own (not one of `inputs`).
 void writeTextFile(const std::string& path, const std::string& text, const std::vector<std::string>& inputs = {});
 
 // An intermediate that is not an output (a scratch file, or a folder of them created

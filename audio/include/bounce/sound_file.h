@@ -72,6 +72,7 @@ public:
 
 private:
     void countUnknownLength();
+    void checkClaimedLength();
     void refuseNonFiniteSamples(AudioView block, std::size_t offset, std::size_t frames) const;
     bool refuseNonFinite_ = false;
     std::uint64_t framesRead_ = 0;  // since the last seek
@@ -114,6 +115,7 @@ private:
     std::string path_;
     int channels_ = 0;
     sf_private_tag* file_ = nullptr;
+    int fd_ = -1;  // the descriptor libsndfile writes through (see the constructor)
     std::vector<float> interleaved_;
 };
 
