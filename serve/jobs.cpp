@@ -1,0 +1,423 @@
+#include "jobs.h"
+
+#include "bounce/atomic_output.h"
+#include "bounce/check.h"
+#include "bounce/check_report.h"
+#include "bounce/error.h"
+#include "bounce/master.h"
+#include "bounce/master_options.h"
+#include "bounce/master_report.h"
+#include "bounce/sound_file.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <random>
+#include <regex>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace bounce::serve {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The options of `bounce master` a job takes, as form fields named like its flags.
+const std::set<std::string> kOptionFields = {"target", "lufs",   "ceiling", "style", "intensity", "format", "bits", "dither",
+                                             "title",  "artist", "album",   "date",  "isrc",      "genre",  "track"};
+constexpr std::size_t kMaxFieldBytes = 4096;
+constexpr std::uint64_t kFramingBytes = 1u << 20;  // multipart boundaries and part headers
+constexpr std::uint64_t kDrainBytes = 64u << 20;   // read and dropped after a refusal (UploadParts::refuse)
+
+std::uint64_t uploadLimitBytes(const ServerSettings& settings) {
+    return static_cast<std::uint64_t>(settings.maxUploadMb * 1024.0 * 1024.0);
+}
+
+std::string tooLargeMessage(const ServerSettings& settings) {
+    char text[96];
+    std::snprintf(text, sizeof text, "the upload is larger than the server takes (%g MB)", settings.maxUploadMb);
+    return text;
+}
+
+std::string oneLine(std::string text) {
+    for (char& c : text)
+        if (c == '\n' || c == '\r') c = ' ';
+    return text;
+}
+
+bool validUtf8(const std::string& text) {
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const int length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        if (length == 0 || i + static_cast<std::size_t>(length) > text.size()) return false;
+        for (int k = 1; k < length; ++k)
+            if ((static_cast<unsigned char>(text[i + static_cast<std::size_t>(k)]) >> 6) != 0x2) return false;
+        i += static_cast<std::size_t>(length);
+    }
+    return true;
+}
+
+// The parts of a job's upload as they arrive: the audio parts straight to files in the
+// job's folder (never held in memory), the option fields in memory (each at most 4 KB),
+// every byte received counted against the limit.
+class UploadParts {
+public:
+    UploadParts(fs::path folder, std::uint64_t limitBytes, std::string tooLarge)
+        : folder_(std::move(folder)), limitBytes_(limitBytes), tooLarge_(std::move(tooLarge)) {}
+    ~UploadParts() { closeFile(); }
+    UploadParts(const UploadParts&) = delete;
+    UploadParts& operator=(const UploadParts&) = delete;
+
+    bool begin(const httplib::MultipartFormData& part) {
+        if (error_ || !closeFile()) return draining();
+        name_ = part.name;
+        if (name_ == "file" || name_ == "reference") {
+            if (!audio_.insert(name_).second) return refuse({400, "the field '" + name_ + "' is given twice"});
+            const fs::path path = folder_ / (name_ == "file" ? "input" : "reference");
+            fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+            if (fd_ < 0) return refuse({500, "could not store the upload"});
+        } else if (fields_.count(name_)) {
+            return refuse({400, "the field '" + name_ + "' is given twice"});
+        } else {
+            fields_[name_];
+        }
+        return true;
+    }
+
+    bool append(const char* data, std::size_t length) {
+        received_ += length;
+        if (error_) return draining();
+        if (received_ > limitBytes_) return refuse({413, tooLarge_});
+        if (fd_ < 0) {
+            std::string& value = fields_[name_];
+            if (value.size() + length > kMaxFieldBytes) return refuse({400, "field '" + name_ + "': longer than 4 KB"});
+            value.append(data, length);
+            return true;
+        }
+        while (length > 0) {
+            const ssize_t written = ::write(fd_, data, length);
+            if (written < 0 && errno == EINTR) continue;
+            if (written <= 0)
+                return refuse({errno == ENOSPC ? 507 : 500, "could not store the upload (" + std::string(std::strerror(errno)) + ")"});
+            data += written;
+            length -= static_cast<std::size_t>(written);
+        }
+        return true;
+    }
+
+    // After the last byte: the files closed (checked), the mix present. Throws HttpError.
+    void finish() {
+        if (!closeFile() || error_) throw *error_;
+        if (!audio_.count("file")) throw HttpError{400, "the field 'file' (the mix) is missing"};
+    }
+
+    const std::optional<HttpError>& error() const noexcept { return error_; }
+    const std::map<std::string, std::string>& fields() const noexcept { return fields_; }
+    bool hasReference() const { return audio_.count("reference") > 0; }
+
+private:
+    // After a refusal the rest of the body is read and dropped, up to kDrainBytes more, so
+    // that a client that sends it all before it reads (most do, without Expect:
+    // 100-continue) gets the answer rather than a broken connection.
+    bool refuse(HttpError error) {
+        if (!error_) {
+            error_ = std::move(error);
+            drainUntil_ = received_ + kDrainBytes;
+            closeFile();
+        }
+        return draining();
+    }
+    bool draining() const noexcept { return received_ <= drainUntil_; }
+    bool closeFile() {
+        if (fd_ < 0) return true;
+        const int fd = fd_;
+        fd_ = -1;
+        return ::close(fd) == 0 || refuse({500, "could not store the upload"});
+    }
+
+    fs::path folder_;
+    std::uint64_t limitBytes_;
+    std::string tooLarge_;
+    std::uint64_t received_ = 0;
+    std::uint64_t drainUntil_ = 0;
+    std::string name_;
+    int fd_ = -1;
+    std::set<std::string> audio_;
+    std::map<std::string, std::string> fields_;
+    std::optional<HttpError> error_;
+};
+
+// A job's folder that goes unless the job was accepted.
+class PendingFolder {
+public:
+    explicit PendingFolder(fs::path path) : path_(std::move(path)) {
+        if (::mkdir(path_.c_str(), 0700) != 0) throw HttpError{500, "could not create the job's folder"};
+    }
+    ~PendingFolder() {
+        if (kept_) return;
+        std::error_code ignored;
+        fs::remove_all(path_, ignored);
+    }
+    PendingFolder(const PendingFolder&) = delete;
+    PendingFolder& operator=(const PendingFolder&) = delete;
+    void keep() { kept_ = true; }
+
+private:
+    fs::path path_;
+    bool kept_ = false;
+};
+
+}  // namespace
+
+Json validatedOptions(const std::map<std::string, std::string>& fields) {
+    Json options = Json::object();
+    MasterSettings scratch;
+    for (const auto& [name, value] : fields) {
+        if (!validUtf8(name)) throw HttpError{400, "a field name is not UTF-8 text"};
+        if (!kOptionFields.count(name))
+            throw HttpError{400, "unknown field '" + name + "' (the options of bounce master: target, lufs, ceiling, style, ...)"};
+        if (!validUtf8(value)) throw HttpError{400, "field '" + name + "': not UTF-8 text"};
+        if (name == "format") {
+            if (value != "wav" && value != "flac" && value != "aiff") throw HttpError{400, "field 'format' must be wav, flac or aiff"};
+        } else {
+            try {
+                applyMasterOption(scratch, name, value);
+            } catch (const ConfigError& e) {
+                throw HttpError{400, "field '" + name + "': " + e.what()};
+            }
+        }
+        options[name] = value;
+    }
+    return options;
+}
+
+MasterSettings settingsFromOptions(const Json& options) {
+    MasterSettings s;
+    for (const auto& [name, value] : options.items()) {
+        if (name == "format" || name == "reference") continue;  // the output's container; the stored reference
+        // Jobs stored by an earlier version hold numbers for the numeric fields.
+        applyMasterOption(s, name, value.is_string() ? value.get<std::string>() : value.dump());
+    }
+    return s;
+}
+
+JobService::JobService(const ServerSettings& settings) : settings_(settings), root_(fs::path(settings.dataDir) / "jobs") {
+    fs::create_directories(root_);
+    // A restart: finished jobs stay, queued ones run again, running ones failed.
+    std::vector<std::string> requeue;
+    for (const auto& entry : fs::directory_iterator(root_)) {
+        const std::string id = entry.path().filename().string();
+        if (!validId(id)) continue;
+        const Json state = readState(id);
+        if (state.value("state", "") == "running") {
+            recordFailure(id, "the server stopped while this job ran; submit it again");
+        } else if (state.value("state", "") == "queued") {
+            requeue.push_back(id);
+        }
+    }
+    std::sort(requeue.begin(), requeue.end());
+    for (const auto& id : requeue) queue_.push_back(id);
+    const int workers = settings.jobs > 0 ? settings.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
+}
+
+JobService::~JobService() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& w : workers_) w.join();
+}
+
+bool JobService::validId(const std::string& id) {
+    static const std::regex pattern("[0-9a-f]{16}");
+    return std::regex_match(id, pattern);
+}
+
+bool JobService::exists(const std::string& id) const {
+    std::error_code ignored;
+    return validId(id) && fs::exists(root_ / id / "state.json", ignored);
+}
+
+Json JobService::readState(const std::string& id) const {
+    std::lock_guard<std::mutex> lock(stateMutex_);
+    std::ifstream in(root_ / id / "state.json");
+    Json state = Json::parse(in, nullptr, false);
+    return state.is_discarded() ? Json{{"state", "failed"}, {"error", "its state file is unreadable"}} : state;
+}
+
+void JobService::writeState(const std::string& id, const Json& state) const {
+    std::lock_guard<std::mutex> lock(stateMutex_);
+    writeTextFile((root_ / id / "state.json").string(), state.dump() + "\n");
+}
+
+// A failure is recorded if it can be: the job's folder may be gone (removed from outside
+// while it ran), and that must not take the server down with it.
+void JobService::recordFailure(const std::string& id, const std::string& message) const {
+    try {
+        writeState(id, {{"state", "failed"}, {"progress", 100}, {"error", oneLine(message)}});
+    } catch (const std::exception& e) {
+        std::cerr << "bounce serve: job " << id << ": " << oneLine(message) << " (and its state could not be written: " << e.what() << ")"
+                  << std::endl;
+    }
+}
+
+std::string JobService::create(const httplib::Request& request, const httplib::ContentReader& content) {
+    const std::string encoding = request.get_header_value("Content-Encoding");
+    if (!encoding.empty() && encoding != "identity")
+        throw HttpError{415, "Content-Encoding '" + oneLine(encoding) + "' is not accepted: send the files as they are"};
+    if (!request.is_multipart_form_data()) throw HttpError{400, "send the job as multipart/form-data with the mix in a field named 'file'"};
+    checkDeclaredSize(request);
+    const std::string id = newId();
+    PendingFolder folder(root_ / id);
+    // Uploads are stored under generated names only: a client's file name never reaches
+    // the file system.
+    UploadParts parts(root_ / id, uploadLimitBytes(settings_), tooLargeMessage(settings_));
+    const bool received = content([&parts](const httplib::MultipartFormData& part) { return parts.begin(part); },
+                                  [&parts](const char* data, std::size_t length) { return parts.append(data, length); });
+    if (parts.error()) throw *parts.error();
+    if (!received) throw HttpError{400, "the upload ended before it was complete"};
+    parts.finish();
+    Json options = validatedOptions(parts.fields());
+    checkAudio(root_ / id / "input", "file");
+    if (parts.hasReference()) {
+        checkAudio(root_ / id / "reference", "reference");
+        options["reference"] = true;
+    }
+    writeTextFile((root_ / id / "options.json").string(), options.dump() + "\n");
+    writeState(id, {{"state", "queued"}, {"progress", 0}});
+    folder.keep();
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        queue_.push_back(id);
+    }
+    wake_.notify_one();
+    return id;
+}
+
+// A body that declares its length is judged before a byte of it is read (the multipart
+// framing may add up to kFramingBytes); one sent in chunks is counted as it arrives.
+// A body a little over the limit is still read (and dropped, see UploadParts::refuse) so
+// that the client gets the answer; a larger one is refused unread.
+void JobService::checkDeclaredSize(const httplib::Request& request) const {
+    if (!request.has_header("Content-Length")) return;
+    const unsigned long long declared = std::strtoull(request.get_header_value("Content-Length").c_str(), nullptr, 10);
+    if (declared > uploadLimitBytes(settings_) + kFramingBytes + kDrainBytes) throw HttpError{413, tooLargeMessage(settings_)};
+}
+
+int JobService::admit(const httplib::Request& request, httplib::Response& response) const {
+    if (request.method != "POST" || request.path != "/api/jobs") return 100;
+    const unsigned long long declared = std::strtoull(request.get_header_value("Content-Length").c_str(), nullptr, 10);
+    if (declared <= uploadLimitBytes(settings_) + kFramingBytes) return 100;
+    response.status = 413;
+    response.set_content(Json{{"error", tooLargeMessage(settings_)}}.dump(), "application/json");
+    return 413;
+}
+
+int JobService::remove(const std::string& id) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (running_.count(id)) return 409;
+        queue_.erase(std::remove(queue_.begin(), queue_.end(), id), queue_.end());
+    }
+    std::error_code ignored;
+    fs::remove_all(root_ / id, ignored);
+    return 204;
+}
+
+void JobService::checkAudio(const fs::path& path, const std::string& field) const {
+    try {
+        SoundFileReader reader(path.string());
+        const SoundFileInfo info = reader.info();
+        if (info.channels > 2)
+            throw HttpError{415, "field '" + field + "': " + std::to_string(info.channels) + " channels; mastering takes mono or stereo"};
+        if (info.frames <= 0) throw HttpError{415, "field '" + field + "': the file holds no audio"};
+        if (static_cast<double>(info.frames) / info.sampleRate > settings_.maxDurationMinutes * 60.0)
+            throw HttpError{
+                413, "field '" + field + "': longer than " + std::to_string(static_cast<int>(settings_.maxDurationMinutes)) + " minutes"};
+    } catch (const Error&) {
+        throw HttpError{415, "field '" + field + "' is not audio Bounce can read (WAV, FLAC, AIFF, Ogg, Opus, MP3)"};
+    }
+}
+
+std::string JobService::newId() const {
+    static std::atomic<unsigned> counter{0};
+    std::random_device device;
+    std::mt19937_64 rng((static_cast<std::uint64_t>(device()) << 32) ^ device() ^ (counter++ * 0x9E3779B97F4A7C15ull));
+    for (;;) {
+        char text[17];
+        std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(rng()));
+        if (!fs::exists(root_ / text)) return text;
+    }
+}
+
+void JobService::work() {
+    for (;;) {
+        std::string id;
+        {
+            std::unique_lock<std::mutex> lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (stopping_) return;
+            id = queue_.front();
+            queue_.pop_front();
+            running_.insert(id);
+        }
+        run(id);
+        std::lock_guard<std::mutex> lock(mutex_);
+        running_.erase(id);
+    }
+}
+
+void JobService::run(const std::string& id) {
+    const fs::path dir = root_ / id;
+    try {
+        writeState(id, {{"state", "running"}, {"progress", 10}});
+        std::ifstream in(dir / "options.json");
+        const Json options = Json::parse(in);
+        MasterSettings settings = settingsFromOptions(options);
+        if (options.value("reference", false)) settings.references = {(dir / "reference").string()};
+        const std::string ext = options.value("format", std::string("wav"));
+        const std::string master = (dir / ("master." + ext)).string();
+        settings.onProgress = [&](double fraction) {
+            const int progress = 10 + static_cast<int>(70.0 * fraction);
+            if (progress > 10 && progress < 80) writeState(id, {{"state", "running"}, {"progress", progress}});
+        };
+        const MasterResult result = masterFile((dir / "input").string(), master, settings);
+        writeTextFile((dir / "report.json").string(), masterToJson(result, settings).dump(2) + "\n");
+        writeState(id, {{"state", "running"}, {"progress", 80}});
+        CheckSettings check;
+        check.codecs = false;
+        check.previewDir = (dir / "previews").string();
+        const CheckResult checked = checkFile(master, check);
+        writeTextFile((dir / "report.html").string(), checkToHtml(checked, result.targetLufs));
+        writeState(id, {{"state", "done"},
+                        {"progress", 100},
+                        {"master", "master." + ext},
+                        {"integrated_lufs", result.output.integratedLufs.value_or(-99.0)},
+                        {"true_peak_dbtp", result.output.truePeakDbtp.value_or(-99.0)}});
+    } catch (const std::exception& e) {
+        recordFailure(id, e.what());
+    } catch (...) {
+        recordFailure(id, "internal error");
+    }
+}
+
+}  // namespace bounce::serve
+
+namespace bounce {
+
+void checkJobFields(const std::map<std::string, std::string>& fields) {
+    try {
+        serve::settingsFromOptions(serve::validatedOptions(fields));
+    } catch (const serve::HttpError& e) {
+        throw ConfigError(e.message);
+    }
+}
+
+}  // namespace bounce

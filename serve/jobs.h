@@ -1,0 +1,85 @@
+// The service's jobs: each an upload stored under a generated name, its options, and a
+// state file, in DATA/jobs/ID/; a queue run by a pool of workers (bounce master, then
+// bounce check on the master). Internal to the serve layer (server.cpp is its HTTP face).
+#pragma once
+
+#include "bounce/master.h"
+#include "bounce/server.h"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace bounce::serve {
+
+using Json = nlohmann::ordered_json;
+
+// A refusal with its HTTP status; the message is the one line the client sees.
+struct HttpError {
+    int status;
+    std::string message;
+};
+
+// Checks a job's option fields (the options of bounce master, by name) and returns them
+// as they came, to be parsed again when the job runs. Throws HttpError 400 naming the field.
+Json validatedOptions(const std::map<std::string, std::string>& fields);
+
+// The settings of bounce master a job's stored options give.
+MasterSettings settingsFromOptions(const Json& options);
+
+class JobService {
+public:
+    explicit JobService(const ServerSettings& settings);
+    ~JobService();
+    JobService(const JobService&) = delete;
+    JobService& operator=(const JobService&) = delete;
+
+    static bool validId(const std::string& id);
+    bool exists(const std::string& id) const;
+    std::filesystem::path folder(const std::string& id) const { return root_ / id; }
+
+    // Receives a job (multipart/form-data: the mix in 'file', optionally 'reference', and
+    // option fields) as it arrives, straight to disk, counting every byte received against
+    // the upload limit whatever the transfer encoding; content encodings are refused (a
+    // small compressed body must not become a huge input). Queues it; returns its id.
+    // Throws HttpError; nothing of a refused job stays.
+    std::string create(const httplib::Request& request, const httplib::ContentReader& content);
+
+    // For a client that asks first (Expect: 100-continue): a job whose declared size is over
+    // the limit is refused before it is sent. Returns 100 or the refusal's status.
+    int admit(const httplib::Request& request, httplib::Response& response) const;
+
+    Json readState(const std::string& id) const;
+    // 204 when deleted, 409 while it runs.
+    int remove(const std::string& id);
+
+private:
+    void writeState(const std::string& id, const Json& state) const;
+    void checkDeclaredSize(const httplib::Request& request) const;
+    void checkAudio(const std::filesystem::path& path, const std::string& field) const;
+    std::string newId() const;
+    void work();
+    void run(const std::string& id);
+    void recordFailure(const std::string& id, const std::string& message) const;
+
+    ServerSettings settings_;
+    std::filesystem::path root_;
+    std::mutex mutex_;
+    mutable std::mutex stateMutex_;
+    std::condition_variable wake_;
+    std::deque<std::string> queue_;
+    std::set<std::string> running_;
+    bool stopping_ = false;
+    std::vector<std::thread> workers_;
+};
+
+}  // namespace bounce::serve

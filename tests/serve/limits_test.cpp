@@ -1,0 +1,107 @@
+// bounce serve under hostile and heavy clients (issue 19): limits that count what is
+// received whatever the encoding, uploads and downloads streamed through disk rather than
+// memory (the server's peak resident memory is read from /proc), and no request or disk
+// event that takes the server down.
+#include "serve_fixture.h"
+
+#include <future>
+#include <random>
+
+namespace bounce::test {
+namespace {
+
+const std::string kJobHead = "POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=bounceXYZ\r\n";
+
+std::string noise(std::size_t bytes, unsigned seed) {
+    std::string text(bytes, '\0');
+    std::mt19937 rng(seed);
+    for (auto& c : text) c = static_cast<char>(rng());
+    return text;
+}
+
+// Defect 1: a chunked body is counted as it arrives (it used to be stored whole), and a
+// compressed one is refused (204 KB of gzip became a 200 MB input).
+TEST_F(Serve, UploadLimitHoldsForChunkedAndCompressedBodies) {
+    stop();
+    start({"--max-upload-mb", "5"});
+    const std::string body = multipartBody({{"file", noise(20u << 20, 1)}});
+    EXPECT_EQ(rawRequest(port_, kJobHead, body, true), 413);
+    EXPECT_EQ(rawRequest(port_, kJobHead, body, false), 413);
+    EXPECT_EQ(rawRequest(port_, kJobHead + "Content-Encoding: gzip\r\n", multipartBody({{"file", "x"}}), false), 415);
+    EXPECT_EQ(jobFolders(dir_ + "/data"), 0u) << "a refused upload left its folder";
+    EXPECT_EQ(client().Get("/api/health")->status, 200);
+}
+
+// Defect 2: uploads go to disk as they arrive; three at once of 100 MB each used to need
+// their size in memory (twice).
+TEST_F(Serve, UploadsAreStreamedToDisk) {
+    stop();
+    start({"--max-upload-mb", "200"});
+    const std::string body = multipartBody({{"file", noise(100u << 20, 2)}});  // not audio: refused after it is stored
+    std::vector<std::future<int>> uploads;
+    for (int i = 0; i < 3; ++i)
+        uploads.push_back(std::async(std::launch::async, [&] { return rawRequest(port_, kJobHead, body, i == 1); }));
+    for (auto& u : uploads) EXPECT_EQ(u.get(), 415);
+    EXPECT_LT(peakRssKb(), 60 * 1024) << "the uploads were held in memory";
+    EXPECT_EQ(jobFolders(dir_ + "/data"), 0u);
+}
+
+// Downloads are read from disk as they are sent: three at once of a 100 MB master.
+TEST_F(Serve, DownloadsAreStreamedFromDisk) {
+    auto r = submit({{"file", slurp(dir_ + "/mix.wav"), "m.wav", "audio/wav"}});
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+    const std::string id = Json::parse(r->body)["id"];
+    ASSERT_EQ(waitFor(id)["state"], "done");
+    stop();
+    const std::string big = noise(100u << 20, 3);
+    std::ofstream(dir_ + "/data/jobs/" + id + "/master.wav", std::ios::binary) << big;
+    start();  // a fresh process: its peak memory is the downloads'
+    std::vector<std::future<std::size_t>> downloads;
+    for (int i = 0; i < 3; ++i)
+        downloads.push_back(std::async(std::launch::async, [&] {
+            std::size_t bytes = 0;
+            client().Get("/api/jobs/" + id + "/master", [&](const char*, std::size_t n) {
+                bytes += n;
+                return true;
+            });
+            return bytes;
+        }));
+    for (auto& d : downloads) EXPECT_EQ(d.get(), big.size());
+    EXPECT_LT(peakRssKb(), 60 * 1024) << "the downloads were held in memory";
+    // A client that goes away mid-download does not take the server with it (SIGPIPE).
+    client().Get("/api/jobs/" + id + "/master", [](const char*, std::size_t) { return false; });
+    EXPECT_TRUE(running());
+    EXPECT_EQ(client().Get("/api/health")->status, 200);
+}
+
+// Defect 6: a running job's folder removed from outside (a cleanup job) used to abort the
+// server (the failure's state write threw inside the catch block).
+TEST_F(Serve, AJobFolderRemovedWhileItRunsDoesNotStopTheServer) {
+    writeFile(dir_ + "/long.wav", pinkishNoise(44100, 120.0, -22.0, 2, 4).view(), 44100, SampleFormat::Pcm24);
+    auto r = submit({{"file", slurp(dir_ + "/long.wav"), "m.wav", "audio/wav"}});
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+    const std::string id = Json::parse(r->body)["id"];
+    for (int i = 0; i < 500; ++i) {
+        auto s = client().Get("/api/jobs/" + id);
+        if (s && s->status == 200 && Json::parse(s->body)["state"] == "running") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    fs::remove_all(dir_ + "/data/jobs/" + id);
+    std::this_thread::sleep_for(std::chrono::seconds(3));  // the master fails meanwhile
+    EXPECT_TRUE(running()) << "the server died";
+    EXPECT_EQ(client().Get("/api/health")->status, 200);
+    EXPECT_EQ(client().Get("/api/jobs/" + id)->status, 404);
+}
+
+// Defect 7, first part: a field that is not UTF-8 is a 400 naming it (it was a 500).
+TEST_F(Serve, AFieldThatIsNotTextIsRefusedByName) {
+    auto r = submit({{"file", slurp(dir_ + "/mix.wav"), "m.wav", "audio/wav"}, {"title", "Caf\xE9 \xFF", "", ""}});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+    EXPECT_NE(r->body.find("'title'"), std::string::npos) << r->body;
+}
+
+}  // namespace
+}  // namespace bounce::test
