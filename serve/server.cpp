@@ -3,6 +3,7 @@
 #include "bounce/check.h"
 #include "bounce/error.h"
 
+#include "guarded_server.h"
 #include "jobs.h"
 #include "web_page.h"
 
@@ -115,7 +116,7 @@ int runServer(const ServerSettings& settings) {
     // socket fail (EPIPE) instead of raising SIGPIPE.
     std::signal(SIGPIPE, SIG_IGN);
     JobService jobs(settings);
-    httplib::Server server;
+    serve::GuardedServer server{serve::ConnectionLimits{}};
     // JobService::create judges an upload's size (declared, or counted as it arrives); this
     // is the library's own bound for any other body, above it and what it drains.
     server.set_payload_max_length(static_cast<std::size_t>(settings.maxUploadMb * 1024.0 * 1024.0) + (80u << 20));

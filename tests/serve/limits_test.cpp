@@ -105,3 +105,54 @@ TEST_F(Serve, AFieldThatIsNotTextIsRefusedByName) {
 
 }  // namespace
 }  // namespace bounce::test
+
+namespace bounce::test {
+namespace {
+
+// A connection that sends a request's headers a byte at a time, `gapMs` apart, until the
+// server hangs up or `until`; then the next, while `until` lasts.
+void trickleHeaders(int port, std::chrono::steady_clock::time_point until, int gapMs) {
+    const std::string request = "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + std::string(200, 'a') + "\r\n\r\n";
+    while (std::chrono::steady_clock::now() < until) {
+        const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        address.sin_port = htons(static_cast<std::uint16_t>(port));
+        if (::connect(s, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+            for (char c : request) {
+                if (std::chrono::steady_clock::now() >= until || ::send(s, &c, 1, MSG_NOSIGNAL) != 1) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(gapMs));
+            }
+        }
+        ::close(s);
+    }
+}
+
+// Defect 3: 64 clients trickling their headers (eight used to lock everyone out): the
+// health check is answered within a second throughout, and the server's memory stays small.
+TEST_F(Serve, SlowClientsDoNotLockOthersOut) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(14);
+    std::vector<std::thread> slow;
+    for (int i = 0; i < 64; ++i) slow.emplace_back(trickleHeaders, port_, until, 300);
+    double worstSeconds = 0;
+    int answered = 0, asked = 0;
+    while (std::chrono::steady_clock::now() + std::chrono::seconds(1) < until) {
+        const auto start = std::chrono::steady_clock::now();
+        httplib::Client c("127.0.0.1", port_);
+        c.set_connection_timeout(2, 0);
+        c.set_read_timeout(2, 0);
+        const auto r = c.Get("/api/health");
+        ++asked;
+        if (r && r->status == 200) ++answered;
+        worstSeconds = std::max(worstSeconds, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    for (auto& t : slow) t.join();
+    EXPECT_EQ(answered, asked);
+    EXPECT_LT(worstSeconds, 1.0);
+    EXPECT_LT(peakRssKb(), 150 * 1024);
+}
+
+}  // namespace
+}  // namespace bounce::test
