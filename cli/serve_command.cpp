@@ -15,6 +15,12 @@ std::function<int()> addServeCommand(CLI::App& app) {
     cmd->add_option("--jobs", s->jobs, "Jobs run at once (default: the number of cores)")->check(CLI::Range(0, 64));
     cmd->add_option("--max-upload-mb", s->maxUploadMb, "Largest upload in MB (default 500)")->check(CLI::Range(1.0, 100000.0));
     cmd->add_option("--max-minutes", s->maxDurationMinutes, "Longest audio in minutes (default 60)")->check(CLI::Range(1.0, 1000.0));
+    cmd->add_option("--max-queue", s->maxQueued, "Jobs that may wait for a worker; more get 429 (default 32)")
+        ->check(CLI::Range(1, 100000));
+    cmd->add_option("--disk-budget-mb", s->diskBudgetMb, "Disk all jobs' files may take, in MB; past it uploads get 507 (default 20000)")
+        ->check(CLI::Range(1.0, 1e9));
+    cmd->add_option("--keep-hours", s->keepHours, "Hours a finished job is kept before it is deleted (default 24)")
+        ->check(CLI::Range(0.0001, 1e6));
     return [s] { return runServer(*s); };
 }
 

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -67,9 +68,13 @@ bool validUtf8(const std::string& text) {
 // every byte received counted against the limit.
 class UploadParts {
 public:
-    UploadParts(fs::path folder, std::uint64_t limitBytes, std::string tooLarge)
-        : folder_(std::move(folder)), limitBytes_(limitBytes), tooLarge_(std::move(tooLarge)) {}
-    ~UploadParts() { closeFile(); }
+    UploadParts(fs::path folder, std::uint64_t limitBytes, std::string tooLarge, DiskLedger& disk)
+        : folder_(std::move(folder)), limitBytes_(limitBytes), tooLarge_(std::move(tooLarge)), disk_(disk) {}
+    ~UploadParts() {
+        closeFile();
+        if (!kept_) disk_.give(charged_);
+    }
+    void keep() { kept_ = true; }  // the job was accepted: its bytes stay on the ledger
     UploadParts(const UploadParts&) = delete;
     UploadParts& operator=(const UploadParts&) = delete;
 
@@ -93,6 +98,8 @@ public:
         received_ += length;
         if (error_) return draining();
         if (received_ > limitBytes_) return refuse({413, tooLarge_});
+        if (!disk_.take(length)) return refuse({507, "the server's disk budget for jobs is used up; try again later"});
+        charged_ += length;
         if (fd_ < 0) {
             std::string& value = fields_[name_];
             if (value.size() + length > kMaxFieldBytes) return refuse({400, "field '" + name_ + "': longer than 4 KB"});
@@ -145,12 +152,23 @@ private:
     std::string tooLarge_;
     std::uint64_t received_ = 0;
     std::uint64_t drainUntil_ = 0;
+    DiskLedger& disk_;
+    std::uint64_t charged_ = 0;
+    bool kept_ = false;
     std::string name_;
     int fd_ = -1;
     std::set<std::string> audio_;
     std::map<std::string, std::string> fields_;
     std::optional<HttpError> error_;
 };
+
+std::uint64_t folderBytes(const fs::path& folder) {
+    std::uint64_t bytes = 0;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(folder, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+        if (it->is_regular_file(ec)) bytes += it->file_size(ec);
+    return bytes;
+}
 
 // A job's folder that goes unless the job was accepted.
 class PendingFolder {
@@ -206,17 +224,27 @@ MasterSettings settingsFromOptions(const Json& options) {
     return s;
 }
 
-JobService::JobService(const ServerSettings& settings) : settings_(settings), root_(fs::path(settings.dataDir) / "jobs") {
+JobService::JobService(const ServerSettings& settings)
+    : settings_(settings),
+      root_(fs::path(settings.dataDir) / "jobs"),
+      disk_(static_cast<std::uint64_t>(settings.diskBudgetMb * 1024.0 * 1024.0)) {
     fs::create_directories(root_);
-    // A restart: finished jobs stay, queued ones run again, running ones failed.
+    disk_.add(folderBytes(root_));
+    // A restart: finished jobs stay, queued ones run again, and so do the ones that were
+    // running, once: a job that was running at two stops in a row is taken to be what
+    // stops the server, and failed.
     std::vector<std::string> requeue;
     for (const auto& entry : fs::directory_iterator(root_)) {
         const std::string id = entry.path().filename().string();
         if (!validId(id)) continue;
-        const Json state = readState(id);
-        if (state.value("state", "") == "running") {
-            recordFailure(id, "the server stopped while this job ran; submit it again");
-        } else if (state.value("state", "") == "queued") {
+        const std::string state = readState(id).value("state", "");
+        if (state == "running" && fs::exists(entry.path() / "restarted")) {
+            recordFailure(id, "the server stopped twice while this job ran; submit it again");
+        } else if (state == "running") {
+            writeTextFile((entry.path() / "restarted").string(), "1\n");
+            writeState(id, {{"state", "queued"}, {"progress", 0}});
+            requeue.push_back(id);
+        } else if (state == "queued") {
             requeue.push_back(id);
         }
     }
@@ -224,6 +252,7 @@ JobService::JobService(const ServerSettings& settings) : settings_(settings), ro
     for (const auto& id : requeue) queue_.push_back(id);
     const int workers = settings.jobs > 0 ? settings.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
+    janitor_ = std::thread([this] { janitor(); });
 }
 
 JobService::~JobService() {
@@ -232,7 +261,9 @@ JobService::~JobService() {
         stopping_ = true;
     }
     wake_.notify_all();
+    janitorWake_.notify_all();
     for (auto& w : workers_) w.join();
+    janitor_.join();
 }
 
 bool JobService::validId(const std::string& id) {
@@ -274,11 +305,21 @@ std::string JobService::create(const httplib::Request& request, const httplib::C
         throw HttpError{415, "Content-Encoding '" + oneLine(encoding) + "' is not accepted: send the files as they are"};
     if (!request.is_multipart_form_data()) throw HttpError{400, "send the job as multipart/form-data with the mix in a field named 'file'"};
     checkDeclaredSize(request);
+    try {
+        checkRoom(std::strtoull(request.get_header_value("Content-Length").c_str(), nullptr, 10));
+    } catch (const HttpError&) {
+        // Read and drop the body (within the upload limit, checked above), so that the
+        // client gets the answer.
+        std::uint64_t dropped = 0;
+        const auto drop = [&dropped](const char*, std::size_t length) { return (dropped += length) <= kDrainBytes; };
+        content([](const httplib::MultipartFormData&) { return true; }, drop);
+        throw;
+    }
     const std::string id = newId();
     PendingFolder folder(root_ / id);
     // Uploads are stored under generated names only: a client's file name never reaches
     // the file system.
-    UploadParts parts(root_ / id, uploadLimitBytes(settings_), tooLargeMessage(settings_));
+    UploadParts parts(root_ / id, uploadLimitBytes(settings_), tooLargeMessage(settings_), disk_);
     const bool received = content([&parts](const httplib::MultipartFormData& part) { return parts.begin(part); },
                                   [&parts](const char* data, std::size_t length) { return parts.append(data, length); });
     if (parts.error()) throw *parts.error();
@@ -293,6 +334,7 @@ std::string JobService::create(const httplib::Request& request, const httplib::C
     writeTextFile((root_ / id / "options.json").string(), options.dump() + "\n");
     writeState(id, {{"state", "queued"}, {"progress", 0}});
     folder.keep();
+    parts.keep();
     {
         std::lock_guard<std::mutex> lock(mutex_);
         queue_.push_back(id);
@@ -314,10 +356,16 @@ void JobService::checkDeclaredSize(const httplib::Request& request) const {
 int JobService::admit(const httplib::Request& request, httplib::Response& response) const {
     if (request.method != "POST" || request.path != "/api/jobs") return 100;
     const unsigned long long declared = std::strtoull(request.get_header_value("Content-Length").c_str(), nullptr, 10);
-    if (declared <= uploadLimitBytes(settings_) + kFramingBytes) return 100;
-    response.status = 413;
-    response.set_content(Json{{"error", tooLargeMessage(settings_)}}.dump(), "application/json");
-    return 413;
+    try {
+        if (declared > uploadLimitBytes(settings_) + kFramingBytes) throw HttpError{413, tooLargeMessage(settings_)};
+        checkRoom(declared);
+        return 100;
+    } catch (const HttpError& e) {
+        response.status = e.status;
+        if (e.retryAfterSeconds > 0) response.set_header("Retry-After", std::to_string(e.retryAfterSeconds));
+        response.set_content(Json{{"error", e.message}}.dump(), "application/json");
+        return e.status;
+    }
 }
 
 int JobService::remove(const std::string& id) {
@@ -326,9 +374,72 @@ int JobService::remove(const std::string& id) {
         if (running_.count(id)) return 409;
         queue_.erase(std::remove(queue_.begin(), queue_.end(), id), queue_.end());
     }
+    deleteFolder(id);
+    return 204;
+}
+
+void JobService::deleteFolder(const std::string& id) {
+    disk_.give(folderBytes(root_ / id));
     std::error_code ignored;
     fs::remove_all(root_ / id, ignored);
-    return 204;
+}
+
+// A finished job's age is its state file's: written last when it finished.
+int JobService::expire() {
+    const auto keep = std::chrono::duration_cast<fs::file_time_type::duration>(std::chrono::duration<double>(settings_.keepHours * 3600.0));
+    const auto now = fs::file_time_type::clock::now();
+    int expired = 0;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(root_, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string id = it->path().filename().string();
+        if (!validId(id)) continue;
+        const auto written = fs::last_write_time(it->path() / "state.json", ec);
+        if (ec || now - written < keep) {
+            ec.clear();
+            continue;
+        }
+        const std::string state = readState(id).value("state", "");
+        if (state != "done" && state != "failed") continue;
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (running_.count(id)) continue;
+        deleteFolder(id);
+        ++expired;
+    }
+    return expired;
+}
+
+// Expires finished jobs every minute (or a quarter of --keep-hours, if that is shorter).
+void JobService::janitor() {
+    const auto every = std::chrono::duration<double>(std::min(60.0, settings_.keepHours * 3600.0 / 4.0));
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stopping_) {
+        janitorWake_.wait_for(lock, every, [this] { return stopping_; });
+        if (stopping_) return;
+        lock.unlock();
+        try {
+            expire();
+        } catch (const std::exception& e) {
+            std::cerr << "bounce serve: expiring finished jobs: " << e.what() << std::endl;
+        }
+        lock.lock();
+    }
+}
+
+// Room for a job: a place in the queue (429 with Retry-After, the wait the queue ahead
+// suggests) and its declared bytes within the disk budget (507).
+void JobService::checkRoom(std::uint64_t declaredBytes) const {
+    std::size_t queued = 0;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        queued = queue_.size();
+    }
+    if (queued >= static_cast<std::size_t>(settings_.maxQueued)) {
+        const double wait = lastJobSeconds_.load() * static_cast<double>(queued) / static_cast<double>(workers_.size());
+        throw HttpError{429, "the queue is full (" + std::to_string(queued) + " jobs waiting); try again later",
+                        static_cast<int>(std::clamp(wait, 5.0, 3600.0))};
+    }
+    if (disk_.used() + declaredBytes > disk_.budget())
+        throw HttpError{507, "the server's disk budget for jobs is used up; try again later"};
 }
 
 void JobService::checkAudio(const fs::path& path, const std::string& field) const {
@@ -375,6 +486,16 @@ void JobService::work() {
 }
 
 void JobService::run(const std::string& id) {
+    const fs::path dir = root_ / id;
+    const auto started = std::chrono::steady_clock::now();
+    const std::uint64_t before = folderBytes(dir);
+    runJob(id);
+    const std::uint64_t after = folderBytes(dir);
+    disk_.add(after - std::min(before, after));
+    lastJobSeconds_.store(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
+void JobService::runJob(const std::string& id) {
     const fs::path dir = root_ / id;
     try {
         writeState(id, {{"state", "running"}, {"progress", 10}});

@@ -9,7 +9,10 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -27,6 +30,28 @@ using Json = nlohmann::ordered_json;
 struct HttpError {
     int status;
     std::string message;
+    int retryAfterSeconds = 0;  // sent as Retry-After when set (429)
+};
+
+// The disk the jobs' files take, against --disk-budget-mb: uploads take from it as their
+// bytes arrive (so that concurrent uploads cannot overshoot it together), deleted jobs
+// give back.
+class DiskLedger {
+public:
+    explicit DiskLedger(std::uint64_t budgetBytes) : budgetBytes_(budgetBytes) {}
+    bool take(std::uint64_t bytes) {
+        if (used_.fetch_add(bytes) + bytes <= budgetBytes_) return true;
+        used_.fetch_sub(bytes);
+        return false;
+    }
+    void add(std::uint64_t bytes) { used_.fetch_add(bytes); }  // a job's outputs: written whatever the budget
+    void give(std::uint64_t bytes) { used_.fetch_sub(std::min<std::uint64_t>(bytes, used_.load())); }
+    std::uint64_t used() const { return used_.load(); }
+    std::uint64_t budget() const { return budgetBytes_; }
+
+private:
+    std::uint64_t budgetBytes_;
+    std::atomic<std::uint64_t> used_{0};
 };
 
 // Checks a job's option fields (the options of bounce master, by name) and returns them
@@ -61,25 +86,35 @@ public:
     Json readState(const std::string& id) const;
     // 204 when deleted, 409 while it runs.
     int remove(const std::string& id);
+    // Deletes the finished jobs older than --keep-hours; returns how many.
+    int expire();
 
 private:
     void writeState(const std::string& id, const Json& state) const;
     void checkDeclaredSize(const httplib::Request& request) const;
+    void checkRoom(std::uint64_t declaredBytes) const;
+    void deleteFolder(const std::string& id);
+    void janitor();
     void checkAudio(const std::filesystem::path& path, const std::string& field) const;
     std::string newId() const;
     void work();
     void run(const std::string& id);
+    void runJob(const std::string& id);
     void recordFailure(const std::string& id, const std::string& message) const;
 
     ServerSettings settings_;
     std::filesystem::path root_;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     mutable std::mutex stateMutex_;
-    std::condition_variable wake_;
+    std::condition_variable wake_;         // workers: a job is queued, or the service stops
+    std::condition_variable janitorWake_;  // the janitor: the service stops
     std::deque<std::string> queue_;
     std::set<std::string> running_;
     bool stopping_ = false;
+    DiskLedger disk_;
+    std::atomic<double> lastJobSeconds_{30.0};
     std::vector<std::thread> workers_;
+    std::thread janitor_;
 };
 
 }  // namespace bounce::serve

@@ -56,6 +56,7 @@ void addJobRoutes(httplib::Server& server, JobService& jobs) {
         } catch (const HttpError& e) {
             // The rest of a refused body is not read: the connection ends with the answer.
             res.set_header("Connection", "close");
+            if (e.retryAfterSeconds > 0) res.set_header("Retry-After", std::to_string(e.retryAfterSeconds));
             sendError(res, e.status, e.message);
         }
     });

@@ -5,6 +5,7 @@
 #include "serve_fixture.h"
 
 #include <future>
+#include <mutex>
 #include <random>
 
 namespace bounce::test {
@@ -129,12 +130,31 @@ void trickleHeaders(int port, std::chrono::steady_clock::time_point until, int g
     }
 }
 
-// Defect 3: 64 clients trickling their headers (eight used to lock everyone out): the
-// health check is answered within a second throughout, and the server's memory stays small.
-TEST_F(Serve, SlowClientsDoNotLockOthersOut) {
+// Defects 3 and 4 under load: 64 clients trickling their headers (eight used to lock
+// everyone out) while 100 jobs are submitted: the health check is answered within a second
+// throughout, the queue answers 429 past its bound, the server's memory stays small, and
+// every job it accepted is done after a restart.
+TEST_F(Serve, UnderLoadItKeepsAnsweringAndLosesNothing) {
+    stop();
+    start({"--max-queue", "8"});
+    writeFile(dir_ + "/short.wav", pinkishNoise(44100, 3.0, -22.0, 2, 5).view(), 44100, SampleFormat::Pcm24);
+    const std::string mix = slurp(dir_ + "/short.wav");
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(14);
     std::vector<std::thread> slow;
     for (int i = 0; i < 64; ++i) slow.emplace_back(trickleHeaders, port_, until, 300);
+    std::vector<std::string> accepted;
+    int refused = 0;
+    std::mutex mutex;
+    std::vector<std::thread> submitters;
+    for (int k = 0; k < 4; ++k)
+        submitters.emplace_back([&] {
+            for (int i = 0; i < 25; ++i) {
+                auto r = submit({{"file", mix, "m.wav", "audio/wav"}});
+                std::lock_guard<std::mutex> lock(mutex);
+                if (r && r->status == 201) accepted.push_back(Json::parse(r->body)["id"]);
+                if (r && r->status == 429) ++refused;
+            }
+        });
     double worstSeconds = 0;
     int answered = 0, asked = 0;
     while (std::chrono::steady_clock::now() + std::chrono::seconds(1) < until) {
@@ -148,10 +168,73 @@ TEST_F(Serve, SlowClientsDoNotLockOthersOut) {
         worstSeconds = std::max(worstSeconds, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
+    for (auto& t : submitters) t.join();
     for (auto& t : slow) t.join();
     EXPECT_EQ(answered, asked);
     EXPECT_LT(worstSeconds, 1.0);
     EXPECT_LT(peakRssKb(), 150 * 1024);
+    EXPECT_GT(refused, 0) << "the queue took all 100";
+    EXPECT_EQ(accepted.size() + static_cast<std::size_t>(refused), 100u);
+    stop();
+    start({"--max-queue", "8"});
+    for (const auto& id : accepted) EXPECT_EQ(waitFor(id, 120.0)["state"], "done") << id;
+}
+
+}  // namespace
+}  // namespace bounce::test
+
+namespace bounce::test {
+namespace {
+
+// Defect 4: the queue is bounded (429 with Retry-After past it), and nothing it accepted
+// is lost across a restart.
+TEST_F(Serve, TheQueueIsBoundedAndKeepsWhatItAccepted) {
+    stop();
+    start({"--max-queue", "4"});
+    const std::string mix = slurp(dir_ + "/mix.wav");
+    std::vector<std::string> accepted;
+    int refused = 0;
+    for (int i = 0; i < 20; ++i) {
+        auto r = submit({{"file", mix, "m.wav", "audio/wav"}});
+        ASSERT_TRUE(r);
+        if (r->status == 201) {
+            accepted.push_back(Json::parse(r->body)["id"]);
+        } else {
+            EXPECT_EQ(r->status, 429) << r->body;
+            EXPECT_GE(std::atoi(r->get_header_value("Retry-After").c_str()), 1);
+            ++refused;
+        }
+    }
+    EXPECT_GT(refused, 0);
+    EXPECT_LE(accepted.size(), 4u + 2u) << "more than the queue and the two workers can hold";
+    stop();
+    start({"--max-queue", "4"});
+    // The queued ones run after the restart, and so do the ones that were running.
+    for (const auto& id : accepted) EXPECT_EQ(waitFor(id, 120.0)["state"], "done") << id;
+}
+
+// Defect 4: finished jobs expire after --keep-hours, and a disk budget bounds what jobs
+// may hold (507 past it).
+TEST_F(Serve, FinishedJobsExpireAndTheDiskBudgetHolds) {
+    stop();
+    start({"--keep-hours", "0.0005", "--disk-budget-mb", "12"});  // 1.8 s; the mix is 4 MB
+    const std::string mix = slurp(dir_ + "/mix.wav");
+    auto first = submit({{"file", mix, "m.wav", "audio/wav"}});
+    ASSERT_TRUE(first);
+    ASSERT_EQ(first->status, 201) << first->body;
+    const std::string id = Json::parse(first->body)["id"];
+    ASSERT_EQ(waitFor(id)["state"], "done");
+    // Its input, master and previews now hold the budget: the next upload does not fit.
+    auto second = submit({{"file", mix, "m.wav", "audio/wav"}});
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->status, 507) << second->body;
+    EXPECT_EQ(jobFolders(dir_ + "/data"), 1u);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+    EXPECT_EQ(client().Get("/api/jobs/" + id)->status, 404) << "the finished job did not expire";
+    EXPECT_EQ(jobFolders(dir_ + "/data"), 0u);
+    auto third = submit({{"file", mix, "m.wav", "audio/wav"}});  // the budget is free again
+    ASSERT_TRUE(third);
+    EXPECT_EQ(third->status, 201) << third->body;
 }
 
 }  // namespace

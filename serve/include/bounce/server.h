@@ -20,6 +20,9 @@ struct ServerSettings {
     int jobs = 0;              // workers; 0: the number of cores
     double maxUploadMb = 500;  // larger uploads get 413
     double maxDurationMinutes = 60;
+    int maxQueued = 32;           // jobs waiting beyond the running ones; more get 429
+    double diskBudgetMb = 20000;  // all jobs' files together; an upload past it gets 507
+    double keepHours = 24;        // finished jobs (done or failed) are deleted this long after
 };
 
 // Serves until SIGINT or SIGTERM; returns the exit code. Throws ConfigError when it
