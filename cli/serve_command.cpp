@@ -19,6 +19,8 @@ std::function<int()> addServeCommand(CLI::App& app) {
         ->check(CLI::Range(1, 100000));
     cmd->add_option("--disk-budget-mb", s->diskBudgetMb, "Disk all jobs' files may take, in MB; past it uploads get 507 (default 20000)")
         ->check(CLI::Range(1.0, 1e9));
+    cmd->add_option("--token", s->token, "The token API calls must carry (default: made on the first start, kept in DATA/token)");
+    cmd->add_option("--allow-host", s->allowedHosts, "A Host name to accept besides this machine's addresses (a reverse proxy's)");
     cmd->add_option("--keep-hours", s->keepHours, "Hours a finished job is kept before it is deleted (default 24)")
         ->check(CLI::Range(0.0001, 1e6));
     return [s] { return runServer(*s); };

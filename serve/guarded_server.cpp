@@ -143,6 +143,12 @@ GuardedServer::GuardedServer(const ConnectionLimits& limits) : limits_(limits) {
     new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 }
 
+bool GuardedServer::bindTo(const std::string& host, int port) {
+    if (!bind_to_port(host, port)) return false;
+    ::listen(svr_sock_, SOMAXCONN);  // Linux takes a second listen() as a new backlog
+    return true;
+}
+
 int GuardedServer::slowConnections(const std::string& client) const {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto it = sendingHeaders_.find(client);

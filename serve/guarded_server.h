@@ -34,6 +34,11 @@ class GuardedServer : public httplib::Server {
 public:
     explicit GuardedServer(const ConnectionLimits& limits);
 
+    // bind_to_port, then a listen backlog of SOMAXCONN: the library listens with a backlog
+    // of 5, and when more connections arrive at once the kernel drops their SYNs and the
+    // clients retry a second later (health checks took 1 s under load).
+    bool bindTo(const std::string& host, int port);
+
     // Connections of one client (by address) still sending their headers, now.
     int slowConnections(const std::string& client) const;
 

@@ -21,6 +21,7 @@
 #include <regex>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace bounce::serve {
@@ -192,6 +193,16 @@ private:
 
 }  // namespace
 
+void drainBody(const httplib::Request& request, const httplib::ContentReader& content) {
+    std::uint64_t dropped = 0;
+    const auto drop = [&dropped](const char*, std::size_t length) { return (dropped += length) <= kDrainBytes; };
+    if (request.is_multipart_form_data()) {
+        content([](const httplib::MultipartFormData&) { return true; }, drop);
+    } else {
+        content(drop);
+    }
+}
+
 Json validatedOptions(const std::map<std::string, std::string>& fields) {
     Json options = Json::object();
     MasterSettings scratch;
@@ -308,11 +319,7 @@ std::string JobService::create(const httplib::Request& request, const httplib::C
     try {
         checkRoom(std::strtoull(request.get_header_value("Content-Length").c_str(), nullptr, 10));
     } catch (const HttpError&) {
-        // Read and drop the body (within the upload limit, checked above), so that the
-        // client gets the answer.
-        std::uint64_t dropped = 0;
-        const auto drop = [&dropped](const char*, std::size_t length) { return (dropped += length) <= kDrainBytes; };
-        content([](const httplib::MultipartFormData&) { return true; }, drop);
+        drainBody(request, content);
         throw;
     }
     const std::string id = newId();
@@ -469,6 +476,10 @@ std::string JobService::newId() const {
 }
 
 void JobService::work() {
+    // Mastering is batch work: at a lower priority (nice 10, this thread only), the
+    // threads that answer requests get the processor first, so the service keeps answering
+    // while every core masters.
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
     for (;;) {
         std::string id;
         {

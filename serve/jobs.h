@@ -54,6 +54,11 @@ private:
     std::atomic<std::uint64_t> used_{0};
 };
 
+// Reads and drops a refused request's body (up to 64 MB), so that a client that sends it
+// all before it reads (most do, without Expect: 100-continue) gets the answer rather than a
+// broken connection.
+void drainBody(const httplib::Request& request, const httplib::ContentReader& content);
+
 // Checks a job's option fields (the options of bounce master, by name) and returns them
 // as they came, to be parsed again when the job runs. Throws HttpError 400 naming the field.
 Json validatedOptions(const std::map<std::string, std::string>& fields);

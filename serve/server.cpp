@@ -3,6 +3,7 @@
 #include "bounce/check.h"
 #include "bounce/error.h"
 
+#include "access.h"
 #include "guarded_server.h"
 #include "jobs.h"
 #include "web_page.h"
@@ -49,8 +50,11 @@ void sendFile(httplib::Response& res, const fs::path& path, const std::string& t
     });
 }
 
-void addJobRoutes(httplib::Server& server, JobService& jobs) {
-    server.Post("/api/jobs", [&jobs](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& content) {
+void addJobRoutes(httplib::Server& server, JobService& jobs, const serve::AccessGuard& access) {
+    // Its access is checked here rather than before routing, so that a refused body can be
+    // drained (see drainBody).
+    server.Post("/api/jobs", [&jobs, &access](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& content) {
+        if (access.intercept(req, res)) return serve::drainBody(req, content);
         try {
             sendJson(res, 201, {{"id", jobs.create(req, content)}});
         } catch (const HttpError& e) {
@@ -107,6 +111,23 @@ void addDownloadRoutes(httplib::Server& server, JobService& jobs) {
     });
 }
 
+// Where to find the server and its token; a loud warning when other machines can reach it.
+void announce(const ServerSettings& settings, const std::string& token) {
+    const std::string address = settings.host.find(':') != std::string::npos ? "[" + settings.host + "]" : settings.host;
+    const std::string base =
+        "http://" + (settings.host == "0.0.0.0" || settings.host == "::" ? "127.0.0.1" : address) + ":" + std::to_string(settings.port);
+    std::cerr << "bounce serve: listening on " << address << ":" << settings.port << " (data in " << settings.dataDir << ")\n"
+              << "bounce serve: open " << base << "/?token=" << token << "\n"
+              << "bounce serve: API calls need the header: Authorization: Bearer " << token << "\n";
+    if (serve::isLoopback(settings.host)) {
+        std::cerr << "bounce serve: only this machine can reach it" << std::endl;
+        return;
+    }
+    std::cerr << "bounce serve: WARNING: listening on " << address << ": other machines can reach this server, over plain HTTP.\n"
+              << "bounce serve: WARNING: the token and the music cross the network unencrypted; serve it behind a TLS reverse\n"
+              << "bounce serve: WARNING: proxy bound to 127.0.0.1 instead (docs/api.md, Deployment)." << std::endl;
+}
+
 }  // namespace
 
 int runServer(const ServerSettings& settings) {
@@ -134,20 +155,26 @@ int runServer(const ServerSettings& settings) {
         sendError(res, 500, message);
     });
 
-    server.set_expect_100_continue_handler([&jobs](const httplib::Request& req, httplib::Response& res) { return jobs.admit(req, res); });
+    const std::string token = serve::serviceToken(settings);
+    const serve::AccessGuard access(settings, token);
+    server.set_pre_routing_handler([&access](const httplib::Request& req, httplib::Response& res) {
+        if (req.method == "POST" && req.path == "/api/jobs") return httplib::Server::HandlerResponse::Unhandled;  // its route checks
+        return access.intercept(req, res) ? httplib::Server::HandlerResponse::Handled : httplib::Server::HandlerResponse::Unhandled;
+    });
+    // A client that asks before it sends (Expect: 100-continue) is told the same as it
+    // would be after: who may, then whether the job fits.
+    server.set_expect_100_continue_handler([&access, &jobs](const httplib::Request& req, httplib::Response& res) {
+        return access.intercept(req, res) ? res.status : jobs.admit(req, res);
+    });
     server.Get("/api/health", [](const httplib::Request&, httplib::Response& res) { sendJson(res, 200, {{"ok", true}}); });
-    addJobRoutes(server, jobs);
+    addJobRoutes(server, jobs, access);
     addDownloadRoutes(server, jobs);
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kWebPage, "text/html; charset=utf-8"); });
 
-    if (!server.bind_to_port(settings.host, settings.port))
+    if (!server.bindTo(settings.host, settings.port))
         throw ConfigError("cannot listen on " + settings.host + ":" + std::to_string(settings.port) +
                           " (in use, or not an address of this machine)");
-    std::cerr << "bounce serve: listening on http://" << settings.host << ":" << settings.port << "/ (data in " << settings.dataDir << ")"
-              << (settings.host == "127.0.0.1" || settings.host == "localhost"
-                      ? "; only this machine can reach it (--host 0.0.0.0 to open it)"
-                      : "")
-              << std::endl;
+    announce(settings, token);
     server.listen_after_bind();
     return 0;
 }

@@ -11,7 +11,8 @@
 namespace bounce::test {
 namespace {
 
-const std::string kJobHead = "POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=bounceXYZ\r\n";
+const std::string kJobHead = "POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + kToken +
+                             "\r\nContent-Type: multipart/form-data; boundary=bounceXYZ\r\n";
 
 std::string noise(std::size_t bytes, unsigned seed) {
     std::string text(bytes, '\0');
@@ -235,6 +236,59 @@ TEST_F(Serve, FinishedJobsExpireAndTheDiskBudgetHolds) {
     auto third = submit({{"file", mix, "m.wav", "audio/wav"}});  // the budget is free again
     ASSERT_TRUE(third);
     EXPECT_EQ(third->status, 201) << third->body;
+}
+
+}  // namespace
+}  // namespace bounce::test
+
+namespace bounce::test {
+namespace {
+
+// Defect 5: the token on every API call, no cross-origin writes, only this server's names
+// as Host, the page signing in through a cookie, and a loud warning off loopback.
+TEST_F(Serve, OnlyThoseWithTheTokenGetIn) {
+    const std::string mix = slurp(dir_ + "/mix.wav");
+    httplib::Client anonymous("127.0.0.1", port_);
+    EXPECT_EQ(anonymous.Get("/api/health")->status, 200);  // the health check is open
+    auto none = anonymous.Post("/api/jobs", httplib::MultipartFormDataItems{{"file", mix, "m.wav", "audio/wav"}});
+    ASSERT_TRUE(none);
+    EXPECT_EQ(none->status, 401);
+    httplib::Client wrong("127.0.0.1", port_);
+    wrong.set_bearer_token_auth("test-token-5f0c1d2e3a4c");
+    EXPECT_EQ(wrong.Get("/api/jobs/0123456789abcdef")->status, 401);
+    EXPECT_EQ(anonymous.Get("/")->status, 401) << "the page without the token";
+
+    // A page elsewhere posting to this server (the browser names it in Origin).
+    auto crossSite = client().Post("/api/jobs", httplib::Headers{{"Origin", "http://evil.example"}},
+                                   httplib::MultipartFormDataItems{{"file", mix, "m.wav", "audio/wav"}});
+    ASSERT_TRUE(crossSite);
+    EXPECT_EQ(crossSite->status, 403);
+    // DNS rebinding: a name that is not this server's, even with the token.
+    auto rebound = client().Get("/api/health", httplib::Headers{{"Host", "evil.example:" + std::to_string(port_)}});
+    ASSERT_TRUE(rebound);
+    EXPECT_EQ(rebound->status, 403);
+    EXPECT_EQ(jobFolders(dir_ + "/data"), 0u);
+
+    // The page signs in once: a cookie (HttpOnly, SameSite=Strict), then the API takes it.
+    auto signIn = anonymous.Get("/?token=" + kToken);
+    ASSERT_TRUE(signIn);
+    EXPECT_EQ(signIn->status, 303);
+    const std::string cookie = signIn->get_header_value("Set-Cookie");
+    EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+    EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos) << cookie;
+    const httplib::Headers withCookie{{"Cookie", cookie.substr(0, cookie.find(';'))},
+                                      {"Origin", "http://127.0.0.1:" + std::to_string(port_)}};
+    auto fromPage = anonymous.Post("/api/jobs", withCookie, httplib::MultipartFormDataItems{{"file", mix, "m.wav", "audio/wav"}});
+    ASSERT_TRUE(fromPage);
+    EXPECT_EQ(fromPage->status, 201) << fromPage->body;
+
+    // Off loopback, the server says loudly what that means.
+    const auto open = runCommand(
+        {"timeout", "2", BOUNCE_CLI, "serve", "--host", "0.0.0.0", "--port", std::to_string(freePort()), "--data", dir_ + "/open-data"});
+    EXPECT_NE(open.err.find("WARNING"), std::string::npos) << open.err;
+    EXPECT_NE(open.err.find("TLS"), std::string::npos) << open.err;
+    // The token made on the first start is kept, readable by its owner only.
+    EXPECT_EQ(fs::status(dir_ + "/open-data/token").permissions() & fs::perms::others_read, fs::perms::none);
 }
 
 }  // namespace

@@ -48,6 +48,9 @@ inline std::string slurp(const std::string& path) {
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// The token the tests' server is started with.
+inline const std::string kToken = "test-token-5f0c1d2e3a4b";
+
 class Serve : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -64,7 +67,8 @@ protected:
     }
     void start(const std::vector<std::string>& extra = {}) {
         port_ = freePort();
-        std::vector<std::string> args{BOUNCE_CLI, "serve", "--port", std::to_string(port_), "--data", dir_ + "/data", "--jobs", "2"};
+        std::vector<std::string> args{BOUNCE_CLI, "serve",   "--port", std::to_string(port_), "--data", dir_ + "/data", "--jobs",
+                                      "2",        "--token", kToken};
         args.insert(args.end(), extra.begin(), extra.end());
         pid_ = ::fork();
         if (pid_ == 0) {
@@ -90,8 +94,10 @@ protected:
             pid_ = -1;
         }
     }
+    // A client with the server's token.
     httplib::Client client() {
         httplib::Client c("127.0.0.1", port_);
+        c.set_bearer_token_auth(kToken);
         c.set_read_timeout(60, 0);
         return c;
     }

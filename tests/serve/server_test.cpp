@@ -110,7 +110,7 @@ TEST_F(Serve, ThePageIsSelfContainedAndRendersInChromium) {
     const auto dom = runCommand({browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                                  "--user-data-dir=" + dir_ + "/profile", "--enable-logging=stderr", "--v=0", "--dump-dom",
-                                 "http://127.0.0.1:" + std::to_string(port_) + "/"});
+                                 "http://127.0.0.1:" + std::to_string(port_) + "/?token=" + kToken});
     ASSERT_EQ(dom.exitCode, 0) << dom.err;
     EXPECT_EQ(dom.err.find("CONSOLE"), std::string::npos) << dom.err;
     for (const char* id :

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace bounce {
 
@@ -23,6 +24,10 @@ struct ServerSettings {
     int maxQueued = 32;           // jobs waiting beyond the running ones; more get 429
     double diskBudgetMb = 20000;  // all jobs' files together; an upload past it gets 507
     double keepHours = 24;        // finished jobs (done or failed) are deleted this long after
+    // Every API call but the health check must carry this (Authorization: Bearer, or the
+    // cookie the page gets); empty: read from DATA/token, made there on the first start.
+    std::string token;
+    std::vector<std::string> allowedHosts;  // Host names accepted besides this machine's addresses
 };
 
 // Serves until SIGINT or SIGTERM; returns the exit code. Throws ConfigError when it

@@ -49,7 +49,9 @@ const port = await new Promise((resolve) => {
   const s = net.createServer();
   s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
 });
-const server = spawn(bounce, ["serve", "--port", String(port), "--data", path.join(work, "data"), "--jobs", "2"], { stdio: "ignore" });
+const token = "page-test-token-9a8b7c6d";
+const server = spawn(bounce, ["serve", "--port", String(port), "--data", path.join(work, "data"), "--jobs", "2", "--token", token],
+                     { stdio: "ignore" });
 const base = `http://127.0.0.1:${port}`;
 const fail = (message) => { console.error("FAILED: " + message); server.kill("SIGTERM"); process.exit(1); };
 for (let i = 0; ; i++) {
@@ -68,7 +70,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 900, height: 1400 } });
   page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`); });
   page.on("pageerror", (e) => problems.push("page error: " + e.message));
-  await page.goto(base + "/");
+  await page.goto(base + "/?token=" + token);  // signs in: the cookie, then the page
   await page.setInputFiles("#file", mix);
   await page.selectOption("#target", "apple");
   await page.click("#start");
