@@ -14,6 +14,7 @@
 #include "bounce/stereo.h"
 
 #include <algorithm>
+#include <functional>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -243,8 +244,11 @@ struct ProgrammeNeeds {
     double subsonicDb = -std::numeric_limits<double>::infinity();
 };
 
-ProgrammeNeeds measureProgrammeNeeds(const std::string& path, const Style& style, double targetLufs) {
+// `progress` (optional) is told the fraction of the file read so far.
+ProgrammeNeeds measureProgrammeNeeds(const std::string& path, const Style& style, double targetLufs,
+                                     const std::function<void(double)>& progress) {
     const SoundFileInfo info = SoundFileReader(path).info();
+    std::uint64_t framesRead = 0;
     ProgrammeNeeds needs;
     MultibandCompressor multiband;
     multiband.setParams(multibandParams(style, targetLufs));
@@ -256,6 +260,8 @@ ProgrammeNeeds measureProgrammeNeeds(const std::string& path, const Style& style
     options.onBlock = [&](ConstAudioView block) {
         multiband.measure(block);
         subsonic.add(block);
+        framesRead += block.frames();
+        if (progress && info.frames > 0) progress(std::min(1.0, static_cast<double>(framesRead) / static_cast<double>(info.frames)));
     };
     needs.input = analyzeFile(path, options);
     // The crossover's latency: its last frames come out with the flush (as in the render).
@@ -594,9 +600,11 @@ struct PassResult {
 
 // One pass over the input: the chain, then the delivery (rate conversion, dither, the
 // writer when `into` is given, the analysis of what is delivered).
+// `progress` (optional) is told the fraction of the input rendered so far.
 PassResult renderPass(const std::string& input, Chain& chain, double outputRate, SampleFormat format, FileFormat container,
-                      DitherType ditherType, AtomicOutputFile* into, bool profileOutput) {
+                      DitherType ditherType, AtomicOutputFile* into, bool profileOutput, const std::function<void(double)>& progress) {
     SoundFileReader reader(input);
+    std::uint64_t framesRead = 0;
     const SoundFileInfo& info = reader.info();
     OutputSpec spec;
     spec.into = into;  // none: measure only
@@ -613,7 +621,13 @@ PassResult renderPass(const std::string& input, Chain& chain, double outputRate,
     if (profileOutput) measure->enableSpectrumProfile();
     OutputWriter delivery(spec, std::move(measure));
     renderAligned(
-        chain.chain, info.channels, kBlockFrames, [&](AudioView block) { return reader.read(block); },
+        chain.chain, info.channels, kBlockFrames,
+        [&](AudioView block) {
+            const std::size_t got = reader.read(block);
+            framesRead += got;
+            if (progress && info.frames > 0) progress(std::min(1.0, static_cast<double>(framesRead) / static_cast<double>(info.frames)));
+            return got;
+        },
         [&](ConstAudioView block) { delivery.write(block); });
     PassResult r;
     r.output = delivery.close();
@@ -942,14 +956,17 @@ void LoudnessLoop::run(double aim, MasterResult& result, PhaseTimer& timer) {
                                  in_.match, &renderedStages);
         renderedGain = gain_;
         renderedCeiling = limiterCeiling_;
+        // Progress: the analysis was the first 20 %; passes until the target is met are not
+        // known ahead, so each takes half of what is left, reported as it renders.
+        const double from = 1.0 - 0.8 * std::pow(0.5, p - 1), to = 1.0 - 0.8 * std::pow(0.5, p);
+        std::function<void(double)> passProgress;
+        if (in_.settings.onProgress) passProgress = [&](double f) { in_.settings.onProgress(from + (to - from) * f); };
         pass_ = renderPass(in_.inputPath, chain, in_.delivery.rate, in_.delivery.format, in_.delivery.container, in_.delivery.dither,
-                           in_.output, in_.profileOutput);
+                           in_.output, in_.profileOutput, passProgress);
         ++result.passes;
         const double loudness = pass_.output.integratedLufs.value_or(-120.0);
         const double truePeak = pass_.output.truePeakDbtp.value_or(-120.0);
         timer.done("render pass");
-        // Passes until the target is met are not known ahead: each takes half the rest.
-        if (in_.settings.onProgress) in_.settings.onProgress(1.0 - 0.8 * std::pow(0.5, result.passes));
         if (timer.debug())
             std::fprintf(stderr, "pass %d: gain %.3f -> %.3f LUFS, %.3f dBTP, limiter %.2f dB\n", p, gain_, loudness, truePeak,
                          pass_.limiterMaxDb);
@@ -1061,7 +1078,9 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     if (info.channels > 2)
         throw ConfigError(inputPath + ": mastering takes mono or stereo files (this one has " + std::to_string(info.channels) +
                           " channels)");
-    const ProgrammeNeeds needs = measureProgrammeNeeds(inputPath, style, result.targetLufs);
+    std::function<void(double)> analysisProgress;
+    if (settings.onProgress) analysisProgress = [&settings](double f) { settings.onProgress(0.2 * f); };
+    const ProgrammeNeeds needs = measureProgrammeNeeds(inputPath, style, result.targetLufs, analysisProgress);
     result.input = needs.input;
     const std::optional<double> inputLufs = needs.input.integratedLufs;
     timer.done("input analysis");

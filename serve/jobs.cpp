@@ -10,6 +10,8 @@
 #include "bounce/sound_file.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <atomic>
 #include <chrono>
 #include <cerrno>
@@ -29,9 +31,29 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The options of `bounce master` a job takes, as form fields named like its flags.
-const std::set<std::string> kOptionFields = {"target", "lufs",   "ceiling", "style", "intensity", "format", "bits", "dither",
-                                             "title",  "artist", "album",   "date",  "isrc",      "genre",  "track"};
+// The options of `bounce master` a job takes, as form fields named like its flags: every
+// one (masterOptionNames, the one parse the CLI uses), the files among them (reference,
+// artwork) as file parts; and the output's container, `format`.
+bool isOptionField(const std::string& name) {
+    if (name == "format") return true;
+    if (name == "reference" || name == "artwork") return false;  // file parts
+    const auto& names = masterOptionNames();
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+bool repeatable(const std::string& name) { return name == "set"; }
+constexpr int kMaxReferences = 8;
+
+// A client's file name, kept for display and for the download's name only (it never
+// becomes a path): its last component, letters, digits, space, '.', '-', '_' and '+'.
+std::string displayName(const std::string& clientName, const std::string& fallback) {
+    std::string name = clientName.substr(clientName.find_last_of("/\\") == std::string::npos ? 0 : clientName.find_last_of("/\\") + 1);
+    std::string safe;
+    for (char c : name)
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '.' || c == '-' || c == '_' || c == '+') safe += c;
+    while (!safe.empty() && safe.front() == '.') safe.erase(0, 1);
+    return safe.empty() ? fallback : safe.substr(0, 120);
+}
+
 constexpr std::size_t kMaxFieldBytes = 4096;
 constexpr std::uint64_t kFramingBytes = 1u << 20;  // multipart boundaries and part headers
 constexpr std::uint64_t kDrainBytes = 64u << 20;   // read and dropped after a refusal (UploadParts::refuse)
@@ -51,6 +73,10 @@ std::string oneLine(std::string text) {
         if (c == '\n' || c == '\r') c = ' ';
     return text;
 }
+
+// A figure as the status shows it: to its meaningful digits (0.1 LU, 0.01 dB), not
+// -15.999999237060547.
+double roundedTo(double value, double step) { return std::round(value / step) * step; }
 
 bool validUtf8(const std::string& text) {
     for (std::size_t i = 0; i < text.size();) {
@@ -82,16 +108,10 @@ public:
     bool begin(const httplib::MultipartFormData& part) {
         if (error_ || !closeFile()) return draining();
         name_ = part.name;
-        if (name_ == "file" || name_ == "reference") {
-            if (!audio_.insert(name_).second) return refuse({400, "the field '" + name_ + "' is given twice"});
-            const fs::path path = folder_ / (name_ == "file" ? "input" : "reference");
-            fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-            if (fd_ < 0) return refuse({500, "could not store the upload"});
-        } else if (fields_.count(name_)) {
+        if (name_ == "file" || name_ == "reference" || name_ == "artwork") return beginFile(part.filename);
+        if (!repeatable(name_) && std::any_of(fields_.begin(), fields_.end(), [this](const auto& f) { return f.first == name_; }))
             return refuse({400, "the field '" + name_ + "' is given twice"});
-        } else {
-            fields_[name_];
-        }
+        fields_.emplace_back(name_, std::string());
         return true;
     }
 
@@ -102,7 +122,7 @@ public:
         if (!disk_.take(length)) return refuse({507, "the server's disk budget for jobs is used up; try again later"});
         charged_ += length;
         if (fd_ < 0) {
-            std::string& value = fields_[name_];
+            std::string& value = fields_.back().second;
             if (value.size() + length > kMaxFieldBytes) return refuse({400, "field '" + name_ + "': longer than 4 KB"});
             value.append(data, length);
             return true;
@@ -121,14 +141,34 @@ public:
     // After the last byte: the files closed (checked), the mix present. Throws HttpError.
     void finish() {
         if (!closeFile() || error_) throw *error_;
-        if (!audio_.count("file")) throw HttpError{400, "the field 'file' (the mix) is missing"};
+        if (files_.empty() || files_.front().first != "input") throw HttpError{400, "the field 'file' (the mix) is missing, or not first"};
     }
 
     const std::optional<HttpError>& error() const noexcept { return error_; }
-    const std::map<std::string, std::string>& fields() const noexcept { return fields_; }
-    bool hasReference() const { return audio_.count("reference") > 0; }
+    const std::vector<std::pair<std::string, std::string>>& fields() const noexcept { return fields_; }
+    // Each stored file part ("input", "reference-1", ..., "artwork") and the name the
+    // client gave it.
+    const std::vector<std::pair<std::string, std::string>>& files() const noexcept { return files_; }
 
 private:
+    // A file part, stored under a name of the server's: the mix first, then up to eight
+    // references, one artwork.
+    bool beginFile(const std::string& clientName) {
+        std::string stored = name_ == "file" ? "input" : name_;
+        const auto count = std::count_if(files_.begin(), files_.end(),
+                                         [this](const auto& f) { return f.first.rfind(name_ == "file" ? "input" : name_, 0) == 0; });
+        if (name_ == "reference") {
+            if (count >= kMaxReferences) return refuse({400, "at most " + std::to_string(kMaxReferences) + " references"});
+            stored = "reference-" + std::to_string(count + 1);
+        } else if (count > 0) {
+            return refuse({400, "the field '" + name_ + "' is given twice"});
+        }
+        fd_ = ::open((folder_ / stored).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd_ < 0) return refuse({500, "could not store the upload"});
+        files_.emplace_back(stored, clientName);
+        return true;
+    }
+
     // After a refusal the rest of the body is read and dropped, up to kDrainBytes more, so
     // that a client that sends it all before it reads (most do, without Expect:
     // 100-continue) gets the answer rather than a broken connection.
@@ -158,8 +198,8 @@ private:
     bool kept_ = false;
     std::string name_;
     int fd_ = -1;
-    std::set<std::string> audio_;
-    std::map<std::string, std::string> fields_;
+    std::vector<std::pair<std::string, std::string>> files_;
+    std::vector<std::pair<std::string, std::string>> fields_;
     std::optional<HttpError> error_;
 };
 
@@ -203,12 +243,13 @@ void drainBody(const httplib::Request& request, const httplib::ContentReader& co
     }
 }
 
-Json validatedOptions(const std::map<std::string, std::string>& fields) {
-    Json options = Json::object();
+Json validatedOptions(const std::vector<std::pair<std::string, std::string>>& fields) {
+    Json options = Json::array();
     MasterSettings scratch;
     for (const auto& [name, value] : fields) {
         if (!validUtf8(name)) throw HttpError{400, "a field name is not UTF-8 text"};
-        if (!kOptionFields.count(name))
+        if (name == "reference" || name == "artwork") throw HttpError{400, "field '" + name + "': send it as a file"};
+        if (!isOptionField(name))
             throw HttpError{400, "unknown field '" + name + "' (the options of bounce master: target, lufs, ceiling, style, ...)"};
         if (!validUtf8(value)) throw HttpError{400, "field '" + name + "': not UTF-8 text"};
         if (name == "format") {
@@ -220,17 +261,23 @@ Json validatedOptions(const std::map<std::string, std::string>& fields) {
                 throw HttpError{400, "field '" + name + "': " + e.what()};
             }
         }
-        options[name] = value;
+        options.push_back({name, value});
     }
     return options;
 }
 
-MasterSettings settingsFromOptions(const Json& options) {
+// `fields` as validatedOptions returns them ([name, value] pairs); a job stored by an
+// earlier version holds an object instead (and numbers for the numeric fields).
+MasterSettings settingsFromOptions(const Json& fields) {
     MasterSettings s;
-    for (const auto& [name, value] : options.items()) {
-        if (name == "format" || name == "reference") continue;  // the output's container; the stored reference
-        // Jobs stored by an earlier version hold numbers for the numeric fields.
+    const auto apply = [&s](const std::string& name, const Json& value) {
+        if (name == "format" || name == "reference") return;  // the output's container; the stored reference
         applyMasterOption(s, name, value.is_string() ? value.get<std::string>() : value.dump());
+    };
+    if (fields.is_array()) {
+        for (const auto& pair : fields) apply(pair.at(0).get<std::string>(), pair.at(1));
+    } else {
+        for (const auto& [name, value] : fields.items()) apply(name, value);
     }
     return s;
 }
@@ -332,11 +379,10 @@ std::string JobService::create(const httplib::Request& request, const httplib::C
     if (parts.error()) throw *parts.error();
     if (!received) throw HttpError{400, "the upload ended before it was complete"};
     parts.finish();
-    Json options = validatedOptions(parts.fields());
-    checkAudio(root_ / id / "input", "file");
-    if (parts.hasReference()) {
-        checkAudio(root_ / id / "reference", "reference");
-        options["reference"] = true;
+    Json options = {{"fields", validatedOptions(parts.fields())}, {"files", Json::object()}};
+    for (const auto& [stored, clientName] : parts.files()) {
+        if (stored != "artwork") checkAudio(root_ / id / stored, stored == "input" ? "file" : "reference");
+        options["files"][stored] = displayName(clientName, stored == "input" ? "mix" : stored);
     }
     writeTextFile((root_ / id / "options.json").string(), options.dump() + "\n");
     writeState(id, {{"state", "queued"}, {"progress", 0}});
@@ -373,6 +419,25 @@ int JobService::admit(const httplib::Request& request, httplib::Response& respon
         response.set_content(Json{{"error", e.message}}.dump(), "application/json");
         return e.status;
     }
+}
+
+Json JobService::list() const {
+    std::vector<std::pair<fs::file_time_type, std::string>> found;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(root_, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string id = it->path().filename().string();
+        std::error_code timeError;
+        const auto created = fs::last_write_time(it->path() / "options.json", timeError);
+        if (validId(id) && !timeError) found.emplace_back(created, id);
+    }
+    std::sort(found.begin(), found.end());
+    Json jobs = Json::array();
+    for (const auto& [created, id] : found) {
+        Json entry = readState(id);
+        entry["id"] = id;
+        jobs.push_back(entry);
+    }
+    return {{"jobs", jobs}};
 }
 
 int JobService::remove(const std::string& id) {
@@ -506,33 +571,90 @@ void JobService::run(const std::string& id) {
     lastJobSeconds_.store(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
+namespace {
+
+// What a stored job asks for: its settings, the container, and the names the client gave
+// its files (for the reports and the download, never for paths).
+struct JobRequest {
+    MasterSettings settings;
+    std::string format = "wav";
+    std::string mixName = "mix";
+    std::map<std::string, std::string> fileNames;  // stored name -> the client's
+};
+
+JobRequest readJobRequest(const fs::path& dir) {
+    std::ifstream in(dir / "options.json");
+    const Json options = Json::parse(in);
+    JobRequest job;
+    if (!options.contains("fields")) {  // stored by an earlier version: the fields as an object
+        job.settings = settingsFromOptions(options);
+        job.format = options.value("format", std::string("wav"));
+        if (options.value("reference", false)) job.settings.references = {(dir / "reference").string()};
+        return job;
+    }
+    job.settings = settingsFromOptions(options["fields"]);
+    for (const auto& pair : options["fields"])
+        if (pair.at(0) == "format") job.format = pair.at(1).get<std::string>();
+    for (const auto& [stored, clientName] : options["files"].items()) {
+        job.fileNames[stored] = clientName.get<std::string>();
+        if (stored.rfind("reference-", 0) == 0) job.settings.references.push_back((dir / stored).string());
+        if (stored == "artwork") applyMasterOption(job.settings, "artwork", (dir / stored).string());
+    }
+    if (job.fileNames.count("input")) job.mixName = job.fileNames["input"];
+    return job;
+}
+
+std::string downloadName(const JobRequest& job) { return fs::path(job.mixName).stem().string() + ".master." + job.format; }
+
+// The reports name the files as the client knows them: the server's paths stay its own.
+void useClientNames(MasterResult& result, CheckResult* checked, const JobRequest& job) {
+    result.input.path = job.mixName;
+    result.output.path = downloadName(job);
+    for (auto& reference : result.references) {
+        const auto it = job.fileNames.find(fs::path(reference.path).filename().string());
+        reference.path = it != job.fileNames.end() ? it->second : fs::path(reference.path).filename().string();
+    }
+    if (!checked) return;
+    checked->analysis.path = downloadName(job);
+    for (auto& system : checked->systems)
+        if (!system.previewPath.empty()) system.previewPath = "preview/" + system.name;
+}
+
+}  // namespace
+
 void JobService::runJob(const std::string& id) {
     const fs::path dir = root_ / id;
     try {
-        writeState(id, {{"state", "running"}, {"progress", 10}});
-        std::ifstream in(dir / "options.json");
-        const Json options = Json::parse(in);
-        MasterSettings settings = settingsFromOptions(options);
-        if (options.value("reference", false)) settings.references = {(dir / "reference").string()};
-        const std::string ext = options.value("format", std::string("wav"));
-        const std::string master = (dir / ("master." + ext)).string();
-        settings.onProgress = [&](double fraction) {
-            const int progress = 10 + static_cast<int>(70.0 * fraction);
-            if (progress > 10 && progress < 80) writeState(id, {{"state", "running"}, {"progress", progress}});
+        writeState(id, {{"state", "running"}, {"progress", 0}});
+        JobRequest job = readJobRequest(dir);
+        const std::string master = (dir / ("master." + job.format)).string();
+        // Progress: mastering is the first 90 %, bounce check on the master the rest.
+        int shown = 0;
+        const auto show = [&](int progress) {
+            if (progress <= shown) return;
+            shown = progress;
+            writeState(id, {{"state", "running"}, {"progress", progress}});
         };
-        const MasterResult result = masterFile((dir / "input").string(), master, settings);
-        writeTextFile((dir / "report.json").string(), masterToJson(result, settings).dump(2) + "\n");
-        writeState(id, {{"state", "running"}, {"progress", 80}});
-        CheckSettings check;
-        check.codecs = false;
-        check.previewDir = (dir / "previews").string();
-        const CheckResult checked = checkFile(master, check);
-        writeTextFile((dir / "report.html").string(), checkToHtml(checked, result.targetLufs));
-        writeState(id, {{"state", "done"},
-                        {"progress", 100},
-                        {"master", "master." + ext},
-                        {"integrated_lufs", result.output.integratedLufs.value_or(-99.0)},
-                        {"true_peak_dbtp", result.output.truePeakDbtp.value_or(-99.0)}});
+        job.settings.onProgress = [&](double fraction) { show(static_cast<int>(90.0 * fraction)); };
+        MasterResult result = masterFile((dir / "input").string(), master, job.settings);
+        Json done = {{"state", "done"}, {"progress", 100}};
+        if (!job.settings.dryRun) {
+            show(90);
+            CheckSettings check;
+            check.codecs = false;
+            check.previewDir = (dir / "previews").string();
+            CheckResult checked = checkFile(master, check);
+            useClientNames(result, &checked, job);
+            writeTextFile((dir / "report.html").string(), checkToHtml(checked, result.targetLufs));
+            done["master"] = "master." + job.format;
+            done["download"] = downloadName(job);
+        } else {
+            useClientNames(result, nullptr, job);
+        }
+        writeTextFile((dir / "report.json").string(), masterToJson(result, job.settings).dump(2) + "\n");
+        done["integrated_lufs"] = roundedTo(result.output.integratedLufs.value_or(-99.0), 0.1);
+        done["true_peak_dbtp"] = roundedTo(result.output.truePeakDbtp.value_or(-99.0), 0.01);
+        writeState(id, done);
     } catch (const std::exception& e) {
         recordFailure(id, e.what());
     } catch (...) {
@@ -546,7 +668,7 @@ namespace bounce {
 
 void checkJobFields(const std::map<std::string, std::string>& fields) {
     try {
-        serve::settingsFromOptions(serve::validatedOptions(fields));
+        serve::settingsFromOptions(serve::validatedOptions({fields.begin(), fields.end()}));
     } catch (const serve::HttpError& e) {
         throw ConfigError(e.message);
     }

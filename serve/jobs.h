@@ -59,9 +59,10 @@ private:
 // broken connection.
 void drainBody(const httplib::Request& request, const httplib::ContentReader& content);
 
-// Checks a job's option fields (the options of bounce master, by name) and returns them
-// as they came, to be parsed again when the job runs. Throws HttpError 400 naming the field.
-Json validatedOptions(const std::map<std::string, std::string>& fields);
+// Checks a job's option fields (the options of bounce master, by name; `set` may repeat)
+// and returns them as they came, [name, value] pairs in order, to be parsed again when the
+// job runs. Throws HttpError 400 naming the field.
+Json validatedOptions(const std::vector<std::pair<std::string, std::string>>& fields);
 
 // The settings of bounce master a job's stored options give.
 MasterSettings settingsFromOptions(const Json& options);
@@ -89,6 +90,8 @@ public:
     int admit(const httplib::Request& request, httplib::Response& response) const;
 
     Json readState(const std::string& id) const;
+    // Every job (the token's holder's: one token, one caller), oldest first, with its state.
+    Json list() const;
     // 204 when deleted, 409 while it runs.
     int remove(const std::string& id);
     // Deletes the finished jobs older than --keep-hours; returns how many.

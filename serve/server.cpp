@@ -64,6 +64,7 @@ void addJobRoutes(httplib::Server& server, JobService& jobs, const serve::Access
             sendError(res, e.status, e.message);
         }
     });
+    server.Get("/api/jobs", [&jobs](const httplib::Request&, httplib::Response& res) { sendJson(res, 200, jobs.list()); });
     server.Get(R"(/api/jobs/([^/]+))", [&jobs](const httplib::Request& req, httplib::Response& res) {
         const std::string id = req.matches[1];
         if (!jobs.exists(id)) return sendError(res, 404, "no such job");
@@ -89,9 +90,11 @@ void addDownloadRoutes(httplib::Server& server, JobService& jobs) {
     server.Get(R"(/api/jobs/([^/]+)/master)", [&jobs, download](const httplib::Request& req, httplib::Response& res) {
         const std::string id = req.matches[1];
         if (!jobs.exists(id)) return sendError(res, 404, "no such job");
-        const std::string name = jobs.readState(id).value("master", std::string("master.wav"));
+        const Json state = jobs.readState(id);
+        const std::string name = state.value("master", std::string("master.wav"));
         const std::string type = name.ends_with(".flac") ? "audio/flac" : name.ends_with(".aiff") ? "audio/aiff" : "audio/wav";
-        res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+        // Named after the upload ("My Mix.master.wav"; the name holds only safe characters).
+        res.set_header("Content-Disposition", "attachment; filename=\"" + state.value("download", name) + "\"");
         download(id, name, type, res);
     });
     server.Get(R"(/api/jobs/([^/]+)/report\.json)", [download](const httplib::Request& req, httplib::Response& res) {
