@@ -287,7 +287,6 @@ JobService::JobService(const ServerSettings& settings)
       root_(fs::path(settings.dataDir) / "jobs"),
       disk_(static_cast<std::uint64_t>(settings.diskBudgetMb * 1024.0 * 1024.0)) {
     fs::create_directories(root_);
-    disk_.add(folderBytes(root_));
     // A restart: finished jobs stay, queued ones run again, and so do the ones that were
     // running, once: a job that was running at two stops in a row is taken to be what
     // stops the server, and failed.
@@ -295,6 +294,13 @@ JobService::JobService(const ServerSettings& settings)
     for (const auto& entry : fs::directory_iterator(root_)) {
         const std::string id = entry.path().filename().string();
         if (!validId(id)) continue;
+        if (!fs::exists(entry.path() / "state.json")) {
+            // An upload the server stopped during (an interrupt ends the process before the
+            // folder's guard runs): never accepted, so nothing is lost by removing it.
+            std::error_code ignored;
+            fs::remove_all(entry.path(), ignored);
+            continue;
+        }
         const std::string state = readState(id).value("state", "");
         if (state == "running" && fs::exists(entry.path() / "restarted")) {
             recordFailure(id, "the server stopped twice while this job ran; submit it again");
@@ -306,6 +312,7 @@ JobService::JobService(const ServerSettings& settings)
             requeue.push_back(id);
         }
     }
+    disk_.add(folderBytes(root_));
     std::sort(requeue.begin(), requeue.end());
     for (const auto& id : requeue) queue_.push_back(id);
     const int workers = settings.jobs > 0 ? settings.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
