@@ -504,18 +504,20 @@ VersionComparison compareVersions(const std::string& path, const std::string& ot
                           " at " + std::to_string(static_cast<int>(rate)) + " Hz: compare versions at one rate");
     AnalysisResult otherAnalysis;
     const SpectrumProfile other = analyzeSpectrumProfile(v.path, &otherAnalysis);
+    // IN relative to OTHER: "+" means IN is louder, brighter in that band, wider (issue 20:
+    // the other way round read as a copy made quieter being louder than its original).
     if (otherAnalysis.integratedLufs && r.analysis.integratedLufs)
-        v.loudnessChangeLu = *otherAnalysis.integratedLufs - *r.analysis.integratedLufs;
+        v.loudnessChangeLu = *r.analysis.integratedLufs - *otherAnalysis.integratedLufs;
     for (std::size_t k = 0; k < octaveBandsHz().size(); ++k) {
-        const double before = octaveBandPower(r.profile, k), after = octaveBandPower(other, k);
-        v.bandChangeDb.push_back(before > 0 && after > 0 ? powerToDb(after / before) : 0.0);
+        const double in = octaveBandPower(r.profile, k), reference = octaveBandPower(other, k);
+        v.bandChangeDb.push_back(in > 0 && reference > 0 ? powerToDb(in / reference) : 0.0);
     }
     for (std::size_t b = 0; b < r.profile.bandHz.size() && b < other.bandHz.size(); ++b) {
         v.thirdOctaveHz.push_back(r.profile.bandHz[b]);
-        v.thirdOctaveChangeDb.push_back(other.totalDb(b) - r.profile.totalDb(b));
+        v.thirdOctaveChangeDb.push_back(r.profile.totalDb(b) - other.totalDb(b));
     }
-    const double w0 = r.profile.overallWidth(), w1 = other.overallWidth();
-    v.widthChangeDb = w0 > 0 && w1 > 0 ? 10.0 * std::log10(w1 / w0) : 0.0;
+    const double wIn = r.profile.overallWidth(), wOther = other.overallWidth();
+    v.widthChangeDb = wIn > 0 && wOther > 0 ? 10.0 * std::log10(wIn / wOther) : 0.0;
     // Line them up on their first 30 s (versions differ by an edit's offset, not more
     // than 10 s), then compare the whole overlap.
     v.lagFrames = alignmentLag(monoExcerpt(path, 30.0), monoExcerpt(v.path, 30.0), static_cast<std::int64_t>(10.0 * rate));

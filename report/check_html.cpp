@@ -157,7 +157,8 @@ std::string spectrumChart(const CheckResult& r) {
     if (r.against) {
         Series other{"other version", "#000000", {}, 1.5, true};
         for (std::size_t b = 0; b < r.against->thirdOctaveHz.size() && b < inputDb.size(); ++b)
-            other.points.emplace_back(r.against->thirdOctaveHz[b], inputDb[b] + r.against->thirdOctaveChangeDb[b] - top);
+            other.points.emplace_back(r.against->thirdOctaveHz[b],
+                                      inputDb[b] - r.against->thirdOctaveChangeDb[b] - top);  // change: IN - OTHER
         points += other.points.size();
         series.push_back(other);
     }
@@ -241,7 +242,8 @@ std::string tables(const CheckResult& r) {
     }
     if (r.against) {
         const VersionComparison& v = *r.against;
-        html += "<h2>Against " + escaped(v.path) + "</h2><table id=\"against\"><tr><th>lined up at</th><td>" + std::to_string(v.lagFrames) +
+        html += "<h2>Against " + escaped(v.path) + "</h2><p>This file relative to it: + means this one is louder, wider.</p>" +
+                "<table id=\"against\"><tr><th>lined up at</th><td>" + std::to_string(v.lagFrames) +
                 " frames</td></tr><tr><th>loudness change</th><td>" + number(v.loudnessChangeLu.value_or(0.0), 2) +
                 " LU</td></tr><tr><th>width change</th><td>" + number(v.widthChangeDb, 2) + " dB</td></tr><tr><th>null residual</th><td>" +
                 number(v.nullResidualDbfs) + " dBFS (" + number(v.matchedResidualDbfs) + " dBFS after " + number(v.matchedGainDb, 2) +

@@ -128,8 +128,8 @@ std::string checkSummary(const CheckResult& r) {
     if (r.against) {
         const VersionComparison& v = *r.against;
         std::snprintf(line, sizeof line,
-                      "\nagainst %s (lined up at %+lld frames): loudness %+.2f LU, width %+.2f dB, null residual %.1f dBFS (%.1f dBFS "
-                      "after %+.2f dB)\nband change (dB) 63 Hz .. 8 kHz:",
+                      "\nagainst %s (lined up at %+lld frames; this file relative to it, + means this one is more): loudness %+.2f "
+                      "LU, width %+.2f dB, null residual %.1f dBFS (%.1f dBFS after %+.2f dB)\nband change (dB) 63 Hz .. 8 kHz:",
                       v.path.c_str(), static_cast<long long>(v.lagFrames), v.loudnessChangeLu.value_or(0.0), v.widthChangeDb,
                       v.nullResidualDbfs, v.matchedResidualDbfs, v.matchedGainDb);
         text += line;

@@ -189,14 +189,14 @@ TEST_F(Check, VersionComparisonFindsALineUpAndTheChange) {
     EXPECT_EQ(v.lagFrames, 1234);
     for (std::size_t b = 0; b < v.thirdOctaveHz.size(); ++b) {
         if (std::fabs(v.thirdOctaveHz[b] - 5011.9) < 1.0) {
-            EXPECT_NEAR(v.thirdOctaveChangeDb[b], eq.magnitudeDb(5000.0), 0.1);
+            EXPECT_NEAR(v.thirdOctaveChangeDb[b], -eq.magnitudeDb(5000.0), 0.1);  // v1 has less at 5 kHz than v2
         }
         if (std::fabs(v.thirdOctaveHz[b] - 251.2) < 1.0) {
             EXPECT_NEAR(v.thirdOctaveChangeDb[b], 0.0, 0.05);
         }
     }
     EXPECT_NEAR(v.widthChangeDb, 0.0, 0.05);
-    EXPECT_GT(*v.loudnessChangeLu, 0.0);
+    EXPECT_LT(*v.loudnessChangeLu, 0.0);  // v1 is the quieter: IN relative to OTHER
     // Lined up, the difference is the EQ's alone: far below the signal.
     EXPECT_LT(v.nullResidualDbfs, -30.0);
 
@@ -205,6 +205,27 @@ TEST_F(Check, VersionComparisonFindsALineUpAndTheChange) {
     const CheckResult same = checkFile(dir_ + "/v1.wav", s);
     EXPECT_EQ(same.against->lagFrames, 0);
     EXPECT_LT(same.against->nullResidualDbfs, -150.0);
+}
+
+// The sign of --against (issue 20): IN relative to OTHER. A copy made 0.9x quieter, checked
+// against its original, is 20 log10(0.9) = -0.915 LU and dB in every band, not +.
+TEST_F(Check, AgainstReportsTheInputRelativeToTheOther) {
+    AudioBuffer original = clean(6.0, 21);
+    writeFile(dir_ + "/original.wav", original.view(), 44100, SampleFormat::Float32);
+    for (int c = 0; c < 2; ++c)
+        for (std::size_t i = 0; i < original.frames(); ++i) original.channel(c)[i] *= 0.9f;
+    writeFile(dir_ + "/quieter.wav", original.view(), 44100, SampleFormat::Float32);
+    CheckSettings s;
+    s.systems = {"car"};
+    s.codecs = false;
+    s.againstPath = dir_ + "/original.wav";
+    const CheckResult r = checkFile(dir_ + "/quieter.wav", s);
+    ASSERT_TRUE(r.against);
+    const double expected = 20.0 * std::log10(0.9);
+    EXPECT_NEAR(*r.against->loudnessChangeLu, expected, 0.01);
+    for (std::size_t k = 1; k + 1 < r.against->bandChangeDb.size(); ++k) EXPECT_NEAR(r.against->bandChangeDb[k], expected, 0.01) << k;
+    EXPECT_NEAR(r.against->widthChangeDb, 0.0, 0.01);
+    EXPECT_NEAR(r.against->matchedGainDb, expected, 0.01) << "the gain on OTHER that matches it to IN";
 }
 
 // The HTML report renders in headless Chromium with no console messages, every chart is

@@ -64,11 +64,13 @@ struct PlatformCheck {
 // Two versions of a mix, lined up: what changed from the input to `path`.
 struct VersionComparison {
     std::string path;
-    std::int64_t lagFrames = 0;              // the other starts this many frames later (negative: earlier)
-    std::optional<double> loudnessChangeLu;  // other minus input
-    std::vector<double> bandChangeDb;        // per octave band, other over input
+    std::int64_t lagFrames = 0;  // the other starts this many frames later (negative: earlier)
+    // Every change is the input relative to the other: "+" means the input is louder,
+    // has more in that band, is wider.
+    std::optional<double> loudnessChangeLu;  // input minus other
+    std::vector<double> bandChangeDb;        // per octave band, input over other
     std::vector<double> thirdOctaveHz, thirdOctaveChangeDb;
-    double widthChangeDb = 0.0;           // change of the side/mid ratio (overallWidth)
+    double widthChangeDb = 0.0;           // of the side/mid ratio (overallWidth), input over other
     double nullResidualDbfs = -200.0;     // RMS of the difference, lined up
     double matchedResidualDbfs = -200.0;  // the same after the best single gain on the other
     double matchedGainDb = 0.0;           // that gain
