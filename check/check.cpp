@@ -395,22 +395,6 @@ std::vector<SystemCheck> systemChecks(std::vector<SystemStream>& streams, const 
     return checks;
 }
 
-// Platforms: what each one's normalisation does to this file.
-std::vector<PlatformCheck> platformChecks(const AnalysisResult& a) {
-    std::vector<PlatformCheck> checks;
-    for (const char* name : {"spotify", "apple", "youtube", "tidal", "amazon", "deezer", "soundcloud"}) {
-        const LoudnessTarget* t = findLoudnessTarget(name);
-        if (!t || !a.integratedLufs) continue;
-        PlatformCheck p;
-        p.platform = t->name;
-        p.targetLufs = t->integratedLufs;
-        p.playbackGainDb = t->integratedLufs - *a.integratedLufs;
-        p.limitedByPeak = p.playbackGainDb > 0.0 && a.truePeakDbtp && *a.truePeakDbtp + p.playbackGainDb > t->ceilingDbtp;
-        checks.push_back(p);
-    }
-    return checks;
-}
-
 // What the programme measured against the delivery rules, and what is left of its
 // stereo in mono.
 class FindingsWriter {
@@ -562,7 +546,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
         r.monoLossDb.push_back(m + s > 0 ? powerToDb(m / (m + s)) : 0.0);
     }
     r.systems = systemChecks(systems.streams, r);
-    r.platforms = platformChecks(r.analysis);
+    r.platforms = platformPlayback(r.analysis);
 
     FindingsWriter findings(r);
     findings.levels();

@@ -803,17 +803,6 @@ void describeStages(MasterResult& result, double limiterCeiling, const SoundFile
         result.stages.push_back({"dither", {{"bits", 16.0}}, {}, ditherType == DitherType::NoiseShaped ? "TPDF, noise-shaped" : "TPDF"});
 }
 
-// What each platform's normalisation will do to the delivered loudness.
-std::vector<PlatformPlayback> platformPlayback(const AnalysisResult& output) {
-    std::vector<PlatformPlayback> playback;
-    if (!output.integratedLufs) return playback;
-    for (const auto& t : loudnessTargets()) {
-        if (t.name == "cd" || t.name.find('-') != std::string::npos) continue;
-        playback.push_back({t.name, t.integratedLufs, t.integratedLufs - *output.integratedLufs});
-    }
-    return playback;
-}
-
 // Honest warnings: what the user should know about the input and what was done to it.
 void addWarnings(MasterResult& result, const MasterSettings& settings, const StagePlan& plan, double limiterMaxDb, int channels) {
     if (!result.reachedTarget) result.warnings.push_back("the target was not reached within " + std::to_string(kMaxPasses) + " passes");

@@ -2,6 +2,7 @@
 
 #include "bounce/error.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace bounce {
@@ -9,15 +10,15 @@ namespace bounce {
 // The one table of delivery targets. Sources in docs/targets.md.
 const std::vector<LoudnessTarget>& loudnessTargets() {
     static const std::vector<LoudnessTarget> targets = {
-        {"spotify", -14.0, -1.0, 0.0, "", "Spotify's default normalisation level"},
-        {"spotify-loud", -11.0, -1.0, 0.0, "", "Spotify's 'loud' setting"},
-        {"spotify-quiet", -19.0, -1.0, 0.0, "", "Spotify's 'quiet' setting"},
-        {"apple", -16.0, -1.0, 0.0, "", "Apple Music Sound Check"},
-        {"youtube", -14.0, -1.0, 0.0, "", "YouTube"},
-        {"tidal", -14.0, -1.0, 0.0, "", "TIDAL"},
-        {"amazon", -14.0, -2.0, 0.0, "", "Amazon Music"},
-        {"deezer", -15.0, -1.0, 0.0, "", "Deezer"},
-        {"soundcloud", -14.0, -1.0, 0.0, "", "SoundCloud"},
+        {"spotify", -14.0, -1.0, 0.0, "", "Spotify's default normalisation level", Normalisation::UpAndDown},
+        {"spotify-loud", -11.0, -1.0, 0.0, "", "Spotify's 'loud' setting", Normalisation::UpAndDown, true},
+        {"spotify-quiet", -19.0, -1.0, 0.0, "", "Spotify's 'quiet' setting", Normalisation::UpAndDown, true},
+        {"apple", -16.0, -1.0, 0.0, "", "Apple Music Sound Check", Normalisation::UpAndDown},
+        {"youtube", -14.0, -1.0, 0.0, "", "YouTube (turns louder content down only)", Normalisation::DownOnly},
+        {"tidal", -14.0, -1.0, 0.0, "", "TIDAL", Normalisation::UpAndDown},
+        {"amazon", -14.0, -2.0, 0.0, "", "Amazon Music", Normalisation::UpAndDown},
+        {"deezer", -15.0, -1.0, 0.0, "", "Deezer", Normalisation::UpAndDown},
+        {"soundcloud", -14.0, -1.0, 0.0, "", "SoundCloud", Normalisation::UpAndDown},
         {"ebu-r128", -23.0, -1.0, 0.0, "", "EBU R 128 broadcast"},
         {"atsc-a85", -24.0, -2.0, 0.0, "", "ATSC A/85 broadcast (US)"},
         {"cd", -9.0, -0.3, 44100.0, "16", "CD: a loudness guide, not a standard; 44.1 kHz, 16 bits, dithered"},
@@ -29,6 +30,23 @@ const LoudnessTarget* findLoudnessTarget(const std::string& name) {
     for (const auto& t : loudnessTargets())
         if (t.name == name) return &t;
     return nullptr;
+}
+
+std::vector<PlatformPlayback> platformPlayback(const AnalysisResult& measured) {
+    std::vector<PlatformPlayback> playback;
+    if (!measured.integratedLufs) return playback;
+    for (const auto& t : loudnessTargets()) {
+        if (t.normalisation == Normalisation::None || t.listenerSetting) continue;
+        PlatformPlayback p{t.name, t.integratedLufs, t.integratedLufs - *measured.integratedLufs};
+        if (t.normalisation == Normalisation::DownOnly) p.playbackGainDb = std::min(p.playbackGainDb, 0.0);
+        if (p.playbackGainDb > 0.0 && measured.truePeakDbtp) {
+            const double headroomDb = std::max(0.0, t.ceilingDbtp - *measured.truePeakDbtp);
+            p.limitedByPeak = p.playbackGainDb > headroomDb;
+            p.playbackGainDb = std::min(p.playbackGainDb, headroomDb);
+        }
+        playback.push_back(p);
+    }
+    return playback;
 }
 
 LoudnessAim resolveLoudnessAim(const std::string& target, std::optional<double> lufs, std::optional<double> ceilingDbtp) {

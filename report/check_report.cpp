@@ -114,7 +114,10 @@ std::string checkSummary(const CheckResult& r) {
     text += "\n\nplatform     playback gain\n";
     for (const auto& p : r.platforms) {
         std::snprintf(line, sizeof line, "%-11s  %+5.1f dB%s\n", p.platform.c_str(), p.playbackGainDb,
-                      p.limitedByPeak ? " (up only as far as its true-peak headroom allows)" : "");
+                      p.limitedByPeak ? " (up only as far as its true-peak headroom allows)"
+                      : p.playbackGainDb == 0.0 && p.targetLufs > r.analysis.integratedLufs.value_or(0.0)
+                          ? " (quieter content is not turned up)"
+                          : "");
         text += line;
     }
     for (const auto& c : r.codecs) {

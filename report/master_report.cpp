@@ -31,8 +31,10 @@ nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings&
     }
     nlohmann::ordered_json playback = nlohmann::ordered_json::array();
     for (const auto& p : r.playback)
-        playback.push_back(
-            {{"platform", p.platform}, {"target_lufs", p.targetLufs}, {"playback_gain_db", std::round(p.playbackGainDb * 100) / 100}});
+        playback.push_back({{"platform", p.platform},
+                            {"target_lufs", p.targetLufs},
+                            {"playback_gain_db", std::round(p.playbackGainDb * 100) / 100},
+                            {"limited_by_peak", p.limitedByPeak}});
     nlohmann::ordered_json json{
         {"target", {{"name", settings.target}, {"integrated_lufs", r.targetLufs}, {"ceiling_dbtp", r.ceilingDbtp}}},
         {"style", settings.style},

@@ -155,11 +155,46 @@ TEST_F(Check, MonoLossAndPlatformGains) {
     }
     ASSERT_EQ(b.systems.size(), 1u);
     EXPECT_LT(b.systems[0].bandGainDb[1], -40.0);  // a phone has nothing at 63 Hz
-    // Each platform's gain is its target minus the file's loudness (libebur128's reading).
+    // Each platform's gain by docs/targets.md's rules, from libebur128's reading: its target
+    // minus the file's loudness; YouTube only turns down; the others turn up only as far as
+    // the true peak allows under their ceiling.
     double rate = 0;
     const AudioBuffer audio = readWholeFile(dir_ + "/wide.wav", &rate);
-    const double lufs = *measureWithLibebur128(ConstAudioView(audio.view()), rate).integratedLufs;
-    for (const auto& p : b.platforms) EXPECT_NEAR(p.playbackGainDb, p.targetLufs - lufs, 0.1) << p.platform;
+    const auto reading = measureWithLibebur128(ConstAudioView(audio.view()), rate);
+    for (const auto& p : b.platforms) {
+        const LoudnessTarget* t = findLoudnessTarget(p.platform);
+        ASSERT_NE(t, nullptr);
+        double expected = t->integratedLufs - *reading.integratedLufs;
+        if (p.platform == "youtube") expected = std::min(expected, 0.0);
+        if (expected > 0.0) expected = std::min(expected, std::max(0.0, t->ceilingDbtp - reading.truePeakDbtp));
+        EXPECT_NEAR(p.playbackGainDb, expected, 0.1) << p.platform;
+    }
+    EXPECT_EQ(b.platforms.size(), 7u) << "spotify, apple, youtube, tidal, amazon, deezer, soundcloud";
+}
+
+// Issue 20: a -16 LUFS master was reported "+2.0 dB" on YouTube, which only turns loud
+// content down; bounce check and bounce master's report now read one rule.
+TEST_F(Check, YouTubeDoesNotTurnAQuietMasterUp) {
+    AudioBuffer quiet = clean(6.0, 31);
+    double rate = 44100;
+    const double lufs = *measureWithLibebur128(ConstAudioView(quiet.view()), rate).integratedLufs;
+    const auto g = static_cast<float>(std::pow(10.0, (-16.0 - lufs) / 20.0));
+    for (int c = 0; c < 2; ++c)
+        for (std::size_t i = 0; i < quiet.frames(); ++i) quiet.channel(c)[i] *= g;
+    writeFile(dir_ + "/minus16.wav", quiet.view(), 44100, SampleFormat::Float32);
+    CheckSettings s;
+    s.systems = {"car"};
+    s.codecs = false;
+    const CheckResult r = checkFile(dir_ + "/minus16.wav", s);
+    bool sawYouTube = false;
+    for (const auto& p : r.platforms) {
+        if (p.platform == "youtube") {
+            sawYouTube = true;
+            EXPECT_EQ(p.playbackGainDb, 0.0);
+        }
+        if (p.platform == "apple") EXPECT_NEAR(p.playbackGainDb, 0.0, 0.05);  // its target is -16
+    }
+    EXPECT_TRUE(sawYouTube);
 }
 
 // A version of a file with +1 dB at 5 kHz (and 1234 frames of extra lead-in) is lined up

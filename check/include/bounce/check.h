@@ -12,6 +12,7 @@
 #include "bounce/analysis.h"
 #include "bounce/codec_round_trip.h"
 #include "bounce/equalizer.h"
+#include "bounce/master.h"
 #include "bounce/spectrum_profile.h"
 
 #include <cstdint>
@@ -54,13 +55,6 @@ struct SystemCheck {
     std::string previewPath;      // when previews were written
 };
 
-struct PlatformCheck {
-    std::string platform;
-    double targetLufs = 0.0;
-    double playbackGainDb = 0.0;  // what its normalisation does (negative: turned down)
-    bool limitedByPeak = false;   // turning up would put the true peak over its ceiling (players that do not limit stop there)
-};
-
 // Two versions of a mix, lined up: what changed from the input to `path`.
 struct VersionComparison {
     std::string path;
@@ -97,7 +91,7 @@ struct CheckResult {
     std::vector<double> monoLossDb;       // per octave band
     std::vector<double> bandCorrelation;  // per octave band, -1 .. 1 (nullopt bands: 1)
     std::vector<SystemCheck> systems;
-    std::vector<PlatformCheck> platforms;
+    std::vector<PlatformPlayback> platforms;  // platformPlayback(): master's report says the same
     std::vector<Finding> findings;
     std::optional<VersionComparison> against;
     std::vector<CodecCheck> codecs;

@@ -33,6 +33,14 @@ namespace bounce {
 
 // A delivery target: a platform's normalisation loudness and its true-peak ceiling
 // (docs/targets.md gives the sources).
+// What a platform's loudness normalisation does to a master (docs/targets.md): the one
+// statement of it that bounce master's and bounce check's reports both read.
+enum class Normalisation {
+    None,       // not a streaming platform (broadcast, CD): nothing at playback
+    DownOnly,   // louder masters are turned down, quieter ones left alone (YouTube)
+    UpAndDown,  // turned down, or up as far as the true-peak headroom to its ceiling allows
+};
+
 struct LoudnessTarget {
     std::string name;
     double integratedLufs = -14.0;
@@ -40,6 +48,8 @@ struct LoudnessTarget {
     double sampleRate = 0.0;  // 0: keep the input's
     std::string bits;         // "": the default (24)
     std::string note;
+    Normalisation normalisation = Normalisation::None;
+    bool listenerSetting = false;  // a variant a listener chooses (spotify-loud): not listed as a platform
 };
 
 const std::vector<LoudnessTarget>& loudnessTargets();
@@ -123,8 +133,13 @@ struct MasterStage {
 struct PlatformPlayback {
     std::string platform;
     double targetLufs = 0.0;
-    double playbackGainDb = 0.0;  // what the platform's normalisation does to this master
+    double playbackGainDb = 0.0;  // what its normalisation does to this file (negative: turned down)
+    bool limitedByPeak = false;   // turning it up to the target would put its true peak over the ceiling
 };
+
+// What each streaming platform's normalisation does to a file of this loudness and true
+// peak (by the targets' Normalisation): bounce master's report and bounce check's.
+std::vector<PlatformPlayback> platformPlayback(const AnalysisResult& measured);
 
 struct MasterResult {
     AnalysisResult input;
