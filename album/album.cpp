@@ -378,6 +378,7 @@ std::uint64_t layOut(const AlbumManifest& manifest, const AlbumSettings& setting
     }
     const std::uint64_t total = settings.cd ? roundUpTo(position, kCdFrame) : position;
     result.frames = total;
+    if (settings.cd && count > 0) result.cdPregapFrames = result.tracks[0].index01;
     for (std::size_t i = 0; i < count; ++i) result.tracks[i].end = i + 1 < count ? result.tracks[i + 1].index01 : total;
     if (settings.cd) {
         std::vector<std::string> isrcs;
@@ -467,9 +468,17 @@ public:
 
     void deliver(AudioView block) {
         if (format_.sampleFormat == SampleFormat::Pcm16) dither_.process(block);
-        continuousWriter_->write(block);
-        albumAnalyzer_.addFrames(block);
-        for (std::size_t done = 0; done < block.frames();) {
+        if (cdWriter_) cdWriter_->write(block);
+        // The CD's pre-gap goes to the image only (issue 20: streaming files have none).
+        std::size_t done = 0;
+        if (written_ < result_.cdPregapFrames) {
+            done = static_cast<std::size_t>(std::min<std::uint64_t>(block.frames(), result_.cdPregapFrames - written_));
+            written_ += done;
+        }
+        const ConstAudioView streamed = ConstAudioView(block).subView(done, block.frames() - done);
+        continuousWriter_->write(streamed);
+        albumAnalyzer_.addFrames(streamed);
+        while (done < block.frames()) {
             // Cut at the next track boundary.
             if (!trackWriter_)
                 trackWriter_ = writerInto(*tracks_[current_], format_.container, format_.sampleFormat, DitherType::None, true);
@@ -480,7 +489,6 @@ public:
             written_ += n;
             if (written_ == boundary && current_ + 1 < tracks_.size()) finishTrack();
         }
-        if (cdWriter_) cdWriter_->write(block);
     }
 
     std::uint64_t written() const noexcept { return written_; }

@@ -37,6 +37,8 @@ nlohmann::ordered_json albumToJson(const AlbumResult& r) {
     if (!r.cdPath.empty()) {
         out["outputs"]["cd_image"] = r.cdPath;
         out["outputs"]["cue_sheet"] = r.cuePath;
+        // Positions are the CD image's; the per-track and continuous files start after the pre-gap.
+        out["cd_pregap_frames"] = r.cdPregapFrames;
     }
     out["warnings"] = r.warnings;
     return out;

@@ -256,6 +256,20 @@ gap_s = 0
     EXPECT_LT(peakIn(0, 88200 - 600), 1e-3f);  // dither only
     EXPECT_GT(peakIn(starts[0], starts[0] + 4410), 0.01f);
     EXPECT_GT(peakIn(starts[1], starts[1] + 4410), 0.01f);
+    // The pre-gap is the CD image's only (issue 20): the first track's file and the
+    // continuous file start with the music, and are the image less its 2 s.
+    EXPECT_EQ(rep["cd_pregap_frames"].get<long>(), 88200);
+    const auto leadingSilenceFrames = [](const AudioBuffer& b) {
+        std::size_t i = 0;
+        while (i < b.frames() && std::fabs(b.channel(0)[i]) < 1e-3f && std::fabs(b.channel(1)[i]) < 1e-3f) ++i;
+        return i;
+    };
+    const AudioBuffer firstTrack = readWholeFile(rep["tracks"][0]["file"].get<std::string>());
+    const AudioBuffer continuous = readWholeFile(rep["outputs"]["continuous"].get<std::string>());
+    EXPECT_LT(leadingSilenceFrames(firstTrack), 4410u) << "the first track's file starts with the CD's pre-gap";
+    EXPECT_LT(leadingSilenceFrames(continuous), 4410u) << "the continuous file starts with the CD's pre-gap";
+    EXPECT_EQ(continuous.frames() + 88200, audio.frames());
+    EXPECT_EQ(firstTrack.frames(), static_cast<std::size_t>(rep["tracks"][0]["end_frame"].get<long>() - 88200));
 }
 
 // trim_silence cuts a song's digital silence at both ends; FLAC output carries R128 gains;

@@ -76,7 +76,10 @@ struct AlbumTrackResult {
 
 struct AlbumResult {
     double sampleRate = 0.0;
-    std::uint64_t frames = 0;
+    std::uint64_t frames = 0;  // the album's timeline: the CD image's with cd (tracks' positions are on it)
+    // With cd, the first track's 2 s pre-gap: it belongs to the CD image only, so the
+    // per-track and continuous files start this many frames into the timeline.
+    std::uint64_t cdPregapFrames = 0;
     std::vector<AlbumTrackResult> tracks;
     std::optional<double> integratedLufs, loudnessRangeLu, truePeakDbtp;  // the continuous file
     double ceilingDbtp = 0.0, targetLufs = 0.0;
