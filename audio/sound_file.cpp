@@ -309,6 +309,13 @@ FileFormat fileFormatForPath(const std::string& path) {
     return FileFormat::Other;
 }
 
+FileFormat writableFormatForPath(const std::string& path) {
+    const FileFormat format = fileFormatForPath(path);
+    if (format == FileFormat::Other || format == FileFormat::Mp3)
+        throw ConfigError(path + ": Bounce cannot write this format (use .wav, .w64, .aiff, .flac, .ogg or .opus)");
+    return format;
+}
+
 namespace {
 
 int sfSubtypeFor(const SoundFileSpec& spec, const std::string& path) {

@@ -35,6 +35,8 @@ int runCheck(const CheckArgs& a) {
         writeTextFile(a.reportPath, checkToHtml(result), {a.input, a.against});
     }
     std::cout << checkSummary(result);
+    if (!a.jsonPath.empty()) std::cout << "wrote " << a.jsonPath << "\n";
+    if (!a.reportPath.empty()) std::cout << "wrote " << a.reportPath << " (open it in a browser)\n";
     for (const auto& f : result.findings)
         if (f.severity == Severity::Error) return kExitFailed;
     return kExitOk;

@@ -9,7 +9,8 @@
 
 int main(int argc, char** argv) {
     using namespace bounce::cli;
-    CLI::App app{"Bounce: from recorded tracks to a release-ready master"};
+    // Named, so that usage lines say "bounce", not the path it was started by.
+    CLI::App app{"Bounce: from recorded tracks to a release-ready master", "bounce"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "bounce 0.1.0");
 

@@ -69,13 +69,15 @@ std::function<int()> addMasterCommand(CLI::App& app) {
     const auto option = [&](const std::string& name, const std::string& help) {
         return cmd->add_option("--" + name, a->values[name], help)->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     };
-    option("target", "spotify, spotify-loud, spotify-quiet, apple, youtube, tidal, amazon, deezer, soundcloud, ebu-r128, atsc-a85, cd");
+    option("target",
+           "spotify, spotify-loud, spotify-quiet, apple, youtube, tidal, amazon, deezer, soundcloud, ebu-r128, atsc-a85, cd (default "
+           "spotify; any case)");
     option("lufs", "Integrated loudness target (overrides the target's)");
     option("ceiling", "True-peak ceiling in dBTP (overrides the target's)");
-    option("style", masterStyleNames());
-    option("intensity", "How far the style goes, 0 .. 1");
-    option("bits", "16, 24 or 32f (16 is dithered; 24-bit rounding sits below any converter's noise)");
-    option("dither", "tpdf or shaped");
+    option("style", masterStyleNames() + " (default neutral)");
+    option("intensity", "How far the style goes, 0 .. 1 (default 0.5)");
+    option("bits", "16, 24 or 32f (default: the target's, else 24; 16 is dithered; 24-bit rounding sits below any converter's noise)");
+    option("dither", "tpdf, shaped or none, at 16 bits (default tpdf)");
     option("rate", "Output sample rate in Hz");
     option("title", "Title");
     option("artist", "Artist");

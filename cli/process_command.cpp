@@ -50,7 +50,7 @@ int runProcess(const ProcessArgs& args) {
         for (const auto& file : insertInputFiles(insert)) spec.inputs.push_back(file);
     spec.inputRate = info.sampleRate;
     spec.channels = info.channels;
-    spec.container = fileFormatForPath(args.output);
+    spec.container = writableFormatForPath(args.output);
     spec.sampleFormat = sampleFormatFor(args.bits, spec.container);
     spec.dither = args.dither == "shaped" ? DitherType::NoiseShaped : args.dither == "none" ? DitherType::None : DitherType::Tpdf;
     OutputWriter output(spec);

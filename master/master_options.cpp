@@ -4,6 +4,7 @@
 #include "bounce/sound_file.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 
@@ -68,7 +69,11 @@ const std::vector<std::string>& masterOptionNames() {
     return names;
 }
 
-void applyMasterOption(MasterSettings& s, const std::string& name, const std::string& value) {
+void applyMasterOption(MasterSettings& s, const std::string& name, const std::string& given) {
+    // Names of things (targets, styles, dithers) in any case: "Spotify" is spotify.
+    const bool named = name == "target" || name == "style" || name == "dither";
+    std::string value = given;
+    if (named) std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
     if (name == "target") {
         if (!findLoudnessTarget(value)) {
             std::string names;
@@ -94,7 +99,7 @@ void applyMasterOption(MasterSettings& s, const std::string& name, const std::st
             fail(name, "must be 16, 24 or 32f", value);
         s.bits = value;
     } else if (name == "dither") {
-        if (value != "tpdf" && value != "shaped") fail(name, "must be tpdf or shaped", value);
+        if (value != "tpdf" && value != "shaped" && value != "none") fail(name, "must be tpdf, shaped or none", value);
         s.dither = value;
     } else if (name == "title" || name == "artist" || name == "album" || name == "date" || name == "genre" || name == "isrc" ||
                name == "artwork") {

@@ -816,10 +816,10 @@ void addWarnings(MasterResult& result, const MasterSettings& settings, const Sta
         char text[200];
         std::snprintf(text, sizeof text,
                       "reaching %.1f LUFS takes up to %.1f dB of limiting (more than %.0f dB): this programme is too dynamic for "
-                      "that target; the master does what was asked",
+                      "that target",
                       result.targetLufs, limiterMaxDb, settings.maxLimiterReductionDb);
-        result.warnings.push_back(text);
-        if (settings.strict) throw Error(std::string("target unreachable with --strict: ") + text);
+        if (settings.strict) throw Error(std::string("target unreachable with --strict: ") + text + "; nothing was written");
+        result.warnings.push_back(std::string(text) + "; the master does what was asked");
     }
     if (result.match && channels == 1 && settings.match.width > 0.0 && result.match->referenceWidth > 0.01)
         result.warnings.push_back("the input is mono: the references' width cannot be matched (the master stays mono)");
@@ -872,7 +872,7 @@ Delivery resolveDelivery(const MasterSettings& settings, const LoudnessTarget& t
     if (d.container != FileFormat::Wav && d.container != FileFormat::Flac && d.container != FileFormat::Aiff)
         throw ConfigError(outputPath + ": masters are written as .wav, .flac or .aiff");
     d.format = outputSampleFormat(bits, d.container);
-    d.dither = settings.dither == "shaped" ? DitherType::NoiseShaped : DitherType::Tpdf;
+    d.dither = settings.dither == "shaped" ? DitherType::NoiseShaped : settings.dither == "none" ? DitherType::None : DitherType::Tpdf;
     return d;
 }
 

@@ -3,6 +3,7 @@
 #include "bounce/error.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace bounce {
@@ -26,9 +27,15 @@ const std::vector<LoudnessTarget>& loudnessTargets() {
     return targets;
 }
 
+// In any case: "Spotify" is spotify.
 const LoudnessTarget* findLoudnessTarget(const std::string& name) {
+    const auto same = [&name](const std::string& known) {
+        return known.size() == name.size() && std::equal(known.begin(), known.end(), name.begin(), [](char a, char b) {
+                   return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+               });
+    };
     for (const auto& t : loudnessTargets())
-        if (t.name == name) return &t;
+        if (same(t.name)) return &t;
     return nullptr;
 }
 

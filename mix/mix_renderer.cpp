@@ -44,9 +44,7 @@ std::unique_ptr<OutputWriter> openOutput(const std::string& path, const std::vec
     spec.path = path;
     spec.inputs = inputs;
     spec.set = &set;
-    spec.container = fileFormatForPath(path);
-    if (spec.container == FileFormat::Other || spec.container == FileFormat::Mp3)
-        throw ConfigError(path + ": unknown output format (use .wav, .w64, .aiff or .flac)");
+    spec.container = writableFormatForPath(path);
     spec.sampleFormat = outputSampleFormat(bits, spec.container);
     spec.inputRate = sessionRate;
     spec.outputRate = outputRate;

@@ -295,6 +295,16 @@ std::vector<BadInputCase> corpus() {
                        "title = \"A\"\nartist = \"B\"\n[[track]]\nfile = \"in.wav\"\ntitle = \"One\"\n[[track]]\nfile = \"nan.wav\"\n"
                        "title = \"Two\"\n");
          }},
+        // An output Bounce cannot write is named as typed, before any work (issue 20: it
+        // named a temporary and exited 1).
+        {"process_output_format_unknown",
+         {"process", "{dir}/in.wav", "-o", "{dir}/p.mp3", "--chain", "{dir}/chain.toml"},
+         2,
+         "{dir}/p.mp3: Bounce cannot write this format"},
+        {"mix_output_format_unknown",
+         {"mix", "{dir}/session.toml", "-o", "{dir}/m.xyz"},
+         2,
+         "{dir}/m.xyz: Bounce cannot write this format"},
         {"master_artwork_too_large",
          {"master", "{dir}/in.wav", "-o", "{dir}/out.wav", "--artwork", "{dir}/big.jpg"},
          2,

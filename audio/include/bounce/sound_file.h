@@ -91,6 +91,10 @@ struct SoundFileSpec {
 // Picks the container from a file name's extension (.wav .w64 .aif/.aiff .flac .opus/.ogg).
 FileFormat fileFormatForPath(const std::string& path);
 
+// The container for an output named `path`, checked before any work: a name Bounce
+// cannot write (.mp3, no extension) is a ConfigError naming it as the user typed it.
+FileFormat writableFormatForPath(const std::string& path);
+
 // The sample formats a user can ask for with --bits (or bits = in a file): "16", "24",
 // "32f". The one parse of them: ConfigError for anything else, and for 32f in a FLAC file
 // (FLAC holds integers only).

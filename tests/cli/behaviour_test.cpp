@@ -1,0 +1,81 @@
+// The command as sox and ffmpeg users expect it (issue 20): names in any case, the same
+// option meaning the same in every command, messages that say what happened, usage lines
+// that name `bounce`.
+#include "peers.h"
+#include "signals.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace bounce::test {
+namespace {
+namespace fs = std::filesystem;
+
+const std::string kBounce = BOUNCE_CLI;
+
+class Behaviour : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = makeTempDir("behaviour");
+        writeFile(dir_ + "/in.wav", pinkishNoise(44100.0, 6.0, -20.0, 2, 3).view(), 44100.0, SampleFormat::Pcm24);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    std::string dir_;
+};
+
+TEST_F(Behaviour, TargetStyleAndDitherNamesInAnyCase) {
+    const auto r = runCommand({kBounce, "master", dir_ + "/in.wav", "-o", dir_ + "/o.wav", "--target", "Apple", "--style", "WARM",
+                               "--dither", "Shaped", "--bits", "16"});
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("target -16.0 LUFS"), std::string::npos) << r.out;  // Apple's
+}
+
+// --dither none means no dither in master as in process: a 16-bit master of a file made
+// of 16-bit values already is then the rounding alone, and differs from the dithered one.
+TEST_F(Behaviour, DitherNoneMeansTheSameInMasterAndProcess) {
+    for (const char* command : {"master", "process"}) {
+        std::vector<std::string> args{kBounce,  command, dir_ + "/in.wav", "-o",  dir_ + "/" + command + ".wav",
+                                      "--bits", "16",    "--dither",       "none"};
+        if (std::string(command) == "process") {
+            std::ofstream(dir_ + "/chain.toml") << "[[insert]]\ntype = \"gain\"\ngain_db = -1\n";
+            args.insert(args.end(), {"--chain", dir_ + "/chain.toml"});
+        }
+        const auto r = runCommand(args);
+        EXPECT_EQ(r.exitCode, 0) << command << ": " << r.err;
+    }
+}
+
+TEST_F(Behaviour, UsageLinesNameBounceAndHelpShowsTheDefaults) {
+    const auto r = runCommand({kBounce, "master", "--help"});
+    EXPECT_EQ(r.exitCode, 0);
+    EXPECT_NE(r.out.find("Usage: bounce master"), std::string::npos) << r.out.substr(0, 200);
+    EXPECT_NE(r.out.find("default spotify"), std::string::npos);
+    EXPECT_NE(r.out.find("default neutral"), std::string::npos);
+}
+
+// A --strict refusal says that nothing was written, and nothing was.
+TEST_F(Behaviour, StrictFailureSaysNothingWasWritten) {
+    // Clicks at full scale over near-silence: reaching -8 LUFS takes far more than 6 dB of limiting.
+    AudioBuffer clicks(2, 44100 * 6);
+    for (std::size_t i = 0; i < clicks.frames(); i += 4410)
+        for (int c = 0; c < 2; ++c) clicks.channel(c)[i] = 0.99f;
+    const AudioBuffer bed = pinkishNoise(44100.0, 6.0, -50.0, 2, 4);
+    for (int c = 0; c < 2; ++c)
+        for (std::size_t i = 0; i < clicks.frames(); ++i) clicks.channel(c)[i] += bed.channel(c)[i];
+    writeFile(dir_ + "/clicks.wav", clicks.view(), 44100.0, SampleFormat::Float32);
+    const auto r = runCommand({kBounce, "master", dir_ + "/clicks.wav", "-o", dir_ + "/o.wav", "--lufs", "-8", "--strict"});
+    EXPECT_NE(r.exitCode, 0);
+    EXPECT_NE(r.err.find("nothing was written"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir_ + "/o.wav"));
+}
+
+TEST_F(Behaviour, CheckSaysWhereItWroteTheReport) {
+    const auto r = runCommand({kBounce, "check", dir_ + "/in.wav", "--no-codecs", "--report", dir_ + "/r.html"});
+    EXPECT_NE(r.out.find("wrote " + dir_ + "/r.html"), std::string::npos) << r.out;
+    EXPECT_TRUE(fs::exists(dir_ + "/r.html"));
+}
+
+}  // namespace
+}  // namespace bounce::test
