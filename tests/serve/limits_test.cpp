@@ -42,7 +42,7 @@ TEST_F(Serve, UploadsAreStreamedToDisk) {
     const std::string body = multipartBody({{"file", noise(100u << 20, 2)}});  // not audio: refused after it is stored
     std::vector<std::future<int>> uploads;
     for (int i = 0; i < 3; ++i)
-        uploads.push_back(std::async(std::launch::async, [&] { return rawRequest(port_, kJobHead, body, i == 1); }));
+        uploads.push_back(std::async(std::launch::async, [&, i] { return rawRequest(port_, kJobHead, body, i == 1); }));
     for (auto& u : uploads) EXPECT_EQ(u.get(), 415);
     if (kRssIsMeaningful) EXPECT_LT(peakRssKb(), 60 * 1024) << "the uploads were held in memory";
     EXPECT_EQ(jobFolders(dir_ + "/data"), 0u);
