@@ -156,16 +156,26 @@ std::string roleFromName(const std::string& fileName) {
 
 namespace {
 
-std::vector<fs::path> audioFilesIn(const std::string& folder) {
+// Every file in the folder that Bounce can read (whatever its format: libsndfile decides),
+// sorted by name; the others are named in `skipped` with the reason.
+std::vector<fs::path> audioFilesIn(const std::string& folder, std::vector<std::string>& skipped) {
     if (!fs::is_directory(folder)) throw ConfigError(folder + ": not a folder");
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(folder)) {
-        std::string ext = entry.path().extension().string();
-        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (entry.is_regular_file() && (ext == ".wav" || ext == ".flac" || ext == ".aif" || ext == ".aiff")) files.push_back(entry.path());
+    std::vector<fs::path> candidates, files;
+    for (const auto& entry : fs::directory_iterator(folder))
+        if (entry.is_regular_file()) candidates.push_back(entry.path());
+    std::sort(candidates.begin(), candidates.end());
+    for (const auto& path : candidates) {
+        try {
+            SoundFileReader probe(path.string());
+            files.push_back(path);
+        } catch (const Error& e) {
+            skipped.push_back(e.what());
+        }
     }
-    std::sort(files.begin(), files.end());
-    if (files.empty()) throw ConfigError(folder + ": no audio files (wav, flac, aiff) to mix");
+    if (files.empty())
+        throw ConfigError(
+            folder + ": no audio files Bounce can read to mix" +
+            (skipped.empty() ? std::string() : " (" + std::to_string(skipped.size()) + " skipped, first: " + skipped[0] + ")"));
     return files;
 }
 
@@ -386,8 +396,8 @@ std::string sessionText(const AutomixResult& result, const std::string& folder) 
 }  // namespace
 
 AutomixResult automix(const std::string& folder, const std::string& sessionDir) {
-    const std::vector<fs::path> files = audioFilesIn(folder);
     AutomixResult result;
+    const std::vector<fs::path> files = audioFilesIn(folder, result.skipped);
     std::set<std::string> names;
     for (const auto& file : files) {
         AutomixTrack t;

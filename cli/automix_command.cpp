@@ -23,6 +23,7 @@ int runAutomix(const AutomixArgs& a) {
     namespace fs = std::filesystem;
     const std::string sessionDir = fs::path(a.output).parent_path().string();
     const AutomixResult result = automix(a.folder, sessionDir);
+    for (const auto& why : result.skipped) std::cerr << "bounce: skipped " << why << "\n";
     // Every track is an input: nothing this run writes may replace one.
     std::vector<std::string> inputs;
     for (const auto& t : result.tracks) inputs.push_back((fs::path(sessionDir.empty() ? "." : sessionDir) / t.file).string());
@@ -72,7 +73,8 @@ int runAutomix(const AutomixArgs& a) {
 std::function<int()> addAutomixCommand(CLI::App& app) {
     auto a = std::make_shared<AutomixArgs>();
     CLI::App* cmd = app.add_subcommand("automix", "Propose a first mix of a folder of tracks as an editable session file");
-    cmd->add_option("folder", a->folder, "The folder of tracks (wav, flac, aiff)")->required();
+    cmd->add_option("folder", a->folder, "The folder of tracks (every format Bounce reads; the other files are skipped, and named)")
+        ->required();
     cmd->add_option("-o,--output", a->output, "The session file to write (default session.toml)");
     cmd->add_option("--render", a->render, "Also render the proposed mix to this file");
     cmd->add_option("--json", a->jsonPath, "Write what was decided, per track, as JSON");

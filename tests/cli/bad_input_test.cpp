@@ -229,7 +229,7 @@ std::vector<BadInputCase> corpus() {
         {"automix_empty_folder",
          {"automix", "{dir}/nothing", "-o", "{dir}/s.toml"},
          2,
-         "{dir}/nothing: no audio files",
+         "{dir}/nothing: no audio files Bounce can read",
          [](const std::string& d) { fs::create_directories(d + "/nothing"); }},
         {"automix_missing_folder", {"automix", "{dir}/gone", "-o", "{dir}/s.toml"}, 2, "{dir}/gone: not a folder"},
         // Outputs that would share a name (defect 4).

@@ -77,5 +77,21 @@ TEST_F(Behaviour, CheckSaysWhereItWroteTheReport) {
     EXPECT_TRUE(fs::exists(dir_ + "/r.html"));
 }
 
+// bounce automix takes every format Bounce reads and names what it skipped (issue 20: it
+// looked at .wav, .flac and .aif(f) names only).
+TEST_F(Behaviour, AutomixTakesEveryReadableFormatAndNamesWhatItSkipped) {
+    fs::create_directories(dir_ + "/tracks");
+    writeFile(dir_ + "/tracks/bass.wav", pinkishNoise(44100.0, 4.0, -20.0, 1, 5).view(), 44100.0, SampleFormat::Pcm24);
+    writeFile(dir_ + "/tracks/keys.ogg", pinkishNoise(44100.0, 4.0, -20.0, 2, 6).view(), 44100.0, SampleFormat::Float32, FileFormat::Ogg);
+    std::ofstream(dir_ + "/tracks/notes.txt") << "take 3 was the one";
+    const auto r = runCommand({kBounce, "automix", dir_ + "/tracks", "-o", dir_ + "/session.toml"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.err.find("skipped " + dir_ + "/tracks/notes.txt"), std::string::npos) << r.err;
+    std::ifstream in(dir_ + "/session.toml");
+    const std::string session((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_NE(session.find("keys.ogg"), std::string::npos);
+    EXPECT_NE(session.find("bass.wav"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace bounce::test

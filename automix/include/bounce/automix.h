@@ -41,14 +41,16 @@ struct AutomixResult {
     double sampleRate = 0.0;
     double estimatedMixLufs = 0.0;
     std::string leadRole;
+    std::vector<std::string> skipped;  // files in the folder that are not audio Bounce reads, each with why
 };
 
 // The role a file name implies ("" when it says nothing).
 std::string roleFromName(const std::string& fileName);
 
-// Reads every audio file in `folder` (wav, flac, aif/aiff, sorted by name) and proposes the
-// mix; `sessionDir` is where the session will live (file paths are written relative to
-// it). Throws ConfigError when the folder holds no audio.
+// Reads every audio file in `folder` that Bounce reads (any format libsndfile takes:
+// WAV, FLAC, AIFF, Ogg, Opus, MP3...; sorted by name; the rest in `skipped`) and proposes
+// the mix; `sessionDir` is where the session will live (file paths are written relative
+// to it). Throws ConfigError when the folder holds no audio.
 AutomixResult automix(const std::string& folder, const std::string& sessionDir);
 
 }  // namespace bounce
