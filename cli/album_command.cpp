@@ -48,15 +48,17 @@ std::function<int()> addAlbumCommand(CLI::App& app) {
                                        "file, a CD image and CUE sheet");
     cmd->add_option("manifest", a->manifest, "The album manifest (TOML, docs/album.md)")->required();
     cmd->add_option("-o,--output", a->outputDir, "Output folder")->required();
-    cmd->add_option("--target", a->target, "Loudness target (as bounce master: spotify, apple, ebu-r128, cd, ...)");
+    cmd->add_option("--target", a->target, "Loudness target (as bounce master: spotify, apple, ebu-r128, cd, ...; default spotify)");
     cmd->add_option("--lufs", a->lufs, "The loudest song's integrated loudness (overrides the target's)");
     cmd->add_option("--ceiling", a->ceiling, "True-peak ceiling in dBTP (overrides the target's)");
-    cmd->add_option("--loudness", a->loudness,
-                    "album: the loudest song at the target, the others keep their distance; track: every song at the target")
+    cmd->add_option(
+           "--loudness", a->loudness,
+           "album: the loudest song at the target, the others keep their distance; track: every song at the target (default album)")
         ->check(CLI::IsMember({"album", "track"}));
     cmd->add_flag("--cd", a->cd, "Also a Red Book image (44.1 kHz, 16-bit, dithered) with a CUE sheet; checks the CD's limits");
-    cmd->add_option("--format", a->format, "wav or flac")->check(CLI::IsMember({"wav", "flac"}));
-    cmd->add_option("--bits", a->bits, "16, 24 or 32f")->check(CLI::IsMember(outputBitsChoices()));
+    cmd->add_option("--format", a->format, "wav or flac (default wav)")->check(CLI::IsMember({"wav", "flac"}));
+    cmd->add_option("--bits", a->bits, "16, 24 or 32f (default: the target's, else 24; 16 is dithered)")
+        ->check(CLI::IsMember(outputBitsChoices()));
     cmd->add_option("--json", a->jsonPath, "Write the album report as JSON");
     return [a] { return runAlbum(*a); };
 }

@@ -72,11 +72,12 @@ std::function<int()> addMixCommand(CLI::App& app) {
     cmd->add_option("session", args->session, "Session file (TOML, see docs/session.md)")->required();
     cmd->add_option("-o,--output", args->output, "Mix file (.wav .w64 .aiff .flac); default mix.wav beside the session");
     cmd->add_option("--stems", args->stems, "Write one file per bus, return and ungrouped track into this folder");
-    cmd->add_option("--start", args->start, "Render from this time (seconds)")->check(CLI::NonNegativeNumber);
-    cmd->add_option("--end", args->end, "Render up to this time (seconds)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--start", args->start, "Render from this time (seconds; default 0)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--end", args->end, "Render up to this time (seconds; default: the end of the song and its tail)")
+        ->check(CLI::NonNegativeNumber);
     cmd->add_option("--max-length", args->maxLength, "The longest mix to render, in seconds (default 86400: 24 h)")
         ->check(CLI::Range(1.0, 7.0 * 24 * 3600));
-    cmd->add_option("--format", args->format, "wav or flac")->check(CLI::IsMember({"wav", "flac"}));
+    cmd->add_option("--format", args->format, "wav or flac (default: from -o's name, else wav)")->check(CLI::IsMember({"wav", "flac"}));
     cmd->add_option("--bits", args->bits, "16, 24 (dithered) or 32f; default: the session's [master] bits")
         ->check(CLI::IsMember(outputBitsChoices()));
     return [args] { return runMix(*args); };

@@ -75,8 +75,9 @@ std::function<int()> addProcessCommand(CLI::App& app) {
     cmd->add_option("input", args->input, "Input sound file")->required();
     cmd->add_option("-o,--output", args->output, "Output file (.wav .w64 .aiff .flac)")->required();
     cmd->add_option("--chain", args->chainPath, "Chain file of [[insert]] tables")->required();
-    cmd->add_option("--bits", args->bits, "Output sample format: 16, 24 (dithered) or 32f")->check(CLI::IsMember(outputBitsChoices()));
-    cmd->add_option("--dither", args->dither, "Dither for 16/24-bit output: tpdf, shaped or none")
+    cmd->add_option("--bits", args->bits, "Output sample format: 16, 24 (dithered) or 32f (default 32f; 24 for FLAC)")
+        ->check(CLI::IsMember(outputBitsChoices()));
+    cmd->add_option("--dither", args->dither, "Dither for 16/24-bit output: tpdf, shaped or none (default tpdf)")
         ->check(CLI::IsMember({"tpdf", "shaped", "none"}));
     return [args] { return runProcess(*args); };
 }

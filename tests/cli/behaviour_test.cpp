@@ -53,6 +53,18 @@ TEST_F(Behaviour, UsageLinesNameBounceAndHelpShowsTheDefaults) {
     EXPECT_NE(r.out.find("Usage: bounce master"), std::string::npos) << r.out.substr(0, 200);
     EXPECT_NE(r.out.find("default spotify"), std::string::npos);
     EXPECT_NE(r.out.find("default neutral"), std::string::npos);
+    // The other commands' options with a default say it too.
+    const std::vector<std::pair<std::string, std::vector<std::string>>> expected = {
+        {"album", {"default spotify", "default album", "default wav"}},
+        {"process", {"default tpdf", "default 32f"}},
+        {"mix", {"default 0", "default 86400"}},
+        {"check", {"default all"}},
+    };
+    for (const auto& [command, defaults] : expected) {
+        const auto help = runCommand({kBounce, command, "--help"});
+        EXPECT_NE(help.out.find("Usage: bounce " + command), std::string::npos) << command;
+        for (const auto& text : defaults) EXPECT_NE(help.out.find(text), std::string::npos) << command << ": " << text;
+    }
 }
 
 // A --strict refusal says that nothing was written, and nothing was.
