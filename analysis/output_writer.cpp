@@ -13,8 +13,7 @@ OutputWriter::OutputWriter(const OutputSpec& spec, std::unique_ptr<ProgramAnalyz
                                                     SoundFileSpec{outputRate_, spec.channels, spec.container, spec.sampleFormat});
     }
     if (outputRate_ != spec.inputRate) resampler_ = std::make_unique<Resampler>(spec.inputRate, outputRate_, spec.channels);
-    const bool dithered = spec.dither != DitherType::None &&
-                          (spec.sampleFormat == SampleFormat::Pcm16 || (spec.sampleFormat == SampleFormat::Pcm24 && spec.ditherAt24Bits));
+    const bool dithered = spec.dither != DitherType::None && spec.sampleFormat == SampleFormat::Pcm16;
     if (dithered) {
         dither_ = std::make_unique<Dither>();
         dither_->setParams({spec.sampleFormat == SampleFormat::Pcm16 ? 16 : 24, spec.dither});

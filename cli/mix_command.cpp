@@ -78,7 +78,7 @@ std::function<int()> addMixCommand(CLI::App& app) {
     cmd->add_option("--max-length", args->maxLength, "The longest mix to render, in seconds (default 86400: 24 h)")
         ->check(CLI::Range(1.0, 7.0 * 24 * 3600));
     cmd->add_option("--format", args->format, "wav or flac (default: from -o's name, else wav)")->check(CLI::IsMember({"wav", "flac"}));
-    cmd->add_option("--bits", args->bits, "16, 24 (dithered) or 32f; default: the session's [master] bits")
+    cmd->add_option("--bits", args->bits, "16 (dithered), 24 or 32f; default: the session's [master] bits")
         ->check(CLI::IsMember(outputBitsChoices()));
     return [args] { return runMix(*args); };
 }

@@ -40,7 +40,7 @@ int runProcess(const ProcessArgs& args) {
     constexpr std::size_t kBlockFrames = 4096;
     chain.prepare({info.sampleRate, static_cast<int>(kBlockFrames), info.channels});
 
-    // 16- and 24-bit outputs are dithered as the last step, the only quantisation.
+    // 16-bit outputs are dithered as the last step, the only quantisation (OutputSpec).
     OutputSpec spec;
     spec.path = args.output;
     // Nothing this run reads may be replaced: the input, the chain file, the files its
@@ -75,9 +75,9 @@ std::function<int()> addProcessCommand(CLI::App& app) {
     cmd->add_option("input", args->input, "Input sound file")->required();
     cmd->add_option("-o,--output", args->output, "Output file (.wav .w64 .aiff .flac)")->required();
     cmd->add_option("--chain", args->chainPath, "Chain file of [[insert]] tables")->required();
-    cmd->add_option("--bits", args->bits, "Output sample format: 16, 24 (dithered) or 32f (default 32f; 24 for FLAC)")
+    cmd->add_option("--bits", args->bits, "Output sample format: 16 (dithered), 24 or 32f (default 32f; 24 for FLAC)")
         ->check(CLI::IsMember(outputBitsChoices()));
-    cmd->add_option("--dither", args->dither, "Dither for 16/24-bit output: tpdf, shaped or none (default tpdf)")
+    cmd->add_option("--dither", args->dither, "Dither for 16-bit output: tpdf, shaped or none (default tpdf)")
         ->check(CLI::IsMember({"tpdf", "shaped", "none"}));
     return [args] { return runProcess(*args); };
 }

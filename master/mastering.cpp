@@ -614,7 +614,6 @@ PassResult renderPass(const std::string& input, Chain& chain, double outputRate,
     spec.container = container;
     spec.sampleFormat = format;
     spec.dither = ditherType;
-    spec.ditherAt24Bits = false;  // docs/master.md: 24-bit and float outputs are not dithered
     spec.blockFrames = kBlockFrames;
     auto measure =
         std::make_unique<ProgramAnalyzer>(outputRate, info.channels, std::vector<Speaker>{}, true, true);  // true peak on a second core

@@ -36,8 +36,8 @@ private:
     std::unique_ptr<ScratchPath> folder_;
 };
 
-// One output file of the mix (the mix, or a stem) at the session's bits and rate, 16 and
-// 24 bits TPDF-dithered; the mix is measured as written.
+// One output file of the mix (the mix, or a stem) at the session's bits and rate, 16 bits
+// TPDF-dithered (OutputSpec's one policy); the mix is measured as written.
 std::unique_ptr<OutputWriter> openOutput(const std::string& path, const std::vector<std::string>& inputs, OutputSet& set,
                                          double sessionRate, double outputRate, const std::string& bits, bool analyse) {
     OutputSpec spec;

@@ -33,12 +33,10 @@ struct OutputSpec {
     int channels = 2;
     FileFormat container = FileFormat::Wav;
     SampleFormat sampleFormat = SampleFormat::Float32;
-    // The dither at integer outputs. 16 bits are always dithered (unless None); 24 bits
-    // only when ditherAt24Bits: bounce mix and process do, master and album do not
-    // (their 24-bit rounding error sits at -144 dBFS, below any converter's noise, and a
-    // silent master stays digital silence).
+    // The dither at the final quantisation: 16-bit outputs are dithered (unless None), in
+    // every command; 24-bit and float outputs are not (24-bit rounding error sits at -144
+    // dBFS, below any converter's noise, and silence stays digital silence).
     DitherType dither = DitherType::Tpdf;
-    bool ditherAt24Bits = true;
     std::size_t blockFrames = 4096;
 };
 
