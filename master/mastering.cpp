@@ -244,11 +244,27 @@ struct ProgrammeNeeds {
     double subsonicDb = -std::numeric_limits<double>::infinity();
 };
 
+// Counts the frames a pass has read and tells `progress` (if any) the fraction of the
+// file's `totalFrames` that is.
+class PassProgress {
+public:
+    PassProgress(const std::function<void(double)>& progress, std::int64_t totalFrames) : progress_(progress), total_(totalFrames) {}
+    void read(std::size_t frames) {
+        read_ += frames;
+        if (progress_ && total_ > 0) progress_(std::min(1.0, static_cast<double>(read_) / static_cast<double>(total_)));
+    }
+
+private:
+    const std::function<void(double)>& progress_;
+    std::int64_t total_;
+    std::uint64_t read_ = 0;
+};
+
 // `progress` (optional) is told the fraction of the file read so far.
 ProgrammeNeeds measureProgrammeNeeds(const std::string& path, const Style& style, double targetLufs,
                                      const std::function<void(double)>& progress) {
     const SoundFileInfo info = SoundFileReader(path).info();
-    std::uint64_t framesRead = 0;
+    PassProgress passProgress(progress, info.frames);
     ProgrammeNeeds needs;
     MultibandCompressor multiband;
     multiband.setParams(multibandParams(style, targetLufs));
@@ -260,8 +276,7 @@ ProgrammeNeeds measureProgrammeNeeds(const std::string& path, const Style& style
     options.onBlock = [&](ConstAudioView block) {
         multiband.measure(block);
         subsonic.add(block);
-        framesRead += block.frames();
-        if (progress && info.frames > 0) progress(std::min(1.0, static_cast<double>(framesRead) / static_cast<double>(info.frames)));
+        passProgress.read(block.frames());
     };
     needs.input = analyzeFile(path, options);
     // The crossover's latency: its last frames come out with the flush (as in the render).
@@ -604,8 +619,8 @@ struct PassResult {
 PassResult renderPass(const std::string& input, Chain& chain, double outputRate, SampleFormat format, FileFormat container,
                       DitherType ditherType, AtomicOutputFile* into, bool profileOutput, const std::function<void(double)>& progress) {
     SoundFileReader reader(input);
-    std::uint64_t framesRead = 0;
     const SoundFileInfo& info = reader.info();
+    PassProgress passProgress(progress, info.frames);
     OutputSpec spec;
     spec.into = into;  // none: measure only
     spec.inputRate = info.sampleRate;
@@ -623,8 +638,7 @@ PassResult renderPass(const std::string& input, Chain& chain, double outputRate,
         chain.chain, info.channels, kBlockFrames,
         [&](AudioView block) {
             const std::size_t got = reader.read(block);
-            framesRead += got;
-            if (progress && info.frames > 0) progress(std::min(1.0, static_cast<double>(framesRead) / static_cast<double>(info.frames)));
+            passProgress.read(got);
             return got;
         },
         [&](ConstAudioView block) { delivery.write(block); });

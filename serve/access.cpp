@@ -1,4 +1,5 @@
 #include "access.h"
+#include "http_answer.h"
 
 #include "bounce/atomic_output.h"
 #include "bounce/error.h"
@@ -58,11 +59,6 @@ std::string cookieValue(const std::string& cookies, const std::string& name) {
 std::string hostName(const std::string& header) {
     if (!header.empty() && header[0] == '[') return header.substr(0, header.find(']') + 1);
     return header.substr(0, header.rfind(':') == std::string::npos ? header.size() : header.rfind(':'));
-}
-
-void sendError(httplib::Response& response, int status, const std::string& message) {
-    response.status = status;
-    response.set_content(nlohmann::json{{"error", message}}.dump(), "application/json");
 }
 
 // The addresses of this machine's interfaces: the names a server bound to every address

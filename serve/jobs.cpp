@@ -68,12 +68,6 @@ std::string tooLargeMessage(const ServerSettings& settings) {
     return text;
 }
 
-std::string oneLine(std::string text) {
-    for (char& c : text)
-        if (c == '\n' || c == '\r') c = ' ';
-    return text;
-}
-
 // A figure as the status shows it: to its meaningful digits (0.1 LU, 0.01 dB), not
 // -15.999999237060547.
 double roundedTo(double value, double step) { return std::round(value / step) * step; }
@@ -371,7 +365,7 @@ std::string JobService::create(const httplib::Request& request, const httplib::C
     if (!request.is_multipart_form_data()) throw HttpError{400, "send the job as multipart/form-data with the mix in a field named 'file'"};
     checkDeclaredSize(request);
     try {
-        checkRoom(std::strtoull(request.get_header_value("Content-Length").c_str(), nullptr, 10));
+        checkRoom(declaredLength(request));
     } catch (const HttpError&) {
         drainBody(request, content);
         throw;
@@ -408,22 +402,19 @@ std::string JobService::create(const httplib::Request& request, const httplib::C
 // A body a little over the limit is still read (and dropped, see UploadParts::refuse) so
 // that the client gets the answer; a larger one is refused unread.
 void JobService::checkDeclaredSize(const httplib::Request& request) const {
-    if (!request.has_header("Content-Length")) return;
-    const unsigned long long declared = std::strtoull(request.get_header_value("Content-Length").c_str(), nullptr, 10);
-    if (declared > uploadLimitBytes(settings_) + kFramingBytes + kDrainBytes) throw HttpError{413, tooLargeMessage(settings_)};
+    if (declaredLength(request) > uploadLimitBytes(settings_) + kFramingBytes + kDrainBytes)
+        throw HttpError{413, tooLargeMessage(settings_)};
 }
 
 int JobService::admit(const httplib::Request& request, httplib::Response& response) const {
     if (request.method != "POST" || request.path != "/api/jobs") return 100;
-    const unsigned long long declared = std::strtoull(request.get_header_value("Content-Length").c_str(), nullptr, 10);
+    const std::uint64_t declared = declaredLength(request);
     try {
         if (declared > uploadLimitBytes(settings_) + kFramingBytes) throw HttpError{413, tooLargeMessage(settings_)};
         checkRoom(declared);
         return 100;
     } catch (const HttpError& e) {
-        response.status = e.status;
-        if (e.retryAfterSeconds > 0) response.set_header("Retry-After", std::to_string(e.retryAfterSeconds));
-        response.set_content(Json{{"error", e.message}}.dump(), "application/json");
+        sendError(response, e.status, e.message, e.retryAfterSeconds);
         return e.status;
     }
 }

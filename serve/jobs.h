@@ -6,6 +6,8 @@
 #include "bounce/master.h"
 #include "bounce/server.h"
 
+#include "http_answer.h"
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 

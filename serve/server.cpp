@@ -24,13 +24,8 @@ namespace {
 using serve::HttpError;
 using serve::JobService;
 using serve::Json;
-
-void sendJson(httplib::Response& res, int status, const Json& body) {
-    res.status = status;
-    res.set_content(body.dump(), "application/json");
-}
-
-void sendError(httplib::Response& res, int status, const std::string& message) { sendJson(res, status, {{"error", message}}); }
+using serve::sendError;
+using serve::sendJson;
 
 // A file sent from disk as the client reads it, a block at a time: three downloads of a
 // 100 MB master hold a few blocks, not three copies. The file stays readable while it is
@@ -60,8 +55,7 @@ void addJobRoutes(httplib::Server& server, JobService& jobs, const serve::Access
         } catch (const HttpError& e) {
             // The rest of a refused body is not read: the connection ends with the answer.
             res.set_header("Connection", "close");
-            if (e.retryAfterSeconds > 0) res.set_header("Retry-After", std::to_string(e.retryAfterSeconds));
-            sendError(res, e.status, e.message);
+            sendError(res, e.status, e.message, e.retryAfterSeconds);
         }
     });
     server.Get("/api/jobs", [&jobs](const httplib::Request&, httplib::Response& res) { sendJson(res, 200, jobs.list()); });
@@ -153,8 +147,6 @@ int runServer(const ServerSettings& settings) {
         } catch (const std::exception& e) {
             message = e.what();
         } catch (...) {}
-        for (char& c : message)
-            if (c == '\n' || c == '\r') c = ' ';
         sendError(res, 500, message);
     });
 

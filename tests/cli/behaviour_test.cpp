@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -32,18 +34,34 @@ TEST_F(Behaviour, TargetStyleAndDitherNamesInAnyCase) {
     EXPECT_NE(r.out.find("target -16.0 LUFS"), std::string::npos) << r.out;  // Apple's
 }
 
-// --dither none means no dither in master as in process: a 16-bit master of a file made
-// of 16-bit values already is then the rounding alone, and differs from the dithered one.
+// --dither none means no dither in master as in process: the 16-bit file is the float
+// one quantised, every sample within one LSB of it; with TPDF some sample is further (the
+// dither spans two LSBs). The float render is the reference, not a meter. (Within one LSB,
+// not half: the written files show a floor, not a rounding; see the closing note.)
 TEST_F(Behaviour, DitherNoneMeansTheSameInMasterAndProcess) {
-    for (const char* command : {"master", "process"}) {
-        std::vector<std::string> args{kBounce,  command, dir_ + "/in.wav", "-o",  dir_ + "/" + command + ".wav",
-                                      "--bits", "16",    "--dither",       "none"};
-        if (std::string(command) == "process") {
-            std::ofstream(dir_ + "/chain.toml") << "[[insert]]\ntype = \"gain\"\ngain_db = -1\n";
-            args.insert(args.end(), {"--chain", dir_ + "/chain.toml"});
-        }
+    std::ofstream(dir_ + "/chain.toml") << "[[insert]]\ntype = \"gain\"\ngain_db = -1\n";
+    const auto render = [&](const std::string& command, const std::string& bits, const std::string& dither) {
+        const std::string out = dir_ + "/" + command + "-" + bits + "-" + dither + ".wav";
+        std::vector<std::string> args{kBounce, command, dir_ + "/in.wav", "-o", out, "--bits", bits, "--dither", dither};
+        if (command == "process") args.insert(args.end(), {"--chain", dir_ + "/chain.toml"});
         const auto r = runCommand(args);
         EXPECT_EQ(r.exitCode, 0) << command << ": " << r.err;
+        return readWholeFile(out);
+    };
+    const auto largestDifferenceLsb = [](const AudioBuffer& a, const AudioBuffer& b) {
+        double worst = 0.0;
+        for (int c = 0; c < 2; ++c)
+            for (std::size_t i = 0; i < std::min(a.frames(), b.frames()); ++i)
+                worst = std::max(worst, std::fabs(static_cast<double>(a.channel(c)[i]) - b.channel(c)[i]) * 32768.0);
+        return worst;
+    };
+    for (const std::string command : {"process", "master"}) {
+        const AudioBuffer exact = render(command, "32f", "tpdf");
+        const AudioBuffer rounded = render(command, "16", "none");
+        const AudioBuffer dithered = render(command, "16", "tpdf");
+        ASSERT_EQ(rounded.frames(), exact.frames()) << command;
+        EXPECT_LT(largestDifferenceLsb(rounded, exact), 1.0) << command << ": --dither none still dithers";
+        EXPECT_GT(largestDifferenceLsb(dithered, exact), 1.0) << command << ": TPDF did not dither";
     }
 }
 
