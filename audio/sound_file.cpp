@@ -1,6 +1,7 @@
 #include "bounce/sound_file.h"
 
 #include "bounce/error.h"
+#include "sample_quantise.h"
 
 #include <sndfile.h>
 
@@ -375,8 +376,17 @@ SoundFileWriter::SoundFileWriter(const std::string& path, const SoundFileSpec& s
         throw Error(path + ": cannot create (" + sf_strerror(nullptr) + ")");
     }
     if ((sfInfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RF64) sf_command(file_, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
+    // Float data (Ogg, Opus, float files) still clips in libsndfile; integers are ours.
     sf_command(file_, SFC_SET_CLIPPING, nullptr, SF_TRUE);
-    interleaved_.resize(kChunkFrames * static_cast<std::size_t>(spec.channels));
+    const bool lossy = spec.format == FileFormat::Ogg || spec.format == FileFormat::Opus;
+    sampleFormat_ = lossy ? SampleFormat::Float32 : spec.sampleFormat;
+    const std::size_t samples = kChunkFrames * static_cast<std::size_t>(spec.channels);
+    if (sampleFormat_ == SampleFormat::Pcm16)
+        interleaved16_.resize(samples);
+    else if (sampleFormat_ == SampleFormat::Pcm24 || sampleFormat_ == SampleFormat::Pcm32)
+        interleaved32_.resize(samples);
+    else
+        interleaved_.resize(samples);
 }
 
 SoundFileWriter::~SoundFileWriter() {
@@ -385,21 +395,47 @@ SoundFileWriter::~SoundFileWriter() {
     } catch (...) {}
 }
 
+namespace {
+
+template <typename Sample, typename Convert>
+void interleaveAs(ConstAudioView block, std::size_t offset, std::size_t frames, Sample* out, Convert convert) {
+    const auto channels = static_cast<std::size_t>(block.channels());
+    for (std::size_t c = 0; c < channels; ++c) {
+        const float* in = block.channel(static_cast<int>(c)) + offset;
+        for (std::size_t i = 0; i < frames; ++i) out[i * channels + c] = convert(in[i]);
+    }
+}
+
+}  // namespace
+
+// Integers are quantised here, not by libsndfile (see sample_quantise.h); 24-bit samples go
+// left-justified in an int, and libsndfile's shift of the zero low byte is exact.
+void SoundFileWriter::interleave(ConstAudioView block, std::size_t offset, std::size_t frames) {
+    switch (sampleFormat_) {
+    case SampleFormat::Pcm16: return interleaveAs(block, offset, frames, interleaved16_.data(), detail::quantise16);
+    case SampleFormat::Pcm24: return interleaveAs(block, offset, frames, interleaved32_.data(), detail::quantise24);
+    case SampleFormat::Pcm32: return interleaveAs(block, offset, frames, interleaved32_.data(), detail::quantise32);
+    default: return interleaveAs(block, offset, frames, interleaved_.data(), [](float x) { return x; });
+    }
+}
+
 void SoundFileWriter::write(ConstAudioView block) {
     if (!file_) throw Error(path_ + ": write after close");
     if (block.channels() != channels_)
         throw Error(path_ + ": writing " + std::to_string(block.channels()) + " channels to a " + std::to_string(channels_) +
                     "-channel file");
-    const auto channels = static_cast<std::size_t>(channels_);
     for (std::size_t done = 0; done < block.frames();) {
         const std::size_t frames = std::min(kChunkFrames, block.frames() - done);
-        for (std::size_t c = 0; c < channels; ++c) {
-            const float* in = block.channel(static_cast<int>(c)) + done;
-            float* out = interleaved_.data() + c;
-            for (std::size_t i = 0; i < frames; ++i) out[i * channels] = in[i];
-        }
-        const sf_count_t written = sf_writef_float(file_, interleaved_.data(), static_cast<sf_count_t>(frames));
-        if (written != static_cast<sf_count_t>(frames)) throw Error(path_ + ": write failed (" + sf_strerror(file_) + ")");
+        interleave(block, done, frames);
+        const auto count = static_cast<sf_count_t>(frames);
+        sf_count_t written = 0;
+        if (sampleFormat_ == SampleFormat::Pcm16)
+            written = sf_writef_short(file_, interleaved16_.data(), count);
+        else if (sampleFormat_ == SampleFormat::Pcm24 || sampleFormat_ == SampleFormat::Pcm32)
+            written = sf_writef_int(file_, interleaved32_.data(), count);
+        else
+            written = sf_writef_float(file_, interleaved_.data(), count);
+        if (written != count) throw Error(path_ + ": write failed (" + sf_strerror(file_) + ")");
         done += frames;
     }
 }

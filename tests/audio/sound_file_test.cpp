@@ -24,23 +24,23 @@ struct LosslessCase {
     FileFormat container;
     SampleFormat format;
     const char* extension;
-    double tolerance;  // one quantisation step
+    double tolerance;  // half a quantisation step: rounded to nearest, never floored
 };
 
 TEST(SoundFile, LosslessRoundTripsInEveryContainerAndSampleFormat) {
     const auto dir = makeTempDir("io");
     const auto audio = sine(48000, 0.5, 997.0, -1.0, 2);
     const LosslessCase cases[] = {
-        {FileFormat::Wav, SampleFormat::Pcm16, ".wav", 1.0 / 32768},
-        {FileFormat::Wav, SampleFormat::Pcm24, ".wav", 1.0 / 8388608},
-        {FileFormat::Wav, SampleFormat::Pcm32, ".wav", 1e-7},
+        {FileFormat::Wav, SampleFormat::Pcm16, ".wav", 0.5 / 32768},
+        {FileFormat::Wav, SampleFormat::Pcm24, ".wav", 0.5 / 8388608},
+        {FileFormat::Wav, SampleFormat::Pcm32, ".wav", 0.5 / 2147483648.0},
         {FileFormat::Wav, SampleFormat::Float32, ".wav", 0.0},
         {FileFormat::Wav, SampleFormat::Float64, ".wav", 0.0},
-        {FileFormat::W64, SampleFormat::Pcm24, ".w64", 1.0 / 8388608},
-        {FileFormat::Aiff, SampleFormat::Pcm24, ".aiff", 1.0 / 8388608},
+        {FileFormat::W64, SampleFormat::Pcm24, ".w64", 0.5 / 8388608},
+        {FileFormat::Aiff, SampleFormat::Pcm24, ".aiff", 0.5 / 8388608},
         {FileFormat::Aiff, SampleFormat::Float32, ".aiff", 0.0},
-        {FileFormat::Flac, SampleFormat::Pcm16, ".flac", 1.0 / 32768},
-        {FileFormat::Flac, SampleFormat::Pcm24, ".flac", 1.0 / 8388608},
+        {FileFormat::Flac, SampleFormat::Pcm16, ".flac", 0.5 / 32768},
+        {FileFormat::Flac, SampleFormat::Pcm24, ".flac", 0.5 / 8388608},
     };
     int index = 0;
     for (const auto& c : cases) {
@@ -70,6 +70,34 @@ TEST(SoundFile, IntegerOutputClipsInsteadOfWrapping) {
     EXPECT_LT(lowest, -0.999f);
     // A wrapped sample would jump sign next to a full-scale one.
     for (std::size_t i = 1; i < back.frames(); ++i) EXPECT_LT(std::fabs(back.channel(0)[i] - back.channel(0)[i - 1]), 0.2f);
+    std::filesystem::remove_all(dir);
+}
+
+// The same float samples quantised by sox without dither (round to nearest) and by Bounce
+// give the same integers, in 16 and 24 bits, but for the way each breaks a tie.
+TEST(SoundFile, IntegerOutputRoundsAsSoxDoes) {
+    if (!haveTool("sox")) GTEST_SKIP() << "sox missing";
+    const auto dir = makeTempDir("round");
+    const auto audio = pinkishNoise(48000, 0.5, -12.0, 2, 7);
+    writeFile(dir + "/float.wav", audio.view(), 48000, SampleFormat::Float32);
+    for (const auto& [bits, format] : {std::pair{"16", SampleFormat::Pcm16}, std::pair{"24", SampleFormat::Pcm24}}) {
+        writeFile(dir + "/ours.wav", audio.view(), 48000, format);
+        ASSERT_EQ(runCommand({"sox", "-D", dir + "/float.wav", "-b", bits, dir + "/sox.wav"}).exitCode, 0);
+        const auto ours = readWholeFile(dir + "/ours.wav");
+        const auto sox = readWholeFile(dir + "/sox.wav");
+        ASSERT_EQ(ours.frames(), sox.frames());
+        // sox rounds twice (to 32 bits, then half up to 16 or 24) where Bounce rounds once,
+        // half to even: the two may differ only at a tie, give or take sox's 32-bit step
+        // (2^-16 of a 16-bit LSB, 2^-8 of a 24-bit one). A floor differs everywhere.
+        const double step = std::string(bits) == "16" ? 32768.0 : 8388608.0;
+        const double tieWidth = step / 2147483648.0;
+        for (int c = 0; c < 2; ++c)
+            for (std::size_t i = 0; i < ours.frames(); ++i) {
+                if (ours.channel(c)[i] == sox.channel(c)[i]) continue;
+                const double scaled = static_cast<double>(audio.channel(c)[i]) * step;
+                ASSERT_NEAR(scaled - std::floor(scaled), 0.5, tieWidth) << bits << " bits, sample " << i;
+            }
+    }
     std::filesystem::remove_all(dir);
 }
 

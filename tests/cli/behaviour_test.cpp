@@ -48,20 +48,24 @@ TEST_F(Behaviour, DitherNoneMeansTheSameInMasterAndProcess) {
         EXPECT_EQ(r.exitCode, 0) << command << ": " << r.err;
         return readWholeFile(out);
     };
-    const auto largestDifferenceLsb = [](const AudioBuffer& a, const AudioBuffer& b) {
+    const auto largestDifferenceLsb = [](const AudioBuffer& a, const AudioBuffer& b, int bits) {
         double worst = 0.0;
         for (int c = 0; c < 2; ++c)
             for (std::size_t i = 0; i < std::min(a.frames(), b.frames()); ++i)
-                worst = std::max(worst, std::fabs(static_cast<double>(a.channel(c)[i]) - b.channel(c)[i]) * 32768.0);
+                worst = std::max(worst, std::fabs(static_cast<double>(a.channel(c)[i]) - b.channel(c)[i]) * std::ldexp(1.0, bits - 1));
         return worst;
     };
     for (const std::string command : {"process", "master"}) {
         const AudioBuffer exact = render(command, "32f", "tpdf");
-        const AudioBuffer rounded = render(command, "16", "none");
         const AudioBuffer dithered = render(command, "16", "tpdf");
-        ASSERT_EQ(rounded.frames(), exact.frames()) << command;
-        EXPECT_LT(largestDifferenceLsb(rounded, exact), 1.0) << command << ": --dither none still dithers";
-        EXPECT_GT(largestDifferenceLsb(dithered, exact), 1.0) << command << ": TPDF did not dither";
+        // Undithered, every sample is the float render rounded to the nearest step: no error
+        // beyond half an LSB (a floor, as libsndfile's clipping converters do, gives up to one).
+        for (const int bits : {16, 24}) {
+            const AudioBuffer rounded = render(command, std::to_string(bits), "none");
+            ASSERT_EQ(rounded.frames(), exact.frames()) << command;
+            EXPECT_LE(largestDifferenceLsb(rounded, exact, bits), 0.5 + 1e-6) << command << " at " << bits << " bits";
+        }
+        EXPECT_GT(largestDifferenceLsb(dithered, exact, 16), 0.5) << command << ": TPDF did not dither";
     }
 }
 

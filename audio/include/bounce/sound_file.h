@@ -104,7 +104,7 @@ SampleFormat outputSampleFormat(const std::string& bits, FileFormat container);
 class SoundFileWriter {
 public:
     // Writes to exactly `path` (use AtomicOutputFile for the temp-and-rename dance).
-    // Integer outputs clip at full scale rather than wrap.
+    // Integer outputs are rounded to the nearest step and clip at full scale rather than wrap.
     SoundFileWriter(const std::string& path, const SoundFileSpec& spec);
     ~SoundFileWriter();
     SoundFileWriter(const SoundFileWriter&) = delete;
@@ -116,11 +116,15 @@ public:
     void close();
 
 private:
+    void interleave(ConstAudioView block, std::size_t offset, std::size_t frames);
     std::string path_;
     int channels_ = 0;
+    SampleFormat sampleFormat_ = SampleFormat::Float32;  // what write() hands libsndfile
     sf_private_tag* file_ = nullptr;
     int fd_ = -1;  // the descriptor libsndfile writes through (see the constructor)
     std::vector<float> interleaved_;
+    std::vector<std::int16_t> interleaved16_;
+    std::vector<std::int32_t> interleaved32_;
 };
 
 }  // namespace bounce
