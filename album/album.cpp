@@ -236,17 +236,12 @@ struct Placement {
 std::uint64_t roundUpTo(std::uint64_t frames, std::uint64_t step) { return (frames + step - 1) / step * step; }
 std::uint64_t roundTo(std::uint64_t frames, std::uint64_t step) { return (frames + step / 2) / step * step; }
 
-std::string formatDb(double db) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.2f dB", db);
-    return text;
-}
-
 // What the album is delivered as.
 struct AlbumFormat {
     FileFormat container = FileFormat::Wav;
-    SampleFormat sampleFormat = SampleFormat::Pcm24;
+    SampleFormat sampleFormat = SampleFormat::Pcm24;  // Float32 for lossy files: the encoder takes the float render
     double rate = 0.0;
+    int bitrateKbps = 0;  // MP3 and AAC; 0: the format's default
 };
 
 // The target, ceiling, container, bits and rate: CD's with --cd, else the target's, else
@@ -257,14 +252,21 @@ AlbumFormat resolveAlbumFormat(const AlbumManifest& manifest, const AlbumSetting
     const LoudnessTarget* target = aim.target;
     result.targetLufs = aim.lufs;
     result.ceilingDbtp = aim.ceilingDbtp;
-    if (settings.format != "wav" && settings.format != "flac") throw ConfigError("--format must be wav or flac");
     const std::string bits = !settings.bits.empty() ? settings.bits : !target->bits.empty() ? target->bits : "24";
     AlbumFormat f;
-    f.container = settings.format == "flac" ? FileFormat::Flac : FileFormat::Wav;
+    f.container = outputFormatNamed(settings.format);
     f.sampleFormat = outputSampleFormat(bits, f.container);
+    f.bitrateKbps = settings.bitrateKbps;
+    if (f.bitrateKbps > 0 && f.container != FileFormat::Mp3 && f.container != FileFormat::Aac)
+        throw ConfigError("--bitrate applies to mp3 and aac albums, not " + settings.format);
     f.rate = settings.cd                ? kCdRate
              : target->sampleRate > 0.0 ? target->sampleRate
                                         : SoundFileReader(manifest.tracks.front().file).info().sampleRate;
+    // The streaming files at a rate their format holds (an MP3 album of 96 kHz songs: 48 kHz).
+    if (settings.cd && deliverableRate(f.container, f.rate) != f.rate)
+        throw ConfigError("--cd: the CD image and the " + settings.format + " files share one rate, and " + settings.format +
+                          " cannot hold 44.1 kHz");
+    f.rate = deliverableRate(f.container, f.rate);
     result.sampleRate = f.rate;
     return f;
 }
@@ -402,7 +404,7 @@ struct AlbumOutputNames {
 
 AlbumOutputNames albumOutputNames(const AlbumManifest& manifest, const AlbumSettings& settings) {
     AlbumOutputNames names;
-    const std::string extension = "." + settings.format;
+    const std::string extension = extensionFor(outputFormatNamed(settings.format));
     const std::string albumName = safeName(manifest.artist + " - " + manifest.title);
     for (std::size_t i = 0; i < manifest.tracks.size(); ++i) {
         char number[24];
@@ -515,6 +517,7 @@ private:
         spec.container = container;
         spec.sampleFormat = sampleFormat;
         spec.dither = dither;
+        spec.bitrateKbps = container == format_.container ? format_.bitrateKbps : 0;
         spec.blockFrames = kBlock;
         return std::make_unique<OutputWriter>(spec, measure ? std::make_unique<ProgramAnalyzer>(format_.rate, 2) : nullptr);
     }
@@ -541,12 +544,10 @@ private:
     std::uint64_t written_ = 0;  // frames delivered so far
 };
 
-// Tags: ReplayGain 2.0 (reference -18 LUFS, peaks linear) and, in FLAC, R128 gains (Q7.8
-// dB relative to -23 LUFS, as Opus and EBU R128 players read them); then the CUE sheet,
-// and every file moved into place, all or none.
+// Tags: ReplayGain 2.0 and, in FLAC and Opus, R128 gains (replayGainTags); then the CUE
+// sheet, and every file moved into place, all or none.
 void AlbumOutputs::tagAndCommit(const AlbumManifest& manifest) {
     const double albumLufs = result_.integratedLufs.value_or(result_.targetLufs);
-    const double albumPeak = std::pow(10.0, result_.truePeakDbtp.value_or(0.0) / 20.0);
     Metadata whole;  // the album's tags; each track's start from them
     whole.title = manifest.title;
     whole.artist = manifest.artist;
@@ -562,19 +563,12 @@ void AlbumOutputs::tagAndCommit(const AlbumManifest& manifest) {
         md.isrc = manifest.tracks[i].isrc;
         md.trackNumber = r.number;
         md.trackTotal = static_cast<int>(tracks_.size());
-        const double trackLufs = r.integratedLufs.value_or(albumLufs);
-        char peak[32];
-        std::snprintf(peak, sizeof peak, "%.6f", std::pow(10.0, r.truePeakDbtp.value_or(0.0) / 20.0));
-        char albumPeakText[32];
-        std::snprintf(albumPeakText, sizeof albumPeakText, "%.6f", albumPeak);
-        md.extraTags = {{"REPLAYGAIN_TRACK_GAIN", formatDb(-18.0 - trackLufs)},
-                        {"REPLAYGAIN_TRACK_PEAK", peak},
-                        {"REPLAYGAIN_ALBUM_GAIN", formatDb(-18.0 - albumLufs)},
-                        {"REPLAYGAIN_ALBUM_PEAK", albumPeakText}};
-        if (format_.container == FileFormat::Flac) {
-            md.extraTags.push_back({"R128_TRACK_GAIN", std::to_string(std::lround(256.0 * (-23.0 - trackLufs)))});
-            md.extraTags.push_back({"R128_ALBUM_GAIN", std::to_string(std::lround(256.0 * (-23.0 - albumLufs)))});
-        }
+        GainTags gain;
+        gain.trackLufs = r.integratedLufs.value_or(albumLufs);
+        gain.trackTruePeakDbtp = r.truePeakDbtp.value_or(0.0);
+        gain.albumLufs = albumLufs;
+        gain.albumTruePeakDbtp = result_.truePeakDbtp.value_or(0.0);
+        md.extraTags = replayGainTags(gain, format_.container);
         writeMetadata(tracks_[i]->tempPath(), md);
     }
     writeMetadata(continuous_->tempPath(), whole);

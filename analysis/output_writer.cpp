@@ -9,11 +9,13 @@ OutputWriter::OutputWriter(const OutputSpec& spec, std::unique_ptr<ProgramAnalyz
     if (!spec.path.empty() && !spec.into) file_ = std::make_unique<AtomicOutputFile>(spec.path, spec.inputs);
     if (AtomicOutputFile* target = spec.into ? spec.into : file_.get()) {
         targetPath_ = target->targetPath();
-        writer_ = std::make_unique<SoundFileWriter>(target->tempPath(),
-                                                    SoundFileSpec{outputRate_, spec.channels, spec.container, spec.sampleFormat});
+        tempPath_ = target->tempPath();
+        writer_ = std::make_unique<SoundFileWriter>(
+            target->tempPath(), SoundFileSpec{outputRate_, spec.channels, spec.container, spec.sampleFormat, spec.bitrateKbps});
+        measureAfterDecoding_ = isLossy(spec.container) && spec.measureDecoded;
     }
     if (outputRate_ != spec.inputRate) resampler_ = std::make_unique<Resampler>(spec.inputRate, outputRate_, spec.channels);
-    const bool dithered = spec.dither != DitherType::None && spec.sampleFormat == SampleFormat::Pcm16;
+    const bool dithered = spec.dither != DitherType::None && spec.sampleFormat == SampleFormat::Pcm16 && !isLossy(spec.container);
     if (dithered) {
         dither_ = std::make_unique<Dither>();
         dither_->setParams({spec.sampleFormat == SampleFormat::Pcm16 ? 16 : 24, spec.dither});
@@ -31,9 +33,10 @@ void OutputWriter::write(ConstAudioView block) {
 }
 
 void OutputWriter::deliver(ConstAudioView block) {
+    ProgramAnalyzer* analyzer = measureAfterDecoding_ ? nullptr : analyzer_.get();
     if (!dither_) {  // nothing changes the samples: no copy
         if (writer_) writer_->write(block);
-        if (analyzer_) analyzer_->addFrames(block);
+        if (analyzer) analyzer->addFrames(block);
         return;
     }
     for (std::size_t start = 0; start < block.frames(); start += scratch_.frames()) {
@@ -42,13 +45,20 @@ void OutputWriter::deliver(ConstAudioView block) {
         for (int c = 0; c < scratch_.channels(); ++c) std::copy_n(block.channel(c) + start, n, out.channel(c));
         if (dither_) dither_->process(out);
         if (writer_) writer_->write(out);
-        if (analyzer_) analyzer_->addFrames(out);
+        if (analyzer) analyzer->addFrames(out);
     }
+}
+
+void OutputWriter::measureDecoded(const std::string& path) {
+    SoundFileReader decoded(path);
+    AudioBuffer block(decoded.info().channels, scratch_.frames());
+    for (std::size_t got; (got = decoded.read(block.view())) > 0;) analyzer_->addFrames(block.view().subView(0, got));
 }
 
 AnalysisResult OutputWriter::close() {
     if (resampler_) resampler_->flush([this](ConstAudioView out) { deliver(out); });
     if (writer_) writer_->close();
+    if (writer_ && analyzer_ && measureAfterDecoding_) measureDecoded(tempPath_);
     if (file_ && set_) {
         set_->adopt(std::move(file_));
     } else if (file_) {

@@ -1,5 +1,6 @@
 #include "bounce/sound_file.h"
 
+#include "av_file.h"
 #include "bounce/error.h"
 #include "sample_quantise.h"
 
@@ -114,10 +115,19 @@ std::vector<std::string> headerWarnings(SNDFILE* file) {
 
 SoundFileReader::SoundFileReader(const std::string& path) {
     checkReadablePath(path);
+    // MPEG-4 audio goes to FFmpeg: by its name, or when libsndfile does not know the file
+    // and FFmpeg finds an MPEG-4 (or ADTS AAC) one in it.
+    const FileFormat named = fileFormatForPath(path);
     SF_INFO sfInfo{};
-    file_ = sf_open(path.c_str(), SFM_READ, &sfInfo);
+    if (named != FileFormat::Aac) file_ = sf_open(path.c_str(), SFM_READ, &sfInfo);
     if (!file_) {
-        throw Error(path + ": not a readable sound file (" + sf_strerror(nullptr) + ")");
+        const std::string why = named == FileFormat::Aac ? "" : sf_strerror(nullptr);
+        if (named == FileFormat::Aac || detail::isMpeg4Audio(path)) {
+            av_ = std::make_unique<detail::AvReader>(path);
+            info_ = av_->info();
+            return;
+        }
+        throw Error(path + ": not a readable sound file (" + why + ")");
     }
     if (sfInfo.channels <= 0 || sfInfo.samplerate <= 0) {
         sf_close(file_);
@@ -220,6 +230,11 @@ void convertAny(const Int* in, int channels, AudioView out, std::size_t offset, 
 }  // namespace
 
 std::size_t SoundFileReader::read(AudioView destination) {
+    if (av_) {
+        const std::size_t frames = av_->read(destination);
+        framesRead_ += frames;
+        return frames;
+    }
     if (destination.channels() != info_.channels)
         throw Error(info_.path + ": read into " + std::to_string(destination.channels()) + " channels from a " +
                     std::to_string(info_.channels) + "-channel file");
@@ -279,6 +294,11 @@ void SoundFileReader::refuseNonFiniteSamples(AudioView block, std::size_t offset
 }
 
 void SoundFileReader::seek(std::int64_t frame) {
+    if (av_) {
+        av_->seek(frame);
+        framesRead_ = static_cast<std::uint64_t>(frame);
+        return;
+    }
     if (sf_seek(file_, frame, SEEK_SET) < 0) throw Error(info_.path + ": cannot seek to frame " + std::to_string(frame));
     framesRead_ = static_cast<std::uint64_t>(frame);
 }
@@ -289,16 +309,46 @@ const std::vector<std::string>& outputBitsChoices() {
 }
 
 SampleFormat outputSampleFormat(const std::string& bits, FileFormat container) {
+    if (isLossy(container)) {  // the encoder takes the float render
+        if (bits != "16" && bits != "24" && bits != "32f") throw ConfigError("--bits must be 16, 24 or 32f (got \"" + bits + "\")");
+        return SampleFormat::Float32;
+    }
     if (bits == "16") return SampleFormat::Pcm16;
     if (bits == "24") return SampleFormat::Pcm24;
     if (bits != "32f") throw ConfigError("--bits must be 16, 24 or 32f (got \"" + bits + "\")");
     if (container == FileFormat::Flac) throw ConfigError("FLAC holds 16 or 24-bit samples: use --bits 16 or 24");
+    if (container == FileFormat::Alac) throw ConfigError("ALAC holds 16 or 24-bit samples: use --bits 16 or 24");
     return SampleFormat::Float32;
 }
 
+namespace {
+
+std::string lowerCase(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+struct NamedFormat {
+    const char* name;
+    FileFormat format;
+    const char* extension;
+};
+
+// The formats Bounce writes, by the name --format takes, with the extension they get.
+constexpr NamedFormat kOutputFormats[] = {
+    {"wav", FileFormat::Wav, ".wav"},    {"aiff", FileFormat::Aiff, ".aiff"}, {"flac", FileFormat::Flac, ".flac"},
+    {"alac", FileFormat::Alac, ".m4a"},  {"mp3", FileFormat::Mp3, ".mp3"},    {"aac", FileFormat::Aac, ".m4a"},
+    {"opus", FileFormat::Opus, ".opus"}, {"ogg", FileFormat::Ogg, ".ogg"},    {"w64", FileFormat::W64, ".w64"},
+};
+
+}  // namespace
+
+bool isLossy(FileFormat format) noexcept {
+    return format == FileFormat::Mp3 || format == FileFormat::Aac || format == FileFormat::Opus || format == FileFormat::Ogg;
+}
+
 FileFormat fileFormatForPath(const std::string& path) {
-    std::string ext = std::filesystem::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::string ext = lowerCase(std::filesystem::path(path).extension().string());
     if (ext == ".wav" || ext == ".wave") return FileFormat::Wav;
     if (ext == ".rf64") return FileFormat::Rf64;
     if (ext == ".w64") return FileFormat::W64;
@@ -307,14 +357,55 @@ FileFormat fileFormatForPath(const std::string& path) {
     if (ext == ".opus") return FileFormat::Opus;
     if (ext == ".ogg" || ext == ".oga") return FileFormat::Ogg;
     if (ext == ".mp3") return FileFormat::Mp3;
+    if (ext == ".m4a" || ext == ".mp4" || ext == ".m4b" || ext == ".aac") return FileFormat::Aac;
     return FileFormat::Other;
 }
 
-FileFormat writableFormatForPath(const std::string& path) {
-    const FileFormat format = fileFormatForPath(path);
-    if (format == FileFormat::Other || format == FileFormat::Mp3)
-        throw ConfigError(path + ": Bounce cannot write this format (use .wav, .w64, .aiff, .flac, .ogg or .opus)");
-    return format;
+const std::vector<std::string>& outputFormatChoices() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> all;
+        for (const auto& f : kOutputFormats) all.emplace_back(f.name);
+        return all;
+    }();
+    return names;
+}
+
+std::string extensionFor(FileFormat format) {
+    if (format == FileFormat::Rf64) return ".wav";
+    for (const auto& f : kOutputFormats)
+        if (f.format == format) return f.extension;
+    return "";
+}
+
+FileFormat writableFormatForPath(const std::string& path, const std::string& formatName) {
+    const std::string extension = lowerCase(std::filesystem::path(path).extension().string());
+    FileFormat format = fileFormatForPath(path);
+    if (extension == ".mp4" || extension == ".m4b" || extension == ".aac") format = FileFormat::Other;  // read, not written
+    if (formatName.empty()) {
+        if (format == FileFormat::Other)
+            throw ConfigError(path + ": Bounce cannot write this format (use .wav, .aiff, .flac, .mp3, .m4a, .opus, .ogg or .w64)");
+        return format;
+    }
+    const FileFormat named = outputFormatNamed(formatName);
+    const std::string wanted = extensionFor(named);
+    const bool m4a = extension == ".m4a" && (named == FileFormat::Aac || named == FileFormat::Alac);
+    if (format != named && !m4a && !(format == FileFormat::Rf64 && named == FileFormat::Wav))
+        throw ConfigError("--format " + formatName + " does not match the output name " + path + " (" + lowerCase(formatName) +
+                          " files end in " + wanted + ")");
+    return named;
+}
+
+FileFormat outputFormatNamed(const std::string& name) {
+    const std::string lower = lowerCase(name);
+    for (const auto& f : kOutputFormats)
+        if (lower == f.name) return f.format;
+    throw ConfigError("--format " + name + ": unknown (wav, aiff, flac, alac, mp3, aac, opus, ogg or w64)");
+}
+
+double deliverableRate(FileFormat format, double rate) noexcept {
+    if (format == FileFormat::Opus) return 48000.0;
+    if (format == FileFormat::Mp3 && rate > 48000.0) return std::fmod(rate, 11025.0) == 0.0 ? 44100.0 : 48000.0;
+    return rate;
 }
 
 namespace {
@@ -323,7 +414,7 @@ int sfSubtypeFor(const SoundFileSpec& spec, const std::string& path) {
     switch (spec.format) {
     case FileFormat::Ogg: return SF_FORMAT_VORBIS;
     case FileFormat::Opus: return SF_FORMAT_OPUS;
-    case FileFormat::Mp3: throw Error(path + ": writing MP3 is not supported");
+    case FileFormat::Mp3: return SF_FORMAT_MPEG_LAYER_III;
     default: break;
     }
     if (spec.format == FileFormat::Flac && (spec.sampleFormat == SampleFormat::Float32 || spec.sampleFormat == SampleFormat::Float64 ||
@@ -348,8 +439,29 @@ int sfMajorFor(FileFormat format, const std::string& path) {
     case FileFormat::Flac: return SF_FORMAT_FLAC;
     case FileFormat::Ogg:
     case FileFormat::Opus: return SF_FORMAT_OGG;
-    default: throw Error(path + ": unknown output format (use .wav, .w64, .aiff, .flac or .opus)");
+    case FileFormat::Mp3: return SF_FORMAT_MPEG;
+    default: throw Error(path + ": unknown output format (use .wav, .aiff, .flac, .mp3, .m4a, .opus, .ogg or .w64)");
     }
+}
+
+}  // namespace
+
+namespace {
+
+// The bit rate of a lossy libsndfile format, before the first write. libsndfile takes it
+// as a "compression level" in [0, 1]; for MP3 that is (320 - kbps) / (320 - 32) at a
+// constant bit rate (mpeg_l3_encode.c), checked with ffprobe in the tests.
+void setBitrate(SNDFILE* file, const SoundFileSpec& spec, const std::string& path) {
+    if (spec.format != FileFormat::Mp3) {
+        if (spec.bitrateKbps > 0 && isLossy(spec.format)) throw ConfigError("--bitrate applies to MP3 and AAC outputs, not " + path);
+        return;
+    }
+    const int kbps = spec.bitrateKbps > 0 ? spec.bitrateKbps : kDefaultMp3Kbps;
+    if (kbps < 32 || kbps > 320) throw ConfigError("--bitrate for MP3 must be 32 to 320 kbit/s (got " + std::to_string(kbps) + ")");
+    int mode = SF_BITRATE_MODE_CONSTANT;
+    sf_command(file, SFC_SET_BITRATE_MODE, &mode, sizeof mode);
+    double level = (320.0 - kbps) / (320.0 - 32.0);
+    if (sf_command(file, SFC_SET_COMPRESSION_LEVEL, &level, sizeof level) != SF_TRUE) throw Error(path + ": cannot set the MP3 bit rate");
 }
 
 }  // namespace
@@ -357,29 +469,48 @@ int sfMajorFor(FileFormat format, const std::string& path) {
 SoundFileWriter::SoundFileWriter(const std::string& path, const SoundFileSpec& spec) : path_(path), channels_(spec.channels) {
     if (spec.channels <= 0) throw Error(path + ": cannot write a file with no channels");
     if (!(spec.sampleRate > 0.0)) throw Error(path + ": invalid sample rate");
+    const bool mpeg4 = spec.format == FileFormat::Aac || spec.format == FileFormat::Alac;
     SF_INFO sfInfo{};
-    sfInfo.samplerate = static_cast<int>(spec.sampleRate);
-    sfInfo.channels = spec.channels;
-    sfInfo.format = sfMajorFor(spec.format, path) | sfSubtypeFor(spec, path);
-    if (!sf_format_check(&sfInfo))
-        throw Error(path + ": this format cannot hold " + std::to_string(spec.channels) + " channels at " +
-                    std::to_string(sfInfo.samplerate) + " Hz with that sample format");
-    // Opened here rather than by libsndfile, with O_NOFOLLOW: an output's temporary is the
-    // regular file AtomicOutputFile made, never a link put in its place.
+    if (!mpeg4) {
+        sfInfo.samplerate = static_cast<int>(spec.sampleRate);
+        sfInfo.channels = spec.channels;
+        sfInfo.format = sfMajorFor(spec.format, path) | sfSubtypeFor(spec, path);
+        if (!sf_format_check(&sfInfo))
+            throw Error(path + ": this format cannot hold " + std::to_string(spec.channels) + " channels at " +
+                        std::to_string(sfInfo.samplerate) + " Hz with that sample format");
+    }
+    // Opened here rather than by libsndfile or FFmpeg, with O_NOFOLLOW: an output's
+    // temporary is the regular file AtomicOutputFile made, never a link put in its place.
     // The descriptor stays ours (close_desc false): libsndfile closes it on some failures
     // and not others, and its close is checked below.
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd_ < 0) throw Error(path + ": cannot create (" + std::strerror(errno) + ")");
+    if (mpeg4) {
+        try {
+            av_ = std::make_unique<detail::AvWriter>(path, fd_, spec);
+        } catch (...) {
+            ::close(fd_);
+            throw;
+        }
+        return;
+    }
     file_ = sf_open_fd(fd_, SFM_WRITE, &sfInfo, SF_FALSE);
     if (!file_) {
         ::close(fd_);
         throw Error(path + ": cannot create (" + sf_strerror(nullptr) + ")");
     }
+    try {
+        setBitrate(file_, spec, path);
+    } catch (...) {
+        sf_close(file_);
+        ::close(fd_);
+        throw;
+    }
     if ((sfInfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RF64) sf_command(file_, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
-    // Float data (Ogg, Opus, float files) still clips in libsndfile; integers are ours.
+    // Float data (float files, and what the lossy encoders take) still clips in
+    // libsndfile; integers are quantised by write().
     sf_command(file_, SFC_SET_CLIPPING, nullptr, SF_TRUE);
-    const bool lossy = spec.format == FileFormat::Ogg || spec.format == FileFormat::Opus;
-    sampleFormat_ = lossy ? SampleFormat::Float32 : spec.sampleFormat;
+    sampleFormat_ = isLossy(spec.format) ? SampleFormat::Float32 : spec.sampleFormat;
     const std::size_t samples = kChunkFrames * static_cast<std::size_t>(spec.channels);
     if (sampleFormat_ == SampleFormat::Pcm16)
         interleaved16_.resize(samples);
@@ -420,10 +551,11 @@ void SoundFileWriter::interleave(ConstAudioView block, std::size_t offset, std::
 }
 
 void SoundFileWriter::write(ConstAudioView block) {
-    if (!file_) throw Error(path_ + ": write after close");
+    if (!file_ && !av_) throw Error(path_ + ": write after close");
     if (block.channels() != channels_)
         throw Error(path_ + ": writing " + std::to_string(block.channels()) + " channels to a " + std::to_string(channels_) +
                     "-channel file");
+    if (av_) return av_->write(block);
     for (std::size_t done = 0; done < block.frames();) {
         const std::size_t frames = std::min(kChunkFrames, block.frames() - done);
         interleave(block, done, frames);
@@ -441,6 +573,22 @@ void SoundFileWriter::write(ConstAudioView block) {
 }
 
 void SoundFileWriter::close() {
+    if (av_) {
+        std::unique_ptr<detail::AvWriter> av = std::move(av_);
+        bool finished = true;
+        try {
+            av->close();
+        } catch (...) {
+            finished = false;
+            ::close(fd_);
+            fd_ = -1;
+            throw;
+        }
+        const bool released = ::close(fd_) == 0;
+        fd_ = -1;
+        if (!finished || !released) throw Error(path_ + ": could not finish writing the file");
+        return;
+    }
     if (!file_) return;
     SNDFILE* file = file_;
     file_ = nullptr;

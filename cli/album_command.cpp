@@ -3,6 +3,7 @@
 #include "bounce/album.h"
 #include "bounce/album_report.h"
 #include "bounce/atomic_output.h"
+#include "bounce/sound_file.h"
 
 #include <iostream>
 #include <memory>
@@ -12,6 +13,7 @@ namespace {
 
 struct AlbumArgs {
     std::string manifest, outputDir, target = "spotify", loudness = "album", format = "wav", bits, jsonPath;
+    int bitrateKbps = 0;
     std::optional<double> lufs, ceiling;
     bool cd = false;
 };
@@ -26,6 +28,7 @@ int runAlbum(const AlbumArgs& a) {
     s.loudness = a.loudness == "track" ? AlbumLoudness::Track : AlbumLoudness::Album;
     s.cd = a.cd;
     s.format = a.format;
+    s.bitrateKbps = a.bitrateKbps;
     s.bits = a.bits;
     const AlbumResult result = renderAlbum(manifest, s);
     if (!a.jsonPath.empty()) {
@@ -56,7 +59,10 @@ std::function<int()> addAlbumCommand(CLI::App& app) {
            "album: the loudest song at the target, the others keep their distance; track: every song at the target (default album)")
         ->check(CLI::IsMember({"album", "track"}));
     cmd->add_flag("--cd", a->cd, "Also a Red Book image (44.1 kHz, 16-bit, dithered) with a CUE sheet; checks the CD's limits");
-    cmd->add_option("--format", a->format, "wav or flac (default wav)")->check(CLI::IsMember({"wav", "flac"}));
+    cmd->add_option("--format", a->format, "wav, aiff, flac, alac, mp3, aac, opus, ogg or w64 (default wav)")
+        ->check(CLI::IsMember(outputFormatChoices(), CLI::ignore_case));
+    cmd->add_option("--bitrate", a->bitrateKbps, "kbit/s of MP3 or AAC files (default 320 for MP3, 256 for AAC)")
+        ->check(CLI::Range(32, 512));
     cmd->add_option("--bits", a->bits, "16, 24 or 32f (default: the target's, else 24; 16 is dithered)")
         ->check(CLI::IsMember(outputBitsChoices()));
     cmd->add_option("--json", a->jsonPath, "Write the album report as JSON");

@@ -5,6 +5,7 @@
 #include "bounce/master.h"
 #include "bounce/master_options.h"
 #include "bounce/master_report.h"
+#include "bounce/sound_file.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -39,10 +40,11 @@ int runMaster(MasterArgs args) {
     std::string output = args.output;
     if (output.empty()) {
         const std::filesystem::path in(args.input);
-        output = (in.parent_path() / (in.stem().string() + ".master." + (args.format.empty() ? std::string("wav") : args.format))).string();
-    } else if (!args.format.empty() && std::filesystem::path(output).extension() != "." + args.format) {
-        throw ConfigError("--format " + args.format + " does not match the output name " + output);
+        const FileFormat format = args.format.empty() ? FileFormat::Wav : outputFormatNamed(args.format);
+        output = (in.parent_path() / (in.stem().string() + ".master" + extensionFor(format))).string();
     }
+    s.format = args.format;
+    writableFormatForPath(output, args.format);  // a name or --format Bounce cannot write: refused before any work
     // The report may not replace an input or the master itself: refused before any work.
     std::vector<std::string> reportInputs = masterInputs(args.input, s);
     reportInputs.push_back(output);
@@ -63,7 +65,8 @@ std::function<int()> addMasterCommand(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("master", "Master a stereo file to a platform's loudness with a true-peak ceiling");
     cmd->add_option("input", a->input, "The mix to master")->required();
     cmd->add_option("-o,--output", a->output, "Output file (default IN.master.wav beside the input)");
-    cmd->add_option("--format", a->format, "wav, flac or aiff")->check(CLI::IsMember({"wav", "flac", "aiff"}));
+    cmd->add_option("--format", a->format, "wav, aiff, flac, alac, mp3, aac, opus, ogg or w64 (default: from -o's name, else wav)")
+        ->check(CLI::IsMember(outputFormatChoices(), CLI::ignore_case));
     cmd->add_option("--json", a->jsonPath, "Write the report as JSON");
     // The library's options: strings here, parsed (and checked) by applyMasterOption.
     const auto option = [&](const std::string& name, const std::string& help) {
@@ -79,6 +82,7 @@ std::function<int()> addMasterCommand(CLI::App& app) {
     option("bits", "16, 24 or 32f (default: the target's, else 24; 16 is dithered; 24-bit rounding sits below any converter's noise)");
     option("dither", "tpdf, shaped or none, at 16 bits (default tpdf)");
     option("rate", "Output sample rate in Hz");
+    option("bitrate", "kbit/s of an MP3 or AAC master (default 320 for MP3, 256 for AAC; measured decoded)");
     option("title", "Title");
     option("artist", "Artist");
     option("album", "Album");

@@ -5,6 +5,7 @@
 #include "bounce/error.h"
 #include "bounce/mix_renderer.h"
 #include "bounce/session.h"
+#include "bounce/sound_file.h"
 
 #include <cmath>
 #include <cstdio>
@@ -24,6 +25,7 @@ struct MixArgs {
     double maxLength = 24.0 * 3600.0;
     std::string format;
     std::string bits;
+    int bitrateKbps = 0;
 };
 
 std::string formatted(std::optional<double> v, const char* unit) {
@@ -37,12 +39,13 @@ int runMix(const MixArgs& args) {
     const Session session = readSessionFile(args.session);
     MixRenderOptions options;
     options.outputPath = args.output;
-    if (options.outputPath.empty())
-        options.outputPath =
-            (std::filesystem::path(args.session).parent_path() / ("mix." + (args.format.empty() ? std::string("wav") : args.format)))
-                .string();
-    if (!args.format.empty() && std::filesystem::path(options.outputPath).extension() != "." + args.format)
-        throw ConfigError("--format " + args.format + " does not match the output name " + options.outputPath);
+    if (options.outputPath.empty()) {
+        const FileFormat format = args.format.empty() ? FileFormat::Wav : outputFormatNamed(args.format);
+        options.outputPath = (std::filesystem::path(args.session).parent_path() / ("mix" + extensionFor(format))).string();
+    }
+    options.format = args.format;
+    options.bitrateKbps = args.bitrateKbps;
+    writableFormatForPath(options.outputPath, args.format);  // refused before any work
     options.stemsFolder = args.stems;
     options.startSeconds = args.start;
     options.maxSeconds = args.maxLength;
@@ -70,14 +73,17 @@ std::function<int()> addMixCommand(CLI::App& app) {
     auto args = std::make_shared<MixArgs>();
     CLI::App* cmd = app.add_subcommand("mix", "Render a session file of tracks, buses, sends and inserts to a stereo mix and stems");
     cmd->add_option("session", args->session, "Session file (TOML, see docs/session.md)")->required();
-    cmd->add_option("-o,--output", args->output, "Mix file (.wav .w64 .aiff .flac); default mix.wav beside the session");
+    cmd->add_option("-o,--output", args->output, "Mix file (.wav .aiff .flac .mp3 .m4a ...); default mix.wav beside the session");
     cmd->add_option("--stems", args->stems, "Write one file per bus, return and ungrouped track into this folder");
     cmd->add_option("--start", args->start, "Render from this time (seconds; default 0)")->check(CLI::NonNegativeNumber);
     cmd->add_option("--end", args->end, "Render up to this time (seconds; default: the end of the song and its tail)")
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--max-length", args->maxLength, "The longest mix to render, in seconds (default 86400: 24 h)")
         ->check(CLI::Range(1.0, 7.0 * 24 * 3600));
-    cmd->add_option("--format", args->format, "wav or flac (default: from -o's name, else wav)")->check(CLI::IsMember({"wav", "flac"}));
+    cmd->add_option("--format", args->format, "wav, aiff, flac, alac, mp3, aac, opus, ogg or w64 (default: from -o's name, else wav)")
+        ->check(CLI::IsMember(outputFormatChoices(), CLI::ignore_case));
+    cmd->add_option("--bitrate", args->bitrateKbps, "kbit/s of MP3 or AAC output (default 320 for MP3, 256 for AAC)")
+        ->check(CLI::Range(32, 512));
     cmd->add_option("--bits", args->bits, "16 (dithered), 24 or 32f; default: the session's [master] bits")
         ->check(CLI::IsMember(outputBitsChoices()));
     return [args] { return runMix(*args); };

@@ -20,15 +20,18 @@ struct ProcessArgs {
     std::string chainPath;
     std::string bits;
     std::string dither = "tpdf";
+    std::string format;
+    int bitrateKbps = 0;
 };
 
-// Without --bits: float, or 24 bits where the container holds integers only (FLAC).
+// Without --bits: float, or 24 bits where the container holds integers only (FLAC, ALAC).
 SampleFormat sampleFormatFor(const std::string& bits, FileFormat format) {
-    if (bits.empty()) return outputSampleFormat(format == FileFormat::Flac ? "24" : "32f", format);
+    if (bits.empty()) return outputSampleFormat(format == FileFormat::Flac || format == FileFormat::Alac ? "24" : "32f", format);
     return outputSampleFormat(bits, format);
 }
 
 int runProcess(const ProcessArgs& args) {
+    const FileFormat container = writableFormatForPath(args.output, args.format);  // refused before any work
     const auto inserts = readChainFile(args.chainPath);
     SoundFileReader reader(args.input);
     reader.refuseNonFinite();  // as analyze and master do: NaN is not audio
@@ -50,7 +53,8 @@ int runProcess(const ProcessArgs& args) {
         for (const auto& file : insertInputFiles(insert)) spec.inputs.push_back(file);
     spec.inputRate = info.sampleRate;
     spec.channels = info.channels;
-    spec.container = writableFormatForPath(args.output);
+    spec.container = container;
+    spec.bitrateKbps = args.bitrateKbps;
     spec.sampleFormat = sampleFormatFor(args.bits, spec.container);
     spec.dither = args.dither == "shaped" ? DitherType::NoiseShaped : args.dither == "none" ? DitherType::None : DitherType::Tpdf;
     OutputWriter output(spec);
@@ -73,9 +77,13 @@ std::function<int()> addProcessCommand(CLI::App& app) {
     auto args = std::make_shared<ProcessArgs>();
     CLI::App* cmd = app.add_subcommand("process", "Run a file through a chain of processors (as sox runs effects)");
     cmd->add_option("input", args->input, "Input sound file")->required();
-    cmd->add_option("-o,--output", args->output, "Output file (.wav .w64 .aiff .flac)")->required();
+    cmd->add_option("-o,--output", args->output, "Output file (.wav .aiff .flac .mp3 .m4a .opus .ogg .w64)")->required();
+    cmd->add_option("--format", args->format, "wav, aiff, flac, alac, mp3, aac, opus, ogg or w64 (default: from -o's name)")
+        ->check(CLI::IsMember(outputFormatChoices(), CLI::ignore_case));
+    cmd->add_option("--bitrate", args->bitrateKbps, "kbit/s of MP3 or AAC output (default 320 for MP3, 256 for AAC)")
+        ->check(CLI::Range(32, 512));
     cmd->add_option("--chain", args->chainPath, "Chain file of [[insert]] tables")->required();
-    cmd->add_option("--bits", args->bits, "Output sample format: 16 (dithered), 24 or 32f (default 32f; 24 for FLAC)")
+    cmd->add_option("--bits", args->bits, "Output sample format: 16 (dithered), 24 or 32f (default 32f; 24 for FLAC and ALAC)")
         ->check(CLI::IsMember(outputBitsChoices()));
     cmd->add_option("--dither", args->dither, "Dither for 16-bit output: tpdf, shaped or none (default tpdf)")
         ->check(CLI::IsMember({"tpdf", "shaped", "none"}));

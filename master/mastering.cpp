@@ -616,22 +616,35 @@ struct PassResult {
 // One pass over the input: the chain, then the delivery (rate conversion, dither, the
 // writer when `into` is given, the analysis of what is delivered).
 // `progress` (optional) is told the fraction of the input rendered so far.
-PassResult renderPass(const std::string& input, Chain& chain, double outputRate, SampleFormat format, FileFormat container,
-                      DitherType ditherType, AtomicOutputFile* into, bool profileOutput, const std::function<void(double)>& progress) {
+// How the master is delivered: rate, container, sample format, dither and (lossy) bit rate.
+struct Delivery {
+    double rate = 0.0;
+    FileFormat container = FileFormat::Wav;
+    SampleFormat format = SampleFormat::Pcm24;
+    DitherType dither = DitherType::Tpdf;
+    int bitrateKbps = 0;
+};
+
+PassResult renderPass(const std::string& input, Chain& chain, const Delivery& delivered, AtomicOutputFile* into, bool profileOutput,
+                      const std::function<void(double)>& progress) {
     SoundFileReader reader(input);
     const SoundFileInfo& info = reader.info();
     PassProgress passProgress(progress, info.frames);
     OutputSpec spec;
     spec.into = into;  // none: measure only
     spec.inputRate = info.sampleRate;
-    spec.outputRate = outputRate;
+    spec.outputRate = delivered.rate;
     spec.channels = info.channels;
-    spec.container = container;
-    spec.sampleFormat = format;
-    spec.dither = ditherType;
+    spec.container = delivered.container;
+    spec.sampleFormat = delivered.format;
+    spec.dither = delivered.dither;
+    spec.bitrateKbps = delivered.bitrateKbps;
     spec.blockFrames = kBlockFrames;
+    // A lossy pass is measured before the encoder (stable from pass to pass, so that the
+    // loop converges as for a lossless file); the decoded file is measured after the loop.
+    spec.measureDecoded = false;
     auto measure =
-        std::make_unique<ProgramAnalyzer>(outputRate, info.channels, std::vector<Speaker>{}, true, true);  // true peak on a second core
+        std::make_unique<ProgramAnalyzer>(delivered.rate, info.channels, std::vector<Speaker>{}, true, true);  // true peak on a second core
     if (profileOutput) measure->enableSpectrumProfile();
     OutputWriter delivery(spec, std::move(measure));
     renderAligned(
@@ -821,8 +834,9 @@ void addWarnings(MasterResult& result, const MasterSettings& settings, const Sta
     if (!result.reachedTarget) result.warnings.push_back("the target was not reached within " + std::to_string(kMaxPasses) + " passes");
     if (result.codecLoweringDb > 0.0) {
         char text[200];
-        std::snprintf(text, sizeof text, "codec-safe: the ceiling was lowered by %.2f dB so that the lossy round trips stay under it",
-                      result.codecLoweringDb);
+        std::snprintf(text, sizeof text, "%s: the limiter's ceiling was lowered by %.2f dB so that %s stay%s under the ceiling",
+                      settings.codecSafe ? "codec-safe" : "lossy master", result.codecLoweringDb,
+                      settings.codecSafe ? "the lossy round trips" : "the decoded file", settings.codecSafe ? "" : "s");
         result.warnings.push_back(text);
     }
     if (limiterMaxDb > settings.maxLimiterReductionDb) {
@@ -868,22 +882,25 @@ private:
     std::chrono::steady_clock::time_point start_;
 };
 
-// How the master is delivered: rate, container, sample format and dither.
-struct Delivery {
-    double rate = 0.0;
-    FileFormat container = FileFormat::Wav;
-    SampleFormat format = SampleFormat::Pcm24;
-    DitherType dither = DitherType::Tpdf;
-};
-
 Delivery resolveDelivery(const MasterSettings& settings, const LoudnessTarget& target, const SoundFileInfo& info,
                          const std::string& outputPath) {
     Delivery d;
     d.rate = settings.outputRate > 0.0 ? settings.outputRate : target.sampleRate > 0.0 ? target.sampleRate : info.sampleRate;
     const std::string bits = !settings.bits.empty() ? settings.bits : !target.bits.empty() ? target.bits : "24";
-    d.container = fileFormatForPath(outputPath);
-    if (d.container != FileFormat::Wav && d.container != FileFormat::Flac && d.container != FileFormat::Aiff)
-        throw ConfigError(outputPath + ": masters are written as .wav, .flac or .aiff");
+    d.container = writableFormatForPath(outputPath, settings.format);
+    d.bitrateKbps = settings.bitrateKbps;
+    if (isLossy(d.container)) {
+        // The encoder takes the float render: no word length, no dither. A rate it cannot
+        // hold (MP3 above 48 kHz) becomes the nearest it can, unless asked for explicitly.
+        if (!settings.bits.empty()) throw ConfigError("--bits does not apply to a lossy master (" + outputPath + ")");
+        if (settings.outputRate > 0.0 && deliverableRate(d.container, d.rate) != d.rate)
+            throw ConfigError("--rate " + std::to_string(static_cast<long>(d.rate)) + " cannot be held by " + outputPath);
+        d.rate = deliverableRate(d.container, d.rate);
+        d.format = SampleFormat::Float32;
+        d.dither = DitherType::None;
+        return d;
+    }
+    if (settings.bitrateKbps > 0) throw ConfigError("--bitrate applies to MP3 and AAC masters, not " + outputPath);
     d.format = outputSampleFormat(bits, d.container);
     d.dither = settings.dither == "shaped" ? DitherType::NoiseShaped : settings.dither == "none" ? DitherType::None : DitherType::Tpdf;
     return d;
@@ -930,6 +947,10 @@ public:
     // last pass when it gives up).
     std::vector<MasterStage> renderedStages;
     double renderedGain = 0.0, renderedCeiling = 0.0;
+    // A lossy delivery: the last pass's file as decoded, and the loudness the codec added
+    // to what went into it (runClosedLoop).
+    std::optional<AnalysisResult> decoded;
+    double codecLoudnessDb = 0.0;
 
 private:
     // The next gain: a secant step, as the limiter makes loudness grow more slowly than gain.
@@ -963,10 +984,11 @@ void LoudnessLoop::run(double aim, MasterResult& result, PhaseTimer& timer) {
         const double from = 1.0 - 0.8 * std::pow(0.5, p - 1), to = 1.0 - 0.8 * std::pow(0.5, p);
         std::function<void(double)> passProgress;
         if (in_.settings.onProgress) passProgress = [&](double f) { in_.settings.onProgress(from + (to - from) * f); };
-        pass_ = renderPass(in_.inputPath, chain, in_.delivery.rate, in_.delivery.format, in_.delivery.container, in_.delivery.dither,
-                           in_.output, in_.profileOutput, passProgress);
+        pass_ = renderPass(in_.inputPath, chain, in_.delivery, in_.output, in_.profileOutput, passProgress);
         ++result.passes;
-        const double loudness = pass_.output.integratedLufs.value_or(-120.0);
+        // A lossy delivery: what the encoder takes, plus what the codec changed last time
+        // (its low-pass takes a little loudness away): the decoded file is what must land.
+        const double loudness = pass_.output.integratedLufs.value_or(-120.0) + codecLoudnessDb;
         const double truePeak = pass_.output.truePeakDbtp.value_or(-120.0);
         timer.done("render pass");
         if (timer.debug())
@@ -1019,28 +1041,60 @@ double worstCodecPeak(const std::string& deliveredPath, const MasterSettings& se
     return worst;
 }
 
+// A lossy master: the delivered file itself, decoded, must keep under the ceiling (an
+// encoder's overshoot is a few tenths of a dB, more at low bit rates). The passes measure
+// what goes into the encoder, which converges as a lossless master does; then the file is
+// decoded and measured, and while it crosses, the aim comes down by the overshoot. Sets
+// `next` lower when needed; false when the rounds ran out with the file still over.
+bool lowerForTheDecodedFile(LoudnessLoop& loop, const std::string& path, int round, double aim, double guardedCeiling,
+                            std::optional<double>& next, MasterResult& result, PhaseTimer& timer) {
+    loop.decoded = analyzeFile(path);
+    timer.done("decoded measurement");
+    const double decodedPeak = loop.decoded->truePeakDbtp.value_or(-120.0);
+    const double decodedLufs = loop.decoded->integratedLufs.value_or(-120.0);
+    if (timer.debug()) std::fprintf(stderr, "round %d: decoded %.3f LUFS, %.3f dBTP\n", round, decodedLufs, decodedPeak);
+    const bool loudnessOk = std::fabs(decodedLufs - result.targetLufs) <= kLoudnessTolerance;
+    loop.codecLoudnessDb += decodedLufs - (loop.pass().output.integratedLufs.value_or(-120.0) + loop.codecLoudnessDb);
+    if (decodedPeak <= guardedCeiling && loudnessOk) return true;
+    if (round >= kMaxCodecRounds) {
+        char text[200];
+        std::snprintf(text, sizeof text, "after %d rounds the decoded file still peaks at %+.2f dBTP, over the %.1f dBTP ceiling", round,
+                      decodedPeak, guardedCeiling + kDeliveredTruePeakGuardDb);
+        result.warnings.push_back(text);
+        return false;
+    }
+    if (decodedPeak > guardedCeiling) next = std::min(next.value_or(aim), aim - (decodedPeak - guardedCeiling) - kCodecStepDb);
+    if (!next) next = aim;  // the loudness only: again at the same aim, with the codec's loudness known
+    return true;
+}
+
 // The closed loop. With --codec-safe, an outer loop round it: the delivered file's lossy
 // round trips are decoded and measured, and while one crosses the ceiling (less the
 // meter's guard) the aim comes down (CodecAimSearch). At most kMaxCodecRounds rounds, and
 // one to deliver the best.
-void runClosedLoop(LoudnessLoop& loop, const MasterSettings& settings, AtomicOutputFile* output, MasterResult& result, PhaseTimer& timer) {
+void runClosedLoop(LoudnessLoop& loop, const MasterSettings& settings, const Delivery& delivery, AtomicOutputFile* output,
+                   MasterResult& result, PhaseTimer& timer) {
     const double guardedCeiling = result.ceilingDbtp - kDeliveredTruePeakGuardDb;
+    const bool decode = isLossy(delivery.container) && output;
     CodecAimSearch codecSearch(guardedCeiling);
     double codecLoweringDb = 0.0;
     for (int round = 1;; ++round) {
         const double aim = guardedCeiling - codecLoweringDb;
         loop.run(aim, result, timer);
-        if (!settings.codecSafe) break;
-        const double worst = worstCodecPeak(output->tempPath(), settings, round, result);
-        timer.done("codec round trips");
-        if (timer.debug()) std::fprintf(stderr, "codec round %d: worst decoded %.3f dBTP\n", round, worst);
-        // The same guard as the file's own peak: the decoded files are read by this meter.
-        // Where the file's peak actually is (under the aim when the limiter was idle).
-        const double effective = std::min(loop.pass().output.truePeakDbtp.value_or(aim), aim);
-        if (worst <= guardedCeiling) result.codecSafeReached = true;
-        std::string warning;
-        const std::optional<double> next = codecSearch.next(round, effective, worst, warning);
-        if (!warning.empty()) result.warnings.push_back(warning);
+        std::optional<double> next;
+        if (settings.codecSafe) {
+            const double worst = worstCodecPeak(output->tempPath(), settings, round, result);
+            timer.done("codec round trips");
+            if (timer.debug()) std::fprintf(stderr, "codec round %d: worst decoded %.3f dBTP\n", round, worst);
+            // The same guard as the file's own peak: the decoded files are read by this meter.
+            // Where the file's peak actually is (under the aim when the limiter was idle).
+            const double effective = std::min(loop.pass().output.truePeakDbtp.value_or(aim), aim);
+            if (worst <= guardedCeiling) result.codecSafeReached = true;
+            std::string warning;
+            next = codecSearch.next(round, effective, worst, warning);
+            if (!warning.empty()) result.warnings.push_back(warning);
+        }
+        if (decode && !lowerForTheDecodedFile(loop, output->tempPath(), round, aim, guardedCeiling, next, result, timer)) break;
         if (!next) break;
         codecLoweringDb = guardedCeiling - *next;
         loop.setLimiterCeiling(*next);
@@ -1108,12 +1162,19 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
                                           widthWhy,     delivery,
                                           output.get(), referenceProfile.has_value()};
     LoudnessLoop loop(loopInputs, gain, result.ceilingDbtp - kDeliveredTruePeakGuardDb);
-    runClosedLoop(loop, settings, output.get(), result, timer);
+    runClosedLoop(loop, settings, delivery, output.get(), result, timer);
 
     const PassResult& pass = loop.pass();
     result.gainDb = loop.renderedGain;
-    result.output = pass.output;
+    result.output = loop.decoded ? *loop.decoded : pass.output;  // a lossy file: as decoded
     result.output.path = settings.dryRun ? std::string() : outputPath;
+    if (isLossy(delivery.container)) {
+        result.bitrateKbps = delivery.bitrateKbps > 0                ? delivery.bitrateKbps
+                             : delivery.container == FileFormat::Mp3 ? kDefaultMp3Kbps
+                             : delivery.container == FileFormat::Aac ? kDefaultAacKbps
+                                                                     : 0;
+        result.measuredDecoded = loop.decoded.has_value();
+    }
     result.stages = std::move(loop.renderedStages);
     describeStages(result, loop.renderedCeiling, info, delivery.rate, delivery.format, delivery.dither, pass);
     result.playback = platformPlayback(result.output);
@@ -1124,7 +1185,16 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
         timer.done("output profile");
     }
     if (output) {
-        if (!settings.metadata.empty()) writeMetadata(output->tempPath(), settings.metadata);
+        // Players of the formats that carry ReplayGain normalise by it: tagged always,
+        // with what the file delivers (decoded, for a lossy one).
+        Metadata tags = settings.metadata;
+        if (carriesReplayGain(delivery.container) && result.output.integratedLufs) {
+            GainTags gain;
+            gain.trackLufs = *result.output.integratedLufs;
+            gain.trackTruePeakDbtp = result.output.truePeakDbtp.value_or(0.0);
+            for (auto& tag : replayGainTags(gain, delivery.container)) tags.extraTags.push_back(std::move(tag));
+        }
+        if (!tags.empty()) writeMetadata(output->tempPath(), tags);
         output->commit();
     }
     if (settings.onProgress) settings.onProgress(1.0);

@@ -1,8 +1,9 @@
-// Release metadata with TagLib: RIFF INFO and ID3v2 in WAV, ID3v2 in AIFF, Vorbis comments
-// and a PICTURE block in FLAC.
+// Release metadata with TagLib: RIFF INFO and ID3v2 in WAV, ID3v2 in AIFF, ID3v2.4 in MP3,
+// Vorbis comments and a PICTURE block in FLAC, iTunes atoms in M4A (AAC and ALAC).
 #include "bounce/master.h"
 
 #include "bounce/error.h"
+#include "bounce/sound_file.h"
 
 #include <taglib/aifffile.h>
 #include <taglib/attachedpictureframe.h>
@@ -10,11 +11,17 @@
 #include <taglib/flacpicture.h>
 #include <taglib/id3v2tag.h>
 #include <taglib/infotag.h>
+#include <taglib/mp4file.h>
+#include <taglib/mpegfile.h>
+#include <taglib/opusfile.h>
+#include <taglib/vorbisfile.h>
 #include <taglib/textidentificationframe.h>
 #include <taglib/wavfile.h>
 #include <taglib/xiphcomment.h>
 
 #include <cctype>
+#include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -110,11 +117,116 @@ void validateMetadata(const Metadata& m) {
         throw ConfigError("--track must be N or N/M with 1 <= N <= M");
 }
 
+namespace {
+
+void fillXiph(TagLib::Ogg::XiphComment& x, const Metadata& m, const std::string& artwork) {
+    const auto field = [&x](const char* name, const std::string& value) {
+        if (!value.empty()) x.addField(name, utf8(value), true);
+    };
+    field("TITLE", m.title);
+    field("ARTIST", m.artist);
+    field("ALBUM", m.album);
+    field("DATE", m.date);
+    field("ISRC", m.isrc);
+    field("GENRE", m.genre);
+    if (m.trackNumber > 0) field("TRACKNUMBER", std::to_string(m.trackNumber));
+    if (m.trackTotal > 0) field("TRACKTOTAL", std::to_string(m.trackTotal));
+    for (const auto& [name, value] : m.extraTags) field(name.c_str(), value);
+    if (!artwork.empty()) {
+        x.removeAllPictures();
+        auto* picture = new TagLib::FLAC::Picture;
+        picture->setType(TagLib::FLAC::Picture::FrontCover);
+        picture->setMimeType(artworkMimeType(artwork));
+        picture->setData(TagLib::ByteVector(artwork.data(), static_cast<unsigned int>(artwork.size())));
+        x.addPicture(picture);  // METADATA_BLOCK_PICTURE, as FLAC's own block holds it
+    }
+}
+
+bool writeFlacMetadata(const std::string& path, const Metadata& m, const std::string& artwork) {
+    TagLib::FLAC::File file(path.c_str());
+    if (!file.isValid()) throw Error(path + ": cannot open to write its metadata");
+    fillXiph(*file.xiphComment(true), m, "");
+    if (!artwork.empty()) {  // FLAC has a block of its own for pictures
+        file.removePictures();
+        auto* picture = new TagLib::FLAC::Picture;
+        picture->setType(TagLib::FLAC::Picture::FrontCover);
+        picture->setMimeType(artworkMimeType(artwork));
+        picture->setData(TagLib::ByteVector(artwork.data(), static_cast<unsigned int>(artwork.size())));
+        file.addPicture(picture);
+    }
+    return file.save();
+}
+
+template <typename OggFile>
+bool writeOggMetadata(const std::string& path, const Metadata& m, const std::string& artwork) {
+    OggFile file(path.c_str());
+    if (!file.isValid()) throw Error(path + ": cannot open to write its metadata");
+    fillXiph(*file.tag(), m, artwork);
+    return file.save();
+}
+
+// iTunes atoms; what has no atom of its own (ISRC, ReplayGain) goes in "----" freeform
+// atoms of the com.apple.iTunes namespace, where iTunes, foobar2000 and ffprobe read it.
+bool writeMp4Metadata(const std::string& path, const Metadata& m, const std::string& artwork) {
+    TagLib::MP4::File file(path.c_str());
+    if (!file.isValid()) throw Error(path + ": cannot open to write its metadata");
+    TagLib::MP4::Tag* tag = file.tag();
+    const auto item = [tag](const char* atom, const std::string& value) {
+        if (!value.empty()) tag->setItem(atom, TagLib::MP4::Item(TagLib::StringList(utf8(value))));
+    };
+    item("\251nam", m.title);
+    item("\251ART", m.artist);
+    item("\251alb", m.album);
+    item("\251day", m.date);
+    item("\251gen", m.genre);
+    item("----:com.apple.iTunes:ISRC", m.isrc);
+    for (const auto& [name, value] : m.extraTags) item(("----:com.apple.iTunes:" + name).c_str(), value);
+    if (m.trackNumber > 0) tag->setItem("trkn", TagLib::MP4::Item(m.trackNumber, m.trackTotal));
+    if (!artwork.empty()) {
+        const auto format = artworkMimeType(artwork) == "image/png" ? TagLib::MP4::CoverArt::PNG : TagLib::MP4::CoverArt::JPEG;
+        TagLib::MP4::CoverArtList covers;
+        covers.append(TagLib::MP4::CoverArt(format, TagLib::ByteVector(artwork.data(), static_cast<unsigned int>(artwork.size()))));
+        tag->setItem("covr", TagLib::MP4::Item(covers));
+    }
+    return file.save();
+}
+
+}  // namespace
+
+bool carriesReplayGain(FileFormat container) noexcept {
+    return container == FileFormat::Flac || container == FileFormat::Mp3 || container == FileFormat::Aac || container == FileFormat::Alac ||
+           container == FileFormat::Opus || container == FileFormat::Ogg;
+}
+
+std::vector<std::pair<std::string, std::string>> replayGainTags(const GainTags& gain, FileFormat container) {
+    const auto db = [](double value) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.2f dB", value);
+        return std::string(text);
+    };
+    const auto linear = [](double dbtp) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.6f", std::pow(10.0, dbtp / 20.0));
+        return std::string(text);
+    };
+    // ReplayGain 2.0: gains to -18 LUFS, peaks linear.
+    std::vector<std::pair<std::string, std::string>> tags = {{"REPLAYGAIN_TRACK_GAIN", db(-18.0 - gain.trackLufs)},
+                                                             {"REPLAYGAIN_TRACK_PEAK", linear(gain.trackTruePeakDbtp)}};
+    if (gain.albumLufs) tags.emplace_back("REPLAYGAIN_ALBUM_GAIN", db(-18.0 - *gain.albumLufs));
+    if (gain.albumTruePeakDbtp) tags.emplace_back("REPLAYGAIN_ALBUM_PEAK", linear(*gain.albumTruePeakDbtp));
+    // RFC 7845 (Opus) R128 gains: Q7.8 dB to -23 LUFS; FLAC players that follow EBU R128 read them too.
+    if (container == FileFormat::Flac || container == FileFormat::Opus) {
+        tags.emplace_back("R128_TRACK_GAIN", std::to_string(std::lround(256.0 * (-23.0 - gain.trackLufs))));
+        if (gain.albumLufs) tags.emplace_back("R128_ALBUM_GAIN", std::to_string(std::lround(256.0 * (-23.0 - *gain.albumLufs))));
+    }
+    return tags;
+}
+
 void writeMetadata(const std::string& path, const Metadata& m) {
     const std::string artwork = m.artworkPath.empty() ? std::string() : readBytes(m.artworkPath);
-    const std::string extension = std::filesystem::path(path).extension().string();
     bool saved = false;
-    if (extension == ".wav") {
+    switch (fileFormatForPath(path)) {
+    case FileFormat::Wav: {
         TagLib::RIFF::WAV::File file(path.c_str());
         if (!file.isValid()) throw Error(path + ": cannot open to write its metadata");
         fillId3(*file.ID3v2Tag(), m, artwork);
@@ -127,38 +239,30 @@ void writeMetadata(const std::string& path, const Metadata& m) {
         if (!m.isrc.empty()) info->setFieldText("ISRC", utf8(m.isrc));
         if (m.trackNumber > 0) info->setTrack(static_cast<unsigned int>(m.trackNumber));
         saved = file.save();
-    } else if (extension == ".aif" || extension == ".aiff") {
+        break;
+    }
+    case FileFormat::Aiff: {
         TagLib::RIFF::AIFF::File file(path.c_str());
         if (!file.isValid()) throw Error(path + ": cannot open to write its metadata");
         fillId3(*file.tag(), m, artwork);
         saved = file.save();
-    } else if (extension == ".flac") {
-        TagLib::FLAC::File file(path.c_str());
+        break;
+    }
+    case FileFormat::Mp3: {
+        // ID3v2.4 only: an ID3v1 tag cannot hold UTF-8 or most fields, and an APE tag
+        // confuses players that read both.
+        TagLib::MPEG::File file(path.c_str());
         if (!file.isValid()) throw Error(path + ": cannot open to write its metadata");
-        TagLib::Ogg::XiphComment* x = file.xiphComment(true);
-        const auto field = [x](const char* name, const std::string& value) {
-            if (!value.empty()) x->addField(name, utf8(value), true);
-        };
-        field("TITLE", m.title);
-        field("ARTIST", m.artist);
-        field("ALBUM", m.album);
-        field("DATE", m.date);
-        field("ISRC", m.isrc);
-        field("GENRE", m.genre);
-        if (m.trackNumber > 0) field("TRACKNUMBER", std::to_string(m.trackNumber));
-        if (m.trackTotal > 0) field("TRACKTOTAL", std::to_string(m.trackTotal));
-        for (const auto& [name, value] : m.extraTags) field(name.c_str(), value);
-        if (!artwork.empty()) {
-            file.removePictures();
-            auto* picture = new TagLib::FLAC::Picture;
-            picture->setType(TagLib::FLAC::Picture::FrontCover);
-            picture->setMimeType(artworkMimeType(artwork));
-            picture->setData(TagLib::ByteVector(artwork.data(), static_cast<unsigned int>(artwork.size())));
-            file.addPicture(picture);
-        }
-        saved = file.save();
-    } else {
-        throw ConfigError(path + ": metadata is written to .wav, .aiff and .flac files");
+        fillId3(*file.ID3v2Tag(true), m, artwork);
+        saved = file.save(TagLib::MPEG::File::ID3v2, TagLib::File::StripOthers, TagLib::ID3v2::v4);
+        break;
+    }
+    case FileFormat::Flac: saved = writeFlacMetadata(path, m, artwork); break;
+    case FileFormat::Opus: saved = writeOggMetadata<TagLib::Ogg::Opus::File>(path, m, artwork); break;
+    case FileFormat::Ogg: saved = writeOggMetadata<TagLib::Ogg::Vorbis::File>(path, m, artwork); break;
+    case FileFormat::Aac:
+    case FileFormat::Alac: saved = writeMp4Metadata(path, m, artwork); break;
+    default: throw ConfigError(path + ": metadata is written to .wav, .aiff, .flac, .mp3, .m4a, .opus and .ogg files");
     }
     if (!saved) throw Error(path + ": could not write its metadata");
 }

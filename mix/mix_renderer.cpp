@@ -39,13 +39,15 @@ private:
 // One output file of the mix (the mix, or a stem) at the session's bits and rate, 16 bits
 // TPDF-dithered (OutputSpec's one policy); the mix is measured as written.
 std::unique_ptr<OutputWriter> openOutput(const std::string& path, const std::vector<std::string>& inputs, OutputSet& set,
-                                         double sessionRate, double outputRate, const std::string& bits, bool analyse) {
+                                         double sessionRate, double outputRate, const std::string& bits, const MixRenderOptions& options,
+                                         bool analyse) {
     OutputSpec spec;
     spec.path = path;
     spec.inputs = inputs;
     spec.set = &set;
-    spec.container = writableFormatForPath(path);
+    spec.container = writableFormatForPath(path, options.format);
     spec.sampleFormat = outputSampleFormat(bits, spec.container);
+    spec.bitrateKbps = options.bitrateKbps;
     spec.inputRate = sessionRate;
     spec.outputRate = outputRate;
     return std::make_unique<OutputWriter>(spec, analyse ? std::make_unique<ProgramAnalyzer>(outputRate, 2) : nullptr);
@@ -82,7 +84,7 @@ public:
             std::error_code ec;
             if (fs::weakly_canonical(path, ec) == fs::weakly_canonical(options.outputPath, ec))
                 throw ConfigError(path + ": the stem of '" + name + "' would replace the mix; write the mix elsewhere");
-            writers_.push_back(openOutput(path, inputs, set, rate_, outputRate, bits, false));
+            writers_.push_back(openOutput(path, inputs, set, rate_, outputRate, bits, options, false));
             result.stems.push_back(path);
             auto chain = std::make_unique<ProcessorChain>();
             if (linearMaster_)
@@ -195,7 +197,7 @@ MixResult renderMix(const Session& session, const MixRenderOptions& options) {
     // The mix and its stems appear together, or none of them.
     OutputSet outputs;
     const std::vector<std::string> inputs = sessionInputs(session);
-    const auto mix = openOutput(options.outputPath, inputs, outputs, rate, outputRate, bits, true);
+    const auto mix = openOutput(options.outputPath, inputs, outputs, rate, outputRate, bits, options, true);
     std::unique_ptr<StemOutputs> stems;
     if (!options.stemsFolder.empty())
         stems = std::make_unique<StemOutputs>(session, options, graph, inputs, outputs, outputRate, bits, result);

@@ -44,6 +44,7 @@ nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings&
         {"gain_db", std::round(r.gainDb * 1000) / 1000},
         {"input", analysisToJson(r.input)},
         {"output", analysisToJson(r.output)},
+        {"output_measured", r.measuredDecoded ? "decoded" : "as written"},
         // How far the delivered file's true peak sits under the ceiling (our meter: within
         // 0.04 dB of an ideal reconstruction).
         {"ceiling_margin_db", r.output.truePeakDbtp ? nlohmann::ordered_json(rounded(r.ceilingDbtp - *r.output.truePeakDbtp, 3))
@@ -52,6 +53,7 @@ nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings&
         {"platform_playback", playback},
         {"warnings", r.warnings},
     };
+    if (r.bitrateKbps > 0) json["output_bitrate_kbps"] = r.bitrateKbps;
     if (!r.codecChecks.empty()) {
         nlohmann::ordered_json codecs = nlohmann::ordered_json::array();
         for (const auto& c : r.codecChecks)
@@ -148,7 +150,15 @@ std::string masterSummary(const MasterResult& r, bool dryRun) {
                       r.codecSafeReached ? "" : ", NOT all under");
         out << line;
     }
-    if (!dryRun && !r.output.path.empty()) out << "  wrote " << r.output.path << "\n";
+    if (!dryRun && !r.output.path.empty()) {
+        out << "  wrote " << r.output.path;
+        if (r.measuredDecoded) {
+            out << " (";
+            if (r.bitrateKbps > 0) out << r.bitrateKbps << " kbit/s; ";
+            out << "loudness and true peak measured on the decoded file)";
+        }
+        out << "\n";
+    }
     return out.str();
 }
 

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config python3 clang-format
   # the fuzz targets: clang and its libFuzzer runtime
   clang libclang-rt-14-dev
-  libsndfile1-dev libsoxr-dev libfftw3-dev
+  libsndfile1-dev libsoxr-dev libfftw3-dev libavformat-dev libavcodec-dev libavutil-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev librubberband-dev libtag1-dev
   libgtest-dev libbenchmark-dev libcpp-httplib-dev
   # test-time peers and the demo's synthesiser

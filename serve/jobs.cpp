@@ -247,7 +247,9 @@ Json validatedOptions(const std::vector<std::pair<std::string, std::string>>& fi
             throw HttpError{400, "unknown field '" + name + "' (the options of bounce master: target, lufs, ceiling, style, ...)"};
         if (!validUtf8(value)) throw HttpError{400, "field '" + name + "': not UTF-8 text"};
         if (name == "format") {
-            if (value != "wav" && value != "flac" && value != "aiff") throw HttpError{400, "field 'format' must be wav, flac or aiff"};
+            const auto& formats = outputFormatChoices();
+            if (std::find(formats.begin(), formats.end(), value) == formats.end())
+                throw HttpError{400, "field 'format' must be wav, aiff, flac, alac, mp3, aac, opus, ogg or w64"};
         } else {
             try {
                 applyMasterOption(scratch, name, value);
@@ -602,7 +604,10 @@ JobRequest readJobRequest(const fs::path& dir) {
     return job;
 }
 
-std::string downloadName(const JobRequest& job) { return fs::path(job.mixName).stem().string() + ".master." + job.format; }
+// The master's file name in the job's folder ("master.m4a" for aac and alac).
+std::string masterName(const JobRequest& job) { return "master" + extensionFor(outputFormatNamed(job.format)); }
+
+std::string downloadName(const JobRequest& job) { return fs::path(job.mixName).stem().string() + "." + masterName(job); }
 
 // The reports name the files as the client knows them: the server's paths stay its own.
 void useClientNames(MasterResult& result, CheckResult* checked, const JobRequest& job) {
@@ -625,7 +630,8 @@ void JobService::runJob(const std::string& id) {
     try {
         writeState(id, {{"state", "running"}, {"progress", 0}});
         JobRequest job = readJobRequest(dir);
-        const std::string master = (dir / ("master." + job.format)).string();
+        const std::string master = (dir / masterName(job)).string();
+        job.settings.format = job.format;
         // Progress: mastering is the first 90 %, bounce check on the master the rest.
         int shown = 0;
         const auto show = [&](int progress) {
@@ -644,7 +650,7 @@ void JobService::runJob(const std::string& id) {
             CheckResult checked = checkFile(master, check);
             useClientNames(result, &checked, job);
             writeTextFile((dir / "report.html").string(), checkToHtml(checked, result.targetLufs));
-            done["master"] = "master." + job.format;
+            done["master"] = masterName(job);
             done["download"] = downloadName(job);
         } else {
             useClientNames(result, nullptr, job);

@@ -298,9 +298,9 @@ std::vector<BadInputCase> corpus() {
         // An output Bounce cannot write is named as typed, before any work (issue 20: it
         // named a temporary and exited 1).
         {"process_output_format_unknown",
-         {"process", "{dir}/in.wav", "-o", "{dir}/p.mp3", "--chain", "{dir}/chain.toml"},
+         {"process", "{dir}/in.wav", "-o", "{dir}/p.xyz", "--chain", "{dir}/chain.toml"},
          2,
-         "{dir}/p.mp3: Bounce cannot write this format"},
+         "{dir}/p.xyz: Bounce cannot write this format"},
         {"mix_output_format_unknown",
          {"mix", "{dir}/session.toml", "-o", "{dir}/m.xyz"},
          2,

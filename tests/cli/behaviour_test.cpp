@@ -34,10 +34,9 @@ TEST_F(Behaviour, TargetStyleAndDitherNamesInAnyCase) {
     EXPECT_NE(r.out.find("target -16.0 LUFS"), std::string::npos) << r.out;  // Apple's
 }
 
-// --dither none means no dither in master as in process: the 16-bit file is the float
-// one quantised, every sample within one LSB of it; with TPDF some sample is further (the
-// dither spans two LSBs). The float render is the reference, not a meter. (Within one LSB,
-// not half: the written files show a floor, not a rounding; see the closing note.)
+// --dither none means no dither in master as in process: the 16 and 24-bit files are the
+// float one rounded, every sample within half an LSB of it; with TPDF some sample is
+// further. The float render is the reference, not a meter.
 TEST_F(Behaviour, DitherNoneMeansTheSameInMasterAndProcess) {
     std::ofstream(dir_ + "/chain.toml") << "[[insert]]\ntype = \"gain\"\ngain_db = -1\n";
     const auto render = [&](const std::string& command, const std::string& bits, const std::string& dither) {

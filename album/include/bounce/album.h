@@ -58,7 +58,8 @@ struct AlbumSettings {
     std::optional<double> lufs, ceilingDbtp;
     AlbumLoudness loudness = AlbumLoudness::Album;
     bool cd = false;             // also a Red Book image: 44.1 kHz, 16 bits, dithered, and a CUE sheet
-    std::string format = "wav";  // per-track and continuous files: wav or flac
+    std::string format = "wav";  // per-track and continuous files: one of outputFormatChoices()
+    int bitrateKbps = 0;         // mp3 and aac; 0: the format's default
     std::string bits;            // "16", "24", "32f"; "": the target's, else 24
 };
 

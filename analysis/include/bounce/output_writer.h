@@ -32,7 +32,12 @@ struct OutputSpec {
     double outputRate = 0.0;  // 0: the input rate
     int channels = 2;
     FileFormat container = FileFormat::Wav;
-    SampleFormat sampleFormat = SampleFormat::Float32;
+    SampleFormat sampleFormat = SampleFormat::Float32;  // lossy containers: ignored (they take float)
+    int bitrateKbps = 0;                                // lossy containers; 0: the format's default
+    // A lossy file is measured as a listener hears it, decoded (encoders move peaks and, a
+    // little, loudness); false: as it went into the encoder (bounce master's passes, which
+    // measure the decoded file once they have converged).
+    bool measureDecoded = true;
     // The dither at the final quantisation: 16-bit outputs are dithered (unless None), in
     // every command; 24-bit and float outputs are not (24-bit rounding error sits at -144
     // dBFS, below any converter's noise, and silence stays digital silence).
@@ -51,8 +56,9 @@ public:
     // Resample, dither, write, measure. Any number of frames.
     void write(ConstAudioView block);
     // Drains the resampler, closes the file and renames it onto the target (unless it was
-    // written `into` another's output, or belongs to a set); returns the measurement of what was written (its
-    // path set). Uncommitted on an exception.
+    // written `into` another's output, or belongs to a set); returns the measurement of what
+    // was written (its path set); a lossy one decoded, unless the spec said otherwise.
+    // Uncommitted on an exception.
     AnalysisResult close();
 
     ProgramAnalyzer* analyzer() noexcept { return analyzer_.get(); }
@@ -61,8 +67,11 @@ public:
 private:
     void deliver(ConstAudioView block);
 
+    void measureDecoded(const std::string& path);
+
     double outputRate_;
-    std::string targetPath_;
+    bool measureAfterDecoding_ = false;
+    std::string targetPath_, tempPath_;
     std::unique_ptr<AtomicOutputFile> file_;
     OutputSet* set_;
     std::unique_ptr<SoundFileWriter> writer_;

@@ -102,6 +102,8 @@ struct MasterSettings {
     double outputRate = 0.0;             // 0: the target's, else the input's
     std::string bits;                    // "16", "24", "32f"; "": the target's, else 24
     std::string dither = "tpdf";         // tpdf or shaped (only when reducing to 16/24 bits)
+    std::string format;                  // one of outputFormatChoices(); "": from the output's name
+    int bitrateKbps = 0;                 // MP3 and AAC masters; 0: the format's default (320, 256)
     double maxLimiterReductionDb = 8.0;  // beyond this the target is called unreachable
     bool strict = false;                 // unreachable: fail instead of doing it anyway
     bool dryRun = false;
@@ -144,6 +146,10 @@ std::vector<PlatformPlayback> platformPlayback(const AnalysisResult& measured);
 struct MasterResult {
     AnalysisResult input;
     AnalysisResult output;  // the delivered file (or, dry run, what it would be)
+    // Lossy deliveries (MP3, AAC, Opus, Vorbis): the codec's bit rate, and `output` was
+    // measured on the decoded file (not on a dry run, which writes nothing).
+    int bitrateKbps = 0;
+    bool measuredDecoded = false;
     double targetLufs = 0.0, ceilingDbtp = 0.0;
     double gainDb = 0.0;  // the make-up gain before the chain
     int passes = 0;
@@ -181,6 +187,18 @@ void validateMetadata(const Metadata& metadata);
 // Writes the tags into a .wav (RIFF INFO and ID3v2), .aiff (ID3v2) or .flac (Vorbis
 // comment, picture) file with TagLib. Throws Error when it cannot.
 void writeMetadata(const std::string& path, const Metadata& metadata);
+
+// The loudness a player's volume normalisation reads from the tags.
+struct GainTags {
+    double trackLufs = 0.0;
+    double trackTruePeakDbtp = 0.0;
+    std::optional<double> albumLufs, albumTruePeakDbtp;
+};
+// ReplayGain 2.0 tags (gain to -18 LUFS, linear peak) in every format, and the R128 gains
+// (Q7.8 dB to -23 LUFS) in FLAC and Opus: for Metadata::extraTags.
+std::vector<std::pair<std::string, std::string>> replayGainTags(const GainTags& gain, FileFormat container);
+// Formats whose players read ReplayGain from the tags (a master in them is tagged always).
+bool carriesReplayGain(FileFormat container) noexcept;
 
 // Throws ConfigError for bad settings (unknown target or style, bad ISRC, artwork that is
 // not JPEG/PNG, the output being the input) and Error for audio failures; with strict,

@@ -27,6 +27,8 @@ struct MixRenderOptions {
     double startSeconds = 0.0;
     std::optional<double> endSeconds;  // default: the end of the song plus the session's tail
     std::string bits;                  // "16", "24", "32f"; empty: the session's [master] bits
+    std::string format;                // outputFormatChoices(); empty: from outputPath's name
+    int bitrateKbps = 0;               // MP3 and AAC outputs; 0: the format's default
     ProgressCallback onProgress;       // the fraction rendered
     // The longest mix rendered: a track placed (or a header claiming a length) beyond it is
     // an error, not an endless render. 24 hours unless asked for more.
