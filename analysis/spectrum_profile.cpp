@@ -1,4 +1,5 @@
 #include "bounce/spectrum_profile.h"
+#include "bounce/fftw_planning.h"
 
 #include "bounce/analysis.h"
 #include "bounce/error.h"
@@ -220,6 +221,7 @@ SpectrumAccumulator::SpectrumAccumulator(double sampleRate, int channels) : stat
         s.window[i] = static_cast<float>(0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / kFftSize));
     s.in = fftwf_alloc_complex(kFftSize);
     s.out = fftwf_alloc_complex(kFftSize);
+    makeFftwPlannerThreadSafe();
     s.plan = fftwf_plan_dft_1d(static_cast<int>(kFftSize), s.in, s.out, FFTW_FORWARD, FFTW_ESTIMATE);
     s.mid.assign(kFftSize, 0.0f);
     s.side.assign(kFftSize, 0.0f);

@@ -1,4 +1,5 @@
 #include "bounce/check.h"
+#include "bounce/fftw_planning.h"
 
 #include "bounce/output_writer.h"
 #include "bounce/error.h"
@@ -74,6 +75,7 @@ std::int64_t alignmentLag(const std::vector<float>& a, const std::vector<float>&
     std::copy(a.begin(), a.end(), x.begin());
     std::copy(b.begin(), b.end(), y.begin());
     std::vector<std::complex<float>> fx(n / 2 + 1), fy(n / 2 + 1);
+    makeFftwPlannerThreadSafe();
     const auto forward = [n](std::vector<float>& in, std::vector<std::complex<float>>& out) {
         fftwf_plan plan =
             fftwf_plan_dft_r2c_1d(static_cast<int>(n), in.data(), reinterpret_cast<fftwf_complex*>(out.data()), FFTW_ESTIMATE);

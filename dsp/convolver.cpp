@@ -1,4 +1,5 @@
 #include "bounce/convolver.h"
+#include "bounce/fftw_planning.h"
 
 #include <fftw3.h>
 
@@ -63,6 +64,7 @@ void Convolver::destroy() noexcept {
 }
 
 void Convolver::allocate(std::size_t impulseFrames, std::size_t partitionFrames, int streams) {
+    makeFftwPlannerThreadSafe();
     destroy();
     streams_ = streams;
     partition_ = 1;

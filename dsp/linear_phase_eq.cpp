@@ -1,4 +1,5 @@
 #include "bounce/linear_phase_eq.h"
+#include "bounce/fftw_planning.h"
 
 #include "bounce/kaiser.h"
 
@@ -40,6 +41,7 @@ std::vector<float> designLinearPhaseFir(const std::function<double(double)>& mag
         spectrum[k] = std::pow(10.0, magnitudeDb(std::max(f, 0.1)) / 20.0);
     }
     std::vector<double> impulse(grid);
+    makeFftwPlannerThreadSafe();
     fftw_plan plan =
         fftw_plan_dft_c2r_1d(static_cast<int>(grid), reinterpret_cast<fftw_complex*>(spectrum.data()), impulse.data(), FFTW_ESTIMATE);
     fftw_execute(plan);

@@ -8,11 +8,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <complex>
 #include <filesystem>
 #include <numbers>
 #include <random>
+#include <thread>
 
 namespace bounce::test {
 namespace {
@@ -50,6 +52,33 @@ TEST(Convolver, MatchesDirectConvolutionForAnyBlockSize) {
         for (std::size_t n = 256; n < y.size(); ++n) worst = std::max(worst, std::fabs(y[n] - expected[n - 256]));
         EXPECT_LT(worst, 2e-5) << "block " << block;
     }
+}
+
+// Plans are made on many threads at once (the service's jobs, a batch's masters): FFTW's
+// planner must be made thread-safe first (makeFftwPlannerThreadSafe). Four threads each
+// prepare convolvers of varying sizes and check that a unit impulse through each comes
+// out as its impulse response, delayed by its latency.
+TEST(Convolver, ConvolversPreparedOnManyThreadsAtOnceAreCorrect) {
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([t, &wrong] {
+            for (int round = 0; round < 60; ++round) {
+                const std::size_t partition = std::size_t{16} << ((round + t) % 6);
+                std::vector<float> ir(partition * 3 + 5);
+                for (std::size_t i = 0; i < ir.size(); ++i) ir[i] = std::sin(0.37f * static_cast<float>(i + 1)) / static_cast<float>(i + 1);
+                Convolver c;
+                c.prepare(ir.data(), ir.size(), partition);
+                std::vector<float> x(ir.size() + partition * 2, 0.0f);
+                x[0] = 1.0f;
+                c.process(x.data(), x.size());
+                const auto latency = static_cast<std::size_t>(c.latencyFrames());
+                for (std::size_t i = 0; i < ir.size(); ++i)
+                    if (std::fabs(x[latency + i] - ir[i]) > 1e-5f) ++wrong;
+            }
+        });
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(Convolver, PairMatchesDirectConvolutionOfEachStreamForAnyBlockSize) {
