@@ -23,6 +23,12 @@ int main(int argc, char** argv) {
     const auto runCheck = addCheckCommand(app);
     const auto runAutomix = addAutomixCommand(app);
     const auto runServe = addServeCommand(app);
+    // -q / -v before or after the command's name (fallthrough: a subcommand passes options
+    // it does not know to the app).
+    bool quietFlag = false, verboseFlag = false;
+    auto* quietOption = app.add_flag("-q,--quiet", quietFlag, "No progress and no summary; warnings and errors only");
+    app.add_flag("-v,--verbose", verboseFlag, "Say what each step did and how long it took")->excludes(quietOption);
+    for (CLI::App* command : app.get_subcommands({})) command->fallthrough();
 
     try {
         app.parse(argc, argv);
@@ -37,6 +43,7 @@ int main(int argc, char** argv) {
         return kExitUsage;
     }
 
+    verbosity() = quietFlag ? Verbosity::Quiet : verboseFlag ? Verbosity::Verbose : Verbosity::Normal;
     bounce::installOutputCleanupOnSignal();
     try {
         if (app.got_subcommand("analyze")) return runAnalyze();

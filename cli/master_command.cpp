@@ -4,6 +4,8 @@
 #include "bounce/error.h"
 #include "bounce/master.h"
 #include "bounce/master_options.h"
+#include "bounce/batch.h"
+#include "bounce/batch_report.h"
 #include "bounce/master_report.h"
 #include "bounce/sound_file.h"
 
@@ -20,7 +22,9 @@ namespace bounce::cli {
 namespace {
 
 struct MasterArgs {
-    std::string input, output, format, jsonPath;
+    std::vector<std::string> inputs;
+    std::string output, format, jsonPath;
+    int jobs = 0;
     // The library's options as given, by name (masterOptionNames()): one parse for the CLI
     // and the service (applyMasterOption).
     std::map<std::string, std::vector<std::string>> values;
@@ -29,33 +33,94 @@ struct MasterArgs {
     bool codecSafeGiven = false;
 };
 
-int runMaster(MasterArgs args) {
+MasterSettings settingsFrom(MasterArgs& args) {
     MasterSettings s;
     for (const auto& name : masterOptionNames())
         for (const auto& value : args.values[name]) applyMasterOption(s, name, value);
     if (args.codecSafeGiven) applyMasterOption(s, "codec-safe", args.codecSafe);
     applyMasterOption(s, "dry-run", args.dryRun ? "true" : "false");
     applyMasterOption(s, "strict", args.strict ? "true" : "false");
-    if (::isatty(2)) s.onProgress = terminalProgress("mastering");
-    std::string output = args.output;
-    if (output.empty()) {
-        const std::filesystem::path in(args.input);
-        const FileFormat format = args.format.empty() ? FileFormat::Wav : outputFormatNamed(args.format);
-        output = (in.parent_path() / (in.stem().string() + ".master" + extensionFor(format))).string();
-    }
     s.format = args.format;
+    return s;
+}
+
+// IN.master.EXT, in `folder` (or beside the input when it is empty).
+std::string defaultOutput(const std::string& input, const std::string& folder, const std::string& format) {
+    const std::filesystem::path in(input);
+    const std::string name = in.stem().string() + ".master" + extensionFor(format.empty() ? FileFormat::Wav : outputFormatNamed(format));
+    return ((folder.empty() ? in.parent_path() : std::filesystem::path(folder)) / name).string();
+}
+
+int runOne(const MasterArgs& args, MasterSettings s) {
+    const std::string& input = args.inputs.front();
+    s.onProgress = terminalProgress("mastering");
+    const std::string output = args.output.empty() ? defaultOutput(input, "", args.format) : args.output;
     writableFormatForPath(output, args.format);  // a name or --format Bounce cannot write: refused before any work
     // The report may not replace an input or the master itself: refused before any work.
-    std::vector<std::string> reportInputs = masterInputs(args.input, s);
+    std::vector<std::string> reportInputs = masterInputs(input, s);
     reportInputs.push_back(output);
     if (!args.jsonPath.empty()) ensureNotAnInput(args.jsonPath, reportInputs);
-    const MasterResult result = masterFile(args.input, output, s);
-    std::cout << masterSummary(result, s.dryRun);
+    const MasterResult result = masterFile(input, output, s);
+    if (!quiet()) std::cout << masterSummary(result, s.dryRun);
     for (const auto& w : result.warnings) std::cerr << "bounce: warning: " << w << "\n";
-    if (!args.jsonPath.empty()) {
-        writeTextFile(args.jsonPath, masterToJson(result, s).dump(2) + "\n", reportInputs);
-    }
+    if (!args.jsonPath.empty()) writeTextFile(args.jsonPath, masterToJson(result, s).dump(2) + "\n", reportInputs);
     return kExitOk;
+}
+
+// Many inputs (or -o naming a folder): each mastered into the folder with its own report
+// (NAME.master.json beside NAME.master.wav), --jobs at a time; one failure does not stop
+// the rest, and the exit code says some failed.
+int runMany(const MasterArgs& args, const MasterSettings& settings) {
+    if (!args.jsonPath.empty())
+        throw ConfigError("--json names one report; a batch writes NAME.master.json beside each master (drop --json)");
+    const std::string& folder = args.output;
+    std::vector<std::string> outputs;
+    for (const auto& input : args.inputs) {
+        outputs.push_back(defaultOutput(input, folder, args.format));
+        writableFormatForPath(outputs.back(), args.format);
+        for (std::size_t j = 0; j + 1 < outputs.size(); ++j)
+            if (outputs[j] == outputs.back())
+                throw ConfigError(args.inputs[j] + " and " + input + " would both be mastered to " + outputs.back());
+    }
+    std::error_code ec;
+    if (!folder.empty() && !std::filesystem::is_directory(folder, ec) && !std::filesystem::create_directories(folder, ec))
+        throw ConfigError(folder + ": cannot make the output folder (" + ec.message() + ")");
+    std::vector<MasterResult> results(args.inputs.size());
+    BatchProgress progress("mastered", args.inputs.size());
+    const auto outcomes = runBatch(
+        args.inputs.size(), args.jobs,
+        [&](std::size_t i) {
+            const std::string report = std::filesystem::path(outputs[i]).replace_extension(".json").string();
+            std::vector<std::string> reportInputs = masterInputs(args.inputs[i], settings);
+            reportInputs.push_back(outputs[i]);
+            ensureNotAnInput(report, reportInputs);
+            results[i] = masterFile(args.inputs[i], outputs[i], settings);
+            if (!settings.dryRun) writeTextFile(report, masterToJson(results[i], settings).dump(2) + "\n", reportInputs);
+        },
+        [&](std::size_t i, const BatchOutcome& outcome) {
+            progress.finished(args.inputs[i], outcome, outcome.ok ? outputs[i] : "");
+            for (const auto& w : results[i].warnings) std::cerr << "bounce: " << args.inputs[i] << ": warning: " << w << "\n";
+        });
+    std::vector<BatchRow> rows;
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        BatchRow row{args.inputs[i], outcomes[i].ok, {}, outcomes[i].error};
+        if (row.ok) {
+            const MasterResult& r = results[i];
+            row.cells = {formatNumber(r.output.integratedLufs, 1), formatNumber(r.output.truePeakDbtp, 2), std::to_string(r.passes),
+                         settings.dryRun ? "(dry run)" : outputs[i]};
+        }
+        rows.push_back(std::move(row));
+    }
+    if (!quiet()) std::cout << batchSummary("mastered", {"LUFS", "dBTP", "passes", "output"}, rows);
+    return progress.failures() > 0 ? kExitFailed : kExitOk;
+}
+
+int runMaster(MasterArgs args) {
+    const MasterSettings s = settingsFrom(args);
+    std::error_code ec;
+    const bool toFolder = !args.output.empty() && (args.output.back() == '/' || std::filesystem::is_directory(args.output, ec));
+    if (args.inputs.size() == 1 && !toFolder) return runOne(args, s);
+    return runMany(args, s);
 }
 
 }  // namespace
@@ -63,8 +128,11 @@ int runMaster(MasterArgs args) {
 std::function<int()> addMasterCommand(CLI::App& app) {
     auto a = std::make_shared<MasterArgs>();
     CLI::App* cmd = app.add_subcommand("master", "Master a stereo file to a platform's loudness with a true-peak ceiling");
-    cmd->add_option("input", a->input, "The mix to master")->required();
-    cmd->add_option("-o,--output", a->output, "Output file (default IN.master.wav beside the input)");
+    cmd->add_option("inputs", a->inputs, "The mix to master (several: a batch, see -o and --jobs)")->required();
+    cmd->add_option("-o,--output", a->output,
+                    "Output file (default IN.master.wav beside the input); with several inputs, or ending in /, a folder for "
+                    "NAME.master.wav and its report NAME.master.json");
+    cmd->add_option("--jobs", a->jobs, "Masters at a time in a batch (default: the machine's cores)")->check(CLI::Range(1, 256));
     cmd->add_option("--format", a->format, "wav, aiff, flac, alac, mp3, aac, opus, ogg or w64 (default: from -o's name, else wav)")
         ->check(CLI::IsMember(outputFormatChoices(), CLI::ignore_case));
     cmd->add_option("--json", a->jsonPath, "Write the report as JSON");

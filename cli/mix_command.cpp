@@ -51,7 +51,7 @@ int runMix(const MixArgs& args) {
     options.maxSeconds = args.maxLength;
     if (args.end >= 0.0) options.endSeconds = args.end;
     options.bits = args.bits;
-    if (::isatty(2)) options.onProgress = terminalProgress("mixing");
+    options.onProgress = terminalProgress("mixing");
     const MixResult result = renderMix(session, options);
 
     const AnalysisResult& a = result.analysis;

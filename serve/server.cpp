@@ -8,8 +8,6 @@
 #include "jobs.h"
 #include "web_page.h"
 
-#include <fftw3.h>
-
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -128,9 +126,6 @@ void announce(const ServerSettings& settings, const std::string& token) {
 }  // namespace
 
 int runServer(const ServerSettings& settings) {
-    // Workers plan FFTs concurrently: FFTW's planner must be made thread-safe first.
-    fftw_make_planner_thread_safe();
-    fftwf_make_planner_thread_safe();
     // A client that goes away mid-answer must not take the server with it: writes to its
     // socket fail (EPIPE) instead of raising SIGPIPE.
     std::signal(SIGPIPE, SIG_IGN);
