@@ -5,7 +5,10 @@
 #include "bounce/atomic_output.h"
 #include "bounce/error.h"
 
+#include <chrono>
+#include <functional>
 #include <iostream>
+#include <utility>
 
 int main(int argc, char** argv) {
     using namespace bounce::cli;
@@ -46,15 +49,24 @@ int main(int argc, char** argv) {
     verbosity() = quietFlag ? Verbosity::Quiet : verboseFlag ? Verbosity::Verbose : Verbosity::Normal;
     bounce::installOutputCleanupOnSignal();
     try {
-        if (app.got_subcommand("analyze")) return runAnalyze();
-        if (app.got_subcommand("process")) return runProcess();
-        if (app.got_subcommand("mix")) return runMix();
-        if (app.got_subcommand("master")) return runMaster();
-        if (app.got_subcommand("compare")) return runCompare();
-        if (app.got_subcommand("album")) return runAlbum();
-        if (app.got_subcommand("check")) return runCheck();
-        if (app.got_subcommand("automix")) return runAutomix();
-        if (app.got_subcommand("serve")) return runServe();
+        const auto started = std::chrono::steady_clock::now();
+        int code = kExitUsage;
+        for (const auto& [name, run] : std::initializer_list<std::pair<const char*, const std::function<int()>*>>{{"analyze", &runAnalyze},
+                                                                                                                  {"process", &runProcess},
+                                                                                                                  {"mix", &runMix},
+                                                                                                                  {"master", &runMaster},
+                                                                                                                  {"compare", &runCompare},
+                                                                                                                  {"album", &runAlbum},
+                                                                                                                  {"check", &runCheck},
+                                                                                                                  {"automix", &runAutomix},
+                                                                                                                  {"serve", &runServe}})
+            if (app.got_subcommand(name)) {
+                code = (*run)();
+                if (verbose())
+                    std::fprintf(stderr, "bounce: %s took %.2f s\n", name,
+                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+            }
+        return code;
     } catch (const bounce::ConfigError& e) {
         std::cerr << "bounce: " << e.what() << "\n";
         return kExitUsage;

@@ -41,6 +41,7 @@ MasterSettings settingsFrom(MasterArgs& args) {
     applyMasterOption(s, "dry-run", args.dryRun ? "true" : "false");
     applyMasterOption(s, "strict", args.strict ? "true" : "false");
     s.format = args.format;
+    s.verbose = verbose();
     return s;
 }
 

@@ -869,7 +869,8 @@ namespace {
 // BOUNCE_DEBUG_MASTER=1 prints each pass and how long each phase took.
 class PhaseTimer {
 public:
-    PhaseTimer() : debug_(std::getenv("BOUNCE_DEBUG_MASTER") != nullptr), start_(std::chrono::steady_clock::now()) {}
+    explicit PhaseTimer(bool verbose)
+        : debug_(verbose || std::getenv("BOUNCE_DEBUG_MASTER") != nullptr), start_(std::chrono::steady_clock::now()) {}
     bool debug() const noexcept { return debug_; }
     void done(const char* what) {
         const auto now = std::chrono::steady_clock::now();
@@ -1122,7 +1123,7 @@ std::vector<std::string> masterInputs(const std::string& inputPath, const Master
 
 MasterResult masterFile(const std::string& inputPath, const std::string& outputPath, const MasterSettings& settings) {
     MasterResult result;
-    PhaseTimer timer;
+    PhaseTimer timer(settings.verbose);
     const LoudnessTarget* target = resolveTarget(settings, result);
     Style style = styleFor(settings.style, settings.intensity);
     applyOverrides(style, settings.overrides);

@@ -114,8 +114,13 @@ TEST_F(Batch, CollidingNamesAndOneJsonForManyAreRefusedBeforeAnyWork) {
     EXPECT_NE(json.err.find("--json"), std::string::npos) << json.err;
 }
 
-// --quiet before or after the command's name: nothing on stdout, the work still done.
-TEST_F(Batch, QuietMeansNothingOnStandardOutput) {
+// --quiet before or after the command's name: nothing on stdout, the work still done;
+// --verbose: each pass and the time taken, on stderr.
+TEST_F(Batch, QuietMeansNothingOnStandardOutputAndVerboseSaysEachStep) {
+    const auto loud = runCommand({kBounce, "master", inputs_[0], "-o", dir_ + "/v.wav", "-v"});
+    EXPECT_EQ(loud.exitCode, 0) << loud.err;
+    EXPECT_NE(loud.err.find("pass 1: gain"), std::string::npos) << loud.err;
+    EXPECT_NE(loud.err.find("bounce: master took"), std::string::npos) << loud.err;
     for (const auto& argv : {std::vector<std::string>{kBounce, "-q", "master", inputs_[0], "-o", dir_ + "/q1.wav"},
                              std::vector<std::string>{kBounce, "master", inputs_[0], "-o", dir_ + "/q2.wav", "--quiet"}}) {
         const auto r = runCommand(argv);

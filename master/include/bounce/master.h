@@ -104,6 +104,7 @@ struct MasterSettings {
     std::string dither = "tpdf";         // tpdf or shaped (only when reducing to 16/24 bits)
     std::string format;                  // one of outputFormatChoices(); "": from the output's name
     int bitrateKbps = 0;                 // MP3 and AAC masters; 0: the format's default (320, 256)
+    bool verbose = false;                // each phase's time and each pass's loudness, peak and limiting on stderr
     double maxLimiterReductionDb = 8.0;  // beyond this the target is called unreachable
     bool strict = false;                 // unreachable: fail instead of doing it anyway
     bool dryRun = false;
