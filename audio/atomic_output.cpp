@@ -287,6 +287,11 @@ ScratchPath::~ScratchPath() {
     fs::remove_all(path_, ignored);
 }
 
+ScratchFolder::ScratchFolder(const std::string& prefix) {
+    std::string pattern = (fs::temp_directory_path() / ("bounce-" + prefix + "-XXXXXX")).string();
+    if (::mkdtemp(pattern.data())) folder_ = std::make_unique<ScratchPath>(pattern);
+}
+
 ChildProcessGuard::ChildProcessGuard(pid_t pid) : node_(claimNode()) {
     static_cast<CleanupNode*>(node_)->child.store(pid, std::memory_order_release);
 }

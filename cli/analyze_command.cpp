@@ -5,6 +5,7 @@
 #include "bounce/atomic_output.h"
 #include "bounce/batch_report.h"
 #include "bounce/error.h"
+#include "bounce/standard_streams.h"
 
 #include <iostream>
 #include <memory>
@@ -27,7 +28,7 @@ struct Measured {
     std::string out, err;
 };
 
-Measured analyzeOne(const AnalyzeArgs& args, const std::string& path) {
+Measured analyzeOne(const AnalyzeArgs& args, const std::string& path, const std::string& given) {
     Measured m;
     AnalyzeOptions options;
     std::unique_ptr<TextOutput> curve;
@@ -37,8 +38,9 @@ Measured analyzeOne(const AnalyzeArgs& args, const std::string& path) {
         options.onHop = [&curve](const LoudnessHop& hop) { curve->write(loudnessCurveCsvRow(hop)); };
     }
     m.result = analyzeFile(path, options);
+    if (given == kStandardStream) m.result.path = "standard input";
     if (curve) curve->commit();
-    for (const auto& warning : m.result.warnings) m.err += "bounce: " + path + ": warning: " + warning + "\n";
+    for (const auto& warning : m.result.warnings) m.err += "bounce: " + m.result.path + ": warning: " + warning + "\n";
     m.out = args.json ? analysisToJson(m.result).dump() + "\n" : analysisTable(m.result);
     return m;
 }
@@ -51,14 +53,17 @@ int runAnalyze(const AnalyzeArgs& args) {
         std::cerr << "bounce: --curve takes exactly one input file\n";
         return kExitUsage;
     }
+    StandardStreams streams;  // "-": standard input, read once into a scratch file
+    std::vector<std::string> paths;
+    for (const auto& file : args.files) paths.push_back(streams.input(file));
     const std::size_t count = args.files.size();
     std::vector<Measured> measured(count);
     std::vector<char> finished(count, 0);
     std::size_t printed = 0;
     const auto outcomes = runBatch(
-        count, args.jobs, [&](std::size_t i) { measured[i] = analyzeOne(args, args.files[i]); },
+        count, args.jobs, [&](std::size_t i) { measured[i] = analyzeOne(args, paths[i], args.files[i]); },
         [&](std::size_t i, const BatchOutcome& outcome) {
-            if (!outcome.ok) measured[i].err = "bounce: " + outcome.error + "\n";
+            if (!outcome.ok) measured[i].err = "bounce: " + withStandardStreamNames(outcome.error) + "\n";
             finished[i] = 1;
             for (; printed < count && finished[printed]; ++printed) {
                 std::cerr << measured[printed].err << std::flush;

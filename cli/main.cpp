@@ -4,6 +4,7 @@
 
 #include "bounce/atomic_output.h"
 #include "bounce/error.h"
+#include "bounce/standard_streams.h"
 
 #include <chrono>
 #include <functional>
@@ -68,10 +69,10 @@ int main(int argc, char** argv) {
             }
         return code;
     } catch (const bounce::ConfigError& e) {
-        std::cerr << "bounce: " << e.what() << "\n";
+        std::cerr << "bounce: " << bounce::withStandardStreamNames(e.what()) << "\n";
         return kExitUsage;
     } catch (const bounce::Error& e) {
-        std::cerr << "bounce: " << e.what() << "\n";
+        std::cerr << "bounce: " << bounce::withStandardStreamNames(e.what()) << "\n";
         return kExitFailed;
     } catch (const std::exception& e) {
         std::cerr << "bounce: internal error: " << e.what() << "\n";

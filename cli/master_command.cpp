@@ -8,6 +8,7 @@
 #include "bounce/batch_report.h"
 #include "bounce/master_report.h"
 #include "bounce/sound_file.h"
+#include "bounce/standard_streams.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -53,18 +54,28 @@ std::string defaultOutput(const std::string& input, const std::string& folder, c
 }
 
 int runOne(const MasterArgs& args, MasterSettings s) {
-    const std::string& input = args.inputs.front();
-    s.onProgress = terminalProgress("mastering");
-    const std::string output = args.output.empty() ? defaultOutput(input, "", args.format) : args.output;
+    // "-": standard input and output (spooled through scratch files: StandardStreams).
+    StandardStreams streams;
+    if (args.inputs.front() == kStandardStream && args.output.empty())
+        throw ConfigError("reading standard input: say where the master goes (-o FILE, or -o - for standard output)");
+    const std::string extension = extensionFor(args.format.empty() ? FileFormat::Wav : outputFormatNamed(args.format));
+    const std::string output =
+        args.output.empty() ? defaultOutput(args.inputs.front(), "", args.format) : streams.output(args.output, extension);
     writableFormatForPath(output, args.format);  // a name or --format Bounce cannot write: refused before any work
+    const std::string input = streams.input(args.inputs.front());
+    s.onProgress = terminalProgress("mastering");
     // The report may not replace an input or the master itself: refused before any work.
     std::vector<std::string> reportInputs = masterInputs(input, s);
     reportInputs.push_back(output);
     if (!args.jsonPath.empty()) ensureNotAnInput(args.jsonPath, reportInputs);
-    const MasterResult result = masterFile(input, output, s);
-    if (!quiet()) std::cout << masterSummary(result, s.dryRun);
+    MasterResult result = masterFile(input, output, s);
+    if (streams.outputIsStandard()) result.output.path = "standard output";
+    if (args.inputs.front() == kStandardStream) result.input.path = "standard input";
+    // With the master on standard output, the summary goes to standard error.
+    if (!quiet()) (streams.outputIsStandard() ? std::cerr : std::cout) << masterSummary(result, s.dryRun);
     for (const auto& w : result.warnings) std::cerr << "bounce: warning: " << w << "\n";
     if (!args.jsonPath.empty()) writeTextFile(args.jsonPath, masterToJson(result, s).dump(2) + "\n", reportInputs);
+    if (!s.dryRun) streams.sendOutput();
     return kExitOk;
 }
 
@@ -75,6 +86,8 @@ int runMany(const MasterArgs& args, const MasterSettings& settings) {
     if (!args.jsonPath.empty())
         throw ConfigError("--json names one report; a batch writes NAME.master.json beside each master (drop --json)");
     const std::string& folder = args.output;
+    for (const auto& input : args.inputs)
+        if (input == kStandardStream) throw ConfigError("- (standard input) can be the only input, not one of a batch");
     std::vector<std::string> outputs;
     for (const auto& input : args.inputs) {
         outputs.push_back(defaultOutput(input, folder, args.format));

@@ -6,6 +6,7 @@
 #include "bounce/processor_chain.h"
 #include "bounce/processor_registry.h"
 #include "bounce/sound_file.h"
+#include "bounce/standard_streams.h"
 
 #include <iostream>
 #include <memory>
@@ -31,9 +32,14 @@ SampleFormat sampleFormatFor(const std::string& bits, FileFormat format) {
 }
 
 int runProcess(const ProcessArgs& args) {
-    const FileFormat container = writableFormatForPath(args.output, args.format);  // refused before any work
+    // "-": standard input and output, through scratch files (StandardStreams).
+    StandardStreams streams;
+    const std::string extension = extensionFor(args.format.empty() ? FileFormat::Wav : outputFormatNamed(args.format));
+    const std::string output = streams.output(args.output, extension);
+    const FileFormat container = writableFormatForPath(output, args.format);  // refused before any work
     const auto inserts = readChainFile(args.chainPath);
-    SoundFileReader reader(args.input);
+    const std::string input = streams.input(args.input);
+    SoundFileReader reader(input);
     reader.refuseNonFinite();  // as analyze and master do: NaN is not audio
     const SoundFileInfo& info = reader.info();
 
@@ -45,10 +51,10 @@ int runProcess(const ProcessArgs& args) {
 
     // 16-bit outputs are dithered as the last step, the only quantisation (OutputSpec).
     OutputSpec spec;
-    spec.path = args.output;
+    spec.path = output;
     // Nothing this run reads may be replaced: the input, the chain file, the files its
     // inserts name (impulse responses).
-    spec.inputs = {args.input, args.chainPath};
+    spec.inputs = {input, args.chainPath};
     for (const auto& insert : inserts)
         for (const auto& file : insertInputFiles(insert)) spec.inputs.push_back(file);
     spec.inputRate = info.sampleRate;
@@ -57,17 +63,20 @@ int runProcess(const ProcessArgs& args) {
     spec.bitrateKbps = args.bitrateKbps;
     spec.sampleFormat = sampleFormatFor(args.bits, spec.container);
     spec.dither = args.dither == "shaped" ? DitherType::NoiseShaped : args.dither == "none" ? DitherType::None : DitherType::Tpdf;
-    OutputWriter output(spec);
+    OutputWriter writer(spec);
     std::uint64_t frames = 0;
     renderAligned(
         chain, info.channels, kBlockFrames, [&](AudioView block) { return reader.read(block); },
         [&](ConstAudioView block) {
-            output.write(block);
+            writer.write(block);
             frames += block.frames();
         });
-    output.close();
-    std::cout << args.output << ": " << frames << " frames, " << inserts.size() << " insert" << (inserts.size() == 1 ? "" : "s")
-              << ", latency " << chain.latencyFrames() << " frames compensated\n";
+    writer.close();
+    streams.sendOutput();
+    if (!quiet())
+        (streams.outputIsStandard() ? std::cerr : std::cout)
+            << (streams.outputIsStandard() ? "standard output" : args.output) << ": " << frames << " frames, " << inserts.size()
+            << " insert" << (inserts.size() == 1 ? "" : "s") << ", latency " << chain.latencyFrames() << " frames compensated\n";
     return kExitOk;
 }
 

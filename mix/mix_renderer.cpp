@@ -21,21 +21,6 @@ using mixing::kBlockFrames;
 
 namespace {
 
-// A folder for the pitch- and time-changed regions of one render, removed with it, and by
-// the signal handler if the run is interrupted (a ScratchPath; its files are registered
-// by the graph as it writes them).
-class ScratchFolder {
-public:
-    ScratchFolder() {
-        std::string pattern = (fs::temp_directory_path() / "bounce-mix-XXXXXX").string();
-        if (::mkdtemp(pattern.data())) folder_ = std::make_unique<ScratchPath>(pattern);
-    }
-    std::string path() const { return folder_ ? folder_->path() : std::string(); }
-
-private:
-    std::unique_ptr<ScratchPath> folder_;
-};
-
 // One output file of the mix (the mix, or a stem) at the session's bits and rate, 16 bits
 // TPDF-dithered (OutputSpec's one policy); the mix is measured as written.
 std::unique_ptr<OutputWriter> openOutput(const std::string& path, const std::vector<std::string>& inputs, OutputSet& set,
@@ -180,7 +165,8 @@ std::vector<std::string> sessionInputs(const Session& session) {
 }
 
 MixResult renderMix(const Session& session, const MixRenderOptions& options) {
-    const ScratchFolder scratch;
+    // The pitch- and time-changed regions of this render (the graph registers its files).
+    const ScratchFolder scratch("mix");
     mixing::MixGraph graph(session, scratch.path());
     MixResult result;
     result.latencyFrames = graph.latency();

@@ -119,6 +119,18 @@ private:
     std::string path_;
 };
 
+// A private folder in the system's temporary directory (mkdtemp, "bounce-PREFIX-XXXXXX"),
+// removed with everything in it when this dies, and by the signal handler if the run is
+// interrupted first. path() is empty if it could not be made.
+class ScratchFolder {
+public:
+    explicit ScratchFolder(const std::string& prefix);
+    std::string path() const { return folder_ ? folder_->path() : std::string(); }
+
+private:
+    std::unique_ptr<ScratchPath> folder_;
+};
+
 // A child process of the run (an encoder): stopped (SIGTERM) if the run is interrupted
 // while it lives.
 class ChildProcessGuard {
