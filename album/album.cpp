@@ -313,6 +313,10 @@ std::vector<Placement> masterSongs(const AlbumManifest& manifest, const AlbumSet
         std::snprintf(name, sizeof name, "%02zu.wav", i + 1);
         songs[i].masteredPath = (scratchFolder / name).string();
         intermediates.push_back(std::make_unique<ScratchPath>(songs[i].masteredPath));
+        if (settings.onProgress)
+            ms.onProgress = [&settings, i, count](double f) {
+                settings.onProgress(0.9 * (static_cast<double>(i) + f) / static_cast<double>(count));
+            };
         const MasterResult mastered = masterFile(t.file, songs[i].masteredPath, ms);
         for (const auto& w : mastered.warnings) result.warnings.push_back(t.title + ": " + w);
         delivered[i] = mastered.output.integratedLufs.value_or(songTarget[i]);
@@ -672,6 +676,7 @@ AlbumResult renderAlbum(const AlbumManifest& manifest, const AlbumSettings& sett
     streamAlbum(songs, total, result.ceilingDbtp, format.rate, outputs);
     outputs.finish();
     outputs.tagAndCommit(manifest);
+    if (settings.onProgress) settings.onProgress(1.0);
     return result;
 }
 

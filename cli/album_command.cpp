@@ -29,6 +29,7 @@ int runAlbum(const AlbumArgs& a) {
     s.cd = a.cd;
     s.format = a.format;
     s.bitrateKbps = a.bitrateKbps;
+    s.onProgress = terminalProgress("album");
     s.bits = a.bits;
     const AlbumResult result = renderAlbum(manifest, s);
     if (!a.jsonPath.empty()) {
@@ -38,7 +39,7 @@ int runAlbum(const AlbumArgs& a) {
             if (!path.empty()) inputs.push_back(path);
         writeTextFile(a.jsonPath, albumToJson(result).dump(2) + "\n", inputs);
     }
-    std::cout << albumSummary(result);
+    if (!quiet()) std::cout << albumSummary(result);
     return kExitOk;
 }
 

@@ -32,7 +32,7 @@ int runAutomix(const AutomixArgs& a) {
         std::printf("  %-20s %-9s %-7s %+6.1f dB  pan %+5.2f%s  (%s)\n", t.name.c_str(), t.role.c_str(), t.bus.c_str(), t.gainDb, t.pan,
                     t.highpassHz ? ("  HP " + std::to_string(static_cast<int>(*t.highpassHz)) + " Hz").c_str() : "", t.roleReason.c_str());
     }
-    std::cout << "wrote " << a.output << " (lead: " << result.leadRole << ")\n";
+    if (!quiet()) std::cout << "wrote " << a.output << " (lead: " << result.leadRole << ")\n";
     if (!a.jsonPath.empty()) {
         nlohmann::ordered_json out;
         out["session"] = a.output;

@@ -44,7 +44,9 @@ int runOne(const CheckArgs& a) {
     // A report may not replace an input, nor the other report: refused before any work.
     if (!a.jsonPath.empty()) ensureNotAnInput(a.jsonPath, {input, a.against, a.reportPath});
     if (!a.reportPath.empty()) ensureNotAnInput(a.reportPath, {input, a.against});
-    const CheckResult result = checkFile(input, settingsFrom(a));
+    CheckSettings settings = settingsFrom(a);
+    settings.onProgress = terminalProgress("checking");
+    const CheckResult result = checkFile(input, settings);
     if (!a.jsonPath.empty()) writeTextFile(a.jsonPath, checkToJson(result).dump(2) + "\n", {input, a.against});
     if (!a.reportPath.empty()) writeTextFile(a.reportPath, checkToHtml(result), {input, a.against});
     if (!quiet()) {

@@ -55,12 +55,14 @@ int runMix(const MixArgs& args) {
     const MixResult result = renderMix(session, options);
 
     const AnalysisResult& a = result.analysis;
-    std::cout << result.analysis.path << ": " << formatted(a.durationSeconds, "s") << ", " << formatted(a.integratedLufs, "LUFS")
-              << " integrated, " << formatted(a.truePeakDbtp, "dBTP") << " true peak, " << a.clippedSamples << " clipped samples\n";
-    if (!result.stems.empty()) {
-        std::cout << "stems:";
-        for (const auto& s : result.stems) std::cout << " " << s;
-        std::cout << "\n";
+    if (!quiet()) {
+        std::cout << result.analysis.path << ": " << formatted(a.durationSeconds, "s") << ", " << formatted(a.integratedLufs, "LUFS")
+                  << " integrated, " << formatted(a.truePeakDbtp, "dBTP") << " true peak, " << a.clippedSamples << " clipped samples\n";
+        if (!result.stems.empty()) {
+            std::cout << "stems:";
+            for (const auto& s : result.stems) std::cout << " " << s;
+            std::cout << "\n";
+        }
     }
     for (const auto& note : result.notes) std::cerr << "bounce: note: " << note << "\n";
     if (a.clippedSamples > 0) std::cerr << "bounce: warning: the mix clips (" << a.clippedSamples << " samples at full scale)\n";

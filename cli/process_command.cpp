@@ -64,14 +64,22 @@ int runProcess(const ProcessArgs& args) {
     spec.sampleFormat = sampleFormatFor(args.bits, spec.container);
     spec.dither = args.dither == "shaped" ? DitherType::NoiseShaped : args.dither == "none" ? DitherType::None : DitherType::Tpdf;
     OutputWriter writer(spec);
-    std::uint64_t frames = 0;
+    std::uint64_t frames = 0, read = 0;
+    const auto progress = terminalProgress("processing");
     renderAligned(
-        chain, info.channels, kBlockFrames, [&](AudioView block) { return reader.read(block); },
+        chain, info.channels, kBlockFrames,
+        [&](AudioView block) {
+            const std::size_t got = reader.read(block);
+            read += got;
+            if (progress && info.frames > 0) progress(std::min(1.0, static_cast<double>(read) / static_cast<double>(info.frames)));
+            return got;
+        },
         [&](ConstAudioView block) {
             writer.write(block);
             frames += block.frames();
         });
     writer.close();
+    if (progress) progress(1.0);
     streams.sendOutput();
     if (!quiet())
         (streams.outputIsStandard() ? std::cerr : std::cout)

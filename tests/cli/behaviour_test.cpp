@@ -88,6 +88,26 @@ TEST_F(Behaviour, UsageLinesNameBounceAndHelpShowsTheDefaults) {
     }
 }
 
+// On a terminal (script(1) gives the command one), master, check and process show their
+// progress with the time left on stderr; --quiet shows none.
+TEST_F(Behaviour, ProgressWithTimeLeftOnATerminal) {
+    if (!haveTool("script")) GTEST_SKIP() << "script (util-linux) missing";
+    std::ofstream(dir_ + "/gain.toml") << "[[insert]]\ntype = \"gain\"\ngain_db = -1\n";
+    const std::string in = dir_ + "/in.wav";
+    const std::vector<std::pair<std::string, std::string>> commands = {
+        {"mastering", "master " + in + " -o " + dir_ + "/p.wav"},
+        {"checking", "check --no-codecs " + in},
+        {"processing", "process " + in + " -o " + dir_ + "/q.wav --chain " + dir_ + "/gain.toml"}};
+    for (const auto& [label, command] : commands) {
+        const auto shown = runCommand({"script", "-qec", kBounce + " " + command, "/dev/null"});
+        EXPECT_EQ(shown.exitCode, 0) << command << ": " << shown.out;
+        EXPECT_NE(shown.out.find("\r" + label), std::string::npos) << command;
+        EXPECT_NE(shown.out.find("ETA "), std::string::npos) << command;
+        const auto quiet = runCommand({"script", "-qec", kBounce + " -q " + command, "/dev/null"});
+        EXPECT_EQ(quiet.out.find("\r" + label), std::string::npos) << command;
+    }
+}
+
 // A --strict refusal says that nothing was written, and nothing was.
 TEST_F(Behaviour, StrictFailureSaysNothingWasWritten) {
     // Clicks at full scale over near-silence: reaching -8 LUFS takes far more than 6 dB of limiting.

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "bounce/analysis.h"
+#include "bounce/progress.h"
 #include "bounce/session.h"
 
 #include <cstdint>
@@ -57,10 +58,11 @@ struct AlbumSettings {
     std::string target = "spotify";
     std::optional<double> lufs, ceilingDbtp;
     AlbumLoudness loudness = AlbumLoudness::Album;
-    bool cd = false;             // also a Red Book image: 44.1 kHz, 16 bits, dithered, and a CUE sheet
-    std::string format = "wav";  // per-track and continuous files: one of outputFormatChoices()
-    int bitrateKbps = 0;         // mp3 and aac; 0: the format's default
-    std::string bits;            // "16", "24", "32f"; "": the target's, else 24
+    bool cd = false;              // also a Red Book image: 44.1 kHz, 16 bits, dithered, and a CUE sheet
+    std::string format = "wav";   // per-track and continuous files: one of outputFormatChoices()
+    int bitrateKbps = 0;          // mp3 and aac; 0: the format's default
+    ProgressCallback onProgress;  // the fraction done: mastering the songs (90 %), then the files
+    std::string bits;             // "16", "24", "32f"; "": the target's, else 24
 };
 
 struct AlbumTrackResult {

@@ -13,6 +13,7 @@
 #include "bounce/codec_round_trip.h"
 #include "bounce/equalizer.h"
 #include "bounce/master.h"
+#include "bounce/progress.h"
 #include "bounce/spectrum_profile.h"
 
 #include <cstdint>
@@ -102,6 +103,7 @@ struct CheckSettings {
     std::string previewDir;            // "": no previews
     std::string againstPath;           // "": no comparison
     bool codecs = true;                // lossy round trips through ffmpeg, when it is installed
+    ProgressCallback onProgress;       // the fraction done: the pass over the file, then the round trips
 };
 
 // Throws ConfigError for an unknown system, Error for audio that cannot be read.
