@@ -12,6 +12,8 @@ packages=(
   libgtest-dev libbenchmark-dev libcpp-httplib-dev
   # test-time peers and the demo's synthesiser
   libebur128-dev sox ffmpeg fluidsynth fluid-soundfont-gm x42-plugins curl
+  # make install's man pages, and the completion script's test
+  help2man bash-completion
   # the HTML report test renders in headless Chromium
   chromium
 )
