@@ -1,17 +1,43 @@
 #include "bounce/output_writer.h"
 
+#include "bounce/error.h"
+
 #include <algorithm>
+#include <string>
 
 namespace bounce {
 
+namespace {
+
+// `message` with every `from` replaced by `to`.
+std::string replaced(std::string message, const std::string& from, const std::string& to) {
+    for (std::size_t at = 0; !from.empty() && (at = message.find(from, at)) != std::string::npos; at += to.size())
+        message.replace(at, from.size(), to);
+    return message;
+}
+
+}  // namespace
+
+// The rate: the one asked for (or the input's), where the container holds it; MP3 above
+// 48 kHz and Opus at anything but 48 kHz are converted to the nearest it does.
 OutputWriter::OutputWriter(const OutputSpec& spec, std::unique_ptr<ProgramAnalyzer> analyzer)
-    : outputRate_(spec.outputRate > 0.0 ? spec.outputRate : spec.inputRate), set_(spec.set), analyzer_(std::move(analyzer)) {
+    : outputRate_(deliverableRate(spec.container, spec.outputRate > 0.0 ? spec.outputRate : spec.inputRate)),
+      set_(spec.set),
+      analyzer_(std::move(analyzer)) {
     if (!spec.path.empty() && !spec.into) file_ = std::make_unique<AtomicOutputFile>(spec.path, spec.inputs);
     if (AtomicOutputFile* target = spec.into ? spec.into : file_.get()) {
         targetPath_ = target->targetPath();
         tempPath_ = target->tempPath();
-        writer_ = std::make_unique<SoundFileWriter>(
-            target->tempPath(), SoundFileSpec{outputRate_, spec.channels, spec.container, spec.sampleFormat, spec.bitrateKbps});
+        // An encoder that refuses the settings names the output as the user typed it, not
+        // its temporary.
+        try {
+            writer_ = std::make_unique<SoundFileWriter>(
+                tempPath_, SoundFileSpec{outputRate_, spec.channels, spec.container, spec.sampleFormat, spec.bitrateKbps});
+        } catch (const ConfigError& e) {
+            throw ConfigError(replaced(e.what(), tempPath_, targetPath_));
+        } catch (const Error& e) {
+            throw Error(replaced(e.what(), tempPath_, targetPath_));
+        }
         measureAfterDecoding_ = isLossy(spec.container) && spec.measureDecoded;
     }
     if (outputRate_ != spec.inputRate) resampler_ = std::make_unique<Resampler>(spec.inputRate, outputRate_, spec.channels);

@@ -84,7 +84,12 @@ int runProcess(const ProcessArgs& args) {
     if (!quiet())
         (streams.outputIsStandard() ? std::cerr : std::cout)
             << (streams.outputIsStandard() ? "standard output" : args.output) << ": " << frames << " frames, " << inserts.size()
-            << " insert" << (inserts.size() == 1 ? "" : "s") << ", latency " << chain.latencyFrames() << " frames compensated\n";
+            << " insert" << (inserts.size() == 1 ? "" : "s") << ", latency " << chain.latencyFrames() << " frames compensated"
+            << (writer.outputRate() != info.sampleRate
+                    ? " (at " + std::to_string(static_cast<long>(info.sampleRate)) + " Hz; written at " +
+                          std::to_string(static_cast<long>(writer.outputRate())) + " Hz, the nearest rate the format holds)"
+                    : std::string())
+            << "\n";
     return kExitOk;
 }
 

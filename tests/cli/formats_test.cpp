@@ -218,5 +218,21 @@ TEST_F(Formats, UnwritableNamesAndMismatchesAreRefusedNamingTheFile) {
     }
 }
 
+// A rate a format cannot hold is converted to the nearest it can (MP3 stops at 48 kHz);
+// what an encoder cannot hold at all is refused naming the output, not its temporary.
+TEST_F(Formats, RatesAreMadeToFitAndEncoderRefusalsNameTheOutput) {
+    writeFile(dir_ + "/hi.wav", sine(96000.0, 1.0, 997.0, -12.0, 2).view(), 96000.0, SampleFormat::Pcm24);
+    writeFile(dir_ + "/nine.wav", sine(48000.0, 0.5, 997.0, -12.0, 9).view(), 48000.0, SampleFormat::Pcm24);
+    std::ofstream(dir_ + "/none.toml") << "";
+    const auto hi = runCommand({kBounce, "process", dir_ + "/hi.wav", "-o", dir_ + "/hi.mp3", "--chain", dir_ + "/none.toml"});
+    ASSERT_EQ(hi.exitCode, 0) << hi.err;
+    EXPECT_EQ(SoundFileReader(dir_ + "/hi.mp3").info().sampleRate, 48000.0);
+    EXPECT_NEAR(static_cast<double>(SoundFileReader(dir_ + "/hi.mp3").info().frames), 48000.0, 1.0);
+    const auto nine = runCommand({kBounce, "process", dir_ + "/nine.wav", "-o", dir_ + "/nine.m4a", "--chain", dir_ + "/none.toml"});
+    EXPECT_NE(nine.exitCode, 0);
+    EXPECT_NE(nine.err.find(dir_ + "/nine.m4a: AAC cannot hold 9 channels"), std::string::npos) << nine.err;
+    EXPECT_EQ(nine.err.find(".bounce-"), std::string::npos) << "names a temporary: " << nine.err;
+}
+
 }  // namespace
 }  // namespace bounce::test
