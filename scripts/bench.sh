@@ -61,6 +61,10 @@ echo "== Mastering: 4 minutes stereo 44.1 kHz to -14 LUFS / -1 dBTP =="
 bash "$(dirname "$0")/bench_master.sh" "$build" "$work"
 
 echo
+echo "== A catalogue: 20 four-minute songs mastered in a batch =="
+bash "$(dirname "$0")/bench_batch.sh" "$build" "$work"
+
+echo
 echo "== Album: 12 songs, 45 minutes, 44.1 kHz, with the CD image =="
 bash "$(dirname "$0")/bench_album.sh" "$build" "$work"
 
