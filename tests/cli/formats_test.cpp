@@ -218,6 +218,23 @@ TEST_F(Formats, UnwritableNamesAndMismatchesAreRefusedNamingTheFile) {
     }
 }
 
+// bounce mix writes the mix and its stems in a lossless M4A (ALAC) or MP3 too.
+TEST_F(Formats, MixAndStemsInAlacAndMp3) {
+    std::ofstream(dir_ + "/session.toml") << "[[track]]\nname = \"vox\"\nfile = \"song.wav\"\n";
+    ASSERT_EQ(runCommand({kBounce, "mix", dir_ + "/session.toml", "-o", dir_ + "/mix.wav"}).exitCode, 0);
+    const std::int64_t wavFrames = SoundFileReader(dir_ + "/mix.wav").info().frames;  // the song and the session's tail
+    for (const auto& [format, extension] : {std::pair{"alac", ".m4a"}, std::pair{"mp3", ".mp3"}}) {
+        const std::string mix = dir_ + "/mix-" + format + extension;
+        const auto r =
+            runCommand({kBounce, "mix", dir_ + "/session.toml", "-o", mix, "--format", format, "--stems", dir_ + "/stems-" + format});
+        ASSERT_EQ(r.exitCode, 0) << r.err;
+        const SoundFileInfo info = SoundFileReader(mix).info();
+        EXPECT_EQ(info.format, std::string(format) == "alac" ? FileFormat::Alac : FileFormat::Mp3);
+        EXPECT_EQ(info.frames, wavFrames) << format;
+        EXPECT_TRUE(fs::exists(dir_ + "/stems-" + format + "/vox" + extension)) << r.out;
+    }
+}
+
 // A rate a format cannot hold is converted to the nearest it can (MP3 stops at 48 kHz);
 // what an encoder cannot hold at all is refused naming the output, not its temporary.
 TEST_F(Formats, RatesAreMadeToFitAndEncoderRefusalsNameTheOutput) {
