@@ -64,6 +64,12 @@ echo
 echo "== A catalogue: 20 four-minute songs mastered in a batch =="
 bash "$(dirname "$0")/bench_batch.sh" "$build" "$work"
 
+if [ -d "$build/python/bounce" ] && [ -x /usr/bin/python3 ]; then
+  echo
+  echo "== The Python module: a 5-minute stereo array =="
+  PYTHONPATH="$build/python" /usr/bin/python3 "$(dirname "$0")/bench_python.py" "$build" "$work"
+fi
+
 echo
 echo "== Album: 12 songs, 45 minutes, 44.1 kHz, with the CD image =="
 bash "$(dirname "$0")/bench_album.sh" "$build" "$work"

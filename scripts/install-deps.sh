@@ -14,6 +14,8 @@ packages=(
   libebur128-dev sox ffmpeg fluidsynth fluid-soundfont-gm x42-plugins curl
   # make install's man pages, and the completion script's test
   help2man bash-completion
+  # the Python module (import bounce) and its tests
+  pybind11-dev python3-dev python3-numpy python3-pytest
   # the HTML report test renders in headless Chromium
   chromium
 )

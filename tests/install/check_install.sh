@@ -30,6 +30,14 @@ g++ -O1 -o "$prefix/consumer-pc" "$source/tests/install/consumer.cpp" $(pkg-conf
 lufs=$("$prefix/consumer-pc" "$prefix/tone2.wav")
 near_minus_20 "$lufs" || fail "pkg-config consumer measured $lufs LUFS, not -20.0"
 
+# The Python module, from the install's site-packages (when it was built).
+site=$(find "$prefix" -type d -name bounce -path '*-packages/*' | head -1)
+if [ -n "$site" ]; then
+  PYTHONPATH=$(dirname "$site") /usr/bin/python3 -c "import bounce, numpy; assert abs(bounce.analyze(numpy.zeros((2, 48000), 'float32') + 0.1, 48000)['sample_peak_dbfs'] + 20) < 0.01" \
+    || fail "the installed Python module does not import and measure"
+  [ -f "$site/__init__.pyi" ] || fail "no type stubs in the installed module"
+fi
+
 # bash completion: commands, options from --help, and the names --format takes.
 completion=/usr/share/bash-completion/bash_completion
 if [ -f "$completion" ]; then

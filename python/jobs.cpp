@@ -1,0 +1,203 @@
+// Files and jobs for the Python module: AudioFile (streaming reads), write(), and master,
+// mix, check and album on paths (master on arrays too), each returning the report the
+// CLI's --json writes, as a dict.
+#include "bounce/album.h"
+#include "bounce/album_report.h"
+#include "bounce/analysis_report.h"
+#include "bounce/atomic_output.h"
+#include "bounce/check.h"
+#include "bounce/check_report.h"
+#include "bounce/error.h"
+#include "bounce/master.h"
+#include "bounce/master_options.h"
+#include "bounce/master_report.h"
+#include "bounce/mix_renderer.h"
+#include "bounce/output_writer.h"
+#include "bounce/session.h"
+#include "bounce/sound_file.h"
+#include "common.h"
+
+#include <pybind11/stl.h>
+
+#include <filesystem>
+
+namespace bounce::python {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A sound file read in blocks: `for block in bounce.AudioFile(path)`, or read(frames).
+class PyAudioFile {
+public:
+    explicit PyAudioFile(const std::string& path) : reader_(std::make_unique<SoundFileReader>(path)) {}
+    py::array_t<float> read(std::int64_t frames) {
+        const SoundFileInfo& info = reader_->info();
+        const auto wanted =
+            frames < 0 ? static_cast<std::size_t>(std::max<std::int64_t>(0, info.frames - position_)) : static_cast<std::size_t>(frames);
+        AudioBuffer block(info.channels, wanted);
+        const std::size_t got = withoutGil([&] { return reader_->read(block.view()); });
+        position_ += static_cast<std::int64_t>(got);
+        AudioBuffer exact(info.channels, got);
+        for (int c = 0; c < info.channels; ++c) std::copy_n(block.channel(c), got, exact.channel(c));
+        return toArray(exact);
+    }
+    void seek(std::int64_t frame) {
+        reader_->seek(frame);
+        position_ = frame;
+    }
+    const SoundFileInfo& info() const { return reader_->info(); }
+
+private:
+    std::unique_ptr<SoundFileReader> reader_;
+    std::int64_t position_ = 0;
+};
+
+// Writes an array as the CLI writes files: the format from the name (or `format`), 16 bits
+// dithered, to a temporary renamed into place; tags as bounce master takes them.
+void writeArray(const std::string& path, const py::array& array, double sampleRate, const std::string& bits, const std::string& format,
+                int bitrateKbps, const py::dict& tags) {
+    const AudioBuffer audio = toBuffer(array, "audio");
+    checkedRate(sampleRate);
+    MasterSettings tagged;
+    for (const auto& [key, value] : tags) applyMasterOption(tagged, key.cast<std::string>(), py::str(value).cast<std::string>());
+    withoutGil([&] {
+        OutputSpec spec;
+        spec.container = writableFormatForPath(path, format);
+        spec.sampleFormat = outputSampleFormat(bits, spec.container);
+        spec.bitrateKbps = bitrateKbps;
+        spec.inputRate = sampleRate;
+        spec.channels = audio.channels();
+        AtomicOutputFile file(path, {});
+        spec.into = &file;
+        OutputWriter writer(spec);
+        writer.write(audio.view());
+        writer.close();
+        if (!tagged.metadata.empty()) writeMetadata(file.tempPath(), tagged.metadata);
+        file.commit();
+        return 0;
+    });
+}
+
+// A master's settings from keyword options named as the CLI's (--codec-safe is
+// codec_safe=...): one parser for both (applyMasterOption).
+MasterSettings masterSettings(const std::string& target, const py::object& reference, const py::kwargs& options) {
+    MasterSettings s;
+    applyMasterOption(s, "target", target);
+    if (!reference.is_none()) {
+        if (py::isinstance<py::str>(reference))
+            applyMasterOption(s, "reference", reference.cast<std::string>());
+        else
+            for (const auto& r : reference) applyMasterOption(s, "reference", r.cast<std::string>());
+    }
+    for (const auto& [key, value] : options) {
+        std::string name = key.cast<std::string>();
+        std::replace(name.begin(), name.end(), '_', '-');
+        if (name == "format") {
+            s.format = value.cast<std::string>();
+            continue;
+        }
+        const std::string text =
+            py::isinstance<py::bool_>(value) ? (value.cast<bool>() ? "true" : "false") : py::str(value).cast<std::string>();
+        applyMasterOption(s, name, text);
+    }
+    s.onProgress = [](double) { checkInterrupt(); };
+    return s;
+}
+
+// bounce.master(input, output=None, target="spotify", reference=None, **options): a path
+// or an array (with sample_rate=) in; a path out, or with output=None the master comes
+// back in the dict as "audio" (float32, (channels, frames)).
+py::dict master(const py::object& input, const py::object& output, const std::string& target, const py::object& reference,
+                std::optional<double> sampleRate, const py::kwargs& options) {
+    MasterSettings s = masterSettings(target, reference, options);
+    const ScratchFolder scratch("python");
+    std::string inputPath;
+    if (py::isinstance<py::str>(input) || py::isinstance(input, py::module_::import("pathlib").attr("PurePath"))) {
+        inputPath = py::str(input).cast<std::string>();
+    } else {
+        if (!sampleRate) throw py::value_error("master() of an array needs sample_rate=");
+        inputPath = scratch.path() + "/input.wav";
+        writeArray(inputPath, input.cast<py::array>(), *sampleRate, "32f", "", 0, py::dict());
+    }
+    const bool returnAudio = output.is_none();
+    const std::string outputPath = returnAudio ? scratch.path() + "/master.wav" : py::str(output).cast<std::string>();
+    if (returnAudio && s.bits.empty()) s.bits = "32f";
+    const MasterResult result = withoutGil([&] { return masterFile(inputPath, outputPath, s); });
+    py::dict report = toPython(masterToJson(result, s));
+    if (returnAudio && !s.dryRun) {
+        report["audio"] = PyAudioFile(outputPath).read(-1);
+        report["sample_rate"] = result.output.sampleRate;
+    }
+    return report;
+}
+
+py::dict mix(const std::string& session, const py::object& output, const py::object& stems, const std::string& bits) {
+    const Session parsed = readSessionFile(session);
+    MixRenderOptions options;
+    options.outputPath = output.is_none() ? (fs::path(session).parent_path() / "mix.wav").string() : py::str(output).cast<std::string>();
+    if (!stems.is_none()) options.stemsFolder = py::str(stems).cast<std::string>();
+    options.bits = bits;
+    options.onProgress = [](double) { checkInterrupt(); };
+    const MixResult result = withoutGil([&] { return renderMix(parsed, options); });
+    py::dict report;
+    report["mix"] = toPython(analysisToJson(result.analysis));
+    report["stems"] = result.stems;
+    report["notes"] = result.notes;
+    report["latency_frames"] = result.latencyFrames;
+    return report;
+}
+
+py::dict check(const std::string& input, const py::object& against, bool codecs, const std::vector<std::string>& systems) {
+    CheckSettings s;
+    s.againstPath = against.is_none() ? std::string() : py::str(against).cast<std::string>();
+    s.codecs = codecs;
+    s.systems = systems;
+    s.onProgress = [](double) { checkInterrupt(); };
+    const CheckResult result = withoutGil([&] { return checkFile(input, s); });
+    return toPython(checkToJson(result));
+}
+
+py::dict album(const std::string& manifestPath, const std::string& outputDir, const std::string& target, const std::string& format,
+               bool cd) {
+    const AlbumManifest manifest = readAlbumManifest(manifestPath);
+    AlbumSettings s;
+    s.outputDir = outputDir;
+    s.target = target;
+    s.format = format;
+    s.cd = cd;
+    s.onProgress = [](double) { checkInterrupt(); };
+    const AlbumResult result = withoutGil([&] { return renderAlbum(manifest, s); });
+    return toPython(albumToJson(result));
+}
+
+}  // namespace
+
+void bindFilesAndJobs(py::module_& m) {
+    py::class_<PyAudioFile>(m, "AudioFile", "A sound file read in blocks (any format Bounce reads).")
+        .def(py::init<const std::string&>(), py::arg("path"))
+        .def("read", &PyAudioFile::read, py::arg("frames") = -1,
+             "Up to `frames` frames (all that are left: -1) as (channels, frames) float32")
+        .def("seek", &PyAudioFile::seek, py::arg("frame"))
+        .def_property_readonly("sample_rate", [](const PyAudioFile& f) { return f.info().sampleRate; })
+        .def_property_readonly("channels", [](const PyAudioFile& f) { return f.info().channels; })
+        .def_property_readonly("frames", [](const PyAudioFile& f) { return f.info().frames; })
+        .def_property_readonly("format", [](const PyAudioFile& f) { return f.info().formatName; })
+        .def("__enter__", [](PyAudioFile& f) -> PyAudioFile& { return f; })
+        .def("__exit__", [](PyAudioFile&, const py::args&) {});
+    m.def("write", &writeArray, py::arg("path"), py::arg("audio"), py::arg("sample_rate"), py::arg("bits") = "24", py::arg("format") = "",
+          py::arg("bitrate") = 0, py::arg("tags") = py::dict(),
+          "Writes (channels, frames) as the CLI does: format from the name (or format=), 16 bits dithered, to a temporary renamed into "
+          "place; tags as bounce master's options (title=, artist=, ...).");
+    m.def("master", &master, py::arg("input"), py::arg("output") = py::none(), py::arg("target") = "spotify",
+          py::arg("reference") = py::none(), py::kw_only(), py::arg("sample_rate") = py::none(),
+          "bounce master on a path or an array; options as the CLI's, with _ for - (lufs=-10, codec_safe='aac'). Returns the report "
+          "(the keys of --json); with output=None the master too, as 'audio' and 'sample_rate'.");
+    m.def("mix", &mix, py::arg("session"), py::arg("output") = py::none(), py::arg("stems") = py::none(), py::arg("bits") = "",
+          "bounce mix of a session file; returns the mix's analysis, the stems written and notes.");
+    m.def("check", &check, py::arg("input"), py::arg("against") = py::none(), py::arg("codecs") = true,
+          py::arg("systems") = std::vector<std::string>{}, "bounce check; returns the report (the keys of --json).");
+    m.def("album", &album, py::arg("manifest"), py::arg("output_dir"), py::arg("target") = "spotify", py::arg("format") = "wav",
+          py::arg("cd") = false, "bounce album; returns the report (the keys of --json).");
+}
+
+}  // namespace bounce::python
