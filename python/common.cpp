@@ -31,7 +31,22 @@ py::object toPython(const nlohmann::ordered_json& j) {
     }
 }
 
-AudioBuffer toBuffer(const py::array& array, const char* what) {
+namespace {
+
+// The first non-finite sample of `x`, or -1. The sum of x - x is 0 for finite samples and
+// NaN otherwise: one vectorised pass, and a search only when it failed.
+std::ptrdiff_t firstNonFinite(const float* x, std::size_t n) noexcept {
+    float sum = 0.0f;
+    for (std::size_t i = 0; i < n; ++i) sum += x[i] - x[i];
+    if (sum == 0.0f) return -1;
+    for (std::size_t i = 0; i < n; ++i)
+        if (!std::isfinite(x[i])) return static_cast<std::ptrdiff_t>(i);
+    return -1;
+}
+
+}  // namespace
+
+InputAudio::InputAudio(const py::array& array, const char* what) : keep_(array) {
     const bool f32 = py::isinstance<py::array_t<float>>(array), f64 = py::isinstance<py::array_t<double>>(array);
     if (!f32 && !f64)
         throw py::type_error(std::string(what) + " must be a float32 or float64 array (got " + py::str(array.dtype()).cast<std::string>() +
@@ -39,39 +54,53 @@ AudioBuffer toBuffer(const py::array& array, const char* what) {
     if (array.ndim() != 1 && array.ndim() != 2)
         throw py::value_error(std::string(what) + " must have shape (channels, frames) or (frames,), not " + std::to_string(array.ndim()) +
                               " dimensions");
-    const auto channels = array.ndim() == 1 ? py::ssize_t{1} : array.shape(0);
-    const auto frames = array.ndim() == 1 ? array.shape(0) : array.shape(1);
+    mono1d_ = array.ndim() == 1;
+    const auto channels = mono1d_ ? py::ssize_t{1} : array.shape(0);
+    const auto frames = mono1d_ ? array.shape(0) : array.shape(1);
     if (channels < 1 || channels > 64)
         throw py::value_error(std::string(what) + " has " + std::to_string(channels) +
                               " channels: the shape is (channels, frames), channels first, as Pedalboard takes it" +
-                              (array.ndim() == 2 && array.shape(1) <= 64 ? " (transpose it: array.T)" : ""));
-    AudioBuffer buffer(static_cast<int>(channels), static_cast<std::size_t>(frames));
-    const auto copy = [&](auto typed) {
-        for (py::ssize_t c = 0; c < channels; ++c)
-            for (py::ssize_t i = 0; i < frames; ++i) {
-                const double x = array.ndim() == 1 ? typed.template unchecked<1>()(i) : typed.template unchecked<2>()(c, i);
-                if (!std::isfinite(x))
-                    throw py::value_error(std::string(what) + " holds a non-finite sample (NaN or infinity) at frame " + std::to_string(i) +
-                                          " in channel " + std::to_string(c + 1));
-                buffer.channel(static_cast<int>(c))[i] = static_cast<float>(x);
+                              (!mono1d_ && array.shape(1) <= 64 ? " (transpose it: array.T)" : ""));
+    channels_ = static_cast<int>(channels);
+    frames_ = static_cast<std::size_t>(frames);
+    const py::ssize_t frameStride = array.strides(mono1d_ ? 0 : 1);
+    if (f32 && (frameStride == sizeof(float) || frames_ <= 1)) {
+        // float32 rows that are contiguous: the engine reads the array's own memory.
+        const auto* base = static_cast<const char*>(array.data());
+        for (int c = 0; c < channels_; ++c)
+            pointers_.push_back(reinterpret_cast<const float*>(base + (mono1d_ ? 0 : c * array.strides(0))));
+    } else {
+        copy_.resize(channels_, frames_);
+        const auto copyAs = [&](auto typed) {
+            for (int c = 0; c < channels_; ++c) {
+                float* out = copy_.channel(c);
+                for (std::size_t i = 0; i < frames_; ++i)
+                    out[i] = static_cast<float>(mono1d_ ? typed.template unchecked<1>()(static_cast<py::ssize_t>(i))
+                                                        : typed.template unchecked<2>()(c, static_cast<py::ssize_t>(i)));
             }
-    };
-    if (f32)
-        copy(py::array_t<float>::ensure(array));
-    else
-        copy(py::array_t<double>::ensure(array));
-    return buffer;
+        };
+        if (f32)
+            copyAs(py::array_t<float>::ensure(array));
+        else
+            copyAs(py::array_t<double>::ensure(array));
+        for (int c = 0; c < channels_; ++c) pointers_.push_back(copy_.channel(c));
+    }
+    for (int c = 0; c < channels_; ++c)
+        if (const std::ptrdiff_t at = firstNonFinite(pointers_[static_cast<std::size_t>(c)], frames_); at >= 0)
+            throw py::value_error(std::string(what) + " holds a non-finite sample (NaN or infinity) at frame " + std::to_string(at) +
+                                  " in channel " + std::to_string(c + 1));
 }
 
-py::array_t<float> toArray(const AudioBuffer& buffer, bool mono1d) {
-    if (mono1d && buffer.channels() == 1) {
-        py::array_t<float> out(static_cast<py::ssize_t>(buffer.frames()));
-        std::copy_n(buffer.channel(0), buffer.frames(), out.mutable_data());
-        return out;
-    }
-    py::array_t<float> out({static_cast<py::ssize_t>(buffer.channels()), static_cast<py::ssize_t>(buffer.frames())});
-    for (int c = 0; c < buffer.channels(); ++c) std::copy_n(buffer.channel(c), buffer.frames(), out.mutable_data(c, 0));
-    return out;
+py::array_t<float> newArray(int channels, std::size_t frames, bool mono1d) {
+    if (mono1d && channels == 1) return py::array_t<float>(static_cast<py::ssize_t>(frames));
+    return py::array_t<float>({static_cast<py::ssize_t>(channels), static_cast<py::ssize_t>(frames)});
+}
+
+ArrayView::ArrayView(py::array_t<float>& array) {
+    const int channels = array.ndim() == 1 ? 1 : static_cast<int>(array.shape(0));
+    const auto frames = static_cast<std::size_t>(array.ndim() == 1 ? array.shape(0) : array.shape(1));
+    for (int c = 0; c < channels; ++c) pointers_.push_back(array.ndim() == 1 ? array.mutable_data(0) : array.mutable_data(c, 0));
+    view_ = AudioView(pointers_.data(), channels, frames);
 }
 
 double checkedRate(double sampleRate) {

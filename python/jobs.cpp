@@ -30,16 +30,18 @@ namespace fs = std::filesystem;
 class PyAudioFile {
 public:
     explicit PyAudioFile(const std::string& path) : reader_(std::make_unique<SoundFileReader>(path)) {}
-    py::array_t<float> read(std::int64_t frames) {
+    // Read straight into a new array; a short read gives its first frames (a view).
+    py::object read(std::int64_t frames) {
         const SoundFileInfo& info = reader_->info();
         const auto wanted =
             frames < 0 ? static_cast<std::size_t>(std::max<std::int64_t>(0, info.frames - position_)) : static_cast<std::size_t>(frames);
-        AudioBuffer block(info.channels, wanted);
-        const std::size_t got = withoutGil([&] { return reader_->read(block.view()); });
+        py::array_t<float> out = newArray(info.channels, wanted);
+        const ArrayView target(out);
+        const AudioView view = target.view();
+        const std::size_t got = withoutGil([&] { return reader_->read(view); });
         position_ += static_cast<std::int64_t>(got);
-        AudioBuffer exact(info.channels, got);
-        for (int c = 0; c < info.channels; ++c) std::copy_n(block.channel(c), got, exact.channel(c));
-        return toArray(exact);
+        if (got == wanted) return std::move(out);
+        return out[py::make_tuple(py::slice(0, info.channels, 1), py::slice(0, static_cast<py::ssize_t>(got), 1))];
     }
     void seek(std::int64_t frame) {
         reader_->seek(frame);
@@ -56,7 +58,7 @@ private:
 // dithered, to a temporary renamed into place; tags as bounce master takes them.
 void writeArray(const std::string& path, const py::array& array, double sampleRate, const std::string& bits, const std::string& format,
                 int bitrateKbps, const py::dict& tags) {
-    const AudioBuffer audio = toBuffer(array, "audio");
+    const InputAudio audio(array, "audio");
     checkedRate(sampleRate);
     MasterSettings tagged;
     for (const auto& [key, value] : tags) applyMasterOption(tagged, key.cast<std::string>(), py::str(value).cast<std::string>());

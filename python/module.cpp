@@ -34,12 +34,12 @@ namespace {
 // ---- analysis ----
 
 py::dict analyzeArray(const py::array& array, double sampleRate) {
-    const AudioBuffer audio = toBuffer(array, "audio");
+    const InputAudio audio(array, "audio");
     checkedRate(sampleRate);
     const AnalysisResult result = withoutGil([&] {
         ProgramAnalyzer analyzer(sampleRate, audio.channels(), {}, true, true);
         for (std::size_t i = 0; i < audio.frames(); i += kBlockFrames) {
-            analyzer.addFrames(ConstAudioView(audio.view()).subView(i, std::min(kBlockFrames, audio.frames() - i)));
+            analyzer.addFrames(audio.view().subView(i, std::min(kBlockFrames, audio.frames() - i)));
             if ((i / kBlockFrames) % 64 == 63) checkInterrupt();
         }
         SoundFileInfo info;
@@ -71,7 +71,7 @@ public:
         reset();
     }
     void add(const py::array& block) {
-        const AudioBuffer audio = toBuffer(block, "block");
+        const InputAudio audio(block, "block");
         if (audio.channels() != channels_)
             throw py::value_error("block has " + std::to_string(audio.channels()) + " channels; the meter was made for " +
                                   std::to_string(channels_));
@@ -176,9 +176,11 @@ public:
     }
 
     py::array_t<float> call(const py::array& array, double sampleRate) {
-        const AudioBuffer in = toBuffer(array, "audio");
+        const InputAudio in(array, "audio");
         prepare(checkedRate(sampleRate), in.channels());
-        AudioBuffer out(in.channels(), in.frames());
+        py::array_t<float> result = newArray(in.channels(), in.frames(), in.mono1d());
+        const ArrayView target(result);
+        const AudioView out = target.view();
         withoutGil([&] {
             chain_->reset();
             std::size_t read = 0, written = 0, blocks = 0;
@@ -186,7 +188,7 @@ public:
                 *chain_, in.channels(), kBlockFrames,
                 [&](AudioView block) {
                     const std::size_t n = std::min(block.frames(), in.frames() - read);
-                    for (int c = 0; c < in.channels(); ++c) std::copy_n(in.channel(c) + read, n, block.channel(c));
+                    for (int c = 0; c < in.channels(); ++c) std::copy_n(in.view().channel(c) + read, n, block.channel(c));
                     read += n;
                     if (++blocks % 64 == 0) checkInterrupt();
                     return n;
@@ -198,18 +200,22 @@ public:
             chain_->reset();
             return 0;
         });
-        return toArray(out, array.ndim() == 1);
+        return result;
     }
 
     py::array_t<float> process(const py::array& array, double sampleRate) {
-        AudioBuffer block = toBuffer(array, "block");
-        prepare(checkedRate(sampleRate), block.channels());
+        const InputAudio in(array, "block");
+        prepare(checkedRate(sampleRate), in.channels());
+        py::array_t<float> result = newArray(in.channels(), in.frames(), in.mono1d());
+        const ArrayView target(result);
+        const AudioView out = target.view();
         withoutGil([&] {
-            for (std::size_t i = 0; i < block.frames(); i += kBlockFrames)
-                chain_->process(block.view().subView(i, std::min(kBlockFrames, block.frames() - i)));
+            for (int c = 0; c < in.channels(); ++c) std::copy_n(in.view().channel(c), in.frames(), out.channel(c));
+            for (std::size_t i = 0; i < in.frames(); i += kBlockFrames)
+                chain_->process(out.subView(i, std::min(kBlockFrames, in.frames() - i)));
             return 0;
         });
-        return toArray(block, array.ndim() == 1);
+        return result;
     }
 
     void reset() {

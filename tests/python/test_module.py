@@ -91,6 +91,11 @@ def test_chain_equals_bounce_process_bit_for_bit(tmp_path, programme):
         assert np.array_equal(ours, cli.read())
     from_toml = bounce.Chain.from_toml(str(tmp_path / "chain.toml"))
     assert np.array_equal(from_toml(programme, RATE), ours)
+    # float64 and frame-major memory are read as the same float32 samples.
+    assert np.array_equal(chain(programme.astype(np.float64), RATE), ours)
+    assert np.array_equal(chain(np.ascontiguousarray(programme.T).T, RATE), ours)
+    mono = chain(programme[0], RATE)
+    assert mono.shape == (programme.shape[1],)
     assert chain.latency > 0  # the limiter looks ahead; the call compensated it
 
 
