@@ -19,7 +19,13 @@
 
 #include <pybind11/stl.h>
 
+#include <toml++/toml.h>
+
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
 
 namespace bounce::python {
 namespace {
@@ -133,10 +139,95 @@ py::dict master(const py::object& input, const py::object& output, const std::st
     return report;
 }
 
-py::dict mix(const std::string& session, const py::object& output, const py::object& stems, const std::string& bits) {
-    const Session parsed = readSessionFile(session);
+// ---- sessions and manifests given as dicts ----
+
+toml::table tomlTable(const py::dict& dict, const std::string& where);
+
+std::unique_ptr<toml::node> tomlNode(const py::handle& value, const std::string& where) {
+    if (py::isinstance<py::bool_>(value)) return std::make_unique<toml::value<bool>>(value.cast<bool>());
+    if (py::isinstance<py::int_>(value)) return std::make_unique<toml::value<std::int64_t>>(value.cast<std::int64_t>());
+    if (py::isinstance<py::float_>(value)) return std::make_unique<toml::value<double>>(value.cast<double>());
+    if (py::isinstance<py::str>(value) || py::isinstance(value, py::module_::import("pathlib").attr("PurePath")))
+        return std::make_unique<toml::value<std::string>>(py::str(value).cast<std::string>());
+    if (py::isinstance<py::dict>(value)) return std::make_unique<toml::table>(tomlTable(value.cast<py::dict>(), where));
+    if (py::isinstance<py::list>(value) || py::isinstance<py::tuple>(value)) {
+        auto array = std::make_unique<toml::array>();
+        for (const auto& item : value) {
+            auto node = tomlNode(item, where);
+            if (auto* table = node->as_table())
+                array->push_back(std::move(*table));
+            else if (auto* inner = node->as_array())
+                array->push_back(std::move(*inner));
+            else
+                node->visit([&](auto& v) {
+                    if constexpr (toml::is_value<decltype(v)>) array->push_back(*v);
+                });
+        }
+        return array;
+    }
+    throw py::type_error(where + ": a value must be a number, a flag, a string, a dict or a list, not " +
+                         py::str(value.get_type()).cast<std::string>());
+}
+
+toml::table tomlTable(const py::dict& dict, const std::string& where) {
+    toml::table table;
+    for (const auto& [key, value] : dict) {
+        const std::string name = py::str(key).cast<std::string>();
+        auto node = tomlNode(value, where + "." + name);
+        node->visit([&](auto& v) { table.insert_or_assign(name, std::move(v)); });
+    }
+    return table;
+}
+
+// A session or album manifest given as a dict: written as TOML to a hidden file in the
+// current folder (so that relative file names mean what they mean to the caller), read by
+// the one parser the CLI uses, and removed. Errors name "the session dict" and its key,
+// not the file's line.
+class TomlFromDict {
+public:
+    TomlFromDict(const py::dict& dict, const std::string& what) : what_(what) {
+        std::string pattern = ".bounce-" + what + "-XXXXXX.toml";
+        const int fd = ::mkstemps(pattern.data(), 5);
+        if (fd < 0) throw Error("cannot write the " + what + " dict in the current folder");
+        ::close(fd);
+        file_ = std::make_unique<ScratchPath>(fs::absolute(pattern).string());
+        std::ostringstream text;
+        text << tomlTable(dict, what);
+        std::ofstream(file_->path()) << text.str() << "\n";
+    }
+    const std::string& path() const { return file_->path(); }
+    // The parser's "FILE:LINE: message" as "the session dict: message".
+    [[noreturn]] void rethrow(const ConfigError& e) const {
+        std::string message = e.what();
+        if (message.rfind(path(), 0) == 0) {
+            const auto colon = message.find(": ", path().size());
+            message = "the " + what_ + " dict: " + (colon == std::string::npos ? message : message.substr(colon + 2));
+        }
+        throw ConfigError(message);
+    }
+
+private:
+    std::string what_;
+    std::unique_ptr<ScratchPath> file_;
+};
+
+template <typename Read>
+auto readFromPathOrDict(const py::object& given, const std::string& what, Read read) {
+    if (!py::isinstance<py::dict>(given)) return read(py::str(given).cast<std::string>());
+    const TomlFromDict file(given.cast<py::dict>(), what);
+    try {
+        return read(file.path());
+    } catch (const ConfigError& e) {
+        file.rethrow(e);
+    }
+}
+
+py::dict mix(const py::object& session, const py::object& output, const py::object& stems, const std::string& bits) {
+    const Session parsed = readFromPathOrDict(session, "session", [](const std::string& path) { return readSessionFile(path); });
+    const std::string folder =
+        py::isinstance<py::dict>(session) ? "." : fs::path(py::str(session).cast<std::string>()).parent_path().string();
     MixRenderOptions options;
-    options.outputPath = output.is_none() ? (fs::path(session).parent_path() / "mix.wav").string() : py::str(output).cast<std::string>();
+    options.outputPath = output.is_none() ? (fs::path(folder) / "mix.wav").string() : py::str(output).cast<std::string>();
     if (!stems.is_none()) options.stemsFolder = py::str(stems).cast<std::string>();
     options.bits = bits;
     options.onProgress = [](double) { checkInterrupt(); };
@@ -159,9 +250,10 @@ py::dict check(const std::string& input, const py::object& against, bool codecs,
     return toPython(checkToJson(result));
 }
 
-py::dict album(const std::string& manifestPath, const std::string& outputDir, const std::string& target, const std::string& format,
+py::dict album(const py::object& manifestGiven, const std::string& outputDir, const std::string& target, const std::string& format,
                bool cd) {
-    const AlbumManifest manifest = readAlbumManifest(manifestPath);
+    const AlbumManifest manifest =
+        readFromPathOrDict(manifestGiven, "album", [](const std::string& path) { return readAlbumManifest(path); });
     AlbumSettings s;
     s.outputDir = outputDir;
     s.target = target;
@@ -195,11 +287,12 @@ void bindFilesAndJobs(py::module_& m) {
           "bounce master on a path or an array; options as the CLI's, with _ for - (lufs=-10, codec_safe='aac'). Returns the report "
           "(the keys of --json); with output=None the master too, as 'audio' and 'sample_rate'.");
     m.def("mix", &mix, py::arg("session"), py::arg("output") = py::none(), py::arg("stems") = py::none(), py::arg("bits") = "",
-          "bounce mix of a session file; returns the mix's analysis, the stems written and notes.");
+          "bounce mix of a session file, or of a dict with its tables (relative file names from the current folder); returns the mix's "
+          "analysis, the stems written and notes.");
     m.def("check", &check, py::arg("input"), py::arg("against") = py::none(), py::arg("codecs") = true,
           py::arg("systems") = std::vector<std::string>{}, "bounce check; returns the report (the keys of --json).");
     m.def("album", &album, py::arg("manifest"), py::arg("output_dir"), py::arg("target") = "spotify", py::arg("format") = "wav",
-          py::arg("cd") = false, "bounce album; returns the report (the keys of --json).");
+          py::arg("cd") = false, "bounce album of a manifest file or dict; returns the report (the keys of --json).");
 }
 
 }  // namespace bounce::python

@@ -222,3 +222,32 @@ def test_ctrl_c_stops_a_long_master_and_leaves_nothing(tmp_path, programme):
     assert not (tmp_path / "m.wav").exists()
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == [], "a temporary was left"
     assert set(glob.glob(f"{tempfile.gettempdir()}/bounce-python-*")) == before
+
+
+def test_sessions_and_manifests_as_dicts(tmp_path, programme, monkeypatch):
+    write_float(tmp_path / "vox.wav", programme)
+    monkeypatch.chdir(tmp_path)  # relative names in a dict are the caller's
+    session = {"tail_s": 1.0, "track": [{"name": "vox", "file": "vox.wav", "gain_db": -3.0}]}
+    from_dict = bounce.mix(session, "dict.wav")
+    (tmp_path / "s.toml").write_text('tail_s = 1.0\n[[track]]\nname = "vox"\nfile = "vox.wav"\ngain_db = -3.0\n')
+    run_cli("mix", tmp_path / "s.toml", "-o", tmp_path / "file.wav")
+    assert (tmp_path / "dict.wav").read_bytes() == (tmp_path / "file.wav").read_bytes()
+    assert from_dict["mix"]["integrated_lufs"] is not None
+    with pytest.raises(ValueError, match="^the session dict: .*unknown key 'gian_db'"):
+        bounce.mix({"track": [{"name": "vox", "file": "vox.wav", "gian_db": 1}]}, "x.wav")
+    made = bounce.album({"title": "A", "artist": "B", "track": [{"file": "vox.wav", "title": "One"}]}, "out")
+    assert Path(made["tracks"][0]["file"]).exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".bounce-")] == [], "the dict's TOML was left behind"
+
+
+def test_parameters_seek_and_meter_reset(tmp_path, programme):
+    keys = {p["key"]: p for p in bounce.processor_parameters("compressor")}
+    assert keys["ratio"]["min"] == 1 and keys["ratio"]["max"] == 100 and keys["threshold_db"]["unit"] == "dBFS"
+    path = write_float(tmp_path / "p.wav", programme)
+    with bounce.AudioFile(str(path)) as f:
+        f.seek(1000)
+        assert np.array_equal(f.read(500), programme[:, 1000:1500])
+    meter = bounce.LoudnessMeter(RATE, 2)
+    meter.add(programme)
+    meter.reset()
+    assert meter.momentary_lufs is None and meter.readings()["integrated_lufs"] is None
