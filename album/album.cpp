@@ -242,6 +242,7 @@ struct AlbumFormat {
     SampleFormat sampleFormat = SampleFormat::Pcm24;  // Float32 for lossy files: the encoder takes the float render
     double rate = 0.0;
     int bitrateKbps = 0;  // MP3 and AAC; 0: the format's default
+    int vbrQuality = -1;  // MP3: LAME's VBR scale
 };
 
 // The target, ceiling, container, bits and rate: CD's with --cd, else the target's, else
@@ -257,6 +258,7 @@ AlbumFormat resolveAlbumFormat(const AlbumManifest& manifest, const AlbumSetting
     f.container = outputFormatNamed(settings.format);
     f.sampleFormat = outputSampleFormat(bits, f.container);
     f.bitrateKbps = settings.bitrateKbps;
+    f.vbrQuality = settings.vbrQuality;
     if (f.bitrateKbps > 0 && f.container != FileFormat::Mp3 && f.container != FileFormat::Aac)
         throw ConfigError("--bitrate applies to mp3 and aac albums, not " + settings.format);
     f.rate = settings.cd                ? kCdRate
@@ -522,6 +524,7 @@ private:
         spec.sampleFormat = sampleFormat;
         spec.dither = dither;
         spec.bitrateKbps = container == format_.container ? format_.bitrateKbps : 0;
+        spec.vbrQuality = container == format_.container ? format_.vbrQuality : -1;
         spec.blockFrames = kBlock;
         return std::make_unique<OutputWriter>(spec, measure ? std::make_unique<ProgramAnalyzer>(format_.rate, 2) : nullptr);
     }

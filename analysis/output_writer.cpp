@@ -32,7 +32,7 @@ OutputWriter::OutputWriter(const OutputSpec& spec, std::unique_ptr<ProgramAnalyz
         // its temporary.
         try {
             writer_ = std::make_unique<SoundFileWriter>(
-                tempPath_, SoundFileSpec{outputRate_, spec.channels, spec.container, spec.sampleFormat, spec.bitrateKbps});
+                tempPath_, SoundFileSpec{outputRate_, spec.channels, spec.container, spec.sampleFormat, spec.bitrateKbps, spec.vbrQuality});
         } catch (const ConfigError& e) {
             throw ConfigError(replaced(e.what(), tempPath_, targetPath_));
         } catch (const Error& e) {

@@ -454,6 +454,19 @@ namespace {
 void setBitrate(SNDFILE* file, const SoundFileSpec& spec, const std::string& path) {
     if (spec.format != FileFormat::Mp3) {
         if (spec.bitrateKbps > 0 && isLossy(spec.format)) throw ConfigError("--bitrate applies to MP3 and AAC outputs, not " + path);
+        if (spec.vbrQuality >= 0) throw ConfigError("--quality is LAME's VBR scale, for MP3 outputs, not " + path);
+        return;
+    }
+    if (spec.vbrQuality >= 0) {
+        // Variable bit rate: libsndfile's level is LAME's V scale over 10 (V2 is 0.2; the
+        // tests hold it to ffmpeg's libmp3lame -q:a 2 on the same file).
+        if (spec.bitrateKbps > 0) throw ConfigError("--bitrate and --quality: give one (a constant bit rate, or LAME's VBR scale)");
+        if (spec.vbrQuality > 9) throw ConfigError("--quality must be 0 (best) to 9 (got " + std::to_string(spec.vbrQuality) + ")");
+        int mode = SF_BITRATE_MODE_VARIABLE;
+        sf_command(file, SFC_SET_BITRATE_MODE, &mode, sizeof mode);
+        double level = spec.vbrQuality / 10.0;
+        if (sf_command(file, SFC_SET_COMPRESSION_LEVEL, &level, sizeof level) != SF_TRUE)
+            throw Error(path + ": cannot set the MP3 quality");
         return;
     }
     const int kbps = spec.bitrateKbps > 0 ? spec.bitrateKbps : kDefaultMp3Kbps;
@@ -470,6 +483,8 @@ SoundFileWriter::SoundFileWriter(const std::string& path, const SoundFileSpec& s
     if (spec.channels <= 0) throw Error(path + ": cannot write a file with no channels");
     if (!(spec.sampleRate > 0.0)) throw Error(path + ": invalid sample rate");
     const bool mpeg4 = spec.format == FileFormat::Aac || spec.format == FileFormat::Alac;
+    if (mpeg4 && spec.vbrQuality >= 0) throw ConfigError("--quality is LAME's VBR scale, for MP3 outputs, not " + path);
+    if (spec.format == FileFormat::Alac && spec.bitrateKbps > 0) throw ConfigError("--bitrate applies to MP3 and AAC outputs, not " + path);
     SF_INFO sfInfo{};
     if (!mpeg4) {
         sfInfo.samplerate = static_cast<int>(spec.sampleRate);

@@ -13,7 +13,7 @@ namespace {
 
 struct AlbumArgs {
     std::string manifest, outputDir, target = "spotify", loudness = "album", format = "wav", bits, jsonPath;
-    int bitrateKbps = 0;
+    int bitrateKbps = 0, vbrQuality = -1;
     std::optional<double> lufs, ceiling;
     bool cd = false;
 };
@@ -29,6 +29,7 @@ int runAlbum(const AlbumArgs& a) {
     s.cd = a.cd;
     s.format = a.format;
     s.bitrateKbps = a.bitrateKbps;
+    s.vbrQuality = a.vbrQuality;
     s.onProgress = terminalProgress("album");
     s.bits = a.bits;
     const AlbumResult result = renderAlbum(manifest, s);
@@ -64,6 +65,8 @@ std::function<int()> addAlbumCommand(CLI::App& app) {
         ->check(CLI::IsMember(outputFormatChoices(), CLI::ignore_case));
     cmd->add_option("--bitrate", a->bitrateKbps, "kbit/s of MP3 or AAC files (default 320 for MP3, 256 for AAC)")
         ->check(CLI::Range(32, 512));
+    cmd->add_option("--quality", a->vbrQuality, "MP3 files at a variable bit rate: LAME's scale, 0 (best) to 9, instead of --bitrate")
+        ->check(CLI::Range(0, 9));
     cmd->add_option("--bits", a->bits, "16, 24 or 32f (default: the target's, else 24; 16 is dithered)")
         ->check(CLI::IsMember(outputBitsChoices()));
     cmd->add_option("--json", a->jsonPath, "Write the album report as JSON");

@@ -165,6 +165,7 @@ std::function<int()> addMasterCommand(CLI::App& app) {
     option("dither", "tpdf, shaped or none, at 16 bits (default tpdf)");
     option("rate", "Output sample rate in Hz");
     option("bitrate", "kbit/s of an MP3 or AAC master (default 320 for MP3, 256 for AAC; measured decoded)");
+    option("quality", "An MP3 master at a variable bit rate: LAME's scale, 0 (best) to 9, instead of --bitrate");
     option("title", "Title");
     option("artist", "Artist");
     option("album", "Album");

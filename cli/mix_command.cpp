@@ -26,6 +26,7 @@ struct MixArgs {
     std::string format;
     std::string bits;
     int bitrateKbps = 0;
+    int vbrQuality = -1;
 };
 
 std::string formatted(std::optional<double> v, const char* unit) {
@@ -45,6 +46,7 @@ int runMix(const MixArgs& args) {
     }
     options.format = args.format;
     options.bitrateKbps = args.bitrateKbps;
+    options.vbrQuality = args.vbrQuality;
     writableFormatForPath(options.outputPath, args.format);  // refused before any work
     options.stemsFolder = args.stems;
     options.startSeconds = args.start;
@@ -86,6 +88,8 @@ std::function<int()> addMixCommand(CLI::App& app) {
         ->check(CLI::IsMember(outputFormatChoices(), CLI::ignore_case));
     cmd->add_option("--bitrate", args->bitrateKbps, "kbit/s of MP3 or AAC output (default 320 for MP3, 256 for AAC)")
         ->check(CLI::Range(32, 512));
+    cmd->add_option("--quality", args->vbrQuality, "MP3 at a variable bit rate: LAME's scale, 0 (best) to 9, instead of --bitrate")
+        ->check(CLI::Range(0, 9));
     cmd->add_option("--bits", args->bits, "16 (dithered), 24 or 32f; default: the session's [master] bits")
         ->check(CLI::IsMember(outputBitsChoices()));
     return [args] { return runMix(*args); };

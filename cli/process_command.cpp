@@ -23,6 +23,7 @@ struct ProcessArgs {
     std::string dither = "tpdf";
     std::string format;
     int bitrateKbps = 0;
+    int vbrQuality = -1;
 };
 
 // Without --bits: float, or 24 bits where the container holds integers only (FLAC, ALAC).
@@ -61,6 +62,7 @@ int runProcess(const ProcessArgs& args) {
     spec.channels = info.channels;
     spec.container = container;
     spec.bitrateKbps = args.bitrateKbps;
+    spec.vbrQuality = args.vbrQuality;
     spec.sampleFormat = sampleFormatFor(args.bits, spec.container);
     spec.dither = args.dither == "shaped" ? DitherType::NoiseShaped : args.dither == "none" ? DitherType::None : DitherType::Tpdf;
     OutputWriter writer(spec);
@@ -104,6 +106,8 @@ std::function<int()> addProcessCommand(CLI::App& app) {
         ->check(CLI::IsMember(outputFormatChoices(), CLI::ignore_case));
     cmd->add_option("--bitrate", args->bitrateKbps, "kbit/s of MP3 or AAC output (default 320 for MP3, 256 for AAC)")
         ->check(CLI::Range(32, 512));
+    cmd->add_option("--quality", args->vbrQuality, "MP3 at a variable bit rate: LAME's scale, 0 (best) to 9, instead of --bitrate")
+        ->check(CLI::Range(0, 9));
     cmd->add_option("--chain", args->chainPath, "Chain file of [[insert]] tables")->required();
     cmd->add_option("--bits", args->bits, "Output sample format: 16 (dithered), 24 or 32f (default 32f; 24 for FLAC and ALAC)")
         ->check(CLI::IsMember(outputBitsChoices()));

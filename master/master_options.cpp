@@ -63,9 +63,9 @@ bool flag(const std::string& name, const std::string& value) {
 }  // namespace
 
 const std::vector<std::string>& masterOptionNames() {
-    static const std::vector<std::string> names = {"target",     "lufs",   "ceiling",   "style", "intensity", "rate",   "bits",   "dither",
-                                                   "title",      "artist", "album",     "date",  "isrc",      "genre",  "track",  "artwork",
-                                                   "codec-safe", "set",    "reference", "match", "dry-run",   "strict", "bitrate"};
+    static const std::vector<std::string> names = {
+        "target", "lufs",  "ceiling", "style",   "intensity",  "rate", "bits",      "dither", "title",   "artist", "album",   "date",
+        "isrc",   "genre", "track",   "artwork", "codec-safe", "set",  "reference", "match",  "dry-run", "strict", "bitrate", "quality"};
     return names;
 }
 
@@ -98,6 +98,8 @@ void applyMasterOption(MasterSettings& s, const std::string& name, const std::st
         if (std::find(outputBitsChoices().begin(), outputBitsChoices().end(), value) == outputBitsChoices().end())
             fail(name, "must be 16, 24 or 32f", value);
         s.bits = value;
+    } else if (name == "quality") {
+        s.vbrQuality = static_cast<int>(number(name, value, 0.0, 9.0));
     } else if (name == "bitrate") {
         s.bitrateKbps = static_cast<int>(number(name, value, 32.0, 512.0));
     } else if (name == "dither") {

@@ -623,6 +623,7 @@ struct Delivery {
     SampleFormat format = SampleFormat::Pcm24;
     DitherType dither = DitherType::Tpdf;
     int bitrateKbps = 0;
+    int vbrQuality = -1;
 };
 
 PassResult renderPass(const std::string& input, Chain& chain, const Delivery& delivered, AtomicOutputFile* into, bool profileOutput,
@@ -639,6 +640,7 @@ PassResult renderPass(const std::string& input, Chain& chain, const Delivery& de
     spec.sampleFormat = delivered.format;
     spec.dither = delivered.dither;
     spec.bitrateKbps = delivered.bitrateKbps;
+    spec.vbrQuality = delivered.vbrQuality;
     spec.blockFrames = kBlockFrames;
     // A lossy pass is measured before the encoder (stable from pass to pass, so that the
     // loop converges as for a lossless file); the decoded file is measured after the loop.
@@ -890,6 +892,7 @@ Delivery resolveDelivery(const MasterSettings& settings, const LoudnessTarget& t
     const std::string bits = !settings.bits.empty() ? settings.bits : !target.bits.empty() ? target.bits : "24";
     d.container = writableFormatForPath(outputPath, settings.format);
     d.bitrateKbps = settings.bitrateKbps;
+    d.vbrQuality = settings.vbrQuality;
     if (isLossy(d.container)) {
         // The encoder takes the float render: no word length, no dither. A rate it cannot
         // hold (MP3 above 48 kHz) becomes the nearest it can, unless asked for explicitly.
@@ -902,6 +905,7 @@ Delivery resolveDelivery(const MasterSettings& settings, const LoudnessTarget& t
         return d;
     }
     if (settings.bitrateKbps > 0) throw ConfigError("--bitrate applies to MP3 and AAC masters, not " + outputPath);
+    if (settings.vbrQuality >= 0) throw ConfigError("--quality is LAME's VBR scale, for MP3 masters, not " + outputPath);
     d.format = outputSampleFormat(bits, d.container);
     d.dither = settings.dither == "shaped" ? DitherType::NoiseShaped : settings.dither == "none" ? DitherType::None : DitherType::Tpdf;
     return d;
@@ -1103,6 +1107,18 @@ void runClosedLoop(LoudnessLoop& loop, const MasterSettings& settings, const Del
     result.codecLoweringDb = codecLoweringDb;
 }
 
+// A lossy master's codec settings, and whether its measurement is of the decoded file.
+void describeLossyDelivery(const Delivery& delivery, bool decoded, MasterResult& result) {
+    if (!isLossy(delivery.container)) return;
+    result.vbrQuality = delivery.vbrQuality;
+    result.bitrateKbps = delivery.vbrQuality >= 0                ? 0
+                         : delivery.bitrateKbps > 0              ? delivery.bitrateKbps
+                         : delivery.container == FileFormat::Mp3 ? kDefaultMp3Kbps
+                         : delivery.container == FileFormat::Aac ? kDefaultAacKbps
+                                                                 : 0;
+    result.measuredDecoded = decoded;
+}
+
 // The delivered file against the references.
 void compareWithReferences(const SpectrumProfile& outputProfile, const SpectrumProfile& referenceProfile,
                            const std::vector<SpectrumProfile>& profiles, MasterResult& result) {
@@ -1169,13 +1185,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     result.gainDb = loop.renderedGain;
     result.output = loop.decoded ? *loop.decoded : pass.output;  // a lossy file: as decoded
     result.output.path = settings.dryRun ? std::string() : outputPath;
-    if (isLossy(delivery.container)) {
-        result.bitrateKbps = delivery.bitrateKbps > 0                ? delivery.bitrateKbps
-                             : delivery.container == FileFormat::Mp3 ? kDefaultMp3Kbps
-                             : delivery.container == FileFormat::Aac ? kDefaultAacKbps
-                                                                     : 0;
-        result.measuredDecoded = loop.decoded.has_value();
-    }
+    describeLossyDelivery(delivery, loop.decoded.has_value(), result);
     result.stages = std::move(loop.renderedStages);
     describeStages(result, loop.renderedCeiling, info, delivery.rate, delivery.format, delivery.dither, pass);
     result.playback = platformPlayback(result.output);

@@ -33,6 +33,7 @@ std::unique_ptr<OutputWriter> openOutput(const std::string& path, const std::vec
     spec.container = writableFormatForPath(path, options.format);
     spec.sampleFormat = outputSampleFormat(bits, spec.container);
     spec.bitrateKbps = options.bitrateKbps;
+    spec.vbrQuality = options.vbrQuality;
     spec.inputRate = sessionRate;
     spec.outputRate = outputRate;
     return std::make_unique<OutputWriter>(spec, analyse ? std::make_unique<ProgramAnalyzer>(outputRate, 2) : nullptr);

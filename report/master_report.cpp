@@ -54,6 +54,7 @@ nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings&
         {"warnings", r.warnings},
     };
     if (r.bitrateKbps > 0) json["output_bitrate_kbps"] = r.bitrateKbps;
+    if (r.vbrQuality >= 0) json["output_vbr_quality"] = r.vbrQuality;
     if (!r.codecChecks.empty()) {
         nlohmann::ordered_json codecs = nlohmann::ordered_json::array();
         for (const auto& c : r.codecChecks)
@@ -155,6 +156,7 @@ std::string masterSummary(const MasterResult& r, bool dryRun) {
         if (r.measuredDecoded) {
             out << " (";
             if (r.bitrateKbps > 0) out << r.bitrateKbps << " kbit/s; ";
+            if (r.vbrQuality >= 0) out << "VBR V" << r.vbrQuality << "; ";
             out << "loudness and true peak measured on the decoded file)";
         }
         out << "\n";

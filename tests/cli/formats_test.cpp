@@ -172,6 +172,32 @@ TEST_F(Formats, ReadsPeersM4aAndWritesTheBitrateAskedFor) {
     }
 }
 
+// --quality is LAME's VBR scale: V2 from Bounce averages what ffmpeg's libmp3lame -q:a 2
+// gives on the same file; it is for MP3 only, and not with --bitrate.
+TEST_F(Formats, QualityIsLamesVbrScale) {
+    if (!haveTool("ffmpeg") || !haveTool("ffprobe")) GTEST_SKIP() << "ffmpeg missing";
+    std::ofstream(dir_ + "/none.toml") << "";
+    const std::string song = dir_ + "/reference.wav";
+    const auto ours = runCommand({kBounce, "process", song, "-o", dir_ + "/v2.mp3", "--chain", dir_ + "/none.toml", "--quality", "2"});
+    ASSERT_EQ(ours.exitCode, 0) << ours.err;
+    ASSERT_EQ(runCommand({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", song, "-c:a", "libmp3lame", "-q:a", "2", dir_ + "/lame-v2.mp3"})
+                  .exitCode,
+              0);
+    const auto bitrate = [](const std::string& path) {
+        return std::stod(ffprobe({"-show_entries", "format=bit_rate", "-of", "csv=p=0", path}));
+    };
+    EXPECT_NEAR(bitrate(dir_ + "/v2.mp3"), bitrate(dir_ + "/lame-v2.mp3"), 0.03 * bitrate(dir_ + "/lame-v2.mp3"));
+    const auto aac = runCommand({kBounce, "process", song, "-o", dir_ + "/q.m4a", "--chain", dir_ + "/none.toml", "--quality", "2"});
+    EXPECT_EQ(aac.exitCode, 2) << aac.err;
+    const auto both =
+        runCommand({kBounce, "process", song, "-o", dir_ + "/q.mp3", "--chain", dir_ + "/none.toml", "--quality", "2", "--bitrate", "128"});
+    EXPECT_EQ(both.exitCode, 2) << both.err;
+    const auto master = runCommand({kBounce, "master", song, "-o", dir_ + "/m.mp3", "--quality", "0", "--json", dir_ + "/m.json"});
+    ASSERT_EQ(master.exitCode, 0) << master.err;
+    std::ifstream json(dir_ + "/m.json");
+    EXPECT_EQ(nlohmann::json::parse(json).at("output_vbr_quality"), 0);
+}
+
 // A cut M4A is measured as far as it decodes, with a warning; one whose index is gone, or
 // text named .m4a, is refused naming the file (exit 1).
 TEST_F(Formats, DamagedM4aIsReadAsFarAsItGoesOrRefused) {

@@ -61,6 +61,7 @@ struct AlbumSettings {
     bool cd = false;              // also a Red Book image: 44.1 kHz, 16 bits, dithered, and a CUE sheet
     std::string format = "wav";   // per-track and continuous files: one of outputFormatChoices()
     int bitrateKbps = 0;          // mp3 and aac; 0: the format's default
+    int vbrQuality = -1;          // mp3: LAME's VBR scale 0..9; -1: constant bit rate
     ProgressCallback onProgress;  // the fraction done: mastering the songs (90 %), then the files
     std::string bits;             // "16", "24", "32f"; "": the target's, else 24
 };

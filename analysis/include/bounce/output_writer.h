@@ -34,6 +34,7 @@ struct OutputSpec {
     FileFormat container = FileFormat::Wav;
     SampleFormat sampleFormat = SampleFormat::Float32;  // lossy containers: ignored (they take float)
     int bitrateKbps = 0;                                // lossy containers; 0: the format's default
+    int vbrQuality = -1;                                // MP3: LAME's V scale 0..9; -1: constant bit rate
     // A lossy file is measured as a listener hears it, decoded (encoders move peaks and, a
     // little, loudness); false: as it went into the encoder (bounce master's passes, which
     // measure the decoded file once they have converged).

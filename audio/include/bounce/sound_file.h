@@ -103,6 +103,7 @@ struct SoundFileSpec {
     FileFormat format = FileFormat::Wav;
     SampleFormat sampleFormat = SampleFormat::Pcm24;  // lossy formats: ignored (they take float)
     int bitrateKbps = 0;                              // lossy formats; 0: the format's default
+    int vbrQuality = -1;                              // MP3: LAME's VBR scale, 0 (best) .. 9; -1: constant bit rate
 };
 
 // Picks the container from a file name's extension (.wav .w64 .aif/.aiff .flac .opus/.ogg

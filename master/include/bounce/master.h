@@ -104,6 +104,7 @@ struct MasterSettings {
     std::string dither = "tpdf";         // tpdf or shaped (only when reducing to 16/24 bits)
     std::string format;                  // one of outputFormatChoices(); "": from the output's name
     int bitrateKbps = 0;                 // MP3 and AAC masters; 0: the format's default (320, 256)
+    int vbrQuality = -1;                 // MP3 masters: LAME's VBR scale 0 (best) .. 9; -1: constant bit rate
     bool verbose = false;                // each phase's time and each pass's loudness, peak and limiting on stderr
     double maxLimiterReductionDb = 8.0;  // beyond this the target is called unreachable
     bool strict = false;                 // unreachable: fail instead of doing it anyway
@@ -150,6 +151,7 @@ struct MasterResult {
     // Lossy deliveries (MP3, AAC, Opus, Vorbis): the codec's bit rate, and `output` was
     // measured on the decoded file (not on a dry run, which writes nothing).
     int bitrateKbps = 0;
+    int vbrQuality = -1;  // an MP3 at LAME's VBR scale (bitrateKbps 0)
     bool measuredDecoded = false;
     double targetLufs = 0.0, ceilingDbtp = 0.0;
     double gainDb = 0.0;  // the make-up gain before the chain

@@ -29,6 +29,7 @@ struct MixRenderOptions {
     std::string bits;                  // "16", "24", "32f"; empty: the session's [master] bits
     std::string format;                // outputFormatChoices(); empty: from outputPath's name
     int bitrateKbps = 0;               // MP3 and AAC outputs; 0: the format's default
+    int vbrQuality = -1;               // MP3: LAME's VBR scale 0..9; -1: constant bit rate
     ProgressCallback onProgress;       // the fraction rendered
     // The longest mix rendered: a track placed (or a header claiming a length) beyond it is
     // an error, not an endless render. 24 hours unless asked for more.
