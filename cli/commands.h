@@ -117,5 +117,6 @@ std::function<int()> addAlbumCommand(CLI::App& app);
 std::function<int()> addCheckCommand(CLI::App& app);
 std::function<int()> addAutomixCommand(CLI::App& app);
 std::function<int()> addServeCommand(CLI::App& app);
+std::function<int()> addPluginsCommand(CLI::App& app);
 
 }  // namespace bounce::cli

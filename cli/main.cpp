@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
     const auto runCheck = addCheckCommand(app);
     const auto runAutomix = addAutomixCommand(app);
     const auto runServe = addServeCommand(app);
+    const auto runPlugins = addPluginsCommand(app);
     // -q / -v before or after the command's name (fallthrough: a subcommand passes options
     // it does not know to the app).
     bool quietFlag = false, verboseFlag = false;
@@ -60,7 +61,8 @@ int main(int argc, char** argv) {
                                                                                                                   {"album", &runAlbum},
                                                                                                                   {"check", &runCheck},
                                                                                                                   {"automix", &runAutomix},
-                                                                                                                  {"serve", &runServe}})
+                                                                                                                  {"serve", &runServe},
+                                                                                                                  {"plugins", &runPlugins}})
             if (app.got_subcommand(name)) {
                 code = (*run)();
                 if (verbose())

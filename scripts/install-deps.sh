@@ -7,11 +7,11 @@ packages=(
   build-essential cmake pkg-config python3 clang-format
   # the fuzz targets: clang and its libFuzzer runtime
   clang libclang-rt-14-dev
-  libsndfile1-dev libsoxr-dev libfftw3-dev libavformat-dev libavcodec-dev libavutil-dev
+  libsndfile1-dev libsoxr-dev libfftw3-dev libavformat-dev libavcodec-dev libavutil-dev liblilv-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev librubberband-dev libtag1-dev
   libgtest-dev libbenchmark-dev libcpp-httplib-dev
   # test-time peers and the demo's synthesiser
-  libebur128-dev sox ffmpeg fluidsynth fluid-soundfont-gm x42-plugins curl
+  libebur128-dev sox ffmpeg fluidsynth fluid-soundfont-gm x42-plugins lsp-plugins-lv2 lilv-utils curl
   # make install's man pages, and the completion script's test
   help2man bash-completion
   # the Python module (import bounce) and its tests
