@@ -370,6 +370,21 @@ const std::vector<std::string>& outputFormatChoices() {
     return names;
 }
 
+std::string mediaTypeFor(FileFormat format) {
+    switch (format) {
+    case FileFormat::Wav:
+    case FileFormat::Rf64: return "audio/wav";
+    case FileFormat::Aiff: return "audio/aiff";
+    case FileFormat::Flac: return "audio/flac";
+    case FileFormat::Mp3: return "audio/mpeg";
+    case FileFormat::Aac:
+    case FileFormat::Alac: return "audio/mp4";
+    case FileFormat::Opus:
+    case FileFormat::Ogg: return "audio/ogg";
+    default: return "application/octet-stream";
+    }
+}
+
 std::string extensionFor(FileFormat format) {
     if (format == FileFormat::Rf64) return ".wav";
     for (const auto& f : kOutputFormats)

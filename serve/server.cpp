@@ -2,6 +2,7 @@
 
 #include "bounce/check.h"
 #include "bounce/error.h"
+#include "bounce/sound_file.h"
 
 #include "access.h"
 #include "guarded_server.h"
@@ -84,7 +85,7 @@ void addDownloadRoutes(httplib::Server& server, JobService& jobs) {
         if (!jobs.exists(id)) return sendError(res, 404, "no such job");
         const Json state = jobs.readState(id);
         const std::string name = state.value("master", std::string("master.wav"));
-        const std::string type = name.ends_with(".flac") ? "audio/flac" : name.ends_with(".aiff") ? "audio/aiff" : "audio/wav";
+        const std::string type = mediaTypeFor(fileFormatForPath(name));
         // Named after the upload ("My Mix.master.wav"; the name holds only safe characters).
         res.set_header("Content-Disposition", "attachment; filename=\"" + state.value("download", name) + "\"");
         download(id, name, type, res);

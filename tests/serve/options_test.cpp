@@ -70,6 +70,22 @@ TEST_F(Serve, EveryMasterOptionWorksAndTheReportsNameTheClientsFiles) {
     EXPECT_EQ(jobs[0]["id"], id);
 }
 
+// A lossy delivery through the service: the master is an MP3, served as audio/mpeg and
+// named so, measured decoded like bounce master's.
+TEST_F(Serve, AnMp3MasterIsServedAsOne) {
+    const std::string id = submitOk(
+        client(), {{"file", slurp(dir_ + "/mix.wav"), "Song.wav", "audio/wav"}, {"format", "mp3", "", ""}, {"bitrate", "192", "", ""}});
+    ASSERT_FALSE(id.empty());
+    const Json state = waitFor(id);
+    ASSERT_EQ(state["state"], "done") << state.dump();
+    auto master = client().Get("/api/jobs/" + id + "/master");
+    ASSERT_TRUE(master && master->status == 200);
+    EXPECT_EQ(master->get_header_value("Content-Type"), "audio/mpeg");
+    EXPECT_NE(master->get_header_value("Content-Disposition").find("Song.master.mp3"), std::string::npos);
+    std::ofstream(dir_ + "/got.mp3", std::ios::binary) << master->body;
+    EXPECT_EQ(SoundFileReader(dir_ + "/got.mp3").info().format, FileFormat::Mp3);
+}
+
 TEST_F(Serve, ADryRunReportsAndWritesNoMaster) {
     const std::string id = submitOk(client(), {{"file", slurp(dir_ + "/mix.wav"), "m.wav", "audio/wav"}, {"dry-run", "true", "", ""}});
     ASSERT_FALSE(id.empty());

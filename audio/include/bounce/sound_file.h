@@ -115,6 +115,8 @@ FileFormat fileFormatForPath(const std::string& path);
 const std::vector<std::string>& outputFormatChoices();
 // The format of a --format name, in any case; ConfigError listing the names otherwise.
 FileFormat outputFormatNamed(const std::string& name);
+// The media type a file of that format is served as (audio/mpeg, audio/mp4, ...).
+std::string mediaTypeFor(FileFormat format);
 // The extension a file of that format gets (".m4a" for aac and alac).
 std::string extensionFor(FileFormat format);
 
