@@ -48,15 +48,6 @@ inline std::string slurp(const std::string& path) {
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// AddressSanitizer keeps freed memory in quarantine (256 MB) and adds its shadow memory: a
-// sanitized server's RSS says nothing about what the server itself holds. The memory
-// bounds are checked in the plain build (make test); the sanitized one checks the rest.
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kRssIsMeaningful = false;
-#else
-inline constexpr bool kRssIsMeaningful = true;
-#endif
-
 // The token the tests' server is started with.
 inline const std::string kToken = "test-token-5f0c1d2e3a4b";
 
