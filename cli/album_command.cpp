@@ -61,12 +61,7 @@ std::function<int()> addAlbumCommand(CLI::App& app) {
            "album: the loudest song at the target, the others keep their distance; track: every song at the target (default album)")
         ->check(CLI::IsMember({"album", "track"}));
     cmd->add_flag("--cd", a->cd, "Also a Red Book image (44.1 kHz, 16-bit, dithered) with a CUE sheet; checks the CD's limits");
-    cmd->add_option("--format", a->format, "wav, aiff, flac, alac, mp3, aac, opus, ogg or w64 (default wav)")
-        ->check(CLI::IsMember(outputFormatChoices(), CLI::ignore_case));
-    cmd->add_option("--bitrate", a->bitrateKbps, "kbit/s of MP3 or AAC files (default 320 for MP3, 256 for AAC)")
-        ->check(CLI::Range(32, 512));
-    cmd->add_option("--quality", a->vbrQuality, "MP3 files at a variable bit rate: LAME's scale, 0 (best) to 9, instead of --bitrate")
-        ->check(CLI::Range(0, 9));
+    addDeliveryOptions(cmd, a->format, a->bitrateKbps, a->vbrQuality, "wav");
     cmd->add_option("--bits", a->bits, "16, 24 or 32f (default: the target's, else 24; 16 is dithered)")
         ->check(CLI::IsMember(outputBitsChoices()));
     cmd->add_option("--json", a->jsonPath, "Write the album report as JSON");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "bounce/batch.h"
+#include "bounce/sound_file.h"
 
 #include <CLI/CLI.hpp>
 
@@ -64,6 +65,21 @@ inline std::function<void(double)> terminalProgress(std::string label) {
         const std::string eta = fraction > 0.02 ? "  ETA " + clockTime(elapsed * (1.0 - fraction) / fraction) : "";
         std::fprintf(stderr, "\r%s %3d%%%s   ", label.c_str(), percent, eta.c_str());
     };
+}
+
+// --format, --bitrate and --quality, as every command that writes audio takes them
+// (`formatDefault` says what happens without --format).
+inline void addDeliveryOptions(CLI::App* cmd, std::string& format, int& bitrateKbps, int& vbrQuality, const std::string& formatDefault) {
+    cmd->add_option("--format", format, "wav, aiff, flac, alac, mp3, aac, opus, ogg or w64 (default " + formatDefault + ")")
+        ->check(CLI::IsMember(outputFormatChoices(), CLI::ignore_case));
+    cmd->add_option("--bitrate", bitrateKbps, "kbit/s of MP3 or AAC output (default 320 for MP3, 256 for AAC)")->check(CLI::Range(32, 512));
+    cmd->add_option("--quality", vbrQuality, "MP3 at a variable bit rate: LAME's scale, 0 (best) to 9, instead of --bitrate")
+        ->check(CLI::Range(0, 9));
+}
+
+// The extension of a default output name: --format's, else WAV's.
+inline std::string outputExtension(const std::string& format) {
+    return extensionFor(format.empty() ? FileFormat::Wav : outputFormatNamed(format));
 }
 
 // A number with `decimals` places, or "-" when there is none (the loudness of silence).

@@ -49,7 +49,7 @@ MasterSettings settingsFrom(MasterArgs& args) {
 // IN.master.EXT, in `folder` (or beside the input when it is empty).
 std::string defaultOutput(const std::string& input, const std::string& folder, const std::string& format) {
     const std::filesystem::path in(input);
-    const std::string name = in.stem().string() + ".master" + extensionFor(format.empty() ? FileFormat::Wav : outputFormatNamed(format));
+    const std::string name = in.stem().string() + ".master" + outputExtension(format);
     return ((folder.empty() ? in.parent_path() : std::filesystem::path(folder)) / name).string();
 }
 
@@ -58,7 +58,7 @@ int runOne(const MasterArgs& args, MasterSettings s) {
     StandardStreams streams;
     if (args.inputs.front() == kStandardStream && args.output.empty())
         throw ConfigError("reading standard input: say where the master goes (-o FILE, or -o - for standard output)");
-    const std::string extension = extensionFor(args.format.empty() ? FileFormat::Wav : outputFormatNamed(args.format));
+    const std::string extension = outputExtension(args.format);
     const std::string output =
         args.output.empty() ? defaultOutput(args.inputs.front(), "", args.format) : streams.output(args.output, extension);
     writableFormatForPath(output, args.format);  // a name or --format Bounce cannot write: refused before any work

@@ -41,8 +41,7 @@ int runMix(const MixArgs& args) {
     MixRenderOptions options;
     options.outputPath = args.output;
     if (options.outputPath.empty()) {
-        const FileFormat format = args.format.empty() ? FileFormat::Wav : outputFormatNamed(args.format);
-        options.outputPath = (std::filesystem::path(args.session).parent_path() / ("mix" + extensionFor(format))).string();
+        options.outputPath = (std::filesystem::path(args.session).parent_path() / ("mix" + outputExtension(args.format))).string();
     }
     options.format = args.format;
     options.bitrateKbps = args.bitrateKbps;
@@ -84,12 +83,7 @@ std::function<int()> addMixCommand(CLI::App& app) {
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--max-length", args->maxLength, "The longest mix to render, in seconds (default 86400: 24 h)")
         ->check(CLI::Range(1.0, 7.0 * 24 * 3600));
-    cmd->add_option("--format", args->format, "wav, aiff, flac, alac, mp3, aac, opus, ogg or w64 (default: from -o's name, else wav)")
-        ->check(CLI::IsMember(outputFormatChoices(), CLI::ignore_case));
-    cmd->add_option("--bitrate", args->bitrateKbps, "kbit/s of MP3 or AAC output (default 320 for MP3, 256 for AAC)")
-        ->check(CLI::Range(32, 512));
-    cmd->add_option("--quality", args->vbrQuality, "MP3 at a variable bit rate: LAME's scale, 0 (best) to 9, instead of --bitrate")
-        ->check(CLI::Range(0, 9));
+    addDeliveryOptions(cmd, args->format, args->bitrateKbps, args->vbrQuality, "from -o's name, else wav");
     cmd->add_option("--bits", args->bits, "16 (dithered), 24 or 32f; default: the session's [master] bits")
         ->check(CLI::IsMember(outputBitsChoices()));
     return [args] { return runMix(*args); };

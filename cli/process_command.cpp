@@ -35,8 +35,7 @@ SampleFormat sampleFormatFor(const std::string& bits, FileFormat format) {
 int runProcess(const ProcessArgs& args) {
     // "-": standard input and output, through scratch files (StandardStreams).
     StandardStreams streams;
-    const std::string extension = extensionFor(args.format.empty() ? FileFormat::Wav : outputFormatNamed(args.format));
-    const std::string output = streams.output(args.output, extension);
+    const std::string output = streams.output(args.output, outputExtension(args.format));
     const FileFormat container = writableFormatForPath(output, args.format);  // refused before any work
     const auto inserts = readChainFile(args.chainPath);
     const std::string input = streams.input(args.input);
@@ -102,12 +101,7 @@ std::function<int()> addProcessCommand(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("process", "Run a file through a chain of processors (as sox runs effects)");
     cmd->add_option("input", args->input, "Input sound file")->required();
     cmd->add_option("-o,--output", args->output, "Output file (.wav .aiff .flac .mp3 .m4a .opus .ogg .w64)")->required();
-    cmd->add_option("--format", args->format, "wav, aiff, flac, alac, mp3, aac, opus, ogg or w64 (default: from -o's name)")
-        ->check(CLI::IsMember(outputFormatChoices(), CLI::ignore_case));
-    cmd->add_option("--bitrate", args->bitrateKbps, "kbit/s of MP3 or AAC output (default 320 for MP3, 256 for AAC)")
-        ->check(CLI::Range(32, 512));
-    cmd->add_option("--quality", args->vbrQuality, "MP3 at a variable bit rate: LAME's scale, 0 (best) to 9, instead of --bitrate")
-        ->check(CLI::Range(0, 9));
+    addDeliveryOptions(cmd, args->format, args->bitrateKbps, args->vbrQuality, "from -o's name");
     cmd->add_option("--chain", args->chainPath, "Chain file of [[insert]] tables")->required();
     cmd->add_option("--bits", args->bits, "Output sample format: 16 (dithered), 24 or 32f (default 32f; 24 for FLAC and ALAC)")
         ->check(CLI::IsMember(outputBitsChoices()));

@@ -119,6 +119,16 @@ void validateMetadata(const Metadata& m) {
 
 namespace {
 
+// The front cover as FLAC's PICTURE structure (FLAC's own block, and Ogg's
+// METADATA_BLOCK_PICTURE comment); the caller's file takes ownership.
+TagLib::FLAC::Picture* frontCover(const std::string& artwork) {
+    auto* picture = new TagLib::FLAC::Picture;
+    picture->setType(TagLib::FLAC::Picture::FrontCover);
+    picture->setMimeType(artworkMimeType(artwork));
+    picture->setData(TagLib::ByteVector(artwork.data(), static_cast<unsigned int>(artwork.size())));
+    return picture;
+}
+
 void fillXiph(TagLib::Ogg::XiphComment& x, const Metadata& m, const std::string& artwork) {
     const auto field = [&x](const char* name, const std::string& value) {
         if (!value.empty()) x.addField(name, utf8(value), true);
@@ -134,11 +144,7 @@ void fillXiph(TagLib::Ogg::XiphComment& x, const Metadata& m, const std::string&
     for (const auto& [name, value] : m.extraTags) field(name.c_str(), value);
     if (!artwork.empty()) {
         x.removeAllPictures();
-        auto* picture = new TagLib::FLAC::Picture;
-        picture->setType(TagLib::FLAC::Picture::FrontCover);
-        picture->setMimeType(artworkMimeType(artwork));
-        picture->setData(TagLib::ByteVector(artwork.data(), static_cast<unsigned int>(artwork.size())));
-        x.addPicture(picture);  // METADATA_BLOCK_PICTURE, as FLAC's own block holds it
+        x.addPicture(frontCover(artwork));
     }
 }
 
@@ -148,11 +154,7 @@ bool writeFlacMetadata(const std::string& path, const Metadata& m, const std::st
     fillXiph(*file.xiphComment(true), m, "");
     if (!artwork.empty()) {  // FLAC has a block of its own for pictures
         file.removePictures();
-        auto* picture = new TagLib::FLAC::Picture;
-        picture->setType(TagLib::FLAC::Picture::FrontCover);
-        picture->setMimeType(artworkMimeType(artwork));
-        picture->setData(TagLib::ByteVector(artwork.data(), static_cast<unsigned int>(artwork.size())));
-        file.addPicture(picture);
+        file.addPicture(frontCover(artwork));
     }
     return file.save();
 }
