@@ -75,17 +75,9 @@ void copyFrame(const AVFrame& frame, std::size_t from, std::size_t frames, Audio
 }  // namespace
 
 bool isMpeg4Audio(const std::string& path) {
-    // FFmpeg is asked only about files that start as an MPEG-4 file ("ftyp" box) or an
-    // ADTS AAC stream (12-bit sync word) do: its probing of anything else is a large
-    // surface for nothing.
-    unsigned char head[12] = {};
-    std::FILE* file = std::fopen(path.c_str(), "rb");
-    if (!file) return false;
-    const std::size_t got = std::fread(head, 1, sizeof head, file);
-    std::fclose(file);
-    const bool mp4 = got >= 8 && std::memcmp(head + 4, "ftyp", 4) == 0;
-    const bool adts = got >= 2 && head[0] == 0xFF && (head[1] & 0xF6) == 0xF0;
-    if (!mp4 && !adts) return false;
+    // FFmpeg is asked only about files that start as MPEG-4 audio does: its probing of
+    // anything else is a large surface for nothing.
+    if (!startsLikeMpeg4Audio(path)) return false;
     quietFfmpeg();
     AVFormatContext* format = nullptr;
     if (avformat_open_input(&format, path.c_str(), nullptr, nullptr) < 0) return false;
@@ -427,4 +419,18 @@ void AvWriter::close() {
         throw Error(path_ + ": write failed (" + avError(status < 0 ? status : e.io->error) + ")");
 }
 
+// The module's table (mpeg4_module.h).
+const Mpeg4Module kModule{
+    kMpeg4ModuleAbi,
+    &isMpeg4Audio,
+    [](const std::string& path) -> std::unique_ptr<Mpeg4Reader> { return std::make_unique<AvReader>(path); },
+    [](const std::string& path, int fd, const SoundFileSpec& spec) -> std::unique_ptr<Mpeg4Writer> {
+        return std::make_unique<AvWriter>(path, fd, spec);
+    },
+};
+
 }  // namespace bounce::detail
+
+extern "C" __attribute__((visibility("default"))) const bounce::detail::Mpeg4Module* bounce_mpeg4_module() {
+    return &bounce::detail::kModule;
+}

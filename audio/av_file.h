@@ -1,10 +1,10 @@
 // MPEG-4 audio (AAC and ALAC in an .m4a file) on FFmpeg's libavformat and libavcodec, which
-// libsndfile does not read or write. Private to the audio layer: SoundFileReader and
-// SoundFileWriter choose it by the file, and everything above sees one reader and one writer.
+// libsndfile does not read or write. Built into the module bounce-mpeg4.so, not the audio
+// layer (mpeg4_module.h says why); SoundFileReader and SoundFileWriter reach it through
+// the module's table, and everything above sees one reader and one writer.
 #pragma once
 
-#include "bounce/audio_buffer.h"
-#include "bounce/sound_file.h"
+#include "mpeg4_module.h"
 
 #include <cstdint>
 #include <memory>
@@ -16,18 +16,18 @@ namespace bounce::detail {
 // opened with FFmpeg, so that its hundreds of demuxers do not make anything else "audio".
 bool isMpeg4Audio(const std::string& path);
 
-class AvReader {
+class AvReader final : public Mpeg4Reader {
 public:
     // Opens the first audio stream and counts its decoded frames once (an MP4's declared
     // duration includes the encoder's priming, which the edit list trims).
     explicit AvReader(const std::string& path);
-    ~AvReader();
+    ~AvReader() override;
     AvReader(const AvReader&) = delete;
     AvReader& operator=(const AvReader&) = delete;
 
-    const SoundFileInfo& info() const noexcept { return info_; }
-    std::size_t read(AudioView destination);
-    void seek(std::int64_t frame);
+    const SoundFileInfo& info() const noexcept override { return info_; }
+    std::size_t read(AudioView destination) override;
+    void seek(std::int64_t frame) override;
 
 private:
     struct Decoder;
@@ -38,18 +38,17 @@ private:
     std::unique_ptr<Decoder> decoder_;
 };
 
-class AvWriter {
+class AvWriter final : public Mpeg4Writer {
 public:
     // `fd` is an open, empty, seekable file the caller owns (the MP4 muxer seeks back to
     // write the sample tables' sizes).
     AvWriter(const std::string& path, int fd, const SoundFileSpec& spec);
-    ~AvWriter();
+    ~AvWriter() override;
     AvWriter(const AvWriter&) = delete;
     AvWriter& operator=(const AvWriter&) = delete;
 
-    void write(ConstAudioView block);
-    // Encodes what is pending, flushes the encoder and writes the index; throws on failure.
-    void close();
+    void write(ConstAudioView block) override;
+    void close() override;
 
 private:
     struct Encoder;

@@ -1,6 +1,6 @@
 #include "bounce/sound_file.h"
 
-#include "av_file.h"
+#include "mpeg4_module.h"
 #include "bounce/error.h"
 #include "sample_quantise.h"
 
@@ -122,8 +122,8 @@ SoundFileReader::SoundFileReader(const std::string& path) {
     if (named != FileFormat::Aac) file_ = sf_open(path.c_str(), SFM_READ, &sfInfo);
     if (!file_) {
         const std::string why = named == FileFormat::Aac ? "" : sf_strerror(nullptr);
-        if (named == FileFormat::Aac || detail::isMpeg4Audio(path)) {
-            av_ = std::make_unique<detail::AvReader>(path);
+        if (named == FileFormat::Aac || (detail::startsLikeMpeg4Audio(path) && detail::mpeg4Module(path).isMpeg4Audio(path))) {
+            av_ = detail::mpeg4Module(path).openReader(path);
             info_ = av_->info();
             return;
         }
@@ -517,7 +517,7 @@ SoundFileWriter::SoundFileWriter(const std::string& path, const SoundFileSpec& s
     if (fd_ < 0) throw Error(path + ": cannot create (" + std::strerror(errno) + ")");
     if (mpeg4) {
         try {
-            av_ = std::make_unique<detail::AvWriter>(path, fd_, spec);
+            av_ = detail::mpeg4Module(path).openWriter(path, fd_, spec);
         } catch (...) {
             ::close(fd_);
             throw;
@@ -604,7 +604,7 @@ void SoundFileWriter::write(ConstAudioView block) {
 
 void SoundFileWriter::close() {
     if (av_) {
-        std::unique_ptr<detail::AvWriter> av = std::move(av_);
+        std::unique_ptr<detail::Mpeg4Writer> av = std::move(av_);
         bool finished = true;
         try {
             av->close();

@@ -172,6 +172,29 @@ TEST_F(Formats, ReadsPeersM4aAndWritesTheBitrateAskedFor) {
     }
 }
 
+// FFmpeg's libraries (about a hundred shared objects) are mapped only when an M4A is read or
+// written: the dynamic loader's own trace (LD_DEBUG=files) says what a run loads.
+TEST_F(Formats, FfmpegIsLoadedOnlyForM4a) {
+    const std::string wav = dir_ + "/song.wav";
+    const std::string m4a = dir_ + "/loads.m4a";
+    std::ofstream(dir_ + "/no_inserts.toml") << "";
+    ASSERT_EQ(runCommand({kBounce, "process", wav, "-o", m4a, "--chain", dir_ + "/no_inserts.toml"}).exitCode, 0);
+    const auto traced = [](const std::vector<std::string>& arguments) {
+        std::vector<std::string> argv{"env", "LD_DEBUG=files", kBounce};
+        argv.insert(argv.end(), arguments.begin(), arguments.end());
+        return runCommand(argv);
+    };
+    for (const auto& arguments : {std::vector<std::string>{"--version"}, std::vector<std::string>{"analyze", wav}}) {
+        const auto r = traced(arguments);
+        EXPECT_EQ(r.exitCode, 0) << r.err;
+        EXPECT_EQ(r.err.find("libavformat"), std::string::npos) << arguments.front() << " maps FFmpeg";
+    }
+    const auto r = traced({"analyze", m4a});
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.err.find("bounce-mpeg4.so"), std::string::npos);
+    EXPECT_NE(r.err.find("libavformat"), std::string::npos);
+}
+
 // --quality is LAME's VBR scale: V2 from Bounce averages what ffmpeg's libmp3lame -q:a 2
 // gives on the same file; it is for MP3 only, and not with --bitrate.
 TEST_F(Formats, QualityIsLamesVbrScale) {

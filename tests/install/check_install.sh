@@ -16,6 +16,12 @@ for page in bounce bounce-master bounce-album bounce-check; do
   [ -f "$prefix/share/man/man1/$page.1" ] || fail "no man page $page.1"
 done
 grep -qF '\-\-target' "$prefix/share/man/man1/bounce-master.1" || fail "bounce-master.1 does not document --target"
+# M4A through the installed MPEG-4 module (lib/bounce/bounce-mpeg4.so, found from bin/).
+: > "$prefix/no-inserts.toml"
+sox -n -r 44100 -c 2 "$prefix/m4a-source.wav" synth 2 sine 997 vol 0.1 2>/dev/null || fail "sox could not make a tone"
+"$prefix/bin/bounce" process "$prefix/m4a-source.wav" -o "$prefix/tone.m4a" -q --chain "$prefix/no-inserts.toml" || fail "the installed bounce does not write M4A"
+loaded=$(LD_DEBUG=files "$prefix/bin/bounce" analyze "$prefix/tone.m4a" 2>&1 >/dev/null)
+grep -q "file=$prefix/lib[^ ]*/bounce/bounce-mpeg4.so" <<< "$loaded" || fail "the installed bounce does not load its own MPEG-4 module"
 
 # find_package(Bounce)
 cmake -S "$source/tests/install" -B "$prefix/consumer-cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null

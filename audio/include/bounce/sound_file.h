@@ -18,8 +18,8 @@ struct sf_private_tag;
 
 namespace bounce {
 namespace detail {
-class AvReader;
-class AvWriter;
+class Mpeg4Reader;
+class Mpeg4Writer;
 }  // namespace detail
 
 enum class SampleFormat { Pcm16, Pcm24, Pcm32, Float32, Float64, Other };
@@ -93,7 +93,7 @@ private:
     std::uint64_t framesRead_ = 0;  // since the last seek
     SoundFileInfo info_;
     sf_private_tag* file_ = nullptr;
-    std::unique_ptr<detail::AvReader> av_;  // MPEG-4 audio, which libsndfile does not read
+    std::unique_ptr<detail::Mpeg4Reader> av_;  // MPEG-4 audio, which libsndfile does not read
     std::vector<float> interleaved_;
 };
 
@@ -155,8 +155,8 @@ private:
     int channels_ = 0;
     SampleFormat sampleFormat_ = SampleFormat::Float32;  // what write() hands libsndfile
     sf_private_tag* file_ = nullptr;
-    std::unique_ptr<detail::AvWriter> av_;  // AAC and ALAC in M4A
-    int fd_ = -1;                           // the descriptor libsndfile or FFmpeg writes through (see the constructor)
+    std::unique_ptr<detail::Mpeg4Writer> av_;  // AAC and ALAC in M4A
+    int fd_ = -1;                              // the descriptor libsndfile or FFmpeg writes through (see the constructor)
     std::vector<float> interleaved_;
     std::vector<std::int16_t> interleaved16_;
     std::vector<std::int32_t> interleaved32_;
