@@ -1,25 +1,28 @@
 #include "bounce/lv2_plugins.h"
 
-#include <lilv/lilv.h>
+#include "lv2_world.h"
 
 #include <algorithm>
 #include <cctype>
 #include <memory>
 
 namespace bounce {
-namespace {
+namespace lv2 {
 
-constexpr const char* kLv2Core = "http://lv2plug.in/ns/lv2core#";
-constexpr const char* kUnits = "http://lv2plug.in/ns/extensions/units#";
-
-// The features a Bounce host offers a plugin (what the lv2 insert will provide): URIs to
-// numbers and back, the options interface with the block length, and bounded blocks.
 const std::vector<std::string>& offeredFeatures() {
     static const std::vector<std::string> features = {
         "http://lv2plug.in/ns/ext/urid#map", "http://lv2plug.in/ns/ext/urid#unmap", "http://lv2plug.in/ns/ext/options#options",
         "http://lv2plug.in/ns/ext/buf-size#boundedBlockLength", "http://lv2plug.in/ns/lv2core#isLive"};
     return features;
 }
+
+}  // namespace lv2
+
+namespace {
+
+constexpr const char* kLv2Core = "http://lv2plug.in/ns/lv2core#";
+constexpr const char* kUnits = "http://lv2plug.in/ns/extensions/units#";
+using lv2::offeredFeatures;
 
 std::string lowerCase(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -83,8 +86,13 @@ Lv2Port describePort(LilvWorld* world, const LilvPlugin* plugin, unsigned index)
              : is(LILV_URI_CV_PORT)                         ? "cv"
                                                             : "other";
     p.input = is(LILV_URI_INPUT_PORT);
-    const Node optional(lilv_new_uri(world, (std::string(kLv2Core) + "connectionOptional").c_str()));
-    p.optional = lilv_port_has_property(plugin, port, optional.node);
+    const auto has = [&](const char* property) {
+        const Node uri(lilv_new_uri(world, (std::string(kLv2Core) + property).c_str()));
+        return lilv_port_has_property(plugin, port, uri.node);
+    };
+    p.optional = has("connectionOptional");
+    p.sidechain = has("isSideChain");
+    p.whole = has("integer") || has("toggled") || has("enumeration");
     if (p.type == "control") {
         LilvNode *def = nullptr, *min = nullptr, *max = nullptr;
         lilv_port_get_range(plugin, port, &def, &min, &max);
@@ -126,34 +134,99 @@ void judgeHostable(const LilvPlugin* plugin, Lv2Plugin& p) {
 
 }  // namespace
 
-std::vector<Lv2Plugin> installedLv2Plugins(const std::string& filter) {
-    const std::unique_ptr<LilvWorld, decltype(&lilv_world_free)> world(lilv_world_new(), &lilv_world_free);
-    lilv_world_load_all(world.get());
+namespace lv2 {
+
+World& World::instance() {
+    static World* const world = new World();
+    return *world;
+}
+
+World::World() {
+    world_ = lilv_world_new();
+    lilv_world_load_all(world_);
+    map_.handle = this;
+    map_.map = [](LV2_URID_Map_Handle handle, const char* uri) { return static_cast<World*>(handle)->urid(uri); };
+    unmap_.handle = this;
+    unmap_.unmap = [](LV2_URID_Unmap_Handle handle, LV2_URID urid) -> const char* {
+        auto* self = static_cast<World*>(handle);
+        const std::lock_guard lock(self->uridMutex_);
+        return urid >= 1 && urid <= self->uris_.size() ? self->uris_[urid - 1]->c_str() : nullptr;
+    };
+}
+
+LV2_URID World::urid(const char* uri) {
+    const std::lock_guard lock(uridMutex_);
+    const auto [at, added] = urids_.try_emplace(uri, static_cast<LV2_URID>(uris_.size() + 1));
+    if (added) uris_.push_back(std::make_unique<std::string>(uri));
+    return at->second;
+}
+
+const LilvPlugin* World::plugin(const std::string& uri) {
+    const Node node(lilv_new_uri(world_, uri.c_str()));
+    return node.node ? lilv_plugins_get_by_uri(lilv_world_get_all_plugins(world_), node.node) : nullptr;
+}
+
+Lv2Plugin World::describe(const LilvPlugin* plugin) {
+    Lv2Plugin p;
+    p.uri = lilv_node_as_uri(lilv_plugin_get_uri(plugin));
+    if (LilvNode* name = lilv_plugin_get_name(plugin)) {
+        p.name = lilv_node_as_string(name);
+        lilv_node_free(name);
+    }
+    if (const LilvPluginClass* klass = lilv_plugin_get_class(plugin)) p.className = lilv_node_as_string(lilv_plugin_class_get_label(klass));
+    for (unsigned index = 0; index < lilv_plugin_get_num_ports(plugin); ++index) {
+        p.ports.push_back(describePort(world_, plugin, index));
+        if (p.ports.back().type == "audio") (p.ports.back().input ? p.audioInputs : p.audioOutputs) += 1;
+    }
+    if (lilv_plugin_has_latency(plugin)) p.latencyPort = p.ports[lilv_plugin_get_latency_port_index(plugin)].symbol;
+    judgeHostable(plugin, p);
+    return p;
+}
+
+const Lv2Plugin* World::described(const std::string& uri) {
+    const std::lock_guard lock(mutex_);
+    if (const auto known = described_.find(uri); known != described_.end()) return known->second.get();
+    const LilvPlugin* found = plugin(uri);
+    if (!found) return nullptr;
+    return described_.emplace(uri, std::make_unique<Lv2Plugin>(describe(found))).first->second.get();
+}
+
+std::vector<std::string> World::uris() {
+    const std::lock_guard lock(mutex_);
+    std::vector<std::string> all;
+    const LilvPlugins* plugins = lilv_world_get_all_plugins(world_);
+    LILV_FOREACH(plugins, i, plugins) all.emplace_back(lilv_node_as_uri(lilv_plugin_get_uri(lilv_plugins_get(plugins, i))));
+    std::sort(all.begin(), all.end());
+    return all;
+}
+
+std::vector<Lv2Plugin> World::all(const std::string& filter) {
+    const std::lock_guard lock(mutex_);
     const std::string wanted = lowerCase(filter);
     std::vector<Lv2Plugin> found;
-    const LilvPlugins* plugins = lilv_world_get_all_plugins(world.get());
+    const LilvPlugins* plugins = lilv_world_get_all_plugins(world_);
     LILV_FOREACH(plugins, i, plugins) {
         const LilvPlugin* plugin = lilv_plugins_get(plugins, i);
-        Lv2Plugin p;
-        p.uri = lilv_node_as_uri(lilv_plugin_get_uri(plugin));
-        if (LilvNode* name = lilv_plugin_get_name(plugin)) {
-            p.name = lilv_node_as_string(name);
-            lilv_node_free(name);
+        const std::string uri = lilv_node_as_uri(lilv_plugin_get_uri(plugin));
+        std::string name;
+        if (LilvNode* n = lilv_plugin_get_name(plugin)) {
+            name = lilv_node_as_string(n);
+            lilv_node_free(n);
         }
-        if (!wanted.empty() && lowerCase(p.uri).find(wanted) == std::string::npos && lowerCase(p.name).find(wanted) == std::string::npos)
+        if (!wanted.empty() && lowerCase(uri).find(wanted) == std::string::npos && lowerCase(name).find(wanted) == std::string::npos)
             continue;
-        if (const LilvPluginClass* klass = lilv_plugin_get_class(plugin))
-            p.className = lilv_node_as_string(lilv_plugin_class_get_label(klass));
-        for (unsigned index = 0; index < lilv_plugin_get_num_ports(plugin); ++index) {
-            p.ports.push_back(describePort(world.get(), plugin, index));
-            if (p.ports.back().type == "audio") (p.ports.back().input ? p.audioInputs : p.audioOutputs) += 1;
-        }
-        if (lilv_plugin_has_latency(plugin)) p.latencyPort = p.ports[lilv_plugin_get_latency_port_index(plugin)].symbol;
-        judgeHostable(plugin, p);
-        found.push_back(std::move(p));
+        found.push_back(describe(plugin));
     }
     std::sort(found.begin(), found.end(), [](const Lv2Plugin& a, const Lv2Plugin& b) { return a.uri < b.uri; });
     return found;
 }
+
+}  // namespace lv2
+
+std::vector<Lv2Plugin> installedLv2Plugins(const std::string& filter) { return lv2::World::instance().all(filter); }
+
+const Lv2Plugin* findLv2Plugin(const std::string& uri) { return lv2::World::instance().described(uri); }
+
+std::vector<std::string> installedLv2Uris() { return lv2::World::instance().uris(); }
 
 }  // namespace bounce

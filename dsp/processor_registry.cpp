@@ -7,6 +7,7 @@
 #include "bounce/error.h"
 #include "bounce/limiter.h"
 #include "bounce/linear_phase_eq.h"
+#include "bounce/lv2_effect.h"
 #include "bounce/time_effects.h"
 #include "bounce/saturation.h"
 #include "bounce/stereo.h"
@@ -616,6 +617,92 @@ void addDither(std::vector<ProcessorDescriptor>& all) {
         }));
 }
 
+// ---- LV2 plugins ----
+
+// The keys of an lv2 insert that are not the plugin's control symbols.
+bool isLv2InsertKey(const std::string& key) { return key == "uri" || key == "preset" || key == "state" || key == "state_file"; }
+
+[[noreturn]] void failUnknownUri(const ParamTable& p, const std::string& uri) {
+    // Those that share the longest beginning with what was written (a typo, another size of
+    // the same plugin), else a pointer to the list.
+    std::vector<std::pair<std::size_t, std::string>> near;
+    for (const auto& installed : installedLv2Uris()) {
+        const auto shared =
+            static_cast<std::size_t>(std::mismatch(uri.begin(), uri.end(), installed.begin(), installed.end()).first - uri.begin());
+        near.emplace_back(shared, installed);
+    }
+    std::stable_sort(near.begin(), near.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::string list;
+    for (std::size_t i = 0; i < near.size() && i < 5 && near[i].first > 12; ++i) list += (list.empty() ? "" : ", ") + near[i].second;
+    p.fail("uri", "uri: no LV2 plugin " + uri + " is installed (" +
+                      (list.empty() ? std::to_string(near.size()) + " are; " : "near it: " + list + "; ") + "bounce plugins lists them)");
+}
+
+// A control symbol's value, checked against the port's declared range; the port by index.
+std::pair<int, float> lv2Control(const ParamTable& p, const Lv2Plugin& plugin, const std::string& symbol) {
+    const auto port = std::find_if(plugin.ports.begin(), plugin.ports.end(), [&](const Lv2Port& q) { return q.symbol == symbol; });
+    if (port == plugin.ports.end() || port->type != "control" || !port->input) {
+        std::string controls;
+        for (const auto& q : plugin.ports)
+            if (q.type == "control" && q.input) controls += (controls.empty() ? "" : ", ") + q.symbol;
+        p.fail(symbol, symbol + ": " + plugin.name + " has " +
+                           (port == plugin.ports.end() ? std::string("no port of that symbol")
+                                                       : "it as an " + std::string(port->input ? "" : "output ") + port->type + " port") +
+                           "; its controls: " + controls);
+    }
+    const double min = port->minimum.value_or(-std::numeric_limits<double>::max());
+    const double max = port->maximum.value_or(std::numeric_limits<double>::max());
+    const bool whole = port->whole && std::abs(min) < 1e9 && std::abs(max) < 1e9;
+    const double value =
+        whole ? p.integer(symbol, 0, static_cast<int>(std::ceil(min)), static_cast<int>(std::floor(max))) : p.number(symbol, 0.0, min, max);
+    return {port->index, static_cast<float>(value)};
+}
+
+void addLv2(std::vector<ProcessorDescriptor>& all) {
+    ParamDescriptor stateFile = text("state_file", false, "", "the same, from a Turtle file (relative to the file it is named in)");
+    stateFile.isFile = true;
+    ProcessorDescriptor lv2 = describe(
+        "lv2", kNonlinear,
+        {text("uri", true, "", "the plugin (bounce plugins lists those installed)"),
+         text("preset", false, "", "an LV2 preset of the plugin: its URI or label"),
+         text("state", false, "", "a saved plugin state (Turtle, state:State), for plugins whose state is more than their controls"),
+         std::move(stateFile)},
+        [](const ParamReader& r, int channels, Processor* existing) -> std::unique_ptr<Processor> {
+            const ParamTable& p = r.table();
+            auto* effect = dynamic_cast<Lv2Effect*>(existing);
+            std::unique_ptr<Lv2Effect> made;
+            if (!effect) {
+                Lv2EffectParams params;
+                params.uri = r.text("uri");
+                if (!findLv2Plugin(params.uri)) failUnknownUri(p, params.uri);
+                params.preset = r.text("preset");
+                params.state = r.text("state");
+                const std::string file = r.text("state_file");
+                if (!file.empty()) params.stateFile = resolvedFile(p, file);
+                if (!params.state.empty() && !params.stateFile.empty()) p.fail("state_file", "give state or state_file, not both");
+                try {
+                    made = std::make_unique<Lv2Effect>(params, channels);
+                } catch (const ConfigError&) {
+                    throw;
+                } catch (const Error& e) {
+                    p.fail(!params.preset.empty() && std::string(e.what()).rfind("preset", 0) == 0 ? "preset"
+                           : std::string(e.what()).rfind("state", 0) == 0 ? (params.stateFile.empty() ? "state" : "state_file")
+                                                                          : "uri",
+                           e.what());
+                }
+                effect = made.get();
+            }
+            // Every other key is a control port's symbol (written in [insert.params] or beside uri).
+            for (const auto& [key, entry] : p.entries) {
+                if (isLv2InsertKey(key)) continue;
+                const auto [index, value] = lv2Control(p, effect->plugin(), key);
+                effect->setControl(index, value);
+            }
+            return made;
+        });
+    all.push_back(std::move(lv2));
+}
+
 }  // namespace
 
 const std::vector<ProcessorDescriptor>& processorDescriptors() {
@@ -628,6 +715,7 @@ const std::vector<ProcessorDescriptor>& processorDescriptors() {
         addLevelAndStereo(d);
         addTimeEffects(d);
         addDither(d);
+        addLv2(d);
         return d;
     }();
     return all;

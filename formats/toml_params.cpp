@@ -24,9 +24,14 @@ ParamTable paramTableFromToml(const toml::table& table, const std::string& sourc
     ParamTable params;
     params.source = source;
     params.line = lineOf(table);
+    ParamTable written;  // [insert.params]: keys written apart, read as the table's own
     for (const auto& [key, node] : table) {
         const std::string name(key.str());
         if (skipKey && name == skipKey) continue;
+        if (const auto* apart = node.as_table(); apart && name == "params") {
+            written = paramTableFromToml(*apart, source);
+            continue;
+        }
         ParamTable::Entry entry;
         entry.line = lineOf(node);
         if (const auto* v = node.as_floating_point()) {
@@ -61,6 +66,11 @@ ParamTable paramTableFromToml(const toml::table& table, const std::string& sourc
         } else {
             throw fileLineError(source, entry.line, name + " must be a number, true/false, a string or [[" + name + "]] tables");
         }
+        params.entries.emplace(name, std::move(entry));
+    }
+    for (auto& [name, entry] : written.entries) {
+        if (const auto twice = params.entries.find(name); twice != params.entries.end())
+            throw fileLineError(source, entry.line, name + " is given twice: here and on line " + std::to_string(twice->second.line));
         params.entries.emplace(name, std::move(entry));
     }
     return params;

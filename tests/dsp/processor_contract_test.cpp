@@ -62,6 +62,15 @@ std::vector<ParamTable> threeBands(double thresholdDb) {
             makeTable({{"up_to_hz", 3000.0}, {"threshold_db", thresholdDb}}), makeTable({{"threshold_db", thresholdDb}})};
 }
 
+std::vector<Param> lspBell(double gain) {
+    return {{"uri", std::string("http://lsp-plug.in/plugins/lv2/para_equalizer_x16_stereo")},
+            {"ft_0", 1.0},
+            {"fm_0", 6.0},
+            {"f_0", 1000.0},
+            {"g_0", gain},
+            {"q_0", 1.0}};
+}
+
 // One case per insert type of the registry (EveryInsertTypeHasAContractCase holds the
 // list to it), and one more for the linear-phase multiband.
 std::vector<ContractCase> contractCases() {
@@ -122,6 +131,17 @@ std::vector<ContractCase> contractCases() {
         {"reverb", "reverb", {{"decay_s", 1.5}, {"predelay_ms", 5.0}}, {{"decay_s", 1.5}, {"predelay_ms", 5.0}, {"mix", 0.6}}},
         {"convolution_reverb", "convolution_reverb", {{"impulse", contractImpulsePath()}, {"mix", 0.3}}, {}},
         {"dither", "dither", {{"bits", 16.0}}, {{"bits", 20.0}}, true},
+        // Hosted LV2 plugins (install-deps installs both): LSP's parametric EQ, one bell band
+        // of the cookbook's design, and x42's lookahead limiter (64 frames of latency), whose
+        // small impulse stays under its threshold.
+        {"lv2_lsp_equalizer", "lv2", lspBell(2.0), lspBell(0.5)},
+        {"lv2_x42_limiter",
+         "lv2",
+         {{"uri", std::string("http://gareus.org/oss/lv2/dpl#stereo")}, {"threshold", -1.0}},
+         {{"uri", std::string("http://gareus.org/oss/lv2/dpl#stereo")}, {"threshold", -6.0}},
+         false,
+         false,
+         1e-3f},
     };
 }
 

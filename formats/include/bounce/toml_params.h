@@ -14,6 +14,9 @@ namespace bounce {
 // there, and "path:line: ..." for a syntax error.
 toml::table readTomlFile(const std::string& path, const std::string& what);
 
+// A table's keys with their lines. A sub-table named `params` ([insert.params], where an lv2
+// insert's control symbols are written) is read as the table's own keys; a key given both
+// there and beside it is an error.
 ParamTable paramTableFromToml(const toml::table& table, const std::string& source, const char* skipKey = nullptr);
 
 InsertSpec insertSpecFromToml(const toml::table& table, const std::string& source);
