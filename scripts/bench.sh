@@ -53,6 +53,10 @@ echo "== Processors against their peers: 60 s stereo 48 kHz, whole process, floa
 bash "$(dirname "$0")/bench_processors.sh" "$build" "$work"
 
 echo
+echo "== Hosting LV2 plugins: 5 minutes stereo 48 kHz, Bounce's lv2 insert beside ffmpeg's lv2 filter =="
+bash "$(dirname "$0")/bench_lv2.sh" "$build" "$work"
+
+echo
 echo "== Mixing: 32 tracks, 4 minutes, 48 kHz =="
 bash "$(dirname "$0")/bench_mix.sh" "$build" "$work"
 
