@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 namespace bounce {
 namespace {
@@ -188,9 +190,17 @@ struct Lv2Effect::Host {
 
     void loadState(const Lv2EffectParams& params) {
         lv2::World& world = lv2::World::instance();
-        LilvState* state = params.stateFile.empty()
-                               ? lilv_state_new_from_string(world.lilv(), world.map(), params.state.c_str())
-                               : lilv_state_new_from_file(world.lilv(), world.map(), nullptr, params.stateFile.c_str());
+        LilvState* state = nullptr;
+        if (params.stateFile.empty()) {
+            state = lilv_state_new_from_string(world.lilv(), world.map(), params.state.c_str());
+        } else {
+            // A state lilv saved (state.ttl, whose subject is the file itself), else a state as
+            // `bounce plugins --state` prints it (any subject), read as text.
+            state = lilv_state_new_from_file(world.lilv(), world.map(), nullptr, params.stateFile.c_str());
+            std::ifstream file(params.stateFile, std::ios::binary);
+            const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+            if (!state && !text.empty()) state = lilv_state_new_from_string(world.lilv(), world.map(), text.c_str());
+        }
         const std::string what = params.stateFile.empty() ? "state" : "state_file " + params.stateFile;
         if (!state) throw Error(what + ": not an LV2 state (Turtle with a state:State)");
         states.emplace_back(state);
@@ -337,5 +347,44 @@ void Lv2Effect::process(AudioView io) noexcept {
 }
 
 int Lv2Effect::latencyFrames() const noexcept { return host_->latency; }
+
+std::string Lv2Effect::savedState() const {
+    const Host& h = *host_;
+    if (h.instances.empty()) throw Error(h.description->name + ": its state is saved from a prepared instance");
+    lv2::World& world = lv2::World::instance();
+    const LV2_URID floatType = world.urid(LV2_ATOM__Float);
+    struct Context {
+        const Host* host;
+        LV2_URID floatType;
+    } context{&h, floatType};
+    const auto portValue = [](const char* symbol, void* data, std::uint32_t* size, std::uint32_t* type) -> const void* {
+        const auto* c = static_cast<const Context*>(data);
+        const int index = portIndex(*c->host->description, symbol);
+        const auto& port = c->host->description->ports[static_cast<std::size_t>(std::max(index, 0))];
+        if (index < 0 || port.type != "control" || !port.input) return nullptr;
+        *size = sizeof(float);
+        *type = c->floatType;
+        return &c->host->controls[static_cast<std::size_t>(index)];
+    };
+    const std::lock_guard lock(world.mutex());
+    StateHandle state(lilv_state_new_from_instance(h.plugin, h.instances.front().lilv, world.map(), nullptr, nullptr, nullptr, nullptr,
+                                                   portValue, &context, LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE, h.features));
+    if (!state) throw Error(h.description->name + ": lilv could not save its state");
+    char* text = lilv_state_to_string(world.lilv(), world.map(), world.unmap(), state.get(), "urn:bounce:state", nullptr);
+    if (!text) throw Error(h.description->name + ": lilv could not write its state");
+    // lilv (0.24) writes the prefixed names without their @prefix lines, which its own reader
+    // then refuses: they are written here (a repeated @prefix is valid Turtle).
+    std::string turtle =
+        "@prefix atom: <http://lv2plug.in/ns/ext/atom#> .\n"
+        "@prefix lv2: <http://lv2plug.in/ns/lv2core#> .\n"
+        "@prefix pset: <http://lv2plug.in/ns/ext/presets#> .\n"
+        "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix state: <http://lv2plug.in/ns/ext/state#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\n";
+    turtle += text;
+    lilv_free(text);
+    return turtle;
+}
 
 }  // namespace bounce

@@ -216,6 +216,28 @@ TEST_F(Lv2Inserts, SoundsAsFfmpegsLv2FilterHostsTheSamePlugin) {
     EXPECT_GT(changed, 0.01) << "the bell did nothing";
 }
 
+// `bounce plugins --state URI --preset P` prints a state that an insert's state_file takes
+// back: the same render as naming the preset.
+TEST_F(Lv2Inserts, APrintedStateIsAStateFile) {
+    const std::string fat1 = "http://gareus.org/oss/lv2/fat1";
+    if (!fs::exists("/usr/lib/lv2/fat1.lv2")) GTEST_SKIP() << "x42-plugins not installed";
+    const auto printed = runCommand({kBounce, "plugins", "--state", fat1, "--preset", "Slightly Corrected"});
+    ASSERT_EQ(printed.exitCode, 0) << printed.err;
+    std::ofstream(dir_ + "/fat1.ttl") << printed.out;
+    const std::string byFile = write("by-file.toml", "[[insert]]\ntype = \"lv2\"\nuri = \"" + fat1 + "\"\nstate_file = \"fat1.ttl\"\n");
+    const std::string byPreset =
+        write("by-preset.toml", "[[insert]]\ntype = \"lv2\"\nuri = \"" + fat1 + "\"\npreset = \"Slightly Corrected\"\n");
+    ASSERT_EQ(runCommand({kBounce, "process", dir_ + "/noise.wav", "-o", dir_ + "/by-file.wav", "--chain", byFile}).exitCode, 0);
+    ASSERT_EQ(runCommand({kBounce, "process", dir_ + "/noise.wav", "-o", dir_ + "/by-preset.wav", "--chain", byPreset}).exitCode, 0);
+    const AudioBuffer a = readWholeFile(dir_ + "/by-file.wav"), b = readWholeFile(dir_ + "/by-preset.wav");
+    ASSERT_EQ(a.frames(), b.frames());
+    for (int c = 0; c < 2; ++c)
+        for (std::size_t i = 0; i < a.frames(); ++i) ASSERT_EQ(a.channel(c)[i], b.channel(c)[i]) << "channel " << c << ", frame " << i;
+    const auto unknown = runCommand({kBounce, "plugins", "--state", "http://example.org/none"});
+    EXPECT_NE(unknown.exitCode, 0);
+    EXPECT_NE(unknown.err.find("no LV2 plugin http://example.org/none is installed"), std::string::npos) << unknown.err;
+}
+
 // x42's digital peak limiter (dpl) in its true-peak mode, hosted as an insert, and Bounce's
 // limiter, both at -1 dBTP on the same hot programme (pink noise at -8 dB RMS), both
 // measured against the ideal band-limited reconstruction (not either's meter). The finding:

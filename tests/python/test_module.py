@@ -122,6 +122,22 @@ def test_parameter_errors_are_value_errors_with_the_cli_message(tmp_path, progra
         bounce.Processor("fuzz")
 
 
+LSP_EQ = "http://lsp-plug.in/plugins/lv2/para_equalizer_x16_stereo"
+
+
+@pytest.mark.skipif(not Path("/usr/lib/lv2/lsp-plugins.lv2").exists(), reason="lsp-plugins-lv2 not installed")
+def test_an_lv2_plugin_is_a_processor_as_in_chain_files(tmp_path, programme):
+    bell = dict(ft_0=1, fm_0=1, f_0=1000.0, g_0=2.0, q_0=1.0)
+    (tmp_path / "lv2.toml").write_text(
+        f'[[insert]]\ntype = "lv2"\nuri = "{LSP_EQ}"\n[insert.params]\n' + "".join(f"{k} = {v}\n" for k, v in bell.items()))
+    ours = bounce.Chain([bounce.Lv2(uri=LSP_EQ, **bell)])(programme, RATE)
+    run_cli("process", write_float(tmp_path / "in.wav", programme), "-o", tmp_path / "out.wav", "--chain", tmp_path / "lv2.toml")
+    with bounce.AudioFile(str(tmp_path / "out.wav")) as cli:
+        assert np.array_equal(ours, cli.read())
+    with pytest.raises(ValueError, match="f_0 must be between 10 and 24000"):
+        bounce.Lv2(uri=LSP_EQ, f_0=30000.0)
+
+
 def test_every_processor_type_is_a_class():
     for processor_type in bounce.processor_types():
         name = "".join(part.capitalize() for part in processor_type.split("_"))

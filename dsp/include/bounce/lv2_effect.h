@@ -36,6 +36,10 @@ public:
     // blocks; no allocation.
     void setControl(int portIndex, float value) noexcept;
     float control(int portIndex) const noexcept;
+    // The plugin's state as it stands (after prepare): its controls and, for plugins that
+    // keep more, their own properties, as Turtle (a state:State lilv writes and reads), to
+    // give back as the insert's `state`. Throws Error before prepare.
+    std::string savedState() const;
 
     void prepare(const ProcessSpec& spec) override;
     void reset() noexcept override;
