@@ -515,6 +515,8 @@ VersionComparison compareVersions(const std::string& path, const std::string& ot
 
 CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     const std::vector<const PlaybackSystem*> chosen = chooseSystems(settings);
+    // An unknown target is refused before the pass, listing the known ones.
+    const LoudnessTarget* target = settings.target.empty() ? nullptr : resolveLoudnessAim(settings.target, {}, {}).target;
     SoundFileReader reader(path);
     const SoundFileInfo info = reader.info();
     OutputSet previews;  // all of them at the end, or none
@@ -554,6 +556,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     }
     r.systems = systemChecks(systems.streams, r);
     r.platforms = platformPlayback(r.analysis);
+    if (target) r.verdict = judgeAgainstTarget(r.analysis, *target);
 
     FindingsWriter findings(r);
     findings.levels();

@@ -17,7 +17,7 @@ namespace {
 
 struct CheckArgs {
     std::vector<std::string> inputs;
-    std::string previewDir, jsonPath, systems, against, reportPath;
+    std::string previewDir, jsonPath, systems, against, reportPath, target;
     bool noCodecs = false;
     int jobs = 0;
 };
@@ -27,16 +27,26 @@ CheckSettings settingsFrom(const CheckArgs& a) {
     s.previewDir = a.previewDir;
     s.againstPath = a.against;
     s.codecs = !a.noCodecs;
+    s.target = a.target;
     std::stringstream list(a.systems);
     for (std::string name; std::getline(list, name, ',');)
         if (!name.empty()) s.systems.push_back(name);
     return s;
 }
 
+// QC errors, or a chosen target not met.
 bool failsQc(const CheckResult& result) {
+    if (result.verdict && !result.verdict->passes()) return true;
     for (const auto& f : result.findings)
         if (f.severity == Severity::Error) return true;
     return false;
+}
+
+CheckHtmlOptions reportOptions(const CheckArgs& a, const std::string& input) {
+    CheckHtmlOptions o;
+    o.title = std::filesystem::path(input).filename().string();
+    o.target = a.target.empty() ? "spotify" : a.target;
+    return o;
 }
 
 int runOne(const CheckArgs& a) {
@@ -48,7 +58,7 @@ int runOne(const CheckArgs& a) {
     settings.onProgress = terminalProgress("checking");
     const CheckResult result = checkFile(input, settings);
     if (!a.jsonPath.empty()) writeTextFile(a.jsonPath, checkToJson(result).dump(2) + "\n", {input, a.against});
-    if (!a.reportPath.empty()) writeTextFile(a.reportPath, checkToHtml(result), {input, a.against});
+    if (!a.reportPath.empty()) writeTextFile(a.reportPath, checkToHtml(result, reportOptions(a, input)), {input, a.against});
     if (!quiet()) {
         std::cout << checkSummary(result);
         if (!a.jsonPath.empty()) std::cout << "wrote " << a.jsonPath << "\n";
@@ -81,7 +91,9 @@ int runMany(const CheckArgs& a) {
             results[i] = checkFile(a.inputs[i], s);
             if (!a.jsonPath.empty())
                 writeTextFile(named(a.jsonPath, a.inputs[i], ".check.json"), checkToJson(results[i]).dump(2) + "\n", a.inputs);
-            if (!a.reportPath.empty()) writeTextFile(named(a.reportPath, a.inputs[i], ".check.html"), checkToHtml(results[i]), a.inputs);
+            if (!a.reportPath.empty())
+                writeTextFile(named(a.reportPath, a.inputs[i], ".check.html"), checkToHtml(results[i], reportOptions(a, a.inputs[i])),
+                              a.inputs);
         },
         [&](std::size_t i, const BatchOutcome& outcome) { progress.finished(a.inputs[i], outcome, ""); });
     std::vector<BatchRow> rows;
@@ -94,9 +106,11 @@ int runMany(const CheckArgs& a) {
                 if (f.severity == Severity::Error) ++errors;
                 if (f.severity == Severity::Warning) ++warnings;
             }
-            failed = failed || errors > 0;
+            const bool fails = failsQc(results[i]);
+            failed = failed || fails;
             row.cells = {formatNumber(results[i].analysis.integratedLufs, 1), formatNumber(results[i].analysis.truePeakDbtp, 2),
-                         errors > 0 ? "FAILS QC" : "passes", std::to_string(errors) + " errors, " + std::to_string(warnings) + " warnings"};
+                         fails ? (errors > 0 ? "FAILS QC" : "FAILS " + a.target) : "passes",
+                         std::to_string(errors) + " errors, " + std::to_string(warnings) + " warnings"};
         }
         rows.push_back(std::move(row));
     }
@@ -116,6 +130,9 @@ std::function<int()> addCheckCommand(CLI::App& app) {
     cmd->add_option("inputs", a->inputs, "The mix or master (several: each checked, --json/--report/--preview then name folders)")
         ->required();
     cmd->add_option("--jobs", a->jobs, "Files checked at a time (default: the machine's cores)")->check(CLI::Range(1, 256));
+    cmd->add_option("--target", a->target,
+                    "Pass or fail against a delivery target (spotify, apple, youtube, ebu-r128, atsc-a85, cd, ...): its loudness within "
+                    "its tolerance and its true peak under its ceiling; a fail exits 1");
     cmd->add_option("--systems", a->systems, "Which systems, comma-separated (default all: earbuds,phone,laptop,tv,car,club)");
     cmd->add_option("--preview", a->previewDir, "Write one WAV per system to this folder, to listen to");
     cmd->add_option("--against", a->against,

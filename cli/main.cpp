@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
     // Named, so that usage lines say "bounce", not the path it was started by.
     CLI::App app{"Bounce: from recorded tracks to a release-ready master", "bounce"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "bounce 0.1.0");
+    app.set_version_flag("--version", "bounce " BOUNCE_VERSION);
 
     const auto runAnalyze = addAnalyzeCommand(app);
     const auto runProcess = addProcessCommand(app);

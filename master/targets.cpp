@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 
 namespace bounce {
@@ -20,8 +21,10 @@ const std::vector<LoudnessTarget>& loudnessTargets() {
         {"amazon", -14.0, -2.0, 0.0, "", "Amazon Music", Normalisation::UpAndDown},
         {"deezer", -15.0, -1.0, 0.0, "", "Deezer", Normalisation::UpAndDown},
         {"soundcloud", -14.0, -1.0, 0.0, "", "SoundCloud", Normalisation::UpAndDown},
-        {"ebu-r128", -23.0, -1.0, 0.0, "", "EBU R 128 broadcast"},
-        {"atsc-a85", -24.0, -2.0, 0.0, "", "ATSC A/85 broadcast (US)"},
+        {"ebu-r128", -23.0, -1.0, 0.0, "", "EBU R 128 broadcast", Normalisation::None, false, 0.5,
+         "EBU R 128 (2020): -23.0 LUFS +/-0.5 LU for programmes that are not live"},
+        {"atsc-a85", -24.0, -2.0, 0.0, "", "ATSC A/85 broadcast (US)", Normalisation::None, false, 2.0,
+         "ATSC A/85 RP (2013): -24 LKFS +/-2 dB"},
         {"cd", -9.0, -0.3, 44100.0, "16", "CD: a loudness guide, not a standard; 44.1 kHz, 16 bits, dithered"},
     };
     return targets;
@@ -54,6 +57,46 @@ std::vector<PlatformPlayback> platformPlayback(const AnalysisResult& measured) {
         playback.push_back(p);
     }
     return playback;
+}
+
+TargetVerdict judgeAgainstTarget(const AnalysisResult& measured, const LoudnessTarget& target) {
+    TargetVerdict v;
+    v.target = target.name;
+    v.note = target.note;
+    v.targetLufs = target.integratedLufs;
+    v.toleranceLu = target.toleranceLu;
+    v.toleranceSource = target.toleranceSource.empty() ? "Bounce's tolerance: the platforms normalise, the CD guide is no standard"
+                                                       : target.toleranceSource;
+    v.ceilingDbtp = target.ceilingDbtp;
+    v.integratedLufs = measured.integratedLufs;
+    v.truePeakDbtp = measured.truePeakDbtp;
+    char text[320];
+    if (!measured.integratedLufs) {
+        v.why.push_back("loudness: none measured (silent, or shorter than 400 ms), so it cannot meet " + target.name);
+    } else {
+        const double off = *measured.integratedLufs - target.integratedLufs;
+        // Rounded as printed, so that what is shown and what is judged agree.
+        v.loudnessMet = std::fabs(std::round(off * 10.0) / 10.0) <= target.toleranceLu + 1e-9;
+        const char* consequence = target.normalisation == Normalisation::None ? "it does not meet the delivery spec"
+                                  : off > 0.0 ? "the platform turns it down by as much: the extra loudness is lost"
+                                  : target.normalisation == Normalisation::DownOnly
+                                      ? "the platform leaves it quieter than its neighbours"
+                                      : "the platform turns it up only as far as its peak allows";
+        std::snprintf(text, sizeof text, "loudness %.1f LUFS, %+.1f LU from %s's %.1f LUFS (allowed: +/-%.1f LU)%s%s",
+                      *measured.integratedLufs, off, target.name.c_str(), target.integratedLufs, target.toleranceLu,
+                      v.loudnessMet ? "" : ": ", v.loudnessMet ? "" : consequence);
+        v.why.push_back(text);
+    }
+    if (!measured.truePeakDbtp) {
+        v.peakMet = true;
+        v.why.push_back("true peak: none (digital silence)");
+    } else {
+        v.peakMet = std::round(*measured.truePeakDbtp * 100.0) / 100.0 <= target.ceilingDbtp + 1e-9;
+        std::snprintf(text, sizeof text, "true peak %.2f dBTP, ceiling %.1f dBTP%s", *measured.truePeakDbtp, target.ceilingDbtp,
+                      v.peakMet ? "" : ": over it, a converter or a lossy encoder may clip it");
+        v.why.push_back(text);
+    }
+    return v;
 }
 
 LoudnessAim resolveLoudnessAim(const std::string& target, std::optional<double> lufs, std::optional<double> ceilingDbtp) {

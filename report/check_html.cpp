@@ -1,16 +1,29 @@
-// The `bounce check --report` page: one self-contained HTML file, charts drawn here as
-// inline SVG (no script, no network, nothing to load), from the same CheckResult as the
-// JSON report, so the two cannot disagree.
+// The `bounce check --report` page (and the service's report of a master): one
+// self-contained HTML file, charts drawn here as inline SVG (no network, nothing to load),
+// from the same CheckResult as the JSON report, so the two cannot disagree.
+//
+// Readable as a mastering engineer reads a meter: loudness on an axis zoomed to where the
+// programme lives (silence is a gap, not a floor), time in m:ss, every axis titled with its
+// unit, colours from Okabe and Ito's palette (told apart with the common colour-vision
+// deficiencies) and dashes as well, every finding and heuristic explained beside it. It
+// prints to PDF one section a page-part (no chart cut across pages).
 #include "bounce/check_report.h"
+#include "bounce/master_report.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 namespace bounce {
 namespace {
 
-constexpr double kWidth = 800, kHeight = 260, kLeft = 56, kRight = 16, kTop = 16, kBottom = 34;
+constexpr double kWidth = 800, kHeight = 270, kLeft = 64, kRight = 16, kTop = 26, kBottom = 44;
+
+// Okabe & Ito, "Color Universal Design" (2008): eight colours distinguishable with
+// protanopia, deuteranopia and tritanopia; each series also gets its own dash pattern.
+const char* const kPalette[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"};
+const char* const kDashes[] = {"", "6 3", "2 2", "8 3 2 3", "4 4", "1 3", "10 4", "3 6"};
 
 std::string escaped(const std::string& text) {
     std::string out;
@@ -26,9 +39,34 @@ std::string escaped(const std::string& text) {
     return out;
 }
 
+// Never "-0.0": a value that rounds to zero is printed as zero.
 std::string number(double v, int decimals = 1) {
+    const double scale = std::pow(10.0, decimals);
+    if (std::round(v * scale) == 0.0) v = 0.0;
     char text[32];
     std::snprintf(text, sizeof text, "%.*f", decimals, v);
+    return text;
+}
+
+std::string signedNumber(double v, int decimals = 1) {
+    const std::string plain = number(v, decimals);
+    return plain[0] == '-' || plain.find_first_not_of("0.") == std::string::npos ? plain : "+" + plain;
+}
+
+// 63, 125, 1k, 16k: a frequency as tick labels and band headers print it.
+std::string hzLabel(double hz) {
+    if (hz >= 1000.0) return number(hz / 1000.0, std::fmod(hz, 1000.0) == 0.0 || hz >= 10000.0 ? 0 : 1) + "k";
+    return number(hz, hz < 100.0 && std::fmod(hz, 1.0) != 0.0 ? 1 : 0);
+}
+
+// 0:00, 3:25, 1:02:07.
+std::string clock(double seconds) {
+    const long s = std::lround(std::max(0.0, seconds));
+    char text[24];
+    if (s >= 3600)
+        std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+    else
+        std::snprintf(text, sizeof text, "%ld:%02ld", s / 60, s % 60);
     return text;
 }
 
@@ -46,238 +84,374 @@ struct Axes {
     }
 };
 
-struct Series {
-    std::string name, color;
-    std::vector<std::pair<double, double>> points;
-    double width = 1.5;
-    bool dashed = false;
+struct Tick {
+    double at;
+    std::string label;
 };
 
-std::string frame(const Axes& a, const std::vector<double>& xTicks, const std::vector<double>& yTicks, const std::string& xUnit,
-                  const std::string& yUnit) {
+// Points of one line; a NaN y breaks it (silence, no reading).
+struct Series {
+    std::string name;
+    std::vector<std::pair<double, double>> points;
+    double width = 1.5;
+};
+
+std::string text(double x, double y, const std::string& cls, const std::string& anchor, const std::string& content,
+                 const std::string& extra = "") {
+    return "<text class=\"" + cls + "\" x=\"" + number(x) + "\" y=\"" + number(y) + "\" text-anchor=\"" + anchor + "\"" + extra + ">" +
+           escaped(content) + "</text>";
+}
+
+// The grid, tick labels and both axes' titles (with their units).
+std::string frame(const Axes& a, const std::vector<Tick>& xTicks, const std::vector<Tick>& yTicks, const std::string& xTitle,
+                  const std::string& yTitle) {
     std::string svg;
-    for (double t : yTicks) {
-        svg += "<line class=\"grid\" x1=\"" + number(kLeft) + "\" x2=\"" + number(kWidth - kRight) + "\" y1=\"" + number(a.y(t)) +
-               "\" y2=\"" + number(a.y(t)) + "\"/>";
-        svg += "<text class=\"tick\" x=\"" + number(kLeft - 6) + "\" y=\"" + number(a.y(t) + 4) + "\" text-anchor=\"end\">" + number(t, 0) +
-               "</text>";
+    for (const auto& t : yTicks) {
+        svg += "<line class=\"grid\" x1=\"" + number(kLeft) + "\" x2=\"" + number(kWidth - kRight) + "\" y1=\"" + number(a.y(t.at)) +
+               "\" y2=\"" + number(a.y(t.at)) + "\"/>";
+        svg += text(kLeft - 6, a.y(t.at) + 4, "tick", "end", t.label);
     }
-    for (double t : xTicks) {
-        svg += "<line class=\"grid\" y1=\"" + number(kTop) + "\" y2=\"" + number(kHeight - kBottom) + "\" x1=\"" + number(a.x(t)) +
-               "\" x2=\"" + number(a.x(t)) + "\"/>";
-        const std::string label = t >= 1000 && a.logX ? number(t / 1000.0, t >= 10000 ? 0 : 1) + "k" : number(t, 0);
-        svg += "<text class=\"tick\" x=\"" + number(a.x(t)) + "\" y=\"" + number(kHeight - kBottom + 16) + "\" text-anchor=\"middle\">" +
-               label + "</text>";
+    for (const auto& t : xTicks) {
+        svg += "<line class=\"grid\" y1=\"" + number(kTop) + "\" y2=\"" + number(kHeight - kBottom) + "\" x1=\"" + number(a.x(t.at)) +
+               "\" x2=\"" + number(a.x(t.at)) + "\"/>";
+        svg += text(a.x(t.at), kHeight - kBottom + 16, "tick", "middle", t.label);
     }
-    svg += "<text class=\"unit\" x=\"" + number(kWidth - kRight) + "\" y=\"" + number(kHeight - 4) + "\" text-anchor=\"end\">" +
-           escaped(xUnit) + "</text>";
-    svg += "<text class=\"unit\" x=\"4\" y=\"" + number(kTop - 4) + "\">" + escaped(yUnit) + "</text>";
+    svg += text((kLeft + kWidth - kRight) / 2, kHeight - 6, "axis-title", "middle", xTitle);
+    const double middle = (kTop + kHeight - kBottom) / 2;
+    svg += text(14, middle, "axis-title", "middle", yTitle, " transform=\"rotate(-90 14 " + number(middle) + ")\"");
     return svg;
 }
 
-std::string polylines(const Axes& a, const std::vector<Series>& series) {
+std::string legend(const std::vector<std::string>& names, std::size_t firstStyle = 0) {
     std::string svg;
-    double legendX = kLeft + 8;
-    for (const auto& s : series) {
-        std::string points;
-        for (const auto& [x, y] : s.points) points += number(a.x(x)) + "," + number(a.y(y)) + " ";
-        svg += "<polyline class=\"series\" data-name=\"" + escaped(s.name) + "\" data-points=\"" + std::to_string(s.points.size()) +
-               "\" fill=\"none\" stroke=\"" + s.color + "\" stroke-width=\"" + number(s.width) + "\"" +
-               (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + " points=\"" + points + "\"/>";
-        svg += "<rect x=\"" + number(legendX) + "\" y=\"" + number(kTop + 4) + "\" width=\"10\" height=\"3\" fill=\"" + s.color + "\"/>";
-        svg += "<text class=\"legend\" x=\"" + number(legendX + 14) + "\" y=\"" + number(kTop + 9) + "\">" + escaped(s.name) + "</text>";
-        legendX += 24 + 6.5 * static_cast<double>(s.name.size());
+    double x = kLeft + 4;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const std::size_t style = (firstStyle + i) % 8;
+        svg += "<line x1=\"" + number(x) + "\" x2=\"" + number(x + 22) + "\" y1=\"12\" y2=\"12\" stroke=\"" + kPalette[style] +
+               "\" stroke-width=\"2.5\" stroke-dasharray=\"" + kDashes[style] + "\"/>";
+        svg += text(x + 26, 16, "legend", "start", names[i]);
+        x += 36 + 6.2 * static_cast<double>(names[i].size());
     }
     return svg;
 }
 
-std::string chart(const std::string& id, const std::string& title, const std::string& body, std::size_t dataPoints) {
+std::string lines(const Axes& a, const std::vector<Series>& series, std::size_t firstStyle = 0) {
+    std::string svg;
+    for (std::size_t i = 0; i < series.size(); ++i) {
+        const std::size_t style = (firstStyle + i) % 8;
+        std::string d;
+        bool pen = false;
+        for (const auto& [x, y] : series[i].points) {
+            if (std::isnan(y)) {
+                pen = false;
+                continue;
+            }
+            d += (pen ? "L" : "M") + number(a.x(x)) + " " + number(a.y(y));
+            pen = true;
+        }
+        svg += "<path class=\"series\" data-name=\"" + escaped(series[i].name) + "\" data-points=\"" +
+               std::to_string(series[i].points.size()) + "\" fill=\"none\" stroke=\"" + kPalette[style] + "\" stroke-width=\"" +
+               number(series[i].width) + "\" stroke-dasharray=\"" + kDashes[style] + "\" d=\"" + d + "\"/>";
+    }
+    std::vector<std::string> names;
+    for (const auto& s : series) names.push_back(s.name);
+    return svg + legend(names, firstStyle);
+}
+
+std::string chart(const std::string& id, const std::string& title, const std::string& body, std::size_t dataPoints,
+                  const std::string& note = "") {
     return "<section class=\"chart\" id=\"" + id + "\" data-points=\"" + std::to_string(dataPoints) + "\"><h2>" + escaped(title) +
-           "</h2><svg viewBox=\"0 0 " + number(kWidth, 0) + " " + number(kHeight, 0) + "\" width=\"100%\" role=\"img\" aria-label=\"" +
-           escaped(title) + "\">" + body + "</svg></section>\n";
+           "</h2><div class=\"plot\"><svg viewBox=\"0 0 " + number(kWidth, 0) + " " + number(kHeight, 0) +
+           "\" width=\"100%\" role=\"img\" aria-label=\"" + escaped(title) + "\">" + body + "</svg></div>" +
+           (note.empty() ? "" : "<p class=\"note\">" + escaped(note) + "</p>") + "</section>\n";
 }
 
-std::vector<double> ticks(double from, double to, double step) {
-    std::vector<double> out;
-    for (double t = std::ceil(from / step) * step; t <= to + 1e-9; t += step) out.push_back(t);
-    return out;
+// Time ticks every 5 s .. 10 min, about eight across, labelled m:ss.
+std::vector<Tick> timeTicks(double end) {
+    double step = 5.0;
+    for (double s : {5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0})
+        if (end / s <= 9.0) {
+            step = s;
+            break;
+        }
+    std::vector<Tick> ticks;
+    for (double t = 0.0; t <= end + 1e-9; t += step) ticks.push_back({t, clock(t)});
+    return ticks;
 }
 
-const char* kColours[] = {"#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"};
+std::vector<Tick> levelTicks(double from, double to, double step) {
+    std::vector<Tick> ticks;
+    for (double v = std::ceil(from / step) * step; v <= to + 1e-9; v += step) ticks.push_back({v, number(v, 0)});
+    return ticks;
+}
 
-// Loudness over time: momentary, short-term and the target.
-std::string loudnessChart(const CheckResult& r, double targetLufs) {
-    const AnalysisResult& a = r.analysis;
-    const double end = std::max(a.durationSeconds, 1.0);
-    Axes axes{0.0, end, -60.0, 0.0};
-    Series momentary{"momentary", "#1f77b4", {}, 1.0}, shortTerm{"short-term", "#ff7f0e", {}, 2.0},
-        target{"target", "#2ca02c", {}, 1.0, true};
-    // At most 2000 points a series: every k-th hop.
-    const std::size_t step = std::max<std::size_t>(1, r.loudness.size() / 2000);
-    for (std::size_t i = 0; i < r.loudness.size(); i += step) {
-        const auto& p = r.loudness[i];
-        if (p.momentaryLufs) momentary.points.emplace_back(p.seconds, std::max(*p.momentaryLufs, -60.0));
-        if (p.shortTermLufs) shortTerm.points.emplace_back(p.seconds, std::max(*p.shortTermLufs, -60.0));
+// Loudness over time on an axis zoomed to the programme: from 6 LU under the quieter of
+// its 10th-percentile short-term loudness and the target, to 3 LU over the loudest moment.
+std::string loudnessChart(const CheckResult& r, double targetLufs, double toleranceLu, const std::string& targetName) {
+    const double end = std::max(r.analysis.durationSeconds, 1.0);
+    std::vector<double> shortTerm;
+    double loudest = targetLufs;
+    for (const auto& p : r.loudness) {
+        if (p.shortTermLufs && *p.shortTermLufs > -70.0) shortTerm.push_back(*p.shortTermLufs);
+        if (p.momentaryLufs) loudest = std::max(loudest, *p.momentaryLufs);
     }
-    target.points = {{0.0, targetLufs}, {end, targetLufs}};
-    const std::vector<Series> series{momentary, shortTerm, target};
-    return chart("chart-loudness", "Loudness over time (LUFS)",
-                 frame(axes,
-                       ticks(0, end,
-                             end > 300  ? 60
-                             : end > 60 ? 30
-                                        : 5),
-                       ticks(-60, 0, 10), "seconds", "LUFS") +
-                     polylines(axes, series),
-                 momentary.points.size() + shortTerm.points.size());
+    std::sort(shortTerm.begin(), shortTerm.end());
+    const double quiet = shortTerm.empty() ? targetLufs : shortTerm[shortTerm.size() / 10];
+    const double bottom = std::floor((std::min(quiet, targetLufs) - 6.0) / 3.0) * 3.0, top = std::ceil((loudest + 3.0) / 3.0) * 3.0;
+    const Axes axes{0.0, end, bottom, top};
+    Series momentary{"momentary (400 ms)", {}, 1.0}, shortSeries{"short-term (3 s)", {}, 2.0};
+    const std::size_t step = std::max<std::size_t>(1, r.loudness.size() / 2000);  // at most 2000 points a line
+    const auto below = [&](const std::optional<double>& v) { return !v || *v < bottom ? std::nan("") : *v; };
+    for (std::size_t i = 0; i < r.loudness.size(); i += step) {
+        momentary.points.emplace_back(r.loudness[i].seconds, below(r.loudness[i].momentaryLufs));
+        shortSeries.points.emplace_back(r.loudness[i].seconds, below(r.loudness[i].shortTermLufs));
+    }
+    std::string body = "<rect class=\"tolerance\" x=\"" + number(kLeft) + "\" width=\"" + number(kWidth - kLeft - kRight) + "\" y=\"" +
+                       number(axes.y(targetLufs + toleranceLu)) + "\" height=\"" +
+                       number(axes.y(targetLufs - toleranceLu) - axes.y(targetLufs + toleranceLu)) +
+                       "\" fill=\"#009E73\" opacity=\"0.12\"/>";
+    body += "<line class=\"target\" x1=\"" + number(kLeft) + "\" x2=\"" + number(kWidth - kRight) + "\" y1=\"" +
+            number(axes.y(targetLufs)) + "\" y2=\"" + number(axes.y(targetLufs)) +
+            "\" stroke=\"#009E73\" stroke-width=\"1.5\" stroke-dasharray=\"8 3 2 3\"/>";
+    body += text(kWidth - kRight - 4, axes.y(targetLufs) - 4, "legend", "end",
+                 targetName + " " + number(targetLufs) + " LUFS (+/-" + number(toleranceLu) + " LU)");
+    body +=
+        frame(axes, timeTicks(end), levelTicks(bottom, top, 3.0), "time (m:ss)", "loudness (LUFS)") + lines(axes, {momentary, shortSeries});
+    return chart("chart-loudness", "Loudness over time", body, momentary.points.size() + shortSeries.points.size(),
+                 "Silence and passages more than 6 LU under the quiet parts are left out of the lines; the band is the target's "
+                 "tolerance.");
 }
 
-// Spectrum: the input and what each system makes of it, and the other version.
-std::string spectrumChart(const CheckResult& r) {
+// The third-octave spectrum of the file (its loudest band at 0 dB), what each playback
+// system makes of it, and the other version.
+std::string spectrumChart(const CheckResult& r, const std::string& subject) {
     const SpectrumProfile& p = r.profile;
     double top = -300;
-    std::vector<double> inputDb;
-    for (std::size_t b = 0; b < p.bandHz.size(); ++b) {
-        inputDb.push_back(p.totalDb(b));
-        top = std::max(top, inputDb.back());
-    }
-    Axes axes{20.0, 20000.0, -60.0, 12.0, true};
+    for (std::size_t b = 0; b < p.bandHz.size(); ++b) top = std::max(top, p.totalDb(b));
+    const Axes axes{20.0, 20000.0, -60.0, 12.0, true};
     std::vector<Series> series;
-    Series in{"input", "#1f77b4", {}, 2.5};
-    for (std::size_t b = 0; b < p.bandHz.size(); ++b) in.points.emplace_back(p.bandHz[b], inputDb[b] - top);
+    Series in{subject, {}, 2.5};
+    for (std::size_t b = 0; b < p.bandHz.size(); ++b) in.points.emplace_back(p.bandHz[b], p.totalDb(b) - top);
     series.push_back(in);
-    std::size_t colour = 0, points = in.points.size();
     for (const auto& s : r.systems) {
-        Series out{s.name, kColours[colour++ % 8], {}, 1.2};
+        Series out{s.name, {}, 1.3};
         for (std::size_t b = 0; b < s.thirdOctaveDb.size() && b < p.bandHz.size(); ++b)
             out.points.emplace_back(p.bandHz[b], s.thirdOctaveDb[b] - top);
-        points += out.points.size();
         series.push_back(out);
     }
     if (r.against) {
-        Series other{"other version", "#000000", {}, 1.5, true};
-        for (std::size_t b = 0; b < r.against->thirdOctaveHz.size() && b < inputDb.size(); ++b)
-            other.points.emplace_back(r.against->thirdOctaveHz[b],
-                                      inputDb[b] - r.against->thirdOctaveChangeDb[b] - top);  // change: IN - OTHER
-        points += other.points.size();
+        Series other{"other version", {}, 1.5};
+        for (std::size_t b = 0; b < r.against->thirdOctaveHz.size() && b < p.bandHz.size(); ++b)
+            other.points.emplace_back(r.against->thirdOctaveHz[b], p.totalDb(b) - r.against->thirdOctaveChangeDb[b] - top);
         series.push_back(other);
     }
-    return chart("chart-spectrum", "Third-octave spectrum (dB, input's loudest band = 0)",
-                 frame(axes, octaveBandsHz(), ticks(-60, 12, 12), "Hz", "dB") + polylines(axes, series), points);
+    std::size_t points = 0;
+    for (const auto& s : series) points += s.points.size();
+    std::vector<Tick> xTicks;
+    for (double f : octaveBandsHz()) xTicks.push_back({f, hzLabel(f)});
+    return chart("chart-spectrum", "Spectrum, and what each playback system makes of it",
+                 frame(axes, xTicks, levelTicks(-60, 12, 12), "frequency (Hz, third-octave bands)",
+                       "level (dB; the " + subject + "'s loudest band = 0)") +
+                     lines(axes, series),
+                 points, "Each system's line is its modelled response (docs/playback-systems.md) applied to this " + subject + ".");
 }
 
-// Waveform overview with clip and near-full-scale markers.
+// The waveform over time, on a dBFS scale, with clips and hot true peaks marked.
 std::string waveformChart(const CheckResult& r) {
-    Axes axes{0.0, static_cast<double>(std::max<std::size_t>(r.waveform.size(), 1)), -1.0, 1.0};
-    std::string body = frame(axes, {}, {-1, 0, 1}, "", "");
+    const double end = std::max(r.analysis.durationSeconds, 1.0);
+    const Axes axes{0.0, end, -1.0, 1.0};
+    const std::vector<Tick> yTicks = {{1.0, "0"}, {0.5, "-6"}, {0.25, "-12"}, {0.0, ""}, {-0.25, "-12"}, {-0.5, "-6"}, {-1.0, "0"}};
+    std::string body = frame(axes, timeTicks(end), yTicks, "time (m:ss)", "level (dBFS)");
     std::string path;
     std::size_t markers = 0;
+    const double columns = static_cast<double>(std::max<std::size_t>(r.waveform.size(), 1));
     for (std::size_t i = 0; i < r.waveform.size(); ++i) {
         const auto& c = r.waveform[i];
-        path += "M" + number(axes.x(static_cast<double>(i) + 0.5)) + " " + number(axes.y(c.max)) + "V" + number(axes.y(c.min));
+        const double at = (static_cast<double>(i) + 0.5) / columns * end;
+        path += "M" + number(axes.x(at)) + " " + number(axes.y(c.max)) + "V" + number(axes.y(c.min));
         if (c.clipped || c.truePeakHigh) {
-            body += "<rect class=\"marker " + std::string(c.clipped ? "clip" : "near") + "\" x=\"" +
-                    number(axes.x(static_cast<double>(i))) + "\" y=\"" + number(kTop) + "\" width=\"2\" height=\"6\" fill=\"" +
-                    (c.clipped ? "#d00" : "#f90") + "\"/>";
+            body += "<rect class=\"marker " + std::string(c.clipped ? "clip" : "near") + "\" x=\"" + number(axes.x(at) - 1) + "\" y=\"" +
+                    number(kTop - 8) + "\" width=\"3\" height=\"7\" fill=\"" + (c.clipped ? "#D55E00" : "#E69F00") + "\"/>";
             ++markers;
         }
     }
-    body += "<path class=\"series\" data-points=\"" + std::to_string(r.waveform.size()) + "\" stroke=\"#1f77b4\" stroke-width=\"1\" d=\"" +
+    body += "<path class=\"series\" data-points=\"" + std::to_string(r.waveform.size()) + "\" stroke=\"#0072B2\" stroke-width=\"1\" d=\"" +
             path + "\"/>";
-    return chart("chart-waveform", "Waveform (red: clipped, orange: true peak above -1 dBTP; " + std::to_string(markers) + " marked)", body,
-                 r.waveform.size());
+    return chart("chart-waveform", "Waveform", body, r.waveform.size(),
+                 std::to_string(markers) + " places marked above the plot: vermillion where samples clip (3 or more at full scale), " +
+                     "orange where the true peak is above -1 dBTP.");
 }
 
-// Stereo per band: correlation and what mono loses.
+// Stereo per octave band: L/R correlation, and what a mono sum loses there.
 std::string stereoChart(const CheckResult& r) {
     const auto& bands = octaveBandsHz();
-    Axes axes{0.0, static_cast<double>(bands.size()), -1.0, 1.0};
-    std::string body = frame(axes, {}, {-1, 0, 1}, "octave band", "correlation");
+    const Axes axes{0.0, static_cast<double>(bands.size()), -1.0, 1.0};
+    std::string body = frame(axes, {}, {{1.0, "+1"}, {0.5, "+0.5"}, {0.0, "0"}, {-0.5, "-0.5"}, {-1.0, "-1"}},
+                             "octave band (Hz); above each bar: what mono loses there (dB)", "L/R correlation");
     for (std::size_t k = 0; k < bands.size() && k < r.bandCorrelation.size(); ++k) {
         const double x = axes.x(static_cast<double>(k) + 0.15), w = axes.x(static_cast<double>(k) + 0.85) - x;
         const double v = r.bandCorrelation[k];
         body += "<rect class=\"bar\" data-band=\"" + number(bands[k], 1) + "\" data-value=\"" + number(v, 3) + "\" x=\"" + number(x) +
                 "\" y=\"" + number(std::min(axes.y(v), axes.y(0))) + "\" width=\"" + number(w) + "\" height=\"" +
-                number(std::fabs(axes.y(v) - axes.y(0))) + "\" fill=\"" + (v < 0 ? "#d62728" : "#1f77b4") + "\"/>";
-        body += "<text class=\"tick\" x=\"" + number(x + w / 2) + "\" y=\"" + number(kHeight - kBottom + 16) +
-                "\" text-anchor=\"middle\">" +
-                (bands[k] >= 1000 ? number(bands[k] / 1000.0, 0) + "k" : number(bands[k], bands[k] < 100 ? 1 : 0)) + "</text>";
-        body += "<text class=\"legend\" x=\"" + number(x + w / 2) + "\" y=\"" + number(kHeight - kBottom - 4) +
-                "\" text-anchor=\"middle\">" + number(r.monoLossDb[k], 1) + " dB</text>";
+                number(std::fabs(axes.y(v) - axes.y(0))) + "\" fill=\"" + (v < 0 ? "#D55E00" : "#0072B2") + "\"/>";
+        body += text(x + w / 2, kHeight - kBottom + 16, "tick", "middle", hzLabel(bands[k]));
+        body += text(x + w / 2, kTop - 4, "legend", "middle", number(r.monoLossDb[k], 1));
     }
-    return chart("chart-stereo", "Stereo correlation per octave band (labels: what mono loses)", body, bands.size());
+    return chart("chart-stereo", "Stereo per octave band", body, bands.size(),
+                 "+1: the same in both channels (mono); 0: unrelated; below 0 (vermillion): opposed, and a mono sum loses it.");
 }
 
-// Systems, platforms, lossy round trips, the other version.
-std::string tables(const CheckResult& r) {
+std::string bandHeaders() {
     std::string html;
-    html += "<h2>Playback systems</h2><table id=\"systems\"><tr><th>system</th><th>loudness</th><th>bass</th><th>presence</th>";
-    for (double f : octaveBandsHz()) html += "<th>" + (f >= 1000 ? number(f / 1000.0, 0) + "k" : number(f, f < 100 ? 1 : 0)) + "</th>";
-    html += "</tr>\n";
+    for (double f : octaveBandsHz()) html += "<th>" + hzLabel(f) + "</th>";
+    return html;
+}
+
+std::string systemsTable(const CheckResult& r) {
+    std::string html =
+        "<section id=\"systems-section\"><h2>Playback systems</h2><div class=\"wide\"><table id=\"systems\"><tr>"
+        "<th>system</th><th>loudness change (LU)</th><th>bass</th><th>presence</th>" +
+        bandHeaders() + "</tr>\n";
     for (const auto& s : r.systems) {
         html += "<tr><td title=\"" + escaped(s.description) + "\">" + escaped(s.name) + "</td><td>" +
-                number(s.loudnessChangeLu.value_or(0.0)) + " LU</td><td>" + (s.bassAudible ? "audible" : "<b class=\"error\">lost</b>") +
+                signedNumber(s.loudnessChangeLu.value_or(0.0)) + "</td><td>" + (s.bassAudible ? "audible" : "<b class=\"error\">lost</b>") +
                 "</td><td>" + (s.presenceMasked ? "<b class=\"warning\">masked</b>" : "clear") + "</td>";
-        for (double g : s.bandGainDb) html += "<td>" + (g < -60 ? std::string("&minus;&infin;") : number(g)) + "</td>";
+        for (double g : s.bandGainDb) html += "<td>" + (g < -60 ? std::string("-inf") : signedNumber(g)) + "</td>";
         html += "</tr>\n";
     }
-    html +=
-        "</table>\n<h2>Streaming platforms</h2><table id=\"platforms\"><tr><th>platform</th><th>target</th><th>playback "
-        "gain</th><th></th></tr>\n";
+    return html + "</table></div><p class=\"note\">The band columns are each system's gain per octave (dB, its output over the " +
+           "input). <b>Bass lost</b>: the system's output from 80 to 500 Hz, where a small speaker lets the bass's harmonics " +
+           "be heard, is more than 20 dB under its loudest octave. <b>Presence masked</b>: 1 to 4 kHz, where voices and " +
+           "attacks are understood, is more than 10 dB under 250 to 500 Hz in what the system plays.</p></section>\n";
+}
+
+std::string platformsAndCodecs(const CheckResult& r) {
+    std::string html =
+        "<section id=\"platforms-section\"><h2>Streaming platforms</h2><table id=\"platforms\"><tr><th>platform</th>"
+        "<th>normalises to (LUFS)</th><th>playback gain (dB)</th><th>what it does</th></tr>\n";
     for (const auto& p : r.platforms)
-        html += "<tr><td>" + escaped(p.platform) + "</td><td>" + number(p.targetLufs) + " LUFS</td><td>" + number(p.playbackGainDb) +
-                " dB</td><td>" +
-                (p.playbackGainDb < -0.05  ? "turned down"
-                 : p.playbackGainDb > 0.05 ? (p.limitedByPeak ? "turned up, as far as its peak headroom allows" : "turned up")
-                                           : "unchanged") +
+        html += "<tr><td>" + escaped(p.platform) + "</td><td>" + number(p.targetLufs) + "</td><td>" + signedNumber(p.playbackGainDb) +
+                "</td><td>" +
+                (p.playbackGainDb < -0.05  ? "turns it down"
+                 : p.playbackGainDb > 0.05 ? (p.limitedByPeak ? "turns it up, as far as its true-peak headroom allows" : "turns it up")
+                                           : "plays it as it is") +
                 "</td></tr>\n";
-    html += "</table>\n";
+    html += "</table></section>\n";
     if (!r.codecs.empty()) {
-        html += "<h2>Lossy round trips</h2><table id=\"codecs\"><tr><th>codec</th><th>bitrate</th><th>true peak after decoding</th></tr>\n";
+        html +=
+            "<section id=\"codecs-section\"><h2>Lossy round trips</h2><table id=\"codecs\"><tr><th>codec</th><th>bit rate "
+            "(kbit/s)</th><th>true peak after decoding (dBTP)</th></tr>\n";
         for (const auto& c : r.codecs)
-            html += "<tr><td>" + escaped(c.codec) + "</td><td>" + std::to_string(c.bitrateKbps) + " kbit/s</td><td>" +
-                    (c.available && c.truePeakDbtp ? number(*c.truePeakDbtp, 2) + " dBTP" : std::string("encoder not available")) +
-                    "</td></tr>\n";
-        html += "</table>\n";
-    }
-    if (r.against) {
-        const VersionComparison& v = *r.against;
-        html += "<h2>Against " + escaped(v.path) + "</h2><p>This file relative to it: + means this one is louder, wider.</p>" +
-                "<table id=\"against\"><tr><th>lined up at</th><td>" + std::to_string(v.lagFrames) +
-                " frames</td></tr><tr><th>loudness change</th><td>" + number(v.loudnessChangeLu.value_or(0.0), 2) +
-                " LU</td></tr><tr><th>width change</th><td>" + number(v.widthChangeDb, 2) + " dB</td></tr><tr><th>null residual</th><td>" +
-                number(v.nullResidualDbfs) + " dBFS (" + number(v.matchedResidualDbfs) + " dBFS after " + number(v.matchedGainDb, 2) +
-                " dB)</td></tr></table>\n";
+            html += "<tr><td>" + escaped(c.codec) + "</td><td>" + std::to_string(c.bitrateKbps) + "</td><td>" +
+                    (c.available && c.truePeakDbtp ? number(*c.truePeakDbtp, 2) : std::string("encoder not available")) + "</td></tr>\n";
+        html +=
+            "</table><p class=\"note\">Encoded and decoded with ffmpeg, then measured: over 0 dBTP the decoded file clips."
+            "</p></section>\n";
     }
     return html;
 }
+
+std::string againstTable(const VersionComparison& v) {
+    return "<section id=\"against-section\"><h2>Against " + escaped(std::string(v.path.substr(v.path.find_last_of('/') + 1))) +
+           "</h2><p>This file relative to it: + means this one is louder, wider.</p><table id=\"against\"><tr><th>lined up at</th><td>" +
+           std::to_string(v.lagFrames) + " frames</td></tr><tr><th>loudness change</th><td>" +
+           signedNumber(v.loudnessChangeLu.value_or(0.0), 2) + " LU</td></tr><tr><th>width change</th><td>" +
+           signedNumber(v.widthChangeDb, 2) + " dB</td></tr><tr><th>null residual</th><td>" + number(v.nullResidualDbfs) + " dBFS (" +
+           number(v.matchedResidualDbfs) + " dBFS after " + signedNumber(v.matchedGainDb, 2) + " dB)</td></tr></table></section>\n";
+}
+
+// The file's facts and the loudness figures, with their units.
+std::string factsAndFigures(const CheckResult& r, const CheckHtmlOptions& options) {
+    const AnalysisResult& a = r.analysis;
+    const auto dbOr = [](const std::optional<double>& v, int decimals, const char* unit) {
+        return v ? number(*v, decimals) + " " + unit : std::string("none");
+    };
+    std::string html = "<section id=\"facts\"><table class=\"facts\"><tr><th>file</th><td>" + escaped(options.title) +
+                       "</td></tr><tr><th>format</th><td>" + escaped(a.formatName) + "</td></tr><tr><th>sample rate</th><td>" +
+                       number(a.sampleRate, 0) + " Hz</td></tr><tr><th>channels</th><td>" + std::to_string(a.channels) +
+                       "</td></tr><tr><th>length</th><td>" + clock(a.durationSeconds) + " (" + number(a.durationSeconds, 2) +
+                       " s)</td></tr><tr><th>measured by</th><td>Bounce " + BOUNCE_VERSION + ", " + escaped(options.generated) +
+                       "</td></tr></table>\n<table id=\"figures\" class=\"facts\">";
+    const auto row = [&](const char* key, const char* name, const std::optional<double>& v, int decimals, const char* unit) {
+        html += "<tr data-key=\"" + std::string(key) + "\" data-value=\"" + (v ? number(*v, decimals) : std::string()) + "\"><th>" + name +
+                "</th><td>" + dbOr(v, decimals, unit) + "</td></tr>";
+    };
+    std::optional<double> plr, psr;
+    if (a.truePeakDbtp && a.integratedLufs) plr = *a.truePeakDbtp - *a.integratedLufs;
+    if (a.truePeakDbtp && a.maxShortTermLufs) psr = *a.truePeakDbtp - *a.maxShortTermLufs;
+    row("integrated_lufs", "integrated loudness", a.integratedLufs, 1, "LUFS");
+    row("true_peak_dbtp", "true peak", a.truePeakDbtp, 2, "dBTP");
+    row("loudness_range_lu", "loudness range (LRA)", a.loudnessRangeLu, 1, "LU");
+    row("max_short_term_lufs", "loudest 3 s (max short-term)", a.maxShortTermLufs, 1, "LUFS");
+    row("max_momentary_lufs", "loudest 400 ms (max momentary)", a.maxMomentaryLufs, 1, "LUFS");
+    row("plr_db", "PLR (true peak - integrated)", plr, 1, "dB");
+    row("psr_db", "PSR (true peak - loudest 3 s)", psr, 1, "dB");
+    row("sample_peak_dbfs", "sample peak", a.samplePeakDbfs, 2, "dBFS");
+    row("correlation", "L/R correlation", a.correlation, 2, "");
+    return html + "</table><p class=\"note\">PLR and PSR say how much of the peaks' headroom the loudness uses: under about 8 dB, " +
+           "the master is dense and limited hard.</p></section>\n";
+}
+
+std::string verdictSection(const TargetVerdict& v) {
+    std::string html = "<section id=\"verdict\" class=\"" + std::string(v.passes() ? "pass" : "fail") + "\" data-passes=\"" +
+                       (v.passes() ? "true" : "false") + "\"><h2>" + (v.passes() ? "Passes " : "Fails ") + escaped(v.target) + ": " +
+                       number(v.targetLufs) + " LUFS +/-" + number(v.toleranceLu) + " LU, true peak at most " + number(v.ceilingDbtp) +
+                       " dBTP</h2><ul>";
+    for (const auto& line : v.why) html += "<li>" + escaped(line) + "</li>";
+    return html + "</ul><p class=\"note\">" + escaped(v.note) + ". Tolerance: " + escaped(v.toleranceSource) + ".</p></section>\n";
+}
+
+std::string findingsSection(const CheckResult& r) {
+    std::string html = "<section id=\"findings-section\"><h2>Findings</h2><ul id=\"findings\">\n";
+    for (const auto& f : r.findings) {
+        html += "<li class=\"" + std::string(severityName(f.severity)) + "\" data-code=\"" + escaped(f.code) + "\"><b>" +
+                severityName(f.severity) + "</b>: " + escaped(f.message) +
+                (f.atSeconds ? " (at " + clock(*f.atSeconds) + ")" : std::string()) + "<br><span class=\"why\">" +
+                escaped(findingExplanation(f.code)) + "</span></li>\n";
+    }
+    return html + "</ul></section>\n";
+}
+
+const char* const kStyle =
+    "body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:900px;padding:0 12px;color:#222}"
+    "h1{font-size:20px;overflow-wrap:anywhere}h2{font-size:15px;margin:20px 0 4px}"
+    "svg{background:#fafafa;border:1px solid #ddd;display:block;height:auto}"
+    // On a phone a chart keeps a readable size and scrolls inside its frame; the page does not.
+    ".plot{overflow-x:auto;max-width:100%}.plot svg{min-width:600px}"
+    ".grid{stroke:#e4e4e4;stroke-width:1}.tick,.legend{font-size:11px;fill:#444}.axis-title{font-size:12px;fill:#222}"
+    "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right}"
+    "th:first-child,td:first-child{text-align:left}.facts td{text-align:left}.wide{overflow-x:auto;max-width:100%}"
+    ".error{color:#b00}.warning{color:#8a5000}.info{color:#05603a}.why,.note{color:#555;font-size:13px}"
+    "#verdict{padding:4px 12px;border-left:6px solid}.pass{border-color:#009E73;background:#eef8f3}"
+    ".fail{border-color:#D55E00;background:#fdf0ea}"
+    "section{break-inside:avoid;page-break-inside:avoid}"
+    "@media print{body{max-width:none;margin:0}.wide,.plot{overflow:visible}.plot svg{min-width:0}}";
 
 }  // namespace
 
-std::string checkToHtml(const CheckResult& r, double targetLufs) {
-    const AnalysisResult& a = r.analysis;
+std::string checkToHtml(const CheckResult& r, const CheckHtmlOptions& given) {
+    CheckHtmlOptions options = given;
+    if (options.title.empty()) options.title = r.analysis.path.substr(r.analysis.path.find_last_of('/') + 1);
+    if (options.generated.empty()) {
+        const std::time_t now = std::time(nullptr);
+        char date[32];
+        std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+        options.generated = date;
+    }
+    const LoudnessTarget* target = findLoudnessTarget(r.verdict ? r.verdict->target : options.target);
+    if (!target) target = &loudnessTargets().front();
     std::string html =
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">"
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">"
         "<title>bounce check: " +
-        escaped(a.path) +
-        "</title><style>"
-        "body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:860px;color:#222}"
-        "h1{font-size:20px}h2{font-size:15px;margin:18px 0 4px}svg{background:#fafafa;border:1px solid #ddd}"
-        ".grid{stroke:#e4e4e4;stroke-width:1}.tick,.unit,.legend{font-size:11px;fill:#555}"
-        "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 10px;text-align:right}"
-        "th:first-child,td:first-child{text-align:left}.error{color:#b00}.warning{color:#a60}.info{color:#060}"
-        "</style></head><body>\n";
-    html += "<h1>bounce check: " + escaped(a.path) + "</h1>\n<p id=\"summary\">" + number(a.integratedLufs.value_or(-99.0)) +
-            " LUFS integrated, " + number(a.truePeakDbtp.value_or(-99.0), 2) + " dBTP true peak, LRA " +
-            number(a.loudnessRangeLu.value_or(0.0)) + " LU, " + number(a.durationSeconds, 1) + " s</p>\n";
-
-    html += loudnessChart(r, targetLufs) + spectrumChart(r) + waveformChart(r) + stereoChart(r) + tables(r);
-    html += "<h2>Findings</h2><ul id=\"findings\">\n";
-    for (const auto& f : r.findings)
-        html += "<li class=\"" + std::string(severityName(f.severity)) + "\" data-code=\"" + escaped(f.code) + "\"><b>" +
-                severityName(f.severity) + "</b>: " + escaped(f.message) + "</li>\n";
-    html += "</ul>\n</body></html>\n";
-    return html;
+        escaped(options.title) + "</title><style>" + kStyle + "</style></head><body>\n";
+    html += "<h1>bounce check: " + escaped(options.title) + "</h1>\n";
+    if (r.verdict) html += verdictSection(*r.verdict);
+    html += factsAndFigures(r, options);
+    html += loudnessChart(r, target->integratedLufs, target->toleranceLu, target->name) + waveformChart(r) +
+            spectrumChart(r, options.subject) + stereoChart(r) + findingsSection(r) + systemsTable(r) + platformsAndCodecs(r);
+    if (r.against) html += againstTable(*r.against);
+    return html + "</body></html>\n";
 }
 
 }  // namespace bounce

@@ -1,10 +1,32 @@
 #include "bounce/check_report.h"
 
 #include "bounce/analysis_report.h"
+#include "bounce/master_report.h"
 
 #include <cstdio>
 
 namespace bounce {
+
+const char* findingExplanation(const std::string& code) {
+    static const std::pair<const char*, const char*> kWhy[] = {
+        {"true_peak_over", "A converter reconstructs the waveform between the samples; where it goes over full scale, it clips."},
+        {"true_peak_high", "Lossy encoders (AAC, MP3, Opus) add overshoots of about 0.5 to 1 dB; above -1 dBTP the decoded file can clip."},
+        {"clipping", "Runs of samples at full scale are the flat tops of a clipped waveform: distortion that cannot be undone."},
+        {"dc_offset", "A constant offset wastes headroom and makes clicks at edits and fades; a high-pass at a few Hz removes it."},
+        {"inverted_polarity", "With one channel upside down, the mono sum cancels: phones, smart speakers and clubs play mono."},
+        {"out_of_phase_bass", "Bass that cancels in mono disappears on one-speaker systems and on many club rigs, which sum the lows."},
+        {"phase", "Out of phase in this band: in mono it drops by the amount said; often a stereo widener or a mis-aligned pair."},
+        {"leading_silence", "Platforms and players start at the file's start: silence before the music delays it."},
+        {"trailing_silence", "Silence after the music's tail makes the gap to the next song longer than planned."},
+        {"long_silence", "A long silence inside the programme is often a mistake in the edit (or a hidden track)."},
+        {"truncated_tail", "The sound stops abruptly at the last sample: a click at the end, or a reverb cut off."},
+        {"codec_over", "After this encoder the decoded file goes over full scale: lower the ceiling, or the level."},
+        {"clean", "None of the checks found anything to fix."},
+    };
+    for (const auto& [known, why] : kWhy)
+        if (code == known) return why;
+    return "";
+}
 
 const char* severityName(Severity s) noexcept {
     switch (s) {
@@ -54,7 +76,8 @@ nlohmann::ordered_json checkToJson(const CheckResult& r) {
     out["platforms"] = platforms;
     nlohmann::ordered_json findings = nlohmann::ordered_json::array();
     for (const auto& f : r.findings) {
-        nlohmann::ordered_json j = {{"severity", severityName(f.severity)}, {"code", f.code}, {"message", f.message}};
+        nlohmann::ordered_json j = {
+            {"severity", severityName(f.severity)}, {"code", f.code}, {"message", f.message}, {"why", findingExplanation(f.code)}};
         j["at_s"] = rounded(f.atSeconds, 3);
         findings.push_back(j);
     }
@@ -66,6 +89,7 @@ nlohmann::ordered_json checkToJson(const CheckResult& r) {
                           {"available", c.available},
                           {"true_peak_dbtp", rounded(c.truePeakDbtp, 2)}});
     out["codecs"] = codecs;
+    if (r.verdict) out["target"] = targetVerdictToJson(*r.verdict);
     if (r.against) {
         const VersionComparison& v = *r.against;
         nlohmann::ordered_json thirds = nlohmann::ordered_json::object();
@@ -128,6 +152,7 @@ std::string checkSummary(const CheckResult& r) {
     }
     text += "\n";
     for (const auto& f : r.findings) text += std::string(severityName(f.severity)) + ": " + f.message + "\n";
+    if (r.verdict) text += "\n" + targetVerdictText(*r.verdict);
     if (r.against) {
         const VersionComparison& v = *r.against;
         std::snprintf(line, sizeof line,

@@ -21,6 +21,29 @@ nlohmann::ordered_json matchCurveToJson(const ReferenceMatch& match) {
     return curve;
 }
 
+nlohmann::ordered_json targetVerdictToJson(const TargetVerdict& v) {
+    return {{"target", v.target},
+            {"passes", v.passes()},
+            {"target_lufs", rounded(v.targetLufs, 1)},
+            {"tolerance_lu", rounded(v.toleranceLu, 1)},
+            {"tolerance_source", v.toleranceSource},
+            {"ceiling_dbtp", rounded(v.ceilingDbtp, 1)},
+            {"integrated_lufs", rounded(v.integratedLufs, 1)},
+            {"true_peak_dbtp", rounded(v.truePeakDbtp, 2)},
+            {"loudness_met", v.loudnessMet},
+            {"true_peak_met", v.peakMet},
+            {"why", v.why}};
+}
+
+std::string targetVerdictText(const TargetVerdict& v) {
+    char head[200];
+    std::snprintf(head, sizeof head, "%s %s (%.1f LUFS +/-%.1f LU, ceiling %.1f dBTP)\n", v.passes() ? "PASSES" : "FAILS", v.target.c_str(),
+                  v.targetLufs, v.toleranceLu, v.ceilingDbtp);
+    std::string text = head;
+    for (const auto& line : v.why) text += "  " + line + "\n";
+    return text;
+}
+
 nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings& settings) {
     nlohmann::ordered_json stages = nlohmann::ordered_json::array();
     for (const auto& s : r.stages) {

@@ -16,8 +16,9 @@ packages=(
   help2man bash-completion
   # the Python module (import bounce) and its tests
   pybind11-dev python3-dev python3-numpy python3-pytest
-  # the HTML report test renders in headless Chromium
+  # the page and report tests render in headless Chromium; pdftotext reads their PDF prints
   chromium
+  poppler-utils
 )
 
 # The web page's browser test drives Chromium with playwright-core from the npm registry,

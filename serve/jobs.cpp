@@ -647,9 +647,15 @@ void JobService::runJob(const std::string& id) {
             CheckSettings check;
             check.codecs = false;
             check.previewDir = (dir / "previews").string();
+            // The verdict against the job's target, unless its loudness or ceiling was overridden.
+            if (!job.settings.lufs && !job.settings.ceilingDbtp) check.target = job.settings.target;
             CheckResult checked = checkFile(master, check);
             useClientNames(result, &checked, job);
-            writeTextFile((dir / "report.html").string(), checkToHtml(checked, result.targetLufs));
+            CheckHtmlOptions report;
+            report.title = downloadName(job);  // the client's name for it, nothing of this server's folders
+            report.subject = "master";
+            report.target = job.settings.target;
+            writeTextFile((dir / "report.html").string(), checkToHtml(checked, report));
             done["master"] = masterName(job);
             done["download"] = downloadName(job);
         } else {

@@ -2,6 +2,7 @@
 // computed here from the documented parameters), QC findings on files with one defect
 // each and on a clean one, mono loss, platform gains by libebur128.
 #include "bounce/check.h"
+#include "bounce/error.h"
 #include "bounce/equalizer.h"
 #include "bounce/sound_file.h"
 #include "peers.h"
@@ -135,6 +136,35 @@ TEST_F(Check, EachDefectIsFlaggedAndACleanFileIsNot) {
     for (std::size_t i = 3 * 44100; i < 6 * 44100; ++i)
         for (int c = 0; c < 2; ++c) gap.channel(c)[i] = 0.0f;
     EXPECT_TRUE(has(codes("gap.wav", gap), "long_silence"));
+}
+
+// --target passes or fails by the standards' own tolerances. EBU Tech 3341 case 1: a 1 kHz
+// stereo sine at -23.0 dBFS reads -23.0 LUFS; so one at -22.6 dBFS is within R 128's 0.5 LU
+// and one at -22.4 is not; ATSC A/85 allows 2 dB around -24; a peak over the ceiling fails.
+TEST_F(Check, TargetVerdictsFollowTheStandardsTolerances) {
+    const auto verdict = [&](double peakDbfs, const std::string& target) {
+        const std::string name = "tone" + std::to_string(static_cast<int>(std::lround(-peakDbfs * 10))) + ".wav";
+        AudioBuffer tone = sine(48000.0, 10.0, 1000.0, peakDbfs, 2);
+        writeFile(dir_ + "/" + name, tone.view(), 48000.0, SampleFormat::Float32);
+        CheckSettings settings;
+        settings.codecs = false;
+        settings.systems = {"phone"};
+        settings.target = target;
+        return *checkFile(dir_ + "/" + name, settings).verdict;
+    };
+    EXPECT_TRUE(verdict(-22.6, "ebu-r128").passes());
+    const TargetVerdict loud = verdict(-22.4, "ebu-r128");
+    EXPECT_FALSE(loud.passes());
+    EXPECT_FALSE(loud.loudnessMet);
+    EXPECT_TRUE(loud.peakMet);
+    EXPECT_TRUE(verdict(-22.1, "atsc-a85").passes());
+    EXPECT_FALSE(verdict(-21.9, "atsc-a85").passes());
+    const TargetVerdict hot = verdict(-0.5, "spotify");  // -0.5 dBTP over Spotify's -1
+    EXPECT_FALSE(hot.peakMet);
+    EXPECT_NE(hot.why.back().find("over it"), std::string::npos) << hot.why.back();
+    CheckSettings unknown;
+    unknown.target = "radio-1";
+    EXPECT_THROW(checkFile(dir_ + "/tone226.wav", unknown), ConfigError);
 }
 
 TEST_F(Check, MonoLossAndPlatformGains) {
@@ -317,10 +347,11 @@ TEST_F(Check, HtmlReportRendersInChromiumAndAgreesWithJson) {
     // The same numbers: loudness and true peak in the summary, every finding's code.
     std::ifstream in(dir_ + "/report.json");
     const auto j = nlohmann::json::parse(in);
-    char summary[64];
-    std::snprintf(summary, sizeof summary, "%.1f LUFS integrated, %.2f dBTP", j["analysis"]["integrated_lufs"].get<double>(),
-                  j["analysis"]["true_peak_dbtp"].get<double>());
-    EXPECT_NE(dom.find(summary), std::string::npos) << summary;
+    char shown[96];
+    std::snprintf(shown, sizeof shown, "data-key=\"integrated_lufs\" data-value=\"%.1f\"", j["analysis"]["integrated_lufs"].get<double>());
+    EXPECT_NE(dom.find(shown), std::string::npos) << shown;
+    std::snprintf(shown, sizeof shown, "data-key=\"true_peak_dbtp\" data-value=\"%.2f\"", j["analysis"]["true_peak_dbtp"].get<double>());
+    EXPECT_NE(dom.find(shown), std::string::npos) << shown;
     for (const auto& f : j["findings"])
         EXPECT_NE(dom.find("data-code=\"" + f["code"].get<std::string>() + "\""), std::string::npos) << f["code"];
 

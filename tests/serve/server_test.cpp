@@ -28,7 +28,13 @@ TEST_F(Serve, MastersAJobEndToEnd) {
         ASSERT_TRUE(rr);
         EXPECT_EQ(rr->status, 200) << report;
         EXPECT_GT(rr->body.size(), 1000u) << report;
+        // Nothing of the server's folders, and the report is of the master, by the client's name.
+        EXPECT_EQ(rr->body.find(dir_), std::string::npos) << report << " shows the server's data folder";
     }
+    const std::string html = client().Get("/api/jobs/" + id + "/report.html")->body;
+    EXPECT_NE(html.find("<title>bounce check: "), std::string::npos);
+    EXPECT_NE(html.find("id=\"verdict\""), std::string::npos) << "no verdict against the job's target";
+    EXPECT_NE(html.find("data-name=\"master\""), std::string::npos) << "the spectrum's own line is not called the master";
     for (const char* system : {"phone", "car"}) {
         auto preview = client().Get("/api/jobs/" + id + "/preview/" + system);
         ASSERT_TRUE(preview);

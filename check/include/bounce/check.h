@@ -96,9 +96,11 @@ struct CheckResult {
     std::vector<Finding> findings;
     std::optional<VersionComparison> against;
     std::vector<CodecCheck> codecs;
+    std::optional<TargetVerdict> verdict;  // when a target was chosen
 };
 
 struct CheckSettings {
+    std::string target;                // a delivery target to pass or fail (loudnessTargets()); "": none
     std::vector<std::string> systems;  // empty: all
     std::string previewDir;            // "": no previews
     std::string againstPath;           // "": no comparison

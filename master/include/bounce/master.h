@@ -50,6 +50,11 @@ struct LoudnessTarget {
     std::string note;
     Normalisation normalisation = Normalisation::None;
     bool listenerSetting = false;  // a variant a listener chooses (spotify-loud): not listed as a platform
+    // How far the integrated loudness may be from the target and still meet it: the standard's
+    // own for broadcast (EBU R 128: 0.5 LU; ATSC A/85 RP: 2 dB), 1 LU for the platforms and
+    // the CD guide (they normalise or are no standard: Bounce's own tolerance, said as such).
+    double toleranceLu = 1.0;
+    std::string toleranceSource;  // where the tolerance comes from
 };
 
 const std::vector<LoudnessTarget>& loudnessTargets();
@@ -144,6 +149,20 @@ struct PlatformPlayback {
 // What each streaming platform's normalisation does to a file of this loudness and true
 // peak (by the targets' Normalisation): bounce master's report and bounce check's.
 std::vector<PlatformPlayback> platformPlayback(const AnalysisResult& measured);
+
+// A file measured against a delivery target: it meets it when its integrated loudness is
+// within the target's tolerance and its true peak at or under the ceiling. `why` says, for
+// people, what each failure means (e.g. what the platform's normalisation will do).
+struct TargetVerdict {
+    std::string target, note;
+    double targetLufs = 0.0, toleranceLu = 0.0, ceilingDbtp = 0.0;
+    std::string toleranceSource;
+    std::optional<double> integratedLufs, truePeakDbtp;
+    bool loudnessMet = false, peakMet = false;
+    bool passes() const noexcept { return loudnessMet && peakMet; }
+    std::vector<std::string> why;  // one line per criterion, met or not
+};
+TargetVerdict judgeAgainstTarget(const AnalysisResult& measured, const LoudnessTarget& target);
 
 struct MasterResult {
     AnalysisResult input;

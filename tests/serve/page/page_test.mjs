@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { writeWav } from "./wav.mjs";
 
 const [bounce, work] = process.argv.slice(2);
 const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
@@ -22,26 +23,6 @@ if (!chromium) {
 }
 fs.mkdirSync(work, { recursive: true });
 
-// A 12 s stereo 44.1 kHz 16-bit WAV: a chord with a little noise, written here.
-function writeWav(file) {
-  const rate = 44100, frames = rate * 12, data = Buffer.alloc(frames * 4);
-  let seed = 1;
-  for (let i = 0; i < frames; i++) {
-    const t = i / rate;
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    const noise = (seed / 0x7fffffff - 0.5) * 0.05;
-    const v = 0.15 * (Math.sin(2 * Math.PI * 220 * t) + Math.sin(2 * Math.PI * 330 * t) + Math.sin(2 * Math.PI * 440 * t)) / 3 + noise;
-    const s = Math.max(-32768, Math.min(32767, Math.round(v * 32767)));
-    data.writeInt16LE(s, i * 4);
-    data.writeInt16LE(s, i * 4 + 2);
-  }
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0); header.writeUInt32LE(36 + data.length, 4); header.write("WAVE", 8);
-  header.write("fmt ", 12); header.writeUInt32LE(16, 16); header.writeUInt16LE(1, 20); header.writeUInt16LE(2, 22);
-  header.writeUInt32LE(rate, 24); header.writeUInt32LE(rate * 4, 28); header.writeUInt16LE(4, 32); header.writeUInt16LE(16, 34);
-  header.write("data", 36); header.writeUInt32LE(data.length, 40);
-  fs.writeFileSync(file, Buffer.concat([header, data]));
-}
 const mix = path.join(work, "mix.wav");
 writeWav(mix);
 
