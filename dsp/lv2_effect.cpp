@@ -280,6 +280,7 @@ Lv2Effect::Lv2Effect(const Lv2EffectParams& params, int channels) : host_(std::m
     lv2::World& world = lv2::World::instance();
     const std::lock_guard lock(world.mutex());
     h.plugin = world.plugin(d.uri);
+    world.keepLoaded(h.plugin);
     if (!params.preset.empty()) h.loadPreset(params.preset);
     if (!params.state.empty() || !params.stateFile.empty()) h.loadState(params);
     for (const auto& state : h.states) h.takePortValues(state.get());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <dlfcn.h>
 #include <memory>
 
 namespace bounce {
@@ -189,6 +190,15 @@ const Lv2Plugin* World::described(const std::string& uri) {
     const LilvPlugin* found = plugin(uri);
     if (!found) return nullptr;
     return described_.emplace(uri, std::make_unique<Lv2Plugin>(describe(found))).first->second.get();
+}
+
+void World::keepLoaded(const LilvPlugin* plugin) {
+    const LilvNode* library = lilv_plugin_get_library_uri(plugin);
+    if (!library) return;
+    char* path = lilv_file_uri_parse(lilv_node_as_uri(library), nullptr);
+    if (!path) return;
+    if (!kept_.count(path)) kept_[path] = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    lilv_free(path);
 }
 
 std::vector<std::string> World::uris() {

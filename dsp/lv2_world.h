@@ -32,6 +32,11 @@ public:
     const Lv2Plugin* described(const std::string& uri);
     std::vector<Lv2Plugin> all(const std::string& filter);
     std::vector<std::string> uris();
+    // Keeps a plugin's binary loaded for the life of the process (caller holds mutex()):
+    // lilv unloads it with its last instance, and a reset starts new instances, so each would
+    // load it and run its static set-up again; and what a plugin keeps in its globals would
+    // look leaked to LeakSanitizer once its library is gone.
+    void keepLoaded(const LilvPlugin* plugin);
 
     // urid:map and urid:unmap, for every plugin Bounce hosts (thread-safe, as LV2 asks).
     LV2_URID_Map* map() noexcept { return &map_; }
@@ -45,6 +50,7 @@ private:
     std::mutex mutex_;
     LilvWorld* world_ = nullptr;
     std::map<std::string, std::unique_ptr<Lv2Plugin>> described_;
+    std::map<std::string, void*> kept_;  // binary path -> its dlopen handle, never closed
     std::mutex uridMutex_;
     std::unordered_map<std::string, LV2_URID> urids_;
     std::vector<std::unique_ptr<std::string>> uris_;  // index + 1 = URID; stable c_str()
