@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <complex>
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -167,6 +168,7 @@ constexpr std::size_t kBlock = 4096;
 
 std::vector<const PlaybackSystem*> chooseSystems(const CheckSettings& settings) {
     std::vector<const PlaybackSystem*> chosen;
+    if (!settings.playbackSystems) return chosen;
     if (settings.systems.empty()) {
         for (const auto& s : playbackSystems()) chosen.push_back(&s);
         return chosen;
@@ -245,16 +247,24 @@ public:
                 tail_[tailWrite_ * static_cast<std::size_t>(channels_) + static_cast<std::size_t>(c)] = in.channel(c)[k];
             tailWrite_ = tailWrite_ + 1 == tailFrames_ ? 0 : tailWrite_ + 1;
         }
-        // Per-sample true peaks for the markers; only whether they pass -1 dBTP matters, so
-        // the detector may skip what cannot (TruePeakDetector's floor).
+        // Each column's true peak (the reports' true peak over time) and whether it passes
+        // -1 dBTP (the waveform's markers).
         const float markAbove = static_cast<float>(std::pow(10.0, -1.0 / 20.0));
         for (int c = 0; c < channels_; ++c) {
             TruePeakDetector& detector = truePeaks_[static_cast<std::size_t>(c)];
-            detector.process(in.channel(c), n, peaks_.data(), markAbove);
-            // Peaks lag the input by the interpolator's delay.
+            // Peaks lag the input by the interpolator's delay. A column at a time, with its
+            // peak so far as the floor: the detector computes only what can raise it.
             const auto delay = static_cast<std::uint64_t>(detector.delayFrames());
-            for (std::size_t k = 0; k < n; ++k)
-                if (peaks_[k] > markAbove) columnAt(frames_ + k >= delay ? frames_ + k - delay : 0).truePeakHigh = true;
+            for (std::size_t k = 0; k < n;) {
+                const std::uint64_t at = frames_ + k >= delay ? frames_ + k - delay : 0;
+                WaveformColumn& column = columnAt(at);
+                const std::size_t count = std::min(n - k, framesLeftInColumn(at));
+                const float floor = std::max(kDrawnFrom, column.truePeak);
+                detector.process(in.channel(c) + k, count, peaks_.data(), floor);
+                for (std::size_t i = 0; i < count; ++i) column.truePeak = std::max(column.truePeak, peaks_[i] > floor ? peaks_[i] : 0.0f);
+                column.truePeakHigh = column.truePeak > markAbove;
+                k += count;
+            }
         }
         frames_ += n;
     }
@@ -271,8 +281,19 @@ public:
     std::vector<WaveformColumn> columns;
 
 private:
+    // Columns' true peaks are drawn from -20 dBTP up (the detector skips what is under it).
+    static constexpr float kDrawnFrom = 0.1f;
+
     WaveformColumn& columnAt(std::uint64_t frame) {
         return columns[std::min(kColumns - 1, static_cast<std::size_t>(static_cast<double>(frame) / framesPerColumn_))];
+    }
+    // Frames from `frame` to the next column's first (the last column runs on).
+    std::size_t framesLeftInColumn(std::uint64_t frame) const {
+        const auto index = static_cast<std::size_t>(static_cast<double>(frame) / framesPerColumn_);
+        if (index >= kColumns - 1) return std::numeric_limits<std::size_t>::max();
+        std::uint64_t next = static_cast<std::uint64_t>(std::ceil(static_cast<double>(index + 1) * framesPerColumn_));
+        while (static_cast<std::size_t>(static_cast<double>(next) / framesPerColumn_) <= index) ++next;
+        return static_cast<std::size_t>(std::max<std::uint64_t>(1, next - frame));
     }
 
     int channels_;

@@ -24,7 +24,7 @@ namespace {
 
 struct MasterArgs {
     std::vector<std::string> inputs;
-    std::string output, format, jsonPath;
+    std::string output, format, jsonPath, reportPath;
     int jobs = 0;
     // The library's options as given, by name (masterOptionNames()): one parse for the CLI
     // and the service (applyMasterOption).
@@ -68,6 +68,10 @@ int runOne(const MasterArgs& args, MasterSettings s) {
     std::vector<std::string> reportInputs = masterInputs(input, s);
     reportInputs.push_back(output);
     if (!args.jsonPath.empty()) ensureNotAnInput(args.jsonPath, reportInputs);
+    if (!args.reportPath.empty()) {
+        ensureNotAnInput(args.reportPath, reportInputs);
+        if (s.dryRun) throw ConfigError("--report draws the master it wrote: not with --dry-run");
+    }
     MasterResult result = masterFile(input, output, s);
     if (streams.outputIsStandard()) result.output.path = "standard output";
     if (args.inputs.front() == kStandardStream) result.input.path = "standard input";
@@ -75,6 +79,13 @@ int runOne(const MasterArgs& args, MasterSettings s) {
     if (!quiet()) (streams.outputIsStandard() ? std::cerr : std::cout) << masterSummary(result, s.dryRun);
     for (const auto& w : result.warnings) std::cerr << "bounce: warning: " << w << "\n";
     if (!args.jsonPath.empty()) writeTextFile(args.jsonPath, masterToJson(result, s).dump(2) + "\n", reportInputs);
+    if (!args.reportPath.empty()) {
+        MasterHtmlOptions page;
+        page.title =
+            std::filesystem::path(args.inputs.front() == kStandardStream ? "standard input" : args.inputs.front()).filename().string();
+        writeTextFile(args.reportPath, masterReportPage(result, s, input, output, page), reportInputs);
+        if (!quiet()) (streams.outputIsStandard() ? std::cerr : std::cout) << "wrote " << args.reportPath << " (open it in a browser)\n";
+    }
     if (!s.dryRun) streams.sendOutput();
     return kExitOk;
 }
@@ -85,6 +96,7 @@ int runOne(const MasterArgs& args, MasterSettings s) {
 int runMany(const MasterArgs& args, const MasterSettings& settings) {
     if (!args.jsonPath.empty())
         throw ConfigError("--json names one report; a batch writes NAME.master.json beside each master (drop --json)");
+    if (!args.reportPath.empty()) throw ConfigError("--report names one page: master one file with it");
     const std::string& folder = args.output;
     for (const auto& input : args.inputs)
         if (input == kStandardStream) throw ConfigError("- (standard input) can be the only input, not one of a batch");
@@ -150,6 +162,9 @@ std::function<int()> addMasterCommand(CLI::App& app) {
     cmd->add_option("--format", a->format, "wav, aiff, flac, alac, mp3, aac, opus, ogg or w64 (default: from -o's name, else wav)")
         ->check(CLI::IsMember(outputFormatChoices(), CLI::ignore_case));
     cmd->add_option("--json", a->jsonPath, "Write the report as JSON");
+    cmd->add_option("--report", a->reportPath,
+                    "Write an HTML report: mix and master side by side (loudness, true peak and gain reduction over time, spectra, tone, "
+                    "width), what was done and why, pass or fail against the target");
     // The library's options: strings here, parsed (and checked) by applyMasterOption.
     const auto option = [&](const std::string& name, const std::string& help) {
         return cmd->add_option("--" + name, a->values[name], help)->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);

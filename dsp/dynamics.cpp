@@ -83,7 +83,7 @@ void Compressor::reset() noexcept {
     sidechainFilter_.reset();
     for (auto& line : delay_) std::fill(line.begin(), line.end(), 0.0f);
     delayWrite_ = 0;
-    maxReductionDb_ = sumReductionDb_ = 0.0;
+    maxReductionDb_ = sumReductionDb_ = recentMaxReductionDb_ = 0.0;
     loudestLevel_ = 0.0;
     frames_ = 0;
 }
@@ -176,6 +176,7 @@ void Compressor::process(AudioView io, ConstAudioView key) noexcept {
             }
             delayWrite_ = readPosition;
             maxReductionDb_ = std::max(maxReductionDb_, frameReduction);
+            recentMaxReductionDb_ = std::max(recentMaxReductionDb_, frameReduction);
             sumReductionDb_ += frameReduction;
             ++frames_;
         }
@@ -456,7 +457,7 @@ void Compressor::processLinkedGroup(Compressor* const* group, const AudioView* i
         release[g] = c.smoothers_[0].release;
         state[g] = c.smoothers_[0].state;
         for (int ch = 0; ch < channels; ++ch) meanSquare[g][ch] = c.meanSquare_[static_cast<std::size_t>(ch)];
-        maxReduction[g] = c.maxReductionDb_;
+        maxReduction[g] = 0.0;  // this call's, merged below
         sumReduction[g] = c.sumReductionDb_;
     }
     // Four passes per sub-block: the level-to-target and reduction-to-gain passes have no
@@ -486,7 +487,8 @@ void Compressor::processLinkedGroup(Compressor* const* group, const AudioView* i
         Compressor& c = *group[g];
         c.smoothers_[0].state = state[g];
         for (int ch = 0; ch < channels; ++ch) c.meanSquare_[static_cast<std::size_t>(ch)] = meanSquare[g][ch];
-        c.maxReductionDb_ = maxReduction[g];
+        c.maxReductionDb_ = std::max(c.maxReductionDb_, maxReduction[g]);
+        c.recentMaxReductionDb_ = std::max(c.recentMaxReductionDb_, maxReduction[g]);
         c.sumReductionDb_ = sumReduction[g];
         c.frames_ += total;
     }

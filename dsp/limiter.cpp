@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace bounce {
 namespace {
@@ -73,7 +74,7 @@ void TruePeakLimiter::Stage::reset() noexcept {
     std::fill(average.begin(), average.end(), unity);
     averagePosition = 0;
     averageSum = unity * window;
-    minGain = 1.0;
+    minGain = recentMinGain = 1.0;
     sumGainReductionDb = 0.0;
     frames = 0;
 }
@@ -147,6 +148,7 @@ void TruePeakLimiter::Stage::process(AudioView io, double ceiling) noexcept {
             }
             ++frame;
             minGain = std::min(minGain, gain);
+            recentMinGain = std::min(recentMinGain, gain);
             if (gain < 1.0) sumGainReductionDb -= 20.0 * std::log10(gain);
             ++frames;
         }
@@ -265,6 +267,12 @@ void TruePeakLimiter::process(AudioView io) noexcept {
     }
     safety_.process(io, ceiling * dbToGain(-kSafetyStageMarginDb));
     final_.process(io, ceiling * dbToGain(-kFinalStageMarginDb));
+}
+
+double TruePeakLimiter::takeRecentGainReductionDb() noexcept {
+    const double gain =
+        std::exchange(main_.recentMinGain, 1.0) * std::exchange(safety_.recentMinGain, 1.0) * std::exchange(final_.recentMinGain, 1.0);
+    return -20.0 * std::log10(gain);
 }
 
 double TruePeakLimiter::maxGainReductionDb() const noexcept { return -20.0 * std::log10(main_.minGain * safety_.minGain * final_.minGain); }

@@ -611,7 +611,18 @@ struct PassResult {
     double limiterMaxDb = 0.0, limiterMeanDb = 0.0;
     std::array<double, 3> bandMaxDb{};
     std::map<std::string, double> residualDb;  // per stage that ran: the difference it made
+    std::vector<MasterResult::GainReductionPoint> gainReduction;
 };
+
+// What the dynamics took in the blocks rendered since the last call, as one point.
+void recordGainReduction(Chain& chain, double seconds, std::vector<MasterResult::GainReductionPoint>& into) {
+    MasterResult::GainReductionPoint point;
+    point.seconds = seconds;
+    if (chain.limiter) point.limiterDb = chain.limiter->takeRecentGainReductionDb();
+    if (chain.multiband)
+        for (int b = 0; b < 3; ++b) point.bandsDb[static_cast<std::size_t>(b)] = chain.multiband->takeRecentGainReductionDb(b);
+    into.push_back(point);
+}
 
 // One pass over the input: the chain, then the delivery (rate conversion, dither, the
 // writer when `into` is given, the analysis of what is delivered).
@@ -649,15 +660,24 @@ PassResult renderPass(const std::string& input, Chain& chain, const Delivery& de
         std::make_unique<ProgramAnalyzer>(delivered.rate, info.channels, std::vector<Speaker>{}, true, true);  // true peak on a second core
     if (profileOutput) measure->enableSpectrumProfile();
     OutputWriter delivery(spec, std::move(measure));
+    PassResult r;
+    std::uint64_t rendered = 0, recorded = 0;  // input frames read (the chain has processed them before each read); drawn
+    const auto record = [&] {
+        if (rendered == recorded) return;
+        recordGainReduction(chain, static_cast<double>(rendered) / info.sampleRate, r.gainReduction);
+        recorded = rendered;
+    };
     renderAligned(
         chain.chain, info.channels, kBlockFrames,
         [&](AudioView block) {
+            record();
             const std::size_t got = reader.read(block);
             passProgress.read(got);
+            rendered += got;
             return got;
         },
         [&](ConstAudioView block) { delivery.write(block); });
-    PassResult r;
+    record();
     r.output = delivery.close();
     if (profileOutput) r.outputProfile = delivery.analyzer()->spectrumProfile(r.output);
     if (chain.limiter) {
@@ -832,6 +852,24 @@ void describeStages(MasterResult& result, double limiterCeiling, const SoundFile
 }
 
 // Honest warnings: what the user should know about the input and what was done to it.
+// The report's curves: the dynamics over time (the delivered pass's), and the tone applied
+// on purpose per third-octave band (the corrective EQ's response, plus the match's tone).
+void describeForCharts(const StagePlan& plan, const Style& style, const PassResult& pass, const std::vector<double>& bandHz,
+                       double sampleRate, MasterResult& result) {
+    result.gainReduction = pass.gainReduction;
+    result.limiterRan = plan.limiter;
+    result.multibandRan = plan.multiband;
+    Equalizer eq;
+    eq.setParams(correctiveEq(style, plan));
+    eq.prepare({sampleRate, 64, 2});
+    for (double hz : bandHz) {
+        if (hz >= sampleRate / 2.0) break;
+        double db = plan.equalizer ? eq.magnitudeDb(hz) : 0.0;
+        if (result.match) db += result.match->toneAtDb(hz);
+        result.appliedEqDb.emplace_back(hz, db);
+    }
+}
+
 void addWarnings(MasterResult& result, const MasterSettings& settings, const StagePlan& plan, double limiterMaxDb, int channels) {
     if (!result.reachedTarget) result.warnings.push_back("the target was not reached within " + std::to_string(kMaxPasses) + " passes");
     if (result.codecLoweringDb > 0.0) {
@@ -1189,6 +1227,7 @@ MasterResult masterFile(const std::string& inputPath, const std::string& outputP
     result.stages = std::move(loop.renderedStages);
     describeStages(result, loop.renderedCeiling, info, delivery.rate, delivery.format, delivery.dither, pass);
     result.playback = platformPlayback(result.output);
+    describeForCharts(loop.plan(), style, pass, needs.profile.bandHz, info.sampleRate, result);
     addWarnings(result, settings, loop.plan(), pass.limiterMaxDb, info.channels);
     // Dry runs have no file to measure against the references.
     if (referenceProfile && output) {

@@ -44,14 +44,23 @@ std::string targetVerdictText(const TargetVerdict& v) {
     return text;
 }
 
-nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings& settings) {
+namespace {
+
+nlohmann::ordered_json stagesToJson(const std::vector<MasterStage>& all) {
     nlohmann::ordered_json stages = nlohmann::ordered_json::array();
-    for (const auto& s : r.stages) {
+    for (const auto& s : all) {
         nlohmann::ordered_json stage{{"name", s.name}, {"active", s.active}, {"detail", s.detail}};
         for (const auto& [k, v] : s.settings) stage["settings"][k] = v;
         for (const auto& [k, v] : s.effect) stage["effect"][k] = v;
         stages.push_back(stage);
     }
+    return stages;
+}
+
+}  // namespace
+
+nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings& settings) {
+    const nlohmann::ordered_json stages = stagesToJson(r.stages);
     nlohmann::ordered_json playback = nlohmann::ordered_json::array();
     for (const auto& p : r.playback)
         playback.push_back({{"platform", p.platform},
@@ -122,6 +131,7 @@ nlohmann::ordered_json masterToJson(const MasterResult& r, const MasterSettings&
             {"curve", matchCurveToJson(m)},
         };
     }
+    if (!settings.dryRun) json["verdict"] = targetVerdictToJson(masterVerdict(r, settings));
     return json;
 }
 

@@ -188,6 +188,48 @@ TEST_F(MasterCli, CodecSafeKeepsTheDecodedRoundTripsUnderTheCeiling) {
     EXPECT_LE(idealTruePeakDbtp(readWholeFile(dir_ + "/safe.wav", &rate).view()), -1.0);
 }
 
+// The report's gain-reduction curve lines up with the music: a burst 14 dB louder from 2 s
+// to 4 s is where the limiter works (more than 3 dB on average), the quiet parts are not
+// (under 0.5 dB), and the curve's largest is near the stage's reported maximum (which
+// multiplies its three stages' deepest gains, wherever each was: a bound the curve meets
+// within half a decibel).
+TEST_F(MasterCli, TheGainReductionCurveFollowsWhereTheLimiterWorks) {
+    AudioBuffer burst = pinkishNoise(44100, 6.0, -26.0, 2, 31);
+    scale(burst, 2 * 44100, 2 * 44100, dbToLinear(14.0));
+    writeFile(dir_ + "/burst.wav", burst.view(), 44100, SampleFormat::Pcm24);
+    MasterSettings s;
+    s.target = "spotify";
+    s.lufs = -9.0;  // loud: the burst (which the gated loudness is) is limited hard, the rest 14 dB under is not
+    const MasterResult r = masterFile(dir_ + "/burst.wav", dir_ + "/burst.master.wav", s);
+    ASSERT_TRUE(r.limiterRan);
+    ASSERT_GT(r.gainReduction.size(), 20u);
+    const auto meanBetween = [&](double from, double to) {
+        double sum = 0.0;
+        int n = 0;
+        for (const auto& p : r.gainReduction)
+            if (p.seconds > from && p.seconds <= to) {
+                sum += p.limiterDb;
+                ++n;
+            }
+        return n ? sum / n : -1.0;
+    };
+    EXPECT_GT(meanBetween(2.3, 3.8), 3.0);
+    EXPECT_LT(meanBetween(0.3, 1.7), 0.5);
+    EXPECT_LT(meanBetween(4.5, 5.8), 0.5);
+    double largest = 0.0, last = -1.0;
+    for (const auto& p : r.gainReduction) {
+        EXPECT_GT(p.seconds, last);
+        last = p.seconds;
+        largest = std::max(largest, p.limiterDb);
+    }
+    EXPECT_NEAR(last, 6.0, 0.2);
+    double reported = 0.0;
+    for (const auto& stage : r.stages)
+        if (stage.name == "limiter") reported = stage.effect.at("max_gain_reduction_db");
+    EXPECT_LE(largest, reported + 1e-9);
+    EXPECT_GT(largest, reported - 0.5);
+}
+
 TEST_F(MasterCli, CodecSafeWithoutFfmpegFailsClearly) {
     const auto r =
         runCommand({"/usr/bin/env", "PATH=/nonexistent", BOUNCE_CLI, "master", "--codec-safe", dir_ + "/mix.wav", "-o", dir_ + "/out.wav"});

@@ -80,6 +80,7 @@ struct WaveformColumn {
     float min = 0.0f, max = 0.0f;  // over the channels
     bool clipped = false;          // a sample at full scale
     bool truePeakHigh = false;     // the reconstructed signal above -1 dBTP
+    float truePeak = 0.0f;         // its true peak, linear (0 when under -20 dBTP)
 };
 
 struct CheckResult {
@@ -102,6 +103,7 @@ struct CheckResult {
 struct CheckSettings {
     std::string target;                // a delivery target to pass or fail (loudnessTargets()); "": none
     std::vector<std::string> systems;  // empty: all
+    bool playbackSystems = true;       // false: none (the master report's views of its input and output)
     std::string previewDir;            // "": no previews
     std::string againstPath;           // "": no comparison
     bool codecs = true;                // lossy round trips through ffmpeg, when it is installed

@@ -107,6 +107,7 @@ public:
     void setParams(const MultibandCompressorParams& params) noexcept;
 
     double maxGainReductionDb(int band) const noexcept { return compressors_[static_cast<std::size_t>(band)].maxGainReductionDb(); }
+    double takeRecentGainReductionDb(int band) noexcept { return compressors_[static_cast<std::size_t>(band)].takeRecentGainReductionDb(); }
     double maxDetectorLevelDb(int band) const noexcept { return compressors_[static_cast<std::size_t>(band)].maxDetectorLevelDb(); }
     // The crossover and the bands' detectors only (maxDetectorLevelDb), the audio left as it
     // is: what the compressor would read, at a fraction of its cost (off the linked fast

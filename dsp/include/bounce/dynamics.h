@@ -12,6 +12,7 @@
 #include "bounce/processor.h"
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace bounce {
@@ -61,6 +62,9 @@ public:
 
     double maxGainReductionDb() const noexcept { return maxReductionDb_; }
     double meanGainReductionDb() const noexcept;
+    // The most gain reduction since the last call (or prepare/reset), for a report's curve
+    // over time; starts the next window.
+    double takeRecentGainReductionDb() noexcept { return std::exchange(recentMaxReductionDb_, 0.0); }
     // The loudest the detector read since prepare or reset, in dB (peak dBFS, or RMS dBFS
     // with RMS detection; -infinity before any sound): the compressor stayed idle exactly
     // when this is under threshold - knee / 2. Mastering predicts with it whether a stage
@@ -100,6 +104,7 @@ private:
     std::vector<float> work_;   // per-frame targets, then gains, for one sub-block
     std::vector<float> level_;  // per-frame RMS detector (mean square), for one sub-block
     double maxReductionDb_ = 0.0;
+    double recentMaxReductionDb_ = 0.0;
     double sumReductionDb_ = 0.0;
     double loudestLevel_ = 0.0;  // linear: peak, or mean square for RMS
     std::uint64_t frames_ = 0;

@@ -63,6 +63,9 @@ public:
     // Gain reduction since prepare()/reset(), for reports.
     double maxGainReductionDb() const noexcept;
     double meanGainReductionDb() const noexcept;
+    // The most gain reduction since the last call (or prepare/reset), for a report's curve
+    // over time; starts the next window.
+    double takeRecentGainReductionDb() noexcept;
 
 private:
     // One stage: detector, needed gain, hold + release + moving average, delay line.
@@ -94,6 +97,7 @@ private:
         std::size_t averagePosition = 0;
         std::int64_t averageSum = 0;
         double minGain = 1.0;
+        double recentMinGain = 1.0;  // since the last takeRecentGainReductionDb()
         double sumGainReductionDb = 0.0;
         std::uint64_t frames = 0;
     };

@@ -24,6 +24,7 @@
 #include "bounce/sound_file.h"
 #include "bounce/spectrum_profile.h"
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -199,6 +200,20 @@ struct MasterResult {
     double codecLoweringDb = 0.0;
     int codecRounds = 0;
     bool codecSafeReached = false;
+
+    // For the report's charts. What the dynamics took over time in the delivered pass: one
+    // point a block of the render (about 0.1 s; the one series that grows with the length,
+    // 36 000 points for an hour), the limiter's and each multiband band's most reduction.
+    struct GainReductionPoint {
+        double seconds = 0.0;
+        double limiterDb = 0.0;
+        std::array<double, 3> bandsDb{};
+    };
+    std::vector<GainReductionPoint> gainReduction;
+    bool multibandRan = false, limiterRan = false;
+    // The tone the chain applied on purpose (the corrective EQ, and the reference match's
+    // tone when there is one), per third-octave band: (Hz, dB).
+    std::vector<std::pair<double, double>> appliedEqDb;
 };
 
 // ISO 3901 (hyphens allowed, ignored).

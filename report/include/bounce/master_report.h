@@ -2,6 +2,7 @@
 // summary. Analysis objects use the same keys as `bounce analyze --json`.
 #pragma once
 
+#include "bounce/check.h"
 #include "bounce/master.h"
 
 #include <nlohmann/json.hpp>
@@ -20,5 +21,23 @@ std::string targetVerdictText(const TargetVerdict& verdict);
 
 nlohmann::ordered_json masterToJson(const MasterResult& result, const MasterSettings& settings);
 std::string masterSummary(const MasterResult& result, bool dryRun);
+
+struct MasterHtmlOptions {
+    std::string title;      // what it is a master of, for people (a file's name; never a server's path)
+    std::string generated;  // when, as printed; "": now (UTC)
+};
+// The master report: mix and master side by side (`before` and `after` are checkFile's views
+// of the two files, without playback systems): the verdict, what was done and why, the
+// figures, loudness, true peak and gain reduction over time, spectra, tone and width before
+// and after, every stage, the platforms. One self-contained HTML file.
+std::string masterToHtml(const MasterResult& result, const CheckResult& before, const CheckResult& after, const TargetVerdict& verdict,
+                         const MasterHtmlOptions& options = {});
+// The master judged against its target (the named one, or the loudness and ceiling asked for
+// instead, with a 1 LU tolerance).
+TargetVerdict masterVerdict(const MasterResult& result, const MasterSettings& settings);
+// The report page from the files: reads the mix and the master once more each (two
+// streaming passes) for their curves, then masterToHtml.
+std::string masterReportPage(const MasterResult& result, const MasterSettings& settings, const std::string& inputPath,
+                             const std::string& masterPath, const MasterHtmlOptions& options = {});
 
 }  // namespace bounce

@@ -53,6 +53,11 @@ try {
 const json = JSON.parse(fs.readFileSync(checkJson, "utf8"));
 const sizeKb = fs.statSync(checkHtml).size / 1024;
 expect(sizeKb < 2048, `the check report is ${sizeKb.toFixed(0)} KB (under 2 MB to e-mail)`);
+const masterHtml = path.join(work, "master.html"), masterJson = path.join(work, "master.json");
+execFileSync(bounce, ["master", mix, "-o", path.join(work, "master.wav"), "--target", "spotify", "--report", masterHtml, "--json", masterJson, "-q"]);
+const mjson = JSON.parse(fs.readFileSync(masterJson, "utf8"));
+const masterKb = fs.statSync(masterHtml).size / 1024;
+expect(masterKb < 2048, `the master report is ${masterKb.toFixed(0)} KB (under 2 MB to e-mail)`);
 
 const browser = await playwright.chromium.launch({
   executablePath: chromium,
@@ -74,7 +79,8 @@ async function inspect(file, width, name) {
       axisTitles: [...s.querySelectorAll("text.axis-title")].map((t) => t.textContent.trim()).filter((t) => t.length > 0),
       ticks: s.querySelectorAll("text.tick").length,
     }));
-    const figures = Object.fromEntries([...document.querySelectorAll("#figures tr")].map((r) => [r.dataset.key, r.dataset.value]));
+    const figures = Object.fromEntries([...document.querySelectorAll("#figures tr[data-key]")].map((r) => [
+      r.dataset.key, r.dataset.value !== undefined ? r.dataset.value : { mix: r.dataset.mix, master: r.dataset.master }]));
     const verdict = document.getElementById("verdict");
     return {
       charts, figures, verdict: verdict ? verdict.dataset.passes : null,
@@ -92,6 +98,31 @@ async function inspect(file, width, name) {
   await page.screenshot({ path: path.join(work, `${name}-${width}.png`), fullPage: true });
   await page.close();
   return facts;
+}
+
+// Printed: every chart's title and its axis titles on one page of the PDF.
+async function printed(file, name) {
+  const page = await browser.newPage();
+  await page.goto("file://" + file);
+  const pdf = path.join(work, name + ".pdf");
+  await page.pdf({ path: pdf, format: "A4", printBackground: true });
+  const titles = await page.evaluate(() => [...document.querySelectorAll("section.chart")].map((s) => ({
+    title: s.querySelector("h2").textContent.trim(),
+    axes: [...s.querySelectorAll("text.axis-title")].map((t) => t.textContent.trim()),
+  })));
+  await page.close();
+  const pages = execFileSync("pdftotext", ["-layout", pdf, "-"]).toString().split("\f");
+  // A chart is whole when its title and both its axes' titles (the x title at its foot) come
+  // on one page, before the next chart's title.
+  for (const t of titles) {
+    const at = pages.findIndex((p) => p.includes(t.title));
+    const from = at >= 0 ? pages[at].indexOf(t.title) : -1;
+    const rest = from >= 0 ? pages[at].slice(from + t.title.length) : "";
+    const next = Math.min(...titles.filter((u) => u !== t).map((u) => rest.indexOf(u.title)).filter((i) => i >= 0), rest.length);
+    const own = rest.slice(0, next);
+    expect(t.axes.every((axis) => own.includes(axis)), `${name}.pdf: "${t.title}" is cut: its axes ${JSON.stringify(t.axes)} are not on its page`);
+  }
+  console.log(`${name}.pdf: ${pages.filter((p) => p.trim()).length} pages, ${titles.length} charts each whole on a page`);
 }
 
 try {
@@ -116,29 +147,21 @@ try {
       }
     if (width === 1400) console.log(`spectrum: ${s.length} lines, closest pair under deuteranopia dE ${closest.toFixed(1)}`);
   }
-  // Printed: every chart's title and its axis titles on one page of the PDF.
-  const page = await browser.newPage();
-  await page.goto("file://" + checkHtml);
-  const pdf = path.join(work, "check.pdf");
-  await page.pdf({ path: pdf, format: "A4", printBackground: true });
-  const titles = await page.evaluate(() => [...document.querySelectorAll("section.chart")].map((s) => ({
-    title: s.querySelector("h2").textContent.trim(),
-    axes: [...s.querySelectorAll("text.axis-title")].map((t) => t.textContent.trim()),
-  })));
-  const pages = execFileSync("pdftotext", ["-layout", pdf, "-"]).toString().split("\f");
-  // A chart is whole when its title and both its axes' titles (the x title at its foot) come
-  // on one page, before the next chart's title.
-  for (const t of titles) {
-    const at = pages.findIndex((p) => p.includes(t.title));
-    const from = at >= 0 ? pages[at].indexOf(t.title) : -1;
-    const rest = from >= 0 ? pages[at].slice(from + t.title.length) : "";
-    const next = Math.min(...titles.filter((u) => u !== t).map((u) => rest.indexOf(u.title)).filter((i) => i >= 0), rest.length);
-    const own = rest.slice(0, next);
-    expect(t.axes.every((axis) => own.includes(axis)), `check.pdf: "${t.title}" is cut: its axes ${JSON.stringify(t.axes)} are not on its page`);
+  for (const [file, name] of [[checkHtml, "check"], [masterHtml, "master"]]) await printed(file, name);
+  // The master report: mix and master side by side, the figures the JSON's.
+  for (const width of [1400, 390]) {
+    const facts = await inspect(masterHtml, width, "master");
+    const ids = facts.charts.map((c) => c.id);
+    for (const id of ["chart-loudness", "chart-true-peak", "chart-gain-reduction", "chart-spectrum", "chart-tone", "chart-width"])
+      expect(ids.includes(id), `master: no ${id}`);
+    for (const [key, digits] of [["integrated_lufs", 0.051], ["true_peak_dbtp", 0.0051], ["loudness_range_lu", 0.051]]) {
+      expect(Math.abs(Number(facts.figures[key].mix) - mjson.input[key]) < digits, `master: mix ${key} ${facts.figures[key].mix}, JSON ${mjson.input[key]}`);
+      expect(Math.abs(Number(facts.figures[key].master) - mjson.output[key]) < digits, `master: master ${key} ${facts.figures[key].master}, JSON ${mjson.output[key]}`);
+    }
+    expect(facts.verdict === String(mjson.verdict.passes), `master: verdict ${facts.verdict}, JSON ${mjson.verdict.passes}`);
   }
-  console.log(`check.pdf: ${pages.filter((p) => p.trim()).length} pages, ${titles.length} charts each whole on a page`);
 } finally {
   await browser.close();
 }
 if (problems.length) { console.error("FAILED:\n" + problems.join("\n")); process.exit(1); }
-console.log(`reports ok (check report ${sizeKb.toFixed(0)} KB); screenshots and PDF in ${work}`);
+console.log(`reports ok (check report ${sizeKb.toFixed(0)} KB, master report ${masterKb.toFixed(0)} KB for 40 s); screenshots and PDFs in ${work}`);

@@ -1,0 +1,163 @@
+// The SVG chart pieces of Bounce's HTML reports (the check report, the master report): one
+// home for the axes, ticks, lines, legends, number formats and the page's style.
+#include "html_charts.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace bounce::html {
+
+const char* const kPalette[8] = {"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"};
+const char* const kDashes[8] = {"", "6 3", "2 2", "8 3 2 3", "4 4", "1 3", "10 4", "3 6"};
+
+std::string escaped(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+// Never "-0.0": a value that rounds to zero is printed as zero.
+std::string number(double v, int decimals) {
+    const double scale = std::pow(10.0, decimals);
+    if (std::round(v * scale) == 0.0) v = 0.0;
+    char text[32];
+    std::snprintf(text, sizeof text, "%.*f", decimals, v);
+    return text;
+}
+
+std::string signedNumber(double v, int decimals) {
+    const std::string plain = number(v, decimals);
+    return plain[0] == '-' || plain.find_first_not_of("0.") == std::string::npos ? plain : "+" + plain;
+}
+
+// 63, 125, 1k, 16k: a frequency as tick labels and band headers print it.
+std::string hzLabel(double hz) {
+    if (hz >= 1000.0) return number(hz / 1000.0, std::fmod(hz, 1000.0) == 0.0 || hz >= 10000.0 ? 0 : 1) + "k";
+    return number(hz, hz < 100.0 && std::fmod(hz, 1.0) != 0.0 ? 1 : 0);
+}
+
+// 0:00, 3:25, 1:02:07.
+std::string clock(double seconds) {
+    const long s = std::lround(std::max(0.0, seconds));
+    char text[24];
+    if (s >= 3600)
+        std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+    else
+        std::snprintf(text, sizeof text, "%ld:%02ld", s / 60, s % 60);
+    return text;
+}
+
+std::string text(double x, double y, const std::string& cls, const std::string& anchor, const std::string& content,
+                 const std::string& extra) {
+    return "<text class=\"" + cls + "\" x=\"" + number(x) + "\" y=\"" + number(y) + "\" text-anchor=\"" + anchor + "\"" + extra + ">" +
+           escaped(content) + "</text>";
+}
+
+// The grid, tick labels and both axes' titles (with their units).
+std::string frame(const Axes& a, const std::vector<Tick>& xTicks, const std::vector<Tick>& yTicks, const std::string& xTitle,
+                  const std::string& yTitle) {
+    std::string svg;
+    for (const auto& t : yTicks) {
+        svg += "<line class=\"grid\" x1=\"" + number(kLeft) + "\" x2=\"" + number(kWidth - kRight) + "\" y1=\"" + number(a.y(t.at)) +
+               "\" y2=\"" + number(a.y(t.at)) + "\"/>";
+        svg += text(kLeft - 6, a.y(t.at) + 4, "tick", "end", t.label);
+    }
+    for (const auto& t : xTicks) {
+        svg += "<line class=\"grid\" y1=\"" + number(kTop) + "\" y2=\"" + number(kHeight - kBottom) + "\" x1=\"" + number(a.x(t.at)) +
+               "\" x2=\"" + number(a.x(t.at)) + "\"/>";
+        svg += text(a.x(t.at), kHeight - kBottom + 16, "tick", "middle", t.label);
+    }
+    svg += text((kLeft + kWidth - kRight) / 2, kHeight - 6, "axis-title", "middle", xTitle);
+    const double middle = (kTop + kHeight - kBottom) / 2;
+    svg += text(14, middle, "axis-title", "middle", yTitle, " transform=\"rotate(-90 14 " + number(middle) + ")\"");
+    return svg;
+}
+
+std::string legend(const std::vector<std::string>& names, std::size_t firstStyle) {
+    std::string svg;
+    double x = kLeft + 4;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const std::size_t style = (firstStyle + i) % 8;
+        svg += "<line x1=\"" + number(x) + "\" x2=\"" + number(x + 22) + "\" y1=\"12\" y2=\"12\" stroke=\"" + kPalette[style] +
+               "\" stroke-width=\"2.5\" stroke-dasharray=\"" + kDashes[style] + "\"/>";
+        svg += text(x + 26, 16, "legend", "start", names[i]);
+        x += 36 + 6.2 * static_cast<double>(names[i].size());
+    }
+    return svg;
+}
+
+std::string lines(const Axes& a, const std::vector<Series>& series, std::size_t firstStyle) {
+    std::string svg;
+    for (std::size_t i = 0; i < series.size(); ++i) {
+        const std::size_t style = (firstStyle + i) % 8;
+        std::string d;
+        bool pen = false;
+        for (const auto& [x, y] : series[i].points) {
+            if (std::isnan(y)) {
+                pen = false;
+                continue;
+            }
+            d += (pen ? "L" : "M") + number(a.x(x)) + " " + number(a.y(y));
+            pen = true;
+        }
+        svg += "<path class=\"series\" data-name=\"" + escaped(series[i].name) + "\" data-points=\"" +
+               std::to_string(series[i].points.size()) + "\" fill=\"none\" stroke=\"" + kPalette[style] + "\" stroke-width=\"" +
+               number(series[i].width) + "\" stroke-dasharray=\"" + kDashes[style] + "\" d=\"" + d + "\"/>";
+    }
+    std::vector<std::string> names;
+    for (const auto& s : series) names.push_back(s.name);
+    return svg + legend(names, firstStyle);
+}
+
+std::string chart(const std::string& id, const std::string& title, const std::string& body, std::size_t dataPoints,
+                  const std::string& note) {
+    return "<section class=\"chart\" id=\"" + id + "\" data-points=\"" + std::to_string(dataPoints) + "\"><h2>" + escaped(title) +
+           "</h2><div class=\"plot\"><svg viewBox=\"0 0 " + number(kWidth, 0) + " " + number(kHeight, 0) +
+           "\" width=\"100%\" role=\"img\" aria-label=\"" + escaped(title) + "\">" + body + "</svg></div>" +
+           (note.empty() ? "" : "<p class=\"note\">" + escaped(note) + "</p>") + "</section>\n";
+}
+
+// Time ticks every 5 s .. 10 min, about eight across, labelled m:ss.
+std::vector<Tick> timeTicks(double end) {
+    double step = 5.0;
+    for (double s : {5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0})
+        if (end / s <= 9.0) {
+            step = s;
+            break;
+        }
+    std::vector<Tick> ticks;
+    for (double t = 0.0; t <= end + 1e-9; t += step) ticks.push_back({t, clock(t)});
+    return ticks;
+}
+
+std::vector<Tick> levelTicks(double from, double to, double step) {
+    std::vector<Tick> ticks;
+    for (double v = std::ceil(from / step) * step; v <= to + 1e-9; v += step) ticks.push_back({v, number(v, 0)});
+    return ticks;
+}
+
+const char* const kReportStyle =
+    "body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:900px;padding:0 12px;color:#222}"
+    "h1{font-size:20px;overflow-wrap:anywhere}h2{font-size:15px;margin:20px 0 4px}"
+    "svg{background:#fafafa;border:1px solid #ddd;display:block;height:auto}"
+    // On a phone a chart keeps a readable size and scrolls inside its frame; the page does not.
+    ".plot{overflow-x:auto;max-width:100%}.plot svg{min-width:600px}"
+    ".grid{stroke:#e4e4e4;stroke-width:1}.tick,.legend{font-size:11px;fill:#444}.axis-title{font-size:12px;fill:#222}"
+    "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right}"
+    "th:first-child,td:first-child{text-align:left}.facts td,#stages td{text-align:left}.wide{overflow-x:auto;max-width:100%}"
+    ".error{color:#b00}.warning{color:#8a5000}.info{color:#05603a}.why,.note{color:#555;font-size:13px}"
+    "#verdict{padding:4px 12px;border-left:6px solid}.pass{border-color:#009E73;background:#eef8f3}"
+    ".fail{border-color:#D55E00;background:#fdf0ea}"
+    "section{break-inside:avoid;page-break-inside:avoid}"
+    "@media print{body{max-width:none;margin:0}.wide,.plot{overflow:visible}.plot svg{min-width:0}}";
+
+}  // namespace bounce::html

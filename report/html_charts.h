@@ -1,0 +1,71 @@
+// The SVG chart pieces of Bounce's HTML reports (private to the report layer): a plot area
+// of 800 x 270 units, its grid, ticks and titled axes, lines (a NaN breaks one), legends,
+// and the number formats the reports print (never "-0.0"; 63, 1k, 16k; m:ss).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace bounce::html {
+
+constexpr double kWidth = 800, kHeight = 270, kLeft = 64, kRight = 16, kTop = 26, kBottom = 44;
+
+// Okabe & Ito, "Color Universal Design" (2008): eight colours distinguishable with
+// protanopia, deuteranopia and tritanopia; each series also gets its own dash pattern.
+extern const char* const kPalette[8];
+extern const char* const kDashes[8];
+// The reports' one style sheet (screen, phone, print).
+extern const char* const kReportStyle;
+
+std::string escaped(const std::string& text);
+std::string number(double v, int decimals = 1);
+std::string signedNumber(double v, int decimals = 1);
+std::string hzLabel(double hz);
+std::string clock(double seconds);
+
+// A plot area: maps data to SVG coordinates.
+struct Axes {
+    double xMin, xMax, yMin, yMax;
+    bool logX = false;
+    double x(double v) const {
+        const double t = logX ? std::log(v / xMin) / std::log(xMax / xMin) : (v - xMin) / (xMax - xMin);
+        return kLeft + std::clamp(t, 0.0, 1.0) * (kWidth - kLeft - kRight);
+    }
+    double y(double v) const {
+        const double t = (v - yMin) / (yMax - yMin);
+        return kTop + (1.0 - std::clamp(t, 0.0, 1.0)) * (kHeight - kTop - kBottom);
+    }
+};
+
+struct Tick {
+    double at;
+    std::string label;
+};
+
+// Points of one line; a NaN y breaks it (silence, no reading).
+struct Series {
+    std::string name;
+    std::vector<std::pair<double, double>> points;
+    double width = 1.5;
+};
+
+std::string text(double x, double y, const std::string& cls, const std::string& anchor, const std::string& content,
+                 const std::string& extra = "");
+// The grid, tick labels and both axes' titles (with their units).
+std::string frame(const Axes& a, const std::vector<Tick>& xTicks, const std::vector<Tick>& yTicks, const std::string& xTitle,
+                  const std::string& yTitle);
+std::string legend(const std::vector<std::string>& names, std::size_t firstStyle = 0);
+// The series in the palette's colours and dashes from `firstStyle`, with their legend.
+std::string lines(const Axes& a, const std::vector<Series>& series, std::size_t firstStyle = 0);
+// A <section class="chart"> with its title, the SVG and a note under it.
+std::string chart(const std::string& id, const std::string& title, const std::string& body, std::size_t dataPoints,
+                  const std::string& note = "");
+// Time ticks every 5 s .. 10 min, about eight across, labelled m:ss.
+std::vector<Tick> timeTicks(double end);
+std::vector<Tick> levelTicks(double from, double to, double step);
+
+}  // namespace bounce::html
