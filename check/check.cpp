@@ -1,5 +1,6 @@
 #include "bounce/check.h"
 #include "bounce/fftw_planning.h"
+#include "programme_views.h"
 
 #include "bounce/output_writer.h"
 #include "bounce/error.h"
@@ -549,6 +550,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     HopWatcher hops;
     input.setHopCallback([&hops](const LoudnessHop& hop) { hops.onHop(hop); });
     WaveformWatcher waveform(info);
+    detail::ProgrammeViewWatcher views(info.sampleRate, info.channels, info.frames, WaveformWatcher::kColumns);
     SystemBank systems(chosen, info.sampleRate, info.channels, path, settings.againstPath, settings.previewDir, previews);
     AudioBuffer block(info.channels, kBlock);
     const double passShare = settings.codecs ? 0.7 : 1.0;  // the round trips take about the rest
@@ -557,6 +559,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
         const ConstAudioView in = ConstAudioView(block.view()).subView(0, n);
         input.addFrames(in);
         waveform.add(in);
+        views.add(in);
         systems.process(in);
         read += n;
         if (settings.onProgress && info.frames > 0)
@@ -568,6 +571,7 @@ CheckResult checkFile(const std::string& path, const CheckSettings& settings) {
     r.analysis = finishFileAnalysis(input, info, waveform.frames());
     r.loudness = std::move(hops.curve);
     r.waveform = std::move(waveform.columns);
+    r.views = views.finish();
     r.profile = input.spectrumProfile(r.analysis);
     const PhaseFindings phase = phaseFindings(r.profile);
     r.bandCorrelation = phase.correlation;

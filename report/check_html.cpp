@@ -137,6 +137,119 @@ std::string stereoChart(const CheckResult& r) {
                  "+1: the same in both channels (mono); 0: unrelated; below 0 (vermillion): opposed, and a mono sum loses it.");
 }
 
+// L/R correlation over time, one point per waveform column.
+std::string correlationChart(const CheckResult& r) {
+    const double end = std::max(r.analysis.durationSeconds, 1.0);
+    const Axes axes{0.0, end, -1.0, 1.0};
+    Series line{"L/R correlation", {}, 1.5};
+    const double columns = static_cast<double>(std::max<std::size_t>(r.views.correlation.size(), 1));
+    for (std::size_t i = 0; i < r.views.correlation.size(); ++i)
+        line.points.emplace_back((static_cast<double>(i) + 0.5) / columns * end, static_cast<double>(r.views.correlation[i]));
+    const std::vector<Tick> yTicks = {{1.0, "+1"}, {0.5, "+0.5"}, {0.0, "0"}, {-0.5, "-0.5"}, {-1.0, "-1"}};
+    return chart("chart-correlation", "Stereo correlation over time",
+                 frame(axes, timeTicks(end), yTicks, "time (m:ss)", "L/R correlation") + lines(axes, {line}), line.points.size(),
+                 "Near +1 the two channels are nearly the same (narrow); below 0 they oppose each other and cancel in mono.");
+}
+
+// Where the samples fall: side across, mid up, density in the cividis map (log counts).
+std::string vectorscopeChart(const CheckResult& r) {
+    const ProgrammeViews& v = r.views;
+    const int n = v.scopeSize;
+    std::uint32_t most = 1;
+    for (auto count : v.scope) most = std::max(most, count);
+    std::vector<unsigned char> rgb(static_cast<std::size_t>(n * n * 3));
+    for (int y = 0; y < n; ++y)
+        for (int x = 0; x < n; ++x) {
+            const auto count = v.scope[static_cast<std::size_t>((n - 1 - y) * n + x)];  // mid up: the top row first
+            unsigned char* px = &rgb[static_cast<std::size_t>((y * n + x) * 3)];
+            if (count == 0) {
+                px[0] = px[1] = px[2] = 250;
+            } else {
+                cividis(std::log1p(static_cast<double>(count)) / std::log1p(static_cast<double>(most)), px);
+            }
+        }
+    const Axes axes{-v.scopeScale, v.scopeScale, -v.scopeScale, v.scopeScale};
+    const double size = kHeight - kTop - kBottom, left = kLeft + (kWidth - kLeft - kRight - size) / 2.0;
+    std::string body = "<image x=\"" + number(left) + "\" y=\"" + number(kTop) + "\" width=\"" + number(size) + "\" height=\"" +
+                       number(size) + "\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" href=\"" +
+                       bmpDataUri(n, n, rgb) + "\"/>";
+    // The axes of the square: side and mid ticks at the programme's peak and half of it.
+    const auto xAt = [&](double value) { return left + (value / v.scopeScale + 1.0) / 2.0 * size; };
+    for (double t : {-1.0, -0.5, 0.0, 0.5, 1.0}) {
+        body += text(xAt(t * v.scopeScale), kHeight - kBottom + 16, "tick", "middle", number(t * v.scopeScale, 2));
+        body += text(left - 6, axes.y(t * v.scopeScale) + 4, "tick", "end", number(t * v.scopeScale, 2));
+    }
+    body += text(kWidth / 2, kHeight - 6, "axis-title", "middle", "side, (L - R) / 2 (linear, full scale 1)");
+    body += text(left - 44, kTop + size / 2, "axis-title", "middle", "mid, (L + R) / 2",
+                 " transform=\"rotate(-90 " + number(left - 44) + " " + number(kTop + size / 2) + ")\"");
+    std::size_t points = 0;
+    for (auto count : v.scope) points += count > 0 ? 1 : 0;
+    return chart("chart-vectorscope", "Vectorscope", body, points,
+                 "A vertical line is mono; a round cloud is wide; a horizontal line is out of phase. Brighter: more samples there.");
+}
+
+// Third-octave power over time, in the cividis map, over the 60 dB under the loudest.
+std::string spectrogramChart(const CheckResult& r) {
+    const ProgrammeViews& v = r.views;
+    const int columns = static_cast<int>(v.spectrogramDb.size()), bands = static_cast<int>(v.spectrogramHz.size());
+    float top = -120.0f;
+    for (const auto& column : v.spectrogramDb)
+        for (float db : column) top = std::max(top, db);
+    std::vector<unsigned char> rgb(static_cast<std::size_t>(columns * bands * 3));
+    for (int y = 0; y < bands; ++y)
+        for (int x = 0; x < columns; ++x)
+            cividis((v.spectrogramDb[static_cast<std::size_t>(x)][static_cast<std::size_t>(bands - 1 - y)] - (top - 60.0f)) / 60.0,
+                    &rgb[static_cast<std::size_t>((y * columns + x) * 3)]);
+    const double end = std::max(r.analysis.durationSeconds, 1.0);
+    const Axes axes{0.0, end, 0.0, static_cast<double>(bands)};
+    std::string body = "<image x=\"" + number(kLeft) + "\" y=\"" + number(kTop) + "\" width=\"" + number(kWidth - kLeft - kRight) +
+                       "\" height=\"" + number(kHeight - kTop - kBottom) +
+                       "\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" href=\"" + bmpDataUri(columns, bands, rgb) +
+                       "\"/>";
+    std::vector<Tick> yTicks;
+    for (int b = 0; b < bands; ++b)
+        for (double f : {31.5, 125.0, 500.0, 2000.0, 8000.0})
+            if (std::fabs(v.spectrogramHz[static_cast<std::size_t>(b)] / f - 1.0) < 0.03) yTicks.push_back({b + 0.5, hzLabel(f)});
+    body += frame(axes, timeTicks(end), yTicks, "time (m:ss)", "frequency (Hz)");
+    body += text(kWidth - kRight, 16, "legend", "end",
+                 "dark: " + number(top - 60.0, 0) + " dBFS and under, yellow: " + number(top, 0) + " dBFS (per third-octave band)");
+    return chart("chart-spectrogram", "Spectrogram", body, static_cast<std::size_t>(columns * bands),
+                 "The mono sum's power per third-octave band (a sine at full scale reads 0 dBFS), averaged over each column (" +
+                     number(v.spectrogramColumnSeconds, 1) + " s).");
+}
+
+// How the short-term loudness is spread: one bar per LU, the loudness range (the 10th to
+// the 95th percentile, EBU Tech 3342) shaded.
+std::string histogramChart(const CheckResult& r) {
+    std::vector<double> values;
+    for (const auto& p : r.loudness)
+        if (p.shortTermLufs && *p.shortTermLufs > -70.0) values.push_back(*p.shortTermLufs);
+    std::sort(values.begin(), values.end());
+    const double low = values.empty() ? -40.0 : std::floor(values.front()), high = values.empty() ? -10.0 : std::ceil(values.back()) + 1;
+    const double from = std::min(low, high - 12.0), to = std::max(high, from + 12.0);
+    std::vector<int> counts(static_cast<std::size_t>(to - from), 0);
+    for (double value : values) ++counts[std::min(counts.size() - 1, static_cast<std::size_t>(value - from))];
+    const int most = std::max(1, *std::max_element(counts.begin(), counts.end()));
+    const Axes axes{from, to, 0.0, 100.0};
+    std::string body;
+    if (r.analysis.loudnessRangeLu && !values.empty()) {
+        const double lo = values[values.size() / 10], hi = values[std::min(values.size() - 1, values.size() * 95 / 100)];
+        body += "<rect x=\"" + number(axes.x(lo)) + "\" y=\"" + number(kTop) + "\" width=\"" + number(axes.x(hi) - axes.x(lo)) +
+                "\" height=\"" + number(kHeight - kTop - kBottom) + "\" fill=\"#009E73\" opacity=\"0.12\"/>";
+    }
+    for (std::size_t k = 0; k < counts.size(); ++k) {
+        const double share = 100.0 * counts[k] / most;
+        body += "<rect class=\"bar\" x=\"" + number(axes.x(from + static_cast<double>(k)) + 1) + "\" y=\"" + number(axes.y(share)) +
+                "\" width=\"" + number(axes.x(from + 1.0) - axes.x(from) - 2) + "\" height=\"" + number(axes.y(0) - axes.y(share)) +
+                "\" fill=\"#0072B2\"/>";
+    }
+    body += frame(axes, levelTicks(from, to, 3.0), {{0, "0"}, {50, "50"}, {100, "100"}}, "short-term loudness (LUFS)",
+                  "time at that loudness (% of the most)");
+    return chart("chart-histogram", "Loudness histogram", body, values.size(),
+                 "Shaded: the loudness range, LRA " + number(r.analysis.loudnessRangeLu.value_or(0.0)) +
+                     " LU (the 10th to the 95th percentile of the short-term loudness, EBU Tech 3342).");
+}
+
 std::string bandHeaders() {
     std::string html;
     for (double f : octaveBandsHz()) html += "<th>" + hzLabel(f) + "</th>";
@@ -269,8 +382,11 @@ std::string checkToHtml(const CheckResult& r, const CheckHtmlOptions& given) {
     html += "<h1>bounce check: " + escaped(options.title) + "</h1>\n";
     if (r.verdict) html += verdictSection(*r.verdict);
     html += factsAndFigures(r, options);
-    html += loudnessChart(r, target->integratedLufs, target->toleranceLu, target->name) + waveformChart(r) +
-            spectrumChart(r, options.subject) + stereoChart(r) + findingsSection(r) + systemsTable(r) + platformsAndCodecs(r);
+    html += loudnessChart(r, target->integratedLufs, target->toleranceLu, target->name) + histogramChart(r) + waveformChart(r) +
+            spectrumChart(r, options.subject) + spectrogramChart(r) + stereoChart(r);
+    if (!r.views.correlation.empty()) html += correlationChart(r);
+    if (r.views.scopeSize > 0) html += vectorscopeChart(r);
+    html += findingsSection(r) + systemsTable(r) + platformsAndCodecs(r);
     if (r.against) html += againstTable(*r.against);
     return html + "</body></html>\n";
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 namespace bounce::html {
@@ -124,6 +125,51 @@ std::string chart(const std::string& id, const std::string& title, const std::st
            "</h2><div class=\"plot\"><svg viewBox=\"0 0 " + number(kWidth, 0) + " " + number(kHeight, 0) +
            "\" width=\"100%\" role=\"img\" aria-label=\"" + escaped(title) + "\">" + body + "</svg></div>" +
            (note.empty() ? "" : "<p class=\"note\">" + escaped(note) + "</p>") + "</section>\n";
+}
+
+std::string bmpDataUri(int width, int height, const std::vector<unsigned char>& rgbTopDown) {
+    const int rowBytes = (width * 3 + 3) / 4 * 4;
+    const auto size = static_cast<std::uint32_t>(54 + rowBytes * height);
+    std::vector<unsigned char> bmp(size, 0);
+    const auto put32 = [&](std::size_t at, std::uint32_t v) {
+        for (int i = 0; i < 4; ++i) bmp[at + static_cast<std::size_t>(i)] = static_cast<unsigned char>(v >> (8 * i));
+    };
+    bmp[0] = 'B';
+    bmp[1] = 'M';
+    put32(2, size);
+    put32(10, 54);
+    put32(14, 40);
+    put32(18, static_cast<std::uint32_t>(width));
+    put32(22, static_cast<std::uint32_t>(height));
+    bmp[26] = 1;   // planes
+    bmp[28] = 24;  // bits per pixel
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x) {
+            const unsigned char* from = &rgbTopDown[static_cast<std::size_t>(((height - 1 - y) * width + x) * 3)];
+            unsigned char* to = &bmp[static_cast<std::size_t>(54 + y * rowBytes + x * 3)];
+            to[0] = from[2];  // BMP keeps blue, green, red
+            to[1] = from[1];
+            to[2] = from[0];
+        }
+    static const char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out = "data:image/bmp;base64,";
+    for (std::size_t i = 0; i < bmp.size(); i += 3) {
+        const std::uint32_t chunk =
+            (static_cast<std::uint32_t>(bmp[i]) << 16) | (i + 1 < bmp.size() ? bmp[i + 1] << 8 : 0) | (i + 2 < bmp.size() ? bmp[i + 2] : 0);
+        out += kDigits[(chunk >> 18) & 63];
+        out += kDigits[(chunk >> 12) & 63];
+        out += i + 1 < bmp.size() ? kDigits[(chunk >> 6) & 63] : '=';
+        out += i + 2 < bmp.size() ? kDigits[chunk & 63] : '=';
+    }
+    return out;
+}
+
+void cividis(double t, unsigned char* rgb) {
+    static const double kStops[5][3] = {{0, 32, 77}, {65, 77, 107}, {124, 123, 120}, {188, 175, 111}, {255, 234, 70}};
+    t = std::clamp(t, 0.0, 1.0) * 4.0;
+    const int i = std::min(3, static_cast<int>(t));
+    const double f = t - i;
+    for (int c = 0; c < 3; ++c) rgb[c] = static_cast<unsigned char>(std::lround(kStops[i][c] + f * (kStops[i + 1][c] - kStops[i][c])));
 }
 
 // Time ticks every 5 s .. 10 min, about eight across, labelled m:ss.

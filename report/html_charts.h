@@ -64,6 +64,12 @@ std::string lines(const Axes& a, const std::vector<Series>& series, std::size_t 
 // A <section class="chart"> with its title, the SVG and a note under it.
 std::string chart(const std::string& id, const std::string& title, const std::string& body, std::size_t dataPoints,
                   const std::string& note = "");
+// An image as a data: URI (an uncompressed 24-bit BMP, which every browser draws: no
+// encoder library for a few thousand pixels), from rows top to bottom of RGB triplets.
+std::string bmpDataUri(int width, int height, const std::vector<unsigned char>& rgbTopDown);
+// Cividis (Nunez, Anderton & Renslow 2018): a colour map made for readers with colour-vision
+// deficiencies, dark blue (0) to yellow (1); writes three bytes.
+void cividis(double t, unsigned char* rgb);
 // Time ticks every 5 s .. 10 min, about eight across, labelled m:ss.
 std::vector<Tick> timeTicks(double end);
 std::vector<Tick> levelTicks(double from, double to, double step);

@@ -167,6 +167,56 @@ TEST_F(Check, TargetVerdictsFollowTheStandardsTolerances) {
     EXPECT_THROW(checkFile(dir_ + "/tone226.wav", unknown), ConfigError);
 }
 
+// The report's pictures read the physics: correlation +1 for identical channels, -1 for
+// opposed ones, near 0 for independent noise; the vectorscope puts identical channels on
+// its vertical (mid) axis and opposed ones on its horizontal (side) axis; the spectrogram
+// reads a 1 kHz sine at -20 dBFS as -20 dBFS in its third-octave band.
+TEST_F(Check, TheReportsPicturesReadThePhysics) {
+    CheckSettings settings;
+    settings.codecs = false;
+    settings.playbackSystems = false;
+    const auto viewsOf = [&](const std::string& name, const AudioBuffer& audio) {
+        writeFile(dir_ + "/" + name, audio.view(), 44100, SampleFormat::Float32);
+        return checkFile(dir_ + "/" + name, settings).views;
+    };
+    AudioBuffer same = pinkishNoise(44100, 4.0, -20.0, 2, 41), opposed = same;
+    for (std::size_t i = 0; i < same.frames(); ++i) {
+        same.channel(1)[i] = same.channel(0)[i];
+        opposed.channel(1)[i] = -opposed.channel(0)[i];
+    }
+    const AudioBuffer independent = pinkishNoise(44100, 4.0, -20.0, 2, 42);
+    const auto meanOf = [](const std::vector<float>& v) {
+        double sum = 0.0;
+        for (float x : v) sum += x;
+        return sum / static_cast<double>(v.size());
+    };
+    const ProgrammeViews a = viewsOf("same.wav", same), b = viewsOf("opposed.wav", opposed), c = viewsOf("independent.wav", independent);
+    EXPECT_NEAR(meanOf(a.correlation), 1.0, 1e-4);
+    EXPECT_NEAR(meanOf(b.correlation), -1.0, 1e-4);
+    EXPECT_NEAR(meanOf(c.correlation), 0.0, 0.1);
+    // Identical channels: no side, so every sample in the middle column(s); opposed: the middle row(s).
+    const int n = a.scopeSize;
+    ASSERT_GT(n, 0);
+    std::uint64_t onMidAxis = 0, onSideAxis = 0, total = 0;
+    for (int y = 0; y < n; ++y)
+        for (int x = 0; x < n; ++x) {
+            total += a.scope[static_cast<std::size_t>(y * n + x)];
+            if (std::abs(2 * x + 1 - n) <= 1) onMidAxis += a.scope[static_cast<std::size_t>(y * n + x)];
+            if (std::abs(2 * y + 1 - n) <= 1) onSideAxis += b.scope[static_cast<std::size_t>(y * n + x)];
+        }
+    EXPECT_EQ(onMidAxis, total);
+    EXPECT_EQ(onSideAxis, total);
+    const ProgrammeViews tone = viewsOf("tone.wav", sine(44100, 4.0, 1000.0, -20.0, 2));
+    const auto band = std::min_element(tone.spectrogramHz.begin(), tone.spectrogramHz.end(),
+                                       [](double p, double q) { return std::fabs(p - 1000.0) < std::fabs(q - 1000.0); }) -
+                      tone.spectrogramHz.begin();
+    const auto& middle = tone.spectrogramDb[tone.spectrogramDb.size() / 2];
+    EXPECT_NEAR(middle[static_cast<std::size_t>(band)], -20.0, 0.3)
+        << "band " << band << " of " << middle.size() << " at " << tone.spectrogramHz[static_cast<std::size_t>(band)] << " Hz; columns "
+        << tone.spectrogramDb.size();
+    EXPECT_LT(middle[static_cast<std::size_t>(band) + 3], -60.0) << "a sine's power leaked an octave away";
+}
+
 TEST_F(Check, MonoLossAndPlatformGains) {
     // Identical channels lose nothing in mono; uncorrelated ones lose 3 dB.
     AudioBuffer same = pinkishNoise(44100, 6.0, -20.0, 1, 8);

@@ -83,6 +83,22 @@ struct WaveformColumn {
     float truePeak = 0.0f;         // its true peak, linear (0 when under -20 dBTP)
 };
 
+// The report's pictures of the programme (CheckResult::views).
+struct ProgrammeViews {
+    std::vector<float> correlation;  // L/R correlation per waveform column, -1 .. 1; NaN where silent (empty for mono)
+    // Vectorscope: sample counts on a scopeSize x scopeSize grid of side (x, left to right) and
+    // mid (y, bottom to top), each over +-scopeScale (the programme's sample peak).
+    int scopeSize = 0;
+    double scopeScale = 1.0;
+    std::vector<std::uint32_t> scope;
+    // Spectrogram: the mono sum's power per third-octave band (dBFS: a sine at full scale
+    // reads 0) in columns of
+    // spectrogramColumnSeconds (Hann-windowed 4096-point FFT frames averaged in each).
+    std::vector<double> spectrogramHz;
+    std::vector<std::vector<float>> spectrogramDb;  // [column][band]
+    double spectrogramColumnSeconds = 0.0;
+};
+
 struct CheckResult {
     AnalysisResult analysis;
     // One point per 100 ms (the one series that grows with the length: 36 000 points, under
@@ -98,6 +114,7 @@ struct CheckResult {
     std::optional<VersionComparison> against;
     std::vector<CodecCheck> codecs;
     std::optional<TargetVerdict> verdict;  // when a target was chosen
+    ProgrammeViews views;
 };
 
 struct CheckSettings {

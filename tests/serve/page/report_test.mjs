@@ -128,6 +128,9 @@ async function printed(file, name) {
 try {
   for (const width of [1400, 390]) {
     const facts = await inspect(checkHtml, width, "check");
+    for (const id of ["chart-loudness", "chart-histogram", "chart-waveform", "chart-spectrum", "chart-spectrogram", "chart-stereo",
+                      "chart-correlation", "chart-vectorscope"])
+      expect(facts.charts.some((c) => c.id === id), `check: no ${id}`);
     // The figures shown are the JSON's.
     const a = json.analysis;
     for (const key of ["integrated_lufs", "true_peak_dbtp", "loudness_range_lu", "max_short_term_lufs", "max_momentary_lufs", "sample_peak_dbfs"]) {
