@@ -2,6 +2,7 @@
 
 #include "bounce/check.h"
 #include "bounce/error.h"
+#include "bounce/master.h"
 #include "bounce/sound_file.h"
 
 #include "access.h"
@@ -158,6 +159,13 @@ int runServer(const ServerSettings& settings) {
         return access.intercept(req, res) ? res.status : jobs.admit(req, res);
     });
     server.Get("/api/health", [](const httplib::Request&, httplib::Response& res) { sendJson(res, 200, {{"ok", true}}); });
+    // The delivery targets and styles, for the page's choices (the library's one table of each).
+    server.Get("/api/targets", [](const httplib::Request&, httplib::Response& res) {
+        Json targets = Json::array();
+        for (const auto& t : loudnessTargets())
+            targets.push_back({{"name", t.name}, {"integrated_lufs", t.integratedLufs}, {"ceiling_dbtp", t.ceilingDbtp}, {"note", t.note}});
+        sendJson(res, 200, {{"targets", targets}, {"styles", masterStyles()}});
+    });
     addJobRoutes(server, jobs, access);
     addDownloadRoutes(server, jobs);
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kWebPage, "text/html; charset=utf-8"); });
