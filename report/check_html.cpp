@@ -383,12 +383,13 @@ std::string checkToHtml(const CheckResult& r, const CheckHtmlOptions& given) {
     if (r.verdict) html += verdictSection(*r.verdict);
     html += factsAndFigures(r, options);
     html += loudnessChart(r, target->integratedLufs, target->toleranceLu, target->name) + histogramChart(r) + waveformChart(r) +
-            spectrumChart(r, options.subject) + spectrogramChart(r) + stereoChart(r);
+            truePeakChart({{&r, options.subject}}, target->ceilingDbtp) + spectrumChart(r, options.subject) + spectrogramChart(r) +
+            stereoChart(r);
     if (!r.views.correlation.empty()) html += correlationChart(r);
     if (r.views.scopeSize > 0) html += vectorscopeChart(r);
     html += findingsSection(r) + systemsTable(r) + platformsAndCodecs(r);
     if (r.against) html += againstTable(*r.against);
-    return html + "</body></html>\n";
+    return html + "<script>" + kReportScript + "</script></body></html>\n";
 }
 
 }  // namespace bounce

@@ -204,6 +204,44 @@ const char* const kReportStyle =
     "#verdict{padding:4px 12px;border-left:6px solid}.pass{border-color:#009E73;background:#eef8f3}"
     ".fail{border-color:#D55E00;background:#fdf0ea}"
     "section{break-inside:avoid;page-break-inside:avoid}"
-    "@media print{body{max-width:none;margin:0}.wide,.plot{overflow:visible}.plot svg{min-width:0}}";
+    ".plot.zoomed svg{min-width:400%}button.zoom{font:inherit;font-size:12px;margin:0 0 4px;padding:2px 8px}"
+    "@media print{body{max-width:none;margin:0}.wide,.plot{overflow:visible}.plot svg,.plot.zoomed "
+    "svg{min-width:0}button.zoom{display:none}}";
+
+// Plain script, nothing loaded: the page reads the same without it.
+const char* const kReportScript =
+    "document.querySelectorAll('section.chart').forEach(function(s){"
+    "if(![].some.call(s.querySelectorAll('text.axis-title'),function(t){return t.textContent.indexOf('time')===0;}))return;"
+    "var b=document.createElement('button');b.className='zoom';b.type='button';b.textContent='Zoom in (x4, scroll to pan)';"
+    "b.addEventListener('click',function(){var z=s.querySelector('.plot').classList.toggle('zoomed');"
+    "b.textContent=z?'Zoom out':'Zoom in (x4, scroll to pan)';});"
+    "s.querySelector('h2').insertAdjacentElement('afterend',b);});";
+
+std::string truePeakChart(const std::vector<std::pair<const CheckResult*, std::string>>& files, double ceilingDbtp) {
+    double end = 1.0;
+    for (const auto& [r, name] : files) end = std::max(end, r->analysis.durationSeconds);
+    const Axes axes{0.0, end, -20.0, 3.0};
+    std::vector<Series> series;
+    std::size_t points = 0;
+    for (const auto& [r, name] : files) {
+        Series s{name, {}, series.empty() && files.size() > 1 ? 1.2 : 1.8};
+        const double columns = static_cast<double>(std::max<std::size_t>(r->waveform.size(), 1));
+        for (std::size_t i = 0; i < r->waveform.size(); ++i) {
+            const float peak = r->waveform[i].truePeak;
+            s.points.emplace_back((static_cast<double>(i) + 0.5) / columns * r->analysis.durationSeconds,
+                                  peak > 0.1f ? 20.0 * std::log10(static_cast<double>(peak)) : std::nan(""));
+        }
+        points += s.points.size();
+        series.push_back(std::move(s));
+    }
+    std::string body = "<line class=\"ceiling\" x1=\"" + number(kLeft) + "\" x2=\"" + number(kWidth - kRight) + "\" y1=\"" +
+                       number(axes.y(ceilingDbtp)) + "\" y2=\"" + number(axes.y(ceilingDbtp)) +
+                       "\" stroke=\"#D55E00\" stroke-width=\"1.5\" stroke-dasharray=\"8 3 2 3\"/>";
+    body += text(kWidth - kRight - 4, axes.y(ceilingDbtp) - 4, "legend", "end", "ceiling " + number(ceilingDbtp) + " dBTP");
+    body += frame(axes, timeTicks(end), levelTicks(-18, 3, 3), "time (m:ss)", "true peak (dBTP)") + lines(axes, series);
+    return chart("chart-true-peak", "True peak over time against the ceiling", body, points,
+                 "Each point is the highest reconstructed peak (4x oversampled, BS.1770-4) in 1/800 of the song; under -20 dBTP it is "
+                 "left out.");
+}
 
 }  // namespace bounce::html

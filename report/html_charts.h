@@ -3,6 +3,8 @@
 // and the number formats the reports print (never "-0.0"; 63, 1k, 16k; m:ss).
 #pragma once
 
+#include "bounce/check.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -18,8 +20,10 @@ constexpr double kWidth = 800, kHeight = 270, kLeft = 64, kRight = 16, kTop = 26
 // protanopia, deuteranopia and tritanopia; each series also gets its own dash pattern.
 extern const char* const kPalette[8];
 extern const char* const kDashes[8];
-// The reports' one style sheet (screen, phone, print).
+// The reports' one style sheet (screen, phone, print), and their one script: a zoom button
+// on every chart over time (x4, panned by scrolling its frame).
 extern const char* const kReportStyle;
+extern const char* const kReportScript;
 
 std::string escaped(const std::string& text);
 std::string number(double v, int decimals = 1);
@@ -73,5 +77,9 @@ void cividis(double t, unsigned char* rgb);
 // Time ticks every 5 s .. 10 min, about eight across, labelled m:ss.
 std::vector<Tick> timeTicks(double end);
 std::vector<Tick> levelTicks(double from, double to, double step);
+
+// The true peak over time of one or more files (each of their 800 waveform columns'
+// highest reconstructed peak) against a ceiling.
+std::string truePeakChart(const std::vector<std::pair<const CheckResult*, std::string>>& files, double ceilingDbtp);
 
 }  // namespace bounce::html

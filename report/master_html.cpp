@@ -56,31 +56,6 @@ std::string loudnessChart(const CheckResult& before, const CheckResult& after, c
                  "The band is the target's tolerance; silence and passages far under the music are left out of the lines.");
 }
 
-// The true peak of each of 800 columns over time, mix and master, against the ceiling.
-std::string truePeakChart(const CheckResult& before, const CheckResult& after, double ceilingDbtp) {
-    const double end = std::max({after.analysis.durationSeconds, before.analysis.durationSeconds, 1.0});
-    const Axes axes{0.0, end, -20.0, 3.0};
-    const auto series = [&](const CheckResult& r, const std::string& name, double width) {
-        Series s{name, {}, width};
-        const double columns = static_cast<double>(std::max<std::size_t>(r.waveform.size(), 1));
-        for (std::size_t i = 0; i < r.waveform.size(); ++i) {
-            const float peak = r.waveform[i].truePeak;
-            s.points.emplace_back((static_cast<double>(i) + 0.5) / columns * r.analysis.durationSeconds,
-                                  peak > 0.1f ? 20.0 * std::log10(static_cast<double>(peak)) : std::nan(""));
-        }
-        return s;
-    };
-    const std::vector<Series> both = {series(before, "mix", 1.2), series(after, "master", 1.8)};
-    std::string body = "<line class=\"ceiling\" x1=\"" + number(kLeft) + "\" x2=\"" + number(kWidth - kRight) + "\" y1=\"" +
-                       number(axes.y(ceilingDbtp)) + "\" y2=\"" + number(axes.y(ceilingDbtp)) +
-                       "\" stroke=\"#D55E00\" stroke-width=\"1.5\" stroke-dasharray=\"8 3 2 3\"/>";
-    body += text(kWidth - kRight - 4, axes.y(ceilingDbtp) - 4, "legend", "end", "ceiling " + number(ceilingDbtp) + " dBTP");
-    body += frame(axes, timeTicks(end), levelTicks(-18, 3, 3), "time (m:ss)", "true peak (dBTP)") + lines(axes, both);
-    return chart("chart-true-peak", "True peak over time against the ceiling", body, both[0].points.size() + both[1].points.size(),
-                 "Each point is the highest reconstructed peak (4x oversampled, BS.1770-4) in 1/800 of the song; under -20 dBTP it is "
-                 "left out.");
-}
-
 // What the limiter and the multiband bands took, over time.
 std::string gainReductionChart(const MasterResult& m) {
     const double end = m.gainReduction.empty() ? 1.0 : std::max(1.0, m.gainReduction.back().seconds);
@@ -270,10 +245,10 @@ std::string masterToHtml(const MasterResult& m, const CheckResult& before, const
         "</h1>\n";
     html += masterVerdictAndSummary(m, verdict);
     html += masterFiguresTable(m, before, after, options.generated);
-    html += loudnessChart(before, after, verdict) + truePeakChart(before, after, m.ceilingDbtp) + gainReductionChart(m) +
-            spectrumChart(before, after) + toneChart(m, before, after) + widthChart(before, after);
+    html += loudnessChart(before, after, verdict) + truePeakChart({{&before, "mix"}, {&after, "master"}}, m.ceilingDbtp) +
+            gainReductionChart(m) + spectrumChart(before, after) + toneChart(m, before, after) + widthChart(before, after);
     html += masterStagesAndPlatforms(m);
-    return html + "</body></html>\n";
+    return html + "<script>" + kReportScript + "</script></body></html>\n";
 }
 
 TargetVerdict masterVerdict(const MasterResult& result, const MasterSettings& settings) {

@@ -20,7 +20,8 @@ struct CheckHtmlOptions {
     std::string target = "spotify";  // the target line on the loudness chart (the verdict's target when there is one)
     std::string generated;           // when, as printed; "": now (UTC)
 };
-// One self-contained HTML page (inline SVG charts, no script, no network): the verdict, the
+// One self-contained HTML page (inline SVG charts, no network; a few lines of script add a
+// zoom to the charts over time, and the page reads the same without them): the verdict, the
 // file's facts and figures (PLR, PSR), loudness over time against the target, the waveform,
 // the spectrum and each system's, stereo per band, the findings with why they matter, the
 // systems, platforms and lossy round trips with units, the other version.

@@ -119,6 +119,8 @@ try {
   const wide = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
   if (wide.scroll > wide.inner) problems.push("the page scrolls sideways at 390 px: " + JSON.stringify(wide));
   await page.screenshot({ path: path.join(work, "page-390.png"), fullPage: true });
+  await page.setViewportSize({ width: 1400, height: 1400 });
+  await page.screenshot({ path: path.join(work, "page-1400.png"), fullPage: true });
   await page.setViewportSize({ width: 900, height: 1400 });
   await page.screenshot({ path: path.join(work, "page.png"), fullPage: false });
 } finally {

@@ -95,6 +95,15 @@ async function inspect(file, width, name) {
     expect(c.ticks >= 4, `${name}: chart ${c.id} has ${c.ticks} tick labels`);
   }
   expect(facts.scrollWidth <= facts.innerWidth, `${name} at ${width} px scrolls sideways (${facts.scrollWidth} > ${facts.innerWidth})`);
+  // A chart over time zooms in x4 and pans by scrolling its own frame (the page does not).
+  await page.click("#chart-loudness button.zoom");
+  const zoom = await page.evaluate(() => {
+    const plot = document.querySelector("#chart-loudness .plot");
+    return { svg: plot.querySelector("svg").getBoundingClientRect().width, frame: plot.clientWidth, scrolls: plot.scrollWidth > plot.clientWidth,
+             page: document.documentElement.scrollWidth <= window.innerWidth };
+  });
+  expect(zoom.svg >= 3.9 * zoom.frame && zoom.scrolls && zoom.page, `${name} at ${width} px: zoom ${JSON.stringify(zoom)}`);
+  await page.click("#chart-loudness button.zoom");
   await page.screenshot({ path: path.join(work, `${name}-${width}.png`), fullPage: true });
   await page.close();
   return facts;
@@ -128,7 +137,7 @@ async function printed(file, name) {
 try {
   for (const width of [1400, 390]) {
     const facts = await inspect(checkHtml, width, "check");
-    for (const id of ["chart-loudness", "chart-histogram", "chart-waveform", "chart-spectrum", "chart-spectrogram", "chart-stereo",
+    for (const id of ["chart-loudness", "chart-histogram", "chart-waveform", "chart-true-peak", "chart-spectrum", "chart-spectrogram", "chart-stereo",
                       "chart-correlation", "chart-vectorscope"])
       expect(facts.charts.some((c) => c.id === id), `check: no ${id}`);
     // The figures shown are the JSON's.
