@@ -166,7 +166,7 @@ struct Lv2Effect::Host {
         LilvNode* presetClass = lilv_new_uri(w, LV2_PRESETS__Preset);
         LilvNode* label = lilv_new_uri(w, "http://www.w3.org/2000/01/rdf-schema#label");
         LilvNodes* presets = lilv_plugin_get_related(plugin, presetClass);
-        std::string names;
+        std::vector<std::string> labels;  // listed sorted: lilv gives them in no fixed order
         LilvState* found = nullptr;
         LILV_FOREACH(nodes, i, presets) {
             const LilvNode* preset = lilv_nodes_get(presets, i);
@@ -176,12 +176,15 @@ struct Lv2Effect::Host {
                 name = lilv_node_as_string(l);
                 lilv_node_free(l);
             }
-            names += (names.empty() ? "" : ", ") + std::string("\"") + name + "\"";
+            labels.push_back("\"" + name + "\"");
             if (!found && (wanted == lilv_node_as_uri(preset) || wanted == name)) found = lilv_state_new_from_world(w, world.map(), preset);
         }
         lilv_nodes_free(presets);
         lilv_node_free(label);
         lilv_node_free(presetClass);
+        std::sort(labels.begin(), labels.end());
+        std::string names;
+        for (const auto& l : labels) names += (names.empty() ? "" : ", ") + l;
         if (!found)
             throw Error("preset \"" + wanted + "\": " + description->name + " has " +
                         (names.empty() ? std::string("no presets") : "the presets " + names));

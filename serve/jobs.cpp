@@ -623,6 +623,35 @@ void useClientNames(MasterResult& result, CheckResult* checked, const JobRequest
         if (!system.previewPath.empty()) system.previewPath = "preview/" + system.name;
 }
 
+// The master's two pages, titled by the client's names (nothing of this server's folders):
+// report.html, the mix and the master side by side (bounce master --report), and check.html,
+// the master as bounce check sees it, with its playback-system previews.
+template <typename Show>
+void writeReportPages(const fs::path& dir, const std::string& master, const JobRequest& job, MasterResult& result, const Show& show) {
+    show(90);
+    CheckSettings check;
+    check.codecs = false;
+    check.previewDir = (dir / "previews").string();
+    // The verdict against the job's target, unless its loudness or ceiling was overridden.
+    if (!job.settings.lufs && !job.settings.ceilingDbtp) check.target = job.settings.target;
+    CheckResult checked = checkFile(master, check);
+    show(95);
+    CheckSettings view;
+    view.playbackSystems = false;
+    view.codecs = false;
+    CheckResult before = checkFile((dir / "input").string(), view);
+    useClientNames(result, &checked, job);
+    before.analysis.path = job.mixName;
+    CheckHtmlOptions checkPage;
+    checkPage.title = downloadName(job);
+    checkPage.subject = "master";
+    checkPage.target = job.settings.target;
+    writeTextFile((dir / "check.html").string(), checkToHtml(checked, checkPage));
+    MasterHtmlOptions masterPage;
+    masterPage.title = job.mixName;
+    writeTextFile((dir / "report.html").string(), masterToHtml(result, before, checked, masterVerdict(result, job.settings), masterPage));
+}
+
 }  // namespace
 
 void JobService::runJob(const std::string& id) {
@@ -643,19 +672,7 @@ void JobService::runJob(const std::string& id) {
         MasterResult result = masterFile((dir / "input").string(), master, job.settings);
         Json done = {{"state", "done"}, {"progress", 100}};
         if (!job.settings.dryRun) {
-            show(90);
-            CheckSettings check;
-            check.codecs = false;
-            check.previewDir = (dir / "previews").string();
-            // The verdict against the job's target, unless its loudness or ceiling was overridden.
-            if (!job.settings.lufs && !job.settings.ceilingDbtp) check.target = job.settings.target;
-            CheckResult checked = checkFile(master, check);
-            useClientNames(result, &checked, job);
-            CheckHtmlOptions report;
-            report.title = downloadName(job);  // the client's name for it, nothing of this server's folders
-            report.subject = "master";
-            report.target = job.settings.target;
-            writeTextFile((dir / "report.html").string(), checkToHtml(checked, report));
+            writeReportPages(dir, master, job, result, show);
             done["master"] = masterName(job);
             done["download"] = downloadName(job);
         } else {

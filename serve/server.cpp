@@ -97,6 +97,9 @@ void addDownloadRoutes(httplib::Server& server, JobService& jobs) {
     server.Get(R"(/api/jobs/([^/]+)/report\.html)", [download](const httplib::Request& req, httplib::Response& res) {
         download(req.matches[1], "report.html", "text/html; charset=utf-8", res);
     });
+    server.Get(R"(/api/jobs/([^/]+)/check\.html)", [download](const httplib::Request& req, httplib::Response& res) {
+        download(req.matches[1], "check.html", "text/html; charset=utf-8", res);
+    });
     // The master as a playback system plays it (bounce check's previews).
     server.Get(R"(/api/jobs/([^/]+)/preview/([a-z]+))", [&jobs, download](const httplib::Request& req, httplib::Response& res) {
         const std::string system = req.matches[2];

@@ -31,10 +31,18 @@ TEST_F(Serve, MastersAJobEndToEnd) {
         // Nothing of the server's folders, and the report is of the master, by the client's name.
         EXPECT_EQ(rr->body.find(dir_), std::string::npos) << report << " shows the server's data folder";
     }
+    // report.html: the mix and the master side by side; check.html: the master as bounce check sees it.
     const std::string html = client().Get("/api/jobs/" + id + "/report.html")->body;
-    EXPECT_NE(html.find("<title>bounce check: "), std::string::npos);
+    EXPECT_NE(html.find("<title>bounce master: "), std::string::npos);
     EXPECT_NE(html.find("id=\"verdict\""), std::string::npos) << "no verdict against the job's target";
-    EXPECT_NE(html.find("data-name=\"master\""), std::string::npos) << "the spectrum's own line is not called the master";
+    EXPECT_NE(html.find("id=\"chart-gain-reduction\""), std::string::npos);
+    auto check = client().Get("/api/jobs/" + id + "/check.html");
+    ASSERT_TRUE(check);
+    EXPECT_EQ(check->status, 200);
+    EXPECT_EQ(check->body.find(dir_), std::string::npos) << "check.html shows the server's data folder";
+    EXPECT_NE(check->body.find("<title>bounce check: "), std::string::npos);
+    EXPECT_NE(check->body.find("id=\"verdict\""), std::string::npos) << "no verdict against the job's target";
+    EXPECT_NE(check->body.find("data-name=\"master\""), std::string::npos) << "the spectrum's own line is not called the master";
     for (const char* system : {"phone", "car"}) {
         auto preview = client().Get("/api/jobs/" + id + "/preview/" + system);
         ASSERT_TRUE(preview);
