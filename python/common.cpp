@@ -21,12 +21,12 @@ py::object toPython(const nlohmann::ordered_json& j) {
     case nlohmann::json::value_t::array: {
         py::list list;
         for (const auto& item : j) list.append(toPython(item));
-        return std::move(list);
+        return list;
     }
     default: {
         py::dict dict;
         for (const auto& [key, value] : j.items()) dict[py::str(key)] = toPython(value);
-        return std::move(dict);
+        return dict;
     }
     }
 }

@@ -46,7 +46,7 @@ public:
         const AudioView view = target.view();
         const std::size_t got = withoutGil([&] { return reader_->read(view); });
         position_ += static_cast<std::int64_t>(got);
-        if (got == wanted) return std::move(out);
+        if (got == wanted) return out;
         return out[py::make_tuple(py::slice(0, info.channels, 1), py::slice(0, static_cast<py::ssize_t>(got), 1))];
     }
     void seek(std::int64_t frame) {
