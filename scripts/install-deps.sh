@@ -10,6 +10,8 @@ packages=(
   libsndfile1-dev libsoxr-dev libfftw3-dev libavformat-dev libavcodec-dev libavutil-dev liblilv-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev librubberband-dev libtag1-dev
   libgtest-dev libbenchmark-dev libcpp-httplib-dev
+  # scale-out (issue 24): the broker's client library, and the broker the tests start
+  libhiredis-dev redis-server
   # test-time peers and the demo's synthesiser
   libebur128-dev sox ffmpeg fluidsynth fluid-soundfont-gm x42-plugins lsp-plugins-lv2 lilv-utils curl
   # make install's man pages, and the completion script's test
