@@ -3,7 +3,7 @@
 # Writes a 16-bar song as MIDI, renders each part to a track with fluidsynth and the
 # Debian General MIDI soundfont, mixes the example session (examples/demo/session.toml)
 # into a stereo mix and stems with `bounce mix`, masters the mix for streaming with
-# `bounce master` (with release tags and a JSON report), and measures the result.
+# `bounce master` (with release tags, a JSON report and an HTML page of the mix and the master), and measures the result.
 set -euo pipefail
 build=${1:-build}
 out=${DEMO_OUT:-demo-out}
@@ -24,13 +24,13 @@ cp examples/demo/session.toml "$out/session.toml"
 echo
 # --codec-safe: the AAC, MP3 and Opus round trips of the master stay under the ceiling too.
 "$build/bounce" master "$out/mix.wav" -o "$out/master.wav" --target spotify --codec-safe \
-  --title "Bounce Demo" --artist "Bounce" --album "Examples" --date 2026 --json "$out/master.json"
+  --title "Bounce Demo" --artist "Bounce" --album "Examples" --date 2026 --json "$out/master.json" --report "$out/master.html"
 echo
 "$build/bounce" analyze "$out/master.wav"
 echo
 # How the master plays on earbuds, a phone, a laptop, a TV, a car and a club; QC findings.
 # (Exit code 1 would mean an error finding: shown, not fatal to the demo.)
-"$build/bounce" check "$out/master.wav" --preview "$out/previews" --report "$out/check.html" --json "$out/check.json" || true
+"$build/bounce" check "$out/master.wav" --target spotify --preview "$out/previews" --report "$out/check.html" --json "$out/check.json" || true
 
 echo
 echo "demo files:"
@@ -40,6 +40,8 @@ echo "  mix:             $out/mix.wav"
 echo "  stems:           $out/stems/*.wav (they sum to the mix)"
 echo "  analysis report: $out/analysis.json (mix and stems, one JSON object per file)"
 echo "  master:          $out/master.wav (Spotify: -14 LUFS, -1 dBTP, codec-safe, 24-bit, tagged)"
-echo "  master report:   $out/master.json (every stage, input and output analysis, platform playback)"
-echo "  check report:    $out/check.html (open in a browser: loudness, spectra per playback system, waveform, stereo, findings)"
+echo "  master report:   $out/master.html (open in a browser: mix and master side by side, what was done and why)"
+echo "                   $out/master.json (every stage, input and output analysis, platform playback, the verdict)"
+echo "  check report:    $out/check.html (open in a browser: pass or fail against Spotify, loudness, spectra per playback system,"
+echo "                   spectrogram, waveform, stereo, findings)"
 echo "                   $out/check.json, and $out/previews/*.wav to listen to each system"
