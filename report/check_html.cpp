@@ -14,49 +14,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 
 namespace bounce {
 namespace {
 
 using namespace html;
-
-// Loudness over time on an axis zoomed to the programme: from 6 LU under the quieter of
-// its 10th-percentile short-term loudness and the target, to 3 LU over the loudest moment.
-std::string loudnessChart(const CheckResult& r, double targetLufs, double toleranceLu, const std::string& targetName) {
-    const double end = std::max(r.analysis.durationSeconds, 1.0);
-    std::vector<double> shortTerm;
-    double loudest = targetLufs;
-    for (const auto& p : r.loudness) {
-        if (p.shortTermLufs && *p.shortTermLufs > -70.0) shortTerm.push_back(*p.shortTermLufs);
-        if (p.momentaryLufs) loudest = std::max(loudest, *p.momentaryLufs);
-    }
-    std::sort(shortTerm.begin(), shortTerm.end());
-    const double quiet = shortTerm.empty() ? targetLufs : shortTerm[shortTerm.size() / 10];
-    const double bottom = std::floor((std::min(quiet, targetLufs) - 6.0) / 3.0) * 3.0, top = std::ceil((loudest + 3.0) / 3.0) * 3.0;
-    const Axes axes{0.0, end, bottom, top};
-    Series momentary{"momentary (400 ms)", {}, 1.0}, shortSeries{"short-term (3 s)", {}, 2.0};
-    const std::size_t step = std::max<std::size_t>(1, r.loudness.size() / 2000);  // at most 2000 points a line
-    const auto below = [&](const std::optional<double>& v) { return !v || *v < bottom ? std::nan("") : *v; };
-    for (std::size_t i = 0; i < r.loudness.size(); i += step) {
-        momentary.points.emplace_back(r.loudness[i].seconds, below(r.loudness[i].momentaryLufs));
-        shortSeries.points.emplace_back(r.loudness[i].seconds, below(r.loudness[i].shortTermLufs));
-    }
-    std::string body = "<rect class=\"tolerance\" x=\"" + number(kLeft) + "\" width=\"" + number(kWidth - kLeft - kRight) + "\" y=\"" +
-                       number(axes.y(targetLufs + toleranceLu)) + "\" height=\"" +
-                       number(axes.y(targetLufs - toleranceLu) - axes.y(targetLufs + toleranceLu)) +
-                       "\" fill=\"#009E73\" opacity=\"0.12\"/>";
-    body += "<line class=\"target\" x1=\"" + number(kLeft) + "\" x2=\"" + number(kWidth - kRight) + "\" y1=\"" +
-            number(axes.y(targetLufs)) + "\" y2=\"" + number(axes.y(targetLufs)) +
-            "\" stroke=\"#009E73\" stroke-width=\"1.5\" stroke-dasharray=\"8 3 2 3\"/>";
-    body += text(kWidth - kRight - 4, axes.y(targetLufs) - 4, "legend", "end",
-                 targetName + " " + number(targetLufs) + " LUFS (+/-" + number(toleranceLu) + " LU)");
-    body +=
-        frame(axes, timeTicks(end), levelTicks(bottom, top, 3.0), "time (m:ss)", "loudness (LUFS)") + lines(axes, {momentary, shortSeries});
-    return chart("chart-loudness", "Loudness over time", body, momentary.points.size() + shortSeries.points.size(),
-                 "Silence and passages more than 6 LU under the quiet parts are left out of the lines; the band is the target's "
-                 "tolerance.");
-}
 
 // The third-octave spectrum of the file (its loudest band at 0 dB), what each playback
 // system makes of it, and the other version.
@@ -341,15 +303,6 @@ std::string factsAndFigures(const CheckResult& r, const CheckHtmlOptions& option
            "the master is dense and limited hard.</p></section>\n";
 }
 
-std::string verdictSection(const TargetVerdict& v) {
-    std::string html = "<section id=\"verdict\" class=\"" + std::string(v.passes() ? "pass" : "fail") + "\" data-passes=\"" +
-                       (v.passes() ? "true" : "false") + "\"><h2>" + (v.passes() ? "Passes " : "Fails ") + escaped(v.target) + ": " +
-                       number(v.targetLufs) + " LUFS +/-" + number(v.toleranceLu) + " LU, true peak at most " + number(v.ceilingDbtp) +
-                       " dBTP</h2><ul>";
-    for (const auto& line : v.why) html += "<li>" + escaped(line) + "</li>";
-    return html + "</ul><p class=\"note\">" + escaped(v.note) + ". Tolerance: " + escaped(v.toleranceSource) + ".</p></section>\n";
-}
-
 std::string findingsSection(const CheckResult& r) {
     std::string html = "<section id=\"findings-section\"><h2>Findings</h2><ul id=\"findings\">\n";
     for (const auto& f : r.findings) {
@@ -366,25 +319,17 @@ std::string findingsSection(const CheckResult& r) {
 std::string checkToHtml(const CheckResult& r, const CheckHtmlOptions& given) {
     CheckHtmlOptions options = given;
     if (options.title.empty()) options.title = r.analysis.path.substr(r.analysis.path.find_last_of('/') + 1);
-    if (options.generated.empty()) {
-        const std::time_t now = std::time(nullptr);
-        char date[32];
-        std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
-        options.generated = date;
-    }
+    if (options.generated.empty()) options.generated = nowUtc();
     const LoudnessTarget* target = findLoudnessTarget(r.verdict ? r.verdict->target : options.target);
     if (!target) target = &loudnessTargets().front();
-    std::string html =
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">"
-        "<title>bounce check: " +
-        escaped(options.title) + "</title><style>" + kReportStyle + "</style></head><body>\n";
-    html += "<h1>bounce check: " + escaped(options.title) + "</h1>\n";
-    if (r.verdict) html += verdictSection(*r.verdict);
+    // The target's line on the charts: the verdict's, or the chosen target's without one.
+    const TargetVerdict against = r.verdict ? *r.verdict : judgeAgainstTarget(r.analysis, *target);
+    std::string html = pageHead("bounce check", options.title);
+    if (r.verdict) html += verdictSection(*r.verdict, true);
     html += factsAndFigures(r, options);
-    html += loudnessChart(r, target->integratedLufs, target->toleranceLu, target->name) + histogramChart(r) + waveformChart(r) +
-            truePeakChart({{&r, options.subject}}, target->ceilingDbtp) + spectrumChart(r, options.subject) + spectrogramChart(r) +
-            stereoChart(r);
+    html += loudnessChart({{&r, "momentary (400 ms)", true, 1.0}, {&r, "short-term (3 s)", false, 2.0}}, against, "Loudness over time") +
+            histogramChart(r) + waveformChart(r) + truePeakChart({{&r, options.subject}}, target->ceilingDbtp) +
+            spectrumChart(r, options.subject) + spectrogramChart(r) + stereoChart(r);
     if (!r.views.correlation.empty()) html += correlationChart(r);
     if (r.views.scopeSize > 0) html += vectorscopeChart(r);
     html += findingsSection(r) + systemsTable(r) + platformsAndCodecs(r);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 
 namespace bounce::html {
 
@@ -242,6 +243,73 @@ std::string truePeakChart(const std::vector<std::pair<const CheckResult*, std::s
     return chart("chart-true-peak", "True peak over time against the ceiling", body, points,
                  "Each point is the highest reconstructed peak (4x oversampled, BS.1770-4) in 1/800 of the song; under -20 dBTP it is "
                  "left out.");
+}
+
+std::string nowUtc() {
+    const std::time_t now = std::time(nullptr);
+    char date[32];
+    std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+    return date;
+}
+
+std::string pageHead(const std::string& command, const std::string& title) {
+    return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\"><title>" +
+           escaped(command + ": " + title) + "</title><style>" + kReportStyle + "</style></head><body>\n<h1>" +
+           escaped(command + ": " + title) + "</h1>\n";
+}
+
+std::string verdictSection(const TargetVerdict& v, bool note) {
+    std::string html = "<section id=\"verdict\" class=\"" + std::string(v.passes() ? "pass" : "fail") + "\" data-passes=\"" +
+                       (v.passes() ? "true" : "false") + "\"><h2>" + (v.passes() ? "Passes " : "Fails ") + escaped(v.target) + ": " +
+                       number(v.targetLufs) + " LUFS +/-" + number(v.toleranceLu) + " LU, true peak at most " + number(v.ceilingDbtp) +
+                       " dBTP</h2><ul>";
+    for (const auto& line : v.why) html += "<li>" + escaped(line) + "</li>";
+    html += "</ul>";
+    if (note) html += "<p class=\"note\">" + escaped(v.note) + ". Tolerance: " + escaped(v.toleranceSource) + ".</p>";
+    return html + "</section>\n";
+}
+
+std::string loudnessChart(const std::vector<LoudnessLine>& wanted, const TargetVerdict& target, const std::string& title) {
+    double end = 1.0, loudest = target.targetLufs;
+    std::vector<double> shortTerm;
+    for (const auto& line : wanted) {
+        end = std::max(end, line.file->analysis.durationSeconds);
+        for (const auto& p : line.file->loudness) {
+            if (p.shortTermLufs && *p.shortTermLufs > -70.0) shortTerm.push_back(*p.shortTermLufs);
+            if (p.momentaryLufs) loudest = std::max(loudest, *p.momentaryLufs);
+        }
+    }
+    std::sort(shortTerm.begin(), shortTerm.end());
+    const double quiet = shortTerm.empty() ? target.targetLufs : shortTerm[shortTerm.size() / 10];
+    const double bottom = std::floor((std::min(quiet, target.targetLufs) - 6.0) / 3.0) * 3.0;
+    const double top = std::ceil((loudest + 3.0) / 3.0) * 3.0;
+    const Axes axes{0.0, end, bottom, top};
+    std::vector<Series> series;
+    std::size_t points = 0;
+    for (const auto& line : wanted) {
+        Series s{line.name, {}, line.width};
+        const auto& curve = line.file->loudness;
+        const std::size_t step = std::max<std::size_t>(1, curve.size() / 2000);  // at most 2000 points a line
+        for (std::size_t i = 0; i < curve.size(); i += step) {
+            const auto& v = line.momentary ? curve[i].momentaryLufs : curve[i].shortTermLufs;
+            s.points.emplace_back(curve[i].seconds, v && *v >= bottom ? *v : std::nan(""));
+        }
+        points += s.points.size();
+        series.push_back(std::move(s));
+    }
+    const double lufs = target.targetLufs, tolerance = target.toleranceLu;
+    std::string body = "<rect class=\"tolerance\" x=\"" + number(kLeft) + "\" width=\"" + number(kWidth - kLeft - kRight) + "\" y=\"" +
+                       number(axes.y(lufs + tolerance)) + "\" height=\"" + number(axes.y(lufs - tolerance) - axes.y(lufs + tolerance)) +
+                       "\" fill=\"#009E73\" opacity=\"0.12\"/>";
+    body += "<line class=\"target\" x1=\"" + number(kLeft) + "\" x2=\"" + number(kWidth - kRight) + "\" y1=\"" + number(axes.y(lufs)) +
+            "\" y2=\"" + number(axes.y(lufs)) + "\" stroke=\"#009E73\" stroke-width=\"1.5\" stroke-dasharray=\"8 3 2 3\"/>";
+    body += text(kWidth - kRight - 4, axes.y(lufs) - 4, "legend", "end",
+                 target.target + " " + number(lufs) + " LUFS (+/-" + number(tolerance) + " LU)");
+    body += frame(axes, timeTicks(end), levelTicks(bottom, top, 3.0), "time (m:ss)", "loudness (LUFS)") + lines(axes, series);
+    return chart("chart-loudness", title, body, points,
+                 "Silence and passages more than 6 LU under the quiet parts are left out of the lines; the band is the target's "
+                 "tolerance.");
 }
 
 }  // namespace bounce::html

@@ -78,6 +78,26 @@ void cividis(double t, unsigned char* rgb);
 std::vector<Tick> timeTicks(double end);
 std::vector<Tick> levelTicks(double from, double to, double step);
 
+// The date and time a report is made, as printed ("2026-11-28 04:12 UTC").
+std::string nowUtc();
+// A report page's head and its h1 ("bounce check: NAME"); the body follows.
+std::string pageHead(const std::string& command, const std::string& title);
+// The verdict against a target, as both reports open with it; `note` adds the target's
+// description and where its tolerance comes from.
+std::string verdictSection(const TargetVerdict& v, bool note);
+
+// One line of a loudness chart: a file's momentary or short-term loudness.
+struct LoudnessLine {
+    const CheckResult* file;
+    std::string name;
+    bool momentary = false;
+    double width = 1.5;
+};
+// Loudness over time on an axis zoomed to where the lines live (from 6 LU under the quieter
+// of their 10th-percentile short-term loudness and the target, to 3 LU over the loudest
+// moment), silence a gap, with the target and its tolerance band.
+std::string loudnessChart(const std::vector<LoudnessLine>& lines, const TargetVerdict& target, const std::string& title);
+
 // The true peak over time of one or more files (each of their 800 waveform columns'
 // highest reconstructed peak) against a ceiling.
 std::string truePeakChart(const std::vector<std::pair<const CheckResult*, std::string>>& files, double ceilingDbtp);

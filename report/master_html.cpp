@@ -8,53 +8,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 
 namespace bounce {
 namespace {
 
 using namespace html;
-
-// Loudness over time, mix and master overlaid (short-term, and the master's momentary), on
-// an axis zoomed to where they live, with the target and its tolerance.
-std::string loudnessChart(const CheckResult& before, const CheckResult& after, const TargetVerdict& v) {
-    const double end = std::max({after.analysis.durationSeconds, before.analysis.durationSeconds, 1.0});
-    std::vector<double> quiet;
-    double loudest = v.targetLufs;
-    for (const CheckResult* r : {&before, &after})
-        for (const auto& p : r->loudness) {
-            if (p.shortTermLufs && *p.shortTermLufs > -70.0) quiet.push_back(*p.shortTermLufs);
-            if (p.momentaryLufs) loudest = std::max(loudest, *p.momentaryLufs);
-        }
-    std::sort(quiet.begin(), quiet.end());
-    const double low = quiet.empty() ? v.targetLufs : quiet[quiet.size() / 10];
-    const double bottom = std::floor((std::min(low, v.targetLufs) - 6.0) / 3.0) * 3.0, top = std::ceil((loudest + 3.0) / 3.0) * 3.0;
-    const Axes axes{0.0, end, bottom, top};
-    const auto series = [&](const CheckResult& r, const std::string& name, bool momentary, double width) {
-        Series s{name, {}, width};
-        const std::size_t step = std::max<std::size_t>(1, r.loudness.size() / 2000);
-        for (std::size_t i = 0; i < r.loudness.size(); i += step) {
-            const auto& value = momentary ? r.loudness[i].momentaryLufs : r.loudness[i].shortTermLufs;
-            s.points.emplace_back(r.loudness[i].seconds, value && *value >= bottom ? *value : std::nan(""));
-        }
-        return s;
-    };
-    const std::vector<Series> lines3 = {series(before, "mix, short-term", false, 1.5), series(after, "master, short-term", false, 2.2),
-                                        series(after, "master, momentary", true, 0.8)};
-    std::string body = "<rect x=\"" + number(kLeft) + "\" width=\"" + number(kWidth - kLeft - kRight) + "\" y=\"" +
-                       number(axes.y(v.targetLufs + v.toleranceLu)) + "\" height=\"" +
-                       number(axes.y(v.targetLufs - v.toleranceLu) - axes.y(v.targetLufs + v.toleranceLu)) +
-                       "\" fill=\"#009E73\" opacity=\"0.12\"/>";
-    body += "<line class=\"target\" x1=\"" + number(kLeft) + "\" x2=\"" + number(kWidth - kRight) + "\" y1=\"" +
-            number(axes.y(v.targetLufs)) + "\" y2=\"" + number(axes.y(v.targetLufs)) +
-            "\" stroke=\"#009E73\" stroke-width=\"1.5\" stroke-dasharray=\"8 3 2 3\"/>";
-    body += text(kWidth - kRight - 4, axes.y(v.targetLufs) - 4, "legend", "end", v.target + " " + number(v.targetLufs) + " LUFS");
-    body += frame(axes, timeTicks(end), levelTicks(bottom, top, 3.0), "time (m:ss)", "loudness (LUFS)") + lines(axes, lines3);
-    std::size_t points = 0;
-    for (const auto& s : lines3) points += s.points.size();
-    return chart("chart-loudness", "Loudness over time, mix and master", body, points,
-                 "The band is the target's tolerance; silence and passages far under the music are left out of the lines.");
-}
 
 // What the limiter and the multiband bands took, over time.
 std::string gainReductionChart(const MasterResult& m) {
@@ -152,12 +110,7 @@ std::string widthChart(const CheckResult& before, const CheckResult& after) {
 
 // The verdict, then what changed and why, in plain words.
 std::string masterVerdictAndSummary(const MasterResult& m, const TargetVerdict& v) {
-    std::string html = "<section id=\"verdict\" class=\"" + std::string(v.passes() ? "pass" : "fail") + "\" data-passes=\"" +
-                       (v.passes() ? "true" : "false") + "\"><h2>" + (v.passes() ? "Passes " : "Fails ") + escaped(v.target) + ": " +
-                       number(v.targetLufs) + " LUFS +/-" + number(v.toleranceLu) + " LU, true peak at most " + number(v.ceilingDbtp) +
-                       " dBTP</h2><ul>";
-    for (const auto& line : v.why) html += "<li>" + escaped(line) + "</li>";
-    html += "</ul></section>\n<section id=\"what-changed\"><h2>What was done, and why</h2><ul>";
+    std::string html = verdictSection(v, false) + "<section id=\"what-changed\"><h2>What was done, and why</h2><ul>";
     const double in = m.input.integratedLufs.value_or(0.0), out = m.output.integratedLufs.value_or(0.0);
     html += "<li>Loudness from " + number(in) + " to " + number(out) + " LUFS (" + signedNumber(out - in) + " LU) for a target of " +
             number(m.targetLufs) + " LUFS: a gain of " + signedNumber(m.gainDb) + " dB into the chain, found in " +
@@ -231,22 +184,16 @@ std::string masterStagesAndPlatforms(const MasterResult& m) {
 std::string masterToHtml(const MasterResult& m, const CheckResult& before, const CheckResult& after, const TargetVerdict& verdict,
                          const MasterHtmlOptions& given) {
     MasterHtmlOptions options = given;
-    if (options.generated.empty()) {
-        const std::time_t now = std::time(nullptr);
-        char date[32];
-        std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
-        options.generated = date;
-    }
-    std::string html =
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">"
-        "<title>bounce master: " +
-        escaped(options.title) + "</title><style>" + kReportStyle + "</style></head><body>\n<h1>bounce master: " + escaped(options.title) +
-        "</h1>\n";
+    if (options.generated.empty()) options.generated = nowUtc();
+    std::string html = pageHead("bounce master", options.title);
     html += masterVerdictAndSummary(m, verdict);
     html += masterFiguresTable(m, before, after, options.generated);
-    html += loudnessChart(before, after, verdict) + truePeakChart({{&before, "mix"}, {&after, "master"}}, m.ceilingDbtp) +
-            gainReductionChart(m) + spectrumChart(before, after) + toneChart(m, before, after) + widthChart(before, after);
+    html += loudnessChart({{&before, "mix, short-term", false, 1.5},
+                           {&after, "master, short-term", false, 2.2},
+                           {&after, "master, momentary", true, 0.8}},
+                          verdict, "Loudness over time, mix and master") +
+            truePeakChart({{&before, "mix"}, {&after, "master"}}, m.ceilingDbtp) + gainReductionChart(m) + spectrumChart(before, after) +
+            toneChart(m, before, after) + widthChart(before, after);
     html += masterStagesAndPlatforms(m);
     return html + "<script>" + kReportScript + "</script></body></html>\n";
 }

@@ -134,6 +134,14 @@ AudioBuffer concatenate(const std::vector<const AudioBuffer*>& parts) {
     return out;
 }
 
+double largestDifference(ConstAudioView a, ConstAudioView b) {
+    double largest = 0.0;
+    for (int c = 0; c < a.channels(); ++c)
+        for (std::size_t i = 0; i < a.frames(); ++i)
+            largest = std::max(largest, std::fabs(static_cast<double>(a.channel(c)[i]) - b.channel(c)[i]));
+    return largest;
+}
+
 std::string makeTempDir(const std::string& tag) {
     std::string pattern = (std::filesystem::temp_directory_path() / ("bounce-test-" + tag + "-XXXXXX")).string();
     if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");

@@ -46,6 +46,9 @@ void scale(AudioBuffer& buffer, std::size_t start, std::size_t count, double gai
 AudioBuffer concatenate(const std::vector<const AudioBuffer*>& parts);
 
 // A fresh folder under the system temp folder, removed by the caller if it likes.
+// The largest |a - b| over every sample of every channel (same shapes).
+double largestDifference(ConstAudioView a, ConstAudioView b);
+
 std::string makeTempDir(const std::string& tag);
 
 void writeFile(const std::string& path, ConstAudioView audio, double sampleRate, SampleFormat format = SampleFormat::Float32,

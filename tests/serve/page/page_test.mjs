@@ -6,21 +6,10 @@ import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { writeWav } from "./wav.mjs";
+import { browserOrSkip, writeWav } from "./common.mjs";
 
 const [bounce, work] = process.argv.slice(2);
-const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
-let playwright;
-try {
-  playwright = await import("playwright-core");
-} catch (e) {
-  console.log("SKIPPED: playwright-core is not installed (scripts/install-deps.sh installs it)");
-  process.exit(77);
-}
-if (!chromium) {
-  console.log("SKIPPED: Chromium is not installed (apt-get install chromium)");
-  process.exit(77);
-}
+const { playwright, chromium } = await browserOrSkip();
 fs.mkdirSync(work, { recursive: true });
 
 const mix = path.join(work, "mix.wav");

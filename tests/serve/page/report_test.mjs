@@ -8,22 +8,10 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { writeWav } from "./wav.mjs";
+import { browserOrSkip, writeWav } from "./common.mjs";
 
 const [bounce, work] = process.argv.slice(2);
-const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
-let playwright;
-try {
-  playwright = await import("playwright-core");
-} catch (e) {
-  console.log("SKIPPED: playwright-core is not installed (scripts/install-deps.sh installs it)");
-  process.exit(77);
-}
-const havePdftotext = ["/usr/bin/pdftotext", "/usr/local/bin/pdftotext"].some((p) => fs.existsSync(p));
-if (!chromium || !havePdftotext) {
-  console.log("SKIPPED: Chromium or pdftotext is not installed (apt-get install chromium poppler-utils)");
-  process.exit(77);
-}
+const { playwright, chromium } = await browserOrSkip([["/usr/bin/pdftotext", "poppler-utils"]]);
 fs.mkdirSync(work, { recursive: true });
 const problems = [];
 const expect = (ok, message) => { if (!ok) problems.push(message); };

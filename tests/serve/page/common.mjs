@@ -1,7 +1,29 @@
-// A test mix for the browser tests, written here: a chord with a little noise, stereo
-// 16-bit WAV, `seconds` long at 44.1 kHz (a louder middle third when `dynamic`).
+// What the browser tests share: Debian's Chromium driven by playwright-core (or exit 77,
+// skipped, saying what is missing), and a test mix.
 import fs from "node:fs";
 
+// { playwright, chromium }: the module and the browser's path. `alsoNeeded` lists other
+// programs the test needs ([path, package]); any missing one skips the test too.
+export async function browserOrSkip(alsoNeeded = []) {
+  const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
+  let playwright;
+  try {
+    playwright = await import("playwright-core");
+  } catch (e) {
+    console.log("SKIPPED: playwright-core is not installed (scripts/install-deps.sh installs it)");
+    process.exit(77);
+  }
+  const missing = alsoNeeded.filter(([program]) => !fs.existsSync(program)).map(([, pkg]) => pkg);
+  if (!chromium) missing.unshift("chromium");
+  if (missing.length) {
+    console.log(`SKIPPED: not installed: ${missing.join(", ")} (apt-get install ${missing.join(" ")})`);
+    process.exit(77);
+  }
+  return { playwright, chromium };
+}
+
+// A test mix, written here: a chord with a little noise, stereo 16-bit WAV, `seconds` long
+// at 44.1 kHz (a louder middle third when `dynamic`).
 export function writeWav(file, seconds = 12, dynamic = false) {
   const rate = 44100, frames = rate * seconds, data = Buffer.alloc(frames * 4);
   let seed = 1;
