@@ -134,5 +134,6 @@ std::function<int()> addCheckCommand(CLI::App& app);
 std::function<int()> addAutomixCommand(CLI::App& app);
 std::function<int()> addServeCommand(CLI::App& app);
 std::function<int()> addPluginsCommand(CLI::App& app);
+std::function<int()> addWorkerCommand(CLI::App& app);
 
 }  // namespace bounce::cli

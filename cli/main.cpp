@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     const auto runAutomix = addAutomixCommand(app);
     const auto runServe = addServeCommand(app);
     const auto runPlugins = addPluginsCommand(app);
+    const auto runWorker = addWorkerCommand(app);
     // -q / -v before or after the command's name (fallthrough: a subcommand passes options
     // it does not know to the app).
     bool quietFlag = false, verboseFlag = false;
@@ -62,7 +63,8 @@ int main(int argc, char** argv) {
                                                                                                                   {"check", &runCheck},
                                                                                                                   {"automix", &runAutomix},
                                                                                                                   {"serve", &runServe},
-                                                                                                                  {"plugins", &runPlugins}})
+                                                                                                                  {"plugins", &runPlugins},
+                                                                                                                  {"worker", &runWorker}})
             if (app.got_subcommand(name)) {
                 code = (*run)();
                 if (verbose())

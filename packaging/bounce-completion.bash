@@ -4,7 +4,7 @@
 _bounce() {
     local cur prev words cword
     _init_completion || return
-    local commands="analyze process mix master compare album check automix serve plugins"
+    local commands="analyze process mix master compare album check automix serve plugins worker"
     local command="" i
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in -*) ;; *) command=${words[i]}; break ;; esac
@@ -21,7 +21,7 @@ _bounce() {
         --bits) COMPREPLY=($(compgen -W "16 24 32f" -- "$cur")); return ;;
         --loudness) COMPREPLY=($(compgen -W "album track" -- "$cur")); return ;;
         --systems) COMPREPLY=($(compgen -W "earbuds phone laptop tv car club" -- "$cur")); return ;;
-        -o | --output | --stems | --preview | --data) _filedir; return ;;
+        -o | --output | --stems | --preview | --data | --store) _filedir; return ;;
     esac
     if [[ $cur == -* ]]; then
         local options

@@ -205,6 +205,35 @@ std::uint64_t folderBytes(const fs::path& folder) {
     return bytes;
 }
 
+// Every file under `folder` and the folders themselves flushed to the disk: a result is
+// durable before it is committed (and, by a worker, before the broker hears it is done).
+void syncTree(const fs::path& folder) {
+    std::error_code ec;
+    std::vector<fs::path> paths{folder};
+    for (auto it = fs::recursive_directory_iterator(folder, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+        paths.push_back(it->path());
+    for (const auto& path : paths) {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) throw Error(path.string() + ": cannot open it to flush it (" + std::strerror(errno) + ")");
+        const int synced = ::fsync(fd);
+        ::close(fd);
+        if (synced != 0) throw Error(path.string() + ": cannot flush it to the disk (" + std::strerror(errno) + ")");
+    }
+}
+
+void syncFolder(const fs::path& folder) {
+    const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
+Json readJsonFile(const fs::path& path) {
+    std::ifstream in(path);
+    return Json::parse(in);
+}
+
 // A job's folder that goes unless the job was accepted.
 class PendingFolder {
 public:
@@ -283,6 +312,15 @@ JobService::JobService(const ServerSettings& settings)
       root_(fs::path(settings.dataDir) / "jobs"),
       disk_(static_cast<std::uint64_t>(settings.diskBudgetMb * 1024.0 * 1024.0)) {
     fs::create_directories(root_);
+    finished_.durationBuckets.assign(std::size(kDurationBucketsSeconds) + 1, 0);
+    if (!settings.queueUrl.empty()) {
+        // Distributed: the broker holds the queue and the states, the workers run the jobs;
+        // a restart of this node has nothing to recover.
+        broker_ = std::make_unique<RedisJobQueue>(settings.queueUrl);
+        disk_.add(folderBytes(root_));
+        janitor_ = std::thread([this] { janitor(); });
+        return;
+    }
     // A restart: finished jobs stay, queued ones run again, and so do the ones that were
     // running, once: a job that was running at two stops in a row is taken to be what
     // stops the server, and failed.
@@ -316,6 +354,33 @@ JobService::JobService(const ServerSettings& settings)
     janitor_ = std::thread([this] { janitor(); });
 }
 
+template <typename Call>
+auto JobService::withBroker(const Call& call) const {
+    std::lock_guard<std::mutex> lock(brokerMutex_);
+    try {
+        return call(*broker_);
+    } catch (const Error& e) {
+        throw HttpError{503, std::string("the job queue cannot be reached; try again later (") + e.what() + ")", 5};
+    }
+}
+
+QueueFigures JobService::figures() const {
+    if (broker_) {
+        // A worker is counted when it claimed within a minute (it asks every second when idle).
+        return withBroker([](RedisJobQueue& q) { return q.figures(std::chrono::seconds(60)); });
+    }
+    QueueFigures f;
+    {
+        std::lock_guard<std::mutex> lock(figuresMutex_);
+        f = finished_;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    f.running = running_.size();
+    f.waiting = queue_.size() + running_.size();
+    f.workers = workers_.size();
+    return f;
+}
+
 JobService::~JobService() {
     {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -333,11 +398,18 @@ bool JobService::validId(const std::string& id) {
 }
 
 bool JobService::exists(const std::string& id) const {
+    if (!validId(id)) return false;
+    if (broker_) return withBroker([&id](RedisJobQueue& q) { return q.state(id).has_value(); });
     std::error_code ignored;
-    return validId(id) && fs::exists(root_ / id / "state.json", ignored);
+    return fs::exists(root_ / id / "state.json", ignored);
 }
 
 Json JobService::readState(const std::string& id) const {
+    if (broker_) {
+        const auto state = withBroker([&id](RedisJobQueue& q) { return q.state(id); });
+        Json parsed = Json::parse(state.value_or("{}"), nullptr, false);
+        return parsed.is_discarded() || !state ? Json{{"state", "unknown"}} : parsed;
+    }
     std::lock_guard<std::mutex> lock(stateMutex_);
     std::ifstream in(root_ / id / "state.json");
     Json state = Json::parse(in, nullptr, false);
@@ -388,6 +460,15 @@ std::string JobService::create(const httplib::Request& request, const httplib::C
         options["files"][stored] = displayName(clientName, stored == "input" ? "mix" : stored);
     }
     writeTextFile((root_ / id / "options.json").string(), options.dump() + "\n");
+    if (broker_) {
+        // The store holds the files before the broker holds the job: a worker never finds
+        // a job without its input.
+        syncTree(root_ / id);
+        withBroker([&id](RedisJobQueue& q) { return q.enqueue(id, Json{{"kind", "service"}, {"id", id}}.dump()); });
+        folder.keep();
+        parts.keep();
+        return id;
+    }
     writeState(id, {{"state", "queued"}, {"progress", 0}});
     folder.keep();
     parts.keep();
@@ -441,6 +522,15 @@ Json JobService::list() const {
 }
 
 int JobService::remove(const std::string& id) {
+    if (broker_) {
+        if (readState(id).value("state", "") == "running") return 409;
+        withBroker([&id](RedisJobQueue& q) {
+            q.forget(id);  // a worker that is handed it later finds no state and drops it
+            return 0;
+        });
+        deleteFolder(id);
+        return 204;
+    }
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (running_.count(id)) return 409;
@@ -470,10 +560,19 @@ int JobService::expire() {
             ec.clear();
             continue;
         }
-        const std::string state = readState(id).value("state", "");
+        std::string state;
+        try {
+            state = readState(id).value("state", "");
+        } catch (const HttpError&) {
+            return expired;  // the broker is away: nothing is judged finished
+        }
         if (state != "done" && state != "failed") continue;
         std::lock_guard<std::mutex> lock(mutex_);
         if (running_.count(id)) continue;
+        if (broker_) withBroker([&id](RedisJobQueue& q) {
+                q.forget(id);
+                return 0;
+            });
         deleteFolder(id);
         ++expired;
     }
@@ -501,12 +600,17 @@ void JobService::janitor() {
 // suggests) and its declared bytes within the disk budget (507).
 void JobService::checkRoom(std::uint64_t declaredBytes) const {
     std::size_t queued = 0;
-    {
+    double workers = static_cast<double>(workers_.size());
+    if (broker_) {
+        const QueueFigures f = figures();
+        queued = static_cast<std::size_t>(f.waiting - std::min(f.waiting, f.running));
+        workers = static_cast<double>(std::max<std::uint64_t>(1, f.workers));
+    } else {
         std::lock_guard<std::mutex> lock(mutex_);
         queued = queue_.size();
     }
     if (queued >= static_cast<std::size_t>(settings_.maxQueued)) {
-        const double wait = lastJobSeconds_.load() * static_cast<double>(queued) / static_cast<double>(workers_.size());
+        const double wait = lastJobSeconds_.load() * static_cast<double>(queued) / workers;
         throw HttpError{429, "the queue is full (" + std::to_string(queued) + " jobs waiting); try again later",
                         static_cast<int>(std::clamp(wait, 5.0, 3600.0))};
     }
@@ -568,7 +672,14 @@ void JobService::run(const std::string& id) {
     runJob(id);
     const std::uint64_t after = folderBytes(dir);
     disk_.add(after - std::min(before, after));
-    lastJobSeconds_.store(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    lastJobSeconds_.store(seconds);
+    const bool failed = readState(id).value("state", "") == "failed";
+    std::lock_guard<std::mutex> lock(figuresMutex_);
+    ++(failed ? finished_.failed : finished_.done);
+    finished_.durationSecondsSum += seconds;
+    for (std::size_t b = 0; b < finished_.durationBuckets.size(); ++b)  // cumulative, as Prometheus's `le`
+        if (b == std::size(kDurationBucketsSeconds) || seconds <= kDurationBucketsSeconds[b]) ++finished_.durationBuckets[b];
 }
 
 namespace {
@@ -627,11 +738,12 @@ void useClientNames(MasterResult& result, CheckResult* checked, const JobRequest
 // report.html, the mix and the master side by side (bounce master --report), and check.html,
 // the master as bounce check sees it, with its playback-system previews.
 template <typename Show>
-void writeReportPages(const fs::path& dir, const std::string& master, const JobRequest& job, MasterResult& result, const Show& show) {
+void writeReportPages(const fs::path& run, const fs::path& dir, const std::string& master, const JobRequest& job, MasterResult& result,
+                      const Show& show) {
     show(90);
     CheckSettings check;
     check.codecs = false;
-    check.previewDir = (dir / "previews").string();
+    check.previewDir = (run / "previews").string();
     // The verdict against the job's target, unless its loudness or ceiling was overridden.
     if (!job.settings.lufs && !job.settings.ceilingDbtp) check.target = job.settings.target;
     CheckResult checked = checkFile(master, check);
@@ -646,42 +758,120 @@ void writeReportPages(const fs::path& dir, const std::string& master, const JobR
     checkPage.title = downloadName(job);
     checkPage.subject = "master";
     checkPage.target = job.settings.target;
-    writeTextFile((dir / "check.html").string(), checkToHtml(checked, checkPage));
+    writeTextFile((run / "check.html").string(), checkToHtml(checked, checkPage));
     MasterHtmlOptions masterPage;
     masterPage.title = job.mixName;
-    writeTextFile((dir / "report.html").string(), masterToHtml(result, before, checked, masterVerdict(result, job.settings), masterPage));
+    writeTextFile((run / "report.html").string(), masterToHtml(result, before, checked, masterVerdict(result, job.settings), masterPage));
 }
 
 }  // namespace
 
+// Prometheus's text exposition format (version 0.0.4): HELP and TYPE, then the samples.
+std::string prometheusText(const QueueFigures& f) {
+    std::string out;
+    const auto metric = [&out](const char* name, const char* type, const char* help) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+    };
+    const auto sample = [&out](const std::string& name, double value) {
+        char number[40];
+        std::snprintf(number, sizeof number, "%.10g", value);
+        out += name + " " + number + "\n";
+    };
+    metric("bounce_jobs_waiting", "gauge", "Jobs accepted and not yet finished (running ones included).");
+    sample("bounce_jobs_waiting", static_cast<double>(f.waiting));
+    metric("bounce_jobs_running", "gauge", "Jobs a worker is on.");
+    sample("bounce_jobs_running", static_cast<double>(f.running));
+    metric("bounce_jobs_queued", "gauge", "Jobs waiting for a worker.");
+    sample("bounce_jobs_queued", static_cast<double>(f.waiting - std::min(f.waiting, f.running)));
+    metric("bounce_jobs_finished_total", "counter", "Jobs finished, by result.");
+    sample("bounce_jobs_finished_total{result=\"done\"}", static_cast<double>(f.done));
+    sample("bounce_jobs_finished_total{result=\"failed\"}", static_cast<double>(f.failed));
+    metric("bounce_job_retries_total", "counter", "Tries after the first (a crash, or a worker that died).");
+    sample("bounce_job_retries_total", static_cast<double>(f.retried));
+    metric("bounce_workers", "gauge", "Workers alive (they asked for a job within the last minute).");
+    sample("bounce_workers", static_cast<double>(f.workers));
+    metric("bounce_job_duration_seconds", "histogram", "Wall time of a finished job.");
+    std::uint64_t count = 0;
+    for (std::size_t b = 0; b < f.durationBuckets.size(); ++b) {
+        char bound[32];
+        if (b < std::size(kDurationBucketsSeconds)) {
+            std::snprintf(bound, sizeof bound, "%g", kDurationBucketsSeconds[b]);
+        } else {
+            std::snprintf(bound, sizeof bound, "+Inf");
+        }
+        sample(std::string("bounce_job_duration_seconds_bucket{le=\"") + bound + "\"}", static_cast<double>(f.durationBuckets[b]));
+        count = f.durationBuckets[b];
+    }
+    sample("bounce_job_duration_seconds_sum", f.durationSecondsSum);
+    sample("bounce_job_duration_seconds_count", static_cast<double>(count));
+    return out;
+}
+
+fs::path resultFolder(const fs::path& dir) {
+    std::error_code ec;
+    return fs::is_directory(dir / "result", ec) ? dir / "result" : dir;  // a job finished by an earlier version: its results in dir
+}
+
+Json runServiceJob(const fs::path& dir, const std::function<void(int)>& progress) {
+    std::error_code ec;
+    if (fs::exists(dir / "result" / "state.json", ec)) return readJsonFile(dir / "result" / "state.json");  // committed by an earlier try
+    // This try's results go to a folder of its own, committed by one rename.
+    std::random_device device;
+    char name[48];
+    std::snprintf(name, sizeof name, ".run-%d-%08x", static_cast<int>(::getpid()), device());
+    const fs::path run = dir / name;
+    fs::create_directories(run);
+    struct RunFolder {
+        fs::path path;
+        ~RunFolder() {
+            std::error_code ignored;
+            fs::remove_all(path, ignored);
+        }
+    } cleanup{run};
+
+    JobRequest job = readJobRequest(dir);
+    const std::string master = (run / masterName(job)).string();
+    job.settings.format = job.format;
+    // Progress: mastering is the first 90 %, bounce check on the master the rest.
+    int shown = 0;
+    const auto show = [&](int value) {
+        if (value <= shown) return;
+        shown = value;
+        progress(value);
+    };
+    job.settings.onProgress = [&](double fraction) { show(static_cast<int>(90.0 * fraction)); };
+    MasterResult result = masterFile((dir / "input").string(), master, job.settings);
+    Json done = {{"state", "done"}, {"progress", 100}};
+    if (!job.settings.dryRun) {
+        writeReportPages(run, dir, master, job, result, show);
+        done["master"] = masterName(job);
+        done["download"] = downloadName(job);
+    } else {
+        useClientNames(result, nullptr, job);
+    }
+    writeTextFile((run / "report.json").string(), masterToJson(result, job.settings).dump(2) + "\n");
+    done["integrated_lufs"] = roundedTo(result.output.integratedLufs.value_or(-99.0), 0.1);
+    done["true_peak_dbtp"] = roundedTo(result.output.truePeakDbtp.value_or(-99.0), 0.01);
+    writeTextFile((run / "state.json").string(), done.dump() + "\n");
+    syncTree(run);
+    // The commit: the first try to rename its folder to `result` wins (rename onto a folder
+    // that is there and not empty fails); a later one's result is dropped, and the first's
+    // state answered, so that a job run twice is committed once.
+    if (::rename(run.c_str(), (dir / "result").c_str()) != 0) {
+        if (errno != EEXIST && errno != ENOTEMPTY) throw Error(dir.string() + ": cannot commit the result (" + std::strerror(errno) + ")");
+        return readJsonFile(dir / "result" / "state.json");
+    }
+    syncFolder(dir);
+    // What a try that died left behind.
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+        if (it->path().filename().string().rfind(".run-", 0) == 0) fs::remove_all(it->path(), ec);
+    return done;
+}
+
 void JobService::runJob(const std::string& id) {
-    const fs::path dir = root_ / id;
     try {
         writeState(id, {{"state", "running"}, {"progress", 0}});
-        JobRequest job = readJobRequest(dir);
-        const std::string master = (dir / masterName(job)).string();
-        job.settings.format = job.format;
-        // Progress: mastering is the first 90 %, bounce check on the master the rest.
-        int shown = 0;
-        const auto show = [&](int progress) {
-            if (progress <= shown) return;
-            shown = progress;
-            writeState(id, {{"state", "running"}, {"progress", progress}});
-        };
-        job.settings.onProgress = [&](double fraction) { show(static_cast<int>(90.0 * fraction)); };
-        MasterResult result = masterFile((dir / "input").string(), master, job.settings);
-        Json done = {{"state", "done"}, {"progress", 100}};
-        if (!job.settings.dryRun) {
-            writeReportPages(dir, master, job, result, show);
-            done["master"] = masterName(job);
-            done["download"] = downloadName(job);
-        } else {
-            useClientNames(result, nullptr, job);
-        }
-        writeTextFile((dir / "report.json").string(), masterToJson(result, job.settings).dump(2) + "\n");
-        done["integrated_lufs"] = roundedTo(result.output.integratedLufs.value_or(-99.0), 0.1);
-        done["true_peak_dbtp"] = roundedTo(result.output.truePeakDbtp.value_or(-99.0), 0.01);
-        writeState(id, done);
+        writeState(id, runServiceJob(root_ / id, [&](int progress) { writeState(id, {{"state", "running"}, {"progress", progress}}); }));
     } catch (const std::exception& e) {
         recordFailure(id, e.what());
     } catch (...) {

@@ -3,6 +3,7 @@
 // bounce check on the master). Internal to the serve layer (server.cpp is its HTTP face).
 #pragma once
 
+#include "bounce/job_queue.h"
 #include "bounce/master.h"
 #include "bounce/server.h"
 
@@ -17,7 +18,9 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -69,6 +72,22 @@ Json validatedOptions(const std::vector<std::pair<std::string, std::string>>& fi
 // The settings of bounce master a job's stored options give.
 MasterSettings settingsFromOptions(const Json& options);
 
+// Where a job's results are: DIR/result, committed by one rename (or DIR itself for a job
+// finished by an earlier version).
+std::filesystem::path resultFolder(const std::filesystem::path& dir);
+
+// Runs the stored job in `dir` (its input and options.json): the master, its reports and
+// previews written into a folder of this try's, flushed to the disk, and committed by
+// renaming it to DIR/result; the first try to commit wins, so a job run twice (a slow
+// worker taken for dead) is committed once. Returns the final state (the winner's).
+// `progress` hears 0..100. Throws on failure. Used by the single machine's pool and by
+// `bounce worker` (serve/worker.cpp).
+Json runServiceJob(const std::filesystem::path& dir, const std::function<void(int)>& progress);
+
+// The jobs as the single machine's pool or the broker sees them: gauges and counters for
+// GET /metrics (Prometheus's text format).
+std::string prometheusText(const QueueFigures& figures);
+
 class JobService {
 public:
     explicit JobService(const ServerSettings& settings);
@@ -76,9 +95,15 @@ public:
     JobService(const JobService&) = delete;
     JobService& operator=(const JobService&) = delete;
 
+    // With --queue: jobs go to the broker and run on `bounce worker`s; this node holds no
+    // state of its own (docs/scale-out.md).
+    bool distributed() const noexcept { return broker_ != nullptr; }
+    QueueFigures figures() const;
+
     static bool validId(const std::string& id);
     bool exists(const std::string& id) const;
     std::filesystem::path folder(const std::string& id) const { return root_ / id; }
+    std::filesystem::path results(const std::string& id) const { return resultFolder(root_ / id); }
 
     // Receives a job (multipart/form-data: the mix in 'file', optionally 'reference', and
     // option fields) as it arrives, straight to disk, counting every byte received against
@@ -111,6 +136,9 @@ private:
     void run(const std::string& id);
     void runJob(const std::string& id);
     void recordFailure(const std::string& id, const std::string& message) const;
+    // A call to the broker, under its lock; a broker that cannot be reached is a 503.
+    template <typename Call>
+    auto withBroker(const Call& call) const;
 
     ServerSettings settings_;
     std::filesystem::path root_;
@@ -125,6 +153,10 @@ private:
     std::atomic<double> lastJobSeconds_{30.0};
     std::vector<std::thread> workers_;
     std::thread janitor_;
+    mutable std::mutex brokerMutex_;
+    std::unique_ptr<RedisJobQueue> broker_;
+    mutable std::mutex figuresMutex_;
+    QueueFigures finished_;  // the single machine's counters (done, failed, durations)
 };
 
 }  // namespace bounce::serve

@@ -6,6 +6,7 @@
 #include "bounce/sound_file.h"
 
 #include "access.h"
+#include "event_log.h"
 #include "guarded_server.h"
 #include "jobs.h"
 #include "web_page.h"
@@ -75,7 +76,7 @@ void addJobRoutes(httplib::Server& server, JobService& jobs, const serve::Access
 void addDownloadRoutes(httplib::Server& server, JobService& jobs) {
     const auto download = [&jobs](const std::string& id, const std::string& name, const std::string& type, httplib::Response& res) {
         if (!jobs.exists(id)) return sendError(res, 404, "no such job");
-        const fs::path path = jobs.folder(id) / name;
+        const fs::path path = jobs.results(id) / name;
         std::error_code ec;
         if (!fs::is_regular_file(path, ec))
             return sendError(res, 404, "not there (yet): " + jobs.readState(id).value("state", std::string("unknown")));
@@ -112,10 +113,17 @@ void addDownloadRoutes(httplib::Server& server, JobService& jobs) {
 }
 
 // Where to find the server and its token; a loud warning when other machines can reach it.
-void announce(const ServerSettings& settings, const std::string& token) {
+void announce(const ServerSettings& settings, const std::string& token, const serve::EventLog& log) {
     const std::string address = settings.host.find(':') != std::string::npos ? "[" + settings.host + "]" : settings.host;
     const std::string base =
         "http://" + (settings.host == "0.0.0.0" || settings.host == "::" ? "127.0.0.1" : address) + ":" + std::to_string(settings.port);
+    if (log.json()) {  // for a collector: one event (the token stays out of logs)
+        log.info("listening", {{"address", address + ":" + std::to_string(settings.port)},
+                               {"store", settings.dataDir},
+                               {"queue", settings.queueUrl.empty() ? "none: this machine's workers" : settings.queueUrl},
+                               {"loopback_only", serve::isLoopback(settings.host)}});
+        return;
+    }
     std::cerr << "bounce serve: listening on " << address << ":" << settings.port << " (data in " << settings.dataDir << ")\n"
               << "bounce serve: open " << base << "/?token=" << token << "\n"
               << "bounce serve: API calls need the header: Authorization: Bearer " << token << "\n";
@@ -134,6 +142,7 @@ int runServer(const ServerSettings& settings) {
     // A client that goes away mid-answer must not take the server with it: writes to its
     // socket fail (EPIPE) instead of raising SIGPIPE.
     std::signal(SIGPIPE, SIG_IGN);
+    const serve::EventLog log("serve", settings.logFormat);
     JobService jobs(settings);
     serve::GuardedServer server{serve::ConnectionLimits{}};
     // JobService::create judges an upload's size (declared, or counted as it arrives); this
@@ -144,6 +153,8 @@ int runServer(const ServerSettings& settings) {
         std::string message = "internal error";
         try {
             std::rethrow_exception(error);
+        } catch (const HttpError& e) {  // the broker away (503)
+            return sendError(res, e.status, e.message, e.retryAfterSeconds);
         } catch (const std::exception& e) {
             message = e.what();
         } catch (...) {}
@@ -169,6 +180,14 @@ int runServer(const ServerSettings& settings) {
             targets.push_back({{"name", t.name}, {"integrated_lufs", t.integratedLufs}, {"ceiling_dbtp", t.ceilingDbtp}, {"note", t.note}});
         sendJson(res, 200, {{"targets", targets}, {"styles", masterStyles()}});
     });
+    // The queue's figures in Prometheus's text format (a scraper sends the token as a bearer).
+    server.Get("/metrics", [&jobs](const httplib::Request&, httplib::Response& res) {
+        try {
+            res.set_content(serve::prometheusText(jobs.figures()), "text/plain; version=0.0.4; charset=utf-8");
+        } catch (const HttpError& e) {
+            sendError(res, e.status, e.message, e.retryAfterSeconds);
+        }
+    });
     addJobRoutes(server, jobs, access);
     addDownloadRoutes(server, jobs);
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kWebPage, "text/html; charset=utf-8"); });
@@ -176,7 +195,7 @@ int runServer(const ServerSettings& settings) {
     if (!server.bindTo(settings.host, settings.port))
         throw ConfigError("cannot listen on " + settings.host + ":" + std::to_string(settings.port) +
                           " (in use, or not an address of this machine)");
-    announce(settings, token);
+    announce(settings, token, log);
     server.listen_after_bind();
     return 0;
 }

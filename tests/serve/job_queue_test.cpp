@@ -2,77 +2,14 @@
 // a private data folder and a random port, and stopped by it: every job handed out once, a
 // dead worker's job reclaimed after the visibility timeout, a heartbeat keeping a long job,
 // nothing accepted lost when the broker restarts (append-only file on), delivery counts.
-#include "bounce/error.h"
-#include "bounce/job_queue.h"
-#include "peers.h"
-#include "signals.h"
+#include "redis_server.h"
 
-#include <gtest/gtest.h>
-
-#include <csignal>
-#include <filesystem>
 #include <mutex>
 #include <set>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <thread>
-
-extern char** environ;
 
 namespace bounce::test {
 namespace {
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-int freePort() {
-    // The kernel's choice for port 0 is free now; Redis binds it a moment later.
-    const auto r = runCommand({"python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"});
-    return std::stoi(r.out);
-}
-
-class RedisServer {
-public:
-    RedisServer() : dir_(makeTempDir("redis")), port_(freePort()) { start(); }
-    ~RedisServer() {
-        stop();
-        fs::remove_all(dir_);
-    }
-    std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
-    void start() {
-        const std::string port = std::to_string(port_);
-        std::vector<std::string> args = {
-            "redis-server",  "--port", port,     "--bind", "127.0.0.1",   "--dir", dir_,        "--appendonly", "yes",
-            "--appendfsync", "always", "--save", "",       "--daemonize", "no",    "--logfile", dir_ + "/log"};
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ASSERT_EQ(posix_spawnp(&pid_, "redis-server", nullptr, nullptr, argv.data(), environ), 0);
-        for (int i = 0; i < 200; ++i) {  // up within 10 s
-            try {
-                RedisJobQueue probe(url());
-                return;
-            } catch (const Error&) {
-                std::this_thread::sleep_for(50ms);
-            }
-        }
-        FAIL() << "redis-server did not come up on " << url();
-    }
-    // SIGTERM: Redis finishes writing its append-only file and exits.
-    void stop() {
-        if (pid_ <= 0) return;
-        kill(pid_, SIGTERM);
-        int status = 0;
-        waitpid(pid_, &status, 0);
-        pid_ = -1;
-    }
-
-private:
-    std::string dir_;
-    int port_;
-    pid_t pid_ = -1;
-};
-
-bool haveRedis() { return haveTool("redis-server"); }
 
 TEST(JobQueue, EveryJobIsHandedOutOnceToThreeWorkers) {
     if (!haveRedis()) GTEST_SKIP() << "redis-server is not installed (scripts/install-deps.sh installs it)";
@@ -162,6 +99,45 @@ TEST(JobQueue, AQueueThatCannotBeReachedIsAClearError) {
         EXPECT_NE(std::string(e.what()).find("--queue redis://127.0.0.1:1: cannot reach the broker"), std::string::npos) << e.what();
     }
     EXPECT_THROW(RedisJobQueue("http://example.org"), ConfigError);
+}
+
+}  // namespace
+}  // namespace bounce::test
+
+namespace bounce::test {
+namespace {
+using namespace std::chrono_literals;
+
+// A job's result is committed once: the first finish records the state and counts it; a
+// duplicate's (a slow worker taken for dead) is dropped, and progress cannot undo it.
+TEST(JobQueue, AResultIsCommittedOnceAndProgressCannotUndoIt) {
+    if (!haveRedis()) GTEST_SKIP() << "redis-server is not installed";
+    RedisServer redis;
+    RedisJobQueue queue(redis.url());
+    queue.enqueue("twice", "{}");
+    EXPECT_EQ(queue.state("twice").value_or(""), R"({"state":"queued","progress":0})");
+    const auto first = queue.claim("slow", 200ms, 100ms);
+    ASSERT_TRUE(first);
+    std::this_thread::sleep_for(250ms);
+    const auto second = queue.claim("fast", 200ms, 100ms);  // taken over: the slow one looked dead
+    ASSERT_TRUE(second);
+    queue.finish(*second, R"({"state":"done","by":"fast"})", false, 2.0);
+    queue.setState("twice", R"({"state":"running","progress":50})");  // the slow one, still going
+    queue.finish(*first, R"({"state":"done","by":"slow"})", false, 9.0);
+    EXPECT_EQ(queue.state("twice").value_or(""), R"({"state":"done","by":"fast"})");
+    const QueueFigures f = queue.figures(1min);
+    EXPECT_EQ(f.done, 1u);
+    EXPECT_EQ(f.durationSecondsSum, 2.0);
+    EXPECT_EQ(f.waiting, 0u);
+    EXPECT_EQ(f.running, 0u);
+    // A deleted job's state is not brought back by a late worker.
+    queue.enqueue("deleted", "{}");
+    const auto job = queue.claim("w", 1min, 100ms);
+    ASSERT_TRUE(job);
+    queue.forget("deleted");
+    queue.setState("deleted", R"({"state":"running"})");
+    queue.finish(*job, R"({"state":"done"})", false, 1.0);
+    EXPECT_FALSE(queue.state("deleted"));
 }
 
 }  // namespace

@@ -28,6 +28,10 @@ struct ServerSettings {
     // cookie the page gets); empty: read from DATA/token, made there on the first start.
     std::string token;
     std::vector<std::string> allowedHosts;  // Host names accepted besides this machine's addresses
+    // A broker (redis://HOST:PORT): jobs are queued there and run by `bounce worker`s
+    // anywhere; dataDir is then the store every API node and worker shares (docs/scale-out.md).
+    std::string queueUrl;
+    std::string logFormat = "auto";  // json, text, or auto: json unless standard error is a terminal
 };
 
 // Serves until SIGINT or SIGTERM; returns the exit code. Throws ConfigError when it

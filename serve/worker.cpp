@@ -1,0 +1,280 @@
+#include "bounce/worker.h"
+
+#include "bounce/error.h"
+#include "bounce/job_queue.h"
+
+#include "event_log.h"
+#include "http_answer.h"
+#include "jobs.h"
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace bounce {
+namespace fs = std::filesystem;
+using serve::EventLog;
+using serve::Json;
+
+namespace {
+
+std::atomic<bool> gStopRequested{false};
+extern "C" void onStopSignal(int) { gStopRequested.store(true); }
+
+using Clock = std::chrono::steady_clock;
+
+struct JobProcess {
+    pid_t pid = -1;
+    int output = -1;  // its standard output: the JSON lines of runQueuedJob
+};
+
+// The job's own process: `program worker --store DIR --run-job PAYLOAD`. It dies with this
+// worker (PR_SET_PDEATHSIG: a worker killed with -9 leaves no orphan writing into the store),
+// and in a process group of its own (a terminal's Ctrl-C or a stop signal reaches the
+// worker, which decides: finish, or hand back).
+JobProcess startJobProcess(const std::string& program, const std::string& store, const std::string& payload) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(std::string("cannot make a pipe for a job (") + std::strerror(errno) + ")");
+    std::vector<std::string> args = {program, "worker", "--store", store, "--run-job", payload};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        ::close(fds[0]);
+        ::close(fds[1]);
+        throw Error(std::string("cannot start a job's process (") + std::strerror(errno) + ")");
+    }
+    if (pid == 0) {  // only async-signal-safe calls from here to exec
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) ::_exit(127);
+        ::setpgid(0, 0);
+        ::dup2(fds[1], 1);
+        const int null = ::open("/dev/null", O_RDONLY);
+        if (null >= 0) ::dup2(null, 0);
+        ::execv(program.c_str(), argv.data());
+        ::_exit(127);
+    }
+    ::close(fds[1]);
+    return {pid, fds[0]};
+}
+
+std::string describeEnd(int status) {
+    if (WIFSIGNALED(status)) {
+        const int signal = WTERMSIG(status);
+        return "the engine crashed on this job (signal " + std::to_string(signal) + ", " + ::strsignal(signal) + ")";
+    }
+    return "the job's process ended without a result (exit status " + std::to_string(WEXITSTATUS(status)) + ")";
+}
+
+class Slot {
+public:
+    Slot(const WorkerSettings& settings, const EventLog& log, std::string consumer)
+        : settings_(settings), log_(log), consumer_(std::move(consumer)), queue_(settings.queueUrl) {}
+
+    void work() {
+        const auto visibility = std::chrono::milliseconds(static_cast<long long>(settings_.visibilitySeconds * 1000.0));
+        bool brokerAway = false;
+        while (!gStopRequested.load()) {
+            try {
+                queue_.seen(consumer_);
+                auto job = queue_.claim(consumer_, visibility, std::chrono::milliseconds(1000));
+                if (brokerAway) log_.info("broker.back", {{"worker", consumer_}});
+                brokerAway = false;
+                if (job) run(*job);
+            } catch (const Error& e) {
+                if (!brokerAway) log_.error("broker.unreachable", {{"worker", consumer_}, {"error", e.what()}});
+                brokerAway = true;
+                std::this_thread::sleep_for(std::chrono::seconds(1));
+            }
+        }
+    }
+
+private:
+    void finish(const QueuedJob& job, const Json& state, double seconds) {
+        const bool failed = state.value("state", "") == "failed";
+        queue_.finish(job, state.dump(), failed, seconds);
+        if (failed) {
+            log_.error("job.failed", {{"worker", consumer_}, {"job", job.id}, {"seconds", seconds}, {"error", state.value("error", "")}});
+        } else {
+            log_.info("job.done", {{"worker", consumer_}, {"job", job.id}, {"seconds", seconds}});
+        }
+    }
+
+    void run(const QueuedJob& job) {
+        if (!queue_.state(job.id)) {  // deleted while it waited
+            queue_.acknowledge(job);
+            log_.info("job.dropped", {{"worker", consumer_}, {"job", job.id}, {"why", "deleted"}});
+            return;
+        }
+        const std::uint64_t tries = queue_.countAttempt(job.id);
+        if (tries > static_cast<std::uint64_t>(settings_.maxTries)) {
+            const std::string last = queue_.lastError(job.id);
+            finish(job,
+                   {{"state", "failed"},
+                    {"progress", 100},
+                    {"error", "gave up after " + std::to_string(settings_.maxTries) + " tries: " + (last.empty() ? "its workers stopped" : last)}},
+                   0.0);
+            return;
+        }
+        queue_.setState(job.id, Json{{"state", "running"}, {"progress", 0}}.dump());
+        log_.info("job.started", {{"worker", consumer_}, {"job", job.id}, {"try", tries}});
+        const auto started = Clock::now();
+        const JobProcess process = startJobProcess(program(), settings_.storeDir, job.payload);
+        const auto heartbeatEvery = std::chrono::duration<double>(settings_.visibilitySeconds / 3.0);
+        auto lastHeartbeat = Clock::now();
+        auto lastProgress = Clock::now();
+        std::optional<Clock::time_point> stopSeen;
+        std::string buffer;
+        std::optional<Json> outcome;
+        bool handedBack = false;
+        for (;;) {
+            pollfd fd{process.output, POLLIN, 0};
+            const int ready = ::poll(&fd, 1, 200);
+            if (ready > 0) {
+                char block[4096];
+                const ssize_t n = ::read(process.output, block, sizeof block);
+                if (n <= 0) break;  // the process closed its output: it is ending
+                buffer.append(block, static_cast<std::size_t>(n));
+                for (std::size_t end; (end = buffer.find('\n')) != std::string::npos; buffer.erase(0, end + 1)) {
+                    const Json line = Json::parse(buffer.substr(0, end), nullptr, false);
+                    if (line.is_discarded() || !line.is_object()) continue;
+                    if (line.contains("progress") && Clock::now() - lastProgress > std::chrono::milliseconds(500)) {
+                        lastProgress = Clock::now();
+                        queue_.setState(job.id, Json{{"state", "running"}, {"progress", line["progress"]}}.dump());
+                    }
+                    if (line.contains("done")) outcome = line["done"];
+                    if (line.contains("failed"))
+                        outcome = Json{{"state", "failed"}, {"progress", 100}, {"error", line["failed"].get<std::string>()}};
+                }
+            }
+            if (Clock::now() - lastHeartbeat >= heartbeatEvery) {
+                queue_.heartbeat(consumer_, job);
+                queue_.seen(consumer_);
+                lastHeartbeat = Clock::now();
+            }
+            if (gStopRequested.load() && !stopSeen) stopSeen = Clock::now();
+            if (stopSeen && Clock::now() - *stopSeen > std::chrono::duration<double>(settings_.graceSeconds)) {
+                ::kill(process.pid, SIGKILL);
+                handedBack = true;
+                break;
+            }
+        }
+        ::close(process.output);
+        int status = 0;
+        while (::waitpid(process.pid, &status, 0) < 0 && errno == EINTR) {}
+        const double seconds = std::round(std::chrono::duration<double>(Clock::now() - started).count() * 1000.0) / 1000.0;
+        if (handedBack) {
+            // Stopping: the job goes back, not counted as a try, to be taken at once.
+            queue_.uncountAttempt(job.id);
+            queue_.setState(job.id, Json{{"state", "queued"}, {"progress", 0}}.dump());
+            queue_.handBack(consumer_, job);
+            log_.info("job.handed-back", {{"worker", consumer_}, {"job", job.id}, {"why", "the worker is stopping"}});
+            return;
+        }
+        if (outcome && WIFEXITED(status) && WEXITSTATUS(status) <= 1) return finish(job, *outcome, seconds);
+        // A crash: kept as the job's last error, and the job handed back to be tried again
+        // (by any worker) until the bound; the try that passes it fails the job with it.
+        const std::string error = describeEnd(status);
+        log_.error("job.crashed", {{"worker", consumer_}, {"job", job.id}, {"try", tries}, {"error", error}});
+        queue_.setLastError(job.id, error);
+        if (tries >= static_cast<std::uint64_t>(settings_.maxTries))
+            return finish(job,
+                          {{"state", "failed"},
+                           {"progress", 100},
+                           {"error", error + "; gave up after " + std::to_string(settings_.maxTries) + " tries"}},
+                          seconds);
+        queue_.setState(job.id, Json{{"state", "queued"}, {"progress", 0}}.dump());
+        queue_.handBack(consumer_, job);
+    }
+
+    std::string program() const {
+        if (!settings_.program.empty()) return settings_.program;
+        return fs::read_symlink("/proc/self/exe").string();
+    }
+
+    const WorkerSettings& settings_;
+    const EventLog& log_;
+    std::string consumer_;
+    RedisJobQueue queue_;
+};
+
+std::string hostName() {
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    return name;
+}
+
+// The mix's name as its client gave it (options.json), for the test-only fault below.
+std::string clientMixName(const fs::path& dir) {
+    std::ifstream in(dir / "options.json");
+    const Json options = Json::parse(in, nullptr, false);
+    if (options.is_discarded() || !options.contains("files")) return {};
+    return options["files"].value("input", std::string());
+}
+
+}  // namespace
+
+int runWorker(const WorkerSettings& settings) {
+    const EventLog log("worker", settings.logFormat);
+    if (settings.storeDir.empty() || !fs::is_directory(settings.storeDir))
+        throw ConfigError("--store " + settings.storeDir + ": not a folder (give the store the API nodes were started with)");
+    RedisJobQueue probe(settings.queueUrl);  // unreachable: a clear error now, not a loop of them
+    struct sigaction action{};
+    action.sa_handler = onStopSignal;
+    ::sigemptyset(&action.sa_mask);
+    ::sigaction(SIGTERM, &action, nullptr);
+    ::sigaction(SIGINT, &action, nullptr);
+    const int jobs = settings.jobs > 0 ? settings.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    const std::string name = hostName() + ":" + std::to_string(::getpid());
+    log.info("worker.started", {{"worker", name}, {"queue", settings.queueUrl}, {"store", settings.storeDir}, {"jobs", jobs}});
+    std::vector<std::unique_ptr<Slot>> slots;
+    for (int i = 0; i < jobs; ++i) slots.push_back(std::make_unique<Slot>(settings, log, name + ":" + std::to_string(i)));
+    std::vector<std::thread> threads;
+    for (auto& slot : slots) threads.emplace_back([&slot] { slot->work(); });
+    for (auto& t : threads) t.join();
+    log.info("worker.stopped", {{"worker", name}});
+    return 0;
+}
+
+int runQueuedJob(const std::string& storeDir, const std::string& payload) {
+    const auto say = [](const Json& line) {
+        const std::string text = line.dump() + "\n";
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);
+    };
+    try {
+        const Json job = Json::parse(payload);
+        const std::string kind = job.value("kind", "");
+        if (kind != "service") throw Error("a job of an unknown kind '" + kind + "' (a newer version's?)");
+        const std::string id = job.value("id", "");
+        if (!serve::JobService::validId(id)) throw Error("a job with an invalid id");
+        const fs::path dir = fs::path(storeDir) / "jobs" / id;
+        if (!fs::is_directory(dir)) throw Error("the job's folder is not in the store (" + dir.string() + ")");
+        // For the tests of poison jobs only: a mix whose name holds $BOUNCE_FAULT_CRASH_ON
+        // crashes this process as a bug in a parser would.
+        if (const char* marker = std::getenv("BOUNCE_FAULT_CRASH_ON"); marker && *marker && clientMixName(dir).find(marker) != std::string::npos)
+            std::abort();
+        say({{"done", serve::runServiceJob(dir, [&say](int progress) { say({{"progress", progress}}); })}});
+        return 0;
+    } catch (const std::exception& e) {
+        say({{"failed", serve::oneLine(e.what())}});
+        return 1;
+    }
+}
+
+}  // namespace bounce
