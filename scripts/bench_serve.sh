@@ -41,7 +41,7 @@ awk -v o="$one" -v e="$eight" -v i="$idle" -v p="$busy" 'BEGIN {
 # downloaded three times at once.
 kill $server; wait $server 2>/dev/null || true
 head -c $((300 << 20)) /dev/urandom > "$work/upload.bin"
-head -c $((100 << 20)) /dev/urandom > "$work/data/jobs/${ids[0]}/master.wav"
+head -c $((100 << 20)) /dev/urandom > "$work/data/jobs/${ids[0]}/result/master.wav"
 start_server
 for i in 1 2 3; do curl -s -o /dev/null "${auth[@]}" -F "file=@$work/upload.bin" "http://127.0.0.1:$port/api/jobs" & done; wait_uploads=$(jobs -p | grep -v "^$server$" || true)
 for p in $wait_uploads; do wait "$p" || true; done

@@ -16,6 +16,7 @@ EventLog::EventLog(std::string component, const std::string& format)
 }
 
 void EventLog::info(const std::string& event, const nlohmann::ordered_json& fields) const { write("info", event, fields); }
+void EventLog::warning(const std::string& event, const nlohmann::ordered_json& fields) const { write("warning", event, fields); }
 void EventLog::error(const std::string& event, const nlohmann::ordered_json& fields) const { write("error", event, fields); }
 
 // One write(2) per line, so that lines of threads (and of processes sharing the stream)
@@ -35,7 +36,7 @@ void EventLog::write(const char* level, const std::string& event, const nlohmann
         for (const auto& [key, value] : fields.items()) record[key] = value;
         line = record.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
     } else {
-        line = "bounce " + component_ + ": " + (std::string(level) == "error" ? "error: " : "") + event;
+        line = "bounce " + component_ + ": " + (std::string(level) == "info" ? "" : std::string(level) + ": ") + event;
         for (const auto& [key, value] : fields.items())
             line += " " + key + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
         line += "\n";

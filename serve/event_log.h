@@ -14,6 +14,7 @@ public:
     // `format`: json, text, or auto (json unless standard error is a terminal).
     EventLog(std::string component, const std::string& format);
     void info(const std::string& event, const nlohmann::ordered_json& fields = nlohmann::ordered_json::object()) const;
+    void warning(const std::string& event, const nlohmann::ordered_json& fields = nlohmann::ordered_json::object()) const;
     void error(const std::string& event, const nlohmann::ordered_json& fields = nlohmann::ordered_json::object()) const;
     bool json() const noexcept { return json_; }
 

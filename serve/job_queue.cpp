@@ -80,6 +80,14 @@ struct RedisJobQueue::Connection {
         }
         ++commands;
         Reply reply(static_cast<redisReply*>(redisCommandArgv(context, static_cast<int>(args.size()), argv.data(), lengths.data())));
+        // A connection the broker closed while it was idle (a restart) fails on first use:
+        // connected again, the command is sent once more. (Had the broker run it and the
+        // answer been lost, an enqueue runs twice: a job is delivered at least once, and
+        // its result committed once.)
+        if (!reply && (context->err == REDIS_ERR_IO || context->err == REDIS_ERR_EOF) && redisReconnect(context) == REDIS_OK) {
+            ++commands;
+            reply.reset(static_cast<redisReply*>(redisCommandArgv(context, static_cast<int>(args.size()), argv.data(), lengths.data())));
+        }
         if (!reply) throw Error("--queue " + url + ": the broker went away (" + std::string(context->errstr) + ")");
         if (reply->type == REDIS_REPLY_ERROR) throw Error("--queue " + url + ": " + args.front() + ": " + text(reply.get()));
         return reply;

@@ -57,7 +57,7 @@ TEST_F(Serve, DownloadsAreStreamedFromDisk) {
     ASSERT_EQ(waitFor(id)["state"], "done");
     stop();
     const std::string big = noise(100u << 20, 3);
-    std::ofstream(dir_ + "/data/jobs/" + id + "/master.wav", std::ios::binary) << big;
+    std::ofstream(dir_ + "/data/jobs/" + id + "/result/master.wav", std::ios::binary) << big;
     start();  // a fresh process: its peak memory is the downloads'
     std::vector<std::future<std::size_t>> downloads;
     for (int i = 0; i < 3; ++i)
@@ -287,10 +287,17 @@ TEST_F(Serve, OnlyThoseWithTheTokenGetIn) {
     EXPECT_EQ(fromPage->status, 201) << fromPage->body;
 
     // Off loopback, the server says loudly what that means.
-    const auto open = runCommand(
-        {"timeout", "2", BOUNCE_CLI, "serve", "--host", "0.0.0.0", "--port", std::to_string(freePort()), "--data", dir_ + "/open-data"});
+    const auto open = runCommand({"timeout", "2", BOUNCE_CLI, "serve", "--host", "0.0.0.0", "--port", std::to_string(freePort()), "--data",
+                                  dir_ + "/open-data", "--log", "text"});
     EXPECT_NE(open.err.find("WARNING"), std::string::npos) << open.err;
     EXPECT_NE(open.err.find("TLS"), std::string::npos) << open.err;
+    // And as a warning event where the log is JSON (standard error not a terminal, as here).
+    const auto logged = runCommand(
+        {"timeout", "2", BOUNCE_CLI, "serve", "--host", "0.0.0.0", "--port", std::to_string(freePort()), "--data", dir_ + "/open-data"});
+    EXPECT_NE(logged.err.find(R"("level":"warning","component":"serve","event":"reachable-from-other-machines")"), std::string::npos)
+        << logged.err;
+    EXPECT_NE(logged.err.find("TLS"), std::string::npos) << logged.err;
+    EXPECT_EQ(logged.err.find("token=") , std::string::npos) << "the token went into a log";
     // The token made on the first start is kept, readable by its owner only.
     EXPECT_EQ(fs::status(dir_ + "/open-data/token").permissions() & fs::perms::others_read, fs::perms::none);
 }
