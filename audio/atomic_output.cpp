@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <system_error>
+#include <vector>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -307,6 +308,23 @@ void installOutputCleanupOnSignal() {
     action.sa_handler = removeTemporariesAndExit;
     sigemptyset(&action.sa_mask);
     for (int signalNumber : {SIGINT, SIGTERM, SIGHUP}) sigaction(signalNumber, &action, nullptr);
+}
+
+void syncToDisk(const std::string& path, bool withContents) {
+    namespace fs = std::filesystem;
+    std::vector<fs::path> paths{path};
+    std::error_code ec;
+    if (withContents && fs::is_directory(path, ec))
+        for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+            paths.push_back(it->path());
+    for (const auto& p : paths) {
+        const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) throw Error(p.string() + ": cannot open it to flush it to the disk (" + std::strerror(errno) + ")");
+        const int synced = ::fsync(fd);
+        const int error = errno;
+        ::close(fd);
+        if (synced != 0) throw Error(p.string() + ": cannot flush it to the disk (" + std::strerror(error) + ")");
+    }
 }
 
 }  // namespace bounce

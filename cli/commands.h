@@ -135,5 +135,6 @@ std::function<int()> addAutomixCommand(CLI::App& app);
 std::function<int()> addServeCommand(CLI::App& app);
 std::function<int()> addPluginsCommand(CLI::App& app);
 std::function<int()> addWorkerCommand(CLI::App& app);
+std::function<int()> addBatchCommand(CLI::App& app);
 
 }  // namespace bounce::cli

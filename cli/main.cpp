@@ -29,12 +29,15 @@ int main(int argc, char** argv) {
     const auto runServe = addServeCommand(app);
     const auto runPlugins = addPluginsCommand(app);
     const auto runWorker = addWorkerCommand(app);
+    const auto runBatch = addBatchCommand(app);
     // -q / -v before or after the command's name (fallthrough: a subcommand passes options
     // it does not know to the app).
     bool quietFlag = false, verboseFlag = false;
     auto* quietOption = app.add_flag("-q,--quiet", quietFlag, "No progress and no summary; warnings and errors only");
     app.add_flag("-v,--verbose", verboseFlag, "Say what each step did and how long it took")->excludes(quietOption);
-    for (CLI::App* command : app.get_subcommands({})) command->fallthrough();
+    // (bounce batch keeps what it does not know: bounce master's options, for its jobs.)
+    for (CLI::App* command : app.get_subcommands({}))
+        if (command->get_name() != "batch") command->fallthrough();
 
     try {
         app.parse(argc, argv);
@@ -64,7 +67,8 @@ int main(int argc, char** argv) {
                                                                                                                   {"automix", &runAutomix},
                                                                                                                   {"serve", &runServe},
                                                                                                                   {"plugins", &runPlugins},
-                                                                                                                  {"worker", &runWorker}})
+                                                                                                                  {"worker", &runWorker},
+                                                                                                                  {"batch", &runBatch}})
             if (app.got_subcommand(name)) {
                 code = (*run)();
                 if (verbose())

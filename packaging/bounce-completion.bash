@@ -4,7 +4,7 @@
 _bounce() {
     local cur prev words cword
     _init_completion || return
-    local commands="analyze process mix master compare album check automix serve plugins worker"
+    local commands="analyze process mix master compare album check automix serve plugins worker batch"
     local command="" i
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in -*) ;; *) command=${words[i]}; break ;; esac

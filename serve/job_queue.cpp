@@ -4,6 +4,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -54,6 +55,7 @@ constexpr const char* kFinish =
     "  redis.call('HINCRBY', KEYS[2], ARGV[2], 1) "
     "  redis.call('HINCRBYFLOAT', KEYS[2], 'duration_sum', ARGV[3]) "
     "  redis.call('HINCRBY', KEYS[2], 'bucket_' .. ARGV[4], 1) "
+    "  if ARGV[7] ~= '0' then redis.call('EXPIRE', KEYS[1], ARGV[7]) end "
     "end "
     "redis.call('XACK', KEYS[3], ARGV[5], ARGV[6]) "
     "redis.call('XDEL', KEYS[3], ARGV[6]) "
@@ -91,6 +93,34 @@ struct RedisJobQueue::Connection {
         if (!reply) throw Error("--queue " + url + ": the broker went away (" + std::string(context->errstr) + ")");
         if (reply->type == REDIS_REPLY_ERROR) throw Error("--queue " + url + ": " + args.front() + ": " + text(reply.get()));
         return reply;
+    }
+    // Many commands in one round trip (sent all, then the answers read), a thousand at a time.
+    std::vector<Reply> pipeline(const std::vector<std::vector<std::string>>& all) {
+        if (context->err && redisReconnect(context) != REDIS_OK)
+            throw Error("--queue " + url + ": cannot reach the broker (" + std::string(context->errstr) + ")");
+        std::vector<Reply> replies;
+        for (std::size_t start = 0; start < all.size(); start += 1000) {
+            const std::size_t end = std::min(all.size(), start + 1000);
+            for (std::size_t i = start; i < end; ++i) {
+                std::vector<const char*> argv;
+                std::vector<std::size_t> lengths;
+                for (const auto& a : all[i]) {
+                    argv.push_back(a.data());
+                    lengths.push_back(a.size());
+                }
+                redisAppendCommandArgv(context, static_cast<int>(all[i].size()), argv.data(), lengths.data());
+                ++commands;
+            }
+            for (std::size_t i = start; i < end; ++i) {
+                void* raw = nullptr;
+                if (redisGetReply(context, &raw) != REDIS_OK || !raw)
+                    throw Error("--queue " + url + ": the broker went away (" + std::string(context->errstr) + ")");
+                Reply reply(static_cast<redisReply*>(raw));
+                if (reply->type == REDIS_REPLY_ERROR) throw Error("--queue " + url + ": " + all[i].front() + ": " + text(reply.get()));
+                replies.push_back(std::move(reply));
+            }
+        }
+        return replies;
     }
 };
 
@@ -195,7 +225,16 @@ std::optional<std::string> RedisJobQueue::state(const std::string& id) {
     return text(r.get());
 }
 
-void RedisJobQueue::finish(const QueuedJob& job, const std::string& stateJson, bool failed, double seconds) {
+std::vector<std::optional<std::string>> RedisJobQueue::states(const std::vector<std::string>& ids) {
+    std::vector<std::vector<std::string>> commands;
+    for (const auto& id : ids) commands.push_back({"HGET", key(id), "state"});
+    std::vector<std::optional<std::string>> out;
+    for (const auto& r : connection_->pipeline(commands))
+        out.push_back(r->type == REDIS_REPLY_STRING ? std::optional<std::string>(text(r.get())) : std::nullopt);
+    return out;
+}
+
+void RedisJobQueue::finish(const QueuedJob& job, const std::string& stateJson, bool failed, double seconds, std::chrono::seconds keep) {
     std::size_t bucket = std::size(kDurationBucketsSeconds);  // +Inf
     for (std::size_t i = 0; i < std::size(kDurationBucketsSeconds); ++i)
         if (seconds <= kDurationBucketsSeconds[i]) {
@@ -205,7 +244,7 @@ void RedisJobQueue::finish(const QueuedJob& job, const std::string& stateJson, b
     char duration[32];
     std::snprintf(duration, sizeof duration, "%.6f", seconds);
     connection_->command({"EVAL", kFinish, "3", key(job.id), prefix_ + "stats", stream_, stateJson, failed ? "failed" : "done", duration,
-                          std::to_string(bucket), group_, job.entry});
+                          std::to_string(bucket), group_, job.entry, std::to_string(keep.count())});
 }
 
 void RedisJobQueue::forget(const std::string& id) { connection_->command({"DEL", key(id)}); }

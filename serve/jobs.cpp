@@ -70,7 +70,10 @@ std::string tooLargeMessage(const ServerSettings& settings) {
 
 // A figure as the status shows it: to its meaningful digits (0.1 LU, 0.01 dB), not
 // -15.999999237060547.
-double roundedTo(double value, double step) { return std::round(value / step) * step; }
+double roundedTo(double value, double step) {
+    const double perUnit = std::round(1.0 / step);  // divided, not multiplied by the step: -20.9, not -20.900000000000002
+    return std::round(value * perUnit) / perUnit;
+}
 
 bool validUtf8(const std::string& text) {
     for (std::size_t i = 0; i < text.size();) {
@@ -203,30 +206,6 @@ std::uint64_t folderBytes(const fs::path& folder) {
     for (auto it = fs::recursive_directory_iterator(folder, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
         if (it->is_regular_file(ec)) bytes += it->file_size(ec);
     return bytes;
-}
-
-// Every file under `folder` and the folders themselves flushed to the disk: a result is
-// durable before it is committed (and, by a worker, before the broker hears it is done).
-void syncTree(const fs::path& folder) {
-    std::error_code ec;
-    std::vector<fs::path> paths{folder};
-    for (auto it = fs::recursive_directory_iterator(folder, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-        paths.push_back(it->path());
-    for (const auto& path : paths) {
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) throw Error(path.string() + ": cannot open it to flush it (" + std::strerror(errno) + ")");
-        const int synced = ::fsync(fd);
-        ::close(fd);
-        if (synced != 0) throw Error(path.string() + ": cannot flush it to the disk (" + std::strerror(errno) + ")");
-    }
-}
-
-void syncFolder(const fs::path& folder) {
-    const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
 }
 
 Json readJsonFile(const fs::path& path) {
@@ -463,7 +442,7 @@ std::string JobService::create(const httplib::Request& request, const httplib::C
     if (broker_) {
         // The store holds the files before the broker holds the job: a worker never finds
         // a job without its input.
-        syncTree(root_ / id);
+        syncToDisk((root_ / id).string());
         withBroker([&id](RedisJobQueue& q) { return q.enqueue(id, Json{{"kind", "service"}, {"id", id}}.dump()); });
         folder.keep();
         parts.keep();
@@ -853,7 +832,7 @@ Json runServiceJob(const fs::path& dir, const std::function<void(int)>& progress
     done["integrated_lufs"] = roundedTo(result.output.integratedLufs.value_or(-99.0), 0.1);
     done["true_peak_dbtp"] = roundedTo(result.output.truePeakDbtp.value_or(-99.0), 0.01);
     writeTextFile((run / "state.json").string(), done.dump() + "\n");
-    syncTree(run);
+    syncToDisk(run.string());
     // The commit: the first try to rename its folder to `result` wins (rename onto a folder
     // that is there and not empty fails); a later one's result is dropped, and the first's
     // state answered, so that a job run twice is committed once.
@@ -861,7 +840,7 @@ Json runServiceJob(const fs::path& dir, const std::function<void(int)>& progress
         if (errno != EEXIST && errno != ENOTEMPTY) throw Error(dir.string() + ": cannot commit the result (" + std::strerror(errno) + ")");
         return readJsonFile(dir / "result" / "state.json");
     }
-    syncFolder(dir);
+    syncToDisk(dir.string(), false);
     // What a try that died left behind.
     for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
         if (it->path().filename().string().rfind(".run-", 0) == 0) fs::remove_all(it->path(), ec);

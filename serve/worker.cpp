@@ -1,5 +1,6 @@
 #include "bounce/worker.h"
 
+#include "bounce/catalogue.h"
 #include "bounce/error.h"
 #include "bounce/job_queue.h"
 
@@ -107,7 +108,10 @@ public:
 private:
     void finish(const QueuedJob& job, const Json& state, double seconds) {
         const bool failed = state.value("state", "") == "failed";
-        queue_.finish(job, state.dump(), failed, seconds);
+        // A batch's job has no API node to delete it: its state is kept 30 days.
+        const Json payload = Json::parse(job.payload, nullptr, false);
+        const bool batch = !payload.is_discarded() && payload.is_object() && payload.value("kind", "") != "service";
+        queue_.finish(job, state.dump(), failed, seconds, std::chrono::seconds(batch ? 30 * 86400 : 0));
         if (failed) {
             log_.error("job.failed", {{"worker", consumer_}, {"job", job.id}, {"seconds", seconds}, {"error", state.value("error", "")}});
         } else {
@@ -202,10 +206,9 @@ private:
         queue_.handBack(consumer_, job);
     }
 
-    std::string program() const {
-        if (!settings_.program.empty()) return settings_.program;
-        return fs::read_symlink("/proc/self/exe").string();
-    }
+    // This very program, even if its file was replaced since it started (an upgrade under a
+    // running worker): /proc/self/exe in the child is the image the worker runs.
+    std::string program() const { return settings_.program.empty() ? std::string("/proc/self/exe") : settings_.program; }
 
     const WorkerSettings& settings_;
     const EventLog& log_;
@@ -260,15 +263,23 @@ int runQueuedJob(const std::string& storeDir, const std::string& payload) {
     try {
         const Json job = Json::parse(payload);
         const std::string kind = job.value("kind", "");
+        const char* marker = std::getenv("BOUNCE_FAULT_CRASH_ON");
+        const auto crashOn = [marker](const std::string& name) {
+            // For the tests of poison jobs only: a file whose name holds $BOUNCE_FAULT_CRASH_ON
+            // crashes this process as a bug in a parser would.
+            if (marker && *marker && name.find(marker) != std::string::npos) std::abort();
+        };
+        if (kind == "master" || kind == "check" || kind == "analyze") {
+            crashOn(fs::path(job.value("input", "")).filename().string());
+            say({{"done", runFileJob(job)}});
+            return 0;
+        }
         if (kind != "service") throw Error("a job of an unknown kind '" + kind + "' (a newer version's?)");
         const std::string id = job.value("id", "");
         if (!serve::JobService::validId(id)) throw Error("a job with an invalid id");
         const fs::path dir = fs::path(storeDir) / "jobs" / id;
         if (!fs::is_directory(dir)) throw Error("the job's folder is not in the store (" + dir.string() + ")");
-        // For the tests of poison jobs only: a mix whose name holds $BOUNCE_FAULT_CRASH_ON
-        // crashes this process as a bug in a parser would.
-        if (const char* marker = std::getenv("BOUNCE_FAULT_CRASH_ON"); marker && *marker && clientMixName(dir).find(marker) != std::string::npos)
-            std::abort();
+        crashOn(clientMixName(dir));
         say({{"done", serve::runServiceJob(dir, [&say](int progress) { say({{"progress", progress}}); })}});
         return 0;
     } catch (const std::exception& e) {

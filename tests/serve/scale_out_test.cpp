@@ -342,3 +342,77 @@ TEST_F(ScaleOut, AWorkerOrNodeWithoutItsBrokerOrStoreSaysSo) {
 
 }  // namespace
 }  // namespace bounce::test
+
+namespace bounce::test {
+namespace {
+
+// bounce batch master DIR --queue: the submitter killed after it queued, run again, finds
+// its jobs (none queued twice, each run once) and waits for the rest; the masters are the
+// bytes of the same batch on this machine; the summary (CSV and JSON) has every file, a
+// file that is not audio failed with its error, and the exit code says so.
+TEST_F(ScaleOut, ACatalogueBatchOnWorkersResumesAndMatchesTheLocalBatch) {
+    const std::string catalogue = dir_ + "/catalogue";
+    fs::create_directories(catalogue + "/disc 2");
+    for (int i = 0; i < 6; ++i)
+        writeFile(catalogue + (i < 4 ? "/" : "/disc 2/") + "track" + std::to_string(i) + ".wav", pinkishNoise(44100, 1.0, -22.0, 2, 40 + i).view(),
+                  44100, SampleFormat::Pcm24);
+    const auto local = runCommand({BOUNCE_CLI, "batch", "master", catalogue, "-o", dir_ + "/local", "--target", "apple", "--bits", "16"});
+    ASSERT_EQ(local.exitCode, 0) << local.err;
+    for (int w = 0; w < 2; ++w) startWorker();
+    {
+        Process submitter({BOUNCE_CLI, "batch", "master", catalogue, "-o", dir_ + "/queued", "--queue", redis_->url(), "--target", "apple",
+                           "--bits", "16"},
+                          dir_ + "/submitter.log");
+        RedisJobQueue broker(redis_->url());
+        for (int i = 0; i < 200 && broker.figures(std::chrono::seconds(60)).done == 0; ++i) std::this_thread::sleep_for(20ms);
+        submitter.stop(SIGKILL);  // interrupted after it queued, before it wrote its summary
+    }
+    EXPECT_FALSE(fs::exists(dir_ + "/queued/batch-summary.csv"));
+    const auto resumed =
+        runCommand({BOUNCE_CLI, "batch", "master", catalogue, "-o", dir_ + "/queued", "--queue", redis_->url(), "--target", "apple", "--bits", "16"});
+    ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
+    std::map<std::string, int> started;
+    for (const auto& e : workerEvents())
+        if (e["event"] == "job.started") ++started[e["job"].get<std::string>()];
+    EXPECT_EQ(started.size(), 6u);
+    for (const auto& [job, count] : started) EXPECT_EQ(count, 1) << job << " run more than once";
+    for (const std::string name : {"track0", "track3", "disc 2/track4", "disc 2/track5"}) {
+        const std::string queued = slurp(dir_ + "/queued/" + name + ".master.wav");
+        EXPECT_GT(queued.size(), 100000u) << name;
+        EXPECT_EQ(queued, slurp(dir_ + "/local/" + name + ".master.wav")) << name;
+        EXPECT_TRUE(fs::exists(dir_ + "/queued/" + name + ".master.json")) << name;
+    }
+    const Json summary = Json::parse(slurp(dir_ + "/queued/batch-summary.json"));
+    ASSERT_EQ(summary["files"].size(), 6u);
+    for (const auto& row : summary["files"]) {
+        EXPECT_EQ(row["state"], "done") << row.dump();
+        EXPECT_NEAR(row["integrated_lufs"].get<double>(), -16.0, 0.2) << row.dump();
+    }
+    const std::string csv = slurp(dir_ + "/queued/batch-summary.csv");
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7) << csv;
+    EXPECT_EQ(csv.rfind("input,output,state,integrated_lufs,true_peak_dbtp,error\n", 0), 0u) << csv;
+
+    // A file that is not audio: failed with its error, the others analysed, exit 1.
+    std::ofstream(catalogue + "/broken.wav") << "RIFF but not really";
+    const auto analyzed = runCommand({BOUNCE_CLI, "batch", "analyze", catalogue, "-o", dir_ + "/analysis", "--queue", redis_->url()});
+    EXPECT_EQ(analyzed.exitCode, 1) << analyzed.err;
+    EXPECT_NE(analyzed.err.find("broken.wav"), std::string::npos) << analyzed.err;
+    const Json analysis = Json::parse(slurp(dir_ + "/analysis/batch-summary.json"));
+    ASSERT_EQ(analysis["files"].size(), 7u);
+    int failed = 0;
+    for (const auto& row : analysis["files"]) {
+        if (row["state"] == "failed") {
+            ++failed;
+            EXPECT_NE(row["input"].get<std::string>().find("broken.wav"), std::string::npos);
+            EXPECT_FALSE(row["error"].get<std::string>().empty());
+        }
+    }
+    EXPECT_EQ(failed, 1);
+    // Bad settings are refused before anything is queued.
+    const auto bad = runCommand({BOUNCE_CLI, "batch", "master", catalogue, "-o", dir_ + "/x", "--queue", redis_->url(), "--lufs", "loud"});
+    EXPECT_EQ(bad.exitCode, 2) << bad.err;
+    EXPECT_NE(bad.err.find("lufs"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace bounce::test

@@ -104,6 +104,11 @@ private:
 // Writes `text` to `path` through a TextOutput of its own (not one of `inputs`).
 void writeTextFile(const std::string& path, const std::string& text, const std::vector<std::string>& inputs = {});
 
+// Flushes `path` to the disk (fsync): a file, or a folder's entries and, `withContents`,
+// everything under it. A result is durable before anyone is told it is done (a worker's
+// acknowledgement to the broker). Throws Error naming the path.
+void syncToDisk(const std::string& path, bool withContents = true);
+
 // An intermediate that is not an output (a scratch file, or a folder of them created
 // before its files' ScratchPaths): removed when this dies, and by the signal handler if
 // the run is interrupted first.

@@ -75,7 +75,12 @@ public:
     // the entry in one transaction (and counts it, with its duration, for the metrics).
     void setState(const std::string& id, const std::string& stateJson);
     std::optional<std::string> state(const std::string& id);
-    void finish(const QueuedJob& job, const std::string& stateJson, bool failed, double seconds);
+    // Many at once, in one round trip (a batch's progress).
+    std::vector<std::optional<std::string>> states(const std::vector<std::string>& ids);
+    // `keep`: how long the final state stays in the broker (0: until forgotten; a batch's
+    // jobs, which have no API node to delete them, are kept 30 days).
+    void finish(const QueuedJob& job, const std::string& stateJson, bool failed, double seconds,
+                std::chrono::seconds keep = std::chrono::seconds(0));
     void forget(const std::string& id);  // the job was deleted
     // The job's tries so far, this one counted (a crash or a dead worker counts a try).
     std::uint64_t countAttempt(const std::string& id);
