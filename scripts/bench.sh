@@ -81,3 +81,7 @@ bash "$(dirname "$0")/bench_album.sh" "$build" "$work"
 echo
 echo "== Service: bounce serve, 4-minute masters on 2 workers =="
 bash "$(dirname "$0")/bench_serve.sh" "$build" "$work"
+
+echo
+echo "== Scale-out: a catalogue through a broker, 1 and 2 bounce workers =="
+bash "$(dirname "$0")/bench_scale_out.sh" "$build" "$work"

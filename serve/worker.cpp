@@ -105,6 +105,8 @@ public:
         }
     }
 
+    std::uint64_t brokerCommands() const noexcept { return queue_.commandsSent(); }
+
 private:
     void finish(const QueuedJob& job, const Json& state, double seconds) {
         const bool failed = state.value("state", "") == "failed";
@@ -250,7 +252,9 @@ int runWorker(const WorkerSettings& settings) {
     std::vector<std::thread> threads;
     for (auto& slot : slots) threads.emplace_back([&slot] { slot->work(); });
     for (auto& t : threads) t.join();
-    log.info("worker.stopped", {{"worker", name}});
+    std::uint64_t commands = probe.commandsSent();
+    for (const auto& slot : slots) commands += slot->brokerCommands();
+    log.info("worker.stopped", {{"worker", name}, {"broker_commands", commands}});
     return 0;
 }
 
