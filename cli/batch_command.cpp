@@ -74,8 +74,8 @@ int runBatchCommand(const BatchArgs& a, const std::vector<std::string>& extras) 
             std::cerr << "bounce: " << item.input << ": " << item.state.value("error", std::string("failed")) << "\n";
         }
     if (!quiet())
-        std::cout << items.size() - failed << " of " << items.size() << " files done; summary in " << a.outputDir << "/batch-summary.csv and "
-                  << a.outputDir << "/batch-summary.json\n";
+        std::cout << items.size() - failed << " of " << items.size() << " files done; summary in " << a.outputDir
+                  << "/batch-summary.csv and " << a.outputDir << "/batch-summary.json\n";
     return failed > 0 ? kExitFailed : kExitOk;
 }
 

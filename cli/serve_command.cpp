@@ -18,7 +18,8 @@ std::function<int()> addServeCommand(CLI::App& app) {
                     "(docs/scale-out.md)");
     cmd->add_option("--log", s->logFormat, "json, text, or auto: json unless standard error is a terminal (default auto)")
         ->check(CLI::IsMember({"json", "text", "auto"}));
-    cmd->add_option("--jobs", s->jobs, "Jobs run at once (default: the number of cores; with --queue: none here, workers run them)")->check(CLI::Range(0, 64));
+    cmd->add_option("--jobs", s->jobs, "Jobs run at once (default: the number of cores; with --queue: none here, workers run them)")
+        ->check(CLI::Range(0, 64));
     cmd->add_option("--max-upload-mb", s->maxUploadMb, "Largest upload in MB (default 500)")->check(CLI::Range(1.0, 100000.0));
     cmd->add_option("--max-minutes", s->maxDurationMinutes, "Longest audio in minutes (default 60)")->check(CLI::Range(1.0, 1000.0));
     cmd->add_option("--max-queue", s->maxQueued, "Jobs that may wait for a worker; more get 429 (default 32)")

@@ -17,7 +17,8 @@ std::function<int()> addWorkerCommand(CLI::App& app) {
     cmd->add_option("--visibility", s->visibilitySeconds,
                     "Seconds a job's worker may be silent before another takes the job over (default 60; heartbeats every third)")
         ->check(CLI::Range(1.0, 86400.0));
-    cmd->add_option("--tries", s->maxTries, "Tries of a job that crashes its engine before it fails (default 3)")->check(CLI::Range(1, 100));
+    cmd->add_option("--tries", s->maxTries, "Tries of a job that crashes its engine before it fails (default 3)")
+        ->check(CLI::Range(1, 100));
     cmd->add_option("--grace", s->graceSeconds,
                     "On SIGTERM, seconds running jobs may take to finish before they are handed back (default 60)")
         ->check(CLI::Range(0.0, 86400.0));

@@ -122,8 +122,8 @@ void writeSummary(const CatalogueSettings& s, const std::vector<CatalogueItem>& 
         const auto figure = [&](const char* name) {
             return item.state.contains(name) && item.state[name].is_number() ? item.state[name].dump() : std::string();
         };
-        csv += quoted(item.input) + "," + quoted(item.output) + "," + item.state.value("state", "unknown") + "," + figure("integrated_lufs") +
-               "," + figure("true_peak_dbtp") + "," + quoted(item.state.value("error", "")) + "\n";
+        csv += quoted(item.input) + "," + quoted(item.output) + "," + item.state.value("state", "unknown") + "," +
+               figure("integrated_lufs") + "," + figure("true_peak_dbtp") + "," + quoted(item.state.value("error", "")) + "\n";
     }
     std::vector<std::string> inputs;
     for (const auto& item : items) inputs.push_back(item.input);
@@ -178,101 +178,112 @@ Json runFileJob(const Json& payload) {
     return state;
 }
 
-std::vector<CatalogueItem> runCatalogue(const CatalogueSettings& s) {
-    checkSettings(s);
+namespace {
+
+// Every audio file under the input folder, as items and the payloads of their jobs.
+void collectItems(const CatalogueSettings& s, std::vector<CatalogueItem>& items, std::vector<Json>& payloads) {
     std::vector<fs::path> inputs;
     for (const auto& entry : fs::recursive_directory_iterator(s.inputDir)) {
         if (!entry.is_regular_file() || !audioExtensions().count(lowered(entry.path().extension().string()))) continue;
         // Not a result of an earlier batch written into the folder itself.
-        const std::string name = entry.path().filename().string();
-        if (name.find(".master.") != std::string::npos) continue;
+        if (entry.path().filename().string().find(".master.") != std::string::npos) continue;
         inputs.push_back(fs::absolute(entry.path()).lexically_normal());
     }
     std::sort(inputs.begin(), inputs.end());
     if (inputs.empty()) throw ConfigError(s.inputDir + ": no audio files in it (wav, flac, aiff, mp3, ogg, opus, m4a, w64)");
-    fs::create_directories(s.outputDir);
-    CatalogueSettings absolute = s;
-    absolute.inputDir = fs::absolute(s.inputDir).lexically_normal().string();
-    absolute.outputDir = fs::absolute(s.outputDir).lexically_normal().string();
-    std::vector<CatalogueItem> items;
-    std::vector<Json> payloads;
     Json options = Json::array();
     for (const auto& [name, value] : s.options) options.push_back({name, value});
     for (const auto& input : inputs) {
         CatalogueItem item;
         item.input = input.string();
-        item.output = outputFor(absolute, input);
+        item.output = outputFor(s, input);
         Json payload = {{"kind", s.kind}, {"input", item.input}, {"output", item.output}, {"options", options}};
         if (s.kind == "master") payload["report"] = fs::path(item.output).replace_extension(".json").string();
         item.id = jobIdOf(payload, input);
         items.push_back(std::move(item));
         payloads.push_back(std::move(payload));
     }
-    for (std::size_t i = 0; i < items.size(); ++i)
-        for (std::size_t j = i + 1; j < items.size(); ++j)
-            if (items[i].output == items[j].output) throw ConfigError(items[i].input + " and " + items[j].input + " would both go to " + items[i].output);
+    std::set<std::string> outputs;
+    for (const auto& item : items)
+        if (!outputs.insert(item.output).second) throw ConfigError("two files would both go to " + item.output);
+}
 
+void runHere(const CatalogueSettings& s, std::vector<CatalogueItem>& items, const std::vector<Json>& payloads,
+             CatalogueProgress& progress) {
+    runBatch(
+        items.size(), s.jobs,
+        [&](std::size_t i) {
+            try {
+                items[i].state = runFileJob(payloads[i]);
+            } catch (const std::exception& e) {
+                items[i].state = {{"state", "failed"}, {"progress", 100}, {"error", e.what()}};
+            }
+        },
+        [&](std::size_t i, const BatchOutcome&) {
+            ++(items[i].state.value("state", "") == "done" ? progress.done : progress.failed);
+            if (s.onProgress) s.onProgress(progress);
+        });
+}
+
+void runOnWorkers(const CatalogueSettings& s, std::vector<CatalogueItem>& items, const std::vector<Json>& payloads,
+                  CatalogueProgress& progress) {
+    RedisJobQueue queue(s.queueUrl);
+    // Submit what the broker does not know yet (a resumed batch: only what is missing).
+    std::vector<std::string> ids;
+    for (const auto& item : items) ids.push_back(item.id);
+    const auto known = queue.states(ids);
+    for (std::size_t i = 0; i < items.size(); ++i)
+        if (!known[i]) queue.enqueue(items[i].id, payloads[i].dump());
+    // Then follow them until each is finished: only the unfinished are asked after, in one
+    // round trip, and less often the more there are (a 10 000-file catalogue asks every
+    // 5 s), so that a submitter costs the broker little beside the workers.
+    std::vector<std::size_t> unfinished(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) unfinished[i] = i;
+    while (!unfinished.empty()) {
+        ids.clear();
+        for (const std::size_t i : unfinished) ids.push_back(items[i].id);
+        const auto states = queue.states(ids);
+        std::vector<std::size_t> still;
+        progress.running = 0;
+        for (std::size_t k = 0; k < unfinished.size(); ++k) {
+            const std::size_t i = unfinished[k];
+            Json state = Json::parse(states[k].value_or("{}"), nullptr, false);
+            if (state.is_discarded() || !states[k]) state = {{"state", "failed"}, {"error", "its job is gone from the broker"}};
+            const std::string name = state.value("state", "");
+            progress.done += name == "done";
+            progress.failed += name == "failed";
+            progress.running += name == "running";
+            if (name != "done" && name != "failed") still.push_back(i);
+            items[i].state = std::move(state);
+        }
+        unfinished = std::move(still);
+        progress.workers = queue.figures(std::chrono::seconds(60)).workers;
+        if (s.onProgress) s.onProgress(progress);
+        if (!unfinished.empty())
+            std::this_thread::sleep_for(
+                std::chrono::duration<double>(std::clamp(static_cast<double>(unfinished.size()) / 2000.0, 0.5, 5.0)));
+    }
+}
+
+}  // namespace
+
+std::vector<CatalogueItem> runCatalogue(const CatalogueSettings& settings) {
+    checkSettings(settings);
+    CatalogueSettings s = settings;
+    s.inputDir = fs::absolute(settings.inputDir).lexically_normal().string();
+    s.outputDir = fs::absolute(settings.outputDir).lexically_normal().string();
+    std::vector<CatalogueItem> items;
+    std::vector<Json> payloads;
+    collectItems(s, items, payloads);
+    fs::create_directories(s.outputDir);
     CatalogueProgress progress;
     progress.total = items.size();
-    const auto tell = [&] {
-        if (s.onProgress) s.onProgress(progress);
-    };
     if (s.queueUrl.empty()) {
-        std::mutex lock;
-        runBatch(
-            items.size(), s.jobs,
-            [&](std::size_t i) {
-                try {
-                    items[i].state = runFileJob(payloads[i]);
-                } catch (const std::exception& e) {
-                    items[i].state = {{"state", "failed"}, {"progress", 100}, {"error", e.what()}};
-                }
-            },
-            [&](std::size_t i, const BatchOutcome&) {
-                ++(items[i].state.value("state", "") == "done" ? progress.done : progress.failed);
-                tell();
-            });
+        runHere(s, items, payloads, progress);
     } else {
-        RedisJobQueue queue(s.queueUrl);
-        // Submit what the broker does not know yet (a resumed batch: only what is missing).
-        const auto known = queue.states([&] {
-            std::vector<std::string> ids;
-            for (const auto& item : items) ids.push_back(item.id);
-            return ids;
-        }());
-        for (std::size_t i = 0; i < items.size(); ++i)
-            if (!known[i]) queue.enqueue(items[i].id, payloads[i].dump());
-        // Then follow them until each is finished: only the unfinished are asked after, in
-        // one round trip, and less often the more there are (a 10 000-file catalogue asks
-        // every 5 s), so that a submitter costs the broker little beside the workers.
-        std::vector<std::size_t> unfinished(items.size());
-        for (std::size_t i = 0; i < items.size(); ++i) unfinished[i] = i;
-        while (!unfinished.empty()) {
-            std::vector<std::string> ids;
-            for (const std::size_t i : unfinished) ids.push_back(items[i].id);
-            const auto states = queue.states(ids);
-            std::vector<std::size_t> still;
-            progress.running = 0;
-            for (std::size_t k = 0; k < unfinished.size(); ++k) {
-                const std::size_t i = unfinished[k];
-                Json state = Json::parse(states[k].value_or("{}"), nullptr, false);
-                if (state.is_discarded() || !states[k]) state = {{"state", "failed"}, {"error", "its job is gone from the broker"}};
-                const std::string name = state.value("state", "");
-                progress.done += name == "done";
-                progress.failed += name == "failed";
-                progress.running += name == "running";
-                if (name != "done" && name != "failed") still.push_back(i);
-                items[i].state = std::move(state);
-            }
-            unfinished = std::move(still);
-            progress.workers = queue.figures(std::chrono::seconds(60)).workers;
-            tell();
-            if (unfinished.empty()) break;
-            const double seconds = std::clamp(static_cast<double>(unfinished.size()) / 2000.0, 0.5, 5.0);
-            std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-        }
+        runOnWorkers(s, items, payloads, progress);
     }
-    writeSummary(absolute, items);
+    writeSummary(s, items);
     return items;
 }
 

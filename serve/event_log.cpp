@@ -30,8 +30,8 @@ void EventLog::write(const char* level, const std::string& event, const nlohmann
         std::tm utc{};
         ::gmtime_r(&seconds, &utc);
         char time[64];
-        std::snprintf(time, sizeof time, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
-                      utc.tm_min, utc.tm_sec, static_cast<int>(ms));
+        std::snprintf(time, sizeof time, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                      utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms));
         nlohmann::ordered_json record = {{"time", time}, {"level", level}, {"component", component_}, {"event", event}};
         for (const auto& [key, value] : fields.items()) record[key] = value;
         line = record.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";

@@ -162,8 +162,7 @@ RedisJobQueue::~RedisJobQueue() = default;
 std::uint64_t RedisJobQueue::commandsSent() const noexcept { return connection_->commands; }
 
 std::string RedisJobQueue::enqueue(const std::string& id, const std::string& payload) {
-    const Reply r = connection_->command(
-        {"EVAL", kEnqueue, "2", key(id), stream_, R"({"state":"queued","progress":0})", id, payload});
+    const Reply r = connection_->command({"EVAL", kEnqueue, "2", key(id), stream_, R"({"state":"queued","progress":0})", id, payload});
     return text(r.get());
 }
 
@@ -255,9 +254,7 @@ std::uint64_t RedisJobQueue::countAttempt(const std::string& id) {
     return static_cast<std::uint64_t>(r->integer);
 }
 
-void RedisJobQueue::uncountAttempt(const std::string& id) {
-    connection_->command({"HINCRBY", key(id), "attempts", "-1"});
-}
+void RedisJobQueue::uncountAttempt(const std::string& id) { connection_->command({"HINCRBY", key(id), "attempts", "-1"}); }
 
 void RedisJobQueue::setLastError(const std::string& id, const std::string& message) {
     connection_->command({"HSET", key(id), "error", message});
@@ -294,8 +291,7 @@ QueueFigures RedisJobQueue::figures(std::chrono::milliseconds visibility) {
         }
     }
     for (std::size_t b = 1; b < f.durationBuckets.size(); ++b) f.durationBuckets[b] += f.durationBuckets[b - 1];
-    const Reply alive =
-        connection_->command({"ZCOUNT", prefix_ + "workers", std::to_string(nowMs() - visibility.count()), "+inf"});
+    const Reply alive = connection_->command({"ZCOUNT", prefix_ + "workers", std::to_string(nowMs() - visibility.count()), "+inf"});
     f.workers = static_cast<std::uint64_t>(alive->integer);
     return f;
 }

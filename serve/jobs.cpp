@@ -548,7 +548,8 @@ int JobService::expire() {
         if (state != "done" && state != "failed") continue;
         std::lock_guard<std::mutex> lock(mutex_);
         if (running_.count(id)) continue;
-        if (broker_) withBroker([&id](RedisJobQueue& q) {
+        if (broker_)
+            withBroker([&id](RedisJobQueue& q) {
                 q.forget(id);
                 return 0;
             });

@@ -118,16 +118,18 @@ void announce(const ServerSettings& settings, const std::string& token, const se
     const std::string base =
         "http://" + (settings.host == "0.0.0.0" || settings.host == "::" ? "127.0.0.1" : address) + ":" + std::to_string(settings.port);
     if (log.json()) {  // for a collector: one event (the token stays out of logs)
-        log.info("listening", {{"address", address + ":" + std::to_string(settings.port)},
-                               {"store", settings.dataDir},
-                               {"queue", settings.queueUrl.empty() ? "none: this machine's workers" : settings.queueUrl},
-                               {"loopback_only", serve::isLoopback(settings.host)},
-                               {"token_file", settings.token.empty() ? (fs::path(settings.dataDir) / "token").string() : "given by --token"}});
+        log.info("listening",
+                 {{"address", address + ":" + std::to_string(settings.port)},
+                  {"store", settings.dataDir},
+                  {"queue", settings.queueUrl.empty() ? "none: this machine's workers" : settings.queueUrl},
+                  {"loopback_only", serve::isLoopback(settings.host)},
+                  {"token_file", settings.token.empty() ? (fs::path(settings.dataDir) / "token").string() : "given by --token"}});
         if (!serve::isLoopback(settings.host))
             log.warning("reachable-from-other-machines",
-                        {{"message", "other machines can reach this server over plain HTTP: the token and the music cross the network "
-                                     "unencrypted; serve it behind a TLS reverse proxy bound to 127.0.0.1 instead (docs/api.md, "
-                                     "Deployment)"}});
+                        {{"message",
+                          "other machines can reach this server over plain HTTP: the token and the music cross the network "
+                          "unencrypted; serve it behind a TLS reverse proxy bound to 127.0.0.1 instead (docs/api.md, "
+                          "Deployment)"}});
         return;
     }
     std::cerr << "bounce serve: listening on " << address << ":" << settings.port << " (data in " << settings.dataDir << ")\n"

@@ -121,6 +121,54 @@ private:
         }
     }
 
+    struct Watched {
+        std::optional<Json> outcome;  // the job's last line: {"state": "done", ...} or failed with its error
+        bool handedBack = false;      // stopping, past the grace: the process was killed
+    };
+
+    // Reads the job's process's lines until it closes its output: progress to the broker
+    // (at most every 0.5 s), heartbeats every visibility/3, the outcome; on a stop request
+    // past the grace, kills it.
+    Watched watch(const QueuedJob& job, const JobProcess& process) {
+        const auto heartbeatEvery = std::chrono::duration<double>(settings_.visibilitySeconds / 3.0);
+        auto lastHeartbeat = Clock::now(), lastProgress = Clock::now();
+        std::optional<Clock::time_point> stopSeen;
+        std::string buffer;
+        Watched watched;
+        for (;;) {
+            pollfd fd{process.output, POLLIN, 0};
+            if (::poll(&fd, 1, 200) > 0) {
+                char block[4096];
+                const ssize_t n = ::read(process.output, block, sizeof block);
+                if (n <= 0) break;  // the process closed its output: it is ending
+                buffer.append(block, static_cast<std::size_t>(n));
+                for (std::size_t end; (end = buffer.find('\n')) != std::string::npos; buffer.erase(0, end + 1)) {
+                    const Json line = Json::parse(buffer.substr(0, end), nullptr, false);
+                    if (line.is_discarded() || !line.is_object()) continue;
+                    if (line.contains("progress") && Clock::now() - lastProgress > std::chrono::milliseconds(500)) {
+                        lastProgress = Clock::now();
+                        queue_.setState(job.id, Json{{"state", "running"}, {"progress", line["progress"]}}.dump());
+                    }
+                    if (line.contains("done")) watched.outcome = line["done"];
+                    if (line.contains("failed"))
+                        watched.outcome = Json{{"state", "failed"}, {"progress", 100}, {"error", line["failed"].get<std::string>()}};
+                }
+            }
+            if (Clock::now() - lastHeartbeat >= heartbeatEvery) {
+                queue_.heartbeat(consumer_, job);
+                queue_.seen(consumer_);
+                lastHeartbeat = Clock::now();
+            }
+            if (gStopRequested.load() && !stopSeen) stopSeen = Clock::now();
+            if (stopSeen && Clock::now() - *stopSeen > std::chrono::duration<double>(settings_.graceSeconds)) {
+                ::kill(process.pid, SIGKILL);
+                watched.handedBack = true;
+                break;
+            }
+        }
+        return watched;
+    }
+
     void run(const QueuedJob& job) {
         if (!queue_.state(job.id)) {  // deleted while it waited
             queue_.acknowledge(job);
@@ -133,7 +181,8 @@ private:
             finish(job,
                    {{"state", "failed"},
                     {"progress", 100},
-                    {"error", "gave up after " + std::to_string(settings_.maxTries) + " tries: " + (last.empty() ? "its workers stopped" : last)}},
+                    {"error",
+                     "gave up after " + std::to_string(settings_.maxTries) + " tries: " + (last.empty() ? "its workers stopped" : last)}},
                    0.0);
             return;
         }
@@ -141,50 +190,12 @@ private:
         log_.info("job.started", {{"worker", consumer_}, {"job", job.id}, {"try", tries}});
         const auto started = Clock::now();
         const JobProcess process = startJobProcess(program(), settings_.storeDir, job.payload);
-        const auto heartbeatEvery = std::chrono::duration<double>(settings_.visibilitySeconds / 3.0);
-        auto lastHeartbeat = Clock::now();
-        auto lastProgress = Clock::now();
-        std::optional<Clock::time_point> stopSeen;
-        std::string buffer;
-        std::optional<Json> outcome;
-        bool handedBack = false;
-        for (;;) {
-            pollfd fd{process.output, POLLIN, 0};
-            const int ready = ::poll(&fd, 1, 200);
-            if (ready > 0) {
-                char block[4096];
-                const ssize_t n = ::read(process.output, block, sizeof block);
-                if (n <= 0) break;  // the process closed its output: it is ending
-                buffer.append(block, static_cast<std::size_t>(n));
-                for (std::size_t end; (end = buffer.find('\n')) != std::string::npos; buffer.erase(0, end + 1)) {
-                    const Json line = Json::parse(buffer.substr(0, end), nullptr, false);
-                    if (line.is_discarded() || !line.is_object()) continue;
-                    if (line.contains("progress") && Clock::now() - lastProgress > std::chrono::milliseconds(500)) {
-                        lastProgress = Clock::now();
-                        queue_.setState(job.id, Json{{"state", "running"}, {"progress", line["progress"]}}.dump());
-                    }
-                    if (line.contains("done")) outcome = line["done"];
-                    if (line.contains("failed"))
-                        outcome = Json{{"state", "failed"}, {"progress", 100}, {"error", line["failed"].get<std::string>()}};
-                }
-            }
-            if (Clock::now() - lastHeartbeat >= heartbeatEvery) {
-                queue_.heartbeat(consumer_, job);
-                queue_.seen(consumer_);
-                lastHeartbeat = Clock::now();
-            }
-            if (gStopRequested.load() && !stopSeen) stopSeen = Clock::now();
-            if (stopSeen && Clock::now() - *stopSeen > std::chrono::duration<double>(settings_.graceSeconds)) {
-                ::kill(process.pid, SIGKILL);
-                handedBack = true;
-                break;
-            }
-        }
+        const Watched watched = watch(job, process);
         ::close(process.output);
         int status = 0;
         while (::waitpid(process.pid, &status, 0) < 0 && errno == EINTR) {}
         const double seconds = std::round(std::chrono::duration<double>(Clock::now() - started).count() * 1000.0) / 1000.0;
-        if (handedBack) {
+        if (watched.handedBack) {
             // Stopping: the job goes back, not counted as a try, to be taken at once.
             queue_.uncountAttempt(job.id);
             queue_.setState(job.id, Json{{"state", "queued"}, {"progress", 0}}.dump());
@@ -192,7 +203,7 @@ private:
             log_.info("job.handed-back", {{"worker", consumer_}, {"job", job.id}, {"why", "the worker is stopping"}});
             return;
         }
-        if (outcome && WIFEXITED(status) && WEXITSTATUS(status) <= 1) return finish(job, *outcome, seconds);
+        if (watched.outcome && WIFEXITED(status) && WEXITSTATUS(status) <= 1) return finish(job, *watched.outcome, seconds);
         // A crash: kept as the job's last error, and the job handed back to be tried again
         // (by any worker) until the bound; the try that passes it fails the job with it.
         const std::string error = describeEnd(status);
@@ -239,7 +250,7 @@ int runWorker(const WorkerSettings& settings) {
     if (settings.storeDir.empty() || !fs::is_directory(settings.storeDir))
         throw ConfigError("--store " + settings.storeDir + ": not a folder (give the store the API nodes were started with)");
     RedisJobQueue probe(settings.queueUrl);  // unreachable: a clear error now, not a loop of them
-    struct sigaction action{};
+    struct sigaction action {};
     action.sa_handler = onStopSignal;
     ::sigemptyset(&action.sa_mask);
     ::sigaction(SIGTERM, &action, nullptr);

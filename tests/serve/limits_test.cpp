@@ -297,7 +297,7 @@ TEST_F(Serve, OnlyThoseWithTheTokenGetIn) {
     EXPECT_NE(logged.err.find(R"("level":"warning","component":"serve","event":"reachable-from-other-machines")"), std::string::npos)
         << logged.err;
     EXPECT_NE(logged.err.find("TLS"), std::string::npos) << logged.err;
-    EXPECT_EQ(logged.err.find("token=") , std::string::npos) << "the token went into a log";
+    EXPECT_EQ(logged.err.find("token="), std::string::npos) << "the token went into a log";
     // The token made on the first start is kept, readable by its owner only.
     EXPECT_EQ(fs::status(dir_ + "/open-data/token").permissions() & fs::perms::others_read, fs::perms::none);
 }

@@ -125,7 +125,8 @@ protected:
         return c;
     }
     std::string submit(int port, const std::string& mix, const std::string& name, const std::string& target) {
-        auto r = client(port).Post("/api/jobs", httplib::MultipartFormDataItems{{"file", mix, name, "audio/wav"}, {"target", target, "", ""}});
+        auto r =
+            client(port).Post("/api/jobs", httplib::MultipartFormDataItems{{"file", mix, name, "audio/wav"}, {"target", target, "", ""}});
         EXPECT_TRUE(r);
         if (!r) return {};
         EXPECT_EQ(r->status, 201) << r->body;
@@ -158,7 +159,8 @@ protected:
 };
 
 // What a single machine (`bounce serve` with its own pool) makes of the same uploads.
-std::map<std::string, std::string> singleMachineMasters(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& jobs) {
+std::map<std::string, std::string> singleMachineMasters(const std::string& dir,
+                                                        const std::vector<std::pair<std::string, std::string>>& jobs) {
     const int port = freePort();
     Process server({BOUNCE_CLI, "serve", "--port", std::to_string(port), "--data", dir + "/single", "--jobs", "2", "--token", kToken},
                    dir + "/single.log");
@@ -212,7 +214,8 @@ TEST_F(ScaleOut, TwoApiNodesAndThreeWorkersDoEveryJobOnceWithTheSingleMachinesBy
     }
     std::set<std::string> workersUsed;
     for (const auto& e : workerEvents())
-        if (e["event"] == "job.done") workersUsed.insert(e["worker"].get<std::string>().substr(0, e["worker"].get<std::string>().rfind(':')));
+        if (e["event"] == "job.done")
+            workersUsed.insert(e["worker"].get<std::string>().substr(0, e["worker"].get<std::string>().rfind(':')));
     EXPECT_EQ(workersUsed.size(), 3u) << "not every worker took jobs";
     int identical = 0;
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -335,7 +338,8 @@ TEST_F(ScaleOut, AWorkerOrNodeWithoutItsBrokerOrStoreSaysSo) {
     const auto noStore = runCommand({BOUNCE_CLI, "worker", "--queue", redis_->url(), "--store", dir_ + "/nowhere"});
     EXPECT_NE(noStore.exitCode, 0);
     EXPECT_NE(noStore.err.find("--store"), std::string::npos) << noStore.err;
-    const auto api = runCommand({BOUNCE_CLI, "serve", "--queue", "redis://127.0.0.1:1", "--store", store_, "--port", std::to_string(freePort())});
+    const auto api =
+        runCommand({BOUNCE_CLI, "serve", "--queue", "redis://127.0.0.1:1", "--store", store_, "--port", std::to_string(freePort())});
     EXPECT_NE(api.exitCode, 0);
     EXPECT_NE(api.err.find("cannot reach the broker"), std::string::npos) << api.err;
 }
@@ -354,8 +358,8 @@ TEST_F(ScaleOut, ACatalogueBatchOnWorkersResumesAndMatchesTheLocalBatch) {
     const std::string catalogue = dir_ + "/catalogue";
     fs::create_directories(catalogue + "/disc 2");
     for (int i = 0; i < 6; ++i)
-        writeFile(catalogue + (i < 4 ? "/" : "/disc 2/") + "track" + std::to_string(i) + ".wav", pinkishNoise(44100, 1.0, -22.0, 2, 40 + i).view(),
-                  44100, SampleFormat::Pcm24);
+        writeFile(catalogue + (i < 4 ? "/" : "/disc 2/") + "track" + std::to_string(i) + ".wav",
+                  pinkishNoise(44100, 1.0, -22.0, 2, 40 + i).view(), 44100, SampleFormat::Pcm24);
     const auto local = runCommand({BOUNCE_CLI, "batch", "master", catalogue, "-o", dir_ + "/local", "--target", "apple", "--bits", "16"});
     ASSERT_EQ(local.exitCode, 0) << local.err;
     for (int w = 0; w < 2; ++w) startWorker();
@@ -368,8 +372,8 @@ TEST_F(ScaleOut, ACatalogueBatchOnWorkersResumesAndMatchesTheLocalBatch) {
         submitter.stop(SIGKILL);  // interrupted after it queued, before it wrote its summary
     }
     EXPECT_FALSE(fs::exists(dir_ + "/queued/batch-summary.csv"));
-    const auto resumed =
-        runCommand({BOUNCE_CLI, "batch", "master", catalogue, "-o", dir_ + "/queued", "--queue", redis_->url(), "--target", "apple", "--bits", "16"});
+    const auto resumed = runCommand(
+        {BOUNCE_CLI, "batch", "master", catalogue, "-o", dir_ + "/queued", "--queue", redis_->url(), "--target", "apple", "--bits", "16"});
     ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
     std::map<std::string, int> started;
     for (const auto& e : workerEvents())

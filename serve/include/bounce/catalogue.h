@@ -33,8 +33,8 @@ struct CatalogueSettings {
 };
 
 struct CatalogueItem {
-    std::string input, output;  // the file's path, and its result's (the master, or the JSON report)
-    std::string id;             // its job's id
+    std::string input, output;     // the file's path, and its result's (the master, or the JSON report)
+    std::string id;                // its job's id
     nlohmann::ordered_json state;  // the final state: {"state": "done", figures...} or {"state": "failed", "error": ...}
 };
 

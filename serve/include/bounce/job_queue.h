@@ -29,8 +29,8 @@ struct QueuedJob {
 
 // What the broker knows of the jobs, for GET /metrics (Prometheus) and `bounce batch`.
 struct QueueFigures {
-    std::uint64_t waiting = 0;  // in the stream, not yet acknowledged (running ones included)
-    std::uint64_t running = 0;  // handed out, not yet acknowledged
+    std::uint64_t waiting = 0;                        // in the stream, not yet acknowledged (running ones included)
+    std::uint64_t running = 0;                        // handed out, not yet acknowledged
     std::uint64_t done = 0, failed = 0, retried = 0;  // since the broker's data began
     std::uint64_t workers = 0;                        // workers seen within the last visibility timeout
     double durationSecondsSum = 0;

@@ -9,13 +9,13 @@
 namespace bounce {
 
 struct WorkerSettings {
-    std::string queueUrl;          // redis://HOST:PORT
-    std::string storeDir;          // the store the API nodes share (their --store)
-    int jobs = 1;                  // jobs at once; 0: the number of cores
-    double visibilitySeconds = 60; // a job whose worker is silent this long goes to another
-    int maxTries = 3;              // a job that crashed its engine this many times fails
-    double graceSeconds = 60;      // on SIGTERM: running jobs may finish this long, then are handed back
-    std::string program;           // what runs a job (this program, `worker --run-job`); empty: /proc/self/exe
+    std::string queueUrl;           // redis://HOST:PORT
+    std::string storeDir;           // the store the API nodes share (their --store)
+    int jobs = 1;                   // jobs at once; 0: the number of cores
+    double visibilitySeconds = 60;  // a job whose worker is silent this long goes to another
+    int maxTries = 3;               // a job that crashed its engine this many times fails
+    double graceSeconds = 60;       // on SIGTERM: running jobs may finish this long, then are handed back
+    std::string program;            // what runs a job (this program, `worker --run-job`); empty: /proc/self/exe
     std::string logFormat = "auto";
 };
 
