@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -89,25 +90,50 @@ public:
 
     void work() {
         const auto visibility = std::chrono::milliseconds(static_cast<long long>(settings_.visibilitySeconds * 1000.0));
-        bool brokerAway = false;
         while (!gStopRequested.load()) {
-            try {
-                queue_.seen(consumer_);
-                auto job = queue_.claim(consumer_, visibility, std::chrono::milliseconds(1000));
-                if (brokerAway) log_.info("broker.back", {{"worker", consumer_}});
-                brokerAway = false;
-                if (job) run(*job);
-            } catch (const Error& e) {
-                if (!brokerAway) log_.error("broker.unreachable", {{"worker", consumer_}, {"error", e.what()}});
-                brokerAway = true;
+            std::optional<QueuedJob> job;
+            if (!tryBroker([&] {
+                    queue_.seen(consumer_);
+                    job = queue_.claim(consumer_, visibility, std::chrono::milliseconds(1000));
+                })) {
                 std::this_thread::sleep_for(std::chrono::seconds(1));
+                continue;
             }
+            if (job && !tryBroker([&] { run(*job); })) std::this_thread::sleep_for(std::chrono::seconds(1));
         }
     }
 
     std::uint64_t brokerCommands() const noexcept { return queue_.commandsSent(); }
 
 private:
+    // A call to the broker; false (said once in the log) when it cannot be reached.
+    bool tryBroker(const std::function<void()>& call) {
+        try {
+            call();
+            if (brokerAway_) log_.info("broker.back", {{"worker", consumer_}});
+            brokerAway_ = false;
+            return true;
+        } catch (const Error& e) {
+            if (!brokerAway_) log_.error("broker.unreachable", {{"worker", consumer_}, {"error", e.what()}});
+            brokerAway_ = true;
+            return false;
+        }
+    }
+
+    // After a job's process ended: what the broker must hear (its result is durable in the
+    // store already), tried every second for a visibility timeout. If the broker stays away
+    // the job is taken over later, and its next try finds the committed result.
+    void tellBroker(const QueuedJob& job, const std::function<void()>& call) {
+        const auto until = Clock::now() + std::chrono::duration<double>(settings_.visibilitySeconds);
+        while (!tryBroker(call)) {
+            if (Clock::now() > until) {
+                log_.error("job.unacknowledged", {{"worker", consumer_}, {"job", job.id}, {"why", "the broker stayed away"}});
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::seconds(1));
+        }
+    }
+
     void finish(const QueuedJob& job, const Json& state, double seconds) {
         const bool failed = state.value("state", "") == "failed";
         // A batch's job has no API node to delete it: its state is kept 30 days.
@@ -147,7 +173,7 @@ private:
                     if (line.is_discarded() || !line.is_object()) continue;
                     if (line.contains("progress") && Clock::now() - lastProgress > std::chrono::milliseconds(500)) {
                         lastProgress = Clock::now();
-                        queue_.setState(job.id, Json{{"state", "running"}, {"progress", line["progress"]}}.dump());
+                        tryBroker([&] { queue_.setState(job.id, Json{{"state", "running"}, {"progress", line["progress"]}}.dump()); });
                     }
                     if (line.contains("done")) watched.outcome = line["done"];
                     if (line.contains("failed"))
@@ -155,8 +181,10 @@ private:
                 }
             }
             if (Clock::now() - lastHeartbeat >= heartbeatEvery) {
-                queue_.heartbeat(consumer_, job);
-                queue_.seen(consumer_);
+                tryBroker([&] {
+                    queue_.heartbeat(consumer_, job);
+                    queue_.seen(consumer_);
+                });
                 lastHeartbeat = Clock::now();
             }
             if (gStopRequested.load() && !stopSeen) stopSeen = Clock::now();
@@ -189,7 +217,16 @@ private:
         queue_.setState(job.id, Json{{"state", "running"}, {"progress", 0}}.dump());
         log_.info("job.started", {{"worker", consumer_}, {"job", job.id}, {"try", tries}});
         const auto started = Clock::now();
-        const JobProcess process = startJobProcess(program(), settings_.storeDir, job.payload);
+        JobProcess process;
+        try {
+            process = startJobProcess(program(), settings_.storeDir, job.payload);
+        } catch (const Error& e) {  // no process could be made (out of memory or of processes)
+            log_.error("job.not-started", {{"worker", consumer_}, {"job", job.id}, {"error", e.what()}});
+            return tellBroker(job, [&] {
+                queue_.uncountAttempt(job.id);
+                queue_.handBack(consumer_, job);
+            });
+        }
         const Watched watched = watch(job, process);
         ::close(process.output);
         int status = 0;
@@ -197,26 +234,31 @@ private:
         const double seconds = std::round(std::chrono::duration<double>(Clock::now() - started).count() * 1000.0) / 1000.0;
         if (watched.handedBack) {
             // Stopping: the job goes back, not counted as a try, to be taken at once.
-            queue_.uncountAttempt(job.id);
-            queue_.setState(job.id, Json{{"state", "queued"}, {"progress", 0}}.dump());
-            queue_.handBack(consumer_, job);
+            tellBroker(job, [&] {
+                queue_.uncountAttempt(job.id);
+                queue_.setState(job.id, Json{{"state", "queued"}, {"progress", 0}}.dump());
+                queue_.handBack(consumer_, job);
+            });
             log_.info("job.handed-back", {{"worker", consumer_}, {"job", job.id}, {"why", "the worker is stopping"}});
             return;
         }
-        if (watched.outcome && WIFEXITED(status) && WEXITSTATUS(status) <= 1) return finish(job, *watched.outcome, seconds);
+        if (watched.outcome && WIFEXITED(status) && WEXITSTATUS(status) <= 1)
+            return tellBroker(job, [&] { finish(job, *watched.outcome, seconds); });
         // A crash: kept as the job's last error, and the job handed back to be tried again
         // (by any worker) until the bound; the try that passes it fails the job with it.
         const std::string error = describeEnd(status);
         log_.error("job.crashed", {{"worker", consumer_}, {"job", job.id}, {"try", tries}, {"error", error}});
-        queue_.setLastError(job.id, error);
-        if (tries >= static_cast<std::uint64_t>(settings_.maxTries))
-            return finish(job,
-                          {{"state", "failed"},
-                           {"progress", 100},
-                           {"error", error + "; gave up after " + std::to_string(settings_.maxTries) + " tries"}},
-                          seconds);
-        queue_.setState(job.id, Json{{"state", "queued"}, {"progress", 0}}.dump());
-        queue_.handBack(consumer_, job);
+        tellBroker(job, [&] {
+            queue_.setLastError(job.id, error);
+            if (tries >= static_cast<std::uint64_t>(settings_.maxTries))
+                return finish(job,
+                              {{"state", "failed"},
+                               {"progress", 100},
+                               {"error", error + "; gave up after " + std::to_string(settings_.maxTries) + " tries"}},
+                              seconds);
+            queue_.setState(job.id, Json{{"state", "queued"}, {"progress", 0}}.dump());
+            queue_.handBack(consumer_, job);
+        });
     }
 
     // This very program, even if its file was replaced since it started (an upgrade under a
@@ -227,6 +269,7 @@ private:
     const EventLog& log_;
     std::string consumer_;
     RedisJobQueue queue_;
+    bool brokerAway_ = false;
 };
 
 std::string hostName() {

@@ -258,17 +258,30 @@ TEST_F(ScaleOut, AWorkerKilledMidJobABrokerRestartAndADeadApiNodeLoseNothing) {
         if (e["event"] == "job.started" && e["job"] == id) tries = std::max(tries, e["try"].get<int>());
     EXPECT_EQ(tries, 2) << "not taken over as a second try";
 
-    // The broker restarts with five jobs waiting (the worker stopped first, so they wait).
-    workers_.back()->stop(SIGTERM);
+    // The broker restarts while a job runs and five wait: the worker rides it out (its
+    // progress and heartbeats wait for the broker), and nothing is lost.
     std::vector<std::string> waiting;
+    waiting.push_back(submit(a, mix(30.0, 6), "running.wav", "apple"));
     const std::string song = mix(1.0, 5);
     for (int i = 0; i < 5; ++i) waiting.push_back(submit(a, song, "w.wav", "apple"));
+    for (int i = 0; i < 200 && state(a, waiting[0])["state"] != "running"; ++i) std::this_thread::sleep_for(50ms);
+    ASSERT_EQ(state(a, waiting[0])["state"], "running");
     redis_->stop();
-    EXPECT_EQ(state(a, waiting[0])["state"], "http 503") << "a node without its broker must say so";
-    EXPECT_EQ(client(a).Get("/api/jobs/" + waiting[0])->get_header_value("Retry-After"), "5");
+    EXPECT_EQ(state(a, waiting[1])["state"], "http 503") << "a node without its broker must say so";
+    EXPECT_EQ(client(a).Get("/api/jobs/" + waiting[1])->get_header_value("Retry-After"), "5");
+    std::this_thread::sleep_for(1500ms);
     redis_->start();
-    startWorker();
     for (const auto& w : waiting) EXPECT_EQ(waitFor(a, w, 60.0)["state"], "done") << w;
+    EXPECT_TRUE(workers_.back()->alive());
+    int outages = 0, backs = 0, runs = 0;
+    for (const auto& e : jsonLines(workerLog(workers_.size() - 1))) {
+        outages += e["event"] == "broker.unreachable";
+        backs += e["event"] == "broker.back";
+        runs += e["event"] == "job.started" && e["job"] == waiting[0];
+    }
+    EXPECT_GE(outages, 1) << "the worker never noticed the broker was away";
+    EXPECT_GE(backs, 1);
+    EXPECT_EQ(runs, 1) << "the job that ran through the outage was run again";
 
     // The API node the jobs came through dies; the other answers for all of them.
     apis_[0]->stop(SIGKILL);
