@@ -338,8 +338,8 @@ auto JobService::withBroker(const Call& call) const {
     std::lock_guard<std::mutex> lock(brokerMutex_);
     try {
         return call(*broker_);
-    } catch (const Error& e) {
-        throw HttpError{503, std::string("the job queue cannot be reached; try again later (") + e.what() + ")", 5};
+    } catch (const Error&) {  // the broker's address is not the client's business
+        throw HttpError{503, "the job queue cannot be reached; try again later", 5};
     }
 }
 
