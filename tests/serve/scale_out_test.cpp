@@ -189,7 +189,11 @@ TEST_F(ScaleOut, TwoApiNodesAndThreeWorkersDoEveryJobOnceWithTheSingleMachinesBy
     for (int w = 0; w < 3; ++w) startWorker();
     const std::string song = mix(1.0, 7);
     const std::vector<std::string> targets = {"spotify", "apple", "youtube", "cd"};
+#if defined(__SANITIZE_ADDRESS__)
+    constexpr int kJobs = 40;  // under the sanitizers (make test-sanitize) the run looks for memory errors, not scale
+#else
     constexpr int kJobs = 200;
+#endif
     std::vector<std::string> ids;
     std::map<std::string, std::string> targetOf;
     for (int i = 0; i < kJobs; ++i) {  // half through each API node
@@ -228,10 +232,10 @@ TEST_F(ScaleOut, TwoApiNodesAndThreeWorkersDoEveryJobOnceWithTheSingleMachinesBy
     }
     EXPECT_EQ(identical, kJobs) << "masters differ from the single machine's";
     const std::string metrics = client(a).Get("/metrics")->body;
-    EXPECT_NE(metrics.find("bounce_jobs_finished_total{result=\"done\"} 200\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("bounce_jobs_finished_total{result=\"done\"} " + std::to_string(kJobs) + "\n"), std::string::npos) << metrics;
     EXPECT_NE(metrics.find("bounce_workers 3\n"), std::string::npos) << metrics;
     EXPECT_NE(metrics.find("bounce_jobs_queued 0\n"), std::string::npos) << metrics;
-    EXPECT_NE(metrics.find("bounce_job_duration_seconds_count 200\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("bounce_job_duration_seconds_count " + std::to_string(kJobs) + "\n"), std::string::npos) << metrics;
 }
 
 // kill -9 of the worker on a job: the job completes on another (after the visibility
