@@ -101,13 +101,6 @@ TEST(JobQueue, AQueueThatCannotBeReachedIsAClearError) {
     EXPECT_THROW(RedisJobQueue("http://example.org"), ConfigError);
 }
 
-}  // namespace
-}  // namespace bounce::test
-
-namespace bounce::test {
-namespace {
-using namespace std::chrono_literals;
-
 // A job's result is committed once: the first finish records the state and counts it; a
 // duplicate's (a slow worker taken for dead) is dropped, and progress cannot undo it.
 TEST(JobQueue, AResultIsCommittedOnceAndProgressCannotUndoIt) {

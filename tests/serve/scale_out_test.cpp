@@ -361,12 +361,6 @@ TEST_F(ScaleOut, AWorkerOrNodeWithoutItsBrokerOrStoreSaysSo) {
     EXPECT_NE(api.err.find("cannot reach the broker"), std::string::npos) << api.err;
 }
 
-}  // namespace
-}  // namespace bounce::test
-
-namespace bounce::test {
-namespace {
-
 // bounce batch master DIR --queue: the submitter killed after it queued, run again, finds
 // its jobs (none queued twice, each run once) and waits for the rest; the masters are the
 // bytes of the same batch on this machine; the summary (CSV and JSON) has every file, a
