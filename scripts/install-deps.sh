@@ -14,6 +14,8 @@ packages=(
   libhiredis-dev redis-server
   # test-time peers and the demo's synthesiser
   libebur128-dev sox ffmpeg fluidsynth fluid-soundfont-gm x42-plugins lsp-plugins-lv2 lilv-utils curl
+  # the automix corpus (issue 25): General MIDI songs, MMA to write more, mido to split them
+  planetblupi-music-midi mma python3-mido
   # make install's man pages, and the completion script's test
   help2man bash-completion
   # the Python module (import bounce) and its tests
