@@ -1,6 +1,10 @@
 #include "bounce/automix.h"
 
+#include "roles.h"
+
 #include "bounce/analysis.h"
+#include "bounce/biquad.h"
+#include "bounce/k_weighting.h"
 #include "bounce/error.h"
 #include "bounce/sound_file.h"
 #include "bounce/spectrum_profile.h"
@@ -10,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -18,81 +23,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The role table (docs/automix.md gives the reasoning and sources). Levels are relative
-// to the lead element, in LU of active loudness.
-struct RoleRule {
-    const char* role;
-    std::vector<const char*> words;  // whole tokens of a file name; longer ones also as substrings
-    const char* bus;
-    double levelLu;
-    double panWidth;  // how far from the centre a mono track of this role goes (0: centred)
-    bool highpass;    // (its corner is capped per role: maxHighpassHz)
-    bool compressor;
-    std::optional<double> sendDb;
-};
+using automix_detail::nameTokens;
+using automix_detail::RoleRule;
+using automix_detail::ruleFor;
 
-const std::vector<RoleRule>& roleRules() {
-    // Order matters: the first rule whose word is in the name wins ("bass drum" is a kick,
-    // "bv" is a backing vocal before "vox" could make it the lead).
-    static const std::vector<RoleRule> rules = {
-        {"kick", {"kick", "kik", "bd", "bassdrum"}, "drums", -3.0, 0.0, false, false, std::nullopt},
-        {"drums", {"drums", "drum", "kit", "beat", "loop", "breakbeat"}, "drums", -3.0, 0.0, false, false, -22.0},
-        {"snare", {"snare", "snr", "sd"}, "drums", -4.0, 0.0, true, false, -18.0},
-        {"hat", {"hat", "hh", "hihat", "hats", "cymbal", "ride", "crash"}, "drums", -12.0, 0.3, true, false, std::nullopt},
-        {"tom", {"tom", "toms", "floor"}, "drums", -8.0, 0.4, true, false, -20.0},
-        {"overhead", {"oh", "overhead", "overheads", "ohs"}, "drums", -9.0, 0.6, true, false, -22.0},
-        {"room", {"room", "amb", "ambience"}, "drums", -14.0, 0.0, true, false, std::nullopt},
-        {"perc", {"perc", "percussion", "shaker", "tamb", "tambourine", "conga", "bongo", "clap"}, "drums", -11.0, 0.4, true, false, -20.0},
-        {"backing", {"bv", "bvs", "backing", "backings", "harmony", "harmonies", "choir", "bgv"}, "vocals", -7.0, 0.5, true, true, -12.0},
-        {"vocal", {"vox", "vocal", "vocals", "voc", "voice", "singer", "leadvox"}, "vocals", 0.0, 0.0, true, true, -14.0},
-        {"bass", {"bass", "bs", "sub", "808", "bassline"}, "bass", -3.0, 0.0, false, true, std::nullopt},
-        {"guitar", {"gtr", "guitar", "guitars", "git", "acoustic", "electric"}, "music", -7.0, 0.5, true, false, -18.0},
-        {"keys", {"keys", "key", "piano", "pno", "organ", "rhodes", "synth", "synths", "wurli"}, "music", -7.0, 0.35, true, false, -18.0},
-        {"pad", {"pad", "pads", "strings", "str", "string"}, "music", -10.0, 0.3, true, false, -16.0},
-        {"lead", {"lead", "ld", "melody", "solo"}, "music", -2.0, 0.0, true, false, -16.0},
-        {"fx", {"fx", "sfx", "noise", "riser", "impact", "sweep"}, "fx", -13.0, 0.3, true, false, -16.0},
-    };
-    return rules;
-}
-
-const RoleRule& ruleFor(const std::string& role) {
-    for (const auto& r : roleRules())
-        if (role == r.role) return r;
-    for (const auto& r : roleRules())
-        if (std::string(r.role) == "keys") return r;  // a neutral music element
-    return roleRules().front();
-}
-
-// The highest high-pass corner a role gets, however little low end it has: a voice's
-// chest, a pad's body and a snare's weight live above these.
-double maxHighpassHz(const std::string& role) {
-    if (role == "hat") return 300.0;
-    if (role == "vocal" || role == "guitar") return 120.0;
-    if (role == "snare" || role == "tom") return 90.0;
-    if (role == "pad" || role == "keys" || role == "lead" || role == "backing") return 150.0;
-    return 200.0;
-}
-
-std::vector<std::string> tokens(const std::string& text) {
-    std::vector<std::string> out;
-    std::string current;
-    for (char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u)) {
-            // A digit after letters starts a new token ("vox2" -> "vox", "2").
-            if (!current.empty() && std::isdigit(u) != std::isdigit(static_cast<unsigned char>(current.back()))) {
-                out.push_back(current);
-                current.clear();
-            }
-            current += static_cast<char>(std::tolower(u));
-        } else if (!current.empty()) {
-            out.push_back(current);
-            current.clear();
-        }
-    }
-    if (!current.empty()) out.push_back(current);
-    return out;
-}
+// The mix's level the balance aims at: a little under the masters' targets, leaving the
+// master its headroom.
+constexpr double kMixTargetLufs = -20.0;
+// Masking cuts: each at most this deep, and all of a track's together at most kMaxTotalCutDb.
+constexpr double kMaxCutDb = 4.5;
+constexpr double kMaxTotalCutDb = 6.0;
 
 // 10 ms RMS envelope onsets: a rise of 9 dB over the quietest of the last 50 ms, within
 // 40 dB of the loudest; per second. Percussive sources have many, sustained ones few.
@@ -140,15 +80,19 @@ std::string fixed(double v, int decimals = 1) {
 }  // namespace
 
 std::string roleFromName(const std::string& fileName) {
-    const std::vector<std::string> words = tokens(fs::path(fileName).stem().string());
+    const std::vector<std::string> words = nameTokens(fs::path(fileName).stem().string());
+    // A General MIDI program's name first ("ch03_acoustic_grand" is a piano, not an
+    // acoustic guitar), then the studio's words, then the weak ones.
+    if (std::string family = automix_detail::generalMidiFamily(words); !family.empty()) return family;
     std::string joined;
     for (const auto& w : words) joined += w;
-    for (const auto& rule : roleRules()) {
-        for (const char* word : rule.words) {
-            const std::string w = word;
-            if (std::find(words.begin(), words.end(), w) != words.end()) return rule.role;
-            // Longer words also inside a token or across them ("leadvox", "kick_in").
-            if (w.size() >= 4 && joined.find(w) != std::string::npos) return rule.role;
+    for (bool weak : {false, true}) {
+        for (const auto& rule : automix_detail::roleRules()) {
+            for (const std::string& w : weak ? rule.weakWords : rule.words) {
+                if (std::find(words.begin(), words.end(), w) != words.end()) return rule.role;
+                // Longer words also inside a token or across them ("leadvox", "kick_in").
+                if (w.size() >= 4 && joined.find(w) != std::string::npos) return rule.role;
+            }
         }
     }
     return "";
@@ -190,6 +134,9 @@ SpectrumProfile measureTrack(const fs::path& file, AutomixTrack& t, double& samp
         throw ConfigError(file.string() + ": " + std::to_string(info.channels) + " channels; a mix takes mono or stereo tracks");
     ProgramAnalyzer analyzer(info.sampleRate, info.channels, info.speakers, false);
     analyzer.enableSpectrumProfile();
+    analyzer.setHopCallback([&t](const LoudnessHop& hop) {
+        t.blockLufs.push_back(hop.momentaryLufs ? static_cast<float>(*hop.momentaryLufs) : -std::numeric_limits<float>::infinity());
+    });
     OnsetCounter onsets(info.sampleRate);
     AudioBuffer block(info.channels, 8192);
     std::uint64_t frames = 0;
@@ -208,6 +155,12 @@ SpectrumProfile measureTrack(const fs::path& file, AutomixTrack& t, double& samp
     const double total = profile.powerBetween(0.0, 1e9), low = profile.powerBetween(0.0, 150.0);
     for (double centre : octaveBandsHz())
         t.octaveDb.push_back(powerToDb(profile.powerBetween(centre / std::sqrt(2.0), centre * std::sqrt(2.0))));
+    const KWeighting kWeighting = KWeighting::design(info.sampleRate);
+    for (std::size_t b = 0; b < profile.bandHz.size(); ++b) {
+        t.bandHz.push_back(profile.bandHz[b]);
+        t.bandWeightedPower.push_back(profile.powerBetween(profile.bandHz[b], profile.bandHz[b]) *
+                                      dbToPower(kWeighting.magnitudeDb(profile.bandHz[b])));
+    }
     t.centroidHz = total > 0 ? weighted / total : 0.0;
     t.lowShare = total > 0 ? low / total : 0.0;
     t.onsetsPerSecond = onsets.perSecond(analysis.durationSeconds);
@@ -229,7 +182,7 @@ void assignRole(const fs::path& file, AutomixTrack& t) {
     else if (percussive)
         t.role = "perc";
     else if (t.centroidHz < 2000.0)
-        t.role = "pad";
+        t.role = "synth_pad";
     else
         t.role = "keys";
     t.roleReason = "its sound: " + fixed(t.onsetsPerSecond) + " onsets/s, " + fixed(100.0 * t.lowShare, 0) +
@@ -240,94 +193,147 @@ void assignRole(const fs::path& file, AutomixTrack& t) {
 // the corner's band; the corner a little under that, 30 Hz to the role's cap.
 std::optional<double> highpassFor(const SpectrumProfile& profile, const std::string& role) {
     const double total = profile.powerBetween(0.0, 1e9);
-    if (!ruleFor(role).highpass || total <= 0) return std::nullopt;
+    const std::optional<double> cap = ruleFor(role).highpassCapHz;
+    if (!cap || total <= 0) return std::nullopt;
     double cumulative = 0;
     for (std::size_t b = 0; b < profile.bandHz.size(); ++b) {
         cumulative += profile.powerBetween(profile.bandHz[b], profile.bandHz[b]);
-        if (cumulative >= 0.001 * total) return std::clamp(std::round(0.7 * profile.bandHz[b] / 5.0) * 5.0, 30.0, maxHighpassHz(role));
+        if (cumulative >= 0.001 * total) return std::clamp(std::round(0.7 * profile.bandHz[b] / 5.0) * 5.0, 30.0, *cap);
     }
     return std::nullopt;
 }
 
-// The lead: a vocal, else a lead line, else the first present of keys, guitar, pad, bass, kick.
+// The lead: a vocal, else a lead line, else the melody role the table sets loudest, else the
+// role the table sets loudest.
 std::string chooseLead(const std::vector<AutomixTrack>& tracks) {
-    std::set<std::string> present;
-    for (const auto& t : tracks) present.insert(t.role);
-    for (const char* role : {"vocal", "lead", "keys", "guitar", "pad", "bass", "kick", "snare"})
-        if (present.count(role)) return role;
-    return tracks.front().role;
+    const AutomixTrack* lead = nullptr;
+    auto rank = [](const AutomixTrack& t) {
+        const RoleRule& rule = ruleFor(t.role);
+        const int kind = t.role == "vocal" ? 3 : t.role == "lead" ? 2 : rule.melody ? 1 : 0;
+        return std::make_pair(kind, rule.levelLu);
+    };
+    for (const auto& t : tracks)
+        if (!lead || rank(t) > rank(*lead)) lead = &t;
+    return lead->role;
 }
 
-// Balance: each track's active loudness to its role's level relative to the lead, then all
-// together so that the mix (powers of unrelated tracks add) is near -20 LUFS, leaving the
-// master its headroom. Panning: stereo files balanced at the centre; mono ones by role,
-// alternating sides within a role, pulled in by their low-frequency share (lows stay
-// central).
-void balanceAndPan(AutomixResult& result) {
+// What a track's masking cuts take off its loudness, together.
+double cutsChangeLu(const AutomixTrack& t) {
+    double change = 0;
+    for (const auto& cut : t.cuts) change += cut.loudnessChangeLu;
+    return change;
+}
+
+// The integrated loudness (BS.1770-4 §2.8: 400 ms blocks, -70 LUFS absolute gate, then 10 LU
+// under their mean) of the tracks played together at their gains, taking them as unrelated
+// signals: a block's power is the sum of theirs. A mono track keeps its power at any pan
+// (the session's constant-power pan law), a stereo one at a centred balance.
+double predictedMixLufs(const std::vector<AutomixTrack>& tracks) {
+    std::size_t blocks = 0;
+    for (const auto& t : tracks) blocks = std::max(blocks, t.blockLufs.size());
+    std::vector<double> power(blocks, 0.0);
+    for (const auto& t : tracks)
+        for (std::size_t i = 0; i < t.blockLufs.size(); ++i)
+            if (std::isfinite(t.blockLufs[i])) power[i] += dbToPower(t.blockLufs[i] + t.gainDb + cutsChangeLu(t));
+    auto gatedMean = [&](double gateLufs) {
+        double sum = 0;
+        std::size_t count = 0;
+        for (double p : power)
+            if (p > 0 && powerToDb(p) > gateLufs) sum += p, ++count;
+        return count ? std::optional<double>(powerToDb(sum / static_cast<double>(count))) : std::nullopt;
+    };
+    const std::optional<double> absolute = gatedMean(-70.0);
+    if (!absolute) return -std::numeric_limits<double>::infinity();
+    return gatedMean(*absolute - 10.0).value_or(*absolute);
+}
+
+// Balance: each track's active loudness to its role's level relative to the lead.
+void balance(AutomixResult& result) {
     const double leadLevel = ruleFor(result.leadRole).levelLu;
-    double power = 0;
-    for (const auto& t : result.tracks)
-        if (t.activeLufs) power += std::pow(10.0, (ruleFor(t.role).levelLu - leadLevel) / 10.0);
-    const double shift = -20.0 - powerToDb(power);
-    result.estimatedMixLufs = -20.0;
+    for (auto& t : result.tracks)
+        if (t.activeLufs) t.gainDb = ruleFor(t.role).levelLu - leadLevel - *t.activeLufs;
+}
+
+// Then all together, so that the mix, predicted from the tracks' blocks (and what their
+// masking cuts take off), is at kMixTargetLufs; the gains to 0.1 dB.
+void setMixLevel(AutomixResult& result) {
+    // Twice: the absolute gate may take a block more or less after the first move.
+    for (int pass = 0; pass < 2; ++pass) {
+        const double predicted = predictedMixLufs(result.tracks);
+        if (!std::isfinite(predicted)) break;
+        for (auto& t : result.tracks)
+            if (t.activeLufs) t.gainDb += kMixTargetLufs - predicted;
+    }
+    for (auto& t : result.tracks) t.gainDb = std::clamp(std::round(t.gainDb * 10.0) / 10.0, -60.0, 24.0);
+    result.estimatedMixLufs = predictedMixLufs(result.tracks);
+}
+
+// Panning: stereo files balanced at the centre; mono ones by role, alternating sides within
+// a role, pulled in by their low-frequency share (lows stay central).
+void pan(std::vector<AutomixTrack>& tracks) {
     std::map<std::string, int> seen;
-    for (auto& t : result.tracks) {
+    for (auto& t : tracks) {
         const RoleRule& rule = ruleFor(t.role);
-        if (t.activeLufs) t.gainDb = std::clamp(std::round((rule.levelLu - leadLevel + shift - *t.activeLufs) * 10.0) / 10.0, -60.0, 24.0);
-        if (t.channels == 1 && rule.panWidth > 0.0) {
-            const int index = seen[t.role]++;
-            const std::vector<std::string> words = tokens(fs::path(t.file).stem().string());
-            const bool left =
-                std::find(words.begin(), words.end(), "l") != words.end() || std::find(words.begin(), words.end(), "left") != words.end();
-            const bool right =
-                std::find(words.begin(), words.end(), "r") != words.end() || std::find(words.begin(), words.end(), "right") != words.end();
-            const double side = left ? -1.0 : right ? 1.0 : (index % 2 == 0 ? -1.0 : 1.0);
-            const double width = left || right ? std::max(rule.panWidth, 0.7) : rule.panWidth * (1.0 + 0.25 * (index / 2));
-            t.pan = std::round(side * std::min(width, 0.9) * (1.0 - t.lowShare) * 100.0) / 100.0;
-        }
+        if (t.channels != 1 || rule.panWidth <= 0.0) continue;
+        const int index = seen[t.role]++;
+        const std::vector<std::string> words = nameTokens(fs::path(t.file).stem().string());
+        auto has = [&](const char* w) { return std::find(words.begin(), words.end(), w) != words.end(); };
+        const bool left = has("l") || has("left"), right = has("r") || has("right");
+        const double side = left ? -1.0 : right ? 1.0 : (index % 2 == 0 ? -1.0 : 1.0);
+        const double width = left || right ? std::max(rule.panWidth, 0.7) : rule.panWidth * (1.0 + 0.25 * (index / 2));
+        t.pan = std::round(side * std::min(width, 0.9) * (1.0 - t.lowShare) * 100.0) / 100.0;
     }
 }
 
-int maskingPriority(const std::string& role) {
-    const char* order[] = {"vocal",   "lead", "kick", "snare", "bass",     "drums", "guitar", "keys",
-                           "backing", "pad",  "perc", "tom",   "overhead", "hat",   "room",   "fx"};
-    for (int i = 0; i < 16; ++i)
-        if (role == order[i]) return i;
-    return 16;
+// What a peak cut takes off a track's loudness: its K-weighted third-octave powers through
+// the cut's magnitude response, against without.
+double cutLoudnessChangeLu(const AutomixTrack& t, double freqHz, double gainDb, double sampleRate) {
+    const BiquadCoefficients cut = designBiquad(FilterType::Peak, freqHz, 1.4, gainDb, sampleRate);
+    double before = 0, after = 0;
+    for (std::size_t b = 0; b < t.bandHz.size(); ++b) {
+        before += t.bandWeightedPower[b];
+        after += t.bandWeightedPower[b] * dbToPower(cut.magnitudeDb(t.bandHz[b], sampleRate));
+    }
+    return before > 0 ? powerToDb(after / before) : 0.0;
 }
 
 // Masking: in the bands where the ear is most sensitive to it (250 Hz .. 4 kHz), a track
-// of lower priority that sits over one of higher priority, both with real energy there,
-// is cut: 3 dB more than it is over, at most 6 dB, at most two bands a track.
-void cutMasking(std::vector<AutomixTrack>& tracks) {
+// of lower priority that sits over one of higher priority by 1 dB or more, both with real
+// energy there, is cut there by 1.5 dB more than it is over, with restraint: at most
+// kMaxCutDb a cut, two bands and kMaxTotalCutDb in all a track.
+void cutMasking(std::vector<AutomixTrack>& tracks, double sampleRate) {
     const std::vector<double>& centres = octaveBandsHz();
     struct Candidate {
         double over;
         std::size_t band;
         const AutomixTrack* high;
     };
+    auto top = [](const AutomixTrack& t) { return *std::max_element(t.octaveDb.begin(), t.octaveDb.end()) + t.gainDb; };
     for (auto& low : tracks) {
         if (!low.activeLufs) continue;
+        const int lowPriority = ruleFor(low.role).maskingPriority;
         std::vector<Candidate> candidates;
         for (std::size_t k = 3; k <= 7; ++k) {
             const double lowLevel = low.octaveDb[k] + low.gainDb;
-            const double lowTop = *std::max_element(low.octaveDb.begin(), low.octaveDb.end()) + low.gainDb;
-            if (lowLevel < lowTop - 12.0) continue;  // not where this track lives
+            if (lowLevel < top(low) - 12.0) continue;  // not where this track lives
             for (const auto& high : tracks) {
-                if (&high == &low || !high.activeLufs || maskingPriority(high.role) >= maskingPriority(low.role)) continue;
+                if (&high == &low || !high.activeLufs || ruleFor(high.role).maskingPriority >= lowPriority) continue;
                 const double highLevel = high.octaveDb[k] + high.gainDb;
-                const double highTop = *std::max_element(high.octaveDb.begin(), high.octaveDb.end()) + high.gainDb;
-                if (highLevel < highTop - 12.0) continue;
-                if (lowLevel > highLevel) candidates.push_back({lowLevel - highLevel, k, &high});
+                if (highLevel < top(high) - 12.0) continue;
+                if (lowLevel - highLevel >= 1.0) candidates.push_back({lowLevel - highLevel, k, &high});
             }
         }
         std::sort(candidates.begin(), candidates.end(),
                   [](const Candidate& a, const Candidate& b) { return a.over != b.over ? a.over > b.over : a.band < b.band; });
         std::set<std::size_t> used;
+        double total = 0;
         for (const auto& c : candidates) {
-            if (used.count(c.band) || used.size() == 2) continue;
+            if (used.count(c.band) || used.size() == 2 || total >= kMaxTotalCutDb) continue;
             used.insert(c.band);
-            low.cuts.push_back({centres[c.band], -std::min(6.0, std::round((c.over + 3.0) * 2.0) / 2.0), c.high->name, c.over});
+            const double depth = std::min({kMaxCutDb, std::round((c.over + 1.5) * 2.0) / 2.0, kMaxTotalCutDb - total});
+            total += depth;
+            low.cuts.push_back(
+                {centres[c.band], -depth, c.high->name, c.over, cutLoudnessChangeLu(low, centres[c.band], -depth, sampleRate)});
         }
     }
 }
@@ -338,7 +344,7 @@ std::string trackText(const AutomixTrack& t, double leadLevel) {
     std::string s = "\n# " + t.file + ": " + t.role + " (" + t.roleReason + ")";
     if (t.activeLufs) {
         s += "; plays at " + fixed(*t.activeLufs) + " LUFS, set to " + fixed(*t.activeLufs + t.gainDb) + " LUFS (lead " +
-             (rule.levelLu - leadLevel >= 0 ? "+" : "") + fixed(rule.levelLu - leadLevel) + " LU)";
+             (rule.levelLu - leadLevel >= 0 ? "+" : "") + fixed(rule.levelLu - leadLevel) + " LU, from " + rule.levelSource + ")";
     } else {
         s += "; silent, left at 0 dB";
     }
@@ -353,7 +359,7 @@ std::string trackText(const AutomixTrack& t, double leadLevel) {
     }
     for (const auto& cut : t.cuts) {
         s += "# masking: at " + fixed(cut.freqHz, 0) + " Hz it sits " + fixed(cut.overDb) + " dB over '" + cut.because +
-             "' (a higher priority): room for it\n";
+             "' (a higher priority): room for it; the cut takes " + fixed(-cut.loudnessChangeLu) + " LU off this track\n";
         s += "[[track.insert]]\ntype = \"peak\"\nfreq_hz = " + fixed(cut.freqHz, 0) + "\ngain_db = " + fixed(cut.gainDb) + "\nq = 1.4\n";
     }
     if (t.compressor && t.activeLufs) {
@@ -373,7 +379,9 @@ std::string sessionText(const AutomixResult& result, const std::string& folder) 
     s += "# A first mix proposed by `bounce automix` from " + fs::path(folder).filename().string() + "/ (docs/automix.md).\n";
     s += "# Every number below is a starting point: edit freely and render with `bounce mix`.\n";
     s += "# Lead element: " + result.leadRole + "; track levels are set from their active loudness (BS.1770, silence gated out)\n";
-    s += "# toward the role table's level relative to the lead, the whole aiming at about -20 LUFS.\n\n";
+    s += "# toward the role table's level relative to the lead, the whole at " + fixed(kMixTargetLufs, 0) + " LUFS.\n";
+    s += "# Integrated loudness of the mix: " + fixed(result.estimatedMixLufs) +
+         " LUFS (predicted from the tracks' 400 ms blocks as unrelated signals;\n# the inserts and the reverb move it a little).\n\n";
     s += "sample_rate = " + fixed(result.sampleRate, 0) + "\ntail_s = 2.0\n";
     std::set<std::string> buses;
     const double leadLevel = ruleFor(result.leadRole).levelLu;
@@ -416,8 +424,10 @@ AutomixResult automix(const std::string& folder, const std::string& sessionDir) 
         result.tracks.push_back(t);
     }
     result.leadRole = chooseLead(result.tracks);
-    balanceAndPan(result);
-    cutMasking(result.tracks);
+    balance(result);
+    pan(result.tracks);
+    cutMasking(result.tracks, result.sampleRate);  // (all gains move together below: the cuts stay right)
+    setMixLevel(result);
     result.session = sessionText(result, folder);
     return result;
 }

@@ -47,27 +47,13 @@ SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 SECONDS = 60.0
 MIN_NOTES = 20
 
-# The General MIDI level 1 program names (MMA Technical Note, "General MIDI Level 1
-# Sound Set"), as file-name words.
-PROGRAMS = """acoustic_grand bright_acoustic electric_grand honky_tonk electric_piano_1 electric_piano_2 harpsichord clavinet
-celesta glockenspiel music_box vibraphone marimba xylophone tubular_bells dulcimer
-drawbar_organ percussive_organ rock_organ church_organ reed_organ accordion harmonica tango_accordion
-nylon_guitar steel_guitar jazz_guitar clean_guitar muted_guitar overdriven_guitar distortion_guitar guitar_harmonics
-acoustic_bass fingered_bass picked_bass fretless_bass slap_bass_1 slap_bass_2 synth_bass_1 synth_bass_2
-violin viola cello contrabass tremolo_strings pizzicato_strings orchestral_harp timpani
-string_ensemble_1 string_ensemble_2 synth_strings_1 synth_strings_2 choir_aahs voice_oohs synth_voice orchestra_hit
-trumpet trombone tuba muted_trumpet french_horn brass_section synth_brass_1 synth_brass_2
-soprano_sax alto_sax tenor_sax baritone_sax oboe english_horn bassoon clarinet
-piccolo flute recorder pan_flute blown_bottle shakuhachi whistle ocarina
-square_lead saw_lead calliope_lead chiff_lead charang_lead voice_lead fifths_lead bass_lead
-new_age_pad warm_pad polysynth_pad choir_pad bowed_pad metallic_pad halo_pad sweep_pad
-rain_fx soundtrack_fx crystal_fx atmosphere_fx brightness_fx goblins_fx echoes_fx sci_fi_fx
-sitar banjo shamisen koto kalimba bagpipe fiddle shanai
-tinkle_bell agogo steel_drums woodblock taiko_drum melodic_tom synth_drum reverse_cymbal
-guitar_fret_noise breath_noise seashore bird_tweet telephone_ring helicopter applause gunshot""".split()
-FAMILIES = ["piano", "chromatic_percussion", "organ", "guitar", "bass", "strings", "ensemble", "brass", "reed", "pipe",
-            "synth_lead", "synth_pad", "synth_effects", "ethnic", "percussive", "sound_effects"]
-assert len(PROGRAMS) == 128
+# The General MIDI level 1 sound set, shared with bounce automix (which is built with it).
+with open(os.path.join(REPO, "automix/general_midi.csv")) as _f:
+    _rows = [line.strip().split(",") for line in _f if line.strip() and not line.startswith("#")][1:]
+PROGRAMS = [r[1] for r in _rows]
+PROGRAM_FAMILY = [r[2] for r in _rows]
+FAMILIES = list(dict.fromkeys(PROGRAM_FAMILY))
+assert len(PROGRAMS) == 128 and len(FAMILIES) == 16
 
 # The MMA examples with four parts or more that are songs (not one-feature demos), once each.
 MMA_EXAMPLES = ["after/cresc", "aria/barb", "aria/bossa", "aria/when-or-where", "harmony/harmony", "harmony/smile",
@@ -157,7 +143,7 @@ def render_song(work, name, path):
         part = f"ch{channel:02d}_" + ("drum_kit" if channel == 9 else PROGRAMS[program])
         first_seconds(song, channel).save(os.path.join(folder, part + ".mid"))
         render(os.path.join(folder, part + ".mid"), os.path.join(folder, part + ".wav"))
-        parts.append((part, "drums" if channel == 9 else FAMILIES[program // 8], program))
+        parts.append((part, "drums" if channel == 9 else PROGRAM_FAMILY[program], program))
     first_seconds(song, None).save(os.path.join(folder, "mix.mid"))
     render(os.path.join(folder, "mix.mid"), os.path.join(folder, "mix.wav"))
     return name, parts
@@ -180,16 +166,69 @@ def spread(values):
     return q[2] - q[0]
 
 
+def fit_levels(rows):
+    """Each family's level, so that a part's active loudness is its family's level plus its song's
+    offset (a two-way layout fitted by alternating medians, robust to the odd loud part): the
+    level automix gives a track of that family is then off from the composer's by the residual,
+    which is the per-track gain error the evaluation reports. Returned relative to the lead: the
+    median over the songs of the lead's level less its song's offset."""
+    level = {f: statistics.median([r["rel_mix_lu"] for r in rows if r["family"] == f]) for f in {r["family"] for r in rows}}
+    songs = sorted({r["song"] for r in rows})
+    offset = {}
+    for _ in range(50):
+        offset = {s: statistics.median([r["active_lufs"] - level[r["family"]] for r in rows if r["song"] == s]) for s in songs}
+        level = {f: statistics.median([r["active_lufs"] - offset[r["song"]] for r in rows if r["family"] == f]) for f in level}
+    anchor = statistics.median([r["active_lufs"] - offset[r["song"]] for r in rows if r["is_lead"]])
+    residual = {id(r): r["active_lufs"] - offset[r["song"]] - level[r["family"]] for r in rows}
+    return {f: v - anchor for f, v in level.items()}, residual
+
+
+def predicted_errors(rows, level):
+    """The per-track gain error a table gives on these songs (the scramble cancels: automix sets
+    each track from its measured level), and a do-nothing mix's error after a +-12 dB scramble."""
+    import random
+    rng = random.Random(25)
+    errors, baseline = [], []
+    for song in sorted({r["song"] for r in rows}):
+        parts = [r for r in rows if r["song"] == song]
+        off = [level.get(r["family"], 0.0) - (r["active_lufs"]) for r in parts]
+        centre = statistics.median(off)
+        errors += [abs(o - centre) for o in off]
+        scramble = [rng.uniform(-12, 12) for _ in parts]
+        centre = statistics.median(scramble)
+        baseline += [abs(x - centre) for x in scramble]
+    return errors, baseline
+
+
+def render_all(work, songs, jobs, reuse):
+    def one(song):
+        name, path = song
+        if reuse and os.path.exists(os.path.join(work, "songs", name, "mix.wav")):
+            return name, [(p, "drums" if c == 9 else PROGRAM_FAMILY[prog], prog)
+                          for c, prog in parts_of(mido.MidiFile(path))
+                          for p in [f"ch{c:02d}_" + ("drum_kit" if c == 9 else PROGRAMS[prog])]]
+        return render_song(work, name, path)
+    with ThreadPoolExecutor(jobs) as pool:
+        return list(pool.map(one, songs))
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     build, work = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     jobs = int(sys.argv[sys.argv.index("--jobs") + 1]) if "--jobs" in sys.argv else os.cpu_count() or 2
     songs = sources(work)
-    with ThreadPoolExecutor(jobs) as pool:
-        rendered = list(pool.map(lambda s: render_song(work, *s), songs))
+    split_file = os.path.join(REPO, "automix/corpus/split.txt")
+    if "--test-part" in sys.argv:
+        # The evaluation's songs only (automix's test renders them): the fixed split's test part.
+        test = {line.strip() for line in open(split_file) if line.strip() and not line.startswith("#")}
+        rendered = render_all(work, [s for s in songs if s[0] in test], jobs, "--reuse" in sys.argv)
+        for name, parts in sorted(rendered):
+            print(name, len(parts))
+        return
+    rendered = render_all(work, songs, jobs, "--reuse" in sys.argv)
     rows = []
-    for index, (name, parts) in enumerate(sorted(rendered)):
+    for name, parts in sorted(rendered):
         if len(parts) < 3:
             continue  # not a multitrack song
         folder = os.path.join(work, "songs", name)
@@ -212,23 +251,32 @@ def main():
         writer.writeheader()
         writer.writerows(rows)
     fit = [r for r in rows if r["split"] == "fit"]
+    levels, residual = fit_levels(fit)
     table = os.path.join(REPO, "automix/corpus/role_levels.csv")
     with open(table, "w", newline="") as f:
-        f.write("# Written by scripts/automix_corpus.py: each General MIDI family's active loudness relative to the mix\n"
-                f"# and to the song's lead, over the fitting part of the corpus ({len(names) - len(test)} songs; the test part,\n"
-                f"# {len(test)} songs, is every fourth by name and is not used here). Spread: the interquartile range.\n")
-        f.write("family,parts,songs,median_rel_mix_lu,spread_rel_mix_lu,median_rel_lead_lu,spread_rel_lead_lu\n")
+        f.write("# Written by scripts/automix_corpus.py: each General MIDI family's active loudness (BS.1770, gated) in the\n"
+                f"# fitting part of the corpus ({len(names) - len(test)} songs; the test part, {len(test)} songs, is every fourth by name\n"
+                "# and is not used here). level_lu: the family's level relative to the song's lead (its loudest part not drums\n"
+                "# or bass), fitted as level + song offset; spread_lu: the interquartile range of its parts about that fit.\n"
+                "# rel_mix and rel_lead: each part's loudness less the mix's and less the lead's (median, interquartile range).\n")
+        f.write("family,parts,songs,level_lu,spread_lu,median_rel_mix_lu,spread_rel_mix_lu,median_rel_lead_lu,spread_rel_lead_lu\n")
         for family in ["drums"] + FAMILIES:
             group = [r for r in fit if r["family"] == family]
             if not group:
                 continue
             rel_mix = [r["rel_mix_lu"] for r in group]
             rel_lead = [r["rel_lead_lu"] for r in group if not r["is_lead"]] or [0.0]
-            f.write(f"{family},{len(group)},{len({r['song'] for r in group})},{statistics.median(rel_mix):.1f},{spread(rel_mix):.1f},"
+            f.write(f"{family},{len(group)},{len({r['song'] for r in group})},{levels[family]:.1f},"
+                    f"{spread([residual[id(r)] for r in group]):.1f},{statistics.median(rel_mix):.1f},{spread(rel_mix):.1f},"
                     f"{statistics.median(rel_lead):.1f},{spread(rel_lead):.1f}\n")
-    with open(os.path.join(REPO, "automix/corpus/split.txt"), "w") as f:
+    with open(split_file, "w") as f:
         f.write("# The corpus's test part (scripts/automix_corpus.py): every fourth song by name. The rest fits the table.\n")
         f.write("\n".join(sorted(test)) + "\n")
+    for part, group in (("fit", fit), ("test", [r for r in rows if r["split"] == "test"])):
+        errors, baseline = predicted_errors(group, levels)
+        q = statistics.quantiles(errors, n=10)
+        print(f"{part}: table error median {statistics.median(errors):.2f} dB, 90th percentile {q[8]:.2f} dB; "
+              f"do nothing {statistics.median(baseline):.2f} dB ({len(group)} parts)")
     print(f"{len(names)} songs ({len(test)} in the test part), {len(rows)} parts; table in {table}")
 
 

@@ -24,10 +24,45 @@ constexpr double kRate = 44100.0;
 
 TEST(AutomixLabels, RolesFromFileNames) {
     const std::vector<std::pair<std::string, std::string>> cases = {
-        {"Kick In.wav", "kick"},      {"snare_top.wav", "snare"}, {"OH_L.wav", "overhead"}, {"BV 2.wav", "backing"},
-        {"Lead Vox.wav", "vocal"},    {"leadvox.wav", "vocal"},   {"bass DI.wav", "bass"},  {"808.wav", "bass"},
-        {"Gtr Rhythm.wav", "guitar"}, {"Piano.wav", "keys"},      {"Strings.wav", "pad"},   {"riser_fx.wav", "fx"},
-        {"bassdrum.wav", "kick"},     {"HiHat.wav", "hat"},       {"Drums.wav", "drums"},   {"untitled 3.wav", ""},
+        {"Kick In.wav", "kick"},
+        {"snare_top.wav", "snare"},
+        {"OH_L.wav", "overhead"},
+        {"BV 2.wav", "backing"},
+        {"Lead Vox.wav", "vocal"},
+        {"leadvox.wav", "vocal"},
+        {"bass DI.wav", "bass"},
+        {"808.wav", "bass"},
+        {"Gtr Rhythm.wav", "guitar"},
+        {"Piano.wav", "piano"},
+        {"Strings.wav", "strings"},
+        {"riser_fx.wav", "sound_effects"},
+        {"bassdrum.wav", "kick"},
+        {"HiHat.wav", "hat"},
+        {"Drums.wav", "drums"},
+        {"untitled 3.wav", ""},
+        {"Synth.wav", "keys"},
+        {"Pad 2.wav", "synth_pad"},
+        {"Acoustic.wav", "guitar"},
+        {"Acoustic Piano.wav", "piano"},
+        // General MIDI program names (as the corpus's parts are named) say their family.
+        {"ch03_acoustic_grand.wav", "piano"},
+        {"ch01_acoustic_bass.wav", "bass"},
+        {"ch05_alto_sax.wav", "reed"},
+        {"ch04_electric_piano_1.wav", "piano"},
+        {"ch02_nylon_guitar.wav", "guitar"},
+        {"ch06_string_ensemble_1.wav", "ensemble"},
+        {"ch07_choir_aahs.wav", "ensemble"},
+        {"ch08_drawbar_organ.wav", "organ"},
+        {"ch11_vibraphone.wav", "chromatic_percussion"},
+        {"ch12_french_horn.wav", "brass"},
+        {"ch13_pan_flute.wav", "pipe"},
+        {"ch14_square_lead.wav", "synth_lead"},
+        {"ch15_warm_pad.wav", "synth_pad"},
+        {"ch00_banjo.wav", "ethnic"},
+        {"ch01_steel_drums.wav", "percussive"},
+        {"ch02_sci_fi_fx.wav", "synth_effects"},
+        {"ch03_seashore.wav", "sound_effects"},
+        {"Tenor Sax.wav", "reed"},
     };
     for (const auto& [name, role] : cases) EXPECT_EQ(roleFromName(name), role) << name;
 }
@@ -95,7 +130,7 @@ TEST_F(Automix, UnnamedKickBassHatAndPadAreToldApartBySound) {
     EXPECT_EQ(r.tracks[0].role, "kick") << r.tracks[0].roleReason;
     EXPECT_EQ(r.tracks[1].role, "bass") << r.tracks[1].roleReason;
     EXPECT_EQ(r.tracks[2].role, "hat") << r.tracks[2].roleReason;
-    EXPECT_EQ(r.tracks[3].role, "pad") << r.tracks[3].roleReason;
+    EXPECT_EQ(r.tracks[3].role, "synth_pad") << r.tracks[3].roleReason;
     // Kick and bass are not high-passed; the others are, each from its own spectrum.
     EXPECT_FALSE(r.tracks[0].highpassHz);
     EXPECT_FALSE(r.tracks[1].highpassHz);

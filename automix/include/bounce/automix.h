@@ -14,7 +14,7 @@ namespace bounce {
 struct AutomixTrack {
     std::string file;        // as written in the session (relative to it)
     std::string name;        // from the file name
-    std::string role;        // kick, drums, snare, hat, tom, overhead, room, perc, bass, guitar, keys, pad, lead, vocal, backing, fx
+    std::string role;        // a General MIDI family (piano, guitar, bass, strings, reed...) or a studio role (kick, vocal...): docs/automix.md
     std::string roleReason;  // "file name 'kick_in'" or the audio features that decided
     std::string bus;         // drums, bass, music, vocals, fx
     int channels = 1;
@@ -28,9 +28,14 @@ struct AutomixTrack {
         double freqHz = 0.0, gainDb = 0.0;  // a peak EQ cut, Q 1.4, at most 6 dB
         std::string because;                // the track it makes room for
         double overDb = 0.0;                // how far this track sat over it there
+        double loudnessChangeLu = 0.0;      // what the cut takes off the track's loudness (K-weighted spectrum)
     };
     std::vector<Cut> cuts;
     std::vector<double> octaveDb;  // its level per octave band (31.5 Hz .. 16 kHz) after its gain
+    std::vector<double> bandHz, bandWeightedPower;  // third octaves, K-weighted power (for what a cut costs)
+    // Its momentary loudness every 100 ms (BS.1770's gating blocks; -inf when silent), from
+    // which the mix's loudness is predicted: 36 kB for an hour.
+    std::vector<float> blockLufs;
     // Features (from the loudness-gated spectrum and the meter's hops).
     double centroidHz = 0.0, lowShare = 0.0, onsetsPerSecond = 0.0;
 };
@@ -39,7 +44,7 @@ struct AutomixResult {
     std::vector<AutomixTrack> tracks;
     std::string session;  // the TOML text
     double sampleRate = 0.0;
-    double estimatedMixLufs = 0.0;
+    double estimatedMixLufs = 0.0;  // the mix's integrated loudness, predicted from the tracks' blocks
     std::string leadRole;
     std::vector<std::string> skipped;  // files in the folder that are not audio Bounce reads, each with why
 };
