@@ -30,6 +30,7 @@ using automix_detail::ruleFor;
 // The mix's level the balance aims at: a little under the masters' targets, leaving the
 // master its headroom.
 constexpr double kMixTargetLufs = -20.0;
+constexpr double kMaxGainDb = 24.0;  // a track's gain_db in a session goes to +24 dB
 // Masking cuts: each at most this deep, and all of a track's together at most kMaxTotalCutDb.
 constexpr double kMaxCutDb = 4.5;
 constexpr double kMaxTotalCutDb = 6.0;
@@ -49,6 +50,14 @@ struct OnsetCounter {
             sum = 0;
             filled = 0;
         }
+    }
+    // The share of the time it sounds: 10 ms frames within 20 dB of its loudest. A struck or
+    // plucked part decays between its notes, a held one does not.
+    double dutyCycle() const {
+        if (envelope.empty()) return 0.0;
+        const double loudest = *std::max_element(envelope.begin(), envelope.end());
+        const auto on = std::count_if(envelope.begin(), envelope.end(), [&](double db) { return db > loudest - 20.0; });
+        return static_cast<double>(on) / static_cast<double>(envelope.size());
     }
     double perSecond(double seconds) const {
         if (envelope.empty() || seconds <= 0) return 0.0;
@@ -123,6 +132,22 @@ std::vector<fs::path> audioFilesIn(const std::string& folder, std::vector<std::s
     return files;
 }
 
+// Spectral flatness (geometric over arithmetic mean of the power density) of the third
+// octaves from 100 Hz to 8 kHz: near 1 for noise (cymbals, snares), low for a few strong
+// harmonics.
+double spectralFlatness(const SpectrumProfile& profile) {
+    double logSum = 0, sum = 0;
+    int n = 0;
+    for (std::size_t b = 0; b < profile.bandHz.size(); ++b) {
+        if (profile.bandHz[b] < 100.0 || profile.bandHz[b] > 8000.0) continue;
+        const double density = std::max(profile.powerBetween(profile.bandHz[b], profile.bandHz[b]) / profile.bandHz[b], 1e-30);
+        logSum += std::log(density);
+        sum += density;
+        ++n;
+    }
+    return n && sum > 0 ? std::exp(logSum / n) / (sum / n) : 0.0;
+}
+
 // One pass over a track: loudness (gated: the parts where it plays), spectrum, onsets;
 // into t. Returns its spectrum profile. `sampleRate` is set by the first track.
 SpectrumProfile measureTrack(const fs::path& file, AutomixTrack& t, double& sampleRate) {
@@ -164,6 +189,8 @@ SpectrumProfile measureTrack(const fs::path& file, AutomixTrack& t, double& samp
     t.centroidHz = total > 0 ? weighted / total : 0.0;
     t.lowShare = total > 0 ? low / total : 0.0;
     t.onsetsPerSecond = onsets.perSecond(analysis.durationSeconds);
+    t.dutyCycle = onsets.dutyCycle();
+    t.flatness = spectralFlatness(profile);
     return profile;
 }
 
@@ -174,19 +201,16 @@ void assignRole(const fs::path& file, AutomixTrack& t) {
         t.roleReason = "file name '" + file.stem().string() + "'";
         return;
     }
-    const bool percussive = t.onsetsPerSecond >= 1.0;
-    if (t.lowShare > 0.5)
-        t.role = percussive ? "kick" : "bass";
-    else if (percussive && t.centroidHz > 4000.0)
-        t.role = "hat";
-    else if (percussive)
-        t.role = "perc";
-    else if (t.centroidHz < 2000.0)
-        t.role = "synth_pad";
-    else
-        t.role = "keys";
-    t.roleReason = "its sound: " + fixed(t.onsetsPerSecond) + " onsets/s, " + fixed(100.0 * t.lowShare, 0) +
-                   " % of its energy below 150 Hz, centroid " + fixed(t.centroidHz, 0) + " Hz";
+    // The family of the corpus it sounds most like; then the single-drum stems the corpus has
+    // none of: a kick (low, struck, silent between its hits) and a hat (bright, no low end).
+    t.role = automix_detail::familyFromSound(t.centroidHz, t.lowShare, t.onsetsPerSecond, t.dutyCycle, t.flatness);
+    if (t.role.empty()) t.role = "keys";
+    const bool struck = t.onsetsPerSecond >= 1.0;
+    if ((t.role == "drums" || t.role == "bass") && struck && t.centroidHz < 150.0 && t.dutyCycle < 0.3) t.role = "kick";
+    if (t.role == "drums" && struck && t.centroidHz > 4000.0 && t.lowShare < 0.005) t.role = "hat";
+    t.roleReason = "its sound, nearest the corpus's " + t.role + ": " + fixed(t.onsetsPerSecond) + " onsets/s, " +
+                   fixed(100.0 * t.lowShare, 0) + " % of its energy below 150 Hz, centroid " + fixed(t.centroidHz, 0) + " Hz, sounding " +
+                   fixed(100.0 * t.dutyCycle, 0) + " % of the time, flatness " + fixed(t.flatness, 3);
 }
 
 // High-pass below where the track has anything: 0.1 % of its energy (-30 dB) lies under
@@ -264,7 +288,14 @@ void setMixLevel(AutomixResult& result) {
         for (auto& t : result.tracks)
             if (t.activeLufs) t.gainDb += kMixTargetLufs - predicted;
     }
-    for (auto& t : result.tracks) t.gainDb = std::clamp(std::round(t.gainDb * 10.0) / 10.0, -60.0, 24.0);
+    // A fader goes to +24 dB (docs/session.md): a track too quiet for that brings the whole
+    // mix down with it rather than leaving its balance; the mix is then under the target,
+    // and the session says by how much.
+    double loudest = -std::numeric_limits<double>::infinity();
+    for (const auto& t : result.tracks)
+        if (t.activeLufs) loudest = std::max(loudest, t.gainDb);
+    const double down = std::max(0.0, loudest - kMaxGainDb);
+    for (auto& t : result.tracks) t.gainDb = std::clamp(std::round((t.gainDb - down) * 10.0) / 10.0, -60.0, kMaxGainDb);
     result.estimatedMixLufs = predictedMixLufs(result.tracks);
 }
 
@@ -381,7 +412,8 @@ std::string sessionText(const AutomixResult& result, const std::string& folder) 
     s += "# Lead element: " + result.leadRole + "; track levels are set from their active loudness (BS.1770, silence gated out)\n";
     s += "# toward the role table's level relative to the lead, the whole at " + fixed(kMixTargetLufs, 0) + " LUFS.\n";
     s += "# Integrated loudness of the mix: " + fixed(result.estimatedMixLufs) +
-         " LUFS (predicted from the tracks' 400 ms blocks as unrelated signals;\n# the inserts and the reverb move it a little).\n\n";
+         " LUFS (predicted from the tracks' 400 ms blocks as unrelated signals;\n# the inserts and the reverb move it a little)";
+    s += result.estimatedMixLufs < kMixTargetLufs - 0.5 ? ": under the target, for a track would need more than +24 dB.\n\n" : ".\n\n";
     s += "sample_rate = " + fixed(result.sampleRate, 0) + "\ntail_s = 2.0\n";
     std::set<std::string> buses;
     const double leadLevel = ruleFor(result.leadRole).levelLu;

@@ -5,7 +5,8 @@
 
 namespace bounce::automix_data {
 
-extern const char* const kGeneralMidiCsv;  // automix/general_midi.csv
-extern const char* const kRoleLevelsCsv;   // automix/corpus/role_levels.csv
+extern const char* const kGeneralMidiCsv;    // automix/general_midi.csv
+extern const char* const kRoleLevelsCsv;     // automix/corpus/role_levels.csv
+extern const char* const kSoundFamiliesCsv;  // automix/corpus/sound_families.csv
 
 }  // namespace bounce::automix_data

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -161,6 +163,40 @@ std::string generalMidiFamily(const std::vector<std::string>& tokens) {
     for (const auto& [words, family] : programs)
         if (std::search(tokens.begin(), tokens.end(), words.begin(), words.end()) != tokens.end()) return family;
     return "";
+}
+
+std::string familyFromSound(double centroidHz, double lowShare, double onsetsPerSecond, double dutyCycle, double flatness) {
+    struct Family {
+        std::string name;
+        double logPrior = 0.0;
+        std::vector<double> mean, sd;
+    };
+    static const std::vector<Family> families = [] {
+        std::vector<Family> list;
+        for (const auto& row : csvRows(automix_data::kSoundFamiliesCsv)) {
+            if (row.size() != 12) continue;
+            Family f{row[0], std::log(std::stod(row[1])), {}, {}};
+            for (std::size_t i = 2; i < 12; i += 2) {
+                f.mean.push_back(std::stod(row[i]));
+                f.sd.push_back(std::stod(row[i + 1]));
+            }
+            list.push_back(f);
+        }
+        return list;
+    }();
+    // The same transforms as scripts/automix_corpus.py's FEATURES.
+    const double x[5] = {std::log(centroidHz + 1.0), lowShare, std::log(onsetsPerSecond + 0.1), dutyCycle, std::log(flatness + 1e-4)};
+    std::string best;
+    double bestScore = -std::numeric_limits<double>::infinity();
+    for (const auto& f : families) {
+        double score = f.logPrior;
+        for (std::size_t i = 0; i < 5; ++i) {
+            const double z = (x[i] - f.mean[i]) / f.sd[i];
+            score -= 0.5 * z * z + std::log(f.sd[i]);
+        }
+        if (score > bestScore) bestScore = score, best = f.name;
+    }
+    return best;
 }
 
 }  // namespace bounce::automix_detail

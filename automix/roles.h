@@ -38,4 +38,9 @@ std::vector<std::string> nameTokens(const std::string& text);
 // ("ch03_acoustic_grand" -> piano); "" when none does. Longer names first.
 std::string generalMidiFamily(const std::vector<std::string>& tokens);
 
+// The General MIDI family a track sounds most like, by a Gaussian naive Bayes classifier
+// over the corpus's families (automix/corpus/sound_families.csv, priors from their part
+// counts), from its log centroid, low share, log onsets a second, duty cycle and log flatness.
+std::string familyFromSound(double centroidHz, double lowShare, double onsetsPerSecond, double dutyCycle, double flatness);
+
 }  // namespace bounce::automix_detail

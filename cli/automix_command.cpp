@@ -52,7 +52,9 @@ int runAutomix(const AutomixArgs& a) {
                               {"reverb_send_db", rounded(t.sendDb, 0)},
                               {"centroid_hz", rounded(t.centroidHz, 0)},
                               {"low_share", rounded(t.lowShare, 3)},
-                              {"onsets_per_s", rounded(t.onsetsPerSecond, 2)}});
+                              {"onsets_per_s", rounded(t.onsetsPerSecond, 2)},
+                              {"duty_cycle", rounded(t.dutyCycle, 3)},
+                              {"flatness", rounded(t.flatness, 3)}});
         out["tracks"] = tracks;
         inputs.push_back(a.output);
         writeTextFile(a.jsonPath, out.dump(2) + "\n", inputs);

@@ -1,10 +1,9 @@
 #!/usr/bin/python3
-"""The automix corpus (issue 25): multitrack songs rendered part by part, and the role
-table measured on them.
+"""The automix corpus (issue 25): multitrack songs rendered part by part, and the tables
+bounce automix is built with, measured on them.
 
-Unfinished (issue 25's first slice): not yet run to the end, and nothing reads its output
-yet. Needs the Debian packages planetblupi-music-midi, mma and python3-mido (not yet in
-scripts/install-deps.sh).
+Needs the Debian packages planetblupi-music-midi, mma, python3-mido, fluidsynth and
+fluid-soundfont-gm (scripts/install-deps.sh installs them), and a built bounce.
 
 Sources, all General MIDI from Debian packages:
   - planetblupi-music-midi: the game's ten songs;
@@ -15,24 +14,30 @@ Not used: the music of simutrans-data and openttd-openmsx, kept apart for an ind
 evaluation.
 
 Each song: its first 60 seconds; each MIDI channel with 20 notes or more becomes a part,
-`chNN_<program>.wav` (the General MIDI program's name, `drum_kit` on channel 10), and the
-whole song `mix.wav`, all rendered by fluidsynth with the FluidR3 soundfont as the demo
-does (no reverb or chorus, gain 0.2, 44.1 kHz, 24-bit). The composer's balance is what the
-file asks for: velocities, channel volume and expression, as the soundfont sounds them.
+`chNN_<program>.wav` (the General MIDI program's name from automix/general_midi.csv,
+`drum_kit` on channel 10), and the whole song `mix.wav`, all rendered by fluidsynth with the
+FluidR3 soundfont as the demo does (no reverb or chorus, gain 0.2, 44.1 kHz, 24-bit). The
+composer's balance is what the file asks for: velocities, channel volume and expression, as
+the soundfont sounds them.
 
-Then each part's active loudness (BS.1770 integrated: its gates leave out its rests) and
-the mix's, by `bounce analyze`, and the table: for each General MIDI family, the median and
-spread of its parts' loudness relative to the mix and to the song's lead (its loudest
-part that is not drums or bass), over the fitting part of the corpus only. Songs, not
-tracks, are split: every fourth song by name is in the test part.
+Then each part's active loudness (BS.1770 integrated: its gates leave out its rests) and the
+mix's, by `bounce analyze`, and each part's sound features, by `bounce automix --json` on a
+folder of the song's parts. Songs, not tracks, are split: every fourth song by name is the
+test part (automix/corpus/split.txt), the rest fits:
+  - automix/corpus/role_levels.csv: each family's level relative to the lead (fit_levels);
+  - automix/corpus/sound_families.csv: each family's features (write_sound_table).
+The build compiles both in (CMakeLists.txt configures again when they change).
 
-Usage: scripts/automix_corpus.py BUILD_DIR OUT_DIR [--jobs N]
-Writes OUT_DIR/songs/NAME/*.wav, OUT_DIR/parts.csv (every part measured) and
-automix/corpus/role_levels.csv (the table, in the repository).
+Usage: scripts/automix_corpus.py BUILD_DIR OUT_DIR [--jobs N] [--reuse] [--test-part]
+  --reuse      keep songs already rendered in OUT_DIR
+  --test-part  render only the test part's songs, and write no table (the test does this)
+About 15 minutes on two cores from nothing; writes OUT_DIR/songs/NAME/*.wav and
+OUT_DIR/parts.csv (every part measured), and prints the table's predicted error.
 """
 import csv
 import hashlib
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -200,6 +205,47 @@ def predicted_errors(rows, level):
     return errors, baseline
 
 
+# The features automix's sound classifier reads (automix/roles.cpp), as it reads them: log
+# centroid, low share, log onsets a second, duty cycle, log flatness.
+FEATURES = [("log_centroid", lambda t: math.log(t["centroid_hz"] + 1.0)), ("low_share", lambda t: t["low_share"]),
+            ("log_onsets", lambda t: math.log(t["onsets_per_s"] + 0.1)), ("duty_cycle", lambda t: t["duty_cycle"]),
+            ("log_flatness", lambda t: math.log(t["flatness"] + 1e-4))]
+
+
+def features(build, work, name, parts):
+    """Each part's sound features, as bounce automix measures them (a folder of the song's parts)."""
+    folder = os.path.join(work, "parts", name)
+    os.makedirs(folder, exist_ok=True)
+    for part in parts:
+        link = os.path.join(folder, part + ".wav")
+        if not os.path.lexists(link):
+            os.symlink(os.path.join(work, "songs", name, part + ".wav"), link)
+    subprocess.run([os.path.join(build, "bounce"), "automix", folder, "-o", folder + ".toml", "--json", folder + ".json"],
+                   check=True, capture_output=True)
+    return {t["name"]: [f(t) for _, f in FEATURES] for t in json.load(open(folder + ".json"))["tracks"]}
+
+
+def write_sound_table(rows, path, songs):
+    """Per family (five parts or more): each feature's mean and spread, for a Gaussian naive
+    Bayes classifier; a spread is at least a quarter of the feature's over all parts, so that a
+    family of alike parts does not claim a point it merely never saw."""
+    overall = [statistics.pstdev([r["features"][i] for r in rows]) for i in range(len(FEATURES))]
+    with open(path, "w") as f:
+        f.write("# Written by scripts/automix_corpus.py: the sound of each General MIDI family in the fitting part of the\n"
+                f"# corpus ({songs} songs), for telling a track's family from its sound when its name says nothing\n"
+                "# (automix/roles.cpp): each feature's mean and standard deviation; families of five parts or more.\n")
+        f.write("family,parts," + ",".join(f"mean_{n},sd_{n}" for n, _ in FEATURES) + "\n")
+        for family in ["drums"] + FAMILIES:
+            group = [r["features"] for r in rows if r["family"] == family]
+            if len(group) < 5:
+                continue
+            cells = []
+            for i in range(len(FEATURES)):
+                values = [g[i] for g in group]
+                cells += [f"{statistics.mean(values):.4f}", f"{max(statistics.pstdev(values), 0.25 * overall[i]):.4f}"]
+            f.write(f"{family},{len(group)}," + ",".join(cells) + "\n")
+
+
 def render_all(work, songs, jobs, reuse):
     def one(song):
         name, path = song
@@ -236,18 +282,19 @@ def main():
         mix = level[os.path.join(folder, "mix.wav")]
         measured = [(p, f, prog, level[os.path.join(folder, p + ".wav")]) for p, f, prog in parts]
         measured = [m for m in measured if m[3] is not None]
+        sound = features(build, work, name, [m[0] for m in measured])
         melodic = [m for m in measured if m[1] not in ("drums", "bass")]
         lead = max(melodic, key=lambda m: m[3]) if melodic else max(measured, key=lambda m: m[3])
         for part, family, program, lufs in measured:
             rows.append({"song": name, "part": part, "family": family, "program": program, "active_lufs": round(lufs, 2),
                          "mix_lufs": round(mix, 2), "rel_mix_lu": round(lufs - mix, 2), "rel_lead_lu": round(lufs - lead[3], 2),
-                         "is_lead": int(part == lead[0])})
+                         "is_lead": int(part == lead[0]), "features": sound[part]})
     names = sorted({r["song"] for r in rows})
     test = {n for i, n in enumerate(names) if i % 4 == 3}
     for r in rows:
         r["split"] = "test" if r["song"] in test else "fit"
     with open(os.path.join(work, "parts.csv"), "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        writer = csv.DictWriter(f, fieldnames=[k for k in rows[0] if k != "features"], extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     fit = [r for r in rows if r["split"] == "fit"]
@@ -269,6 +316,7 @@ def main():
             f.write(f"{family},{len(group)},{len({r['song'] for r in group})},{levels[family]:.1f},"
                     f"{spread([residual[id(r)] for r in group]):.1f},{statistics.median(rel_mix):.1f},{spread(rel_mix):.1f},"
                     f"{statistics.median(rel_lead):.1f},{spread(rel_lead):.1f}\n")
+    write_sound_table(fit, os.path.join(REPO, "automix/corpus/sound_families.csv"), len(names) - len(test))
     with open(split_file, "w") as f:
         f.write("# The corpus's test part (scripts/automix_corpus.py): every fourth song by name. The rest fits the table.\n")
         f.write("\n".join(sorted(test)) + "\n")

@@ -12,9 +12,9 @@
 namespace bounce {
 
 struct AutomixTrack {
-    std::string file;        // as written in the session (relative to it)
-    std::string name;        // from the file name
-    std::string role;        // a General MIDI family (piano, guitar, bass, strings, reed...) or a studio role (kick, vocal...): docs/automix.md
+    std::string file;  // as written in the session (relative to it)
+    std::string name;  // from the file name
+    std::string role;  // a General MIDI family (piano, guitar, bass, strings, reed...) or a studio role (kick, vocal...): docs/automix.md
     std::string roleReason;  // "file name 'kick_in'" or the audio features that decided
     std::string bus;         // drums, bass, music, vocals, fx
     int channels = 1;
@@ -31,13 +31,15 @@ struct AutomixTrack {
         double loudnessChangeLu = 0.0;      // what the cut takes off the track's loudness (K-weighted spectrum)
     };
     std::vector<Cut> cuts;
-    std::vector<double> octaveDb;  // its level per octave band (31.5 Hz .. 16 kHz) after its gain
+    std::vector<double> octaveDb;                   // its level per octave band (31.5 Hz .. 16 kHz) after its gain
     std::vector<double> bandHz, bandWeightedPower;  // third octaves, K-weighted power (for what a cut costs)
     // Its momentary loudness every 100 ms (BS.1770's gating blocks; -inf when silent), from
     // which the mix's loudness is predicted: 36 kB for an hour.
     std::vector<float> blockLufs;
     // Features (from the loudness-gated spectrum and the meter's hops).
     double centroidHz = 0.0, lowShare = 0.0, onsetsPerSecond = 0.0;
+    double dutyCycle = 0.0;  // the share of 10 ms frames within 20 dB of its loudest
+    double flatness = 0.0;   // spectral flatness, 100 Hz .. 8 kHz in third octaves
 };
 
 struct AutomixResult {
