@@ -48,9 +48,11 @@ MixGraph::MixGraph(const Session& session, const std::string& scratchFolder) : r
     for (const auto& r : session.returns) addStrip(NodeKind::Return, r);
     addStrip(NodeKind::Master, session.master);
     // Connections: main outputs and sends.
-    for (const auto& t : session.tracks) connect(index(t.name), t.bus.empty() ? masterIndex() : index(t.bus), t.sends, t.automation);
-    for (const auto& b : session.buses) connect(index(b.name), b.output.empty() ? masterIndex() : index(b.output), b.sends, b.automation);
-    for (const auto& r : session.returns) connect(index(r.name), masterIndex(), {}, r.automation);
+    for (const auto& t : session.tracks)
+        connect(index(t.name, NodeKind::Track), t.bus.empty() ? masterIndex() : index(t.bus, NodeKind::Bus), t.sends, t.automation);
+    for (const auto& b : session.buses)
+        connect(index(b.name, NodeKind::Bus), b.output.empty() ? masterIndex() : index(b.output, NodeKind::Bus), b.sends, b.automation);
+    for (const auto& r : session.returns) connect(index(r.name, NodeKind::Return), masterIndex(), {}, r.automation);
     prepareAndBalanceLatency();
 }
 
@@ -133,11 +135,11 @@ Node& MixGraph::add(NodeKind kind, const std::string& name) {
     return nodes_.back();
 }
 
-int MixGraph::index(const std::string& name) const {
+// A track, a bus and a return may share a name (a track "drums" on a bus "drums"): each
+// reference says which kind it means.
+int MixGraph::index(const std::string& name, NodeKind kind) const {
     for (std::size_t i = 0; i < nodes_.size(); ++i)
-        if (nodes_[i].name == name && nodes_[i].kind != NodeKind::Track) return static_cast<int>(i);
-    for (std::size_t i = 0; i < nodes_.size(); ++i)
-        if (nodes_[i].name == name) return static_cast<int>(i);
+        if (nodes_[i].name == name && nodes_[i].kind == kind) return static_cast<int>(i);
     throw Error("mix: unknown node '" + name + "'");
 }
 
@@ -148,7 +150,7 @@ void MixGraph::connect(int from, int to, const std::vector<SendSpec>& sends, con
     n.outputs.push_back(std::move(main));
     for (const auto& s : sends) {
         Connection send;
-        send.destination = index(s.to);
+        send.destination = index(s.to, NodeKind::Return);
         send.send = true;
         send.preFader = s.preFader;
         send.levelDb = s.levelDb;

@@ -113,7 +113,7 @@ private:
     Node& add(NodeKind kind, const std::string& name);
     void addTrack(const TrackSpec& t, const std::string& scratchFolder, bool anySolo);
     void addStrip(NodeKind kind, const StripSpec& strip);
-    int index(const std::string& name) const;
+    int index(const std::string& name, NodeKind kind) const;
     void connect(int from, int to, const std::vector<SendSpec>& sends, const std::vector<AutomationLane>& automation);
     void prepareAndBalanceLatency();
     static std::vector<const BusSpec*> busesInOrder(const Session& session);

@@ -236,6 +236,38 @@ name = "ret"
     EXPECT_NEAR(20 * std::log10(mix.channel(0)[1000] / 0.5), -6.0, 0.01);
 }
 
+// A track and a bus of one name ("drums" on the bus "drums", as automix names them) are two
+// nodes: the track sounds through its bus (it was silent: the graph took the track's name
+// for the bus's and left the track unconnected), and so does a track named as a return.
+TEST_F(Mix, ATrackMayShareItsNameWithABusOrAReturn) {
+    writeDc(1);
+    const auto mix = render(R"(
+sample_rate = 48000
+tail_s = 0
+[[track]]
+name = "drums"
+file = "dc.wav"
+gain_db = -6
+bus = "drums"
+[[track.send]]
+to = "room"
+level_db = -12
+[[track]]
+name = "room"
+file = "dc.wav"
+mute = true
+[[bus]]
+name = "drums"
+gain_db = -6
+[[return]]
+name = "room"
+)");
+    // Track -6 dB, then the bus -6 dB; plus the send at -6 - 12 dB (post-fader) on its own.
+    const double expected = 0.5 * (std::pow(10.0, -12.0 / 20.0) + std::pow(10.0, -18.0 / 20.0));
+    EXPECT_NEAR(mix.channel(0)[1000], expected, 1e-5);
+    EXPECT_NEAR(mix.channel(1)[1000], expected, 1e-5);
+}
+
 TEST_F(Mix, MonoTrackPannedToTheCentreIsMinus3dBEachSide) {
     AudioBuffer dc(1, 48000);
     std::fill_n(dc.channel(0), dc.frames(), 0.5f);
