@@ -59,10 +59,10 @@ done
 read -r sox _ <<<"$(time_run taskset -c 0 sox -m "${args[@]}" -e floating-point -b 32 "$work/mix/sox.wav")"
 awk -v b="$plain" -v x="$sox" 'BEGIN { printf "  plain 32-track sum: bounce %.2f s, sox -m %.2f s: %.2fx faster\n", b, x, x / b }'
 
-# bounce automix (issue 10): 24 of the 4-minute tracks analysed and the session written;
-# the issue asks for under 10 s on one core.
+# bounce automix (issues 10 and 25): 24 of the 4-minute tracks analysed and the session written;
+# issue 25 asks for under 5 s on one core.
 mkdir -p "$work/mix/automix"
 for i in $(seq 1 24); do ln -sf "../t$i.wav" "$work/mix/automix/t$i.wav"; done
 /usr/bin/time -f "%e %M" -o "$work/mix/automix-time.txt" taskset -c 0 "$build/bounce" automix "$work/mix/automix" -o "$work/mix/automix.toml" >/dev/null
 read -r t rss < "$work/mix/automix-time.txt"
-awk -v t="$t" -v s="$seconds" -v r="$rss" 'BEGIN { printf "  automix: 24 tracks of %d s analysed, session written: %.2f s on one core (target under 10 s), peak RSS %.0f MB\n", s, t, r / 1024 }'
+awk -v t="$t" -v s="$seconds" -v r="$rss" 'BEGIN { printf "  automix: 24 tracks of %d s analysed, session written: %.2f s on one core (target under 5 s), peak RSS %.0f MB\n", s, t, r / 1024 }'
