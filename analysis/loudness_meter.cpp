@@ -484,8 +484,9 @@ std::optional<double> LoudnessMeter::shortTermLufs() const noexcept { return luf
 std::optional<double> LoudnessMeter::maxMomentaryLufs() const noexcept { return lufsFromEnergy(state_->maxMomentaryEnergy); }
 std::optional<double> LoudnessMeter::maxShortTermLufs() const noexcept { return lufsFromEnergy(state_->maxShortTermEnergy); }
 
-std::optional<double> LoudnessMeter::integratedLufs() const noexcept {
-    const EnergyHistogram& blocks = state_->gatingBlocks;
+namespace {
+
+std::optional<double> integratedOf(const EnergyHistogram& blocks) noexcept {
     if (blocks.total() == 0) return std::nullopt;
     // BS.1770-4 eq. 5-7: mean of the absolutely gated blocks, then of those within 10 LU of it.
     const auto [absoluteSum, absoluteCount] = blocks.sumFrom(0);
@@ -493,6 +494,17 @@ std::optional<double> LoudnessMeter::integratedLufs() const noexcept {
     const auto [sum, count] = blocks.sumFrom(EnergyHistogram::firstBinAtOrAbove(relativeGate));
     if (count == 0) return std::nullopt;
     return lufsOf(sum / static_cast<double>(count));
+}
+
+}  // namespace
+
+std::optional<double> LoudnessMeter::integratedLufs() const noexcept { return integratedOf(state_->gatingBlocks); }
+
+std::optional<double> integratedLufsOfBlocks(const std::vector<double>& blockLufs) {
+    EnergyHistogram blocks;
+    for (double lufs : blockLufs)
+        if (std::isfinite(lufs)) blocks.add(energyOf(lufs));
+    return integratedOf(blocks);
 }
 
 std::optional<double> LoudnessMeter::loudnessRangeLu() const noexcept {

@@ -248,27 +248,22 @@ double cutsChangeLu(const AutomixTrack& t) {
     return change;
 }
 
-// The integrated loudness (BS.1770-4 §2.8: 400 ms blocks, -70 LUFS absolute gate, then 10 LU
-// under their mean) of the tracks played together at their gains, taking them as unrelated
-// signals: a block's power is the sum of theirs. A mono track keeps its power at any pan
-// (the session's constant-power pan law), a stereo one at a centred balance.
+// The integrated loudness of the tracks played together at their gains, taking them as
+// unrelated signals: a block's power is the sum of theirs, then BS.1770's gates
+// (integratedLufsOfBlocks, the meter's own). A mono track keeps its power at any pan (the
+// session's constant-power pan law), a stereo one at a centred balance.
 double predictedMixLufs(const std::vector<AutomixTrack>& tracks) {
     std::size_t blocks = 0;
     for (const auto& t : tracks) blocks = std::max(blocks, t.blockLufs.size());
     std::vector<double> power(blocks, 0.0);
-    for (const auto& t : tracks)
+    for (const auto& t : tracks) {
+        const double gainDb = t.gainDb + cutsChangeLu(t);
         for (std::size_t i = 0; i < t.blockLufs.size(); ++i)
-            if (std::isfinite(t.blockLufs[i])) power[i] += dbToPower(t.blockLufs[i] + t.gainDb + cutsChangeLu(t));
-    auto gatedMean = [&](double gateLufs) {
-        double sum = 0;
-        std::size_t count = 0;
-        for (double p : power)
-            if (p > 0 && powerToDb(p) > gateLufs) sum += p, ++count;
-        return count ? std::optional<double>(powerToDb(sum / static_cast<double>(count))) : std::nullopt;
-    };
-    const std::optional<double> absolute = gatedMean(-70.0);
-    if (!absolute) return -std::numeric_limits<double>::infinity();
-    return gatedMean(*absolute - 10.0).value_or(*absolute);
+            if (std::isfinite(t.blockLufs[i])) power[i] += dbToPower(t.blockLufs[i] + gainDb);
+    }
+    std::vector<double> mixLufs(blocks);
+    std::transform(power.begin(), power.end(), mixLufs.begin(), [](double p) { return powerToDb(p); });
+    return integratedLufsOfBlocks(mixLufs).value_or(-std::numeric_limits<double>::infinity());
 }
 
 // Balance: each track's active loudness to its role's level relative to the lead.

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <numbers>
 
 namespace bounce::test {
@@ -55,6 +56,48 @@ void expectAgreement(ConstAudioView audio, double rate, const char* what) {
     std::printf("[ %s ] I %.3f vs %.3f LUFS, LRA %.3f vs %.3f LU, TP %.3f vs %.3f dBTP (bounce vs libebur128)\n", what,
                 *ours.integratedLufs(), *peer.integratedLufs, *ours.loudnessRangeLu(), *peer.loudnessRangeLu, truePeakDbtp(ours),
                 peer.truePeakDbtp);
+}
+
+// A programme's 100 ms momentary blocks, as a meter's hop callback reports them.
+std::vector<double> momentaryBlocks(ConstAudioView audio, double rate) {
+    std::vector<double> blocks;
+    LoudnessMeter meter({rate, LoudnessMeter::channelWeightsFor(audio.channels()), false});
+    meter.setHopCallback([&](const LoudnessHop& hop) {
+        if (hop.momentaryLufs)
+            blocks.push_back(*hop.momentaryLufs);
+        else if (hop.index >= 3)
+            blocks.push_back(-std::numeric_limits<double>::infinity());  // a silent block
+    });
+    meter.addFrames(audio);
+    return blocks;
+}
+
+// Loudness from blocks (automix predicts its mix so): one programme's blocks gate to
+// libebur128's integrated loudness of its samples; two unrelated programmes' blocks, summed
+// as powers, to libebur128's of their sum (the prediction's one assumption).
+TEST(Libebur128Agreement, IntegratedLoudnessOfBlocksAndOfTheirPowerSum) {
+    const AudioBuffer a = burstProgramme(48000, 2, 11), b = toneProgramme(48000, 2);
+    const std::size_t frames = std::min(a.frames(), b.frames());
+    AudioBuffer sum(2, frames);
+    for (int c = 0; c < 2; ++c)
+        for (std::size_t i = 0; i < frames; ++i) sum.channel(c)[i] = a.channel(c)[i] + b.channel(c)[i];
+    const auto blocksA = momentaryBlocks(ConstAudioView(a.view()).subView(0, frames), 48000);
+    const auto blocksB = momentaryBlocks(ConstAudioView(b.view()).subView(0, frames), 48000);
+    const auto aAlone = integratedLufsOfBlocks(blocksA);
+    const auto peerA = measureWithLibebur128(ConstAudioView(a.view()).subView(0, frames), 48000).integratedLufs;
+    ASSERT_TRUE(aAlone && peerA);
+    EXPECT_NEAR(*aAlone, *peerA, 0.05);
+    ASSERT_EQ(blocksA.size(), blocksB.size());
+    std::vector<double> summed(blocksA.size());
+    for (std::size_t i = 0; i < summed.size(); ++i)
+        summed[i] = 10.0 * std::log10(std::pow(10.0, blocksA[i] / 10.0) + std::pow(10.0, blocksB[i] / 10.0));
+    const auto predicted = integratedLufsOfBlocks(summed);
+    const auto peerSum = measureWithLibebur128(sum.view(), 48000).integratedLufs;
+    ASSERT_TRUE(predicted && peerSum);
+    EXPECT_NEAR(*predicted, *peerSum, 0.1);
+    EXPECT_FALSE(integratedLufsOfBlocks({-std::numeric_limits<double>::infinity(), -80.0}));
+    std::printf("blocks: %.3f vs %.3f LUFS; power sum of blocks %.3f vs the sum's %.3f LUFS (libebur128)\n", *aAlone, *peerA, *predicted,
+                *peerSum);
 }
 
 TEST(Libebur128Agreement, StereoBursts48k) { expectAgreement(burstProgramme(48000, 2, 1).view(), 48000, "stereo 48k bursts"); }

@@ -35,8 +35,21 @@ double percentile(std::vector<double> v, double p) {
         std::min<double>(static_cast<double>(v.size()) - 1.0, std::floor(p * static_cast<double>(v.size()))))];
 }
 
-// The family a corpus part's file name says (chNN_<program>: the General MIDI program's family).
-std::string familyOf(const std::string& part) { return roleFromName(part + ".wav"); }
+// The family of a corpus part (chNN_<program>), from the General MIDI table the corpus
+// script named it by (automix/general_midi.csv), not from automix's own name matching.
+std::string familyOf(const std::string& part) {
+    static const std::map<std::string, std::string> families = [] {
+        std::map<std::string, std::string> table{{"drum_kit", "drums"}};
+        std::ifstream in(std::string(BOUNCE_SOURCE_DIR) + "/automix/general_midi.csv");
+        for (std::string line; std::getline(in, line);) {
+            const auto first = line.find(','), second = line.find(',', first + 1);
+            if (line.empty() || line[0] == '#' || second == std::string::npos) continue;
+            table[line.substr(first + 1, second - first - 1)] = line.substr(second + 1);
+        }
+        return table;
+    }();
+    return families.at(part.substr(part.find('_') + 1));
+}
 
 // The bus of a role heard from sound.
 std::string ruleBus(const std::string& role) {

@@ -100,4 +100,11 @@ private:
     std::unique_ptr<State> state_;
 };
 
+// BS.1770-4 integrated loudness (§2.8: the -70 LUFS absolute gate, then 10 LU under the
+// mean) of gating blocks given by their loudness, one per 100 ms hop as a meter's hop
+// callback reports them (-inf or below the gate: silent). Gated by the meter's own code,
+// for loudness predicted from blocks rather than measured from samples: automix sums its
+// tracks' blocks as powers to predict the mix's. nullopt when no block passes the gates.
+std::optional<double> integratedLufsOfBlocks(const std::vector<double>& blockLufs);
+
 }  // namespace bounce
