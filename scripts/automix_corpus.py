@@ -139,16 +139,23 @@ def render(midi_path, wav_path):
                     "-F", wav_path, SOUNDFONT, midi_path], check=True, capture_output=True)
 
 
+def part_of(channel, program):
+    """A part's file name (without .wav) and its family."""
+    if channel == 9:
+        return f"ch{channel:02d}_drum_kit", "drums"
+    return f"ch{channel:02d}_{PROGRAMS[program]}", PROGRAM_FAMILY[program]
+
+
 def render_song(work, name, path):
     folder = os.path.join(work, "songs", name)
     os.makedirs(folder, exist_ok=True)
     song = mido.MidiFile(path)
     parts = []
     for channel, program in parts_of(song):
-        part = f"ch{channel:02d}_" + ("drum_kit" if channel == 9 else PROGRAMS[program])
+        part, family = part_of(channel, program)
         first_seconds(song, channel).save(os.path.join(folder, part + ".mid"))
         render(os.path.join(folder, part + ".mid"), os.path.join(folder, part + ".wav"))
-        parts.append((part, "drums" if channel == 9 else PROGRAM_FAMILY[program], program))
+        parts.append((part, family, program))
     first_seconds(song, None).save(os.path.join(folder, "mix.mid"))
     render(os.path.join(folder, "mix.mid"), os.path.join(folder, "mix.wav"))
     return name, parts
@@ -250,9 +257,7 @@ def render_all(work, songs, jobs, reuse):
     def one(song):
         name, path = song
         if reuse and os.path.exists(os.path.join(work, "songs", name, "mix.wav")):
-            return name, [(p, "drums" if c == 9 else PROGRAM_FAMILY[prog], prog)
-                          for c, prog in parts_of(mido.MidiFile(path))
-                          for p in [f"ch{c:02d}_" + ("drum_kit" if c == 9 else PROGRAMS[prog])]]
+            return name, [(*part_of(c, prog), prog) for c, prog in parts_of(mido.MidiFile(path))]
         return render_song(work, name, path)
     with ThreadPoolExecutor(jobs) as pool:
         return list(pool.map(one, songs))
