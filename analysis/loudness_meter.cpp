@@ -356,6 +356,7 @@ struct LoudnessMeter::State {
             LoudnessHop hop;
             hop.index = hops - 1;
             hop.endSeconds = static_cast<double>(hops * hopFrames) / sampleRate;
+            hop.hopLufs = lufsFromEnergy(energy / static_cast<double>(hopFrames));
             if (hops >= kHopsPerMomentary) hop.momentaryLufs = lufsFromEnergy(momentaryEnergy);
             if (hops >= kHopsPerShortTerm) hop.shortTermLufs = lufsFromEnergy(shortTermEnergy);
             onHop(hop);

@@ -34,9 +34,6 @@ std::vector<std::vector<std::string>> csvRows(const char* text) {
     return rows;
 }
 
-// A role the corpus measured in at least this many parts takes the corpus's level.
-constexpr int kMinimumParts = 3;
-
 // The roles. Levels here are the mixing texts' (Senior, *Mixing Secrets for the Small
 // Studio*; Izhaki, *Mixing Audio*: the vocal on top, kick and bass a few dB under it,
 // rhythm instruments -6 to -9, pads and effects well under), read by this project; the
@@ -100,12 +97,13 @@ std::vector<RoleRule> literatureRules() {
     return rules;
 }
 
-// The corpus's levels over the texts' where it measured the role (automix/corpus/role_levels.csv:
-// family, parts, songs, level_lu, ...).
+// The corpus's levels over the texts' wherever it heard the role (automix/corpus/role_levels.csv:
+// family, parts, songs, level_lu, ...). A family heard in few parts is not taken at its word:
+// the script has pulled its level toward the typical melodic part's by how little it heard.
 std::vector<RoleRule> measuredRules() {
     std::vector<RoleRule> rules = literatureRules();
     for (const auto& row : csvRows(automix_data::kRoleLevelsCsv)) {
-        if (row.size() < 4 || std::stoi(row[1]) < kMinimumParts) continue;
+        if (row.size() < 4) continue;
         for (auto& rule : rules) {
             if (rule.role != row[0]) continue;
             rule.levelLu = std::stod(row[3]);

@@ -45,6 +45,7 @@ int runAutomix(const AutomixArgs& a) {
                               {"reason", t.roleReason},
                               {"bus", t.bus},
                               {"active_lufs", rounded(t.activeLufs, 2)},
+                              {"loud_lufs", rounded(t.loudLufs, 2)},
                               {"gain_db", t.gainDb},
                               {"pan", t.pan},
                               {"highpass_hz", rounded(t.highpassHz, 0)},

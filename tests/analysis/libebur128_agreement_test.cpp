@@ -100,6 +100,28 @@ TEST(Libebur128Agreement, IntegratedLoudnessOfBlocksAndOfTheirPowerSum) {
                 *peerSum);
 }
 
+// Each hop's own loudness (the 100 ms blocks automix reads a track's loud passages from) is
+// libebur128's loudness of that 100 ms window, at 44.1 and 48 kHz (where it is over -70 LUFS).
+TEST(Libebur128Agreement, EachHopsOwnLoudnessIsLibebur128sOver100Ms) {
+    for (const double rate : {44100.0, 48000.0}) {
+        const AudioBuffer audio = burstProgramme(rate, 2, 12);
+        std::vector<std::optional<double>> ours;
+        LoudnessMeter meter({rate, LoudnessMeter::channelWeightsFor(2), false});
+        meter.setHopCallback([&](const LoudnessHop& hop) { ours.push_back(hop.hopLufs); });
+        meter.addFrames(audio.view());
+        const std::vector<double> peer = hopLoudnessWithLibebur128(audio.view(), rate);
+        ASSERT_EQ(ours.size(), peer.size());
+        int compared = 0;
+        for (std::size_t i = 0; i < peer.size(); ++i) {
+            if (!std::isfinite(peer[i]) || peer[i] < -70.0) continue;
+            ASSERT_TRUE(ours[i]) << i;
+            EXPECT_NEAR(*ours[i], peer[i], 0.01) << i;
+            ++compared;
+        }
+        EXPECT_GT(compared, 10);
+    }
+}
+
 TEST(Libebur128Agreement, StereoBursts48k) { expectAgreement(burstProgramme(48000, 2, 1).view(), 48000, "stereo 48k bursts"); }
 TEST(Libebur128Agreement, MonoBursts44k1) { expectAgreement(burstProgramme(44100, 1, 2).view(), 44100, "mono 44.1k bursts"); }
 TEST(Libebur128Agreement, StereoBursts96k) { expectAgreement(burstProgramme(96000, 2, 3).view(), 96000, "stereo 96k bursts"); }

@@ -55,6 +55,26 @@ Libebur128Reading measureWithLibebur128(ConstAudioView audio, double sampleRate,
     return reading;
 }
 
+std::vector<double> hopLoudnessWithLibebur128(ConstAudioView audio, double sampleRate) {
+    const int channels = audio.channels();
+    ebur128_state* st = ebur128_init(static_cast<unsigned>(channels), static_cast<unsigned long>(sampleRate), EBUR128_MODE_M);
+    if (!st) throw std::runtime_error("ebur128_init failed");
+    const auto hop = static_cast<std::size_t>(std::lround(sampleRate / 10.0));
+    std::vector<float> interleaved(hop * static_cast<std::size_t>(channels));
+    std::vector<double> loudness;
+    for (std::size_t start = 0; start + hop <= audio.frames(); start += hop) {
+        for (std::size_t i = 0; i < hop; ++i)
+            for (int c = 0; c < channels; ++c)
+                interleaved[i * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)] = audio.channel(c)[start + i];
+        ebur128_add_frames_float(st, interleaved.data(), hop);
+        double value = -HUGE_VAL;
+        ebur128_loudness_window(st, 100, &value);
+        loudness.push_back(value);
+    }
+    ebur128_destroy(&st);
+    return loudness;
+}
+
 namespace {
 std::string slurp(int fd) {
     std::string text;

@@ -23,6 +23,10 @@ struct Libebur128Reading {
 Libebur128Reading measureWithLibebur128(ConstAudioView audio, double sampleRate, const std::vector<int>& channelMap = {},
                                         bool histogramMode = false);
 
+// libebur128's loudness of each consecutive 100 ms of `audio` (ebur128_loudness_window,
+// fed a tenth of a second at a time); -inf where it is silent.
+std::vector<double> hopLoudnessWithLibebur128(ConstAudioView audio, double sampleRate);
+
 struct CommandResult {
     int exitCode = -1;
     std::string out;

@@ -39,6 +39,7 @@ std::optional<double> lufsFromEnergy(double energy) noexcept;
 struct LoudnessHop {
     std::uint64_t index = 0;  // 0-based; hop i ends at frame (i + 1) * hopFrames
     double endSeconds = 0.0;
+    std::optional<double> hopLufs;        // this 100 ms alone (K-weighted like the others)
     std::optional<double> momentaryLufs;  // once 400 ms have passed
     std::optional<double> shortTermLufs;  // once 3 s have passed
 };

@@ -1,7 +1,7 @@
 // `bounce automix`: a first mix of a folder of tracks, written as an editable session
 // file (docs/automix.md). Each track is labelled (from its name, else from its sound),
-// grouped into a bus, balanced by its active loudness toward its role's level relative
-// to the lead, panned by role, high-passed where its own spectrum allows, and given role
+// grouped into a bus, balanced by the level of its loud passages toward its role's level
+// relative to the lead, panned by role, high-passed where its own spectrum allows, and given role
 // dynamics and a send to one shared reverb. Every decision is a comment in the file.
 #pragma once
 
@@ -19,6 +19,9 @@ struct AutomixTrack {
     std::string bus;         // drums, bass, music, vocals, fx
     int channels = 1;
     std::optional<double> activeLufs;  // BS.1770 gated: the parts where it plays
+    // The level of its loud passages: the power mean of its loudest 10 % of 100 ms blocks
+    // (K-weighted, over BS.1770's -70 LUFS gate). Its balance is set by this (docs/automix.md).
+    std::optional<double> loudLufs;
     double gainDb = 0.0;
     double pan = 0.0;
     std::optional<double> highpassHz;
@@ -34,7 +37,7 @@ struct AutomixTrack {
     std::vector<double> octaveDb;                   // its level per octave band (31.5 Hz .. 16 kHz) after its gain
     std::vector<double> bandHz, bandWeightedPower;  // third octaves, K-weighted power (for what a cut costs)
     // Its momentary loudness every 100 ms (BS.1770's gating blocks; -inf when silent), from
-    // which the mix's loudness is predicted: 36 kB for an hour.
+    // which the mix's loudness is predicted: 144 kB for an hour.
     std::vector<float> blockLufs;
     // Features (from the loudness-gated spectrum and the meter's hops).
     double centroidHz = 0.0, lowShare = 0.0, onsetsPerSecond = 0.0;
