@@ -84,7 +84,7 @@ struct OnsetCounter {
 // phrases; the integrated loudness, gated as it is, still counts how much of the time a
 // part plays, and a sparse part measures quieter than the same notes played densely. On
 // the corpus this predicts the composer's balance the better (docs/automix.md). It needs
-// all of a track's blocks (for the loudest tenth): 4 bytes each, 144 kB for an hour.
+// all of a track's blocks (for the loudest tenth).
 std::optional<double> loudPassagesLufs(std::vector<float> hopLufs) {
     hopLufs.erase(std::remove_if(hopLufs.begin(), hopLufs.end(), [](float l) { return !(l > -70.0f); }), hopLufs.end());
     if (hopLufs.empty()) return std::nullopt;
@@ -176,11 +176,8 @@ SpectrumProfile measureTrack(const fs::path& file, AutomixTrack& t, double& samp
         throw ConfigError(file.string() + ": " + std::to_string(info.channels) + " channels; a mix takes mono or stereo tracks");
     ProgramAnalyzer analyzer(info.sampleRate, info.channels, info.speakers, false);
     analyzer.enableSpectrumProfile();
-    std::vector<float> hopLufs;
-    analyzer.setHopCallback([&t, &hopLufs](const LoudnessHop& hop) {
-        constexpr float silent = -std::numeric_limits<float>::infinity();
-        t.blockLufs.push_back(hop.momentaryLufs ? static_cast<float>(*hop.momentaryLufs) : silent);
-        hopLufs.push_back(hop.hopLufs ? static_cast<float>(*hop.hopLufs) : silent);
+    analyzer.setHopCallback([&t](const LoudnessHop& hop) {
+        t.hopLufs.push_back(hop.hopLufs ? static_cast<float>(*hop.hopLufs) : -std::numeric_limits<float>::infinity());
     });
     OnsetCounter onsets(info.sampleRate);
     AudioBuffer block(info.channels, 8192);
@@ -194,7 +191,7 @@ SpectrumProfile measureTrack(const fs::path& file, AutomixTrack& t, double& samp
     const AnalysisResult analysis = finishFileAnalysis(analyzer, info, frames);
     SpectrumProfile profile = analyzer.spectrumProfile(analysis);
     t.activeLufs = analysis.integratedLufs;
-    if (t.activeLufs) t.loudLufs = loudPassagesLufs(std::move(hopLufs));
+    if (t.activeLufs) t.loudLufs = loudPassagesLufs(t.hopLufs);
     double weighted = 0;
     for (std::size_t b = 0; b < profile.bandHz.size(); ++b)
         weighted += profile.powerBetween(profile.bandHz[b], profile.bandHz[b]) * profile.bandHz[b];
@@ -270,21 +267,22 @@ double cutsChangeLu(const AutomixTrack& t) {
 }
 
 // The integrated loudness of the tracks played together at their gains, taking them as
-// unrelated signals: a block's power is the sum of theirs, then BS.1770's gates
+// unrelated signals: a 100 ms hop's power is the sum of theirs, a 400 ms gating block the
+// mean of four hops (BS.1770-4 §2.8, 75 % overlap), then BS.1770's gates
 // (integratedLufsOfBlocks, the meter's own). A mono track keeps its power at any pan (the
 // session's constant-power pan law), a stereo one at a centred balance.
 double predictedMixLufs(const std::vector<AutomixTrack>& tracks) {
-    std::size_t blocks = 0;
-    for (const auto& t : tracks) blocks = std::max(blocks, t.blockLufs.size());
-    std::vector<double> power(blocks, 0.0);
+    std::size_t hops = 0;
+    for (const auto& t : tracks) hops = std::max(hops, t.hopLufs.size());
+    std::vector<double> power(hops, 0.0);
     for (const auto& t : tracks) {
         const double gainDb = t.gainDb + cutsChangeLu(t);
-        for (std::size_t i = 0; i < t.blockLufs.size(); ++i)
-            if (std::isfinite(t.blockLufs[i])) power[i] += dbToPower(t.blockLufs[i] + gainDb);
+        for (std::size_t i = 0; i < t.hopLufs.size(); ++i)
+            if (std::isfinite(t.hopLufs[i])) power[i] += dbToPower(t.hopLufs[i] + gainDb);
     }
-    std::vector<double> mixLufs(blocks);
-    std::transform(power.begin(), power.end(), mixLufs.begin(), [](double p) { return powerToDb(p); });
-    return integratedLufsOfBlocks(mixLufs).value_or(-std::numeric_limits<double>::infinity());
+    std::vector<double> blockLufs;
+    for (std::size_t i = 3; i < hops; ++i) blockLufs.push_back(powerToDb((power[i - 3] + power[i - 2] + power[i - 1] + power[i]) / 4.0));
+    return integratedLufsOfBlocks(blockLufs).value_or(-std::numeric_limits<double>::infinity());
 }
 
 // Balance: the level of each track's loud passages to its role's level relative to the lead.
@@ -389,7 +387,7 @@ void cutMasking(std::vector<AutomixTrack>& tracks, double sampleRate) {
 std::string trackText(const AutomixTrack& t, double leadLevel) {
     const RoleRule& rule = ruleFor(t.role);
     std::string s = "\n# " + t.file + ": " + t.role + " (" + t.roleReason + ")";
-    if (t.activeLufs && t.loudLufs) {
+    if (t.loudLufs) {
         s += "; loud passages at " + fixed(*t.loudLufs) + " LUFS (active " + fixed(*t.activeLufs) + "), set to " +
              fixed(*t.loudLufs + t.gainDb) + " LUFS (lead " + (rule.levelLu - leadLevel >= 0 ? "+" : "") + fixed(rule.levelLu - leadLevel) +
              " LU, from " + rule.levelSource + ")";
@@ -430,7 +428,7 @@ std::string sessionText(const AutomixResult& result, const std::string& folder) 
     s += "# tenth of their 100 ms blocks, K-weighted) toward the role table's level relative to the lead, the whole at " +
          fixed(kMixTargetLufs, 0) + " LUFS.\n";
     s += "# Integrated loudness of the mix: " + fixed(result.estimatedMixLufs) +
-         " LUFS (predicted from the tracks' 400 ms blocks as unrelated signals;\n# the inserts and the reverb move it a little)";
+         " LUFS (predicted from the tracks' 100 ms blocks as unrelated signals;\n# the inserts and the reverb move it a little)";
     s += result.estimatedMixLufs < kMixTargetLufs - 0.5 ? ": under the target, for a track would need more than +24 dB.\n\n" : ".\n\n";
     s += "sample_rate = " + fixed(result.sampleRate, 0) + "\ntail_s = 2.0\n";
     std::set<std::string> buses;

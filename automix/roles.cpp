@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -103,11 +104,20 @@ std::vector<RoleRule> literatureRules() {
 std::vector<RoleRule> measuredRules() {
     std::vector<RoleRule> rules = literatureRules();
     for (const auto& row : csvRows(automix_data::kRoleLevelsCsv)) {
-        if (row.size() < 4) continue;
+        if (row.size() < 5) continue;
+        auto count = [](const std::string& n, const char* what) { return n + " " + what + (n == "1" ? "" : "s"); };
         for (auto& rule : rules) {
             if (rule.role != row[0]) continue;
             rule.levelLu = std::stod(row[3]);
-            rule.levelSource = "the corpus (" + row[1] + " parts in " + row[2] + " songs)";
+            rule.levelSource = "the corpus (" + count(row[1], "part") + " in " + count(row[2], "song");
+            // Say when the pull toward the typical melodic part moved it (a family heard little,
+            // or in parts that disagree).
+            if (const double alone = std::stod(row[4]); std::fabs(alone - rule.levelLu) >= 0.5) {
+                char text[80];
+                std::snprintf(text, sizeof text, "; %+.1f LU alone, pulled toward the typical melodic part", alone);
+                rule.levelSource += text;
+            }
+            rule.levelSource += ")";
         }
     }
     return rules;

@@ -19,7 +19,7 @@ struct RoleRule {
     std::vector<std::string> words;      // whole tokens of a file name; longer ones also as substrings
     std::vector<std::string> weakWords;  // tried only when no role's words matched ("acoustic")
     std::string bus;
-    double levelLu = 0.0;                 // relative to the lead, active loudness
+    double levelLu = 0.0;                 // relative to the lead, the level of loud passages
     std::string levelSource;              // "the corpus (43 parts in 29 songs)" or "the mixing texts"
     double panWidth = 0.0;                // how far from the centre a mono track of this role goes (0: centred)
     std::optional<double> highpassCapHz;  // none: never high-passed

@@ -43,6 +43,7 @@ import hashlib
 import json
 import math
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -281,7 +282,6 @@ def song_errors(rows, level, key="loud_lufs"):
 
 def baseline_errors(rows):
     """A do-nothing mix's error after a +-12 dB scramble of each part."""
-    import random
     rng = random.Random(25)
     baseline = []
     for song in sorted({r["song"] for r in rows}):
@@ -294,7 +294,6 @@ def baseline_errors(rows):
 def cross_validate(fit, key, prior_sd, repeats=15):
     """Median and 90th-percentile error of a table fitted without the songs it is tried on:
     the fitting part's songs in four folds, shuffled `repeats` times (seeded); means."""
-    import random
     songs = sorted({r["song"] for r in fit})
     medians, tails = [], []
     for repeat in range(repeats):

@@ -15,6 +15,16 @@
 
 namespace bounce::test {
 
+namespace {
+// libebur128 takes interleaved frames: `frames` of `audio` from `start`, through `scratch`.
+void addFramesTo(ebur128_state* st, ConstAudioView audio, std::size_t start, std::size_t frames, std::vector<float>& scratch) {
+    const auto channels = static_cast<std::size_t>(audio.channels());
+    for (std::size_t i = 0; i < frames; ++i)
+        for (std::size_t c = 0; c < channels; ++c) scratch[i * channels + c] = audio.channel(static_cast<int>(c))[start + i];
+    ebur128_add_frames_float(st, scratch.data(), frames);
+}
+}  // namespace
+
 Libebur128Reading measureWithLibebur128(ConstAudioView audio, double sampleRate, const std::vector<int>& channelMap, bool histogramMode) {
     const int channels = audio.channels();
     int mode = EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK | EBUR128_MODE_SAMPLE_PEAK | EBUR128_MODE_S;
@@ -29,10 +39,7 @@ Libebur128Reading measureWithLibebur128(ConstAudioView audio, double sampleRate,
     std::size_t sinceShortTerm = 0;
     for (std::size_t start = 0; start < audio.frames(); start += kBlock) {
         const std::size_t frames = std::min(kBlock, audio.frames() - start);
-        for (std::size_t i = 0; i < frames; ++i)
-            for (int c = 0; c < channels; ++c)
-                interleaved[i * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)] = audio.channel(c)[start + i];
-        ebur128_add_frames_float(st, interleaved.data(), frames);
+        addFramesTo(st, audio, start, frames, interleaved);
         sinceShortTerm += frames;
         if (start + frames >= static_cast<std::size_t>(3 * sampleRate)) {
             double s = 0;
@@ -63,10 +70,7 @@ std::vector<double> hopLoudnessWithLibebur128(ConstAudioView audio, double sampl
     std::vector<float> interleaved(hop * static_cast<std::size_t>(channels));
     std::vector<double> loudness;
     for (std::size_t start = 0; start + hop <= audio.frames(); start += hop) {
-        for (std::size_t i = 0; i < hop; ++i)
-            for (int c = 0; c < channels; ++c)
-                interleaved[i * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)] = audio.channel(c)[start + i];
-        ebur128_add_frames_float(st, interleaved.data(), hop);
+        addFramesTo(st, audio, start, hop, interleaved);
         double value = -HUGE_VAL;
         ebur128_loudness_window(st, 100, &value);
         loudness.push_back(value);

@@ -36,9 +36,10 @@ struct AutomixTrack {
     std::vector<Cut> cuts;
     std::vector<double> octaveDb;                   // its level per octave band (31.5 Hz .. 16 kHz) after its gain
     std::vector<double> bandHz, bandWeightedPower;  // third octaves, K-weighted power (for what a cut costs)
-    // Its momentary loudness every 100 ms (BS.1770's gating blocks; -inf when silent), from
-    // which the mix's loudness is predicted: 144 kB for an hour.
-    std::vector<float> blockLufs;
+    // Its loudness in each 100 ms alone (K-weighted; -inf when silent): its loud passages come
+    // from these, and the mix's predicted loudness from their power sums, four to a 400 ms
+    // gating block as BS.1770 builds them: 144 kB for an hour.
+    std::vector<float> hopLufs;
     // Features (from the loudness-gated spectrum and the meter's hops).
     double centroidHz = 0.0, lowShare = 0.0, onsetsPerSecond = 0.0;
     double dutyCycle = 0.0;  // the share of 10 ms frames within 20 dB of its loudest
