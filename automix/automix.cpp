@@ -79,21 +79,26 @@ struct OnsetCounter {
     std::vector<double> envelope;  // 100 values a second: 2.9 MB for an hour
 };
 
-// The level of a track's loud passages (AutomixTrack::loudLufs): the power mean of its
-// loudest 10 % of 100 ms blocks over BS.1770's -70 LUFS gate. A fader is set by the loud
-// phrases; the integrated loudness, gated as it is, still counts how much of the time a
-// part plays, and a sparse part measures quieter than the same notes played densely. On
-// the corpus this predicts the composer's balance the better (docs/automix.md). It needs
-// all of a track's blocks (for the loudest tenth).
-std::optional<double> loudPassagesLufs(std::vector<float> hopLufs) {
+// The power mean of the loudest `percent` of a track's 100 ms blocks over BS.1770's -70
+// LUFS gate: what a fader is set by. The integrated loudness, gated as it is, still counts
+// how much of the time a part plays, and a sparse part measures quieter than the same notes
+// played densely. Its loud passages (AutomixTrack::loudLufs) are the loudest 10 %; a drum's
+// hits (hitsLufs) the loudest 3 %, for a kit is heard by its accents, and on the corpus that
+// predicts the composer's drum level the better (docs/automix.md, "Balance"). It needs all of
+// a track's blocks.
+std::optional<double> loudestBlocksLufs(std::vector<float> hopLufs, std::size_t percent) {
     hopLufs.erase(std::remove_if(hopLufs.begin(), hopLufs.end(), [](float l) { return !(l > -70.0f); }), hopLufs.end());
     if (hopLufs.empty()) return std::nullopt;
-    const std::size_t loudest = std::max<std::size_t>(1, hopLufs.size() / 10);
+    const std::size_t loudest = std::max<std::size_t>(1, hopLufs.size() * percent / 100);
     std::nth_element(hopLufs.begin(), hopLufs.begin() + static_cast<std::ptrdiff_t>(loudest - 1), hopLufs.end(), std::greater<>());
     double power = 0;
     for (std::size_t i = 0; i < loudest; ++i) power += dbToPower(hopLufs[i]);
     return powerToDb(power / static_cast<double>(loudest));
 }
+
+// What a track is balanced by: a drum (any role on the drums bus) by its hits, every other
+// track by its loud passages.
+const std::optional<double>& balanceLufs(const AutomixTrack& t) { return t.bus == "drums" ? t.hitsLufs : t.loudLufs; }
 
 std::string fixed(double v, int decimals = 1) {
     char text[32];
@@ -191,7 +196,10 @@ SpectrumProfile measureTrack(const fs::path& file, AutomixTrack& t, double& samp
     const AnalysisResult analysis = finishFileAnalysis(analyzer, info, frames);
     SpectrumProfile profile = analyzer.spectrumProfile(analysis);
     t.activeLufs = analysis.integratedLufs;
-    if (t.activeLufs) t.loudLufs = loudPassagesLufs(t.hopLufs);
+    if (t.activeLufs) {
+        t.loudLufs = loudestBlocksLufs(t.hopLufs, 10);
+        t.hitsLufs = loudestBlocksLufs(t.hopLufs, 3);
+    }
     double weighted = 0;
     for (std::size_t b = 0; b < profile.bandHz.size(); ++b)
         weighted += profile.powerBetween(profile.bandHz[b], profile.bandHz[b]) * profile.bandHz[b];
@@ -285,11 +293,12 @@ double predictedMixLufs(const std::vector<AutomixTrack>& tracks) {
     return integratedLufsOfBlocks(blockLufs).value_or(-std::numeric_limits<double>::infinity());
 }
 
-// Balance: the level of each track's loud passages to its role's level relative to the lead.
+// Balance: the level of each track's loud passages (a drum's hits) to its role's level
+// relative to the lead.
 void balance(AutomixResult& result) {
     const double leadLevel = ruleFor(result.leadRole).levelLu;
     for (auto& t : result.tracks)
-        if (t.loudLufs) t.gainDb = ruleFor(t.role).levelLu - leadLevel - *t.loudLufs;
+        if (const auto& level = balanceLufs(t)) t.gainDb = ruleFor(t.role).levelLu - leadLevel - *level;
 }
 
 // Then all together, so that the mix, predicted from the tracks' blocks (and what their
@@ -387,10 +396,11 @@ void cutMasking(std::vector<AutomixTrack>& tracks, double sampleRate) {
 std::string trackText(const AutomixTrack& t, double leadLevel) {
     const RoleRule& rule = ruleFor(t.role);
     std::string s = "\n# " + t.file + ": " + t.role + " (" + t.roleReason + ")";
-    if (t.loudLufs) {
-        s += "; loud passages at " + fixed(*t.loudLufs) + " LUFS (active " + fixed(*t.activeLufs) + "), set to " +
-             fixed(*t.loudLufs + t.gainDb) + " LUFS (lead " + (rule.levelLu - leadLevel >= 0 ? "+" : "") + fixed(rule.levelLu - leadLevel) +
-             " LU, from " + rule.levelSource + ")";
+    if (const auto& level = balanceLufs(t)) {
+        s += (t.bus == "drums" ? "; hits at " + fixed(*t.hitsLufs) + " LUFS (loud passages " + fixed(*t.loudLufs) + ", active "
+                               : "; loud passages at " + fixed(*t.loudLufs) + " LUFS (active ") +
+             fixed(*t.activeLufs) + "), set to " + fixed(*level + t.gainDb) + " LUFS (lead " + (rule.levelLu - leadLevel >= 0 ? "+" : "") +
+             fixed(rule.levelLu - leadLevel) + " LU, from " + rule.levelSource + ")";
     } else {
         s += "; silent, left at 0 dB";
     }
@@ -425,8 +435,8 @@ std::string sessionText(const AutomixResult& result, const std::string& folder) 
     s += "# A first mix proposed by `bounce automix` from " + fs::path(folder).filename().string() + "/ (docs/automix.md).\n";
     s += "# Every number below is a starting point: edit freely and render with `bounce mix`.\n";
     s += "# Lead element: " + result.leadRole + "; track levels are set from the level of their loud passages (the loudest\n";
-    s += "# tenth of their 100 ms blocks, K-weighted) toward the role table's level relative to the lead, the whole at " +
-         fixed(kMixTargetLufs, 0) + " LUFS.\n";
+    s += "# tenth of their 100 ms blocks, K-weighted; a drum's hits: the loudest 3 %) toward the role table's level\n";
+    s += "# relative to the lead, the whole at " + fixed(kMixTargetLufs, 0) + " LUFS.\n";
     s += "# Integrated loudness of the mix: " + fixed(result.estimatedMixLufs) +
          " LUFS (predicted from the tracks' 100 ms blocks as unrelated signals;\n# the inserts and the reverb move it a little)";
     s += result.estimatedMixLufs < kMixTargetLufs - 0.5 ? ": under the target, for a track would need more than +24 dB.\n\n" : ".\n\n";

@@ -46,6 +46,7 @@ int runAutomix(const AutomixArgs& a) {
                               {"bus", t.bus},
                               {"active_lufs", rounded(t.activeLufs, 2)},
                               {"loud_lufs", rounded(t.loudLufs, 2)},
+                              {"hits_lufs", rounded(t.hitsLufs, 2)},
                               {"gain_db", t.gainDb},
                               {"pan", t.pan},
                               {"highpass_hz", rounded(t.highpassHz, 0)},

@@ -21,7 +21,8 @@ composer's balance is what the file asks for: velocities, channel volume and exp
 the soundfont sounds them.
 
 Then each part as `bounce automix --json` measures it on a folder of the song's parts: the
-level of its loud passages (what automix balances by), its active loudness (BS.1770
+level of its loud passages and of its hits (automix balances what it puts on its drums bus
+by its hits, the rest by their loud passages), its active loudness (BS.1770
 integrated: its gates leave out its rests) and its sound features; and the mix's loudness, by
 `bounce analyze`. Songs, not tracks, are split, and the split is fixed: the test part is the
 songs automix/corpus/split.txt lists (every fourth song by name when it was first written);
@@ -201,13 +202,15 @@ def spread(values):
 # fitting part (--cross-validate; docs/automix.md).
 PRIOR_SD_LU = 1.0
 RHYTHM = ("drums", "bass")  # in nearly every song: measured well enough, and not melodic parts
+DRUM_BUS = ("drums", "percussive")  # the families automix puts on its drums bus, balanced by their hits
 
 
-def fit_levels(rows, key="loud_lufs", prior_sd=PRIOR_SD_LU):
-    """Each family's level, so that a part's level (`key`: the level of its loud passages, as
-    automix balances by) is its family's level plus its song's offset, fitted robustly (robust_fit):
-    the level automix gives a track of that family is then off from the composer's by the
-    residual, which is the per-track gain error the evaluation reports. Then shrunk (shrink).
+def fit_levels(rows, key="level_lufs", prior_sd=PRIOR_SD_LU):
+    """Each family's level, so that a part's level (`key`: the level of its loud passages, or of
+    its hits on the drums bus, as automix balances by) is its family's level plus its song's
+    offset, fitted robustly (robust_fit): the level automix gives a track of that family is then
+    off from the composer's by the residual, which is the per-track gain error the evaluation
+    reports. Then shrunk (shrink).
     Returned relative to the lead: the median over the songs of the lead's level less its
     song's offset; with each part's residual, and each family's level before shrinking."""
     level, offset = robust_fit(rows, key)
@@ -268,7 +271,7 @@ def shrink(level, residual, rows, prior_sd):
     return shrunk
 
 
-def song_errors(rows, level, key="loud_lufs"):
+def song_errors(rows, level, key="level_lufs"):
     """The per-track gain error a table gives on these songs: automix sets each track from its
     measured level, so the scramble cancels and what is left is how far each part's level sits
     from its family's, the song's overall level aside (the median over its parts)."""
@@ -318,7 +321,7 @@ FEATURES = [("log_centroid", lambda t: math.log(t["centroid_hz"] + 1.0)), ("low_
 
 def measure(build, work, name, parts):
     """Each part as bounce automix measures it (a folder of the song's parts): the level of its
-    loud passages, its active loudness and its sound features."""
+    loud passages and of its hits, its active loudness and its sound features."""
     folder = os.path.join(work, "parts", name)
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
@@ -395,10 +398,13 @@ def main():
     fit = [r for r in rows if r["split"] == "fit"]
     fit_songs, test_songs = len({r["song"] for r in fit}), len({r["song"] for r in rows}) - len({r["song"] for r in fit})
     if "--cross-validate" in sys.argv:
-        for key in ("active_lufs", "loud_lufs"):
+        measures = (("active_lufs", "active loudness"), ("loud_lufs", "loud passages"),
+                    ("level_lufs", "loud passages, drums and percussive by their hits"))
+        for key, what in measures:
             for prior_sd in (None, 2.0, 1.5, 1.0, 0.5):
                 median, tail = cross_validate(fit, key, prior_sd)
-                print(f"cross-validated on the fitting part: {key}, prior sd {prior_sd}: median {median:.2f} dB, 90th percentile {tail:.2f} dB")
+                print(f"cross-validated on the fitting part: {what}, prior sd {prior_sd}: median {median:.2f} dB, "
+                      f"90th percentile {tail:.2f} dB")
     table = os.path.join(REPO, "automix/corpus/role_levels.csv")
     levels = write_level_table(fit, table, fit_songs, test_songs)
     write_sound_table(fit, os.path.join(REPO, "automix/corpus/sound_families.csv"), fit_songs)
@@ -425,7 +431,9 @@ def measure_rows(build, work, rendered):
         for part, family, program, t in measured:
             lufs = t["active_lufs"]
             rows.append({"song": name, "part": part, "family": family, "program": program, "active_lufs": lufs,
-                         "loud_lufs": t["loud_lufs"], "mix_lufs": round(mix, 2), "rel_mix_lu": round(lufs - mix, 2),
+                         "loud_lufs": t["loud_lufs"], "hits_lufs": t["hits_lufs"],
+                         "level_lufs": t["hits_lufs"] if family in DRUM_BUS else t["loud_lufs"],
+                         "mix_lufs": round(mix, 2), "rel_mix_lu": round(lufs - mix, 2),
                          "rel_lead_lu": round(lufs - lead[3]["active_lufs"], 2), "is_lead": int(part == lead[0]),
                          "features": [f(t) for _, f in FEATURES]})
     return rows
@@ -437,12 +445,13 @@ def write_level_table(fit, table, fit_songs, test_songs):
     with open(table, "w", newline="") as f:
         f.write("# Written by scripts/automix_corpus.py: each General MIDI family's level in the fitting part of the corpus\n"
                 f"# ({fit_songs} songs; the test part, {test_songs} songs listed in split.txt, is not used here). Levels are\n"
-                "# those of the parts' loud passages (the loudest tenth of their 100 ms blocks, K-weighted), as automix\n"
-                "# balances by. measured_lu: the family's level relative to the song's lead (its loudest part not drums or\n"
-                "# bass), fitted as level + song offset; level_lu, what automix uses: a melodic family's pulled toward the\n"
-                f"# typical melodic part's by how little its parts say (prior sd {PRIOR_SD_LU} LU); spread_lu: the interquartile\n"
-                "# range of its parts about the fit. rel_mix and rel_lead: each part's active loudness (BS.1770, gated) less\n"
-                "# the mix's and less the lead's (median, interquartile range).\n")
+                "# those of the parts' loud passages (the loudest tenth of their 100 ms blocks, K-weighted; drums' and\n"
+                "# percussive's, their hits: the loudest 3 %), as automix balances by. measured_lu: the family's level\n"
+                "# relative to the song's lead (its loudest part not drums or bass), fitted as level + song offset;\n"
+                "# level_lu, what automix uses: a melodic family's pulled toward the typical melodic part's by how little\n"
+                f"# its parts say (prior sd {PRIOR_SD_LU} LU); spread_lu: the interquartile range of its parts about the\n"
+                "# fit. rel_mix and rel_lead: each part's active loudness (BS.1770, gated) less the mix's and less the\n"
+                "# lead's (median, interquartile range).\n")
         f.write("family,parts,songs,level_lu,measured_lu,spread_lu,median_rel_mix_lu,spread_rel_mix_lu,median_rel_lead_lu,"
                 "spread_rel_lead_lu\n")
         for family in ["drums"] + FAMILIES:

@@ -141,13 +141,14 @@ TEST_F(Automix, UnnamedKickBassHatAndPadAreToldApartBySound) {
     EXPECT_GT(*r.tracks[2].highpassHz, 150.0);
 }
 
-// The level automix balances a track by, the power mean of its loudest tenth of 100 ms
-// blocks, read by libebur128 (each 100 ms window's loudness) and this test's own arithmetic.
-double loudPassagesByLibebur128(ConstAudioView audio) {
+// The levels automix balances a track by, the power mean of its loudest `percent` of 100 ms
+// blocks (10: its loud passages; 3: a drum's hits), read by libebur128 (each 100 ms
+// window's loudness) and this test's own arithmetic.
+double loudestBlocksByLibebur128(ConstAudioView audio, std::size_t percent) {
     std::vector<double> blocks = hopLoudnessWithLibebur128(audio, kRate);
     blocks.erase(std::remove_if(blocks.begin(), blocks.end(), [](double l) { return !(l > -70.0); }), blocks.end());
     std::sort(blocks.begin(), blocks.end(), std::greater<>());
-    const std::size_t loudest = std::max<std::size_t>(1, blocks.size() / 10);
+    const std::size_t loudest = std::max<std::size_t>(1, blocks.size() * percent / 100);
     double power = 0;
     for (std::size_t i = 0; i < loudest; ++i) power += std::pow(10.0, blocks[i] / 10.0);
     return 10.0 * std::log10(power / static_cast<double>(loudest));
@@ -155,9 +156,9 @@ double loudPassagesByLibebur128(ConstAudioView audio) {
 
 // A multitrack (the vocal silent for its first half), once as it is and once with each
 // file scrambled by a random gain of up to +-12 dB: automix reads each file's loud passages
-// as libebur128 does (within 0.1 dB), and sets them to the same balance both times (within
-// 0.2 dB, the song's overall level aside: the scramble comes back), the vocal, which leads,
-// the loudest.
+// and hits as libebur128 does (within 0.1 dB), and sets them (the drums' hits, the others'
+// loud passages) to the same balance both times (within 0.2 dB, the song's overall level
+// aside: the scramble comes back), the vocal, which leads, the loudest.
 TEST_F(Automix, RecoversItsBalanceFromScrambledGains) {
     AudioBuffer vox = padLike(10.0);
     for (std::size_t i = 0; i < vox.frames() / 2; ++i)
@@ -171,21 +172,23 @@ TEST_F(Automix, RecoversItsBalanceFromScrambledGains) {
     for (int scrambled = 0; scrambled < 2; ++scrambled) {
         const std::string folder = dir_ + (scrambled ? "/scrambled" : "/tracks");
         fs::create_directories(folder);
-        std::map<std::string, double> loud;
+        std::map<std::string, double> loud, hits;
         for (auto& [name, audio] : stems) {
             AudioBuffer file = audio;
             const auto gain = static_cast<float>(0.5 * std::pow(10.0, scrambled ? scramble(rng) / 20.0 : 0.0));
             for (int c = 0; c < file.channels(); ++c)
                 for (std::size_t i = 0; i < file.frames(); ++i) file.channel(c)[i] *= gain;
             writeFile(folder + "/" + name + ".wav", file.view(), kRate);
-            loud[name] = loudPassagesByLibebur128(ConstAudioView(file.view()));
+            loud[name] = loudestBlocksByLibebur128(ConstAudioView(file.view()), 10);
+            hits[name] = loudestBlocksByLibebur128(ConstAudioView(file.view()), 3);
         }
         const AutomixResult r = automix(folder, dir_);
         EXPECT_EQ(r.leadRole, "vocal");
         for (const auto& t : r.tracks) {
-            ASSERT_TRUE(t.loudLufs) << t.name;
+            ASSERT_TRUE(t.loudLufs && t.hitsLufs) << t.name;
             EXPECT_NEAR(*t.loudLufs, loud[t.name], 0.1) << t.name;
-            balanced[scrambled][t.name] = loud[t.name] + t.gainDb;
+            EXPECT_NEAR(*t.hitsLufs, hits[t.name], 0.1) << t.name;
+            balanced[scrambled][t.name] = (t.bus == "drums" ? hits[t.name] : loud[t.name]) + t.gainDb;
         }
         const double vox = balanced[scrambled].at("vox");
         for (auto& [name, level] : balanced[scrambled]) level -= vox;

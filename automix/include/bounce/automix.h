@@ -22,6 +22,9 @@ struct AutomixTrack {
     // The level of its loud passages: the power mean of its loudest 10 % of 100 ms blocks
     // (K-weighted, over BS.1770's -70 LUFS gate). Its balance is set by this (docs/automix.md).
     std::optional<double> loudLufs;
+    // The level of its hits: the same of its loudest 3 %. A drum's balance (any role on the
+    // drums bus) is set by this.
+    std::optional<double> hitsLufs;
     double gainDb = 0.0;
     double pan = 0.0;
     std::optional<double> highpassHz;
