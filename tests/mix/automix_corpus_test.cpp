@@ -148,7 +148,7 @@ TEST_F(AutomixCorpus, TheTestPartsBalanceComesBack) {
         songs_.size(), errors.size(), median(errors), percentile(errors, 0.9), median(baselineErrors), percentile(baselineErrors, 0.9),
         songsBetter);
     // Issue 25 asks for a median under 2 dB and automix better on every song: not met yet
-    // (docs/automix.md gives the figures: 2.2 dB, 14 of 16 songs). What holds is asserted:
+    // (docs/automix.md gives the figures: 2.1 dB, 14 of 16 songs). What holds is asserted:
     // a median under 2.5 dB (2.9 dB before the balance was set by the loud passages), under
     // doing nothing's at the median and the 90th percentile, and nearer on three songs in four.
     EXPECT_LT(median(errors), 2.5);
