@@ -149,9 +149,10 @@ TEST_F(AutomixCorpus, TheTestPartsBalanceComesBack) {
         songsBetter);
     // Issue 25 asks for a median under 2 dB and automix better on every song: not met yet
     // (docs/automix.md gives the figures: 2.1 dB, 14 of 16 songs). What holds is asserted:
-    // a median under 2.5 dB (2.9 dB before the balance was set by the loud passages), under
-    // doing nothing's at the median and the 90th percentile, and nearer on three songs in four.
-    EXPECT_LT(median(errors), 2.5);
+    // a median under 2.3 dB (2.9 dB before the balance was set by the loud passages, 2.2
+    // before the drums were set by their hits), under doing nothing's at the median and the
+    // 90th percentile, and nearer on three songs in four.
+    EXPECT_LT(median(errors), 2.3);
     EXPECT_LT(median(errors), median(baselineErrors));
     EXPECT_LT(percentile(errors, 0.9), percentile(baselineErrors, 0.9));
     EXPECT_GE(4 * songsBetter, 3 * static_cast<int>(songs_.size()));
