@@ -3,6 +3,7 @@
 #include "roles.h"
 
 #include "bounce/analysis.h"
+#include "bounce/atomic_output.h"
 #include "bounce/biquad.h"
 #include "bounce/k_weighting.h"
 #include "bounce/error.h"
@@ -488,6 +489,17 @@ AutomixResult automix(const std::string& folder, const std::string& sessionDir) 
     setMixLevel(result);
     result.session = sessionText(result, folder);
     return result;
+}
+
+std::vector<std::string> automixTrackPaths(const AutomixResult& result, const std::string& sessionDir) {
+    std::vector<std::string> paths;
+    for (const auto& t : result.tracks) paths.push_back((fs::path(sessionDir.empty() ? "." : sessionDir) / t.file).string());
+    return paths;
+}
+
+void writeAutomixSession(const AutomixResult& result, const std::string& path) {
+    // Every track is an input: nothing written here may replace one.
+    writeTextFile(path, result.session, automixTrackPaths(result, fs::path(path).parent_path().string()));
 }
 
 }  // namespace bounce

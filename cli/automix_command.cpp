@@ -2,7 +2,7 @@
 
 #include "bounce/atomic_output.h"
 #include "bounce/automix.h"
-#include "bounce/analysis_report.h"
+#include "bounce/automix_report.h"
 #include "bounce/mix_renderer.h"
 #include "bounce/session.h"
 
@@ -24,10 +24,7 @@ int runAutomix(const AutomixArgs& a) {
     const std::string sessionDir = fs::path(a.output).parent_path().string();
     const AutomixResult result = automix(a.folder, sessionDir);
     for (const auto& why : result.skipped) std::cerr << "bounce: skipped " << why << "\n";
-    // Every track is an input: nothing this run writes may replace one.
-    std::vector<std::string> inputs;
-    for (const auto& t : result.tracks) inputs.push_back((fs::path(sessionDir.empty() ? "." : sessionDir) / t.file).string());
-    writeTextFile(a.output, result.session, inputs);
+    writeAutomixSession(result, a.output);
     for (const auto& t : result.tracks) {
         std::printf("  %-20s %-9s %-7s %+6.1f dB  pan %+5.2f%s  (%s)\n", t.name.c_str(), t.role.c_str(), t.bus.c_str(), t.gainDb, t.pan,
                     t.highpassHz ? ("  HP " + std::to_string(static_cast<int>(*t.highpassHz)) + " Hz").c_str() : "", t.roleReason.c_str());
@@ -36,28 +33,8 @@ int runAutomix(const AutomixArgs& a) {
     if (!a.jsonPath.empty()) {
         nlohmann::ordered_json out;
         out["session"] = a.output;
-        out["lead_role"] = result.leadRole;
-        nlohmann::ordered_json tracks = nlohmann::ordered_json::array();
-        for (const auto& t : result.tracks)
-            tracks.push_back({{"name", t.name},
-                              {"file", t.file},
-                              {"role", t.role},
-                              {"reason", t.roleReason},
-                              {"bus", t.bus},
-                              {"active_lufs", rounded(t.activeLufs, 2)},
-                              {"loud_lufs", rounded(t.loudLufs, 2)},
-                              {"hits_lufs", rounded(t.hitsLufs, 2)},
-                              {"gain_db", t.gainDb},
-                              {"pan", t.pan},
-                              {"highpass_hz", rounded(t.highpassHz, 0)},
-                              {"compressor", t.compressor},
-                              {"reverb_send_db", rounded(t.sendDb, 0)},
-                              {"centroid_hz", rounded(t.centroidHz, 0)},
-                              {"low_share", rounded(t.lowShare, 3)},
-                              {"onsets_per_s", rounded(t.onsetsPerSecond, 2)},
-                              {"duty_cycle", rounded(t.dutyCycle, 3)},
-                              {"flatness", rounded(t.flatness, 3)}});
-        out["tracks"] = tracks;
+        out.update(automixToJson(result));
+        std::vector<std::string> inputs = automixTrackPaths(result, sessionDir);  // nor the session
         inputs.push_back(a.output);
         writeTextFile(a.jsonPath, out.dump(2) + "\n", inputs);
     }

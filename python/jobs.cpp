@@ -1,10 +1,12 @@
 // Files and jobs for the Python module: AudioFile (streaming reads), write(), and master,
-// mix, check and album on paths (master on arrays too), each returning the report the
-// CLI's --json writes, as a dict.
+// mix, check, album and automix on paths (master on arrays too), each returning the report
+// the CLI's --json writes, as a dict.
 #include "bounce/album.h"
 #include "bounce/album_report.h"
 #include "bounce/analysis_report.h"
 #include "bounce/atomic_output.h"
+#include "bounce/automix.h"
+#include "bounce/automix_report.h"
 #include "bounce/check.h"
 #include "bounce/check_report.h"
 #include "bounce/error.h"
@@ -264,6 +266,23 @@ py::dict album(const py::object& manifestGiven, const std::string& outputDir, co
     return toPython(albumToJson(result));
 }
 
+// bounce automix of a folder: the report of --json, and the session's text ('session_toml').
+// With an output, the session is written there as the CLI writes it (its file names relative
+// to it; never over a track); without, nothing is written and file names are relative to
+// the folder.
+py::dict automixFolder(const std::string& folder, const py::object& output) {
+    const std::string path = output.is_none() ? std::string() : py::str(output).cast<std::string>();
+    const std::string sessionDir = path.empty() ? folder : fs::path(path).parent_path().string();
+    const AutomixResult result = withoutGil([&] { return automix(folder, sessionDir); });
+    if (!path.empty()) writeAutomixSession(result, path);
+    nlohmann::ordered_json report;
+    report["session"] = path.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(path);
+    report.update(automixToJson(result));
+    py::dict out = toPython(report);
+    out["session_toml"] = result.session;
+    return out;
+}
+
 }  // namespace
 
 void bindFilesAndJobs(py::module_& m) {
@@ -293,6 +312,9 @@ void bindFilesAndJobs(py::module_& m) {
           py::arg("systems") = std::vector<std::string>{}, "bounce check; returns the report (the keys of --json).");
     m.def("album", &album, py::arg("manifest"), py::arg("output_dir"), py::arg("target") = "spotify", py::arg("format") = "wav",
           py::arg("cd") = false, "bounce album of a manifest file or dict; returns the report (the keys of --json).");
+    m.def("automix", &automixFolder, py::arg("folder"), py::arg("output") = py::none(),
+          "bounce automix of a folder of tracks; returns the report (the keys of --json) and the session's text as 'session_toml'; "
+          "writes the session to output when given.");
 }
 
 }  // namespace bounce::python

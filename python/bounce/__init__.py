@@ -9,6 +9,7 @@ Arrays are float32 or float64 of shape (channels, frames), as Pedalboard takes t
                           bounce.Limiter(ceiling_dbtp=-1)])
     out = chain(audio, 48000)                            # aligned with the input
     bounce.master("mix.wav", "master.wav", target="apple", style="warm")
+    bounce.automix("tracks/", "session.toml")             # a first mix of a folder of tracks
 
 docs/python.md has a tour.
 """
@@ -22,6 +23,7 @@ from ._bounce import (  # noqa: F401
     album,
     analyze,
     analyze_file,
+    automix,
     check,
     master,
     mix,
@@ -31,7 +33,8 @@ from ._bounce import (  # noqa: F401
 )
 
 __all__ = [
-    "AudioFile", "Chain", "Error", "LoudnessMeter", "Processor", "album", "analyze", "analyze_file", "check", "master", "mix",
+    "AudioFile", "Chain", "Error", "LoudnessMeter", "Processor", "album", "analyze", "analyze_file", "automix", "check", "master",
+    "mix",
     "processor_parameters", "processor_types", "write",
 ]
 

@@ -199,6 +199,32 @@ def test_mix_check_and_album(tmp_path, programme):
     assert Path(made["tracks"][0]["file"]).exists()
 
 
+def test_automix_is_the_cli_report_and_writes_the_same_session(tmp_path, programme):
+    tracks = tmp_path / "tracks"
+    tracks.mkdir()
+    for name, gain in (("vox", 1.0), ("bass", 0.3), ("drums", 2.0)):
+        write_float(tracks / f"{name}.wav", programme * gain)
+    ours = bounce.automix(str(tracks), str(tmp_path / "ours.toml"))
+    run_cli("automix", tracks, "-o", tmp_path / "cli.toml", "--json", tmp_path / "cli.json")
+    import json
+    cli = json.loads((tmp_path / "cli.json").read_text())
+    session = (tmp_path / "cli.toml").read_text()
+    assert (tmp_path / "ours.toml").read_text() == session and ours["session_toml"] == session
+    assert ours["session"] == str(tmp_path / "ours.toml")
+    assert {k: v for k, v in ours.items() if k not in ("session", "session_toml")} == {k: v for k, v in cli.items() if k != "session"}
+    assert [t["role"] for t in ours["tracks"]] == ["bass", "drums", "vocal"]
+    # Without an output nothing is written, and the files are named as from the folder.
+    loose = bounce.automix(str(tracks))
+    assert loose["session"] is None and [t["file"] for t in loose["tracks"]] == ["bass.wav", "drums.wav", "vox.wav"]
+    assert sorted(p.name for p in tracks.iterdir()) == ["bass.wav", "drums.wav", "vox.wav"]
+    # Never over a track; an empty folder is the CLI's message.
+    with pytest.raises(bounce.Error, match="input"):
+        bounce.automix(str(tracks), str(tracks / "vox.wav"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no audio files"):
+        bounce.automix(str(tmp_path / "empty"))
+
+
 def test_the_gil_is_released_during_a_long_master(programme):
     long = np.tile(programme, 6)  # a minute
     ticks = 0

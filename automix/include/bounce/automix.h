@@ -67,4 +67,11 @@ std::string roleFromName(const std::string& fileName);
 // to it). Throws ConfigError when the folder holds no audio.
 AutomixResult automix(const std::string& folder, const std::string& sessionDir);
 
+// The tracks' files as this process opens them: their names in the session, joined to the
+// session's folder.
+std::vector<std::string> automixTrackPaths(const AutomixResult& result, const std::string& sessionDir);
+// Writes the proposed session to `path` (automix() was given its folder as sessionDir) as
+// every output is written: to a temporary renamed into place, and never over a track.
+void writeAutomixSession(const AutomixResult& result, const std::string& path);
+
 }  // namespace bounce
