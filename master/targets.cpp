@@ -11,21 +11,24 @@ namespace bounce {
 
 // The one table of delivery targets. Sources in docs/targets.md.
 const std::vector<LoudnessTarget>& loudnessTargets() {
+    // Every field in every row (name, LUFS, dBTP, rate, bits, note, normalisation, listener
+    // setting, tolerance LU, its source; "" for Bounce's own).
     static const std::vector<LoudnessTarget> targets = {
-        {"spotify", -14.0, -1.0, 0.0, "", "Spotify's default normalisation level", Normalisation::UpAndDown},
-        {"spotify-loud", -11.0, -1.0, 0.0, "", "Spotify's 'loud' setting", Normalisation::UpAndDown, true},
-        {"spotify-quiet", -19.0, -1.0, 0.0, "", "Spotify's 'quiet' setting", Normalisation::UpAndDown, true},
-        {"apple", -16.0, -1.0, 0.0, "", "Apple Music Sound Check", Normalisation::UpAndDown},
-        {"youtube", -14.0, -1.0, 0.0, "", "YouTube (turns louder content down only)", Normalisation::DownOnly},
-        {"tidal", -14.0, -1.0, 0.0, "", "TIDAL", Normalisation::UpAndDown},
-        {"amazon", -14.0, -2.0, 0.0, "", "Amazon Music", Normalisation::UpAndDown},
-        {"deezer", -15.0, -1.0, 0.0, "", "Deezer", Normalisation::UpAndDown},
-        {"soundcloud", -14.0, -1.0, 0.0, "", "SoundCloud", Normalisation::UpAndDown},
+        {"spotify", -14.0, -1.0, 0.0, "", "Spotify's default normalisation level", Normalisation::UpAndDown, false, 1.0, ""},
+        {"spotify-loud", -11.0, -1.0, 0.0, "", "Spotify's 'loud' setting", Normalisation::UpAndDown, true, 1.0, ""},
+        {"spotify-quiet", -19.0, -1.0, 0.0, "", "Spotify's 'quiet' setting", Normalisation::UpAndDown, true, 1.0, ""},
+        {"apple", -16.0, -1.0, 0.0, "", "Apple Music Sound Check", Normalisation::UpAndDown, false, 1.0, ""},
+        {"youtube", -14.0, -1.0, 0.0, "", "YouTube (turns louder content down only)", Normalisation::DownOnly, false, 1.0, ""},
+        {"tidal", -14.0, -1.0, 0.0, "", "TIDAL", Normalisation::UpAndDown, false, 1.0, ""},
+        {"amazon", -14.0, -2.0, 0.0, "", "Amazon Music", Normalisation::UpAndDown, false, 1.0, ""},
+        {"deezer", -15.0, -1.0, 0.0, "", "Deezer", Normalisation::UpAndDown, false, 1.0, ""},
+        {"soundcloud", -14.0, -1.0, 0.0, "", "SoundCloud", Normalisation::UpAndDown, false, 1.0, ""},
         {"ebu-r128", -23.0, -1.0, 0.0, "", "EBU R 128 broadcast", Normalisation::None, false, 0.5,
          "EBU R 128 (2020): -23.0 LUFS +/-0.5 LU for programmes that are not live"},
         {"atsc-a85", -24.0, -2.0, 0.0, "", "ATSC A/85 broadcast (US)", Normalisation::None, false, 2.0,
          "ATSC A/85 RP (2013): -24 LKFS +/-2 dB"},
-        {"cd", -9.0, -0.3, 44100.0, "16", "CD: a loudness guide, not a standard; 44.1 kHz, 16 bits, dithered"},
+        {"cd", -9.0, -0.3, 44100.0, "16", "CD: a loudness guide, not a standard; 44.1 kHz, 16 bits, dithered", Normalisation::None, false,
+         1.0, ""},
     };
     return targets;
 }

@@ -272,7 +272,9 @@ TEST_F(Check, YouTubeDoesNotTurnAQuietMasterUp) {
             sawYouTube = true;
             EXPECT_EQ(p.playbackGainDb, 0.0);
         }
-        if (p.platform == "apple") EXPECT_NEAR(p.playbackGainDb, 0.0, 0.05);  // its target is -16
+        if (p.platform == "apple") {  // its target is -16
+            EXPECT_NEAR(p.playbackGainDb, 0.0, 0.05);
+        }
     }
     EXPECT_TRUE(sawYouTube);
 }

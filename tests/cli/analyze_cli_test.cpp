@@ -236,7 +236,9 @@ TEST_F(AnalyzeCli, SixtyMinuteFileAnalysesInUnder100MB) {
     ASSERT_EQ(r.exitCode, 0) << r.err;
     EXPECT_NEAR(nlohmann::json::parse(r.out)["duration_s"].get<double>(), 3600.0, 1e-6);
     RecordProperty("peak_rss_kb", static_cast<int>(r.maxRssKb));
-    if (kRssIsMeaningful) EXPECT_LT(r.maxRssKb, 100 * 1024) << "peak RSS " << r.maxRssKb << " kB";
+    if (kRssIsMeaningful) {
+        EXPECT_LT(r.maxRssKb, 100 * 1024) << "peak RSS " << r.maxRssKb << " kB";
+    }
 }
 
 }  // namespace

@@ -67,8 +67,12 @@ TEST(Plugins, WhatCannotBeHostedSaysWhy) {
     const auto plugins = nlohmann::json::parse(runCommand({kBounce, "plugins", "--json"}).out);
     ASSERT_GT(plugins.size(), 100u);
     for (const auto& p : plugins) {
-        if (p.at("audio_inputs") == 0) EXPECT_FALSE(p.at("hostable").get<bool>()) << p.at("uri");
-        if (!p.at("hostable").get<bool>()) EXPECT_FALSE(p.at("not_hostable_because").get<std::string>().empty()) << p.at("uri");
+        if (p.at("audio_inputs") == 0) {
+            EXPECT_FALSE(p.at("hostable").get<bool>()) << p.at("uri");
+        }
+        if (!p.at("hostable").get<bool>()) {
+            EXPECT_FALSE(p.at("not_hostable_because").get<std::string>().empty()) << p.at("uri");
+        }
     }
     const auto text = runCommand({kBounce, "plugins", "para_equalizer_x16_stereo"}).out;
     EXPECT_NE(text.find("reports latency"), std::string::npos) << text;

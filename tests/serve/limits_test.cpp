@@ -44,7 +44,9 @@ TEST_F(Serve, UploadsAreStreamedToDisk) {
     for (int i = 0; i < 3; ++i)
         uploads.push_back(std::async(std::launch::async, [&, i] { return rawRequest(port_, kJobHead, body, i == 1); }));
     for (auto& u : uploads) EXPECT_EQ(u.get(), 415);
-    if (kRssIsMeaningful) EXPECT_LT(peakRssKb(), 60 * 1024) << "the uploads were held in memory";
+    if (kRssIsMeaningful) {
+        EXPECT_LT(peakRssKb(), 60 * 1024) << "the uploads were held in memory";
+    }
     EXPECT_EQ(jobFolders(dir_ + "/data"), 0u);
 }
 
@@ -70,7 +72,9 @@ TEST_F(Serve, DownloadsAreStreamedFromDisk) {
             return bytes;
         }));
     for (auto& d : downloads) EXPECT_EQ(d.get(), big.size());
-    if (kRssIsMeaningful) EXPECT_LT(peakRssKb(), 60 * 1024) << "the downloads were held in memory";
+    if (kRssIsMeaningful) {
+        EXPECT_LT(peakRssKb(), 60 * 1024) << "the downloads were held in memory";
+    }
     // A client that goes away mid-download does not take the server with it (SIGPIPE).
     client().Get("/api/jobs/" + id + "/master", [](const char*, std::size_t) { return false; });
     EXPECT_TRUE(running());
@@ -181,7 +185,9 @@ TEST_F(Serve, UnderLoadItKeepsAnsweringAndLosesNothing) {
     for (auto& t : slow) t.join();
     EXPECT_EQ(answered, asked);
     EXPECT_LT(worstSeconds, 1.0);
-    if (kRssIsMeaningful) EXPECT_LT(peakRssKb(), 150 * 1024);
+    if (kRssIsMeaningful) {
+        EXPECT_LT(peakRssKb(), 150 * 1024);
+    }
     EXPECT_GT(refused, 0) << "the queue took all 100";
     EXPECT_EQ(accepted.size() + static_cast<std::size_t>(refused), 100u);
     stop();
