@@ -29,6 +29,26 @@ double median(std::vector<double> v) {
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// Doing nothing's error on a song of `tracks` tracks, expected over the scramble rather than
+// the one draw: the mean over many seeded draws of the mean |gain - median gain|. One draw
+// on a song of four or five tracks can fall close together (blupi_07's is 1.8 dB where the
+// expectation is about 5), and automix's own error does not depend on the draw (its gains
+// cancel the scramble: AutomixBalance.ReadLikeLibebur128AndUndoAScramble), so automix is also
+// compared with this.
+double expectedDoNothingDb(std::size_t tracks) {
+    std::mt19937 rng(25);
+    std::uniform_real_distribution<double> scramble(-12.0, 12.0);
+    const int draws = 20000;
+    double sum = 0;
+    for (int d = 0; d < draws; ++d) {
+        std::vector<double> gains(tracks);
+        for (auto& g : gains) g = scramble(rng);
+        const double centre = median(gains);
+        for (const double g : gains) sum += std::fabs(g - centre);
+    }
+    return sum / static_cast<double>(draws * tracks);
+}
+
 double percentile(std::vector<double> v, double p) {
     std::sort(v.begin(), v.end());
     return v[static_cast<std::size_t>(
@@ -108,7 +128,7 @@ std::vector<std::string> AutomixCorpus::songs_;
 TEST_F(AutomixCorpus, TheTestPartsBalanceComesBack) {
     ASSERT_GE(songs_.size(), 10u);
     std::vector<double> errors, baselineErrors;
-    int songsBetter = 0;
+    int songsBetter = 0, songsBetterThanExpected = 0;
     for (std::size_t s = 0; s < songs_.size(); ++s) {
         const std::string scrambledDir = dir_ + "/scrambled/" + songs_[s];
         fs::create_directories(scrambledDir);
@@ -138,15 +158,18 @@ TEST_F(AutomixCorpus, TheTestPartsBalanceComesBack) {
             songError += errors.back();
             songBaseline += baselineErrors.back();
         }
+        const auto n = static_cast<double>(ends.size());
+        const double expected = expectedDoNothingDb(ends.size());
         if (songError < songBaseline) ++songsBetter;
-        std::printf("%-22s automix %.1f dB, doing nothing %.1f dB (mean over %zu tracks)\n", songs_[s].c_str(),
-                    songError / static_cast<double>(ends.size()), songBaseline / static_cast<double>(ends.size()), ends.size());
+        if (songError / n < expected) ++songsBetterThanExpected;
+        std::printf("%-22s automix %.1f dB, doing nothing %.1f dB (expected over the scramble %.1f; mean over %zu tracks)\n",
+                    songs_[s].c_str(), songError / n, songBaseline / n, expected, ends.size());
     }
     std::printf(
         "test part: %zu songs, %zu tracks; automix median %.2f dB, 90th percentile %.2f dB; doing nothing median %.2f dB, "
-        "90th percentile %.2f dB; automix better on %d songs\n",
+        "90th percentile %.2f dB; automix better on %d songs (than doing nothing's expected error: %d)\n",
         songs_.size(), errors.size(), median(errors), percentile(errors, 0.9), median(baselineErrors), percentile(baselineErrors, 0.9),
-        songsBetter);
+        songsBetter, songsBetterThanExpected);
     // Issue 25 asks for a median under 2 dB and automix better on every song: not met yet
     // (docs/automix.md gives the figures: 2.1 dB, 14 of 16 songs). What holds is asserted:
     // a median under 2.3 dB (2.9 dB before the balance was set by the loud passages, 2.2
