@@ -12,7 +12,8 @@ std::function<int()> addWorkerCommand(CLI::App& app) {
     auto runJob = std::make_shared<std::string>();
     CLI::App* cmd = app.add_subcommand("worker", "Run the jobs of a broker, beside any number of other workers (docs/scale-out.md)");
     cmd->add_option("--queue", s->queueUrl, "The broker: redis://HOST:PORT or unix:///PATH");
-    cmd->add_option("--store", s->storeDir, "The store the API nodes share (their --store)")->required();
+    cmd->add_option("--store", s->storeDir,
+                    "The store the API nodes share (their --store); without it the worker runs only bounce batch's jobs");
     cmd->add_option("--jobs", s->jobs, "Jobs at once (default 1; 0: the number of cores)")->check(CLI::Range(0, 256));
     cmd->add_option("--visibility", s->visibilitySeconds,
                     "Seconds a job's worker may be silent before another takes the job over (default 60; heartbeats every third)")

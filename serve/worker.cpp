@@ -50,7 +50,8 @@ struct JobProcess {
 JobProcess startJobProcess(const std::string& program, const std::string& store, const std::string& payload) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(std::string("cannot make a pipe for a job (") + std::strerror(errno) + ")");
-    std::vector<std::string> args = {program, "worker", "--store", store, "--run-job", payload};
+    std::vector<std::string> args = {program, "worker", "--run-job", payload};
+    if (!store.empty()) args.insert(args.begin() + 2, {"--store", store});
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -134,11 +135,15 @@ private:
         }
     }
 
+    static bool isServiceJob(const QueuedJob& job) {
+        const Json payload = Json::parse(job.payload, nullptr, false);
+        return payload.is_object() && payload.value("kind", "") == "service";
+    }
+
     void finish(const QueuedJob& job, const Json& state, double seconds) {
         const bool failed = state.value("state", "") == "failed";
         // A batch's job has no API node to delete it: its state is kept 30 days.
-        const Json payload = Json::parse(job.payload, nullptr, false);
-        const bool batch = !payload.is_discarded() && payload.is_object() && payload.value("kind", "") != "service";
+        const bool batch = !isServiceJob(job);
         queue_.finish(job, state.dump(), failed, seconds, std::chrono::seconds(batch ? 30 * 86400 : 0));
         if (failed) {
             log_.error("job.failed", {{"worker", consumer_}, {"job", job.id}, {"seconds", seconds}, {"error", state.value("error", "")}});
@@ -201,6 +206,15 @@ private:
         if (!queue_.state(job.id)) {  // deleted while it waited
             queue_.acknowledge(job);
             log_.info("job.dropped", {{"worker", consumer_}, {"job", job.id}, {"why", "deleted"}});
+            return;
+        }
+        if (settings_.storeDir.empty() && isServiceJob(job)) {
+            // A worker without the store runs batch jobs only: a service job goes back, not
+            // counted as a try, for a worker with the store (until one comes, it waits queued).
+            log_.info("job.handed-back",
+                      {{"worker", consumer_}, {"job", job.id}, {"why", "a service job, and this worker has no --store"}});
+            queue_.handBack(consumer_, job);
+            std::this_thread::sleep_for(std::chrono::seconds(1));  // leave it to the others
             return;
         }
         const std::uint64_t tries = queue_.countAttempt(job.id);
@@ -290,7 +304,9 @@ std::string clientMixName(const fs::path& dir) {
 
 int runWorker(const WorkerSettings& settings) {
     const EventLog log("worker", settings.logFormat);
-    if (settings.storeDir.empty() || !fs::is_directory(settings.storeDir))
+    // Without a store the worker runs only batch jobs, which name their files themselves: a
+    // machine that sees the catalogue need not mount the service's store.
+    if (!settings.storeDir.empty() && !fs::is_directory(settings.storeDir))
         throw ConfigError("--store " + settings.storeDir + ": not a folder (give the store the API nodes were started with)");
     RedisJobQueue probe(settings.queueUrl);  // unreachable: a clear error now, not a loop of them
     struct sigaction action {};
@@ -333,6 +349,8 @@ int runQueuedJob(const std::string& storeDir, const std::string& payload) {
             return 0;
         }
         if (kind != "service") throw Error("a job of an unknown kind '" + kind + "' (a newer version's?)");
+        if (storeDir.empty())
+            throw Error("a service job, and this worker has no --store (give it the store the API nodes were started with)");
         const std::string id = job.value("id", "");
         if (!serve::JobService::validId(id)) throw Error("a job with an invalid id");
         const fs::path dir = fs::path(storeDir) / "jobs" / id;

@@ -103,8 +103,10 @@ protected:
         ADD_FAILURE() << "an API node did not come up";
         return port;
     }
-    Process& startWorker(const std::vector<std::string>& extra = {}, const std::map<std::string, std::string>& env = {}) {
-        std::vector<std::string> args{BOUNCE_CLI, "worker", "--queue", redis_->url(), "--store", store_, "--log", "json"};
+    Process& startWorker(const std::vector<std::string>& extra = {}, const std::map<std::string, std::string>& env = {},
+                         bool withStore = true) {
+        std::vector<std::string> args{BOUNCE_CLI, "worker", "--queue", redis_->url(), "--log", "json"};
+        if (withStore) args.insert(args.end(), {"--store", store_});
         args.insert(args.end(), extra.begin(), extra.end());
         workers_.push_back(std::make_unique<Process>(args, workerLog(workers_.size()), env));
         return *workers_.back();
@@ -361,6 +363,28 @@ TEST_F(ScaleOut, AWorkerOrNodeWithoutItsBrokerOrStoreSaysSo) {
     EXPECT_NE(api.err.find("cannot reach the broker"), std::string::npos) << api.err;
 }
 
+// A worker started without --store (a machine for batches) hands a service job back, not
+// counted as a try; the job waits queued until a worker with the store takes it.
+TEST_F(ScaleOut, AWorkerWithoutTheStoreLeavesServiceJobsToOneWithIt) {
+    const int a = startApi();
+    startWorker({}, {}, false);
+    const std::string id = submit(a, mix(2.0, 7), "m.wav", "spotify");
+    ASSERT_FALSE(id.empty());
+    bool handedBack = false;
+    for (int i = 0; i < 100 && !handedBack; ++i) {
+        std::this_thread::sleep_for(50ms);
+        for (const auto& e : workerEvents()) handedBack |= e["event"] == "job.handed-back" && e["job"] == id;
+    }
+    EXPECT_TRUE(handedBack);
+    EXPECT_EQ(state(a, id)["state"], "queued");
+    startWorker();
+    const Json s = waitFor(a, id, 120.0);
+    EXPECT_EQ(s["state"], "done") << s.dump();
+    int started = 0;
+    for (const auto& e : workerEvents()) started += e["event"] == "job.started" && e["job"] == id;
+    EXPECT_EQ(started, 1);  // once, by the worker with the store; the hand-backs were not tries
+}
+
 // bounce batch master DIR --queue: the submitter killed after it queued, run again, finds
 // its jobs (none queued twice, each run once) and waits for the rest; the masters are the
 // bytes of the same batch on this machine; the summary (CSV and JSON) has every file, a
@@ -373,7 +397,7 @@ TEST_F(ScaleOut, ACatalogueBatchOnWorkersResumesAndMatchesTheLocalBatch) {
                   pinkishNoise(44100, 1.0, -22.0, 2, 40 + i).view(), 44100, SampleFormat::Pcm24);
     const auto local = runCommand({BOUNCE_CLI, "batch", "master", catalogue, "-o", dir_ + "/local", "--target", "apple", "--bits", "16"});
     ASSERT_EQ(local.exitCode, 0) << local.err;
-    for (int w = 0; w < 2; ++w) startWorker();
+    for (int w = 0; w < 2; ++w) startWorker({}, {}, false);  // machines that see the catalogue, not the service's store
     {
         Process submitter({BOUNCE_CLI, "batch", "master", catalogue, "-o", dir_ + "/queued", "--queue", redis_->url(), "--target", "apple",
                            "--bits", "16"},

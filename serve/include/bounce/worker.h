@@ -10,7 +10,7 @@ namespace bounce {
 
 struct WorkerSettings {
     std::string queueUrl;           // redis://HOST:PORT
-    std::string storeDir;           // the store the API nodes share (their --store)
+    std::string storeDir;           // the store the API nodes share (their --store); empty: batch jobs only
     int jobs = 1;                   // jobs at once; 0: the number of cores
     double visibilitySeconds = 60;  // a job whose worker is silent this long goes to another
     int maxTries = 3;               // a job that crashed its engine this many times fails
