@@ -12,6 +12,8 @@ packages=(
   libgtest-dev libbenchmark-dev libcpp-httplib-dev
   # scale-out (issue 24): the broker's client library, and the broker the tests start
   libhiredis-dev redis-server
+  # a worker on a machine whose clock is off, for the test of the worker count
+  faketime
   # test-time peers and the demo's synthesiser
   libebur128-dev sox ffmpeg fluidsynth fluid-soundfont-gm x42-plugins lsp-plugins-lv2 lilv-utils curl
   # the automix corpus (issue 25): General MIDI songs, MMA to write more, mido to split them

@@ -60,6 +60,17 @@ constexpr const char* kFinish =
     "redis.call('XACK', KEYS[3], ARGV[5], ARGV[6]) "
     "redis.call('XDEL', KEYS[3], ARGV[6]) "
     "return first";
+// A worker's liveness, stamped and read by the broker's clock (TIME, in ms), never by the
+// machines' own: a worker whose clock runs behind would otherwise not be counted, one that
+// runs ahead counted long after it died. Names not seen for a day are dropped (each worker
+// process has a name of its own, so the set would otherwise grow with every restart).
+constexpr const char* kSeen =
+    "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
+    "redis.call('ZADD', KEYS[1], string.format('%d', now), ARGV[1]) "
+    "return redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%d', now - 86400000))";
+constexpr const char* kAlive =
+    "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
+    "return redis.call('ZCOUNT', KEYS[1], string.format('%d', now - tonumber(ARGV[1])), '+inf')";
 
 }  // namespace
 
@@ -262,15 +273,7 @@ void RedisJobQueue::setLastError(const std::string& id, const std::string& messa
 
 std::string RedisJobQueue::lastError(const std::string& id) { return text(connection_->command({"HGET", key(id), "error"}).get()); }
 
-namespace {
-std::int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-}  // namespace
-
-void RedisJobQueue::seen(const std::string& consumer) {
-    connection_->command({"ZADD", prefix_ + "workers", std::to_string(nowMs()), consumer});
-}
+void RedisJobQueue::seen(const std::string& consumer) { connection_->command({"EVAL", kSeen, "1", prefix_ + "workers", consumer}); }
 
 QueueFigures RedisJobQueue::figures(std::chrono::milliseconds visibility) {
     QueueFigures f;
@@ -291,7 +294,7 @@ QueueFigures RedisJobQueue::figures(std::chrono::milliseconds visibility) {
         }
     }
     for (std::size_t b = 1; b < f.durationBuckets.size(); ++b) f.durationBuckets[b] += f.durationBuckets[b - 1];
-    const Reply alive = connection_->command({"ZCOUNT", prefix_ + "workers", std::to_string(nowMs() - visibility.count()), "+inf"});
+    const Reply alive = connection_->command({"EVAL", kAlive, "1", prefix_ + "workers", std::to_string(visibility.count())});
     f.workers = static_cast<std::uint64_t>(alive->integer);
     return f;
 }

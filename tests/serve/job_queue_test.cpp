@@ -133,5 +133,28 @@ TEST(JobQueue, AResultIsCommittedOnceAndProgressCannotUndoIt) {
     EXPECT_FALSE(queue.state("deleted"));
 }
 
+// The worker count of the metrics: a worker seen within the visibility timeout, by the
+// broker's clock; a name not seen for a day is dropped from the broker when any worker is seen.
+TEST(JobQueue, WorkersAreCountedWhileSeenAndForgottenAfterADay) {
+    if (!haveRedis() || !haveTool("redis-cli")) GTEST_SKIP() << "redis-server or redis-cli is not installed";
+    RedisServer redis;
+    RedisJobQueue queue(redis.url());
+    const std::string port = redis.url().substr(redis.url().rfind(':') + 1);
+    const auto cli = [&](std::vector<std::string> words) {
+        words.insert(words.begin(), {"redis-cli", "-p", port});
+        return runCommand(words).out;
+    };
+    EXPECT_EQ(queue.figures(60s).workers, 0u);
+    queue.seen("w1");
+    EXPECT_EQ(queue.figures(60s).workers, 1u);
+    cli({"ZADD", "bounce:jobs:workers", "1000", "gone-since-1970"});  // a worker of long ago
+    EXPECT_EQ(cli({"ZCARD", "bounce:jobs:workers"}), "2\n");
+    EXPECT_EQ(queue.figures(60s).workers, 1u);
+    queue.seen("w2");
+    EXPECT_EQ(queue.figures(60s).workers, 2u);
+    EXPECT_EQ(cli({"ZCARD", "bounce:jobs:workers"}), "2\n");  // w1 and w2: the old name is gone
+    EXPECT_EQ(cli({"ZSCORE", "bounce:jobs:workers", "gone-since-1970"}), "\n");
+}
+
 }  // namespace
 }  // namespace bounce::test

@@ -363,6 +363,34 @@ TEST_F(ScaleOut, AWorkerOrNodeWithoutItsBrokerOrStoreSaysSo) {
     EXPECT_NE(api.err.find("cannot reach the broker"), std::string::npos) << api.err;
 }
 
+// A worker whose machine's clock is two hours behind (libfaketime) is still counted as
+// alive: its liveness is stamped and read by the broker's clock, not by each machine's.
+TEST_F(ScaleOut, WorkersAreCountedByTheBrokersClockNotTheirOwn) {
+    const char* fakeTime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+    if (!fs::exists(fakeTime)) GTEST_SKIP() << "libfaketime is not installed (scripts/install-deps.sh installs it)";
+    const int a = startApi();
+    // ASan must come first among the preloaded libraries; the sanitizer build lets it not.
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    startWorker({}, {{"LD_PRELOAD", fakeTime},
+                     {"FAKETIME", "-2h"},
+                     {"FAKETIME_DONT_FAKE_MONOTONIC", "1"},
+                     {"ASAN_OPTIONS", std::string(asan ? asan : "") + (asan && *asan ? ":" : "") + "verify_asan_link_order=0"}});
+    std::string metrics;
+    for (int i = 0; i < 100 && metrics.find("bounce_workers 1\n") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(50ms);
+        metrics = client(a).Get("/metrics")->body;
+    }
+    EXPECT_NE(metrics.find("bounce_workers 1\n"), std::string::npos) << metrics;
+    bool skewed = false;  // the worker did run two hours behind: its log's times say so
+    for (const auto& e : workerEvents()) {
+        if (e["event"] != "worker.started") continue;
+        std::tm utc{};
+        ::strptime(e["time"].get<std::string>().c_str(), "%Y-%m-%dT%H:%M:%S", &utc);
+        skewed = std::time(nullptr) - ::timegm(&utc) > 3600;
+    }
+    EXPECT_TRUE(skewed);
+}
+
 // A worker started without --store (a machine for batches) hands a service job back, not
 // counted as a try; the job waits queued until a worker with the store takes it.
 TEST_F(ScaleOut, AWorkerWithoutTheStoreLeavesServiceJobsToOneWithIt) {
