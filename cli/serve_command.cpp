@@ -30,6 +30,8 @@ std::function<int()> addServeCommand(CLI::App& app) {
     cmd->add_option("--allow-host", s->allowedHosts, "A Host name to accept besides this machine's addresses (a reverse proxy's)");
     cmd->add_option("--keep-hours", s->keepHours, "Hours a finished job is kept before it is deleted (default 24)")
         ->check(CLI::Range(0.0001, 1e6));
+    // How often (seconds) a node of a broker measures the shared store for the disk budget (for the tests).
+    cmd->add_option("--store-scan-seconds", s->storeScanSeconds)->group("")->check(CLI::Range(0.1, 3600.0));
     return [s] { return runServer(*s); };
 }
 

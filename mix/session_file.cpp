@@ -111,7 +111,8 @@ double readTime(const ParamTable& t, const std::string& key, const Context& cont
         char tail = 0;
         if (std::sscanf(text->c_str(), "%d:%lf%c", &bar, &beat, &tail) != 2 || bar < 1 || beat < 1.0 || beat >= context.beatsPerBar + 1.0)
             t.fail(key, key + " must be seconds or \"bar:beat\" like \"5:1\" (got \"" + *text + "\")");
-        const double beats = (bar - 1) * context.beatsPerBar + (beat - 1.0);
+        // In double: a bar number near INT_MAX times the bar's beats overflows an int.
+        const double beats = (static_cast<double>(bar) - 1.0) * context.beatsPerBar + (beat - 1.0);
         return beats * 60.0 / context.tempoBpm;
     }
     t.fail(key, key + " must be seconds or \"bar:beat\"");

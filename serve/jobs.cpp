@@ -200,11 +200,28 @@ private:
     std::optional<HttpError> error_;
 };
 
+// The bytes of the files under `folder`. Files may come and go while it reads (a shared
+// store: other nodes expire jobs, workers rename their results into place): one that is gone
+// counts nothing, and a job's folder that goes stops only its own count.
 std::uint64_t folderBytes(const fs::path& folder) {
     std::uint64_t bytes = 0;
+    const auto add = [&bytes](const fs::directory_entry& entry) {
+        std::error_code gone;
+        if (!entry.is_regular_file(gone)) return;
+        const std::uintmax_t size = entry.file_size(gone);
+        if (!gone) bytes += size;
+    };
     std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(folder, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-        if (it->is_regular_file(ec)) bytes += it->file_size(ec);
+    for (auto top = fs::directory_iterator(folder, ec); !ec && top != fs::directory_iterator(); top.increment(ec)) {
+        std::error_code inner;
+        if (!top->is_directory(inner)) {
+            add(*top);
+            continue;
+        }
+        for (auto it = fs::recursive_directory_iterator(top->path(), inner); !inner && it != fs::recursive_directory_iterator();
+             it.increment(inner))
+            add(*it);
+    }
     return bytes;
 }
 
@@ -560,17 +577,27 @@ int JobService::expire() {
 }
 
 // Expires finished jobs every minute (or a quarter of --keep-hours, if that is shorter).
+// Expires finished jobs; with a broker, also measures the store again for the disk budget.
 void JobService::janitor() {
-    const auto every = std::chrono::duration<double>(std::min(60.0, settings_.keepHours * 3600.0 / 4.0));
+    const double expireEvery = std::min(60.0, settings_.keepHours * 3600.0 / 4.0);
+    const double wakeEvery = broker_ ? std::min(expireEvery, settings_.storeScanSeconds) : expireEvery;
+    auto nextExpiry = std::chrono::steady_clock::now() + std::chrono::duration<double>(expireEvery);
     std::unique_lock<std::mutex> lock(mutex_);
     while (!stopping_) {
-        janitorWake_.wait_for(lock, every, [this] { return stopping_; });
+        janitorWake_.wait_for(lock, std::chrono::duration<double>(wakeEvery), [this] { return stopping_; });
         if (stopping_) return;
         lock.unlock();
-        try {
-            expire();
-        } catch (const std::exception& e) {
-            std::cerr << "bounce serve: expiring finished jobs: " << e.what() << std::endl;
+        if (broker_) {
+            const std::uint64_t before = disk_.used();
+            disk_.rebase(before, folderBytes(root_));
+        }
+        if (std::chrono::steady_clock::now() >= nextExpiry) {
+            nextExpiry = std::chrono::steady_clock::now() + std::chrono::duration<double>(expireEvery);
+            try {
+                expire();
+            } catch (const std::exception& e) {
+                std::cerr << "bounce serve: expiring finished jobs: " << e.what() << std::endl;
+            }
         }
         lock.lock();
     }

@@ -51,6 +51,17 @@ public:
     }
     void add(std::uint64_t bytes) { used_.fetch_add(bytes); }  // a job's outputs: written whatever the budget
     void give(std::uint64_t bytes) { used_.fetch_sub(std::min<std::uint64_t>(bytes, used_.load())); }
+    // The store as measured (`scannedBytes`, a scan that began when the ledger stood at
+    // `usedBefore`) replaces what the ledger assumed; what was taken and given while the scan
+    // ran is kept. With several API nodes on one store, each sees the others' uploads and the
+    // workers' results at its next scan.
+    void rebase(std::uint64_t usedBefore, std::uint64_t scannedBytes) {
+        std::uint64_t current = used_.load(), next = 0;
+        do {
+            const auto moved = static_cast<std::int64_t>(current) - static_cast<std::int64_t>(usedBefore);
+            next = static_cast<std::uint64_t>(std::max<std::int64_t>(0, static_cast<std::int64_t>(scannedBytes) + moved));
+        } while (!used_.compare_exchange_weak(current, next));
+    }
     std::uint64_t used() const { return used_.load(); }
     std::uint64_t budget() const { return budgetBytes_; }
 

@@ -324,6 +324,19 @@ start = "2:3"
     EXPECT_EQ(clicks[1], 144000u);
 }
 
+// A bar number near INT_MAX (found by fuzz_session: the int product overflowed) is read as
+// the time it is, and the mix's length limit then names it: 1134970619 bars of 4 beats at
+// 120 BPM is 2 269 941 238 s.
+TEST_F(Mix, AFarBarIsReadAsItsTimeAndRefusedByTheLengthLimit) {
+    writeDc(0.1);
+    try {
+        render("tempo_bpm = 120\n[[track]]\nname = \"a\"\nfile = \"dc.wav\"\nstart = \"1134970620:1\"\n");
+        FAIL() << "a track 72 years in was mixed";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("ends at 2269941238"), std::string::npos) << e.what();
+    }
+}
+
 TEST_F(Mix, AFileAtAnotherRateIsResampled) {
     writeFile(path("tone.wav"), sine(44100, 2.0, 1000, -6, 2).view(), 44100);
     const auto mix = render("sample_rate = 48000\ntail_s = 0\n[[track]]\nname = \"t\"\nfile = \"tone.wav\"\n");

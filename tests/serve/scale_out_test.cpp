@@ -89,12 +89,12 @@ protected:
         redis_.reset();
         if (!dir_.empty() && !std::getenv("BOUNCE_KEEP_TEST_FILES")) fs::remove_all(dir_);
     }
-    int startApi() {
+    int startApi(const std::vector<std::string>& extra = {}) {
         const int port = freePort();
-        apis_.push_back(std::make_unique<Process>(
-            std::vector<std::string>{BOUNCE_CLI, "serve", "--port", std::to_string(port), "--store", store_, "--queue", redis_->url(),
-                                     "--token", kToken, "--max-queue", "1000", "--log", "json"},
-            dir_ + "/api-" + std::to_string(port) + ".log"));
+        std::vector<std::string> args{BOUNCE_CLI,    "serve",   "--port", std::to_string(port), "--store", store_,  "--queue",
+                                      redis_->url(), "--token", kToken,   "--max-queue",        "1000",    "--log", "json"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        apis_.push_back(std::make_unique<Process>(args, dir_ + "/api-" + std::to_string(port) + ".log"));
         ports_.push_back(port);
         for (int i = 0; i < 200; ++i) {
             if (client(port).Get("/api/health")) return port;
@@ -389,6 +389,30 @@ TEST_F(ScaleOut, WorkersAreCountedByTheBrokersClockNotTheirOwn) {
         skewed = std::time(nullptr) - ::timegm(&utc) > 3600;
     }
     EXPECT_TRUE(skewed);
+}
+
+// The disk budget holds across nodes: a node that took no upload itself still sees the store
+// fill with another node's upload and the worker's result (it measures the store again), and
+// sees it empty again after the other node deleted the job.
+TEST_F(ScaleOut, TheDiskBudgetCountsWhatOtherNodesAndWorkersPutInTheStore) {
+    const std::vector<std::string> small{"--disk-budget-mb", "1", "--store-scan-seconds", "0.5"};
+    const int a = startApi(small), b = startApi(small);
+    startWorker();
+    const std::string upload = mix(2.0, 8);  // 0.53 MB; with its master the store holds over 1 MB
+    const std::string id = submit(a, upload, "m.wav", "spotify");
+    ASSERT_FALSE(id.empty());
+    EXPECT_EQ(waitFor(a, id, 120.0)["state"], "done");
+    std::this_thread::sleep_for(1500ms);  // b's next scans
+    const auto post = [&](int port) {
+        auto r = client(port).Post("/api/jobs", httplib::MultipartFormDataItems{{"file", upload, "n.wav", "audio/wav"}});
+        return r ? r->status : 0;
+    };
+    EXPECT_EQ(post(b), 507);
+    auto gone = client(a).Delete("/api/jobs/" + id);
+    ASSERT_TRUE(gone);
+    EXPECT_EQ(gone->status, 204) << gone->body;
+    std::this_thread::sleep_for(1500ms);
+    EXPECT_EQ(post(b), 201);
 }
 
 // A worker started without --store (a machine for batches) hands a service job back, not

@@ -31,6 +31,9 @@ struct ServerSettings {
     // A broker (redis://HOST:PORT): jobs are queued there and run by `bounce worker`s
     // anywhere; dataDir is then the store every API node and worker shares (docs/scale-out.md).
     std::string queueUrl;
+    // With a broker, the store is measured again this often (seconds) for the disk budget:
+    // the other nodes' uploads and the workers' results land in it unseen by this node.
+    double storeScanSeconds = 10;
     std::string logFormat = "auto";  // json, text, or auto: json unless standard error is a terminal
 };
 
