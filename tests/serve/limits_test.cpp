@@ -228,7 +228,10 @@ TEST_F(Serve, TheQueueIsBoundedAndKeepsWhatItAccepted) {
     std::ofstream(dir_ + "/data/jobs/00000000000000aa/input") << "half an upload";
     start({"--max-queue", "4"});
     // The queued ones run after the restart, and so do the ones that were running.
-    for (const auto& id : accepted) EXPECT_EQ(waitFor(id, 120.0)["state"], "done") << id;
+    for (const auto& id : accepted) {
+        const Json state = waitFor(id, 120.0);
+        EXPECT_EQ(state["state"], "done") << id << ": " << state.dump();
+    }
     EXPECT_FALSE(fs::exists(dir_ + "/data/jobs/00000000000000aa"));
 }
 
