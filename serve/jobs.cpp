@@ -576,8 +576,8 @@ int JobService::expire() {
     return expired;
 }
 
-// Expires finished jobs every minute (or a quarter of --keep-hours, if that is shorter).
-// Expires finished jobs; with a broker, also measures the store again for the disk budget.
+// Expires finished jobs every minute (or a quarter of --keep-hours, if that is shorter);
+// with a broker, also measures the store again for the disk budget (--store-scan-seconds).
 void JobService::janitor() {
     const double expireEvery = std::min(60.0, settings_.keepHours * 3600.0 / 4.0);
     const double wakeEvery = broker_ ? std::min(expireEvery, settings_.storeScanSeconds) : expireEvery;

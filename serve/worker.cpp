@@ -211,8 +211,10 @@ private:
         if (settings_.storeDir.empty() && isServiceJob(job)) {
             // A worker without the store runs batch jobs only: a service job goes back, not
             // counted as a try, for a worker with the store (until one comes, it waits queued).
-            log_.info("job.handed-back",
-                      {{"worker", consumer_}, {"job", job.id}, {"why", "a service job, and this worker has no --store"}});
+            if (job.id != lastLeft_)  // said once: with no worker that has the store, it comes back every second
+                log_.info("job.handed-back",
+                          {{"worker", consumer_}, {"job", job.id}, {"why", "a service job, and this worker has no --store"}});
+            lastLeft_ = job.id;
             queue_.handBack(consumer_, job);
             std::this_thread::sleep_for(std::chrono::seconds(1));  // leave it to the others
             return;
@@ -284,6 +286,7 @@ private:
     std::string consumer_;
     RedisJobQueue queue_;
     bool brokerAway_ = false;
+    std::string lastLeft_;  // the last service job handed back for want of a store
 };
 
 std::string hostName() {

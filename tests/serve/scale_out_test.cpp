@@ -402,7 +402,7 @@ TEST_F(ScaleOut, TheDiskBudgetCountsWhatOtherNodesAndWorkersPutInTheStore) {
     const std::string id = submit(a, upload, "m.wav", "spotify");
     ASSERT_FALSE(id.empty());
     EXPECT_EQ(waitFor(a, id, 120.0)["state"], "done");
-    std::this_thread::sleep_for(1500ms);  // b's next scans
+    std::this_thread::sleep_for(2500ms);  // b's next scans (every 0.5 s), with room for a loaded machine
     const auto post = [&](int port) {
         auto r = client(port).Post("/api/jobs", httplib::MultipartFormDataItems{{"file", upload, "n.wav", "audio/wav"}});
         return r ? r->status : 0;
@@ -411,7 +411,7 @@ TEST_F(ScaleOut, TheDiskBudgetCountsWhatOtherNodesAndWorkersPutInTheStore) {
     auto gone = client(a).Delete("/api/jobs/" + id);
     ASSERT_TRUE(gone);
     EXPECT_EQ(gone->status, 204) << gone->body;
-    std::this_thread::sleep_for(1500ms);
+    std::this_thread::sleep_for(2500ms);
     EXPECT_EQ(post(b), 201);
 }
 
